@@ -1,0 +1,605 @@
+"""RQ entry points: intake (request -> proposal), execute (approved proposal -> target systems), reap.
+
+Every job is safe to run twice. ``intake`` derives the proposal id from the message, so a second run finds the
+proposal the first one stored and only finishes what is missing (posting the card). ``execute`` follows the ledger
+(approvals.ledger): an action already done is not sent again, an action that may have happened is reconciled
+before anything is sent, and a lease keeps two workers off the same action. Retries are ours, not RQ's, so a
+Retry-After can be honoured exactly and a non-idempotent call is never blindly repeated. ``reap`` finds work a
+crash left behind (a request never taken in, an approval never executed, a result never announced) and queues it
+again.
+
+Rights are checked again here, inside the job, against the current policy: an approval is not an authorisation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Sequence
+
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+
+from approvals import workflow
+from approvals.actions import Action
+from approvals.grounding import GroundingContext, NeedsInfo, ground
+from approvals.inbox import InboundRequest
+from approvals.ledger import LeaseHeld, LedgerEntry, action_id
+from approvals.policy import PolicyDecision
+from approvals.ports import (
+    AmbiguousError,
+    AuthError,
+    ConflictError,
+    Connector,
+    ConnectorError,
+    ExecutionContext,
+    ExtractionInput,
+    Outcome,
+    PermanentError,
+    RetryableError,
+    ThreadMessage,
+)
+from approvals.proposal import ActionResult, CardRef, Proposal, build_proposal
+from approvals.runtime import Runtime, current
+from approvals.states import ProposalState
+from approvals.workflow import AuditEntry, Change
+
+logger = logging.getLogger(__name__)
+
+_LIVE_JOB_STATUSES = frozenset({JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
+_QUOTE_MESSAGES = 8
+
+
+def proposal_id_for(request: InboundRequest) -> str:
+    """The proposal a message becomes: derived from the message so a re-run of intake finds it."""
+    digest = hashlib.sha256(f"{request.channel}|{request.ts}".encode()).hexdigest()
+    alphabet = "abcdefghjkmnpqrstvwxyz23456789"
+    number = int(digest, 16)
+    chars = []
+    for _ in range(8):
+        number, rest = divmod(number, len(alphabet))
+        chars.append(alphabet[rest])
+    return "ft-" + "".join(chars)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Intake
+
+
+def intake(request_key: str) -> str:
+    """Turn the recorded request ``request_key`` into a proposal (or a question) and show it in Slack."""
+    rt = current()
+    request = rt.inbox.get(request_key)
+    if request is None:
+        logger.warning("intake %s: no such request in the inbox (expired?)", request_key)
+        return "missing"
+    done = rt.inbox.outcome(request_key)
+    if done is not None:
+        return f"already:{done}"
+    proposal_id = proposal_id_for(request)
+    proposal = rt.store.find(proposal_id)
+    if proposal is None:
+        outcome = _understand_and_propose(rt, request, proposal_id)
+        if isinstance(outcome, str):
+            rt.inbox.complete(request_key, outcome)
+            return outcome
+        proposal = outcome
+    proposal = _advance_new_proposal(rt, proposal)
+    rt.inbox.complete(request_key, proposal.id)
+    return proposal.id
+
+
+def _understand_and_propose(rt: Runtime, request: InboundRequest, proposal_id: str) -> Proposal | str:
+    rt.notifier.acknowledge(request.channel, request.ts)
+    requester = rt.directory.person(request.user)
+    if requester is None:
+        rt.notifier.reply(
+            request.channel,
+            request.thread_ts,
+            f"<@{request.user}> I can't look you up in this workspace, so I can't act for you.",
+        )
+        return "unknown-requester"
+    thread = rt.threads.read_thread(request.channel, request.thread_ts)
+    channel_names = tuple(rt.threads.channel_names(request.channel))
+    known_projects = tuple(sorted(rt.jira_catalog.projects())) if rt.jira_catalog is not None else ()
+    today = rt.clock().date()
+    understanding = rt.extractor.extract(
+        ExtractionInput(
+            request_text=request.text,
+            thread=thread,
+            requester=requester,
+            channel_name=channel_names[0] if channel_names else request.channel,
+            today=today,
+            known_projects=known_projects,
+        )
+    )
+    logger.info(
+        "request %s understood by %s: %d action(s), question=%s",
+        request.key,
+        understanding.extractor,
+        len(understanding.requests),
+        understanding.question is not None,
+    )
+    if understanding.question is not None:
+        rt.notifier.reply(request.channel, request.thread_ts, f"<@{request.user}> {understanding.question}")
+        return "question"
+    if understanding.is_empty:
+        rt.notifier.reply(
+            request.channel,
+            request.thread_ts,
+            f"<@{request.user}> I didn't find anything to do in that. Try something like "
+            "`@followthrough file a bug in PAY: Checkout fails on Safari, assign Alice, priority high`.",
+        )
+        return "nothing-to-do"
+    permalink = rt.threads.permalink(request.channel, request.ts)
+    context = GroundingContext(requester=requester, today=today, thread_quote=quote_thread(thread, request, permalink))
+    actions: list[Action] = []
+    for wanted in understanding.requests:
+        grounded = ground(wanted, directory=rt.directory, jira=rt.jira_catalog, context=context)
+        if isinstance(grounded, NeedsInfo):
+            rt.notifier.reply(request.channel, request.thread_ts, f"<@{request.user}> {grounded.question}")
+            return "question"
+        actions.append(grounded)
+    policy = rt.policy.current
+    principal = rt.directory.principal(request.user)
+    decision = combine_decisions(
+        [policy.decide(a, requester=principal, channel_names=channel_names) for a in actions],
+        policy.content_hash,
+    )
+    now = rt.clock()
+    proposal = build_proposal(
+        proposal_id=proposal_id,
+        requester=request.user,
+        channel=request.channel,
+        thread_ts=request.thread_ts,
+        request_ts=request.ts,
+        request_text=request.text,
+        actions=tuple(actions),
+        decision=decision,
+        now=now,
+        permalink=permalink,
+    )
+    rt.store.create(
+        proposal,
+        AuditEntry(
+            "proposal.created",
+            request.user,
+            {
+                "requester": request.user,
+                "request_text": request.text,
+                "channel": request.channel,
+                "thread_ts": request.thread_ts,
+                "event_id": request.event_id,
+                "read": [{"user": m.user, "ts": m.ts, "text": m.text} for m in thread],
+                "extractor": understanding.extractor,
+                "usage": understanding.usage,
+                "understood": [r.model_dump(mode="json") for r in understanding.requests],
+                "proposed": [a.model_dump(mode="json") for a in actions],
+                "fingerprint": proposal.fingerprint,
+                "policy": decision.to_dict(),
+            },
+        ),
+    )
+    return proposal
+
+
+def _advance_new_proposal(rt: Runtime, proposal: Proposal) -> Proposal:
+    """Finish what intake owes a proposal: submit it, post its cards, start it if the policy says auto."""
+    if proposal.state is ProposalState.DRAFTED:
+        proposal = rt.store.update(proposal.id, lambda p: workflow.submit(p, now=rt.clock())).proposal
+    if proposal.state is ProposalState.DENIED:
+        if not proposal.cards:
+            rt.notifier.reply(
+                proposal.channel,
+                proposal.thread_ts,
+                f"<@{proposal.requester}> I can't do that: {proposal.policy.reason}",
+            )
+            proposal = _attach_cards(rt, proposal, ())
+        return proposal
+    if not proposal.cards:
+        decision = proposal.policy
+        approvers: Sequence[str] = ()
+        if decision.outcome == "approve":
+            approvers = [
+                user
+                for user in rt.directory.members_of(decision.approver_roles)
+                if user != proposal.requester or decision.allow_self_approval
+            ]
+        cards = rt.notifier.publish(proposal, approvers)
+        proposal = _attach_cards(rt, proposal, cards)
+    if proposal.state is ProposalState.APPROVED:
+        enqueue_execute(rt, proposal.id, reason="auto-approved")
+    return proposal
+
+
+def _attach_cards(rt: Runtime, proposal: Proposal, cards: Sequence[CardRef]) -> Proposal:
+    # An empty tuple still marks "shown" for denied proposals; a marker card keeps the field non-empty.
+    refs = tuple(cards) or (CardRef(channel=proposal.channel, ts=proposal.thread_ts, audience="thread"),)
+
+    def decide(p: Proposal) -> Change:
+        return Change(
+            p.with_changes(cards=refs, updated_at=rt.clock()),
+            AuditEntry("proposal.shown", "bot", {"cards": [c.model_dump() for c in refs]}),
+        )
+
+    return rt.store.update(proposal.id, decide).proposal
+
+
+def quote_thread(thread: Sequence[ThreadMessage], request: InboundRequest, permalink: str | None) -> str:
+    """The description's quote of the conversation: the last few human messages before the request."""
+    lines: list[str] = []
+    for message in [m for m in thread if not m.is_bot and m.ts != request.ts][-_QUOTE_MESSAGES:]:
+        text = " ".join(message.text.split())
+        if text:
+            lines.append(f"> {message.user or 'someone'}: {text[:500]}")
+    if permalink:
+        lines.append(f"From Slack: {permalink}")
+    return "\n".join(lines)
+
+
+def combine_decisions(decisions: Sequence[PolicyDecision], policy_hash: str) -> PolicyDecision:
+    """One decision for a proposal of several actions: the strictest of them.
+
+    Any deny denies the whole proposal. Otherwise an approver must be acceptable for every action that needs
+    approval (the roles they have in common) and the highest quorum applies.
+    """
+    if len(decisions) == 1:
+        return decisions[0]
+    denied = [d for d in decisions if d.outcome == "deny"]
+    if denied:
+        return denied[0]
+    needing = [d for d in decisions if d.outcome == "approve"]
+    if not needing:
+        return decisions[0]
+    common = set(needing[0].approver_roles)
+    for d in needing[1:]:
+        common &= set(d.approver_roles)
+    if not common:
+        return PolicyDecision(
+            outcome="deny",
+            rule="combined",
+            policy_hash=policy_hash,
+            reason="These actions need approvers from different groups; ask for them separately.",
+        )
+    strictest = max(needing, key=lambda d: (d.min_approvers, -(d.expires_after or 0)))
+    return PolicyDecision(
+        outcome="approve",
+        rule=" + ".join(d.rule for d in needing),
+        policy_hash=policy_hash,
+        approver_roles=tuple(r for r in needing[0].approver_roles if r in common),
+        min_approvers=strictest.min_approvers,
+        allow_self_approval=all(d.allow_self_approval for d in needing),
+        expires_after=min(d.expires_after or 0 for d in needing) or None,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Execute
+
+
+def enqueue_execute(rt: Runtime, proposal_id: str, *, reason: str, delay: float | None = None) -> str:
+    """Queue (or schedule) an execute job with a fresh, recorded id; returns the job id."""
+    sequence = rt.connection.incr(f"ft:execseq:{proposal_id}")
+    job_id = f"exec-{proposal_id}-{sequence}"
+    queue = rt.actions_queue
+    if delay:
+        queue.enqueue_in(dt.timedelta(seconds=delay), execute, proposal_id, job_id=job_id, result_ttl=86400)
+    else:
+        queue.enqueue(execute, proposal_id, job_id=job_id, result_ttl=86400)
+    rt.connection.set(f"ft:job:{proposal_id}", job_id, ex=7 * 86400)
+    logger.info(
+        "proposal %s: execute job %s queued (%s%s)",
+        proposal_id,
+        job_id,
+        reason,
+        f", in {delay:.0f} s" if delay else "",
+    )
+    return job_id
+
+
+def execute(proposal_id: str) -> str:
+    """Run an approved proposal's actions, each at most once in effect, then report in the thread."""
+    rt = current()
+    proposal = rt.store.get(proposal_id)
+    if proposal.state in (ProposalState.SUCCEEDED, ProposalState.FAILED):
+        _announce_once(rt, proposal)
+        return f"noop:{proposal.state.value}"
+    if proposal.state not in (ProposalState.APPROVED, ProposalState.EXECUTING):
+        logger.info("proposal %s: not executing, it is %s", proposal_id, proposal.state.value)
+        return f"noop:{proposal.state.value}"
+    problem = recheck_rights(rt, proposal)
+    if problem is not None:
+        return _finish_failed(rt, proposal_id, [], problem, alert=True)
+    attempt = int(rt.connection.incr(f"ft:attempts:{proposal_id}"))
+    proposal = rt.store.update(proposal_id, lambda p: workflow.start(p, now=rt.clock(), attempt=attempt)).proposal
+    results: list[ActionResult] = []
+    for index, action in enumerate(proposal.actions):
+        aid = action_id(proposal.id, index, proposal.fingerprint)
+        context = ExecutionContext(proposal_id=proposal.id, action_id=aid, permalink=proposal.permalink)
+        entry = rt.ledger.open(
+            aid, {"proposal_id": proposal.id, "index": index, "action": action.model_dump(mode="json")}
+        )
+        if entry.status == "done":
+            results.append(_result_from_ledger(index, action, entry))
+            continue
+        connector = rt.connectors.get(action.system)
+        if connector is None:
+            message = f"{action.system.title()} is not connected to Followthrough here; an admin has to configure it."
+            rt.ledger.mark_failed(aid, message)
+            return _finish_failed(rt, proposal_id, [*results, _failed(index, action, message)], message, alert=True)
+        try:
+            with rt.ledger.lease(aid, seconds=rt.timing.lease_seconds):
+                outcome = _run_action(rt, connector, action, context, entry)
+        except LeaseHeld:
+            logger.warning("proposal %s action %s: lease held by another worker, retrying later", proposal_id, aid)
+            return _retry_or_give_up(
+                rt,
+                proposal_id,
+                results,
+                attempt,
+                "another worker is still on it",
+                delay=rt.timing.lease_seconds,
+            )
+        except RetryableError as exc:
+            rt.ledger.mark_pending(aid)
+            _audit(rt, proposal_id, "action.retryable", action, aid, exc)
+            return _retry_or_give_up(rt, proposal_id, results, attempt, exc.user_message, delay=exc.retry_after)
+        except AmbiguousError as exc:
+            _audit(rt, proposal_id, "action.ambiguous", action, aid, exc)
+            return _retry_or_give_up(rt, proposal_id, results, attempt, exc.user_message, delay=exc.retry_after)
+        except (PermanentError, ConflictError, AuthError) as exc:
+            rt.ledger.mark_failed(aid, exc.user_message)
+            _audit(rt, proposal_id, "action.failed", action, aid, exc)
+            failed = [*results, _failed(index, action, exc.user_message)]
+            return _finish_failed(rt, proposal_id, failed, exc.user_message, alert=isinstance(exc, AuthError))
+        rt.ledger.mark_done(
+            aid,
+            {"summary": outcome.summary, "key": outcome.key, "url": outcome.url, "changes": outcome.changes},
+        )
+        rt.store.audit.write(
+            proposal_id,
+            AuditEntry(
+                "action.done",
+                "worker",
+                {
+                    "system": action.system,
+                    "operation": action.operation,
+                    "action_id": aid,
+                    "key": outcome.key,
+                    "url": outcome.url,
+                    "changes": outcome.changes,
+                },
+            ),
+            at=rt.clock(),
+        )
+        results.append(
+            ActionResult(
+                index=index,
+                status="done",
+                system=action.system,
+                summary=outcome.summary,
+                key=outcome.key,
+                url=outcome.url,
+                changes=outcome.changes,
+            )
+        )
+    proposal = rt.store.update(proposal_id, lambda p: workflow.succeed(p, results, now=rt.clock())).proposal
+    rt.connection.delete(f"ft:attempts:{proposal_id}")
+    _announce_once(rt, proposal)
+    return "succeeded"
+
+
+def _run_action(
+    rt: Runtime, connector: Connector, action: Action, context: ExecutionContext, entry: LedgerEntry
+) -> Outcome:
+    if entry.status in ("sent", "failed"):
+        # An earlier attempt may have taken effect: look before sending anything.
+        found = connector.reconcile(action, context)
+        if found is not None:
+            logger.info(
+                "proposal %s action %s: reconciled, it had already happened (%s)",
+                context.proposal_id,
+                context.action_id,
+                found.key,
+            )
+            return found
+        if entry.status == "sent" and entry.sent_at is not None:
+            age = (rt.clock() - entry.sent_at).total_seconds()
+            if age < rt.timing.index_lag_window:
+                raise RetryableError(
+                    "waiting to see whether an earlier attempt went through",
+                    retry_after=max(1.0, min(rt.timing.index_lag_window - age, 30.0)),
+                )
+    rt.ledger.mark_sent(context.action_id)
+    logger.info(
+        "proposal %s action %s: calling %s %s",
+        context.proposal_id,
+        context.action_id,
+        action.system,
+        action.operation,
+    )
+    return connector.execute(action, context)
+
+
+def recheck_rights(rt: Runtime, proposal: Proposal) -> str | None:
+    """Why the proposal may no longer run under the current policy, or None if it still may."""
+    if not proposal.quorum_reached and proposal.policy.outcome == "approve":
+        return "It does not have the approvals it needs for this exact change."
+    policy = rt.policy.current
+    requester = rt.directory.principal(proposal.requester)
+    for action in proposal.actions:
+        decision = policy.decide(action, requester=requester, channel_names=rt.threads.channel_names(proposal.channel))
+        if decision.outcome == "deny":
+            return f"The policy no longer allows it: {decision.reason}"
+        if decision.outcome == "approve" and proposal.policy.outcome == "approve":
+            if decision.min_approvers > len(proposal.approvers_so_far):
+                have = len(proposal.approvers_so_far)
+                return f"The current policy needs {decision.min_approvers} approvals; it has {have}."
+            for approver in proposal.approvers_so_far:
+                if not policy.roles_of(rt.directory.principal(approver)) & set(decision.approver_roles):
+                    return f"<@{approver}> is no longer an approver for this under the current policy."
+        if decision.outcome == "approve" and proposal.policy.outcome == "auto":
+            return "The current policy requires an approval for this; ask again."
+    return None
+
+
+def _retry_or_give_up(
+    rt: Runtime, proposal_id: str, results: list[ActionResult], attempt: int, why: str, *, delay: float | None
+) -> str:
+    delays = rt.timing.retry_delays
+    if attempt > len(delays):
+        message = f"I gave up after {attempt} attempts: {why}"
+        return _finish_failed(rt, proposal_id, results, message, alert=True)
+    wait = max(delay or 0.0, delays[attempt - 1])
+    enqueue_execute(rt, proposal_id, reason=f"retry {attempt}: {why}", delay=wait)
+    return f"retry-in-{wait:.0f}s"
+
+
+def _finish_failed(rt: Runtime, proposal_id: str, results: list[ActionResult], reason: str, *, alert: bool) -> str:
+    def decide(p: Proposal) -> Change:
+        if p.state is ProposalState.APPROVED:
+            p = workflow.start(p, now=rt.clock(), attempt=0).proposal
+        return workflow.fail(p, results, reason, now=rt.clock())
+
+    proposal = rt.store.update(proposal_id, decide).proposal
+    logger.warning("proposal %s failed: %s", proposal_id, reason)
+    _announce_once(rt, proposal)
+    if alert:
+        admins = rt.directory.members_of(rt.policy.current.document.admins)
+        rt.notifier.alert_admins(proposal, reason, admins)
+    return "failed"
+
+
+def _announce_once(rt: Runtime, proposal: Proposal) -> None:
+    """Refresh the cards and post the result reply, once per terminal state (a flag records it)."""
+    flag = f"ft:announced:{proposal.id}:{proposal.state.value}:{proposal.version}"
+    if rt.connection.exists(flag):
+        return
+    rt.notifier.refresh(proposal)
+    rt.notifier.announce_result(proposal)
+    rt.connection.set(flag, "1", ex=30 * 86400)
+
+
+def _result_from_ledger(index: int, action: Action, entry: LedgerEntry) -> ActionResult:
+    data = entry.result or {}
+    return ActionResult(
+        index=index,
+        status="done",
+        system=action.system,
+        summary=data.get("summary", ""),
+        key=data.get("key"),
+        url=data.get("url"),
+        changes=data.get("changes") or {},
+    )
+
+
+def _failed(index: int, action: Action, message: str) -> ActionResult:
+    return ActionResult(index=index, status="failed", system=action.system, summary=message, error=message)
+
+
+def _audit(rt: Runtime, proposal_id: str, event: str, action: Action, aid: str, exc: ConnectorError) -> None:
+    logger.warning("proposal %s action %s: %s: %s", proposal_id, aid, event, exc)
+    rt.store.audit.write(
+        proposal_id,
+        AuditEntry(
+            event,
+            "worker",
+            {
+                "system": action.system,
+                "operation": action.operation,
+                "action_id": aid,
+                "error": exc.user_message,
+                "detail": exc.detail,
+                "retry_after": exc.retry_after,
+            },
+        ),
+        at=rt.clock(),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reaper
+
+
+def _job_alive(rt: Runtime, job_id: str) -> bool:
+    try:
+        return Job.fetch(job_id, connection=rt.connection).get_status() in _LIVE_JOB_STATUSES
+    except NoSuchJobError:
+        return False
+
+
+def enqueue_intake(rt: Runtime, request_key: str, *, reason: str) -> str:
+    sequence = rt.connection.incr(f"ft:intakeseq:{request_key}")
+    job_id = f"intake-{request_key}-{sequence}"
+    rt.intake_queue.enqueue(intake, request_key, job_id=job_id, result_ttl=3600)
+    rt.connection.set(f"ft:intakejob:{request_key}", job_id, ex=86400)
+    logger.info("request %s: intake job %s queued (%s)", request_key, job_id, reason)
+    return job_id
+
+
+REAPER_JOB_ID = "ft-reaper"
+
+
+def schedule_reaper(rt: Runtime, *, delay: float | None = None) -> None:
+    """(Re)schedule the periodic reaper; one fixed job id, so scheduling twice keeps one entry."""
+    rt.actions_queue.enqueue_in(
+        dt.timedelta(seconds=delay if delay is not None else rt.timing.reaper_interval),
+        reap,
+        job_id=REAPER_JOB_ID,
+        result_ttl=0,
+        failure_ttl=3600,
+    )
+
+
+def reap() -> dict[str, int]:
+    """Queue again whatever a crash left behind, expire overdue requests; then schedule the next run."""
+    rt = current()
+    try:
+        return reap_once(rt)
+    finally:
+        schedule_reaper(rt)
+
+
+def reap_once(rt: Runtime) -> dict[str, int]:
+    """One pass of the reaper; safe to run any number of times, from any worker."""
+    counts = {"intake": 0, "execute": 0, "expired": 0}
+    for key in rt.inbox.pending_older_than(rt.timing.stale_intake_after):
+        job = rt.connection.get(f"ft:intakejob:{key}")
+        if job is None or not _job_alive(rt, job.decode()):
+            enqueue_intake(rt, key, reason="reaper: request still unanswered")
+            counts["intake"] += 1
+    cutoff = rt.clock() - dt.timedelta(seconds=rt.timing.stale_execution_after)
+    for proposal in rt.store.in_states((ProposalState.APPROVED, ProposalState.EXECUTING)):
+        if proposal.updated_at > cutoff:
+            continue
+        job = rt.connection.get(f"ft:job:{proposal.id}")
+        if job is not None and _job_alive(rt, job.decode()):
+            continue
+        if any(
+            rt.ledger.lease_held(action_id(proposal.id, i, proposal.fingerprint)) for i in range(len(proposal.actions))
+        ):
+            continue
+        enqueue_execute(rt, proposal.id, reason="reaper: approved but not running")
+        counts["execute"] += 1
+    now = rt.clock()
+    for proposal in rt.store.in_states((ProposalState.AWAITING_APPROVAL,)):
+        if proposal.expires_at is not None and proposal.expires_at <= now:
+            counts["expired"] += expire_proposal(rt, proposal.id)
+    return counts
+
+
+def expire_proposal(rt: Runtime, proposal_id: str) -> int:
+    """Fail closed: an unapproved request past its deadline expires and its cards lose their buttons."""
+    try:
+        proposal = rt.store.update(proposal_id, lambda p: workflow.expire(p, now=rt.clock())).proposal
+    except workflow.Refused:
+        return 0
+    rt.notifier.refresh(proposal)
+    rt.notifier.reply(
+        proposal.channel,
+        proposal.thread_ts,
+        f"<@{proposal.requester}> nobody approved this in time, so it expired and nothing was changed. "
+        "Ask again if it is still needed.",
+    )
+    return 1

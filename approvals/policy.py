@@ -1,0 +1,522 @@
+"""The policy file: who may request which action, and what each request needs before it runs.
+
+The file (``FOLLOWTHROUGH_POLICY``, YAML) is the single source of truth for rights; nothing a model or a thread says
+can add to it. Its shape::
+
+    version: 1
+    roles:                       # who is who: Slack user ids, emails, Slack user groups (handle or S… id)
+      support: {groups: [support]}
+      eng-leads: {users: [U0BOB0001], emails: [carol@northwind.example]}
+    admins: [it-admins]          # roles allowed to run admin commands
+    actions:
+      jira.create_issue:
+        request: [support, eng]  # roles allowed to ask; the built-in role `everyone` is every workspace member
+        rules:                   # first match wins; no match means deny
+          - name: highest needs two leads
+            when: ["priority == Highest"]
+            approve: {by: [eng-leads], min_approvers: 2}
+          - name: bugs in PAY
+            when: ["project in [PAY]"]
+            approve: {by: [eng-leads]}
+
+An outcome is exactly one of ``auto: true``, ``approve: {...}`` or ``deny: "reason shown to the requester"``.
+Anything the file does not allow is denied. Loading checks everything it can (syntax, unknown roles, fields and
+action kinds, unreachable rules) and reports each problem with its line and the fix, so a bad file is refused at
+start-up instead of surprising someone at approval time. Evaluation is pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from approvals.actions import ACTION_KINDS, POLICY_FIELDS, Action
+from approvals.conditions import (
+    CONTEXT_FIELDS,
+    Condition,
+    ConditionSyntaxError,
+    EvaluationContext,
+    evaluate,
+    parse_condition,
+)
+
+EVERYONE = "everyone"
+"""The built-in role every workspace member has."""
+
+Outcome = Literal["auto", "approve", "deny"]
+
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
+_DURATION_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: str | int) -> int:
+    """``"90s"``, ``"30m"``, ``"24h"``, ``"7d"``, ``"2w"`` (or a number of seconds) to seconds."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value <= 0:
+            raise ValueError("a duration must be positive")
+        return value
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"cannot read duration {value!r}: write a number and a unit, like 30m, 24h or 7d")
+    seconds = int(match[1]) * _DURATION_SECONDS[match[2]]
+    if seconds <= 0:
+        raise ValueError("a duration must be positive")
+    return seconds
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RoleSpec(_Model):
+    users: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+
+    @field_validator("users")
+    @classmethod
+    def _user_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for user in value:
+            if not re.fullmatch(r"[UW][A-Z0-9]{2,}", user):
+                raise ValueError(f"{user!r} is not a Slack user id (they look like U0ABC1234); use emails: for emails")
+        return value
+
+    @field_validator("emails")
+    @classmethod
+    def _emails(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for email in value:
+            if "@" not in email:
+                raise ValueError(f"{email!r} is not an email address")
+        return tuple(e.lower() for e in value)
+
+    @field_validator("groups")
+    @classmethod
+    def _groups(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(g.lstrip("@") for g in value)
+
+
+class ApproveSpec(_Model):
+    by: tuple[str, ...] = Field(min_length=1)
+    min_approvers: int = Field(default=1, ge=1, le=10)
+    allow_self_approval: bool = False
+    expires_after: int = Field(default=parse_duration("24h"))
+    remind_after: int | None = None
+    escalate_to: str | None = None
+    escalate_after: int | None = None
+
+    @field_validator("expires_after", "remind_after", "escalate_after", mode="before")
+    @classmethod
+    def _durations(cls, value: Any) -> Any:
+        return None if value is None else parse_duration(value)
+
+    @model_validator(mode="after")
+    def _escalation_pair(self) -> ApproveSpec:
+        if (self.escalate_to is None) != (self.escalate_after is None):
+            raise ValueError("escalate_to and escalate_after go together: set both or neither")
+        if self.remind_after is not None and self.remind_after >= self.expires_after:
+            raise ValueError("remind_after must be shorter than expires_after, or the reminder never fires")
+        return self
+
+
+class Rule(_Model):
+    name: str | None = None
+    when: tuple[str, ...] = ()
+    auto: Literal[True] | None = None
+    approve: ApproveSpec | None = None
+    deny: str | None = None
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _when_list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _one_outcome(self) -> Rule:
+        chosen = [k for k in ("auto", "approve", "deny") if getattr(self, k) is not None]
+        if len(chosen) != 1:
+            raise ValueError(
+                "a rule needs exactly one outcome: 'auto: true', 'approve: {by: [role]}' or 'deny: \"reason\"'"
+                + (f" (found {', '.join(chosen)})" if chosen else "")
+            )
+        return self
+
+    @property
+    def outcome(self) -> Outcome:
+        if self.auto:
+            return "auto"
+        return "approve" if self.approve is not None else "deny"
+
+
+class ActionPolicy(_Model):
+    request: tuple[str, ...] = Field(min_length=1)
+    rules: tuple[Rule, ...] = Field(min_length=1)
+
+
+class PolicyDocument(_Model):
+    version: Literal[1]
+    roles: dict[str, RoleSpec] = Field(default_factory=dict)
+    admins: tuple[str, ...] = ()
+    actions: dict[str, ActionPolicy] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PolicyProblem:
+    """One thing wrong with a policy file, where it is and how to fix it."""
+
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"line {self.line}: " if self.line is not None else ""
+        return where + self.message
+
+
+class PolicyError(ValueError):
+    """The policy file cannot be used; ``problems`` lists every issue found, each with its line."""
+
+    def __init__(self, source: str, problems: Sequence[PolicyProblem]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        listing = "\n".join(f"  {source}: {p}" for p in self.problems)
+        super().__init__(f"policy {source} has {len(self.problems)} problem(s):\n{listing}")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A Slack user as the policy sees them: id, email and the user groups (handles and ids) they belong to."""
+
+    user_id: str
+    email: str | None = None
+    groups: frozenset[str] = frozenset()
+    is_bot: bool = False
+    is_guest: bool = False
+
+
+@dataclass(frozen=True)
+class PolicyDecision:
+    """What the policy says about one request, recorded on the proposal and in the audit."""
+
+    outcome: Outcome
+    rule: str
+    policy_hash: str
+    reason: str = ""
+    approver_roles: tuple[str, ...] = ()
+    min_approvers: int = 1
+    allow_self_approval: bool = False
+    expires_after: int | None = None
+    remind_after: int | None = None
+    escalate_to: str | None = None
+    escalate_after: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PolicyDecision:
+        values = dict(data)
+        values["approver_roles"] = tuple(values.get("approver_roles", ()))
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A loaded, validated policy with its conditions compiled and its content hash."""
+
+    document: PolicyDocument
+    content_hash: str
+    source: str
+    conditions: dict[tuple[str, int], tuple[Condition, ...]] = field(repr=False)
+
+    @property
+    def role_names(self) -> frozenset[str]:
+        return frozenset(self.document.roles) | {EVERYONE}
+
+    def roles_of(self, principal: Principal) -> frozenset[str]:
+        """Every role ``principal`` holds under this policy. Bots hold none; guests only their named roles."""
+        if principal.is_bot:
+            return frozenset()
+        held = set() if principal.is_guest else {EVERYONE}
+        email = (principal.email or "").lower()
+        groups = {g.lstrip("@").lower() for g in principal.groups}
+        for name, spec in self.document.roles.items():
+            if (
+                principal.user_id in spec.users
+                or (email and email in spec.emails)
+                or groups & {g.lower() for g in spec.groups}
+            ):
+                held.add(name)
+        return frozenset(held)
+
+    def is_admin(self, principal: Principal) -> bool:
+        return bool(self.roles_of(principal) & set(self.document.admins))
+
+    def decide(
+        self,
+        action: Action,
+        *,
+        requester: Principal,
+        channel_names: Iterable[str] = (),
+        previous: Mapping[str, Any] | None = None,
+    ) -> PolicyDecision:
+        """Evaluate the request of ``action`` by ``requester``: first matching rule wins, else deny."""
+        entry = self.document.actions.get(action.kind)
+        if entry is None:
+            return self._deny(
+                "no-entry",
+                f"The policy does not allow {action.kind} at all. An admin can add it to the policy file.",
+            )
+        roles = self.roles_of(requester)
+        if not roles & set(entry.request):
+            allowed = ", ".join(entry.request)
+            return self._deny("request", f"You are not allowed to request {action.kind} (allowed roles: {allowed}).")
+        context = EvaluationContext(
+            fields=action.policy_fields(),
+            requester_roles=roles,
+            channel_names=frozenset(channel_names),
+            previous=dict(previous or {}),
+        )
+        for index, rule in enumerate(entry.rules):
+            conditions = self.conditions[(action.kind, index)]
+            if all(evaluate(c, context) for c in conditions):
+                return self._decision(rule, rule_label(rule, index))
+        return self._deny("no-match", f"No rule of the policy allows this {action.kind} request.")
+
+    def _deny(self, rule: str, reason: str) -> PolicyDecision:
+        return PolicyDecision(outcome="deny", rule=rule, policy_hash=self.content_hash, reason=reason)
+
+    def _decision(self, rule: Rule, label: str) -> PolicyDecision:
+        if rule.deny is not None:
+            return PolicyDecision(outcome="deny", rule=label, policy_hash=self.content_hash, reason=rule.deny)
+        if rule.auto:
+            return PolicyDecision(outcome="auto", rule=label, policy_hash=self.content_hash)
+        spec = rule.approve
+        assert spec is not None
+        return PolicyDecision(
+            outcome="approve",
+            rule=label,
+            policy_hash=self.content_hash,
+            approver_roles=spec.by,
+            min_approvers=spec.min_approvers,
+            allow_self_approval=spec.allow_self_approval,
+            expires_after=spec.expires_after,
+            remind_after=spec.remind_after,
+            escalate_to=spec.escalate_to,
+            escalate_after=spec.escalate_after,
+        )
+
+
+def rule_label(rule: Rule, index: int) -> str:
+    return f"rule {index + 1}" + (f" ({rule.name})" if rule.name else "")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Loading: YAML with line numbers, schema validation, then the checks that need the whole document.
+
+
+class _LineMap:
+    """Maps a path inside the document (('actions', 'jira.create_issue', 'rules', 0)) to its 1-based line."""
+
+    def __init__(self) -> None:
+        self.lines: dict[tuple[Any, ...], int] = {}
+
+    def line_of(self, path: Sequence[Any]) -> int | None:
+        path = tuple(path)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), None)
+
+
+def _construct(node: yaml.Node, path: tuple[Any, ...], lines: _LineMap) -> Any:
+    lines.lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = yaml.safe_load(yaml.serialize(key_node))
+            if key in result:
+                raise PolicyError("", [PolicyProblem(f"key {key!r} appears twice", key_node.start_mark.line + 1)])
+            lines.lines[(*path, key)] = key_node.start_mark.line + 1
+            result[key] = _construct(value_node, (*path, key), lines)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(item, (*path, i), lines) for i, item in enumerate(node.value)]
+    return yaml.safe_load(yaml.serialize(node))
+
+
+def load_policy_text(text: str, *, source: str = "<policy>") -> Policy:
+    """Parse and validate a policy; PolicyError lists every problem with its line and fix."""
+    lines = _LineMap()
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark is not None else None
+        raise PolicyError(source, [PolicyProblem(f"YAML syntax error: {exc.problem}", line)]) from exc
+    if root is None:
+        raise PolicyError(source, [PolicyProblem("the file is empty; start with 'version: 1'", 1)])
+    try:
+        data = _construct(root, (), lines)
+    except PolicyError as exc:
+        raise PolicyError(source, exc.problems) from None
+    if not isinstance(data, dict):
+        raise PolicyError(source, [PolicyProblem("the top level must be a mapping starting with 'version: 1'", 1)])
+    try:
+        document = PolicyDocument.model_validate(data)
+    except ValidationError as exc:
+        raise PolicyError(source, [_problem_from_pydantic(err, lines) for err in exc.errors()]) from None
+    problems, conditions = _check_semantics(document, lines)
+    if problems:
+        raise PolicyError(source, problems)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return Policy(document=document, content_hash=digest, source=source, conditions=conditions)
+
+
+def load_policy(path: Path | str) -> Policy:
+    source = Path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError(
+            str(source), [PolicyProblem(f"cannot read the file ({exc.strerror}); check FOLLOWTHROUGH_POLICY")]
+        ) from exc
+    return load_policy_text(text, source=str(source))
+
+
+_FIXES = {
+    "extra_forbidden": "remove it or check its spelling",
+    "missing": "add it",
+    "literal_error": "use one of the allowed values",
+    "too_short": "add at least one entry",
+}
+
+
+def _problem_from_pydantic(error: Mapping[str, Any], lines: _LineMap) -> PolicyProblem:
+    loc = tuple(error.get("loc", ()))
+    # pydantic adds model-internal steps (e.g. 'function-after[...]') that are not in the document.
+    doc_path = tuple(p for p in loc if not (isinstance(p, str) and "[" in p))
+    where = ".".join(str(p) for p in doc_path) or "(top level)"
+    message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    fix = _FIXES.get(str(error.get("type")), "")
+    if error.get("type") == "extra_forbidden":
+        message = f"unknown key {doc_path[-1]!r}"
+    elif error.get("type") == "missing":
+        message = f"{where} is required"
+    else:
+        message = f"{where}: {message}"
+    return PolicyProblem(message + (f" ({fix})" if fix else ""), lines.line_of(doc_path))
+
+
+def _check_semantics(
+    document: PolicyDocument, lines: _LineMap
+) -> tuple[list[PolicyProblem], dict[tuple[str, int], tuple[Condition, ...]]]:
+    problems: list[PolicyProblem] = []
+    conditions: dict[tuple[str, int], tuple[Condition, ...]] = {}
+    roles = set(document.roles) | {EVERYONE}
+    known = ", ".join(sorted(roles))
+
+    def check_role(name: str, path: tuple[Any, ...]) -> None:
+        if name not in roles:
+            problems.append(
+                PolicyProblem(
+                    f"unknown role {name!r}: define it under 'roles:' or use one of: {known}",
+                    lines.line_of(path),
+                )
+            )
+
+    if EVERYONE in document.roles:
+        problems.append(
+            PolicyProblem(f"'{EVERYONE}' is built in; choose another name", lines.line_of(("roles", EVERYONE)))
+        )
+    for i, role in enumerate(document.admins):
+        check_role(role, ("admins", i))
+    for name, spec in document.roles.items():
+        if not (spec.users or spec.emails or spec.groups):
+            problems.append(
+                PolicyProblem(
+                    f"role {name!r} has no members: add users:, emails: or groups:",
+                    lines.line_of(("roles", name)),
+                )
+            )
+    for kind, entry in document.actions.items():
+        base = ("actions", kind)
+        if kind not in ACTION_KINDS:
+            problems.append(
+                PolicyProblem(f"unknown action {kind!r}: use one of {', '.join(ACTION_KINDS)}", lines.line_of(base))
+            )
+            continue
+        fields = set(POLICY_FIELDS[kind]) | CONTEXT_FIELDS
+        for i, role in enumerate(entry.request):
+            check_role(role, (*base, "request", i))
+        unconditional_at: int | None = None
+        for index, rule in enumerate(entry.rules):
+            rule_path = (*base, "rules", index)
+            if unconditional_at is not None:
+                problems.append(
+                    PolicyProblem(
+                        f"{rule_label(rule, index)} of {kind} can never match: rule {unconditional_at + 1} above has "
+                        "no 'when' and matches everything; move it last or give it conditions",
+                        lines.line_of(rule_path),
+                    )
+                )
+            compiled: list[Condition] = []
+            for j, text in enumerate(rule.when):
+                cond_path = (*rule_path, "when", j)
+                try:
+                    condition = parse_condition(text)
+                except ConditionSyntaxError as exc:
+                    problems.append(PolicyProblem(str(exc), lines.line_of(cond_path)))
+                    continue
+                if condition.field not in fields:
+                    problems.append(
+                        PolicyProblem(
+                            f"{kind} has no field {condition.field!r}; conditions can test: "
+                            f"{', '.join(sorted(fields))}",
+                            lines.line_of(cond_path),
+                        )
+                    )
+                    continue
+                if condition.field == "requester":
+                    for value in condition.value:
+                        check_role(str(value), cond_path)
+                compiled.append(condition)
+            problems.extend(PolicyProblem(p, lines.line_of((*rule_path, "when"))) for p in _contradictions(compiled))
+            conditions[(kind, index)] = tuple(compiled)
+            if rule.approve is not None:
+                for i, role in enumerate(rule.approve.by):
+                    check_role(role, (*rule_path, "approve", "by", i))
+                if rule.approve.escalate_to not in (None, "manager"):
+                    check_role(rule.approve.escalate_to, (*rule_path, "approve", "escalate_to"))
+            if not rule.when and unconditional_at is None:
+                unconditional_at = index
+    return problems, conditions
+
+
+def _contradictions(conditions: Sequence[Condition]) -> list[str]:
+    """Conditions of one rule that can never hold together, such as ``amount > 100`` and ``amount < 50``."""
+    found: list[str] = []
+    by_field: dict[str, list[Condition]] = {}
+    for c in conditions:
+        by_field.setdefault(c.field, []).append(c)
+    for name, group in by_field.items():
+        lower = [c for c in group if c.op in (">", ">=")]
+        upper = [c for c in group if c.op in ("<", "<=")]
+        for lo in lower:
+            for hi in upper:
+                try:
+                    empty = lo.value > hi.value or (lo.value == hi.value and (lo.op == ">" or hi.op == "<"))
+                except TypeError:
+                    continue
+                if empty:
+                    found.append(f"'{lo.text}' and '{hi.text}' can never both hold: this rule can never match")
+        equals = [c for c in group if c.op == "=="]
+        if len({str(c.value).lower() for c in equals}) > 1:
+            found.append(f"{name} cannot equal {' and '.join(repr(c.value) for c in equals)} at once")
+    return found

@@ -1,0 +1,179 @@
+"""The interfaces the approvals core needs from the outside world, and the errors that cross them.
+
+``approvals`` imports neither ``bot`` nor ``connectors``. Jobs talk to these protocols; ``bot/`` implements the
+Slack-facing ones (``Notifier``, ``Directory``, ``ThreadReader``, ``Extractor``) and ``connectors/`` implements
+``Connector``; ``app.py`` wires them together for the bot process and the worker process.
+
+Connector errors, drawn as a tree (each says what the executor may do next)::
+
+    ConnectorError
+     ├── RetryableError      the call was refused before it did anything (429, 503, timeout of a read):
+     │                       safe to send again after ``retry_after`` seconds
+     ├── AmbiguousError      a non-idempotent call may or may not have happened (5xx, dropped connection,
+     │                       read timeout of a write): reconcile before anything else, never resend blindly
+     ├── ConflictError       the record changed since the approver saw it: back to re-approval
+     ├── PermanentError      the target system said no for good (validation, permission, not found)
+     └── AuthError           our credentials are wrong or lack a scope: stop and tell an admin
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from approvals.actions import Action
+from approvals.intents import Understanding
+from approvals.policy import Principal
+from approvals.proposal import CardRef, Proposal
+
+
+class ConnectorError(Exception):
+    """Base of the connector error tree; ``user_message`` is safe to show in Slack."""
+
+    def __init__(self, user_message: str, *, detail: str = "", retry_after: float | None = None) -> None:
+        super().__init__(user_message + (f" ({detail})" if detail else ""))
+        self.user_message = user_message
+        self.detail = detail
+        self.retry_after = retry_after
+
+
+class RetryableError(ConnectorError):
+    pass
+
+
+class AmbiguousError(ConnectorError):
+    pass
+
+
+class ConflictError(ConnectorError):
+    pass
+
+
+class PermanentError(ConnectorError):
+    pass
+
+
+class AuthError(ConnectorError):
+    pass
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one executed action did: a key and link to show, and the change for audit and undo."""
+
+    summary: str
+    key: str | None = None
+    url: str | None = None
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ExecutionContext:
+    """Facts about the request the connector may record on the target (the label, the link back to Slack)."""
+
+    proposal_id: str
+    action_id: str
+    permalink: str | None
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """One target system. ``execute`` must be safe to call again with the same ``action_id``."""
+
+    system: str
+
+    def execute(self, action: Action, context: ExecutionContext) -> Outcome: ...
+
+    def reconcile(self, action: Action, context: ExecutionContext) -> Outcome | None:
+        """The outcome of an earlier attempt with this action id, if it took effect; None if it did not."""
+        ...
+
+
+@dataclass(frozen=True)
+class PersonMatch:
+    """A workspace member who might be the person a request names."""
+
+    slack_user_id: str
+    display_name: str
+    real_name: str
+    email: str | None
+
+
+@dataclass(frozen=True)
+class ThreadMessage:
+    user: str | None
+    text: str
+    ts: str
+    is_bot: bool = False
+
+
+class Directory(Protocol):
+    """Who people are: the workspace's members and the user groups they belong to."""
+
+    def principal(self, user_id: str) -> Principal: ...
+
+    def find_people(self, name: str) -> Sequence[PersonMatch]: ...
+
+    def person(self, user_id: str) -> PersonMatch | None: ...
+
+    def members_of(self, roles: Sequence[str]) -> Sequence[str]:
+        """Slack user ids of everyone holding one of ``roles`` under the current policy."""
+        ...
+
+
+class ThreadReader(Protocol):
+    def read_thread(self, channel: str, thread_ts: str) -> Sequence[ThreadMessage]: ...
+
+    def permalink(self, channel: str, ts: str) -> str | None: ...
+
+    def channel_names(self, channel: str) -> Sequence[str]: ...
+
+
+@dataclass(frozen=True)
+class ExtractionInput:
+    """Everything the extractor may read. The requester is named by the code, never by the thread."""
+
+    request_text: str
+    thread: Sequence[ThreadMessage]
+    requester: PersonMatch
+    channel_name: str
+    today: dt.date
+    known_projects: Sequence[str] = ()
+
+
+class Extractor(Protocol):
+    """Turns a request into data (actions, a question, or nothing). It never acts and holds no rights."""
+
+    name: str
+
+    def extract(self, request: ExtractionInput) -> Understanding: ...
+
+
+class Notifier(Protocol):
+    """Shows proposals and results in Slack. Every method is safe to repeat."""
+
+    def acknowledge(self, channel: str, ts: str) -> None:
+        """Show the requester we are on it (a reaction)."""
+        ...
+
+    def reply(self, channel: str, thread_ts: str, text: str) -> None: ...
+
+    def tell(self, user_id: str, channel: str, text: str, *, thread_ts: str | None = None) -> None:
+        """An ephemeral message only ``user_id`` sees."""
+        ...
+
+    def publish(self, proposal: Proposal, approvers: Sequence[str]) -> tuple[CardRef, ...]:
+        """Post the card in the thread and in each approver's DM; return every copy."""
+        ...
+
+    def refresh(self, proposal: Proposal) -> None:
+        """Re-render every copy of the card for the proposal's current state."""
+        ...
+
+    def announce_result(self, proposal: Proposal) -> None:
+        """Reply in the thread with what changed (or what failed), once per terminal state."""
+        ...
+
+    def alert_admins(self, proposal: Proposal, text: str, admins: Sequence[str]) -> None: ...

@@ -1,0 +1,165 @@
+"""The proposal: a request turned into typed actions, the policy's verdict on it, and everything decided since.
+
+A proposal is immutable data. Every change returns a new proposal from ``apply`` (approvals/workflow.py drives it),
+whose state comes from the transition table in ``approvals.states`` and nowhere else. ``fingerprint`` is derived
+from the actions when the proposal is built and checked on load, so a stored proposal whose actions were altered
+without a new fingerprint is refused rather than executed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
+
+from approvals.actions import Action, fingerprint
+from approvals.policy import PolicyDecision
+from approvals.states import ProposalState
+
+_ID_ALPHABET = "abcdefghjkmnpqrstvwxyz23456789"
+
+
+def new_proposal_id() -> str:
+    """A short id people can type in a slash command (``ft-7kq2mx9c``); also a valid RQ job id fragment."""
+    return "ft-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(8))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Approval(_Model):
+    """One person's approval of one exact change (the fingerprint they saw)."""
+
+    user_id: str
+    at: dt.datetime
+    fingerprint: str
+
+
+class Rejection(_Model):
+    user_id: str
+    at: dt.datetime
+    reason: str = ""
+
+
+class CardRef(_Model):
+    """Where one copy of the proposal's card lives, so every copy can be edited on every transition."""
+
+    channel: str
+    ts: str
+    audience: Literal["thread", "dm"] = "thread"
+    user_id: str | None = None
+
+
+class ActionResult(_Model):
+    """What executing one action did, in words for the thread and in data for undo and audit."""
+
+    index: int
+    status: Literal["done", "failed"]
+    system: str
+    summary: str
+    key: str | None = None
+    url: str | None = None
+    changes: dict[str, Any] = Field(default_factory=dict)
+    error: str | None = None
+
+
+class Proposal(_Model):
+    id: str
+    state: ProposalState
+    requester: str
+    channel: str
+    thread_ts: str
+    request_ts: str
+    request_text: str
+    permalink: str | None = None
+    actions: tuple[Action, ...] = Field(min_length=1)
+    fingerprint: str
+    decision: dict[str, Any]
+    approvals: tuple[Approval, ...] = ()
+    rejection: Rejection | None = None
+    cancelled_by: str | None = None
+    results: tuple[ActionResult, ...] = ()
+    failure: str | None = None
+    cards: tuple[CardRef, ...] = ()
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    expires_at: dt.datetime | None = None
+    version: int = 0
+
+    @field_validator("decision", mode="before")
+    @classmethod
+    def _decision_dict(cls, value: Any) -> Any:
+        return value.to_dict() if isinstance(value, PolicyDecision) else value
+
+    @model_validator(mode="after")
+    def _fingerprint_matches(self) -> Proposal:
+        expected = fingerprint(self.actions)
+        if self.fingerprint != expected:
+            raise ValueError(
+                f"proposal {self.id!r}: stored fingerprint {self.fingerprint!r} does not match its actions "
+                f"({expected!r}); refusing to use it"
+            )
+        return self
+
+    @field_serializer("state")
+    def _state_value(self, state: ProposalState) -> str:
+        return state.value
+
+    @property
+    def policy(self) -> PolicyDecision:
+        return PolicyDecision.from_dict(self.decision)
+
+    @property
+    def approvers_so_far(self) -> tuple[str, ...]:
+        """Distinct people who approved the current fingerprint, in order."""
+        seen: list[str] = []
+        for approval in self.approvals:
+            if approval.fingerprint == self.fingerprint and approval.user_id not in seen:
+                seen.append(approval.user_id)
+        return tuple(seen)
+
+    @property
+    def quorum_reached(self) -> bool:
+        return len(self.approvers_so_far) >= self.policy.min_approvers
+
+    def with_changes(self, **changes: Any) -> Proposal:
+        """A copy with ``changes`` applied and validated (model_copy would skip validation)."""
+        data = self.model_dump()
+        data.update(changes)
+        return Proposal.model_validate(data)
+
+
+def build_proposal(
+    *,
+    proposal_id: str,
+    requester: str,
+    channel: str,
+    thread_ts: str,
+    request_ts: str,
+    request_text: str,
+    actions: tuple[Action, ...],
+    decision: PolicyDecision,
+    now: dt.datetime,
+    permalink: str | None = None,
+) -> Proposal:
+    """A new proposal in state ``drafted``; the workflow moves it on according to ``decision``."""
+    expires_at = now + dt.timedelta(seconds=decision.expires_after) if decision.expires_after else None
+    return Proposal(
+        id=proposal_id,
+        state=ProposalState.DRAFTED,
+        requester=requester,
+        channel=channel,
+        thread_ts=thread_ts,
+        request_ts=request_ts,
+        request_text=request_text,
+        permalink=permalink,
+        actions=actions,
+        fingerprint=fingerprint(actions),
+        decision=decision.to_dict(),
+        created_at=now,
+        updated_at=now,
+        expires_at=expires_at,
+    )

@@ -1,0 +1,102 @@
+"""The proposal state machine: one table of allowed transitions, and nothing else writes a state.
+
+```
+drafted ──submit──> awaiting_approval ──approve──> approved ──start──> executing ──succeed──> succeeded
+   │                     │  │  │                     │                  │
+   │                     │  │  └─expire──> expired   └─cancel─> cancelled └──fail──> failed ──retry──> approved
+   │                     │  └─cancel───> cancelled
+   │                     └─reject───> rejected
+   ├─auto_approve──> approved        (the policy lets it run without a human)
+   ├─deny────────> denied            (the policy refuses it)
+   └─cancel──────> cancelled
+```
+
+An ``approve`` that does not complete the quorum (M-of-N) records the approval and keeps the state
+``awaiting_approval``; the table allows that self-transition explicitly. ``executing -> executing`` is the re-entry
+of a job after a crash and is allowed too, so a restarted job can claim its proposal again.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ProposalState(StrEnum):
+    DRAFTED = "drafted"
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"
+    EXECUTING = "executing"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    REJECTED = "rejected"
+    DENIED = "denied"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class Event(StrEnum):
+    SUBMIT = "submit"
+    AUTO_APPROVE = "auto_approve"
+    DENY = "deny"
+    APPROVE = "approve"
+    APPROVE_PARTIAL = "approve_partial"
+    REJECT = "reject"
+    CANCEL = "cancel"
+    EXPIRE = "expire"
+    START = "start"
+    SUCCEED = "succeed"
+    FAIL = "fail"
+    RETRY = "retry"
+
+
+S = ProposalState
+E = Event
+
+TRANSITIONS: dict[tuple[ProposalState, Event], ProposalState] = {
+    (S.DRAFTED, E.SUBMIT): S.AWAITING_APPROVAL,
+    (S.DRAFTED, E.AUTO_APPROVE): S.APPROVED,
+    (S.DRAFTED, E.DENY): S.DENIED,
+    (S.DRAFTED, E.CANCEL): S.CANCELLED,
+    (S.AWAITING_APPROVAL, E.APPROVE_PARTIAL): S.AWAITING_APPROVAL,
+    (S.AWAITING_APPROVAL, E.APPROVE): S.APPROVED,
+    (S.AWAITING_APPROVAL, E.REJECT): S.REJECTED,
+    (S.AWAITING_APPROVAL, E.CANCEL): S.CANCELLED,
+    (S.AWAITING_APPROVAL, E.EXPIRE): S.EXPIRED,
+    (S.APPROVED, E.START): S.EXECUTING,
+    (S.APPROVED, E.CANCEL): S.CANCELLED,
+    (S.EXECUTING, E.START): S.EXECUTING,
+    (S.EXECUTING, E.SUCCEED): S.SUCCEEDED,
+    (S.EXECUTING, E.FAIL): S.FAILED,
+    (S.FAILED, E.RETRY): S.APPROVED,
+}
+
+TERMINAL_STATES: frozenset[ProposalState] = frozenset({S.SUCCEEDED, S.REJECTED, S.DENIED, S.CANCELLED, S.EXPIRED})
+"""States no event leaves. ``failed`` is not terminal: an admin may retry it."""
+
+DECIDED_STATES: frozenset[ProposalState] = frozenset(
+    s for s in ProposalState if s not in (S.DRAFTED, S.AWAITING_APPROVAL)
+)
+"""States in which nobody can approve or reject any more."""
+
+
+class IllegalTransition(Exception):
+    """``event`` is not allowed from ``state``; the message names both and the proposal."""
+
+    def __init__(self, state: ProposalState, event: Event, *, proposal_id: str | None = None) -> None:
+        self.state = state
+        self.event = event
+        self.proposal_id = proposal_id
+        subject = f"proposal {proposal_id!r}" if proposal_id else "a proposal"
+        super().__init__(f"cannot {event.value} {subject} in state {state.value!r}")
+
+
+def next_state(state: ProposalState, event: Event, *, proposal_id: str | None = None) -> ProposalState:
+    """The state after ``event``, or IllegalTransition if the table does not allow it."""
+    try:
+        return TRANSITIONS[(state, event)]
+    except KeyError:
+        raise IllegalTransition(state, event, proposal_id=proposal_id) from None
+
+
+def allowed_events(state: ProposalState) -> frozenset[Event]:
+    return frozenset(event for (source, event) in TRANSITIONS if source is state)

@@ -1,0 +1,157 @@
+"""Proposals in Redis, changed only through atomic, audited transitions.
+
+Invariant: a proposal's record, its state indexes and the audit line explaining the change are written in one
+MULTI/EXEC, under WATCH of the record. If another writer committed in between, the transaction is dropped and the
+decision function runs again on the fresh record, so of two people clicking Approve at once exactly one wins and
+the other gets the refusal the workflow computes for the new state.
+
+Keys (all under ``ft:``): ``proposal:<id>`` (JSON), ``state:<state>`` (set of ids), ``requester:<user>``
+(sorted set by creation time), ``thread:<channel>:<ts>`` (ids of proposals made from a thread).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable
+
+from redis import Redis, WatchError
+
+from approvals import audit
+from approvals.proposal import Proposal
+from approvals.states import ProposalState
+from approvals.workflow import AuditEntry, Change
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+
+
+class ProposalNotFound(KeyError):
+    def __init__(self, proposal_id: str) -> None:
+        super().__init__(proposal_id)
+        self.proposal_id = proposal_id
+
+    def __str__(self) -> str:
+        return f"no proposal {self.proposal_id!r}; check the id (they look like ft-7kq2mx9c)"
+
+
+class ProposalExists(Exception):
+    pass
+
+
+class StoreContention(RuntimeError):
+    """Too many concurrent writers on one proposal; the caller may try again."""
+
+
+def _proposal_key(proposal_id: str) -> str:
+    return f"ft:proposal:{proposal_id}"
+
+
+def _state_key(state: ProposalState) -> str:
+    return f"ft:state:{state.value}"
+
+
+def _thread_key(channel: str, thread_ts: str) -> str:
+    return f"ft:thread:{channel}:{thread_ts}"
+
+
+class ProposalStore:
+    """Reads and atomically changes proposals. Takes its Redis connection and clock explicitly."""
+
+    def __init__(self, connection: Redis, *, clock: Clock, max_attempts: int = 20) -> None:
+        self.connection = connection
+        self.clock = clock
+        self.max_attempts = max_attempts
+        self.audit = audit.AuditLog(connection)
+
+    def find(self, proposal_id: str) -> Proposal | None:
+        raw = self.connection.get(_proposal_key(proposal_id))
+        return None if raw is None else Proposal.model_validate_json(raw)
+
+    def get(self, proposal_id: str) -> Proposal:
+        proposal = self.find(proposal_id)
+        if proposal is None:
+            raise ProposalNotFound(proposal_id)
+        return proposal
+
+    def create(self, proposal: Proposal, entry: AuditEntry) -> Proposal:
+        """Store a new proposal with its first audit line; ProposalExists if the id is taken."""
+        key = _proposal_key(proposal.id)
+        with self.connection.pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(key)
+                if pipe.exists(key):
+                    raise ProposalExists(proposal.id)
+                pipe.multi()
+                self._write(pipe, None, proposal)
+                audit.append(pipe, proposal.id, entry, at=self.clock())
+                pipe.execute()
+            except WatchError:
+                raise ProposalExists(proposal.id) from None
+        logger.info("proposal %s created in %s", proposal.id, proposal.state.value)
+        return proposal
+
+    def update(self, proposal_id: str, decide: Callable[[Proposal], Change]) -> Change:
+        """Apply ``decide`` to the current proposal and commit its change atomically.
+
+        ``decide`` may raise (a refusal); nothing is written then. It may run more than once under contention,
+        so it must be pure.
+        """
+        key = _proposal_key(proposal_id)
+        with self.connection.pipeline(transaction=True) as pipe:
+            for _ in range(self.max_attempts):
+                try:
+                    pipe.watch(key)
+                    raw = pipe.get(key)
+                    if raw is None:
+                        raise ProposalNotFound(proposal_id)
+                    current = Proposal.model_validate_json(raw)
+                    change = decide(current)
+                    updated = change.proposal.model_copy(update={"version": current.version + 1})
+                    pipe.multi()
+                    self._write(pipe, current, updated)
+                    audit.append(pipe, proposal_id, change.audit, at=self.clock())
+                    pipe.execute()
+                except WatchError:
+                    continue
+                if updated.state is not current.state:
+                    logger.info(
+                        "proposal %s: %s -> %s (%s by %s)",
+                        proposal_id,
+                        current.state.value,
+                        updated.state.value,
+                        change.audit.event,
+                        change.audit.actor,
+                    )
+                return Change(updated, change.audit, change.event)
+        raise StoreContention(f"proposal {proposal_id!r} kept changing under {self.max_attempts} attempts")
+
+    def _write(self, pipe: Redis, before: Proposal | None, after: Proposal) -> None:
+        pipe.set(_proposal_key(after.id), after.model_dump_json())
+        if before is None or before.state is not after.state:
+            if before is not None:
+                pipe.srem(_state_key(before.state), after.id)
+            pipe.sadd(_state_key(after.state), after.id)
+        if before is None:
+            pipe.zadd(f"ft:requester:{after.requester}", {after.id: after.created_at.timestamp()})
+            pipe.sadd(_thread_key(after.channel, after.thread_ts), after.id)
+
+    def ids_in_states(self, states: Iterable[ProposalState]) -> list[str]:
+        keys = [_state_key(s) for s in states]
+        members = self.connection.sunion(keys) if keys else set()
+        return sorted(m.decode() if isinstance(m, bytes) else m for m in members)
+
+    def in_states(self, states: Iterable[ProposalState]) -> list[Proposal]:
+        found = [self.find(pid) for pid in self.ids_in_states(states)]
+        return sorted((p for p in found if p is not None), key=lambda p: p.created_at)
+
+    def for_thread(self, channel: str, thread_ts: str) -> list[Proposal]:
+        ids = self.connection.smembers(_thread_key(channel, thread_ts))
+        found = [self.find(i.decode() if isinstance(i, bytes) else i) for i in ids]
+        return sorted((p for p in found if p is not None), key=lambda p: p.created_at)
+
+    def by_requester(self, user_id: str, *, limit: int = 20) -> list[Proposal]:
+        ids = self.connection.zrevrange(f"ft:requester:{user_id}", 0, limit - 1)
+        found = [self.find(i.decode() if isinstance(i, bytes) else i) for i in ids]
+        return [p for p in found if p is not None]

@@ -1,0 +1,251 @@
+"""What may happen to a proposal, decided without I/O.
+
+Each function takes the current proposal (and who is acting) and returns a ``Change``: the next proposal and the
+audit entry that explains it. Nothing is written here; the store commits a change and its audit entry in one
+transaction, and re-runs the function on fresh data if someone else committed first, so two people clicking at once
+produce exactly one winner and one clear refusal.
+
+Refusals are exceptions carrying a short message for the person who acted (``Refused.user_message``).
+Approval is checked against rights *here*, at click time, and again by the execute job: an approval is not an
+authorisation on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from approvals.policy import Policy, PolicyDecision, Principal
+from approvals.proposal import ActionResult, Approval, Proposal, Rejection
+from approvals.states import DECIDED_STATES, Event, IllegalTransition, ProposalState, next_state
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit trail: what happened, who did it, and the facts needed to explain it later."""
+
+    event: str
+    actor: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Change:
+    proposal: Proposal
+    audit: AuditEntry
+    event: Event | None = None
+
+
+class Refused(Exception):
+    """The action was not taken. ``user_message`` is what to tell the person (ephemeral in Slack)."""
+
+    code = "refused"
+
+    def __init__(self, user_message: str, *, proposal_id: str | None = None) -> None:
+        super().__init__(f"{proposal_id or '?'}: {user_message}")
+        self.user_message = user_message
+        self.proposal_id = proposal_id
+
+
+class NotAllowed(Refused):
+    code = "not_allowed"
+
+
+class AlreadyDecided(Refused):
+    code = "already_decided"
+
+
+class Duplicate(Refused):
+    code = "duplicate"
+
+
+def _transition(proposal: Proposal, event: Event, now: dt.datetime, **changes: Any) -> Proposal:
+    state = next_state(proposal.state, event, proposal_id=proposal.id)
+    return proposal.with_changes(state=state, updated_at=now, **changes)
+
+
+def _describe_state(proposal: Proposal) -> str:
+    state = proposal.state
+    if state is ProposalState.REJECTED and proposal.rejection is not None:
+        return f"was already rejected by <@{proposal.rejection.user_id}>"
+    if state in (
+        ProposalState.APPROVED,
+        ProposalState.EXECUTING,
+        ProposalState.SUCCEEDED,
+        ProposalState.FAILED,
+    ):
+        who = ", ".join(f"<@{u}>" for u in proposal.approvers_so_far) or "policy"
+        return f"was already approved by {who} and is {state.value.replace('_', ' ')}"
+    return f"is already {state.value.replace('_', ' ')}"
+
+
+def submit(proposal: Proposal, *, now: dt.datetime) -> Change:
+    """Move a drafted proposal on according to its policy decision: wait, run, or refuse."""
+    decision = proposal.policy
+    data = {"outcome": decision.outcome, "rule": decision.rule, "policy_hash": decision.policy_hash}
+    if decision.outcome == "deny":
+        return Change(
+            _transition(proposal, Event.DENY, now, failure=decision.reason),
+            AuditEntry("proposal.denied", "policy", {**data, "reason": decision.reason}),
+            Event.DENY,
+        )
+    if decision.outcome == "auto":
+        return Change(
+            _transition(proposal, Event.AUTO_APPROVE, now),
+            AuditEntry("proposal.auto_approved", "policy", data),
+            Event.AUTO_APPROVE,
+        )
+    return Change(
+        _transition(proposal, Event.SUBMIT, now),
+        AuditEntry(
+            "proposal.awaiting_approval",
+            "policy",
+            {
+                **data,
+                "approver_roles": list(decision.approver_roles),
+                "min_approvers": decision.min_approvers,
+            },
+        ),
+        Event.SUBMIT,
+    )
+
+
+def may_approve(proposal: Proposal, approver: Principal, policy: Policy) -> str | None:
+    """None if ``approver`` may approve ``proposal`` now, else the reason they may not."""
+    decision = proposal.policy
+    if decision.outcome != "approve":
+        return "This request does not need an approval."
+    if approver.user_id == proposal.requester and not decision.allow_self_approval:
+        return "You asked for this change, so someone else has to approve it."
+    roles = policy.roles_of(approver)
+    if not roles & set(decision.approver_roles):
+        needed = ", ".join(decision.approver_roles)
+        return f"You are not an approver for this request (it needs someone from: {needed})."
+    return None
+
+
+def approve(proposal: Proposal, approver: Principal, policy: Policy, *, now: dt.datetime, fingerprint: str) -> Change:
+    """Record ``approver``'s approval of the exact change they saw; the quorum moves it to ``approved``."""
+    if proposal.state in DECIDED_STATES:
+        raise AlreadyDecided(f"This request {_describe_state(proposal)}.", proposal_id=proposal.id)
+    if fingerprint != proposal.fingerprint:
+        raise Refused(
+            "This request changed after you opened it. Look at the updated card and approve again.",
+            proposal_id=proposal.id,
+        )
+    reason = may_approve(proposal, approver, policy)
+    if reason is not None:
+        raise NotAllowed(reason, proposal_id=proposal.id)
+    if approver.user_id in proposal.approvers_so_far:
+        missing = proposal.policy.min_approvers - len(proposal.approvers_so_far)
+        raise Duplicate(
+            f"You already approved this. It still needs {missing} more approval(s) from someone else.",
+            proposal_id=proposal.id,
+        )
+    approvals = (*proposal.approvals, Approval(user_id=approver.user_id, at=now, fingerprint=fingerprint))
+    updated = proposal.with_changes(approvals=approvals)
+    event = Event.APPROVE if updated.quorum_reached else Event.APPROVE_PARTIAL
+    result = _transition(updated, event, now)
+    data = {
+        "fingerprint": fingerprint,
+        "approvals": len(result.approvers_so_far),
+        "min_approvers": result.policy.min_approvers,
+        "roles": sorted(policy.roles_of(approver) & set(result.policy.approver_roles)),
+    }
+    name = "proposal.approved" if event is Event.APPROVE else "proposal.approval_recorded"
+    return Change(result, AuditEntry(name, approver.user_id, data), event)
+
+
+def reject(proposal: Proposal, approver: Principal, policy: Policy, *, now: dt.datetime, reason: str = "") -> Change:
+    """An approver says no; nothing will run."""
+    if proposal.state in DECIDED_STATES:
+        raise AlreadyDecided(f"This request {_describe_state(proposal)}.", proposal_id=proposal.id)
+    roles = policy.roles_of(approver)
+    if not roles & set(proposal.policy.approver_roles):
+        needed = ", ".join(proposal.policy.approver_roles)
+        raise NotAllowed(
+            f"Only an approver can reject this request (someone from: {needed}). "
+            "If you asked for it, use Cancel instead.",
+            proposal_id=proposal.id,
+        )
+    result = _transition(
+        proposal,
+        Event.REJECT,
+        now,
+        rejection=Rejection(user_id=approver.user_id, at=now, reason=reason.strip()),
+    )
+    return Change(result, AuditEntry("proposal.rejected", approver.user_id, {"reason": reason.strip()}), Event.REJECT)
+
+
+def cancel(proposal: Proposal, actor: Principal, policy: Policy, *, now: dt.datetime) -> Change:
+    """The requester (or an admin) withdraws a request that has not started running."""
+    if proposal.state not in (ProposalState.DRAFTED, ProposalState.AWAITING_APPROVAL, ProposalState.APPROVED):
+        raise AlreadyDecided(
+            f"This request {_describe_state(proposal)}; it can no longer be cancelled.",
+            proposal_id=proposal.id,
+        )
+    if actor.user_id != proposal.requester and not policy.is_admin(actor):
+        raise NotAllowed("Only the person who asked, or an admin, can cancel this request.", proposal_id=proposal.id)
+    result = _transition(proposal, Event.CANCEL, now, cancelled_by=actor.user_id)
+    return Change(result, AuditEntry("proposal.cancelled", actor.user_id), Event.CANCEL)
+
+
+def expire(proposal: Proposal, *, now: dt.datetime) -> Change:
+    """Fail closed: a request nobody approved in time never runs."""
+    if proposal.state is not ProposalState.AWAITING_APPROVAL:
+        raise AlreadyDecided(f"This request {_describe_state(proposal)}.", proposal_id=proposal.id)
+    if proposal.expires_at is None or now < proposal.expires_at:
+        raise Refused("This request has not expired yet.", proposal_id=proposal.id)
+    result = _transition(proposal, Event.EXPIRE, now)
+    return Change(
+        result,
+        AuditEntry("proposal.expired", "scheduler", {"expires_at": proposal.expires_at.isoformat()}),
+        Event.EXPIRE,
+    )
+
+
+def start(proposal: Proposal, *, now: dt.datetime, attempt: int) -> Change:
+    """The execute job claims the proposal (again, after a crash: executing -> executing is allowed)."""
+    try:
+        result = _transition(proposal, Event.START, now)
+    except IllegalTransition:
+        raise AlreadyDecided(f"This request {_describe_state(proposal)}.", proposal_id=proposal.id) from None
+    return Change(result, AuditEntry("proposal.executing", "worker", {"attempt": attempt}), Event.START)
+
+
+def succeed(proposal: Proposal, results: Sequence[ActionResult], *, now: dt.datetime) -> Change:
+    result = _transition(proposal, Event.SUCCEED, now, results=tuple(results), failure=None)
+    data = {"results": [r.model_dump(mode="json") for r in results]}
+    return Change(result, AuditEntry("proposal.succeeded", "worker", data), Event.SUCCEED)
+
+
+def fail(proposal: Proposal, results: Sequence[ActionResult], reason: str, *, now: dt.datetime) -> Change:
+    result = _transition(proposal, Event.FAIL, now, results=tuple(results), failure=reason)
+    data = {"reason": reason, "results": [r.model_dump(mode="json") for r in results]}
+    return Change(result, AuditEntry("proposal.failed", "worker", data), Event.FAIL)
+
+
+def retry(proposal: Proposal, actor: Principal, policy: Policy, *, now: dt.datetime) -> Change:
+    """An admin sends a failed proposal back to run again (the approval still binds the same fingerprint)."""
+    if not policy.is_admin(actor):
+        raise NotAllowed("Only an admin can retry a failed request.", proposal_id=proposal.id)
+    if proposal.state is not ProposalState.FAILED:
+        raise Refused(
+            f"Only failed requests can be retried; this one {_describe_state(proposal)}.",
+            proposal_id=proposal.id,
+        )
+    result = _transition(proposal, Event.RETRY, now, failure=None)
+    return Change(result, AuditEntry("proposal.retried", actor.user_id), Event.RETRY)
+
+
+def describe_decision(decision: PolicyDecision) -> str:
+    """One line for the card and the audit: which rule applied and what it requires."""
+    if decision.outcome == "deny":
+        return f"Denied by policy ({decision.rule}): {decision.reason}"
+    if decision.outcome == "auto":
+        return f"Runs without approval ({decision.rule})"
+    roles = " or ".join(decision.approver_roles)
+    count = f"{decision.min_approvers} approvals" if decision.min_approvers > 1 else "1 approval"
+    return f"Needs {count} from {roles} ({decision.rule})"
