@@ -120,9 +120,7 @@ def _object(spec: Spec | None = None, *, required: bool = False) -> Field:
     return Field("object", required=required, spec=spec)
 
 
-def _objects(
-    spec: Spec, *, required: bool = False, min_items: int = 0, max_items: int | None = None
-) -> Field:
+def _objects(spec: Spec, *, required: bool = False, min_items: int = 0, max_items: int | None = None) -> Field:
     return Field("objects", required=required, spec=spec, min_items=min_items, max_items=max_items)
 
 
@@ -263,9 +261,7 @@ def _check_datepicker(obj: dict, pointer: str, walk: _Walk) -> None:
     if not isinstance(value, str):
         return
     try:
-        valid = re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None and bool(
-            datetime.date.fromisoformat(value)
-        )
+        valid = re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None and bool(datetime.date.fromisoformat(value))
     except ValueError:
         valid = False
     if not valid:
@@ -311,11 +307,7 @@ def _check_number_input(obj: dict, pointer: str, walk: _Walk) -> None:
 def _check_input(obj: dict, pointer: str, walk: _Walk) -> None:
     element = obj.get("element")
     # docs: dispatch_action "is incompatible with the file_input block element ... an unsupported type error".
-    if (
-        obj.get("dispatch_action") is True
-        and isinstance(element, dict)
-        and element.get("type") == "file_input"
-    ):
+    if obj.get("dispatch_action") is True and isinstance(element, dict) and element.get("type") == "file_input":
         walk.fail("unsupported type: file_input", f"{pointer}/element/type")
 
 
@@ -445,9 +437,7 @@ ELEMENT_SPECS: dict[str, Spec] = {
         extra=_check_initial_options,
         interactive=True,
     ),
-    "datepicker": Spec(
-        {**_SELECT_COMMON, "initial_date": _string()}, extra=_check_datepicker, interactive=True
-    ),
+    "datepicker": Spec({**_SELECT_COMMON, "initial_date": _string()}, extra=_check_datepicker, interactive=True),
     "timepicker": Spec(
         {**_SELECT_COMMON, "initial_time": _string(), "timezone": _string()},
         extra=_check_timepicker,
@@ -488,9 +478,7 @@ ELEMENT_SPECS: dict[str, Spec] = {
         },
         interactive=True,
     ),
-    "file_input": Spec(
-        {"filetypes": Field("strings"), "max_files": _int(min_value=1, max_value=10)}, interactive=True
-    ),
+    "file_input": Spec({"filetypes": Field("strings"), "max_files": _int(min_value=1, max_value=10)}, interactive=True),
     # The image element is not interactive: it carries no action_id.
     "image": Spec(
         {
@@ -554,25 +542,14 @@ CONTEXT_ELEMENTS = frozenset({"image", "plain_text", "mrkdwn"})
 # --- rich text (docs.slack.dev/reference/block-kit/blocks/rich-text-block): shape checks only ---
 
 _STYLE = _object(
-    Spec(
-        {
-            key: _bool()
-            for key in ("bold", "italic", "strike", "code", "underline", "highlight", "client_highlight")
-        }
-    )
+    Spec({key: _bool() for key in ("bold", "italic", "strike", "code", "underline", "highlight", "client_highlight")})
 )
-RICH_TEXT_INLINE = frozenset(
-    {"text", "link", "emoji", "user", "channel", "usergroup", "broadcast", "date", "color"}
-)
-RICH_TEXT_BLOCKS = frozenset(
-    {"rich_text_section", "rich_text_list", "rich_text_quote", "rich_text_preformatted"}
-)
+RICH_TEXT_INLINE = frozenset({"text", "link", "emoji", "user", "channel", "usergroup", "broadcast", "date", "color"})
+RICH_TEXT_BLOCKS = frozenset({"rich_text_section", "rich_text_list", "rich_text_quote", "rich_text_preformatted"})
 
 RICH_TEXT_SPECS: dict[str, Spec] = {
     "rich_text_section": Spec({"elements": _elements(RICH_TEXT_INLINE, required=True)}),
-    "rich_text_quote": Spec(
-        {"elements": _elements(RICH_TEXT_INLINE, required=True), "border": _int(min_value=0)}
-    ),
+    "rich_text_quote": Spec({"elements": _elements(RICH_TEXT_INLINE, required=True), "border": _int(min_value=0)}),
     "rich_text_preformatted": Spec(
         {
             "elements": _elements(RICH_TEXT_INLINE, required=True),
@@ -661,9 +638,7 @@ BLOCK_SPECS: dict[str, Spec] = {
             "author_name": _string(50),
         }
     ),
-    "file": Spec(
-        {"external_id": _string(required=True), "source": _string(required=True, one_of=("remote",))}
-    ),
+    "file": Spec({"external_id": _string(required=True), "source": _string(required=True, one_of=("remote",))}),
     "markdown": Spec({"text": _string(12000, required=True)}),
 }
 
@@ -724,9 +699,7 @@ def _check_length(value: str, max_length: int | None, pointer: str, walk: _Walk)
         walk.fail(f"must be less than {max_length + 1} characters", pointer)
 
 
-def _check_text(
-    value: object, kinds: frozenset[str], max_length: int | None, pointer: str, walk: _Walk
-) -> None:
+def _check_text(value: object, kinds: frozenset[str], max_length: int | None, pointer: str, walk: _Walk) -> None:
     before = len(walk.errors)
     if not isinstance(value, dict):
         walk.fail("must provide an object", pointer)
@@ -878,9 +851,7 @@ def _interactive_in_block(block: dict, pointer: str) -> Iterator[tuple[dict, str
         case "actions":
             elements = block.get("elements")
             candidates = (
-                [(el, f"{pointer}/elements/{i}") for i, el in enumerate(elements)]
-                if isinstance(elements, list)
-                else []
+                [(el, f"{pointer}/elements/{i}") for i, el in enumerate(elements)] if isinstance(elements, list) else []
             )
         case "section":
             candidates = [(block.get("accessory"), f"{pointer}/accessory")]
@@ -898,9 +869,7 @@ def _interactive_in_block(block: dict, pointer: str) -> Iterator[tuple[dict, str
 # --- public API ---
 
 
-def validate_blocks(
-    blocks: object, *, surface: Surface = "message", pointer: str = "/blocks"
-) -> list[BlockError]:
+def validate_blocks(blocks: object, *, surface: Surface = "message", pointer: str = "/blocks") -> list[BlockError]:
     """Return every reason Slack would reject `blocks` on `surface`; an empty list means valid.
 
     block_id and action_id must each be unique across the whole list. Slack's element reference only promises

@@ -64,9 +64,7 @@ def modal(blocks: list[dict], **extra: object) -> dict:
     return {"type": "modal", "title": plain("Title"), "submit": plain("Save"), "blocks": blocks, **extra}
 
 
-OPTIONS = [
-    Option(text=PlainTextObject(text=label), value=label.lower()) for label in ("Low", "Medium", "High")
-]
+OPTIONS = [Option(text=PlainTextObject(text=label), value=label.lower()) for label in ("Low", "Medium", "High")]
 
 
 def approval_card() -> list[dict]:
@@ -187,19 +185,11 @@ def test_an_overlong_section_text_reports_the_union_and_the_length_like_slack() 
 BLOCK_REJECTIONS = [
     pytest.param({"blocks": "nope"}, "message", "/blocks", "must provide an array", id="blocks-not-a-list"),
     pytest.param([section()] * 51, "message", "/blocks", "no more than 50 items allowed", id="51-blocks"),
-    pytest.param(
-        [section()] * 101, "modal", "/blocks", "no more than 100 items allowed", id="101-blocks-modal"
-    ),
+    pytest.param([section()] * 101, "modal", "/blocks", "no more than 100 items allowed", id="101-blocks-modal"),
     pytest.param(["section"], "message", "/blocks/0", "must provide an object", id="block-not-object"),
-    pytest.param(
-        [{"text": mrkdwn("x")}], "message", "/blocks/0", "missing required field: type", id="no-type"
-    ),
-    pytest.param(
-        [{"type": "carousel"}], "message", "/blocks/0/type", "unsupported type: carousel", id="unknown"
-    ),
-    pytest.param(
-        [section(block_id="b" * 256)], "message", "/blocks/0/block_id", "less than 256", id="block-id-256"
-    ),
+    pytest.param([{"text": mrkdwn("x")}], "message", "/blocks/0", "missing required field: type", id="no-type"),
+    pytest.param([{"type": "carousel"}], "message", "/blocks/0/type", "unsupported type: carousel", id="unknown"),
+    pytest.param([section(block_id="b" * 256)], "message", "/blocks/0/block_id", "less than 256", id="block-id-256"),
     pytest.param(
         [section(block_id="a"), section(block_id="a")],
         "message",
@@ -207,16 +197,10 @@ BLOCK_REJECTIONS = [
         "already exists",
         id="dup-bid",
     ),
-    pytest.param(
-        [section(colour="red")], "message", "/blocks/0/colour", "invalid additional property", id="extra"
-    ),
-    pytest.param(
-        [{"type": "divider", "text": plain("x")}], "message", "/blocks/0/text", "additional", id="divider"
-    ),
+    pytest.param([section(colour="red")], "message", "/blocks/0/colour", "invalid additional property", id="extra"),
+    pytest.param([{"type": "divider", "text": plain("x")}], "message", "/blocks/0/text", "additional", id="divider"),
     # text objects
-    pytest.param(
-        [section("")], "message", "/blocks/0/text/text", "must be more than 0 characters", id="empty-text"
-    ),
+    pytest.param([section("")], "message", "/blocks/0/text/text", "must be more than 0 characters", id="empty-text"),
     pytest.param(
         [{"type": "section", "text": {"type": "html", "text": "x"}}],
         "message",
@@ -239,9 +223,7 @@ BLOCK_REJECTIONS = [
         id="text-not-string",
     ),
     # section
-    pytest.param(
-        [{"type": "section"}], "message", "/blocks/0/type", "either `text` or `fields`", id="no-text"
-    ),
+    pytest.param([{"type": "section"}], "message", "/blocks/0/type", "either `text` or `fields`", id="no-text"),
     pytest.param(
         [{"type": "section", "fields": [mrkdwn("f")] * 11}],
         "message",
@@ -278,9 +260,7 @@ BLOCK_REJECTIONS = [
         "unsupported type: mrkdwn",
         id="header-mrkdwn",
     ),
-    pytest.param(
-        [{"type": "header"}], "message", "/blocks/0", "missing required field: text", id="header-no-text"
-    ),
+    pytest.param([{"type": "header"}], "message", "/blocks/0", "missing required field: text", id="header-no-text"),
     pytest.param(
         [{"type": "context", "elements": []}],
         "message",
@@ -729,25 +709,15 @@ VIEW_REJECTIONS = [
     pytest.param("modal", "/view", "must provide an object", id="not-object"),
     pytest.param({"type": "dialog", "blocks": []}, "/view/type", "unsupported type: dialog", id="type"),
     pytest.param({"type": "modal", "blocks": []}, "/view", "missing required field: title", id="no-title"),
-    pytest.param(
-        modal([], title=plain("t" * 25)), "/view/title/text", "must be less than 25 characters", id="title"
-    ),
-    pytest.param(
-        modal([], title=mrkdwn("t")), "/view/title/type", "unsupported type: mrkdwn", id="title-mrkdwn"
-    ),
+    pytest.param(modal([], title=plain("t" * 25)), "/view/title/text", "must be less than 25 characters", id="title"),
+    pytest.param(modal([], title=mrkdwn("t")), "/view/title/type", "unsupported type: mrkdwn", id="title-mrkdwn"),
     pytest.param(modal([], submit=plain("s" * 25)), "/view/submit/text", "less than 25", id="submit-25"),
     pytest.param(modal([], close=plain("c" * 25)), "/view/close/text", "less than 25", id="close-25"),
     pytest.param(modal([], callback_id="c" * 256), "/view/callback_id", "less than 256", id="callback-id"),
-    pytest.param(
-        modal([], private_metadata="m" * 3001), "/view/private_metadata", "less than 3001", id="metadata"
-    ),
+    pytest.param(modal([], private_metadata="m" * 3001), "/view/private_metadata", "less than 3001", id="metadata"),
     pytest.param(modal([], external_id="e" * 256), "/view/external_id", "less than 256", id="external-id"),
-    pytest.param(
-        modal([], clear_on_close="yes"), "/view/clear_on_close", "must provide a boolean", id="clear"
-    ),
-    pytest.param(
-        modal([], notify_on_close=1), "/view/notify_on_close", "must provide a boolean", id="notify"
-    ),
+    pytest.param(modal([], clear_on_close="yes"), "/view/clear_on_close", "must provide a boolean", id="clear"),
+    pytest.param(modal([], notify_on_close=1), "/view/notify_on_close", "must provide a boolean", id="notify"),
     pytest.param(
         {
             "type": "modal",
@@ -758,16 +728,10 @@ VIEW_REJECTIONS = [
         "must define `submit` to use an `input` block in modals",
         id="submit-required",
     ),
-    pytest.param(
-        modal([section("")]), "/view/blocks/0/text/text", "more than 0 characters", id="block-pointer"
-    ),
+    pytest.param(modal([section("")]), "/view/blocks/0/text/text", "more than 0 characters", id="block-pointer"),
     pytest.param(modal([section()] * 101), "/view/blocks", "no more than 100 items allowed", id="101-blocks"),
-    pytest.param(
-        {"type": "home", "blocks": [], "title": plain("t")}, "/view/title", "additional", id="home-title"
-    ),
-    pytest.param(
-        {"type": "modal", "title": plain("t")}, "/view", "missing required field: blocks", id="no-blocks"
-    ),
+    pytest.param({"type": "home", "blocks": [], "title": plain("t")}, "/view/title", "additional", id="home-title"),
+    pytest.param({"type": "modal", "title": plain("t")}, "/view", "missing required field: blocks", id="no-blocks"),
 ]
 
 
