@@ -1,0 +1,304 @@
+"""Followthrough's composition root: settings, clients and wiring for the bot process and the worker process.
+
+    python app.py                 the bot: Bolt in Socket Mode (Procfile ``bot:``)
+    python app.py worker          an RQ worker with the scheduler (Procfile ``worker:``)
+    python app.py policy check F  validate a policy file (exit 1 with every problem and its line)
+
+Nothing is built at import time. Configuration comes from the environment or ``.env`` (see README); a missing or
+malformed setting stops start-up with the variable's name and how to fix it, and tokens are never logged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import signal
+import socket
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from pydantic import SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from redis import Redis
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from approvals.inbox import Inbox
+from approvals.jobs import schedule_reaper
+from approvals.ledger import Ledger
+from approvals.policy import PolicyError, load_policy
+from approvals.runtime import PolicySource, Runtime, Timing, configure
+from approvals.store import ProposalStore
+from bot.context import SlackThreadReader
+from bot.directory import SlackDirectory
+from bot.notifier import SlackNotifier
+from bot.parser import OfflineParser
+from connectors.jira import JiraConnector
+
+logger = logging.getLogger("followthrough")
+
+APP_DIR = Path(__file__).resolve().parent
+DEFAULT_POLICY = APP_DIR / "policies" / "default.yml"
+
+
+class Settings(BaseSettings):
+    """Every configuration name is a public contract; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: SecretStr
+    slack_app_token: SecretStr
+    slack_api_url: str = "https://slack.com/api/"
+    redis_url: str
+    jira_url: str | None = None
+    jira_email: str | None = None
+    jira_api_token: SecretStr | None = None
+    salesforce_instance_url: str | None = None
+    salesforce_access_token: SecretStr | None = None
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4.1-mini"
+    followthrough_policy: Path = DEFAULT_POLICY
+
+    # Advanced: durations the jobs use (production keeps the defaults; tests shorten them).
+    followthrough_lease_seconds: float = 120.0
+    followthrough_retry_delays: str = "5,30,120,600,1800"
+    followthrough_index_lag_window: float = 120.0
+    followthrough_reaper_interval: float = 30.0
+    followthrough_stale_after: float = 60.0
+    followthrough_log_level: str = "INFO"
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb- (OAuth & Permissions page of your Slack app)")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith("xapp-"):
+            raise ValueError(
+                "must be an app-level token starting with xapp- with the connections:write scope "
+                "(Basic Information > App-Level Tokens)"
+            )
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slack_api_url(cls, value: str) -> str:
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        if urlparse(value).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL, for example redis://localhost:6379/0")
+        return value
+
+    @field_validator("followthrough_retry_delays")
+    @classmethod
+    def _delays(cls, value: str) -> str:
+        try:
+            delays = [float(part) for part in value.split(",")]
+        except ValueError:
+            raise ValueError("must be comma-separated seconds, for example 5,30,120") from None
+        if not delays or any(d < 0 for d in delays):
+            raise ValueError("must list at least one non-negative number of seconds")
+        return value
+
+    @model_validator(mode="after")
+    def _complete_groups(self) -> Settings:
+        jira = {"JIRA_URL": self.jira_url, "JIRA_EMAIL": self.jira_email, "JIRA_API_TOKEN": self.jira_api_token}
+        if any(jira.values()) and not all(jira.values()):
+            missing = ", ".join(name for name, value in jira.items() if not value)
+            raise ValueError(f"Jira needs JIRA_URL, JIRA_EMAIL and JIRA_API_TOKEN together; missing: {missing}")
+        salesforce = {
+            "SALESFORCE_INSTANCE_URL": self.salesforce_instance_url,
+            "SALESFORCE_ACCESS_TOKEN": self.salesforce_access_token,
+        }
+        if any(salesforce.values()) and not all(salesforce.values()):
+            missing = ", ".join(name for name, value in salesforce.items() if not value)
+            raise ValueError(f"Salesforce needs both of its settings; missing: {missing}")
+        return self
+
+    @property
+    def timing(self) -> Timing:
+        return Timing(
+            lease_seconds=self.followthrough_lease_seconds,
+            retry_delays=tuple(float(p) for p in self.followthrough_retry_delays.split(",")),
+            index_lag_window=self.followthrough_index_lag_window,
+            reaper_interval=self.followthrough_reaper_interval,
+            stale_intake_after=self.followthrough_stale_after,
+            stale_execution_after=max(self.followthrough_stale_after, self.followthrough_lease_seconds),
+        )
+
+
+_FIXES = {
+    "SLACK_BOT_TOKEN": "set it to your Slack app's bot token (xoxb-...)",
+    "SLACK_APP_TOKEN": "set it to an app-level token (xapp-...) with connections:write",
+    "REDIS_URL": "set it to your Redis, for example redis://localhost:6379/0 (`make demo` starts one for you)",
+}
+
+
+class ConfigurationError(SystemExit):
+    """Start-up refused: the message names each bad variable and the fix."""
+
+
+def load_settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = "_".join(str(p) for p in error["loc"]).upper() or "configuration"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if error["type"] == "missing":
+                message = "is not set; " + _FIXES.get(name, "set it in the environment or .env")
+            lines.append(f"  {name}: {message}" if name != "configuration" else f"  {message}")
+        raise ConfigurationError("Followthrough cannot start:\n" + "\n".join(lines)) from None
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def build_slack_client(settings: Settings) -> WebClient:
+    client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url, timeout=15)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
+    return client
+
+
+def build_redis(settings: Settings) -> Redis:
+    return Redis.from_url(settings.redis_url, socket_connect_timeout=5, health_check_interval=30)
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    try:
+        policy = PolicySource(settings.followthrough_policy)
+    except PolicyError as exc:
+        raise ConfigurationError(f"Followthrough cannot start: FOLLOWTHROUGH_POLICY is invalid.\n{exc}") from None
+    connection = build_redis(settings)
+    client = build_slack_client(settings)
+    jira: JiraConnector | None = None
+    connectors: dict[str, Any] = {}
+    if settings.jira_url and settings.jira_email and settings.jira_api_token:
+        jira = JiraConnector(settings.jira_url, settings.jira_email, settings.jira_api_token.get_secret_value())
+        connectors["jira"] = jira
+    return Runtime(
+        connection=connection,
+        store=ProposalStore(connection, clock=utc_now),
+        inbox=Inbox(connection, clock=utc_now),
+        ledger=Ledger(connection, clock=utc_now),
+        policy=policy,
+        directory=SlackDirectory(client, policy),
+        threads=SlackThreadReader(client),
+        extractor=OfflineParser(),
+        notifier=SlackNotifier(client),
+        connectors=connectors,
+        jira_catalog=jira,
+        clock=utc_now,
+        timing=settings.timing,
+    )
+
+
+def _is_local(url: str) -> bool:
+    return (urlparse(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
+
+
+def run_bot(settings: Settings) -> None:
+    from slack_bolt import App
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_bolt.error import BoltError
+
+    from bot.listeners import BotDependencies, register
+
+    if _is_local(settings.slack_api_url):
+        # slack_sdk's socket client ignores NO_PROXY; a proxy would swallow a local Slack's WebSocket.
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+            os.environ.pop(name, None)
+    runtime = build_runtime(settings)
+    runtime.connection.ping()
+    try:
+        app = App(client=build_slack_client(settings), listener_executor=ThreadPoolExecutor(max_workers=16))
+    except BoltError as exc:
+        raise ConfigurationError(f"Followthrough cannot start: SLACK_BOT_TOKEN was refused by Slack ({exc}).") from None
+    register(app, BotDependencies(runtime=runtime, clock=utc_now))
+    handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+
+    def stop(signum: int, frame: object) -> None:
+        logger.info("bot stopping (signal %d)", signum)
+        handler.close()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    logger.info("bot starting: Slack %s, policy %s", settings.slack_api_url, runtime.policy.current.content_hash)
+    handler.start()
+
+
+def run_worker(settings: Settings, *, burst: bool = False) -> None:
+    from rq import Worker
+
+    runtime = build_runtime(settings)
+    runtime.connection.ping()
+    configure(runtime)
+    schedule_reaper(runtime, delay=1.0)
+    worker = Worker(
+        [runtime.actions_queue, runtime.intake_queue],
+        connection=runtime.connection,
+        name=f"followthrough-{socket.gethostname()}-{os.getpid()}",
+    )
+    logger.info("worker starting on %s and %s", runtime.actions_queue.name, runtime.intake_queue.name)
+    worker.work(with_scheduler=True, burst=burst, logging_level=settings.followthrough_log_level)
+
+
+def check_policy(path: str) -> int:
+    try:
+        policy = load_policy(path)
+    except PolicyError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    kinds = ", ".join(policy.document.actions) or "no actions"
+    print(f"{path}: OK (hash {policy.content_hash}; roles: {', '.join(policy.document.roles)}; actions: {kinds})")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="followthrough", description="Followthrough Slack bot")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("bot", help="run the Slack bot (default)")
+    worker = commands.add_parser("worker", help="run an RQ worker with the scheduler")
+    worker.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    policy = commands.add_parser("policy", help="work with policy files")
+    policy_commands = policy.add_subparsers(dest="policy_command", required=True)
+    check = policy_commands.add_parser("check", help="validate a policy file")
+    check.add_argument("file")
+    args = parser.parse_args(argv)
+
+    if args.command == "policy":
+        return check_policy(args.file)
+
+    settings = load_settings()
+    logging.basicConfig(
+        level=settings.followthrough_log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s",
+    )
+    if args.command == "worker":
+        run_worker(settings, burst=args.burst)
+    else:
+        run_bot(settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The Slack surface: listeners, Block Kit cards, intent extraction and thread context."""

@@ -1,0 +1,74 @@
+"""Reading a thread for the extractor: conversations.replies, trimmed, with names and links made readable.
+
+Thread text is untrusted data. This module only reads and trims it; it never interprets it. The newest messages
+and the request itself are kept when a long thread has to be cut down.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from approvals.ports import ThreadMessage
+from bot.directory import TTLCache
+
+logger = logging.getLogger(__name__)
+
+MAX_THREAD_MESSAGES = 60
+
+
+def trim_thread(messages: Sequence[ThreadMessage], *, keep: int = MAX_THREAD_MESSAGES) -> list[ThreadMessage]:
+    """The thread's first message (what it is about) and the newest ``keep - 1`` after it."""
+    if len(messages) <= keep:
+        return list(messages)
+    return [messages[0], *messages[-(keep - 1) :]]
+
+
+class SlackThreadReader:
+    """Implements ``approvals.ports.ThreadReader``."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+        self._channels: TTLCache[str, tuple[str, ...]] = TTLCache(300.0)
+
+    def read_thread(self, channel: str, thread_ts: str) -> Sequence[ThreadMessage]:
+        messages: list[ThreadMessage] = []
+        cursor = None
+        while True:
+            page = self.client.conversations_replies(channel=channel, ts=thread_ts, limit=200, cursor=cursor)
+            for message in page.get("messages", []):
+                messages.append(
+                    ThreadMessage(
+                        user=message.get("user"),
+                        text=message.get("text") or "",
+                        ts=message["ts"],
+                        is_bot=bool(message.get("bot_id")) or message.get("subtype") == "bot_message",
+                    )
+                )
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not page.get("has_more") or not cursor:
+                break
+        return trim_thread(messages)
+
+    def permalink(self, channel: str, ts: str) -> str | None:
+        try:
+            return str(self.client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+        except SlackApiError as exc:
+            logger.warning("no permalink for %s/%s: %s", channel, ts, exc.response.get("error"))
+            return None
+
+    def channel_names(self, channel: str) -> Sequence[str]:
+        """The channel's name and id, for policy conditions like ``channel in [#sales]``."""
+
+        def load() -> tuple[str, ...]:
+            try:
+                info = self.client.conversations_info(channel=channel)["channel"]
+            except SlackApiError:
+                return (channel,)
+            name = info.get("name")
+            return (name, channel) if name else (channel,)
+
+        return self._channels.get_or_load(channel, load)

@@ -1,0 +1,163 @@
+"""Showing proposals and results in Slack: post once, then edit by the stored ``ts``.
+
+Slack messages have no idempotency key, so every message this module posts carries message metadata naming the
+proposal (and for results, the state). Before posting, it looks in the thread for a message with that metadata and
+reuses it, so a job that crashed after posting does not post twice when it runs again. Late edits go through
+``chat.update`` with the stored channel and ts, never through ``response_url`` (it expires after 30 minutes).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from approvals.proposal import CardRef, Proposal
+from approvals.states import ProposalState
+from bot import action_ids
+from bot.cards import Message, build_proposal_card, build_result_reply
+
+logger = logging.getLogger(__name__)
+
+
+def _approvers(proposal: Proposal) -> list[str]:
+    return [c.user_id for c in proposal.cards if c.audience == "dm" and c.user_id]
+
+
+class SlackNotifier:
+    """Implements ``approvals.ports.Notifier``."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def acknowledge(self, channel: str, ts: str) -> None:
+        try:
+            self.client.reactions_add(channel=channel, timestamp=ts, name="eyes")
+        except SlackApiError as exc:
+            if exc.response.get("error") != "already_reacted":
+                logger.warning("could not react to %s/%s: %s", channel, ts, exc.response.get("error"))
+
+    def reply(self, channel: str, thread_ts: str, text: str) -> None:
+        self.client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=text, unfurl_links=False, unfurl_media=False
+        )
+
+    def tell(self, user_id: str, channel: str, text: str, *, thread_ts: str | None = None) -> None:
+        try:
+            self.client.chat_postEphemeral(channel=channel, user=user_id, text=text, thread_ts=thread_ts)
+        except SlackApiError as exc:
+            logger.warning("could not tell %s in %s: %s", user_id, channel, exc.response.get("error"))
+
+    # -- cards ----------------------------------------------------------------------------------------------
+
+    def publish(self, proposal: Proposal, approvers: Sequence[str]) -> tuple[CardRef, ...]:
+        card = build_proposal_card(proposal, audience="thread", approvers=approvers)
+        meta = {"proposal_id": proposal.id, "audience": "thread"}
+        ts = self._find_posted(proposal.channel, proposal.thread_ts, action_ids.CARD_METADATA, meta)
+        if ts is None:
+            ts = self._post(
+                proposal.channel, card, thread_ts=proposal.thread_ts, event_type=action_ids.CARD_METADATA, payload=meta
+            )
+        else:
+            self._update(CardRef(channel=proposal.channel, ts=ts), card, proposal.id)
+        refs = [CardRef(channel=proposal.channel, ts=ts, audience="thread")]
+        for user in approvers:
+            dm = self._open_dm(user)
+            if dm is None:
+                continue
+            dm_card = build_proposal_card(proposal, audience="dm", approvers=approvers)
+            dm_meta = {"proposal_id": proposal.id, "audience": "dm"}
+            dm_ts = self._find_posted(dm, None, action_ids.CARD_METADATA, dm_meta)
+            if dm_ts is None:
+                dm_ts = self._post(dm, dm_card, thread_ts=None, event_type=action_ids.CARD_METADATA, payload=dm_meta)
+            refs.append(CardRef(channel=dm, ts=dm_ts, audience="dm", user_id=user))
+        logger.info("proposal %s: card posted in %s and %d DM(s)", proposal.id, proposal.channel, len(refs) - 1)
+        return tuple(refs)
+
+    def refresh(self, proposal: Proposal) -> None:
+        approvers = _approvers(proposal)
+        for ref in proposal.cards:
+            if ref.ts == proposal.thread_ts and ref.audience == "thread" and proposal.state is ProposalState.DENIED:
+                continue  # the marker of a denied proposal points at the request itself, not at a card
+            card = build_proposal_card(proposal, audience=ref.audience, approvers=approvers)
+            self._update(ref, card, proposal.id)
+
+    def announce_result(self, proposal: Proposal) -> None:
+        meta = {"proposal_id": proposal.id, "state": proposal.state.value, "version": proposal.version}
+        if self._find_posted(proposal.channel, proposal.thread_ts, action_ids.RESULT_METADATA, meta) is not None:
+            return
+        reply = build_result_reply(proposal)
+        self._post(
+            proposal.channel, reply, thread_ts=proposal.thread_ts, event_type=action_ids.RESULT_METADATA, payload=meta
+        )
+        logger.info("proposal %s: result announced (%s)", proposal.id, proposal.state.value)
+
+    def alert_admins(self, proposal: Proposal, text: str, admins: Sequence[str]) -> None:
+        link = f" (<{proposal.permalink}|thread>)" if proposal.permalink else ""
+        message = (
+            f":rotating_light: Proposal `{proposal.id}` from <@{proposal.requester}> in <#{proposal.channel}>{link} "
+            f"needs attention: {text}. Retry it with `/followthrough retry {proposal.id}` once the cause is fixed."
+        )
+        for admin in admins:
+            dm = self._open_dm(admin)
+            if dm is not None:
+                self.client.chat_postMessage(channel=dm, text=message, unfurl_links=False)
+
+    # -- plumbing -------------------------------------------------------------------------------------------
+
+    def _post(
+        self, channel: str, message: Message, *, thread_ts: str | None, event_type: str, payload: dict[str, Any]
+    ) -> str:
+        response = self.client.chat_postMessage(
+            channel=channel,
+            thread_ts=thread_ts,
+            text=message.text,
+            blocks=message.blocks,
+            metadata={"event_type": event_type, "event_payload": payload},
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return str(response["ts"])
+
+    def _update(self, ref: CardRef, message: Message, proposal_id: str) -> None:
+        try:
+            self.client.chat_update(channel=ref.channel, ts=ref.ts, text=message.text, blocks=message.blocks)
+        except SlackApiError as exc:
+            logger.warning(
+                "proposal %s: could not update the card %s/%s: %s",
+                proposal_id,
+                ref.channel,
+                ref.ts,
+                exc.response.get("error"),
+            )
+
+    def _open_dm(self, user: str) -> str | None:
+        try:
+            return str(self.client.conversations_open(users=[user])["channel"]["id"])
+        except SlackApiError as exc:
+            logger.warning("cannot open a DM with %s: %s", user, exc.response.get("error"))
+            return None
+
+    def _find_posted(self, channel: str, thread_ts: str | None, event_type: str, payload: dict[str, Any]) -> str | None:
+        """The ts of a message we already posted with this metadata, if any (reconciliation before posting)."""
+        try:
+            if thread_ts is not None:
+                page = self.client.conversations_replies(
+                    channel=channel, ts=thread_ts, limit=200, include_all_metadata=True
+                )
+            else:
+                page = self.client.conversations_history(channel=channel, limit=50, include_all_metadata=True)
+        except SlackApiError as exc:
+            logger.warning("cannot look for earlier posts in %s: %s", channel, exc.response.get("error"))
+            return None
+        for message in page.get("messages", []):
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") != event_type:
+                continue
+            found = metadata.get("event_payload") or {}
+            if all(found.get(k) == v for k, v in payload.items()):
+                return str(message["ts"])
+        return None

@@ -1,0 +1,1 @@
+"""Jira and Salesforce behind the ``approvals.ports.Connector`` interface; vendor errors are translated here."""
