@@ -151,6 +151,9 @@ def _date(value: Any) -> dt.date | None:
 def _normalise(value: Any) -> Any:
     if isinstance(value, bool) or value is None:
         return value
+    if isinstance(value, dt.date):
+        # A condition's value is text ('due_date == 2026-12-01'); compare a date in the same ISO form.
+        return value.isoformat()
     if isinstance(value, int | float):
         return Decimal(str(value))
     if isinstance(value, str):

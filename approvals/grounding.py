@@ -56,6 +56,8 @@ class GroundingContext:
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _SELF_WORDS = frozenset({"me", "myself", "i"})
+# The no-Jira-account question tells people to "say 'unassigned'": these words mean no assignee, not a person.
+_NOBODY_WORDS = frozenset({"unassigned", "nobody", "no one", "none"})
 
 
 def resolve_person(name: str, *, directory: Directory, requester: PersonMatch) -> PersonMatch | NeedsInfo:
@@ -139,7 +141,7 @@ def _ground_create_issue(
             ("due_date",),
         )
     assignee: Person | None = None
-    if request.assignee:
+    if request.assignee and request.assignee.strip().lower() not in _NOBODY_WORDS:
         resolved = resolve_person(request.assignee, directory=directory, requester=context.requester)
         if isinstance(resolved, NeedsInfo):
             return resolved

@@ -25,6 +25,7 @@ from approvals import workflow
 from approvals.actions import Action
 from approvals.grounding import GroundingContext, NeedsInfo, ground
 from approvals.inbox import InboundRequest
+from approvals.intents import Understanding
 from approvals.ledger import LeaseHeld, LedgerEntry, action_id
 from approvals.policy import PolicyDecision
 from approvals.ports import (
@@ -43,11 +44,12 @@ from approvals.ports import (
 from approvals.proposal import ActionResult, CardRef, Proposal, build_proposal
 from approvals.runtime import Runtime, current
 from approvals.states import ProposalState
+from approvals.store import ProposalExists
 from approvals.workflow import AuditEntry, Change
 
 logger = logging.getLogger(__name__)
 
-_LIVE_JOB_STATUSES = frozenset({JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
+_WAITING_JOB_STATUSES = frozenset({JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
 _QUOTE_MESSAGES = 8
 
 
@@ -77,6 +79,15 @@ def intake(request_key: str) -> str:
     done = rt.inbox.outcome(request_key)
     if done is not None:
         return f"already:{done}"
+    try:
+        with rt.ledger.lease(f"intake:{request_key}", seconds=rt.timing.lease_seconds):
+            return _intake(rt, request, request_key)
+    except LeaseHeld:
+        logger.info("request %s: another intake is already working on it", request_key)
+        return "busy"
+
+
+def _intake(rt: Runtime, request: InboundRequest, request_key: str) -> str:
     proposal_id = proposal_id_for(request)
     proposal = rt.store.find(proposal_id)
     if proposal is None:
@@ -160,28 +171,40 @@ def _understand_and_propose(rt: Runtime, request: InboundRequest, proposal_id: s
         now=now,
         permalink=permalink,
     )
-    rt.store.create(
-        proposal,
-        AuditEntry(
-            "proposal.created",
-            request.user,
-            {
-                "requester": request.user,
-                "request_text": request.text,
-                "channel": request.channel,
-                "thread_ts": request.thread_ts,
-                "event_id": request.event_id,
-                "read": [{"user": m.user, "ts": m.ts, "text": m.text} for m in thread],
-                "extractor": understanding.extractor,
-                "usage": understanding.usage,
-                "understood": [r.model_dump(mode="json") for r in understanding.requests],
-                "proposed": [a.model_dump(mode="json") for a in actions],
-                "fingerprint": proposal.fingerprint,
-                "policy": decision.to_dict(),
-            },
-        ),
-    )
+    try:
+        rt.store.create(proposal, _created_entry(request, thread, understanding, actions, proposal, decision))
+    except ProposalExists:
+        return rt.store.get(proposal.id)
     return proposal
+
+
+def _created_entry(
+    request: InboundRequest,
+    thread: Sequence[ThreadMessage],
+    understanding: Understanding,
+    actions: Sequence[Action],
+    proposal: Proposal,
+    decision: PolicyDecision,
+) -> AuditEntry:
+    """The first audit line: who asked, what was read, what the extractor understood and proposed, which policy."""
+    return AuditEntry(
+        "proposal.created",
+        request.user,
+        {
+            "requester": request.user,
+            "request_text": request.text,
+            "channel": request.channel,
+            "thread_ts": request.thread_ts,
+            "event_id": request.event_id,
+            "read": [{"user": m.user, "ts": m.ts, "text": m.text} for m in thread],
+            "extractor": understanding.extractor,
+            "usage": understanding.usage,
+            "understood": [r.model_dump(mode="json") for r in understanding.requests],
+            "proposed": [a.model_dump(mode="json") for a in actions],
+            "fingerprint": proposal.fingerprint,
+            "policy": decision.to_dict(),
+        },
+    )
 
 
 def _advance_new_proposal(rt: Runtime, proposal: Proposal) -> Proposal:
@@ -315,6 +338,7 @@ def execute(proposal_id: str) -> str:
     proposal = rt.store.update(proposal_id, lambda p: workflow.start(p, now=rt.clock(), attempt=attempt)).proposal
     results: list[ActionResult] = []
     for index, action in enumerate(proposal.actions):
+        _mark_running(rt, proposal_id)
         aid = action_id(proposal.id, index, proposal.fingerprint)
         context = ExecutionContext(proposal_id=proposal.id, action_id=aid, permalink=proposal.permalink)
         entry = rt.ledger.open(
@@ -444,6 +468,15 @@ def recheck_rights(rt: Runtime, proposal: Proposal) -> str | None:
     return None
 
 
+def _running_key(proposal_id: str) -> str:
+    return f"ft:running:{proposal_id}"
+
+
+def _mark_running(rt: Runtime, proposal_id: str) -> None:
+    """A heartbeat the reaper can trust: RQ keeps a killed job 'started' for minutes, this expires with the lease."""
+    rt.connection.set(_running_key(proposal_id), "1", px=int(rt.timing.lease_seconds * 1000))
+
+
 def _retry_or_give_up(
     rt: Runtime, proposal_id: str, results: list[ActionResult], attempt: int, why: str, *, delay: float | None
 ) -> str:
@@ -522,9 +555,10 @@ def _audit(rt: Runtime, proposal_id: str, event: str, action: Action, aid: str, 
 # Reaper
 
 
-def _job_alive(rt: Runtime, job_id: str) -> bool:
+def _job_waiting(rt: Runtime, job_id: str) -> bool:
+    """The job is queued or scheduled. A 'started' job does not count: its worker may have died."""
     try:
-        return Job.fetch(job_id, connection=rt.connection).get_status() in _LIVE_JOB_STATUSES
+        return Job.fetch(job_id, connection=rt.connection).get_status() in _WAITING_JOB_STATUSES
     except NoSuchJobError:
         return False
 
@@ -566,7 +600,7 @@ def reap_once(rt: Runtime) -> dict[str, int]:
     counts = {"intake": 0, "execute": 0, "expired": 0}
     for key in rt.inbox.pending_older_than(rt.timing.stale_intake_after):
         job = rt.connection.get(f"ft:intakejob:{key}")
-        if job is None or not _job_alive(rt, job.decode()):
+        if job is None or not _job_waiting(rt, job.decode()):
             enqueue_intake(rt, key, reason="reaper: request still unanswered")
             counts["intake"] += 1
     cutoff = rt.clock() - dt.timedelta(seconds=rt.timing.stale_execution_after)
@@ -574,7 +608,9 @@ def reap_once(rt: Runtime) -> dict[str, int]:
         if proposal.updated_at > cutoff:
             continue
         job = rt.connection.get(f"ft:job:{proposal.id}")
-        if job is not None and _job_alive(rt, job.decode()):
+        if job is not None and _job_waiting(rt, job.decode()):
+            continue
+        if rt.connection.exists(_running_key(proposal.id)):
             continue
         if any(
             rt.ledger.lease_held(action_id(proposal.id, i, proposal.fingerprint)) for i in range(len(proposal.actions))

@@ -342,7 +342,9 @@ def _construct(node: yaml.Node, path: tuple[Any, ...], lines: _LineMap) -> Any:
         for key_node, value_node in node.value:
             key = yaml.safe_load(yaml.serialize(key_node))
             if key in result:
-                raise PolicyError("", [PolicyProblem(f"key {key!r} appears twice", key_node.start_mark.line + 1)])
+                raise PolicyError(
+                    "", [PolicyProblem(f"key {key!r} appears twice; keep one of them", key_node.start_mark.line + 1)]
+                )
             lines.lines[(*path, key)] = key_node.start_mark.line + 1
             result[key] = _construct(value_node, (*path, key), lines)
         return result
@@ -359,7 +361,8 @@ def load_policy_text(text: str, *, source: str = "<policy>") -> Policy:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
-        raise PolicyError(source, [PolicyProblem(f"YAML syntax error: {exc.problem}", line)]) from exc
+        problem = f"YAML syntax error: {exc.problem}; check the indentation, colons, quotes and brackets here and above"
+        raise PolicyError(source, [PolicyProblem(problem, line)]) from exc
     if root is None:
         raise PolicyError(source, [PolicyProblem("the file is empty; start with 'version: 1'", 1)])
     try:
@@ -371,7 +374,10 @@ def load_policy_text(text: str, *, source: str = "<policy>") -> Policy:
     try:
         document = PolicyDocument.model_validate(data)
     except ValidationError as exc:
-        raise PolicyError(source, [_problem_from_pydantic(err, lines) for err in exc.errors()]) from None
+        errors = exc.errors()
+        raise PolicyError(
+            source, [_problem_from_pydantic(err, lines) for err in errors if not _masked(err, errors)]
+        ) from None
     problems, conditions = _check_semantics(document, lines)
     if problems:
         raise PolicyError(source, problems)
@@ -396,6 +402,17 @@ _FIXES = {
     "literal_error": "use one of the allowed values",
     "too_short": "add at least one entry",
 }
+
+
+def _masked(error: Mapping[str, Any], errors: Sequence[Mapping[str, Any]]) -> bool:
+    """A length error on a list one of whose items failed: pydantic counts only the valid items, so it would
+    report 'add at least one entry' for a list that has one. The item's own error is the one to show."""
+    if error.get("type") != "too_short":
+        return False
+    loc = tuple(error.get("loc", ()))
+    return any(
+        tuple(other.get("loc", ()))[: len(loc)] == loc and len(other.get("loc", ())) > len(loc) for other in errors
+    )
 
 
 def _problem_from_pydantic(error: Mapping[str, Any], lines: _LineMap) -> PolicyProblem:
@@ -515,8 +532,15 @@ def _contradictions(conditions: Sequence[Condition]) -> list[str]:
                 except TypeError:
                     continue
                 if empty:
-                    found.append(f"'{lo.text}' and '{hi.text}' can never both hold: this rule can never match")
+                    found.append(
+                        f"'{lo.text}' and '{hi.text}' can never both hold: this rule can never match; "
+                        "correct one of the bounds"
+                    )
         equals = [c for c in group if c.op == "=="]
         if len({str(c.value).lower() for c in equals}) > 1:
-            found.append(f"{name} cannot equal {' and '.join(repr(c.value) for c in equals)} at once")
+            values = ", ".join(str(c.value) for c in equals)
+            found.append(
+                f"{name} cannot equal {' and '.join(repr(c.value) for c in equals)} at once; "
+                f"to allow any of them write '{name} in [{values}]'"
+            )
     return found

@@ -19,7 +19,7 @@ from typing import Any
 
 from approvals.policy import Policy, PolicyDecision, Principal
 from approvals.proposal import ActionResult, Approval, Proposal, Rejection
-from approvals.states import DECIDED_STATES, Event, IllegalTransition, ProposalState, next_state
+from approvals.states import Event, IllegalTransition, ProposalState, next_state
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,12 @@ def _transition(proposal: Proposal, event: Event, now: dt.datetime, **changes: A
 
 def _describe_state(proposal: Proposal) -> str:
     state = proposal.state
+    if state is ProposalState.DRAFTED:
+        return "is not ready for a decision yet"
     if state is ProposalState.REJECTED and proposal.rejection is not None:
         return f"was already rejected by <@{proposal.rejection.user_id}>"
+    if state is ProposalState.CANCELLED and proposal.cancelled_by is not None:
+        return f"was already cancelled by <@{proposal.cancelled_by}>"
     if state in (
         ProposalState.APPROVED,
         ProposalState.EXECUTING,
@@ -128,7 +132,7 @@ def may_approve(proposal: Proposal, approver: Principal, policy: Policy) -> str 
 
 def approve(proposal: Proposal, approver: Principal, policy: Policy, *, now: dt.datetime, fingerprint: str) -> Change:
     """Record ``approver``'s approval of the exact change they saw; the quorum moves it to ``approved``."""
-    if proposal.state in DECIDED_STATES:
+    if proposal.state is not ProposalState.AWAITING_APPROVAL:
         raise AlreadyDecided(f"This request {_describe_state(proposal)}.", proposal_id=proposal.id)
     if fingerprint != proposal.fingerprint:
         raise Refused(
@@ -160,7 +164,7 @@ def approve(proposal: Proposal, approver: Principal, policy: Policy, *, now: dt.
 
 def reject(proposal: Proposal, approver: Principal, policy: Policy, *, now: dt.datetime, reason: str = "") -> Change:
     """An approver says no; nothing will run."""
-    if proposal.state in DECIDED_STATES:
+    if proposal.state is not ProposalState.AWAITING_APPROVAL:
         raise AlreadyDecided(f"This request {_describe_state(proposal)}.", proposal_id=proposal.id)
     roles = policy.roles_of(approver)
     if not roles & set(proposal.policy.approver_roles):

@@ -205,7 +205,10 @@ def build_proposal_card(proposal: Proposal, *, audience: Audience, approvers: Se
     for action in proposal.actions:
         blocks.extend(_action_blocks(action))
     blocks.append(DividerBlock())
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=status_line(proposal, approvers))))
+    # The status carries text from outside (a failure from Jira, a rejection reason): clip it to Slack's limit.
+    blocks.append(
+        SectionBlock(text=MarkdownTextObject(text=_clip(status_line(proposal, approvers), _SECTION_TEXT_LIMIT)))
+    )
     if proposal.state is ProposalState.AWAITING_APPROVAL:
         value = button_value(proposal)
         blocks.append(
@@ -234,8 +237,10 @@ def build_proposal_card(proposal: Proposal, *, audience: Audience, approvers: Se
 
 def _plain(mrkdwn: str) -> str:
     """A notification-friendly version of a status line (no emoji codes)."""
-    words = [w for w in mrkdwn.split(" ") if not (w.startswith(":") and w.endswith(":"))]
-    return " ".join(words)
+    lines = mrkdwn.split("\n")
+    return "\n".join(
+        " ".join(w for w in line.split(" ") if not (w.startswith(":") and w.endswith(":"))) for line in lines
+    )
 
 
 def build_result_reply(proposal: Proposal) -> Message:
@@ -253,4 +258,6 @@ def build_result_reply(proposal: Proposal) -> Message:
         text += f" An admin can retry it with `/followthrough retry {proposal.id}`."
     else:
         text = status_line(proposal, ())
-    return Message(text=_plain(text), blocks=[SectionBlock(text=MarkdownTextObject(text=_clip(text, 3000))).to_dict()])
+    return Message(
+        text=_clip(_plain(text), 3000), blocks=[SectionBlock(text=MarkdownTextObject(text=_clip(text, 3000))).to_dict()]
+    )

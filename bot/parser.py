@@ -115,7 +115,8 @@ _CLAUSES: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(rf"^(?:and\s+)?(?:due|deadline)\s*(?:date)?\s*(?:is|=|:|on|by)?\s*(?P<v>{DATE_PATTERN})\s*$", re.I),
     ),
     ("due", re.compile(rf"^(?:and\s+)?by\s+(?P<v>{DATE_PATTERN})\s*$", re.I)),
-    ("labels", re.compile(r"^(?:and\s+)?(?:labels?|labell?ed|tag(?:ged|s)?)\s*(?:with|as|=|:)?\s*(?P<v>.+)$", re.I)),
+    # \b after the keyword: without it 'labelled billing' reads as 'label' + 'led billing'.
+    ("labels", re.compile(r"^(?:and\s+)?(?:labels?|labell?ed|tag(?:ged|s)?)\b\s*(?:with|as|=|:)?\s*(?P<v>.+)$", re.I)),
 )
 _LABEL_WORD = re.compile(r"[\w.-]+")
 
@@ -165,6 +166,8 @@ _CREATE_ISSUE = re.compile(
     rf"(?:(?:a|an|the)\s+)?(?:new\s+)?"
     rf"(?:(?P<project_before>{_PROJECT})\s+)?"
     rf"(?P<type>{_TYPE_ALTERNATION})\b"
+    # 'a bug for this in PAY': the thread reference may come before the project.
+    rf"(?:\s+(?:for|about|on|from)\s+(?:this|that|it)\b(?=\s+(?:in|into|for|on|under)\s))?"
     rf"(?:\s+(?:in|into|for|on|under)\s+(?:the\s+)?(?P<project_after>{_PROJECT})(?:\s+project)?\b)?"
     rf"(?P<rest>.*)$",
     re.I,

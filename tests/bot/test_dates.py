@@ -1,0 +1,176 @@
+"""Dates as people write them, resolved against a fixed 'today' (never the wall clock)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.dates import parse_date
+
+FRIDAY = dt.date(2026, 11, 20)
+MONDAY = dt.date(2026, 11, 23)
+NEW_YEARS_EVE = dt.date(2026, 12, 31)  # a Thursday, the end of a month and of a year
+
+D = dt.date
+
+
+def test_the_fixed_todays_are_the_weekdays_the_tables_assume() -> None:
+    assert (FRIDAY.strftime("%A"), MONDAY.strftime("%A"), NEW_YEARS_EVE.strftime("%A")) == (
+        "Friday",
+        "Monday",
+        "Thursday",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # ISO dates
+        ("2026-12-01", D(2026, 12, 1)),
+        ("2025-01-01", D(2025, 1, 1)),  # ISO is taken as written, even in the past
+        # today / tomorrow
+        ("today", FRIDAY),
+        ("Today", FRIDAY),
+        ("tomorrow", D(2026, 11, 21)),
+        ("tmrw", D(2026, 11, 21)),
+        ("  Tomorrow. ", D(2026, 11, 21)),
+        # a bare weekday is the next such day after today; on a Friday, "Friday" is a week away
+        ("friday", D(2026, 11, 27)),
+        ("Saturday", D(2026, 11, 21)),
+        ("sunday", D(2026, 11, 22)),
+        ("monday", D(2026, 11, 23)),
+        ("Tuesday", D(2026, 11, 24)),
+        ("wednesday", D(2026, 11, 25)),
+        ("thursday", D(2026, 11, 26)),
+        ("mon", D(2026, 11, 23)),
+        ("tue", D(2026, 11, 24)),
+        ("tues", D(2026, 11, 24)),
+        ("wed", D(2026, 11, 25)),
+        ("thu", D(2026, 11, 26)),
+        ("thur", D(2026, 11, 26)),
+        ("thurs", D(2026, 11, 26)),
+        ("fri", D(2026, 11, 27)),
+        ("sat", D(2026, 11, 21)),
+        ("sun", D(2026, 11, 22)),
+        ("FRIDAY.", D(2026, 11, 27)),
+        ("on monday", D(2026, 11, 23)),
+        ("this wed", D(2026, 11, 25)),
+        ("next Tuesday", D(2026, 11, 24)),
+        ("next friday", D(2026, 11, 27)),
+        # relative spans
+        ("in 3 days", D(2026, 11, 23)),
+        ("in 1 day", D(2026, 11, 21)),
+        ("in a day", D(2026, 11, 21)),
+        ("in one day", D(2026, 11, 21)),
+        ("in two weeks", D(2026, 12, 4)),
+        ("in 2 weeks", D(2026, 12, 4)),
+        ("in a week", D(2026, 11, 27)),
+        ("in ten days", D(2026, 11, 30)),
+        ("in 45 days", D(2027, 1, 4)),
+        # weeks and months
+        ("next week", D(2026, 11, 23)),  # its Monday
+        ("end of week", FRIDAY),  # today is the end of the week
+        ("end of the week", FRIDAY),
+        ("EOW", FRIDAY),
+        ("end of month", D(2026, 11, 30)),
+        ("end of the month", D(2026, 11, 30)),
+        # month and day, with an optional year
+        ("Dec 1", D(2026, 12, 1)),
+        ("dec. 1", D(2026, 12, 1)),
+        ("December 1st", D(2026, 12, 1)),
+        ("1 December", D(2026, 12, 1)),
+        ("1st of December", D(2026, 12, 1)),
+        ("1st December", D(2026, 12, 1)),
+        ("December 1, 2027", D(2027, 12, 1)),
+        ("1 Dec 2027", D(2027, 12, 1)),
+        ("Sept 5", D(2027, 9, 5)),  # already passed this year: next year
+        ("Nov 19", D(2027, 11, 19)),  # yesterday: next year
+        ("Nov 20", FRIDAY),  # today has not passed
+        ("November 22nd", D(2026, 11, 22)),
+        ("Jan 3rd", D(2027, 1, 3)),
+        ("May 2, 2026", D(2026, 5, 2)),  # an explicit year is taken as written
+    ],
+)
+def test_parse_date_on_a_friday(text: str, expected: dt.date) -> None:
+    assert parse_date(text, today=FRIDAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("today", MONDAY),
+        ("monday", D(2026, 11, 30)),  # a bare weekday is never today
+        ("tuesday", D(2026, 11, 24)),
+        ("sunday", D(2026, 11, 29)),
+        ("this fri", D(2026, 11, 27)),
+        ("next week", D(2026, 11, 30)),
+        ("end of week", D(2026, 11, 27)),
+        ("eow", D(2026, 11, 27)),
+        ("in 7 days", D(2026, 11, 30)),
+        ("end of month", D(2026, 11, 30)),
+    ],
+)
+def test_parse_date_on_a_monday(text: str, expected: dt.date) -> None:
+    assert parse_date(text, today=MONDAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("today", NEW_YEARS_EVE),
+        ("tomorrow", D(2027, 1, 1)),
+        ("end of month", NEW_YEARS_EVE),
+        ("end of week", D(2027, 1, 1)),
+        ("friday", D(2027, 1, 1)),
+        ("monday", D(2027, 1, 4)),
+        ("next week", D(2027, 1, 4)),
+        ("in 2 weeks", D(2027, 1, 14)),
+        ("in 1 day", D(2027, 1, 1)),
+        ("Dec 31", NEW_YEARS_EVE),
+        ("Dec 30", D(2027, 12, 30)),
+        ("Jan 1", D(2027, 1, 1)),
+        ("Feb 29", None),  # 2027 is not a leap year, and Feb 29 2026 has passed
+        ("Feb 28", D(2027, 2, 28)),
+    ],
+)
+def test_parse_date_at_the_end_of_the_year(text: str, expected: dt.date | None) -> None:
+    assert parse_date(text, today=NEW_YEARS_EVE) == expected
+
+
+def test_end_of_month_in_february_of_a_leap_year() -> None:
+    assert parse_date("end of month", today=D(2028, 2, 3)) == D(2028, 2, 29)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        ".",
+        "someday",
+        "soon",
+        "asap",
+        "next month",
+        "the 5th",
+        "in many days",
+        "in x weeks",
+        "in 3 months",
+        "march",
+        "Foo 5",
+        "Feb 30",
+        "Dec 32",
+        "32 Dec",
+        "2026-02-30",
+        "2026-13-01",
+        "2026-1-5",
+        "13/12/2026",
+        "12/13/2026",
+        "next",
+        "on",
+        "friday afternoon",
+        "tomorrow or friday",
+    ],
+)
+def test_parse_date_returns_none_for_what_it_does_not_understand(text: str) -> None:
+    assert parse_date(text, today=FRIDAY) is None
