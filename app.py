@@ -30,7 +30,6 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from approvals.inbox import Inbox
-from approvals.jobs import schedule_reaper
 from approvals.ledger import Ledger
 from approvals.policy import PolicyError, load_policy
 from approvals.runtime import PolicySource, Runtime, Timing, configure
@@ -247,16 +246,20 @@ def run_bot(settings: Settings) -> None:
 
 
 def run_worker(settings: Settings, *, burst: bool = False) -> None:
-    from rq import Worker
+    from approvals.worker import FollowthroughWorker
 
     runtime = build_runtime(settings)
     runtime.connection.ping()
     configure(runtime)
-    schedule_reaper(runtime, delay=1.0)
-    worker = Worker(
+    interval = runtime.timing.reaper_interval
+    worker = FollowthroughWorker(
         [runtime.actions_queue, runtime.intake_queue],
         connection=runtime.connection,
         name=f"followthrough-{socket.gethostname()}-{os.getpid()}",
+        reaper_interval=interval,
+        maintenance_interval=max(1, int(interval)),
+        # An idle worker wakes every worker_ttl - 15 s; keep that close to the reaper's interval.
+        worker_ttl=int(interval) + 15,
     )
     logger.info("worker starting on %s and %s", runtime.actions_queue.name, runtime.intake_queue.name)
     worker.work(with_scheduler=True, burst=burst, logging_level=settings.followthrough_log_level)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import math
+import time
 from collections.abc import Sequence
 
 from rq.exceptions import NoSuchJobError
@@ -43,7 +45,7 @@ from approvals.ports import (
 )
 from approvals.proposal import ActionResult, CardRef, Proposal, build_proposal
 from approvals.runtime import Runtime, current
-from approvals.states import ProposalState
+from approvals.states import Event, ProposalState
 from approvals.store import ProposalExists
 from approvals.workflow import AuditEntry, Change
 
@@ -209,8 +211,10 @@ def _created_entry(
 
 def _advance_new_proposal(rt: Runtime, proposal: Proposal) -> Proposal:
     """Finish what intake owes a proposal: submit it, post its cards, start it if the policy says auto."""
+    auto_approved = False
     if proposal.state is ProposalState.DRAFTED:
-        proposal = rt.store.update(proposal.id, lambda p: workflow.submit(p, now=rt.clock())).proposal
+        change = rt.store.update(proposal.id, lambda p: workflow.submit(p, now=rt.clock()))
+        proposal, auto_approved = change.proposal, change.event is Event.AUTO_APPROVE
     if proposal.state is ProposalState.DENIED:
         if not proposal.cards:
             rt.notifier.reply(
@@ -230,8 +234,13 @@ def _advance_new_proposal(rt: Runtime, proposal: Proposal) -> Proposal:
                 if user != proposal.requester or decision.allow_self_approval
             ]
         cards = rt.notifier.publish(proposal, approvers)
+        shown = proposal
         proposal = _attach_cards(rt, proposal, cards)
-    if proposal.state is ProposalState.APPROVED:
+        if (proposal.state, proposal.approvals) != (shown.state, shown.approvals):
+            # Someone decided between the post and the recording of where the cards are: show it now.
+            refresh_cards(rt, proposal.id)
+    if auto_approved:
+        # Only the intake that made the transition queues the job; an approval clicked meanwhile queued its own.
         enqueue_execute(rt, proposal.id, reason="auto-approved")
     return proposal
 
@@ -307,7 +316,10 @@ def enqueue_execute(rt: Runtime, proposal_id: str, *, reason: str, delay: float 
     job_id = f"exec-{proposal_id}-{sequence}"
     queue = rt.actions_queue
     if delay:
-        queue.enqueue_in(dt.timedelta(seconds=delay), execute, proposal_id, job_id=job_id, result_ttl=86400)
+        # RQ keeps scheduled times in whole seconds, truncated: round up, or a Retry-After could be cut short.
+        not_before = dt.datetime.fromtimestamp(math.ceil(rt.clock().timestamp() + delay), tz=dt.UTC)
+        rt.connection.set(_not_before_key(proposal_id), not_before.timestamp(), ex=86400)
+        queue.enqueue_at(not_before, execute, proposal_id, job_id=job_id, result_ttl=86400)
     else:
         queue.enqueue(execute, proposal_id, job_id=job_id, result_ttl=86400)
     rt.connection.set(f"ft:job:{proposal_id}", job_id, ex=7 * 86400)
@@ -331,6 +343,11 @@ def execute(proposal_id: str) -> str:
     if proposal.state not in (ProposalState.APPROVED, ProposalState.EXECUTING):
         logger.info("proposal %s: not executing, it is %s", proposal_id, proposal.state.value)
         return f"noop:{proposal.state.value}"
+    wait = _seconds_until_allowed(rt, proposal_id)
+    if wait > 0:
+        # A retry is scheduled for later (a Retry-After); this job came early (a duplicate or the reaper).
+        logger.info("proposal %s: not before %.1f s from now, leaving it to the scheduled retry", proposal_id, wait)
+        return "deferred"
     problem = recheck_rights(rt, proposal)
     if problem is not None:
         return _finish_failed(rt, proposal_id, [], problem, alert=True)
@@ -468,6 +485,15 @@ def recheck_rights(rt: Runtime, proposal: Proposal) -> str | None:
     return None
 
 
+def _not_before_key(proposal_id: str) -> str:
+    return f"ft:not_before:{proposal_id}"
+
+
+def _seconds_until_allowed(rt: Runtime, proposal_id: str) -> float:
+    raw = rt.connection.get(_not_before_key(proposal_id))
+    return 0.0 if raw is None else float(raw) - rt.clock().timestamp()
+
+
 def _running_key(proposal_id: str) -> str:
     return f"ft:running:{proposal_id}"
 
@@ -504,12 +530,40 @@ def _finish_failed(rt: Runtime, proposal_id: str, results: list[ActionResult], r
     return "failed"
 
 
+CARD_LOCK_WAIT_SECONDS = 10.0
+
+
+def refresh_cards(rt: Runtime, proposal_id: str) -> Proposal | None:
+    """Re-render every copy of the card from the newest stored state, one refresher at a time.
+
+    The bot (after a click) and a worker (after executing) both refresh cards; without this, a slow update
+    carrying an older state could land after a newer one and leave a stale card. Under the lock the proposal is
+    read again, so whoever refreshes last renders the latest state; a version marker skips redundant updates.
+    """
+    deadline = time.monotonic() + CARD_LOCK_WAIT_SECONDS
+    while True:
+        try:
+            with rt.ledger.lease(f"cards:{proposal_id}", seconds=30):
+                proposal = rt.store.get(proposal_id)
+                marker = f"ft:cards:{proposal_id}"
+                rendered = rt.connection.get(marker)
+                if rendered is None or int(rendered) < proposal.version:
+                    rt.notifier.refresh(proposal)
+                    rt.connection.set(marker, proposal.version, ex=30 * 86400)
+                return proposal
+        except LeaseHeld:
+            if time.monotonic() > deadline:
+                logger.warning("proposal %s: cards not refreshed, another refresh held the lock too long", proposal_id)
+                return None
+            time.sleep(0.02)
+
+
 def _announce_once(rt: Runtime, proposal: Proposal) -> None:
     """Refresh the cards and post the result reply, once per terminal state (a flag records it)."""
     flag = f"ft:announced:{proposal.id}:{proposal.state.value}:{proposal.version}"
     if rt.connection.exists(flag):
         return
-    rt.notifier.refresh(proposal)
+    refresh_cards(rt, proposal.id)
     rt.notifier.announce_result(proposal)
     rt.connection.set(flag, "1", ex=30 * 86400)
 
@@ -572,31 +626,11 @@ def enqueue_intake(rt: Runtime, request_key: str, *, reason: str) -> str:
     return job_id
 
 
-REAPER_JOB_ID = "ft-reaper"
-
-
-def schedule_reaper(rt: Runtime, *, delay: float | None = None) -> None:
-    """(Re)schedule the periodic reaper; one fixed job id, so scheduling twice keeps one entry."""
-    rt.actions_queue.enqueue_in(
-        dt.timedelta(seconds=delay if delay is not None else rt.timing.reaper_interval),
-        reap,
-        job_id=REAPER_JOB_ID,
-        result_ttl=0,
-        failure_ttl=3600,
-    )
-
-
-def reap() -> dict[str, int]:
-    """Queue again whatever a crash left behind, expire overdue requests; then schedule the next run."""
-    rt = current()
-    try:
-        return reap_once(rt)
-    finally:
-        schedule_reaper(rt)
-
-
 def reap_once(rt: Runtime) -> dict[str, int]:
-    """One pass of the reaper; safe to run any number of times, from any worker."""
+    """Queue again whatever a crash left behind and expire overdue requests; safe to run any number of times.
+
+    Workers run it from their maintenance pass (approvals/worker.py).
+    """
     counts = {"intake": 0, "execute": 0, "expired": 0}
     for key in rt.inbox.pending_older_than(rt.timing.stale_intake_after):
         job = rt.connection.get(f"ft:intakejob:{key}")
@@ -631,7 +665,7 @@ def expire_proposal(rt: Runtime, proposal_id: str) -> int:
         proposal = rt.store.update(proposal_id, lambda p: workflow.expire(p, now=rt.clock())).proposal
     except workflow.Refused:
         return 0
-    rt.notifier.refresh(proposal)
+    refresh_cards(rt, proposal.id)
     rt.notifier.reply(
         proposal.channel,
         proposal.thread_ts,

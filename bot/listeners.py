@@ -21,7 +21,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from approvals import service
-from approvals.jobs import enqueue_intake
+from approvals.jobs import enqueue_intake, refresh_cards
 from approvals.runtime import Runtime
 from approvals.workflow import Refused
 from bot import action_ids
@@ -87,7 +87,7 @@ def register(app: App, deps: BotDependencies) -> None:
             if channel:
                 rt.notifier.tell(user, channel, refusal.user_message, thread_ts=thread_ts)
             return
-        rt.notifier.refresh(change.proposal)
+        refresh_cards(rt, proposal_id)
         if kind == "reject":
             proposal = change.proposal
             rt.notifier.reply(

@@ -106,9 +106,7 @@ class RequestLog:
     def count(self, *, path: str | None = None, method: str | None = None) -> int:
         return len(self.entries(path=path, method=method))
 
-    def wait_for(
-        self, predicate: Callable[[RecordedRequest], bool], *, timeout: float = 5.0
-    ) -> RecordedRequest:
+    def wait_for(self, predicate: Callable[[RecordedRequest], bool], *, timeout: float = 5.0) -> RecordedRequest:
         deadline = time.monotonic() + timeout
         seen = 0
         with self._cond:
@@ -167,9 +165,7 @@ class FaultInjector:
 
 
 def json_response(body: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(
-        text=json.dumps(body), status=status, content_type="application/json", headers=headers
-    )
+    return web.Response(text=json.dumps(body), status=status, content_type="application/json", headers=headers)
 
 
 async def _read_body(request: web.Request) -> Any:

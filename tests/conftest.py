@@ -1,0 +1,137 @@
+"""Fixtures for end-to-end tests: a private Redis, the sandbox, and Followthrough's real processes.
+
+The Redis server and the sandbox live for the whole session; every test gets them reset (Redis flushed, every
+emulator back to its seed). The bot and worker processes are started per test, so no test inherits another's
+queued jobs, and a failing test's report carries both processes' logs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import redis
+
+from sandbox.harness import Sandbox
+from sandbox.redis_server import RedisServer
+from tests.processes import REPO, ProductProcess, wait_until
+
+NORTHWIND_POLICY = REPO / "policies" / "northwind.yml"
+
+# Short durations so crash recovery, retries and the reaper fit in a test; production keeps the defaults.
+FAST_TIMING = {
+    "FOLLOWTHROUGH_LEASE_SECONDS": "3",
+    "FOLLOWTHROUGH_RETRY_DELAYS": "1,1,1,1,1",
+    "FOLLOWTHROUGH_INDEX_LAG_WINDOW": "2",
+    "FOLLOWTHROUGH_REAPER_INTERVAL": "1",
+    "FOLLOWTHROUGH_STALE_AFTER": "2",
+    "FOLLOWTHROUGH_LOG_LEVEL": "INFO",
+}
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture
+def redis_db(redis_server: RedisServer) -> Iterator[redis.Redis]:
+    client = redis_server.client()
+    client.flushall()
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def sandbox_session() -> Iterator[Sandbox]:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        os.environ.pop(name, None)
+    with Sandbox() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def sandbox(sandbox_session: Sandbox) -> Sandbox:
+    sandbox_session.reset()
+    return sandbox_session
+
+
+@pytest.fixture
+def product_env(sandbox: Sandbox, redis_server: RedisServer, redis_db: redis.Redis) -> dict[str, str]:
+    """The environment of a deployment pointed at the sandbox (offline parser: no OpenAI variables)."""
+    env = {k: v for k, v in sandbox.environment().items() if not k.startswith("OPENAI_")}
+    env.update(REDIS_URL=redis_server.url, FOLLOWTHROUGH_POLICY=str(NORTHWIND_POLICY), **FAST_TIMING)
+    return env
+
+
+@dataclass
+class Product:
+    """The running product: its processes, environment and a way to start more of them."""
+
+    env: dict[str, str]
+    log_dir: Path
+    sandbox: Sandbox
+    processes: list[ProductProcess] = field(default_factory=list)
+
+    def start_bot(self, name: str = "bot") -> ProductProcess:
+        before = self.sandbox.slack.driver.connection_count()
+        bot = ProductProcess(name, [], self.env, self.log_dir).start()
+        self.processes.append(bot)
+        wait_until(
+            lambda: self.sandbox.slack.driver.connection_count() > before or not bot.alive(),
+            timeout=20,
+            message=f"{name} did not connect to Slack",
+        )
+        if not bot.alive():
+            raise AssertionError(f"{name} exited:\n{bot.log()}")
+        return bot
+
+    def start_worker(self, name: str = "worker") -> ProductProcess:
+        worker = ProductProcess(name, ["worker"], self.env, self.log_dir).start()
+        self.processes.append(worker)
+        worker.wait_for_log("worker starting", timeout=20)
+        return worker
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.stop()
+
+
+@pytest.fixture
+def start_product(
+    product_env: dict[str, str], sandbox: Sandbox, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Product]]:
+    """Start the bot and a worker (optionally with extra environment); stopped after the test."""
+    started: list[Product] = []
+    request.node.ft_products = started  # read by the report hook, including processes started later
+
+    def start(*, bot: bool = True, worker: bool = True, **extra_env: str) -> Product:
+        product = Product(env={**product_env, **extra_env}, log_dir=tmp_path, sandbox=sandbox)
+        started.append(product)
+        if worker:
+            product.start_worker()
+        if bot:
+            product.start_bot()
+        return product
+
+    yield start
+    for product in started:
+        product.stop()
+
+
+@pytest.fixture
+def product(start_product: Callable[..., Product]) -> Product:
+    return start_product()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    report: pytest.TestReport = yield
+    if report.failed:
+        for process in [p for product in getattr(item, "ft_products", []) for p in product.processes]:
+            report.sections.append((f"log of {process.name}", process.log()[-20000:]))
+    return report

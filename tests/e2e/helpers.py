@@ -1,0 +1,98 @@
+"""Small readers over the sandbox's Slack state shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import redis
+
+from approvals.audit import AuditLog, AuditRecord
+from approvals.proposal import Proposal
+from approvals.store import ProposalStore
+from bot import action_ids
+from sandbox.harness import Sandbox
+from sandbox.slack.driver import message_text
+
+BUG_THREAD = (
+    "Customers say checkout fails on Safari 17: the card form never loads. Started after this morning's deploy."
+)
+BUG_REQUEST = "@followthrough create a bug in PAY: Checkout fails on Safari, assign to Alice, priority high"
+
+
+def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        element
+        for block in message.get("blocks", [])
+        if block.get("type") == "actions"
+        for element in block.get("elements", [])
+        if element.get("type") == "button"
+    ]
+
+
+def is_card(message: dict[str, Any]) -> bool:
+    return "`ft-" in message_text(message)
+
+
+def proposal_id_of(card: dict[str, Any]) -> str:
+    match = re.search(r"`(ft-[a-z0-9]{8})`", message_text(card))
+    assert match, f"no proposal id on the card: {message_text(card)}"
+    return match[1]
+
+
+def start_thread(sandbox: Sandbox, *, user: str = "dana", channel: str = "#support", text: str = BUG_THREAD) -> str:
+    return str(sandbox.slack.driver.post_message(user, channel, text)["ts"])
+
+
+def ask(
+    sandbox: Sandbox, thread_ts: str, text: str = BUG_REQUEST, *, user: str = "dana", channel: str = "#support"
+) -> str:
+    return str(sandbox.slack.driver.post_message(user, channel, text, thread_ts=thread_ts)["ts"])
+
+
+def wait_for_card(
+    sandbox: Sandbox, thread_ts: str, *, channel: str = "#support", timeout: float = 15.0
+) -> dict[str, Any]:
+    driver = sandbox.slack.driver
+    cid = driver.channel_id(channel)
+    return driver.wait_for_message(
+        lambda m: m["channel"] == cid and m.get("thread_ts") == thread_ts and m["ts"] != thread_ts and is_card(m),
+        timeout=timeout,
+    )
+
+
+def wait_for_card_text(sandbox: Sandbox, card: dict[str, Any], needle: str, *, timeout: float = 15.0) -> dict[str, Any]:
+    driver = sandbox.slack.driver
+    return driver.wait_for_message(
+        lambda m: m["channel"] == card["channel"] and m["ts"] == card["ts"] and needle in message_text(m),
+        timeout=timeout,
+    )
+
+
+def click(sandbox: Sandbox, user: str, card: dict[str, Any], action: str = action_ids.APPROVE) -> Any:
+    return sandbox.slack.driver.click(user, card["channel"], card["ts"], action)
+
+
+def bot_replies(sandbox: Sandbox, thread_ts: str, *, channel: str = "#support") -> list[dict[str, Any]]:
+    driver = sandbox.slack.driver
+    bot = driver.ws.bot_user_id
+    return [
+        m for m in driver.thread(channel, thread_ts) if m.get("user") == bot and m["ts"] != thread_ts and not is_card(m)
+    ]
+
+
+def ephemeral_texts(sandbox: Sandbox, user: str) -> list[str]:
+    return [message_text(item["message"]) for item in sandbox.slack.driver.ephemerals(user)]
+
+
+def store(redis_db: redis.Redis) -> ProposalStore:
+    return ProposalStore(redis_db, clock=lambda: dt.datetime.now(dt.UTC))
+
+
+def proposal(redis_db: redis.Redis, proposal_id: str) -> Proposal:
+    return store(redis_db).get(proposal_id)
+
+
+def audit_events(redis_db: redis.Redis, proposal_id: str) -> list[AuditRecord]:
+    return AuditLog(redis_db).for_proposal(proposal_id)
