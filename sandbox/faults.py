@@ -83,14 +83,21 @@ class RecordedRequest:
 
 
 class RequestLog:
-    """Thread-safe record of the requests an emulator served, in arrival order."""
+    """Thread-safe record of the requests an emulator served, in arrival order.
+
+    ``clear`` starts a new generation: a request that arrived before it (a slow handler finishing after a test's
+    reset) is dropped instead of appearing in the next test's log.
+    """
 
     def __init__(self) -> None:
         self._entries: list[RecordedRequest] = []
         self._cond = threading.Condition()
+        self.generation = 0
 
-    def add(self, entry: RecordedRequest) -> None:
+    def add(self, entry: RecordedRequest, *, generation: int | None = None) -> None:
         with self._cond:
+            if generation is not None and generation != self.generation:
+                return
             self._entries.append(entry)
             self._cond.notify_all()
 
@@ -123,6 +130,7 @@ class RequestLog:
     def clear(self) -> None:
         with self._cond:
             self._entries.clear()
+            self.generation += 1
 
 
 class FaultInjector:
@@ -210,6 +218,7 @@ def instrument(
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path.startswith(CONTROL_PREFIX):
             return await handler(request)
+        generation = log.generation
         body = await _read_body(request)
         fault = injector.take(request.method, request.path)
         status = 0
@@ -244,7 +253,8 @@ def instrument(
                     body=body,
                     status=status,
                     at=time.time(),
-                )
+                ),
+                generation=generation,
             )
 
     app.middlewares.append(middleware)

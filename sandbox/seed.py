@@ -84,11 +84,21 @@ class JiraTransition(_Model):
     id: str
     name: str
     to: str
+    sources: tuple[str, ...] = Field(alias="from", min_length=1)
 
 
 class JiraWorkflow(_Model):
     statuses: list[str]
     transitions: list[JiraTransition]
+
+    @model_validator(mode="after")
+    def _known_statuses(self) -> JiraWorkflow:
+        known = set(self.statuses)
+        for t in self.transitions:
+            unknown = ({t.to} | set(t.sources)) - known
+            if unknown:
+                raise ValueError(f"jira transition {t.id!r} names unknown status(es) {sorted(unknown)}")
+        return self
 
 
 class JiraProject(_Model):
@@ -220,6 +230,13 @@ class Seed(_Model):
         for o in sf.opportunities:
             if o.account not in account_names:
                 problems.append(f"salesforce.opportunities[{o.name}] refers to unknown account {o.account!r}")
+        opportunity_names = {o.name for o in sf.opportunities}
+        contact_names = {f"{c.first_name} {c.last_name}" if c.first_name else c.last_name for c in sf.contacts}
+        for t in sf.tasks:
+            if t.what is not None and t.what not in opportunity_names | account_names:
+                problems.append(f"salesforce.tasks[{t.subject}].what refers to no opportunity or account {t.what!r}")
+            if t.who is not None and t.who not in contact_names:
+                problems.append(f"salesforce.tasks[{t.subject}].who refers to no contact {t.who!r}")
         if problems:
             raise ValueError("seed: " + "; ".join(problems))
         return self

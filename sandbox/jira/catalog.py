@@ -1,11 +1,10 @@
 """The fixed part of the emulated Jira site: projects, issue types, priorities, statuses, workflows, users, link
 types and system fields, all derived from the seed and never changed while the emulator runs.
 
-The workflow is one data table per project. The seed lists the statuses in order and one transition per target
-status; a transition is offered from the statuses next to its target in that order. With the seed's
-``To Do, In Progress, Done`` this gives To Do -> In Progress, In Progress -> Done, In Progress -> To Do and
-Done -> In Progress (reopen), and not To Do -> Done. ``Workflow.available`` is the only place that answers "which
-transitions may this issue take", so the HTTP handlers and the Python API cannot disagree.
+The workflow is one data table per project, straight from the seed: each transition names its target and the
+statuses that offer it (``from``). The bundled seed gives To Do -> In Progress, In Progress -> Done, In Progress ->
+To Do and Done -> In Progress (reopen), and not To Do -> Done. ``Workflow.available`` is the only place that answers
+"which transitions may this issue take", so the HTTP handlers and the Python API cannot disagree.
 
 Ids follow Jira Cloud's shapes: projects ``10000+``, issue types ``10001+``, statuses ``10000+``, the standard
 priority ids ``1``-``5``, accountIds from the seed.
@@ -67,17 +66,15 @@ class Workflow:
         return self.table.get(status_name, ())
 
     @classmethod
-    def linear(cls, statuses: tuple[Status, ...], transitions: list[tuple[str, str, str]]) -> Workflow:
-        """Build the table: a transition to status i is offered from statuses i-1 and i+1."""
+    def from_table(
+        cls, statuses: tuple[Status, ...], transitions: list[tuple[str, str, str, tuple[str, ...]]]
+    ) -> Workflow:
+        """Build the table from (id, name, target, source statuses) rows; the seed has checked the names."""
         by_name = {s.name: s for s in statuses}
-        order = {s.name: i for i, s in enumerate(statuses)}
         table: dict[str, list[Transition]] = {s.name: [] for s in statuses}
-        for transition_id, name, target in transitions:
-            if target not in by_name:
-                raise ValueError(f"seed: jira transition {transition_id!r} goes to unknown status {target!r}")
-            for source in statuses:
-                if abs(order[source.name] - order[target]) == 1:
-                    table[source.name].append(Transition(transition_id, name, by_name[target]))
+        for transition_id, name, target, sources in transitions:
+            for source in sources:
+                table[source].append(Transition(transition_id, name, by_name[target]))
         return cls(statuses, {name: tuple(ts) for name, ts in table.items()})
 
 
@@ -209,7 +206,7 @@ class Catalog:
             Status(str(10000 + i), name, _category(i, len(jira.workflow.statuses)))
             for i, name in enumerate(jira.workflow.statuses)
         )
-        workflow = Workflow.linear(statuses, [(t.id, t.name, t.to) for t in jira.workflow.transitions])
+        workflow = Workflow.from_table(statuses, [(t.id, t.name, t.to, t.sources) for t in jira.workflow.transitions])
         people = {p.name: p for p in seed.people}
         users = (
             User(BOT_ACCOUNT_ID, BOT_DISPLAY_NAME, jira.email, "followthrough"),

@@ -13,7 +13,7 @@ from typing import Any
 from sandbox.salesforce.records import Payload, RecordStore
 from sandbox.seed import Seed
 
-INTEGRATION_USER_ID = "0055g00000FtIntAAQ"
+INTEGRATION_USER_ID = "0055g00000FtIntAAF"
 # A fixed creation time for seeded records, so reset() restores them exactly.
 SEED_TIMESTAMP = "2026-10-01T09:00:00.000+0000"
 

@@ -27,10 +27,10 @@ from sandbox.server import ServerThread
 from tests.sandbox.conftest import reset, serve
 
 EXT = "Followthrough_Action_Id__c"
-ACME = "0015g00000AcmeCAAQ"
-ACME_RENEWAL = "0065g00000AcPlRAAQ"
-ANA = "0035g00000AnaSlAAQ"
-ERIN = "0055g00000ErinWAAQ"
+ACME = "0015g00000AcmeCAAR"
+ACME_RENEWAL = "0065g00000AcPlRAAV"
+ANA = "0035g00000AnaSlAAJ"
+ERIN = "0055g00000ErinWAAR"
 
 
 class HttpsToHttpAdapter(HTTPAdapter):
@@ -181,7 +181,7 @@ def test_query_errors_unknown_field_object_and_type_mismatch(sf: Salesforce) -> 
 def test_create_get_update_delete_and_query_all_sees_the_recycle_bin(
     sf: Salesforce, emulator: SalesforceEmulator
 ) -> None:
-    created = sf.Contact.create({"FirstName": "Milton", "LastName": "Waddams", "AccountId": "0015g00000IntchAAQ"})
+    created = sf.Contact.create({"FirstName": "Milton", "LastName": "Waddams", "AccountId": "0015g00000IntchAAB"})
     assert created["success"] is True
     assert created["errors"] == []
     contact_id = created["id"]
@@ -190,7 +190,7 @@ def test_create_get_update_delete_and_query_all_sees_the_recycle_bin(
 
     fetched = sf.Contact.get(contact_id)
     assert fetched["Name"] == "Milton Waddams"
-    assert fetched["OwnerId"] == "0055g00000FtIntAAQ"  # defaults to the integration user
+    assert fetched["OwnerId"] == "0055g00000FtIntAAF"  # defaults to the integration user
     assert fetched["attributes"]["type"] == "Contact"
     assert sf.Contact.get(contact_id[:15])["Id"] == contact_id  # 15-character ids work where Salesforce takes them
 
