@@ -17,8 +17,9 @@ import datetime as dt
 import hashlib
 import logging
 import math
+import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
@@ -53,6 +54,7 @@ logger = logging.getLogger(__name__)
 
 _WAITING_JOB_STATUSES = frozenset({JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
 _QUOTE_MESSAGES = 8
+_MENTION_MARKUP = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def proposal_id_for(request: InboundRequest) -> str:
@@ -146,7 +148,8 @@ def _understand_and_propose(rt: Runtime, request: InboundRequest, proposal_id: s
         )
         return "nothing-to-do"
     permalink = rt.threads.permalink(request.channel, request.ts)
-    context = GroundingContext(requester=requester, today=today, thread_quote=quote_thread(thread, request, permalink))
+    quote = quote_thread(thread, request, permalink, name_of=lambda uid: _display_name(rt, uid))
+    context = GroundingContext(requester=requester, today=today, thread_quote=quote)
     actions: list[Action] = []
     for wanted in understanding.requests:
         grounded = ground(wanted, directory=rt.directory, jira=rt.jira_catalog, context=context)
@@ -258,13 +261,20 @@ def _attach_cards(rt: Runtime, proposal: Proposal, cards: Sequence[CardRef]) -> 
     return rt.store.update(proposal.id, decide).proposal
 
 
-def quote_thread(thread: Sequence[ThreadMessage], request: InboundRequest, permalink: str | None) -> str:
-    """The description's quote of the conversation: the last few human messages before the request."""
+def _display_name(rt: Runtime, user_id: str) -> str:
+    person = rt.directory.person(user_id)
+    return person.real_name if person is not None else user_id
+
+
+def quote_thread(
+    thread: Sequence[ThreadMessage], request: InboundRequest, permalink: str | None, *, name_of: Callable[[str], str]
+) -> str:
+    """The description's quote of the conversation: the last few human messages before the request, by name."""
     lines: list[str] = []
     for message in [m for m in thread if not m.is_bot and m.ts != request.ts][-_QUOTE_MESSAGES:]:
-        text = " ".join(message.text.split())
+        text = " ".join(_MENTION_MARKUP.sub(lambda m: "@" + name_of(m[1]), message.text).split())
         if text:
-            lines.append(f"> {message.user or 'someone'}: {text[:500]}")
+            lines.append(f"> {name_of(message.user) if message.user else 'someone'}: {text[:500]}")
     if permalink:
         lines.append(f"From Slack: {permalink}")
     return "\n".join(lines)

@@ -313,7 +313,7 @@ class Policy:
 
 
 def rule_label(rule: Rule, index: int) -> str:
-    return f"rule {index + 1}" + (f" ({rule.name})" if rule.name else "")
+    return f"rule {index + 1}" + (f": {rule.name}" if rule.name else "")
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from approvals.actions import Action, JiraCreateIssue
+from approvals.actions import Action, JiraCreateIssue, Person
 from approvals.proposal import Proposal
 from approvals.states import ProposalState
 from approvals.workflow import describe_decision
@@ -64,6 +64,11 @@ def _people(user_ids: Sequence[str], *, conjunction: str = "or") -> str:
     return f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
 
 
+def _person(person: Person) -> str:
+    """A mention when we know their Slack user (Slack renders the name), else the name as Jira knows it."""
+    return _mention(person.slack_user_id) if person.slack_user_id else escape(person.display_name)
+
+
 def button_value(proposal: Proposal) -> str:
     """Binds a click to the exact change shown: the proposal id and its fingerprint."""
     return f"{proposal.id}|{proposal.fingerprint}"
@@ -97,15 +102,7 @@ def action_fields(action: Action) -> list[tuple[str, str]]:
                 ("Project", action.project),
                 ("Type", escape(action.issue_type)),
                 ("Priority", escape(action.priority) if action.priority else "default"),
-                (
-                    "Assignee",
-                    (
-                        f"{escape(action.assignee.display_name)}"
-                        + (f" ({_mention(action.assignee.slack_user_id)})" if action.assignee.slack_user_id else "")
-                    )
-                    if action.assignee
-                    else "unassigned",
-                ),
+                ("Assignee", _person(action.assignee) if action.assignee else "unassigned"),
             ]
             if action.due_date is not None:
                 fields.append(("Due", action.due_date.strftime("%a %d %b %Y")))

@@ -40,9 +40,10 @@ def _free_port() -> int:
 class RedisServer:
     """One redis-server process on a free local port. ``url`` is what REDIS_URL should be set to."""
 
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, *, binary: str | None = None) -> None:
         self._own_dir = directory is None
         self.directory = Path(directory or tempfile.mkdtemp(prefix="ft-redis-"))
+        self.binary = binary
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -51,7 +52,8 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self, *, attempts: int = 5) -> RedisServer:
-        binary = redis_server_binary()
+        binary = self.binary or redis_server_binary()
+        self.directory.mkdir(parents=True, exist_ok=True)
         for _ in range(attempts):
             self.port = _free_port()
             self.process = subprocess.Popen(

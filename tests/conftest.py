@@ -16,8 +16,8 @@ import pytest
 import redis
 
 from sandbox.harness import Sandbox
+from sandbox.processes import REPO, ProductProcess, wait_until
 from sandbox.redis_server import RedisServer
-from tests.processes import REPO, ProductProcess, wait_until
 
 NORTHWIND_POLICY = REPO / "policies" / "northwind.yml"
 

@@ -264,7 +264,7 @@ def test_rule_after_an_unconditional_rule_can_never_match() -> None:
     line, message = only_problem(text)
     assert line == line_of(text, "- name: later")
     assert message == (
-        "rule 2 (later) of jira.create_issue can never match: rule 1 above has no 'when' and matches everything; "
+        "rule 2: later of jira.create_issue can never match: rule 1 above has no 'when' and matches everything; "
         "move it last or give it conditions"
     )
 
@@ -272,7 +272,7 @@ def test_rule_after_an_unconditional_rule_can_never_match() -> None:
 def test_an_unconditional_last_rule_is_a_fine_catch_all() -> None:
     text = VALID + '      - name: everything else\n        deny: "Ask in #help."\n'
     decision = load_policy_text(text).decide(issue(project="OPS"), requester=person("U0ENG0001", "eng"))
-    assert (decision.outcome, decision.rule, decision.reason) == ("deny", "rule 2 (everything else)", "Ask in #help.")
+    assert (decision.outcome, decision.rule, decision.reason) == ("deny", "rule 2: everything else", "Ask in #help.")
 
 
 @pytest.mark.parametrize(
@@ -490,7 +490,7 @@ ENG = person("U0ENG0001", "eng")
 def test_first_matching_rule_wins(policy: Policy) -> None:
     # Highest in OPS as a Task matches rules 1 and 3: the first one decides.
     decision = policy.decide(issue(project="OPS", issue_type="Task", priority="Highest"), requester=ENG)
-    assert (decision.outcome, decision.rule) == ("approve", "rule 1 (highest needs two leads)")
+    assert (decision.outcome, decision.rule) == ("approve", "rule 1: highest needs two leads")
     assert decision.min_approvers == 2
     assert decision.expires_after == 86400
 
@@ -526,7 +526,7 @@ def test_deny_rule_carries_its_reason(policy: Policy) -> None:
     decision = policy.decide(issue(labels=("ux", "security")), requester=ENG)
     assert decision == PolicyDecision(
         outcome="deny",
-        rule="rule 2 (no security issues from Slack)",
+        rule="rule 2: no security issues from Slack",
         policy_hash=policy.content_hash,
         reason="Security issues go through the security form.",
     )
@@ -534,7 +534,7 @@ def test_deny_rule_carries_its_reason(policy: Policy) -> None:
 
 def test_auto_rule_needs_all_its_conditions(policy: Policy) -> None:
     auto = policy.decide(issue(project="OPS", issue_type="Task"), requester=ENG)
-    assert (auto.outcome, auto.rule) == ("auto", "rule 3 (ops tasks run at once)")
+    assert (auto.outcome, auto.rule) == ("auto", "rule 3: ops tasks run at once")
     assert auto.approver_roles == ()
     assert policy.decide(issue(project="OPS", issue_type="Bug"), requester=ENG).rule == "no-match"
 
@@ -549,7 +549,7 @@ def test_approve_rule_carries_every_setting(policy: Policy) -> None:
     decision = policy.decide(issue(), requester=person("U0SUP0001", "support"))
     assert decision == PolicyDecision(
         outcome="approve",
-        rule="rule 5 (payments)",
+        rule="rule 5: payments",
         policy_hash=policy.content_hash,
         approver_roles=("leads", "admins"),
         min_approvers=1,

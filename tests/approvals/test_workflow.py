@@ -469,10 +469,10 @@ def test_retry_of_a_proposal_that_has_not_failed_is_refused(policy: Policy, make
 @pytest.mark.parametrize(
     ("action", "expected"),
     [
-        (issue(priority="Highest"), "Needs 2 approvals from leads (rule 1 (two leads for highest))"),
-        (issue(), "Needs 1 approval from leads (rule 4 (one lead for payments))"),
-        (issue(project="DOC"), "Runs without approval (rule 3 (docs run at once))"),
-        (issue(project="WEB"), "Denied by policy (rule 5 (nothing else)): Only PAY, OPS and DOC issues."),
+        (issue(priority="Highest"), "Needs 2 approvals from leads (rule 1: two leads for highest)"),
+        (issue(), "Needs 1 approval from leads (rule 4: one lead for payments)"),
+        (issue(project="DOC"), "Runs without approval (rule 3: docs run at once)"),
+        (issue(project="WEB"), "Denied by policy (rule 5: nothing else): Only PAY, OPS and DOC issues."),
     ],
 )
 def test_describe_decision_says_what_the_rule_requires(policy: Policy, action: JiraCreateIssue, expected: str) -> None:

@@ -17,6 +17,7 @@ from approvals.ledger import action_id
 from approvals.states import ProposalState
 from bot import action_ids
 from sandbox.harness import Sandbox
+from sandbox.processes import wait_until
 from sandbox.slack.driver import message_text
 from tests.conftest import Product
 from tests.e2e.helpers import (
@@ -32,7 +33,6 @@ from tests.e2e.helpers import (
     wait_for_card,
     wait_for_card_text,
 )
-from tests.processes import wait_until
 
 pytestmark = pytest.mark.slow
 

