@@ -17,21 +17,24 @@ import os
 import signal
 import socket
 import sys
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from pydantic import SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from redis import Redis
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from approvals.inbox import Inbox
+from approvals.intents import Understanding
 from approvals.ledger import Ledger
 from approvals.policy import PolicyError, load_policy
+from approvals.ports import ExtractionInput, Extractor
 from approvals.runtime import PolicySource, Runtime, Timing, configure
 from approvals.store import ProposalStore
 from bot.context import SlackThreadReader
@@ -72,6 +75,8 @@ class Settings(BaseSettings):
     followthrough_reaper_interval: float = 30.0
     followthrough_stale_after: float = 60.0
     followthrough_log_level: str = "INFO"
+    # Benchmarks only: make every extraction take this long (stands in for a slow model).
+    followthrough_bench_extractor_delay: float = Field(default=0.0, ge=0.0, le=60.0)
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -194,21 +199,51 @@ def build_runtime(settings: Settings) -> Runtime:
     if settings.jira_url and settings.jira_email and settings.jira_api_token:
         jira = JiraConnector(settings.jira_url, settings.jira_email, settings.jira_api_token.get_secret_value())
         connectors["jira"] = jira
+    directory = SlackDirectory(client, policy)
+    threads = SlackThreadReader(client)
+
+    def warm_caches() -> None:
+        directory.warm()
+        threads.warm()
+        if jira is not None:
+            jira.warm()
+
     return Runtime(
         connection=connection,
         store=ProposalStore(connection, clock=utc_now),
         inbox=Inbox(connection, clock=utc_now),
         ledger=Ledger(connection, clock=utc_now),
         policy=policy,
-        directory=SlackDirectory(client, policy),
-        threads=SlackThreadReader(client),
-        extractor=OfflineParser(),
+        directory=directory,
+        threads=threads,
+        extractor=_extractor(settings),
         notifier=SlackNotifier(client),
         connectors=connectors,
         jira_catalog=jira,
         clock=utc_now,
         timing=settings.timing,
+        warm_caches=warm_caches,
     )
+
+
+class SlowExtractor:
+    """The configured extractor behind a fixed delay: the benchmarks' stand-in for a slow model."""
+
+    def __init__(self, inner: Extractor, delay: float) -> None:
+        self.inner = inner
+        self.delay = delay
+        self.name = inner.name
+
+    def extract(self, request: ExtractionInput) -> Understanding:
+        time.sleep(self.delay)
+        return self.inner.extract(request)
+
+
+def _extractor(settings: Settings) -> Extractor:
+    extractor: Extractor = OfflineParser()
+    if settings.followthrough_bench_extractor_delay:
+        extractor = SlowExtractor(extractor, settings.followthrough_bench_extractor_delay)
+    return extractor
 
 
 def _is_local(url: str) -> bool:
@@ -221,11 +256,13 @@ def run_bot(settings: Settings) -> None:
     from slack_bolt.error import BoltError
 
     from bot.listeners import BotDependencies, register
+    from bot.socket_options import enable_tcp_nodelay
 
     if _is_local(settings.slack_api_url):
         # slack_sdk's socket client ignores NO_PROXY; a proxy would swallow a local Slack's WebSocket.
         for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
             os.environ.pop(name, None)
+    enable_tcp_nodelay()
     runtime = build_runtime(settings)
     runtime.connection.ping()
     try:

@@ -20,6 +20,15 @@ Source = Literal["mention", "direct_message", "thread_reply"]
 
 _PENDING = "ft:inbox:pending"
 
+# Record a request once and mark it pending, in one round trip: this runs before Slack gets its ack.
+_RECORD = """
+if redis.call('set', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
+    redis.call('zadd', KEYS[2], ARGV[3], ARGV[4])
+    return 1
+end
+return 0
+"""
+
 
 @dataclass(frozen=True)
 class InboundRequest:
@@ -58,6 +67,7 @@ class Inbox:
         self.connection = connection
         self.clock = clock
         self.ttl_seconds = ttl_days * 86400
+        self._record = connection.register_script(_RECORD)
 
     @staticmethod
     def _key(key: str) -> str:
@@ -65,11 +75,11 @@ class Inbox:
 
     def record(self, request: InboundRequest) -> bool:
         """Store ``request`` once; False if this message was already recorded (a redelivery or a twin event)."""
-        key = self._key(request.key)
-        if not self.connection.set(key, request.to_json(), nx=True, ex=self.ttl_seconds):
-            return False
-        self.connection.zadd(_PENDING, {request.key: request.received_at.timestamp()})
-        return True
+        recorded = self._record(
+            keys=[self._key(request.key), _PENDING],
+            args=[request.to_json(), self.ttl_seconds, request.received_at.timestamp(), request.key],
+        )
+        return bool(recorded)
 
     def get(self, key: str) -> InboundRequest | None:
         raw = self.connection.get(self._key(key))

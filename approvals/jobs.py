@@ -94,19 +94,20 @@ def intake(request_key: str) -> str:
 def _intake(rt: Runtime, request: InboundRequest, request_key: str) -> str:
     proposal_id = proposal_id_for(request)
     proposal = rt.store.find(proposal_id)
+    fresh = False
     if proposal is None:
         outcome = _understand_and_propose(rt, request, proposal_id)
         if isinstance(outcome, str):
             rt.inbox.complete(request_key, outcome)
             return outcome
-        proposal = outcome
-    proposal = _advance_new_proposal(rt, proposal)
+        proposal, fresh = outcome
+    proposal = _advance_new_proposal(rt, proposal, fresh=fresh)
     rt.inbox.complete(request_key, proposal.id)
     return proposal.id
 
 
-def _understand_and_propose(rt: Runtime, request: InboundRequest, proposal_id: str) -> Proposal | str:
-    rt.notifier.acknowledge(request.channel, request.ts)
+def _understand_and_propose(rt: Runtime, request: InboundRequest, proposal_id: str) -> tuple[Proposal, bool] | str:
+    """The proposal this request becomes and whether this run created it; or why there is none."""
     requester = rt.directory.person(request.user)
     if requester is None:
         rt.notifier.reply(
@@ -179,8 +180,8 @@ def _understand_and_propose(rt: Runtime, request: InboundRequest, proposal_id: s
     try:
         rt.store.create(proposal, _created_entry(request, thread, understanding, actions, proposal, decision))
     except ProposalExists:
-        return rt.store.get(proposal.id)
-    return proposal
+        return rt.store.get(proposal.id), False
+    return proposal, True
 
 
 def _created_entry(
@@ -212,7 +213,7 @@ def _created_entry(
     )
 
 
-def _advance_new_proposal(rt: Runtime, proposal: Proposal) -> Proposal:
+def _advance_new_proposal(rt: Runtime, proposal: Proposal, *, fresh: bool) -> Proposal:
     """Finish what intake owes a proposal: submit it, post its cards, start it if the policy says auto."""
     auto_approved = False
     if proposal.state is ProposalState.DRAFTED:
@@ -236,7 +237,7 @@ def _advance_new_proposal(rt: Runtime, proposal: Proposal) -> Proposal:
                 for user in rt.directory.members_of(decision.approver_roles)
                 if user != proposal.requester or decision.allow_self_approval
             ]
-        cards = rt.notifier.publish(proposal, approvers)
+        cards = rt.notifier.publish(proposal, approvers, fresh=fresh)
         shown = proposal
         proposal = _attach_cards(rt, proposal, cards)
         if (proposal.state, proposal.approvals) != (shown.state, shown.approvals):

@@ -164,8 +164,12 @@ class Notifier(Protocol):
         """An ephemeral message only ``user_id`` sees."""
         ...
 
-    def publish(self, proposal: Proposal, approvers: Sequence[str]) -> tuple[CardRef, ...]:
-        """Post the card in the thread and in each approver's DM; return every copy."""
+    def publish(self, proposal: Proposal, approvers: Sequence[str], *, fresh: bool) -> tuple[CardRef, ...]:
+        """Post the card in the thread and in each approver's DM; return every copy.
+
+        ``fresh``: the proposal was created by this very run, so no earlier run can have posted a copy and the
+        look-up for one (which makes a repeated run safe) can be skipped.
+        """
         ...
 
     def refresh(self, proposal: Proposal) -> None:

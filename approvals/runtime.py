@@ -89,6 +89,8 @@ class Runtime:
     jira_catalog: JiraCatalog | None
     clock: Callable[[], dt.datetime]
     timing: Timing = field(default_factory=Timing)
+    warm_caches: Callable[[], None] | None = None
+    """Loads directory and catalog caches in a worker's parent process, so forked jobs start with them."""
 
     @property
     def intake_queue(self) -> Queue:

@@ -1,4 +1,4 @@
-"""Followthrough's RQ worker: RQ's forking worker plus two duties in its periodic maintenance pass.
+"""Followthrough's RQ worker: RQ's forking worker plus three duties in its periodic maintenance pass.
 
 1. The reaper (``approvals.jobs.reap_once``), at most once per interval across all workers (a Redis lock).
    Maintenance runs in the worker's main thread between jobs, never concurrently with a fork.
@@ -6,6 +6,8 @@
    about a minute, and other workers only retry it in maintenance; until then nothing scheduled (our retries with
    Retry-After, expiry) runs. When the holder ran on this host and its process is gone, the lock is released with a
    compare-and-delete, and RQ's own maintenance acquires it in the same pass. Across hosts the lock just expires.
+3. Warming the caches (people, user groups, the Jira catalog) in this parent process, so every forked job starts
+   with them instead of asking Slack and Jira again.
 """
 
 from __future__ import annotations
@@ -76,6 +78,12 @@ class FollowthroughWorker(Worker):
         if self.last_cleaned_at is not None:
             release_dead_scheduler_locks(self.connection, self.queue_names())
         super().run_maintenance_tasks()
+        warm = current().warm_caches
+        if warm is not None:
+            try:
+                warm()
+            except Exception:
+                logger.exception("warming the caches failed; jobs will load what they need themselves")
         if self.connection.set(REAPER_LOCK, self.name, nx=True, px=max(1, int(self.reaper_interval * 1000))):
             try:
                 counts = reap_once(current())

@@ -34,6 +34,18 @@ class SlackThreadReader:
         self.client = client
         self._channels: TTLCache[str, tuple[str, ...]] = TTLCache(300.0)
 
+    def warm(self) -> None:
+        """Cache the name of every channel the bot can see, so forked jobs need no conversations.info."""
+        cursor = None
+        while True:
+            page = self.client.conversations_list(types="public_channel,private_channel", limit=200, cursor=cursor)
+            for channel in page.get("channels", []):
+                names = (channel["name"], channel["id"]) if channel.get("name") else (channel["id"],)
+                self._channels.get_or_load(channel["id"], lambda names=names: names)
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return
+
     def read_thread(self, channel: str, thread_ts: str) -> Sequence[ThreadMessage]:
         messages: list[ThreadMessage] = []
         cursor = None

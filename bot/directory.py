@@ -91,7 +91,17 @@ class SlackDirectory:
 
         return self._members.get_or_load("all", load)
 
+    def warm(self) -> None:
+        """Load what every request needs (members, user groups) so forked jobs inherit it; fresh entries stay."""
+        self._all_members()
+        for ref in self._referenced_groups():
+            self._group_members(ref)
+
     def _user(self, user_id: str) -> dict[str, Any] | None:
+        for member in self._all_members():
+            if member.get("id") == user_id:
+                return member
+
         def load() -> dict[str, Any] | None:
             try:
                 return dict(self.client.users_info(user=user_id)["user"])

@@ -1,9 +1,10 @@
 """The Bolt listeners: ack first, record durably, hand off; never wait on Jira, the LLM or anything slow.
 
-Events: a global middleware records every request in the inbox and queues its intake job *before* Bolt sends the
-ack (Bolt's socket-mode adapter sends it when dispatch returns, and middleware runs inside dispatch), so an acked
-request is never lost. The event listeners themselves only exist so that every subscribed event is acked: an
-unhandled event gets no ack and Slack redelivers it.
+Events: a global middleware records every request in the inbox *before* Bolt sends the ack (Bolt's socket-mode
+adapter sends it when dispatch returns, and middleware runs inside dispatch), so an acked request is never lost.
+That is one Redis round trip; queuing the intake job happens in the listener, after the ack. If the process dies in
+between, the reaper finds the request still pending and queues it. Every subscribed event has a listener so that
+it is acked: an unhandled event gets no ack and Slack redelivers it.
 
 Clicks: the listener acks at once, then checks the clicker's rights and makes the atomic transition; the cards are
 re-rendered from the stored proposal. A refused click changes nothing, is audited, and is explained ephemerally.
@@ -30,6 +31,8 @@ from bot.events import classify_event
 
 logger = logging.getLogger(__name__)
 
+NEW_REQUEST = "followthrough_new_request"
+
 
 @dataclass(frozen=True)
 class BotDependencies:
@@ -46,7 +49,7 @@ def register(app: App, deps: BotDependencies) -> None:
         if request is not None:
             # If Redis is down this raises: Bolt then sends no ack and Slack redelivers, which is what we want.
             if rt.inbox.record(request):
-                enqueue_intake(rt, request.key, reason=f"{request.source} {request.event_id}")
+                context[NEW_REQUEST] = request
             else:
                 logger.info(
                     "request %s already recorded (event %s redelivered or twin event)", request.key, request.event_id
@@ -55,13 +58,22 @@ def register(app: App, deps: BotDependencies) -> None:
 
     app.use(record_request)
 
+    def take_in(context: BoltContext) -> None:
+        """After the ack: queue the intake of a request the middleware recorded (never twice: recorded once),
+        and show the requester we are on it while the intake runs."""
+        request = context.get(NEW_REQUEST)
+        if request is not None:
+            enqueue_intake(rt, request.key, reason=f"{request.source} {request.event_id}")
+            rt.notifier.acknowledge(request.channel, request.ts)
+
     @app.event("app_mention")
-    def on_mention() -> None:
-        """Recorded by the middleware; this listener makes Bolt ack the event."""
+    def on_mention(context: BoltContext) -> None:
+        take_in(context)
 
     @app.event("message")
-    def on_message() -> None:
-        """DMs are recorded by the middleware; edits, deletions and channel chatter are acked and ignored."""
+    def on_message(context: BoltContext) -> None:
+        """DMs to the bot are requests; edits, deletions and channel chatter are acked and ignored."""
+        take_in(context)
 
     @app.event("app_home_opened")
     def on_home_opened() -> None:

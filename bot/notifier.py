@@ -53,10 +53,10 @@ class SlackNotifier:
 
     # -- cards ----------------------------------------------------------------------------------------------
 
-    def publish(self, proposal: Proposal, approvers: Sequence[str]) -> tuple[CardRef, ...]:
+    def publish(self, proposal: Proposal, approvers: Sequence[str], *, fresh: bool) -> tuple[CardRef, ...]:
         card = build_proposal_card(proposal, audience="thread", approvers=approvers)
         meta = {"proposal_id": proposal.id, "audience": "thread"}
-        ts = self._find_posted(proposal.channel, proposal.thread_ts, action_ids.CARD_METADATA, meta)
+        ts = None if fresh else self._find_posted(proposal.channel, proposal.thread_ts, action_ids.CARD_METADATA, meta)
         if ts is None:
             ts = self._post(
                 proposal.channel, card, thread_ts=proposal.thread_ts, event_type=action_ids.CARD_METADATA, payload=meta
@@ -70,7 +70,7 @@ class SlackNotifier:
                 continue
             dm_card = build_proposal_card(proposal, audience="dm", approvers=approvers)
             dm_meta = {"proposal_id": proposal.id, "audience": "dm"}
-            dm_ts = self._find_posted(dm, None, action_ids.CARD_METADATA, dm_meta)
+            dm_ts = None if fresh else self._find_posted(dm, None, action_ids.CARD_METADATA, dm_meta)
             if dm_ts is None:
                 dm_ts = self._post(dm, dm_card, thread_ts=None, event_type=action_ids.CARD_METADATA, payload=dm_meta)
             refs.append(CardRef(channel=dm, ts=dm_ts, audience="dm", user_id=user))

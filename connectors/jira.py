@@ -154,6 +154,19 @@ class JiraConnector:
         except (JIRAError, requests.RequestException) as exc:
             raise translate(exc, writes=writes) from exc
 
+    def warm(self) -> None:
+        """Cache the catalog for forked jobs, then close the client's pooled sockets: a socket must never be shared
+        by forked processes. The client itself (and what it learned from serverInfo) is kept; it reconnects."""
+        self.projects()
+        self.priorities()
+        with self._lock:
+            client = self._client
+            session = getattr(client, "_session", None) if client is not None else None
+            if session is not None:
+                session.close()
+            elif client is not None:
+                self._client = None  # cannot reach the pool: drop the client, each job builds its own
+
     def browse_url(self, key: str) -> str:
         return f"{self.url}/browse/{key}"
 

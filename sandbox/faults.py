@@ -77,6 +77,8 @@ class RecordedRequest:
     body: Any
     status: int
     at: float
+    duration: float = 0.0
+    """Seconds the emulator spent on it, from arrival to response (injected delays included)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -219,6 +221,7 @@ def instrument(
         if request.path.startswith(CONTROL_PREFIX):
             return await handler(request)
         generation = log.generation
+        arrived = time.perf_counter()
         body = await _read_body(request)
         fault = injector.take(request.method, request.path)
         status = 0
@@ -253,6 +256,7 @@ def instrument(
                     body=body,
                     status=status,
                     at=time.time(),
+                    duration=time.perf_counter() - arrived,
                 ),
                 generation=generation,
             )

@@ -22,8 +22,11 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 class ProductProcess:
-    def __init__(self, name: str, args: Sequence[str], env: Mapping[str, str], log_dir: Path) -> None:
+    def __init__(
+        self, name: str, args: Sequence[str], env: Mapping[str, str], log_dir: Path, *, script: Path | None = None
+    ) -> None:
         self.name = name
+        self.script = script or REPO / "app.py"
         self.args = list(args)
         self.env = dict(env)
         self.log_path = log_dir / f"{name}.log"
@@ -33,7 +36,7 @@ class ProductProcess:
         base = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "SYSTEMROOT", "TMPDIR")}
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, str(REPO / "app.py"), *self.args],
+            [sys.executable, str(self.script), *self.args],
             cwd=REPO,
             env={**base, **self.env, "PYTHONUNBUFFERED": "1"},
             stdout=self._log,

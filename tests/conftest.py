@@ -1,4 +1,5 @@
-"""Fixtures for end-to-end tests: a private Redis, the sandbox, and Followthrough's real processes.
+"""Shared fixtures: the seed, a loop thread for single emulators, a private Redis, the sandbox, and
+Followthrough's real processes for end-to-end tests.
 
 The Redis server and the sandbox live for the whole session; every test gets them reset (Redis flushed, every
 emulator back to its seed). The bot and worker processes are started per test, so no test inherits another's
@@ -18,6 +19,8 @@ import redis
 from sandbox.harness import Sandbox
 from sandbox.processes import REPO, ProductProcess, wait_until
 from sandbox.redis_server import RedisServer
+from sandbox.seed import Seed, load_seed
+from sandbox.server import ServerThread
 
 NORTHWIND_POLICY = REPO / "policies" / "northwind.yml"
 
@@ -30,6 +33,20 @@ FAST_TIMING = {
     "FOLLOWTHROUGH_STALE_AFTER": "2",
     "FOLLOWTHROUGH_LOG_LEVEL": "INFO",
 }
+
+
+@pytest.fixture(scope="session")
+def seed() -> Seed:
+    return load_seed()
+
+
+@pytest.fixture(scope="session")
+def server_thread() -> Iterator[ServerThread]:
+    """One loop thread for tests that serve a single emulator (see tests/emulators.py)."""
+    server = ServerThread()
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -310,6 +310,22 @@ def conversations_info(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
     return {"channel": conversation_info(ws, conv, num_members=args.bool("include_num_members"))}
 
 
+@method("conversations.list")
+def conversations_list(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
+    """Channels of the requested ``types`` (default ``public_channel``), sorted by id, paginated by cursor."""
+    kinds = {
+        {"public_channel": "channel", "private_channel": "private", "mpim": "mpim", "im": "im"}.get(t.strip(), "?")
+        for t in (args.opt_str("types") or "public_channel").split(",")
+    }
+    with ws.changed:
+        conversations = sorted((c for c in ws.conversations.values() if c.kind in kinds), key=lambda c: c.id)
+        infos = [conversation_info(ws, c) for c in conversations]
+    page, next_cursor = paginate(
+        infos, limit=args.int("limit", 0), cursor=args.opt_str("cursor"), key=lambda c: c["id"], prefix="conv"
+    )
+    return {"channels": page, "response_metadata": {"next_cursor": next_cursor}}
+
+
 # ---------------------------------------------------------------------- users and user groups
 
 

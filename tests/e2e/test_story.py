@@ -44,7 +44,7 @@ def test_a_thread_becomes_one_approved_jira_issue(product: Product, sandbox: San
 
     card = wait_for_card(sandbox, thread_ts)
     text = message_text(card)
-    for expected in ("Create a Jira bug in PAY", "Checkout fails on Safari", "Alice Chen", "High", "<@U0DANA001>"):
+    for expected in ("Create a Jira bug in PAY", "Checkout fails on Safari", "<@U0ALICE01>", "High", "<@U0DANA001>"):
         assert expected in text, f"{expected!r} missing from the card:\n{text}"
     assert "Waiting for approval from" in text and "(0 of 1)" in text
     assert "card form never loads" in text, "the description quotes the thread"

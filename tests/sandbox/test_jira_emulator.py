@@ -18,7 +18,7 @@ from jira import JIRA, JIRAError
 from sandbox.jira import JiraEmulator
 from sandbox.seed import Seed
 from sandbox.server import ServerThread
-from tests.sandbox.conftest import reset, serve
+from tests.emulators import reset, serve
 
 ALICE = "712020:0d1a6e2c-alice"
 JUAN = "712020:0d1a6e2c-juan"

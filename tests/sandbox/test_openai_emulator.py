@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from sandbox.openai import OpenAIEmulator
 from sandbox.seed import Seed
 from sandbox.server import ServerThread
-from tests.sandbox.conftest import reset, serve
+from tests.emulators import reset, serve
 
 CHAT_PATH = "/v1/chat/completions"
 

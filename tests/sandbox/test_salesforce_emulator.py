@@ -24,7 +24,7 @@ from simple_salesforce.exceptions import (
 from sandbox.salesforce import SalesforceEmulator
 from sandbox.seed import Seed
 from sandbox.server import ServerThread
-from tests.sandbox.conftest import reset, serve
+from tests.emulators import reset, serve
 
 EXT = "Followthrough_Action_Id__c"
 ACME = "0015g00000AcmeCAAR"

@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from sandbox.seed import Seed
 from sandbox.server import ServerThread
 from sandbox.slack import DriverError, SlackEmulator
-from tests.sandbox.conftest import reset, serve
+from tests.emulators import reset, serve
 
 FORM = {
     "type": "modal",

@@ -21,7 +21,7 @@ from sandbox.seed import Seed
 from sandbox.server import ServerThread
 from sandbox.slack import DriverError, SlackEmulator
 from sandbox.slack.bolt_session import BoltSession
-from tests.sandbox.conftest import reset, serve
+from tests.emulators import reset, serve
 
 CARD = [
     {

@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sandbox.seed import Seed
 from sandbox.server import ServerThread
 from sandbox.slack import SlackEmulator
-from tests.sandbox.conftest import reset, serve
+from tests.emulators import reset, serve
 
 BUTTONS = [
     {"type": "section", "text": {"type": "mrkdwn", "text": "*Approve PAY-12?*"}},
@@ -463,3 +463,12 @@ def test_response_url_is_limited_to_five_uses(slack: SlackEmulator) -> None:
         urllib.request.urlopen(urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"}))
     assert caught.value.code == 404 and json.loads(caught.value.read())["error"] == "used_url"
     assert len(slack.driver.ephemerals("dana")) == 5
+
+
+def test_conversations_list_pages_through_channels_by_type(client: WebClient) -> None:
+    first = client.conversations_list(limit=2)
+    assert [c["name"] for c in first["channels"]] == ["eng", "general"]
+    rest = client.conversations_list(limit=10, cursor=first["response_metadata"]["next_cursor"])
+    assert [c["name"] for c in rest["channels"]] == ["random", "sales", "support"]
+    assert rest["response_metadata"]["next_cursor"] == ""
+    assert client.conversations_list(types="im")["channels"] == [], "no DM exists before anyone opens one"

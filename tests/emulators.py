@@ -1,30 +1,13 @@
-"""Fixtures for testing one emulator on its own: a shared loop thread and a helper that serves an emulator."""
+"""Serving one emulator on its own, for tests of a single emulator or of code that talks to one."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TypeVar
 
-import pytest
-
 from sandbox.emulator import Emulator
-from sandbox.seed import Seed, load_seed
 from sandbox.server import ServerThread
 
 E = TypeVar("E", bound=Emulator)
-
-
-@pytest.fixture(scope="session")
-def seed() -> Seed:
-    return load_seed()
-
-
-@pytest.fixture(scope="session")
-def server_thread() -> Iterator[ServerThread]:
-    server = ServerThread()
-    server.start()
-    yield server
-    server.stop()
 
 
 def serve(emulator: E, server: ServerThread) -> E:

@@ -1,0 +1,38 @@
+"""The bot's Socket Mode connection runs with TCP_NODELAY, so back-to-back acks are not held by Nagle."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk import WebClient
+
+from bot.socket_options import enable_tcp_nodelay
+from sandbox.slack import SlackEmulator
+from tests.emulators import reset, serve
+
+
+@pytest.fixture
+def slack(seed, server_thread) -> Iterator[SlackEmulator]:  # type: ignore[no-untyped-def]
+    emulator = serve(SlackEmulator(seed), server_thread)
+    yield emulator
+    reset(emulator)
+
+
+def test_new_socket_mode_connections_set_tcp_nodelay(slack: SlackEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert enable_tcp_nodelay()
+    assert enable_tcp_nodelay(), "applying it twice is harmless"
+    env = slack.environment()
+    app = App(client=WebClient(token=env["SLACK_BOT_TOKEN"], base_url=env["SLACK_API_URL"]))
+    handler = SocketModeHandler(app, env["SLACK_APP_TOKEN"])
+    handler.connect()
+    try:
+        sock = handler.client.current_session.sock
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    finally:
+        handler.close()
