@@ -20,6 +20,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
@@ -108,7 +109,12 @@ def _intake(rt: Runtime, request: InboundRequest, request_key: str) -> str:
 
 def _understand_and_propose(rt: Runtime, request: InboundRequest, proposal_id: str) -> tuple[Proposal, bool] | str:
     """The proposal this request becomes and whether this run created it; or why there is none."""
-    requester = rt.directory.person(request.user)
+    with ThreadPoolExecutor(max_workers=1) as background:
+        # Show the requester we are on it (a reaction) while reading the thread, off the card's critical path.
+        acknowledged = background.submit(rt.notifier.acknowledge, request.channel, request.ts)
+        requester = rt.directory.person(request.user)
+        thread = rt.threads.read_thread(request.channel, request.thread_ts) if requester is not None else ()
+        acknowledged.result()
     if requester is None:
         rt.notifier.reply(
             request.channel,
@@ -116,7 +122,6 @@ def _understand_and_propose(rt: Runtime, request: InboundRequest, proposal_id: s
             f"<@{request.user}> I can't look you up in this workspace, so I can't act for you.",
         )
         return "unknown-requester"
-    thread = rt.threads.read_thread(request.channel, request.thread_ts)
     channel_names = tuple(rt.threads.channel_names(request.channel))
     known_projects = tuple(sorted(rt.jira_catalog.projects())) if rt.jira_catalog is not None else ()
     today = rt.clock().date()

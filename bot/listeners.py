@@ -59,12 +59,10 @@ def register(app: App, deps: BotDependencies) -> None:
     app.use(record_request)
 
     def take_in(context: BoltContext) -> None:
-        """After the ack: queue the intake of a request the middleware recorded (never twice: recorded once),
-        and show the requester we are on it while the intake runs."""
+        """After the ack: queue the intake of a request the middleware recorded (never twice: recorded once)."""
         request = context.get(NEW_REQUEST)
         if request is not None:
             enqueue_intake(rt, request.key, reason=f"{request.source} {request.event_id}")
-            rt.notifier.acknowledge(request.channel, request.ts)
 
     @app.event("app_mention")
     def on_mention(context: BoltContext) -> None:
