@@ -35,6 +35,12 @@ FAST_TIMING = {
 }
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # slack_sdk's Socket Mode client ignores NO_PROXY: a proxy variable would swallow every local WebSocket.
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+        os.environ.pop(name, None)
+
+
 @pytest.fixture(scope="session")
 def seed() -> Seed:
     return load_seed()
@@ -65,8 +71,6 @@ def redis_db(redis_server: RedisServer) -> Iterator[redis.Redis]:
 
 @pytest.fixture(scope="session")
 def sandbox_session() -> Iterator[Sandbox]:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-        os.environ.pop(name, None)
     with Sandbox() as sandbox:
         yield sandbox
 

@@ -3,28 +3,20 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 
-import pytest
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 
 from bot.socket_options import enable_tcp_nodelay
+from sandbox.seed import Seed
+from sandbox.server import ServerThread
 from sandbox.slack import SlackEmulator
-from tests.emulators import reset, serve
+from tests.emulators import serve
 
 
-@pytest.fixture
-def slack(seed, server_thread) -> Iterator[SlackEmulator]:  # type: ignore[no-untyped-def]
-    emulator = serve(SlackEmulator(seed), server_thread)
-    yield emulator
-    reset(emulator)
-
-
-def test_new_socket_mode_connections_set_tcp_nodelay(slack: SlackEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
+def test_new_socket_mode_connections_set_tcp_nodelay(seed: Seed, server_thread: ServerThread) -> None:
+    slack = serve(SlackEmulator(seed), server_thread)
     assert enable_tcp_nodelay()
     assert enable_tcp_nodelay(), "applying it twice is harmless"
     env = slack.environment()

@@ -8,11 +8,8 @@ from typing import Any
 
 import pytest
 
-from sandbox.seed import Seed
-from sandbox.server import ServerThread
 from sandbox.slack import DriverError, SlackEmulator
 from sandbox.slack.bolt_session import BoltSession
-from tests.emulators import reset, serve
 
 BOT = "U0BOT0001"
 
@@ -72,18 +69,6 @@ REASON_MODAL = {
         },
     ],
 }
-
-
-@pytest.fixture(scope="module")
-def slack(seed: Seed, server_thread: ServerThread) -> SlackEmulator:
-    return serve(SlackEmulator(seed), server_thread)
-
-
-@pytest.fixture(autouse=True)
-def _clean(slack: SlackEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    reset(slack)
 
 
 @pytest.fixture

@@ -11,10 +11,8 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 
-from sandbox.seed import Seed
-from sandbox.server import ServerThread
 from sandbox.slack import DriverError, SlackEmulator
-from tests.emulators import reset, serve
+from tests.emulators import reset
 
 FORM = {
     "type": "modal",
@@ -36,18 +34,6 @@ FORM = {
         },
     ],
 }
-
-
-@pytest.fixture(scope="module")
-def slack(seed: Seed, server_thread: ServerThread) -> SlackEmulator:
-    return serve(SlackEmulator(seed), server_thread)
-
-
-@pytest.fixture(autouse=True)
-def _clean(slack: SlackEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    reset(slack)
 
 
 @pytest.fixture

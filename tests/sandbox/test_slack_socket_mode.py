@@ -17,11 +17,8 @@ import aiohttp
 import pytest
 from slack_sdk import WebClient
 
-from sandbox.seed import Seed
-from sandbox.server import ServerThread
 from sandbox.slack import DriverError, SlackEmulator
 from sandbox.slack.bolt_session import BoltSession
-from tests.emulators import reset, serve
 
 CARD = [
     {
@@ -32,16 +29,9 @@ CARD = [
 ]
 
 
-@pytest.fixture(scope="module")
-def slack(seed: Seed, server_thread: ServerThread) -> SlackEmulator:
-    return serve(SlackEmulator(seed), server_thread)
-
-
 @pytest.fixture(autouse=True)
-def _clean(slack: SlackEmulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    reset(slack)
+def _connections_closed(slack: SlackEmulator) -> Iterator[None]:
+    """Each test closes the sockets it opened before the next one starts."""
     yield
     slack.socket.wait_for(lambda: slack.socket.connections() == [], timeout=5)
 

@@ -17,10 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from sandbox.seed import Seed
-from sandbox.server import ServerThread
 from sandbox.slack import SlackEmulator
-from tests.emulators import reset, serve
 
 BUTTONS = [
     {"type": "section", "text": {"type": "mrkdwn", "text": "*Approve PAY-12?*"}},
@@ -30,18 +27,6 @@ BUTTONS = [
         "elements": [{"type": "button", "action_id": "approve", "text": {"type": "plain_text", "text": "Approve"}}],
     },
 ]
-
-
-@pytest.fixture(scope="module")
-def slack(seed: Seed, server_thread: ServerThread) -> SlackEmulator:
-    return serve(SlackEmulator(seed), server_thread)
-
-
-@pytest.fixture(autouse=True)
-def _clean(slack: SlackEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    reset(slack)
 
 
 @pytest.fixture
