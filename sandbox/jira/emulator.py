@@ -109,6 +109,11 @@ class Route:
     handler: Handler
     anonymous: bool = False
 
+    @property
+    def writes(self) -> bool:
+        """Whether a successful call changes the site (searches are POSTed but only read)."""
+        return self.method != "GET" and not self.path.startswith("search")
+
 
 class TokenBucket:
     """Jira Cloud's burst limit: ``per_second`` requests a second, bursts up to the same number."""
@@ -142,6 +147,7 @@ class JiraEmulator(Emulator):
         self._index_lag = 0.0
         self._bucket: TokenBucket | None = None
         self._bucket_lock = threading.Lock()
+        self._seq = 0
 
     # --- Emulator contract ---
     def add_routes(self, app: web.Application) -> None:
@@ -175,6 +181,7 @@ class JiraEmulator(Emulator):
         with self.lock:
             self.state = JiraState(self.seed, self.catalog)
             self._index_lag = 0.0
+            self._seq += 1
         with self._bucket_lock:
             self._bucket = None
 
@@ -186,6 +193,14 @@ class JiraEmulator(Emulator):
         }
 
     # --- Python API for tests and the demo (thread-safe) ---
+    @property
+    def seq(self) -> int:
+        """A change counter: grows on every successful write (REST or this API) and on reset, never goes back.
+
+        Cheap to read, so a page can poll it and re-read ``issues()`` only when it moved.
+        """
+        return self._seq
+
     @property
     def index_lag(self) -> float:
         """Seconds a newly created issue stays invisible to JQL search (Cloud's eventual consistency)."""
@@ -258,6 +273,7 @@ class JiraEmulator(Emulator):
             body["properties"] = [{"key": k, "value": v} for k, v in properties.items()]
         with self.lock:
             issue = self.state.create(body, actor=BOT_ACCOUNT_ID)
+            self._seq += 1
             return self._full(self._view("2"), issue)
 
     def transition_issue(self, key: str, status: str) -> dict[str, Any]:
@@ -272,6 +288,7 @@ class JiraEmulator(Emulator):
                     f"{key!r} is in {issue.status!r}; its workflow offers moves to {offered}, not {status!r}"
                 )
             self.state.move(issue, transition, now=self.state.now())
+            self._seq += 1
             return self._full(self._view("2"), issue)
 
     def comments(self, key: str) -> list[dict[str, Any]]:
@@ -322,6 +339,8 @@ class JiraEmulator(Emulator):
                     reply = route.handler(self, call)
                 except JiraError as exc:
                     reply = Reply(exc.status, exc.body(), exc.headers)
+                if route.writes and reply.status < 400:
+                    self._seq += 1
             return reply.response()
 
         return endpoint

@@ -128,6 +128,7 @@ class SalesforceEmulator(Emulator):
         self._api_limit = seed.salesforce.daily_api_limit
         self._api_usage = 0
         self._cursors: OrderedDict[str, _Cursor] = OrderedDict()
+        self._seq = 0
 
     # --- Emulator ------------------------------------------------------------------------------------------------
 
@@ -152,6 +153,7 @@ class SalesforceEmulator(Emulator):
             self._api_usage = 0
             self._cursors.clear()
             self.query_batch_size = DEFAULT_BATCH_SIZE
+            self._seq += 1
 
     def environment(self) -> dict[str, str]:
         return {
@@ -165,6 +167,12 @@ class SalesforceEmulator(Emulator):
         return store
 
     # --- Python API ----------------------------------------------------------------------------------------------
+
+    @property
+    def seq(self) -> int:
+        """A change counter: grows on every successful write (create, update, upsert, delete) and on reset,
+        never goes back. Cheap to read, so a page can poll it and re-read ``records()`` only when it moved."""
+        return self._seq
 
     def records(self, sobject: str, *, include_deleted: bool = False) -> list[dict[str, Any]]:
         """Copies of the records of ``sobject`` in creation order (the recycle bin only with ``include_deleted``)."""
@@ -265,7 +273,10 @@ class SalesforceEmulator(Emulator):
                     headers=request.headers,
                     body=body,
                 )
-                return handler(self, call)
+                answer = handler(self, call)
+                if call.method != "GET" and answer.status < 400:
+                    self._seq += 1
+                return answer
             raise errors.resource_not_found()
 
     def _authenticate(self, request: web.Request) -> None:

@@ -483,3 +483,30 @@ def test_control_endpoints(emulator: JiraEmulator) -> None:
     assert [i["key"] for i in listed] == [i["key"] for i in emulator.issues()]
     assert len(listed) == 16
     assert emulator.requests.count() == 0  # control calls are not part of the recorded API traffic
+
+
+# --- the change counter (what the sandbox page polls) ---
+
+
+def test_seq_moves_on_writes_only(emulator: JiraEmulator, jira: JIRA, http: requests.Session) -> None:
+    start = emulator.seq
+    jira.search_issues("project = PAY", maxResults=5)
+    http.post(emulator.base_url + "/rest/api/3/search/jql", json={"jql": "project = OPS"}).raise_for_status()
+    jira.issue("PAY-1")
+    assert emulator.seq == start, "reads, POSTed searches included, change nothing"
+    issue = new_issue(jira)
+    assert emulator.seq == start + 1
+    jira.add_comment(issue.key, "looking")
+    assert emulator.seq == start + 2
+    with pytest.raises(JIRAError):
+        new_issue(jira, summary="")  # refused: nothing changed
+    assert emulator.seq == start + 2
+    emulator.transition_issue(issue.key, "In Progress")
+    assert emulator.seq == start + 3
+
+
+def test_seq_never_goes_back_across_a_reset(emulator: JiraEmulator, jira: JIRA) -> None:
+    new_issue(jira)
+    before = emulator.seq
+    reset(emulator)
+    assert emulator.seq > before, "a page that saw `before` must notice the reset"

@@ -377,3 +377,23 @@ def test_control_route_lists_records_as_json(sf: Salesforce, emulator: Salesforc
     assert ANA not in {r["Id"] for r in live}
     assert ANA in {r["Id"] for r in everything}
     assert len(everything) == len(live) + 1
+
+
+# --- the change counter (what the sandbox page polls) ------------------------------------------------------------
+
+
+def test_seq_moves_on_successful_writes_only(emulator: SalesforceEmulator, sf: Salesforce) -> None:
+    start = emulator.seq
+    sf.query("SELECT Id, Name FROM Opportunity")
+    sf.Opportunity.get(ACME_RENEWAL)
+    assert emulator.seq == start
+    sf.Opportunity.update(ACME_RENEWAL, {"StageName": "Negotiation/Review"})
+    assert emulator.seq == start + 1
+    with pytest.raises(SalesforceMalformedRequest):
+        sf.Opportunity.update(ACME_RENEWAL, {"StageName": "Not a stage"})
+    assert emulator.seq == start + 1
+    created = sf.Task.create({"Subject": "Call Ana", "OwnerId": ERIN, "WhatId": ACME_RENEWAL})
+    sf.Task.delete(created["id"])
+    assert emulator.seq == start + 3
+    reset(emulator)
+    assert emulator.seq > start + 3, "never goes back, so a page notices the reset"
