@@ -12,6 +12,7 @@ Routes::
     GET  /_sandbox/slack/users/{user}/dm | ephemerals | views | home | notices
     POST /_sandbox/slack/messages      {user, channel, text, thread_ts?, broadcast?}
     POST /_sandbox/slack/reactions     {user, channel, ts, name, remove?}
+    POST /_sandbox/slack/dms           {users: [a, b, ...]}      (a DM between people: {"channel": id})
     POST /_sandbox/slack/click         {user, channel, ts, action_id, value?, block_id?}
     POST /_sandbox/slack/select        {user, channel, ts, action_id, value, block_id?}
     POST /_sandbox/slack/views/{view_id}/click | select | submit | close
@@ -164,6 +165,12 @@ def add_routes(app: web.Application, driver: Driver) -> None:
         args = (_text(body, "user"), _text(body, "channel"), _text(body, "ts"), _text(body, "name"))
         return d.remove_reaction(*args) if body.get("remove") else d.add_reaction(*args)
 
+    def open_dm(body: Body, p: dict[str, str]) -> Any:
+        users = _field(body, "users")
+        if not isinstance(users, list) or not users or not all(isinstance(u, str) for u in users):
+            raise _BadRequest('users must be a list of people, e.g. ["dana", "hank"]')
+        return {"channel": d.open_dm(users[0], *users[1:])}
+
     def drop(body: Body, p: dict[str, str]) -> Any:
         count = _field(body, "count")
         if not isinstance(count, int) or count < 0:
@@ -192,6 +199,7 @@ def add_routes(app: web.Application, driver: Driver) -> None:
         ),
     )
     r.add_post(PREFIX + "/reactions", endpoint(reaction))
+    r.add_post(PREFIX + "/dms", endpoint(open_dm))
     r.add_post(PREFIX + "/click", endpoint(lambda b, p: interaction(b, p, chosen=False)))
     r.add_post(PREFIX + "/select", endpoint(lambda b, p: interaction(b, p, chosen=True)))
     r.add_post(PREFIX + "/views/{view_id}/{verb}", endpoint(view_action))

@@ -131,6 +131,18 @@ class Driver:
         """The id of the DM between ``user`` and the bot (created on first use, stable across resets)."""
         return str(self.ws.dm_with_bot(self.user_id(user)))
 
+    def open_dm(self, user: str, *others: str) -> str:
+        """The id of the DM between ``user`` and another person (a group DM with several), as a Slack client
+        opens one from the people picker: created on first use, the same id every time. The bot is not in it,
+        so the app sees none of its messages."""
+        members = {self.user_id(user), *(self.user_id(other) for other in others)}
+        if len(members) < 2:
+            raise DriverError(f"a DM needs someone besides {user}: name the person to write to")
+        try:
+            return self.ws.open_dm(members).id
+        except SlackError as exc:
+            raise DriverError(str(exc)) from exc
+
     def expand(self, text: str) -> str:
         """Turn ``@name`` / ``#channel`` shorthands into Slack markup (see the module docstring)."""
 

@@ -198,3 +198,31 @@ def test_http_changes_long_poll_wakes_on_a_change(slack: SlackEmulator) -> None:
     assert {"kind": "message_posted", "channel": "C0SUPPORT", "ts": posted["ts"], "user": "U0DANA001"} in [
         {k: v for k, v in c.items() if k != "seq"} for c in answer["changes"]
     ]
+
+
+# ---------------------------------------------------------------------- DMs between people
+
+
+def test_two_people_can_dm_without_the_bot_hearing(slack: SlackEmulator) -> None:
+    dm = slack.driver.open_dm("dana", "@hank")
+    assert dm == slack.driver.open_dm("hank", "U0DANA001"), "one DM per pair, whoever opens it"
+    assert dm.startswith("D") and dm != slack.driver.dm_channel("dana")
+    posted = slack.driver.post_message("dana", dm, "can you look at @alice's ticket?")
+    assert posted["text"] == "can you look at <@U0ALICE01>'s ticket?"
+    assert [m["text"] for m in slack.driver.channel_messages(dm)] == [posted["text"]]
+    assert slack.socket.deliveries() == [], "the bot is not in the DM, so the app is told nothing"
+    with pytest.raises(DriverError, match="is not a member"):
+        slack.driver.post_message("alice", dm, "let me in")
+    group = slack.driver.open_dm("dana", "hank", "alice")
+    assert group.startswith("G") and group != dm
+    with pytest.raises(DriverError, match="needs someone besides dana"):
+        slack.driver.open_dm("dana", "dana")
+    with pytest.raises(DriverError, match="unknown person 'zed'"):
+        slack.driver.open_dm("dana", "zed")
+
+
+def test_http_opens_a_dm_between_people(slack: SlackEmulator) -> None:
+    status, body = control(slack, "POST", "/dms", {"users": ["dana", "hank"]})
+    assert status == 200 and body == {"channel": slack.driver.open_dm("hank", "dana")}
+    assert control(slack, "POST", "/dms", {"users": "dana"})[0] == 400
+    assert control(slack, "POST", "/dms", {"users": ["dana", "zed"]})[0] == 404
