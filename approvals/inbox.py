@@ -16,7 +16,7 @@ from typing import Literal
 
 from redis import Redis
 
-Source = Literal["mention", "direct_message", "thread_reply"]
+Source = Literal["mention", "direct_message", "thread_reply", "shortcut"]
 
 _PENDING = "ft:inbox:pending"
 

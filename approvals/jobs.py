@@ -17,9 +17,7 @@ import datetime as dt
 import hashlib
 import logging
 import math
-import re
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from rq.exceptions import NoSuchJobError
@@ -27,7 +25,9 @@ from rq.job import Job, JobStatus
 
 from approvals import workflow
 from approvals.actions import Action
-from approvals.grounding import GroundingContext, NeedsInfo, ground
+from approvals.deadlines import expire_proposal, schedule_deadlines, sweep_policy
+from approvals.decisions import recheck_rights
+from approvals.display import announce_once, refresh_cards
 from approvals.inbox import InboundRequest
 from approvals.intents import Understanding
 from approvals.ledger import LeaseHeld, LedgerEntry, action_id
@@ -39,13 +39,13 @@ from approvals.ports import (
     Connector,
     ConnectorError,
     ExecutionContext,
-    ExtractionInput,
     Outcome,
     PermanentError,
     RetryableError,
     ThreadMessage,
 )
 from approvals.proposal import ActionResult, CardRef, Proposal, build_proposal
+from approvals.proposing import Answer, propose
 from approvals.runtime import Runtime, current
 from approvals.states import Event, ProposalState
 from approvals.store import ProposalExists
@@ -54,8 +54,6 @@ from approvals.workflow import AuditEntry, Change
 logger = logging.getLogger(__name__)
 
 _WAITING_JOB_STATUSES = frozenset({JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
-_QUOTE_MESSAGES = 8
-_MENTION_MARKUP = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def proposal_id_for(request: InboundRequest) -> str:
@@ -122,54 +120,23 @@ def _understand_and_propose(rt: Runtime, request: InboundRequest, proposal_id: s
             f"<@{request.user}> I can't look you up in this workspace, so I can't act for you.",
         )
         return "unknown-requester"
-    channel_names = tuple(rt.threads.channel_names(request.channel))
-    known_projects = tuple(sorted(rt.jira_catalog.projects())) if rt.jira_catalog is not None else ()
-    today = rt.clock().date()
-    understanding = rt.extractor.extract(
-        ExtractionInput(
-            request_text=request.text,
-            thread=thread,
-            requester=requester,
-            channel_name=channel_names[0] if channel_names else request.channel,
-            today=today,
-            known_projects=known_projects,
-        )
-    )
-    logger.info(
-        "request %s understood by %s: %d action(s), question=%s",
-        request.key,
-        understanding.extractor,
-        len(understanding.requests),
-        understanding.question is not None,
-    )
-    if understanding.question is not None:
-        rt.notifier.reply(request.channel, request.thread_ts, f"<@{request.user}> {understanding.question}")
-        return "question"
-    if understanding.is_empty:
-        rt.notifier.reply(
-            request.channel,
-            request.thread_ts,
-            f"<@{request.user}> I didn't find anything to do in that. Try something like "
-            "`@followthrough file a bug in PAY: Checkout fails on Safari, assign Alice, priority high`.",
-        )
-        return "nothing-to-do"
     permalink = rt.threads.permalink(request.channel, request.ts)
-    quote = quote_thread(thread, request, permalink, name_of=lambda uid: _display_name(rt, uid))
-    context = GroundingContext(requester=requester, today=today, thread_quote=quote)
-    actions: list[Action] = []
-    for wanted in understanding.requests:
-        grounded = ground(wanted, directory=rt.directory, jira=rt.jira_catalog, context=context)
-        if isinstance(grounded, NeedsInfo):
-            rt.notifier.reply(request.channel, request.thread_ts, f"<@{request.user}> {grounded.question}")
-            return "question"
-        actions.append(grounded)
-    policy = rt.policy.current
-    principal = rt.directory.principal(request.user)
-    decision = combine_decisions(
-        [policy.decide(a, requester=principal, channel_names=channel_names) for a in actions],
-        policy.content_hash,
+    outcome = propose(
+        rt,
+        requester=requester,
+        channel=request.channel,
+        text=request.text,
+        thread=thread,
+        request_ts=request.ts,
+        permalink=permalink,
     )
-    now = rt.clock()
+    if isinstance(outcome, Answer):
+        logger.info("request %s: no proposal (%s)", request.key, outcome.kind)
+        rt.notifier.reply(request.channel, request.thread_ts, f"<@{request.user}> {outcome.text}")
+        return outcome.kind
+    logger.info(
+        "request %s understood by %s: %d action(s)", request.key, outcome.understanding.extractor, len(outcome.actions)
+    )
     proposal = build_proposal(
         proposal_id=proposal_id,
         requester=request.user,
@@ -177,13 +144,14 @@ def _understand_and_propose(rt: Runtime, request: InboundRequest, proposal_id: s
         thread_ts=request.thread_ts,
         request_ts=request.ts,
         request_text=request.text,
-        actions=tuple(actions),
-        decision=decision,
-        now=now,
+        actions=outcome.actions,
+        decision=outcome.decision,
+        now=rt.clock(),
         permalink=permalink,
     )
+    entry = _created_entry(request, thread, outcome.understanding, outcome.actions, proposal, outcome.decision)
     try:
-        rt.store.create(proposal, _created_entry(request, thread, understanding, actions, proposal, decision))
+        rt.store.create(proposal, entry)
     except ProposalExists:
         return rt.store.get(proposal.id), False
     return proposal, True
@@ -251,6 +219,7 @@ def _advance_new_proposal(rt: Runtime, proposal: Proposal, *, fresh: bool) -> Pr
     if auto_approved:
         # Only the intake that made the transition queues the job; an approval clicked meanwhile queued its own.
         enqueue_execute(rt, proposal.id, reason="auto-approved")
+    schedule_deadlines(rt, proposal)
     return proposal
 
 
@@ -265,65 +234,6 @@ def _attach_cards(rt: Runtime, proposal: Proposal, cards: Sequence[CardRef]) -> 
         )
 
     return rt.store.update(proposal.id, decide).proposal
-
-
-def _display_name(rt: Runtime, user_id: str) -> str:
-    person = rt.directory.person(user_id)
-    return person.real_name if person is not None else user_id
-
-
-def quote_thread(
-    thread: Sequence[ThreadMessage], request: InboundRequest, permalink: str | None, *, name_of: Callable[[str], str]
-) -> str:
-    """The description's quote of the conversation: the last few human messages before the request, by name."""
-    lines: list[str] = []
-    for message in [m for m in thread if not m.is_bot and m.ts != request.ts][-_QUOTE_MESSAGES:]:
-        text = " ".join(_MENTION_MARKUP.sub(lambda m: "@" + name_of(m[1]), message.text).split())
-        if text:
-            lines.append(f"> {name_of(message.user) if message.user else 'someone'}: {text[:500]}")
-    if permalink:
-        lines.append(f"From Slack: {permalink}")
-    return "\n".join(lines)
-
-
-def combine_decisions(decisions: Sequence[PolicyDecision], policy_hash: str) -> PolicyDecision:
-    """One decision for a proposal of several actions: the strictest of them.
-
-    Any deny denies the whole proposal. Otherwise an approver must be acceptable for every action that needs
-    approval (the roles they have in common) and the highest quorum applies.
-    """
-    if len(decisions) == 1:
-        return decisions[0]
-    denied = [d for d in decisions if d.outcome == "deny"]
-    if denied:
-        return denied[0]
-    needing = [d for d in decisions if d.outcome == "approve"]
-    if not needing:
-        return decisions[0]
-    common = set(needing[0].approver_roles)
-    for d in needing[1:]:
-        common &= set(d.approver_roles)
-    if not common:
-        return PolicyDecision(
-            outcome="deny",
-            rule="combined",
-            policy_hash=policy_hash,
-            reason="These actions need approvers from different groups; ask for them separately.",
-        )
-    strictest = max(needing, key=lambda d: (d.min_approvers, -(d.expires_after or 0)))
-    return PolicyDecision(
-        outcome="approve",
-        rule=" + ".join(d.rule for d in needing),
-        policy_hash=policy_hash,
-        approver_roles=tuple(r for r in needing[0].approver_roles if r in common),
-        min_approvers=strictest.min_approvers,
-        allow_self_approval=all(d.allow_self_approval for d in needing),
-        expires_after=min(d.expires_after or 0 for d in needing) or None,
-    )
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Execute
 
 
 def enqueue_execute(rt: Runtime, proposal_id: str, *, reason: str, delay: float | None = None) -> str:
@@ -354,7 +264,7 @@ def execute(proposal_id: str) -> str:
     rt = current()
     proposal = rt.store.get(proposal_id)
     if proposal.state in (ProposalState.SUCCEEDED, ProposalState.FAILED):
-        _announce_once(rt, proposal)
+        announce_once(rt, proposal)
         return f"noop:{proposal.state.value}"
     if proposal.state not in (ProposalState.APPROVED, ProposalState.EXECUTING):
         logger.info("proposal %s: not executing, it is %s", proposal_id, proposal.state.value)
@@ -443,7 +353,7 @@ def execute(proposal_id: str) -> str:
         )
     proposal = rt.store.update(proposal_id, lambda p: workflow.succeed(p, results, now=rt.clock())).proposal
     rt.connection.delete(f"ft:attempts:{proposal_id}")
-    _announce_once(rt, proposal)
+    announce_once(rt, proposal)
     return "succeeded"
 
 
@@ -477,28 +387,6 @@ def _run_action(
         action.operation,
     )
     return connector.execute(action, context)
-
-
-def recheck_rights(rt: Runtime, proposal: Proposal) -> str | None:
-    """Why the proposal may no longer run under the current policy, or None if it still may."""
-    if not proposal.quorum_reached and proposal.policy.outcome == "approve":
-        return "It does not have the approvals it needs for this exact change."
-    policy = rt.policy.current
-    requester = rt.directory.principal(proposal.requester)
-    for action in proposal.actions:
-        decision = policy.decide(action, requester=requester, channel_names=rt.threads.channel_names(proposal.channel))
-        if decision.outcome == "deny":
-            return f"The policy no longer allows it: {decision.reason}"
-        if decision.outcome == "approve" and proposal.policy.outcome == "approve":
-            if decision.min_approvers > len(proposal.approvers_so_far):
-                have = len(proposal.approvers_so_far)
-                return f"The current policy needs {decision.min_approvers} approvals; it has {have}."
-            for approver in proposal.approvers_so_far:
-                if not policy.roles_of(rt.directory.principal(approver)) & set(decision.approver_roles):
-                    return f"<@{approver}> is no longer an approver for this under the current policy."
-        if decision.outcome == "approve" and proposal.policy.outcome == "auto":
-            return "The current policy requires an approval for this; ask again."
-    return None
 
 
 def _not_before_key(proposal_id: str) -> str:
@@ -539,49 +427,11 @@ def _finish_failed(rt: Runtime, proposal_id: str, results: list[ActionResult], r
 
     proposal = rt.store.update(proposal_id, decide).proposal
     logger.warning("proposal %s failed: %s", proposal_id, reason)
-    _announce_once(rt, proposal)
+    announce_once(rt, proposal)
     if alert:
         admins = rt.directory.members_of(rt.policy.current.document.admins)
         rt.notifier.alert_admins(proposal, reason, admins)
     return "failed"
-
-
-CARD_LOCK_WAIT_SECONDS = 10.0
-
-
-def refresh_cards(rt: Runtime, proposal_id: str) -> Proposal | None:
-    """Re-render every copy of the card from the newest stored state, one refresher at a time.
-
-    The bot (after a click) and a worker (after executing) both refresh cards; without this, a slow update
-    carrying an older state could land after a newer one and leave a stale card. Under the lock the proposal is
-    read again, so whoever refreshes last renders the latest state; a version marker skips redundant updates.
-    """
-    deadline = time.monotonic() + CARD_LOCK_WAIT_SECONDS
-    while True:
-        try:
-            with rt.ledger.lease(f"cards:{proposal_id}", seconds=30):
-                proposal = rt.store.get(proposal_id)
-                marker = f"ft:cards:{proposal_id}"
-                rendered = rt.connection.get(marker)
-                if rendered is None or int(rendered) < proposal.version:
-                    rt.notifier.refresh(proposal)
-                    rt.connection.set(marker, proposal.version, ex=30 * 86400)
-                return proposal
-        except LeaseHeld:
-            if time.monotonic() > deadline:
-                logger.warning("proposal %s: cards not refreshed, another refresh held the lock too long", proposal_id)
-                return None
-            time.sleep(0.02)
-
-
-def _announce_once(rt: Runtime, proposal: Proposal) -> None:
-    """Refresh the cards and post the result reply, once per terminal state (a flag records it)."""
-    flag = f"ft:announced:{proposal.id}:{proposal.state.value}:{proposal.version}"
-    if rt.connection.exists(flag):
-        return
-    refresh_cards(rt, proposal.id)
-    rt.notifier.announce_result(proposal)
-    rt.connection.set(flag, "1", ex=30 * 86400)
 
 
 def _result_from_ledger(index: int, action: Action, entry: LedgerEntry) -> ActionResult:
@@ -643,11 +493,12 @@ def enqueue_intake(rt: Runtime, request_key: str, *, reason: str) -> str:
 
 
 def reap_once(rt: Runtime) -> dict[str, int]:
-    """Queue again whatever a crash left behind and expire overdue requests; safe to run any number of times.
+    """Queue again whatever a crash left behind, expire overdue requests, apply a changed policy to waiting ones;
+    safe to run any number of times.
 
     Workers run it from their maintenance pass (approvals/worker.py).
     """
-    counts = {"intake": 0, "execute": 0, "expired": 0}
+    counts = {"intake": 0, "execute": 0, "expired": 0, "reevaluated": 0}
     for key in rt.inbox.pending_older_than(rt.timing.stale_intake_after):
         job = rt.connection.get(f"ft:intakejob:{key}")
         if job is None or not _job_waiting(rt, job.decode()):
@@ -672,20 +523,5 @@ def reap_once(rt: Runtime) -> dict[str, int]:
     for proposal in rt.store.in_states((ProposalState.AWAITING_APPROVAL,)):
         if proposal.expires_at is not None and proposal.expires_at <= now:
             counts["expired"] += expire_proposal(rt, proposal.id)
+    counts["reevaluated"] = sweep_policy(rt)
     return counts
-
-
-def expire_proposal(rt: Runtime, proposal_id: str) -> int:
-    """Fail closed: an unapproved request past its deadline expires and its cards lose their buttons."""
-    try:
-        proposal = rt.store.update(proposal_id, lambda p: workflow.expire(p, now=rt.clock())).proposal
-    except workflow.Refused:
-        return 0
-    refresh_cards(rt, proposal.id)
-    rt.notifier.reply(
-        proposal.channel,
-        proposal.thread_ts,
-        f"<@{proposal.requester}> nobody approved this in time, so it expired and nothing was changed. "
-        "Ask again if it is still needed.",
-    )
-    return 1

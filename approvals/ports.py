@@ -122,6 +122,10 @@ class Directory(Protocol):
         """Slack user ids of everyone holding one of ``roles`` under the current policy."""
         ...
 
+    def manager_of(self, user_id: str) -> str | None:
+        """The Slack user id in the person's "Manager" profile field, if their workspace sets one."""
+        ...
+
 
 class ThreadReader(Protocol):
     def read_thread(self, channel: str, thread_ts: str) -> Sequence[ThreadMessage]: ...
@@ -160,8 +164,19 @@ class Notifier(Protocol):
 
     def reply(self, channel: str, thread_ts: str, text: str) -> None: ...
 
-    def tell(self, user_id: str, channel: str, text: str, *, thread_ts: str | None = None) -> None:
-        """An ephemeral message only ``user_id`` sees."""
+    def tell(self, user_id: str, channel: str | None, text: str, *, thread_ts: str | None = None) -> None:
+        """An ephemeral message only ``user_id`` sees in ``channel``; a direct message when there is no channel."""
+        ...
+
+    def publish_home(
+        self,
+        user_id: str,
+        *,
+        waiting_for_me: Sequence[Proposal],
+        my_requests: Sequence[Proposal],
+        recently_done: Sequence[Proposal],
+    ) -> None:
+        """Show the person's App Home tab with these lists."""
         ...
 
     def publish(self, proposal: Proposal, approvers: Sequence[str], *, fresh: bool) -> tuple[CardRef, ...]:
@@ -181,3 +196,11 @@ class Notifier(Protocol):
         ...
 
     def alert_admins(self, proposal: Proposal, text: str, admins: Sequence[str]) -> None: ...
+
+    def remind(self, proposal: Proposal, users: Sequence[str]) -> None:
+        """A direct message to each of ``users``: the proposal still waits for them."""
+        ...
+
+    def add_approvers(self, proposal: Proposal, users: Sequence[str]) -> tuple[CardRef, ...]:
+        """Send the card to more approvers (an escalation); return the new copies."""
+        ...

@@ -78,6 +78,10 @@ class Proposal(_Model):
     actions: tuple[Action, ...] = Field(min_length=1)
     fingerprint: str
     decision: dict[str, Any]
+    reevaluated: dict[str, Any] | None = None
+    """The decision under the newest policy, when it differs from the one the proposal was made under."""
+    escalated_to: tuple[str, ...] = ()
+    """People who may approve because the request was escalated to them (a role's members or a manager)."""
     approvals: tuple[Approval, ...] = ()
     rejection: Rejection | None = None
     cancelled_by: str | None = None
@@ -89,7 +93,7 @@ class Proposal(_Model):
     expires_at: dt.datetime | None = None
     version: int = 0
 
-    @field_validator("decision", mode="before")
+    @field_validator("decision", "reevaluated", mode="before")
     @classmethod
     def _decision_dict(cls, value: Any) -> Any:
         return value.to_dict() if isinstance(value, PolicyDecision) else value
@@ -110,7 +114,20 @@ class Proposal(_Model):
 
     @property
     def policy(self) -> PolicyDecision:
+        """The decision of the policy the proposal was made under (or last edited under)."""
         return PolicyDecision.from_dict(self.decision)
+
+    @property
+    def requirements(self) -> tuple[PolicyDecision, ...]:
+        """Every decision that applies: the one it was made under and, if stricter or different, the newest."""
+        made = self.policy
+        if self.reevaluated is None:
+            return (made,)
+        return (made, PolicyDecision.from_dict(self.reevaluated))
+
+    @property
+    def approvals_needed(self) -> int:
+        return max(d.min_approvers for d in self.requirements)
 
     @property
     def approvers_so_far(self) -> tuple[str, ...]:
@@ -123,7 +140,7 @@ class Proposal(_Model):
 
     @property
     def quorum_reached(self) -> bool:
-        return len(self.approvers_so_far) >= self.policy.min_approvers
+        return len(self.approvers_so_far) >= self.approvals_needed
 
     def with_changes(self, **changes: Any) -> Proposal:
         """A copy with ``changes`` applied and validated (model_copy would skip validation)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,34 +45,71 @@ class Timing:
 
 
 class PolicySource:
-    """The current policy, reloadable without a restart; a bad file never replaces a good one."""
+    """The current policy of this process, following the file; a bad file never replaces a good one.
 
-    def __init__(self, path: Path | str) -> None:
+    Every process (the bot and each worker) holds one. ``current`` looks at the file at most every
+    ``check_interval`` seconds and loads it again when it changed, so an edited policy reaches all processes within
+    seconds of a `/followthrough policy reload` or a deploy. When the new file is invalid, the last good policy
+    stays in force and ``last_error`` says why (logged once per broken version).
+    """
+
+    def __init__(
+        self, path: Path | str, *, check_interval: float = 5.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.path = Path(path)
+        self.check_interval = check_interval
+        self._clock = clock
         self._lock = threading.Lock()
         self._policy = load_policy(self.path)
+        self._signature = self._file_signature()
+        self._checked_at = clock()
+        self.last_error: PolicyError | None = None
+
+    def _file_signature(self) -> tuple[int, int] | None:
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        return (stat.st_mtime_ns, stat.st_size)
 
     @property
     def current(self) -> Policy:
+        now = self._clock()
+        with self._lock:
+            due = now - self._checked_at >= self.check_interval
+            if due:
+                self._checked_at = now
+        if due and self._file_signature() != self._signature:
+            self.reload_if_changed()
         with self._lock:
             return self._policy
 
     def reload(self) -> Policy:
         """Load the file again; PolicyError (with every problem) leaves the current policy in place."""
-        fresh = load_policy(self.path)
+        signature = self._file_signature()
+        try:
+            fresh = load_policy(self.path)
+        except PolicyError as exc:
+            with self._lock:
+                already_reported = self._signature == signature and self.last_error is not None
+                self._signature, self.last_error = signature, exc
+            if not already_reported:
+                logger.error("policy file %s is invalid, keeping the last good policy: %s", self.path, exc)
+            raise
         with self._lock:
             previous, self._policy = self._policy, fresh
+            self._signature, self.last_error = signature, None
         if previous.content_hash != fresh.content_hash:
             logger.info("policy reloaded from %s: %s -> %s", self.path, previous.content_hash, fresh.content_hash)
         return fresh
 
     def reload_if_changed(self) -> Policy:
-        """Reload when the file's content differs; keep the last good policy (and log why) on errors."""
+        """Reload when the file changed; keep the last good policy (and remember why) on errors."""
         try:
             return self.reload()
-        except PolicyError as exc:
-            logger.error("policy file %s is invalid, keeping the last good policy: %s", self.path, exc)
-            return self.current
+        except PolicyError:
+            with self._lock:
+                return self._policy
 
 
 @dataclass

@@ -1,18 +1,25 @@
-"""The decisions people make about proposals (approve, reject, cancel, retry), end to end.
+"""The decisions people make about proposals (approve, reject, edit, cancel, retry), end to end.
 
-Buttons, slash commands and modals all come through here, so the rules are applied the same way wherever a click
-comes from: the workflow decides, the store commits atomically with the audit line, and an approval that completes
-the quorum queues the execute job. Refusals are audited too, then re-raised for the caller to show.
+Buttons, modals and slash commands all come through here, so the rules apply the same way wherever a click comes
+from: the decision under the current policy is computed, the workflow decides, the store commits atomically with
+the audit line, every copy of the card is re-rendered, and an approval that completes the quorum queues the execute
+job. Refusals are audited too, then re-raised for the caller to show to the person.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from approvals import workflow
+from approvals.actions import Action
+from approvals.deadlines import schedule_deadlines
+from approvals.decisions import combine_decisions, current_decision
+from approvals.display import refresh_cards
 from approvals.jobs import enqueue_execute
 from approvals.ledger import action_id
-from approvals.policy import Principal
+from approvals.policy import PolicyDecision, Principal
+from approvals.proposal import Proposal
 from approvals.runtime import Runtime
 from approvals.states import ProposalState
 from approvals.store import ProposalNotFound
@@ -31,45 +38,140 @@ def _refused(rt: Runtime, proposal_id: str, actor: str, what: str, refusal: Refu
     return refusal
 
 
+def _load(rt: Runtime, proposal_id: str) -> Proposal:
+    try:
+        return rt.store.get(proposal_id)
+    except ProposalNotFound:
+        raise Refused(f"I can't find the request {proposal_id}; check the id.", proposal_id=proposal_id) from None
+
+
+def _current(rt: Runtime, proposal: Proposal) -> PolicyDecision | None:
+    """The current policy's decision, needed only while someone can still decide."""
+    return current_decision(rt, proposal) if proposal.state is ProposalState.AWAITING_APPROVAL else None
+
+
 def approve(rt: Runtime, proposal_id: str, approver: Principal, fingerprint: str) -> Change:
     policy = rt.policy.current
+    current = _current(rt, _load(rt, proposal_id))
     try:
         change = rt.store.update(
             proposal_id,
-            lambda p: workflow.approve(p, approver, policy, now=rt.clock(), fingerprint=fingerprint),
+            lambda p: workflow.approve(p, approver, policy, now=rt.clock(), fingerprint=fingerprint, current=current),
         )
     except Refused as refusal:
         raise _refused(rt, proposal_id, approver.user_id, "approve", refusal) from None
-    except ProposalNotFound:
-        raise Refused("I can't find that request any more.", proposal_id=proposal_id) from None
     if change.proposal.state is ProposalState.APPROVED:
         enqueue_execute(rt, proposal_id, reason=f"approved by {approver.user_id}")
+    refresh_cards(rt, proposal_id)
     return change
 
 
 def reject(rt: Runtime, proposal_id: str, approver: Principal, reason: str = "") -> Change:
     policy = rt.policy.current
+    current = _current(rt, _load(rt, proposal_id))
     try:
-        return rt.store.update(
-            proposal_id, lambda p: workflow.reject(p, approver, policy, now=rt.clock(), reason=reason)
+        change = rt.store.update(
+            proposal_id,
+            lambda p: workflow.reject(p, approver, policy, now=rt.clock(), reason=reason, current=current),
         )
     except Refused as refusal:
         raise _refused(rt, proposal_id, approver.user_id, "reject", refusal) from None
-    except ProposalNotFound:
-        raise Refused("I can't find that request any more.", proposal_id=proposal_id) from None
+    refresh_cards(rt, proposal_id)
+    proposal = change.proposal
+    because = f": {reason.strip()}" if reason.strip() else ", so nothing was changed"
+    rt.notifier.reply(
+        proposal.channel, proposal.thread_ts, f"<@{proposal.requester}> <@{approver.user_id}> rejected this{because}"
+    )
+    return change
+
+
+def check_may_edit(rt: Runtime, proposal_id: str, editor: Principal) -> Proposal:
+    """The proposal, if ``editor`` may edit it now (the Edit button opens the modal only then)."""
+    proposal = _load(rt, proposal_id)
+    policy = rt.policy.current
+    if proposal.state is not ProposalState.AWAITING_APPROVAL:
+        raise Refused("This request is no longer waiting for approval, so it can't be edited.", proposal_id=proposal_id)
+    allowed = (
+        editor.user_id == proposal.requester
+        or policy.is_admin(editor)
+        or workflow.may_decide(proposal, editor, policy, current=_current(rt, proposal))
+    )
+    if not allowed:
+        raise _refused(
+            rt,
+            proposal_id,
+            editor.user_id,
+            "edit",
+            workflow.NotAllowed(
+                "Only the person who asked, an approver or an admin can edit this request.", proposal_id=proposal_id
+            ),
+        )
+    return proposal
+
+
+def edit(rt: Runtime, proposal_id: str, editor: Principal, fingerprint: str, actions: Sequence[Action]) -> Change:
+    """Replace the content of a waiting proposal (approvals voided, routing restarted, approvers told)."""
+    proposal = _load(rt, proposal_id)
+    if proposal.fingerprint != fingerprint:
+        raise Refused("The request changed while you were editing it; open Edit again.", proposal_id=proposal_id)
+    policy = rt.policy.current
+    requester = rt.directory.principal(proposal.requester)
+    channel_names = rt.threads.channel_names(proposal.channel)
+    decision = combine_decisions(
+        [policy.decide(a, requester=requester, channel_names=channel_names) for a in actions], policy.content_hash
+    )
+    try:
+        change = rt.store.update(
+            proposal_id,
+            lambda p: workflow.edit(p, editor, policy, actions=tuple(actions), decision=decision, now=rt.clock()),
+        )
+    except Refused as refusal:
+        raise _refused(rt, proposal_id, editor.user_id, "edit", refusal) from None
+    edited = change.proposal
+    asked = {c.user_id for c in edited.cards if c.audience == "dm"}
+    newly_needed = [
+        user
+        for user in rt.directory.members_of(decision.approver_roles)
+        if user not in asked and (user != edited.requester or decision.allow_self_approval)
+    ]
+    if newly_needed:
+        cards = rt.notifier.add_approvers(edited, newly_needed)
+        rt.store.update(
+            proposal_id,
+            lambda p: Change(
+                p.with_changes(cards=(*p.cards, *cards), updated_at=rt.clock()),
+                AuditEntry("proposal.shown", "bot", {"cards": [c.model_dump() for c in cards]}),
+            ),
+        )
+    refresh_cards(rt, proposal_id)
+    schedule_deadlines(rt, rt.store.get(proposal_id))
+    voided = change.audit.data["voided_approvals"]
+    note = f" The approval of {', '.join(f'<@{u}>' for u in voided)} no longer counts." if voided else ""
+    rt.notifier.reply(
+        edited.channel, edited.thread_ts, f"<@{editor.user_id}> edited this request; it needs approval again.{note}"
+    )
+    return change
 
 
 def cancel(rt: Runtime, proposal_id: str, actor: Principal) -> Change:
     policy = rt.policy.current
+    _load(rt, proposal_id)
     try:
-        return rt.store.update(proposal_id, lambda p: workflow.cancel(p, actor, policy, now=rt.clock()))
+        change = rt.store.update(proposal_id, lambda p: workflow.cancel(p, actor, policy, now=rt.clock()))
     except Refused as refusal:
         raise _refused(rt, proposal_id, actor.user_id, "cancel", refusal) from None
+    refresh_cards(rt, proposal_id)
+    proposal = change.proposal
+    rt.notifier.reply(
+        proposal.channel, proposal.thread_ts, f"<@{actor.user_id}> cancelled this request; nothing was changed."
+    )
+    return change
 
 
 def retry(rt: Runtime, proposal_id: str, actor: Principal) -> Change:
     """An admin re-runs a failed proposal; failed actions are reopened and reconciled before anything is sent."""
     policy = rt.policy.current
+    _load(rt, proposal_id)
     try:
         change = rt.store.update(proposal_id, lambda p: workflow.retry(p, actor, policy, now=rt.clock()))
     except Refused as refusal:
@@ -84,4 +186,6 @@ def retry(rt: Runtime, proposal_id: str, actor: Principal) -> Change:
             continue
     rt.connection.delete(f"ft:attempts:{proposal_id}")
     enqueue_execute(rt, proposal_id, reason=f"retried by {actor.user_id}")
+    refresh_cards(rt, proposal_id)
+    rt.notifier.reply(proposal.channel, proposal.thread_ts, f"<@{actor.user_id}> is retrying this request.")
     return change

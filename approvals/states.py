@@ -2,18 +2,21 @@
 
 ```
 drafted ──submit──> awaiting_approval ──approve──> approved ──start──> executing ──succeed──> succeeded
+                      (approve_partial, edit, escalate, reevaluate: stay)
    │                     │  │  │                     │                  │
    │                     │  │  └─expire──> expired   └─cancel─> cancelled └──fail──> failed ──retry──> approved
    │                     │  └─cancel───> cancelled
    │                     └─reject───> rejected
    ├─auto_approve──> approved        (the policy lets it run without a human)
-   ├─deny────────> denied            (the policy refuses it)
+   ├─deny────────> denied            (the policy refuses it; also from awaiting_approval after a policy reload)
    └─cancel──────> cancelled
 ```
 
 An ``approve`` that does not complete the quorum (M-of-N) records the approval and keeps the state
-``awaiting_approval``; the table allows that self-transition explicitly. ``executing -> executing`` is the re-entry
-of a job after a crash and is allowed too, so a restarted job can claim its proposal again.
+``awaiting_approval``; so do an ``edit`` (new content, approvals voided, routing restarted), an ``escalate`` (more
+people may approve) and a ``reevaluate`` (a reloaded policy asks for more): the table allows these self-transitions
+explicitly. ``executing -> executing`` is the re-entry of a job after a crash, so a restarted job can claim its
+proposal again.
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ class Event(StrEnum):
     DENY = "deny"
     APPROVE = "approve"
     APPROVE_PARTIAL = "approve_partial"
+    EDIT = "edit"
+    ESCALATE = "escalate"
+    REEVALUATE = "reevaluate"
     REJECT = "reject"
     CANCEL = "cancel"
     EXPIRE = "expire"
@@ -58,6 +64,10 @@ TRANSITIONS: dict[tuple[ProposalState, Event], ProposalState] = {
     (S.DRAFTED, E.DENY): S.DENIED,
     (S.DRAFTED, E.CANCEL): S.CANCELLED,
     (S.AWAITING_APPROVAL, E.APPROVE_PARTIAL): S.AWAITING_APPROVAL,
+    (S.AWAITING_APPROVAL, E.EDIT): S.AWAITING_APPROVAL,
+    (S.AWAITING_APPROVAL, E.ESCALATE): S.AWAITING_APPROVAL,
+    (S.AWAITING_APPROVAL, E.REEVALUATE): S.AWAITING_APPROVAL,
+    (S.AWAITING_APPROVAL, E.DENY): S.DENIED,
     (S.AWAITING_APPROVAL, E.APPROVE): S.APPROVED,
     (S.AWAITING_APPROVAL, E.REJECT): S.REJECTED,
     (S.AWAITING_APPROVAL, E.CANCEL): S.CANCELLED,

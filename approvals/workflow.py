@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from approvals.actions import Action, fingerprint
 from approvals.policy import Policy, PolicyDecision, Principal
 from approvals.proposal import ActionResult, Approval, Proposal, Rejection
 from approvals.states import Event, IllegalTransition, ProposalState, next_state
@@ -116,21 +117,59 @@ def submit(proposal: Proposal, *, now: dt.datetime) -> Change:
     )
 
 
-def may_approve(proposal: Proposal, approver: Principal, policy: Policy) -> str | None:
-    """None if ``approver`` may approve ``proposal`` now, else the reason they may not."""
-    decision = proposal.policy
-    if decision.outcome != "approve":
+def _requirements(proposal: Proposal, current: PolicyDecision | None) -> tuple[PolicyDecision, ...]:
+    """Every decision an approval must satisfy: made-under, newest seen, and the one computed for this click."""
+    extra = (
+        (current,)
+        if current is not None and current.to_dict() not in [d.to_dict() for d in proposal.requirements]
+        else ()
+    )
+    return (*proposal.requirements, *extra)
+
+
+def may_approve(
+    proposal: Proposal, approver: Principal, policy: Policy, *, current: PolicyDecision | None = None
+) -> str | None:
+    """None if ``approver`` may approve ``proposal`` now, else the reason they may not.
+
+    Approval is checked against the policy the proposal was made under *and* the current one: an approver must be
+    acceptable to each, self-approval needs every decision to allow it, and a decision that denies wins.
+    """
+    decisions = _requirements(proposal, current)
+    denied = [d for d in decisions if d.outcome == "deny"]
+    if denied:
+        return f"The policy no longer allows this request: {denied[0].reason}"
+    needing = [d for d in decisions if d.outcome == "approve"]
+    if not needing:
         return "This request does not need an approval."
-    if approver.user_id == proposal.requester and not decision.allow_self_approval:
+    if approver.user_id == proposal.requester and not all(d.allow_self_approval for d in needing):
         return "You asked for this change, so someone else has to approve it."
+    if approver.user_id in proposal.escalated_to:
+        return None
     roles = policy.roles_of(approver)
-    if not roles & set(decision.approver_roles):
-        needed = ", ".join(decision.approver_roles)
-        return f"You are not an approver for this request (it needs someone from: {needed})."
+    for decision in needing:
+        if not roles & set(decision.approver_roles):
+            needed = ", ".join(decision.approver_roles)
+            return f"You are not an approver for this request (it needs someone from: {needed})."
     return None
 
 
-def approve(proposal: Proposal, approver: Principal, policy: Policy, *, now: dt.datetime, fingerprint: str) -> Change:
+def _with_current(proposal: Proposal, current: PolicyDecision | None) -> Proposal:
+    """Remember the newest decision on the proposal when it differs from the one it was made under."""
+    if current is None or current.to_dict() == proposal.decision:
+        return proposal
+    return proposal.with_changes(reevaluated=current.to_dict())
+
+
+def approve(
+    proposal: Proposal,
+    approver: Principal,
+    policy: Policy,
+    *,
+    now: dt.datetime,
+    fingerprint: str,
+    current: PolicyDecision | None = None,
+) -> Change:
     """Record ``approver``'s approval of the exact change they saw; the quorum moves it to ``approved``."""
     if proposal.state is not ProposalState.AWAITING_APPROVAL:
         raise AlreadyDecided(f"This request {_describe_state(proposal)}.", proposal_id=proposal.id)
@@ -139,48 +178,147 @@ def approve(proposal: Proposal, approver: Principal, policy: Policy, *, now: dt.
             "This request changed after you opened it. Look at the updated card and approve again.",
             proposal_id=proposal.id,
         )
-    reason = may_approve(proposal, approver, policy)
+    reason = may_approve(proposal, approver, policy, current=current)
     if reason is not None:
         raise NotAllowed(reason, proposal_id=proposal.id)
     if approver.user_id in proposal.approvers_so_far:
-        missing = proposal.policy.min_approvers - len(proposal.approvers_so_far)
+        missing = proposal.approvals_needed - len(proposal.approvers_so_far)
         raise Duplicate(
             f"You already approved this. It still needs {missing} more approval(s) from someone else.",
             proposal_id=proposal.id,
         )
     approvals = (*proposal.approvals, Approval(user_id=approver.user_id, at=now, fingerprint=fingerprint))
-    updated = proposal.with_changes(approvals=approvals)
+    updated = _with_current(proposal, current).with_changes(approvals=approvals)
     event = Event.APPROVE if updated.quorum_reached else Event.APPROVE_PARTIAL
     result = _transition(updated, event, now)
     data = {
         "fingerprint": fingerprint,
         "approvals": len(result.approvers_so_far),
-        "min_approvers": result.policy.min_approvers,
-        "roles": sorted(policy.roles_of(approver) & set(result.policy.approver_roles)),
+        "min_approvers": result.approvals_needed,
+        "roles": sorted(policy.roles_of(approver) & {r for d in result.requirements for r in d.approver_roles}),
+        "escalated": approver.user_id in result.escalated_to,
+        "approved": [a.model_dump(mode="json") for a in result.actions],
     }
     name = "proposal.approved" if event is Event.APPROVE else "proposal.approval_recorded"
     return Change(result, AuditEntry(name, approver.user_id, data), event)
 
 
-def reject(proposal: Proposal, approver: Principal, policy: Policy, *, now: dt.datetime, reason: str = "") -> Change:
+def reject(
+    proposal: Proposal,
+    approver: Principal,
+    policy: Policy,
+    *,
+    now: dt.datetime,
+    reason: str = "",
+    current: PolicyDecision | None = None,
+) -> Change:
     """An approver says no; nothing will run."""
     if proposal.state is not ProposalState.AWAITING_APPROVAL:
         raise AlreadyDecided(f"This request {_describe_state(proposal)}.", proposal_id=proposal.id)
-    roles = policy.roles_of(approver)
-    if not roles & set(proposal.policy.approver_roles):
-        needed = ", ".join(proposal.policy.approver_roles)
+    if not may_decide(proposal, approver, policy, current=current):
+        needed = ", ".join(sorted({r for d in _requirements(proposal, current) for r in d.approver_roles}))
         raise NotAllowed(
             f"Only an approver can reject this request (someone from: {needed}). "
             "If you asked for it, use Cancel instead.",
             proposal_id=proposal.id,
         )
     result = _transition(
-        proposal,
-        Event.REJECT,
-        now,
-        rejection=Rejection(user_id=approver.user_id, at=now, reason=reason.strip()),
+        proposal, Event.REJECT, now, rejection=Rejection(user_id=approver.user_id, at=now, reason=reason.strip())
     )
     return Change(result, AuditEntry("proposal.rejected", approver.user_id, {"reason": reason.strip()}), Event.REJECT)
+
+
+def may_decide(proposal: Proposal, person: Principal, policy: Policy, *, current: PolicyDecision | None = None) -> bool:
+    """Whether ``person`` is one of the approvers (self-approval aside): they may reject, edit, be reminded."""
+    if person.user_id in proposal.escalated_to:
+        return True
+    roles = policy.roles_of(person)
+    needing = [d for d in _requirements(proposal, current) if d.outcome == "approve"]
+    return bool(needing) and all(roles & set(d.approver_roles) for d in needing)
+
+
+def edit(
+    proposal: Proposal,
+    editor: Principal,
+    policy: Policy,
+    *,
+    actions: tuple[Action, ...],
+    decision: PolicyDecision,
+    now: dt.datetime,
+) -> Change:
+    """New content for a waiting proposal: a new fingerprint voids every approval and routing starts again.
+
+    ``decision`` is the policy's decision for the edited actions (the caller evaluates it). An edit the policy
+    would deny, or one that would need no approval at all, is refused: ask again instead.
+    """
+    if proposal.state is not ProposalState.AWAITING_APPROVAL:
+        raise AlreadyDecided(
+            f"This request {_describe_state(proposal)}; it can no longer be edited.", proposal_id=proposal.id
+        )
+    if not (editor.user_id == proposal.requester or policy.is_admin(editor) or may_decide(proposal, editor, policy)):
+        raise NotAllowed(
+            "Only the person who asked, an approver or an admin can edit this request.", proposal_id=proposal.id
+        )
+    new_fingerprint = fingerprint(actions)
+    if new_fingerprint == proposal.fingerprint:
+        raise Refused("Nothing changed.", proposal_id=proposal.id)
+    if decision.outcome == "deny":
+        raise NotAllowed(f"The policy does not allow the request as edited: {decision.reason}", proposal_id=proposal.id)
+    if decision.outcome == "auto":
+        raise Refused(
+            "As edited, this request would need no approval at all; ask for it again in the thread instead.",
+            proposal_id=proposal.id,
+        )
+    expires_at = now + dt.timedelta(seconds=decision.expires_after) if decision.expires_after else None
+    result = _transition(
+        proposal,
+        Event.EDIT,
+        now,
+        actions=actions,
+        fingerprint=new_fingerprint,
+        decision=decision.to_dict(),
+        reevaluated=None,
+        escalated_to=(),
+        expires_at=expires_at,
+    )
+    data = {
+        "before": [a.model_dump(mode="json") for a in proposal.actions],
+        "after": [a.model_dump(mode="json") for a in actions],
+        "fingerprint_before": proposal.fingerprint,
+        "fingerprint_after": new_fingerprint,
+        "voided_approvals": list(proposal.approvers_so_far),
+        "policy": decision.to_dict(),
+    }
+    return Change(result, AuditEntry("proposal.edited", editor.user_id, data), Event.EDIT)
+
+
+def escalate(proposal: Proposal, users: Sequence[str], *, now: dt.datetime, to: str) -> Change:
+    """Nobody decided in time: ``users`` (the members of the escalation role, or the manager) may now approve."""
+    if proposal.state is not ProposalState.AWAITING_APPROVAL:
+        raise AlreadyDecided(f"This request {_describe_state(proposal)}.", proposal_id=proposal.id)
+    added = tuple(u for u in users if u not in proposal.escalated_to and u != proposal.requester)
+    if not added:
+        raise Refused(f"There is nobody new to escalate to ({to}).", proposal_id=proposal.id)
+    result = _transition(proposal, Event.ESCALATE, now, escalated_to=(*proposal.escalated_to, *added))
+    return Change(
+        result, AuditEntry("proposal.escalated", "scheduler", {"to": to, "users": list(added)}), Event.ESCALATE
+    )
+
+
+def reevaluate(proposal: Proposal, current: PolicyDecision, *, now: dt.datetime) -> Change:
+    """A reloaded policy applies to a waiting proposal: the stricter requirement wins; a deny fails it closed."""
+    if proposal.state is not ProposalState.AWAITING_APPROVAL:
+        raise AlreadyDecided(f"This request {_describe_state(proposal)}.", proposal_id=proposal.id)
+    data = {"policy": current.to_dict()}
+    if current.outcome == "deny":
+        result = _transition(proposal, Event.DENY, now, reevaluated=current.to_dict(), failure=current.reason)
+        return Change(result, AuditEntry("proposal.denied", "policy", {**data, "reason": current.reason}), Event.DENY)
+    known = [d.to_dict() for d in proposal.requirements]
+    if current.to_dict() in known:
+        raise Refused("The current policy asks for nothing new.", proposal_id=proposal.id)
+    # The made-under decision still applies, so a newer policy can only ask for more, never complete a quorum.
+    result = _transition(_with_current(proposal, current), Event.REEVALUATE, now)
+    return Change(result, AuditEntry("proposal.reevaluated", "policy", data), Event.REEVALUATE)
 
 
 def cancel(proposal: Proposal, actor: Principal, policy: Policy, *, now: dt.datetime) -> Change:

@@ -7,8 +7,14 @@ from __future__ import annotations
 
 APPROVE = "ft_approve"
 REJECT = "ft_reject"
+EDIT = "ft_edit"
 CANCEL = "ft_cancel"
-OPEN_LINK = "ft_open_link"
+
+REJECT_VIEW = "ft_reject_view"
+EDIT_VIEW = "ft_edit_view"
+HOME_OPEN = "ft_home_open"
+
+MESSAGE_SHORTCUT = "ft_message_request"
 
 SLASH_COMMAND = "/followthrough"
 

@@ -93,6 +93,14 @@ def action_title(action: Action) -> str:
             assert_never(action)
 
 
+def action_summary(proposal: Proposal) -> str:
+    """The proposal in a few words, escaped: 'Create a Jira bug in PAY: Checkout fails on Safari'."""
+    first = proposal.actions[0]
+    detail = f": {first.summary}" if isinstance(first, JiraCreateIssue) else ""
+    more = f" (and {len(proposal.actions) - 1} more)" if len(proposal.actions) > 1 else ""
+    return escape(_clip(action_title(first) + detail, 150)) + more
+
+
 def action_fields(action: Action) -> list[tuple[str, str]]:
     """(label, value) pairs in mrkdwn, already escaped; empty values are left out."""
     match action:
@@ -151,11 +159,15 @@ def status_line(proposal: Proposal, approvers: Sequence[str]) -> str:
         case ProposalState.DRAFTED:
             return ":hourglass_flowing_sand: Preparing…"
         case ProposalState.AWAITING_APPROVAL:
-            needed = proposal.policy.min_approvers
+            needed = proposal.approvals_needed
             have = len(proposal.approvers_so_far)
-            waiting_on = [a for a in approvers if a not in proposal.approvers_so_far]
+            asked = [*approvers, *(u for u in proposal.escalated_to if u not in approvers)]
+            waiting_on = [a for a in asked if a not in proposal.approvers_so_far]
             who = _people(waiting_on) if waiting_on else "an approver"
-            return f":hourglass_flowing_sand: Waiting for approval from {who} ({have} of {needed})"
+            line = f":hourglass_flowing_sand: Waiting for approval from {who} ({have} of {needed})"
+            if have:
+                line += f"; approved so far by {approved_by}"
+            return line
         case ProposalState.APPROVED | ProposalState.EXECUTING:
             by = approved_by if proposal.approvers_so_far else "policy (no approval needed)"
             return f":white_check_mark: Approved by {by}, running…"
@@ -208,28 +220,29 @@ def build_proposal_card(proposal: Proposal, *, audience: Audience, approvers: Se
     )
     if proposal.state is ProposalState.AWAITING_APPROVAL:
         value = button_value(proposal)
-        blocks.append(
-            ActionsBlock(
-                block_id="ft_decision",
-                elements=[
-                    ButtonElement(text="Approve", action_id=action_ids.APPROVE, value=value, style="primary"),
-                    ButtonElement(text="Reject", action_id=action_ids.REJECT, value=value, style="danger"),
-                ],
-            )
-        )
-    blocks.append(
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=f"Requested by {_mention(proposal.requester)} · {escape(describe_decision(proposal.policy))}"
-                    f" · `{proposal.id}`"
-                )
-            ]
-        )
-    )
+        buttons = [
+            ButtonElement(text="Approve", action_id=action_ids.APPROVE, value=value, style="primary"),
+            ButtonElement(text="Reject", action_id=action_ids.REJECT, value=value, style="danger"),
+            ButtonElement(text="Edit", action_id=action_ids.EDIT, value=value),
+        ]
+        if audience == "thread":
+            buttons.append(ButtonElement(text="Cancel", action_id=action_ids.CANCEL, value=value))
+        blocks.append(ActionsBlock(block_id="ft_decision", elements=buttons))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_clip(context_line(proposal), 3000))]))
     summary = "; ".join(action_title(a) for a in proposal.actions)
     text = f"{summary}: {_plain(status_line(proposal, approvers))}"
     return Message(text=_clip(text, 3000), blocks=[b.to_dict() for b in blocks])
+
+
+def context_line(proposal: Proposal) -> str:
+    """Who asked, what the policy requires (both versions when it changed since), escalations, and the id."""
+    parts = [f"Requested by {_mention(proposal.requester)}", escape(describe_decision(proposal.policy))]
+    for newer in proposal.requirements[1:]:
+        parts.append("the current policy also requires: " + escape(describe_decision(newer)))
+    if proposal.escalated_to:
+        parts.append(f"escalated to {_people(proposal.escalated_to, conjunction='and')}")
+    parts.append(f"`{proposal.id}`")
+    return " · ".join(parts)
 
 
 def _plain(mrkdwn: str) -> str:

@@ -75,6 +75,7 @@ class SlackDirectory:
         self._groups: TTLCache[str, frozenset[str]] = TTLCache(GROUPS_TTL)
         self._group_ids: TTLCache[str, dict[str, str]] = TTLCache(MEMBERS_TTL)
         self._emails: TTLCache[str, str | None] = TTLCache(MEMBERS_TTL)
+        self._manager_field: TTLCache[str, str | None] = TTLCache(MEMBERS_TTL)
 
     # -- people ---------------------------------------------------------------------------------------------
 
@@ -193,6 +194,28 @@ class SlackDirectory:
                 return None
 
         return self._emails.get_or_load(email.lower(), load)
+
+    def manager_of(self, user_id: str) -> str | None:
+        """The user in the person's "Manager" custom profile field (a field of type user labelled Manager)."""
+
+        def field_id() -> str | None:
+            try:
+                fields = self.client.team_profile_get()["profile"]["fields"]
+            except SlackApiError as exc:
+                logger.warning("cannot read the workspace's profile fields: %s", exc.response.get("error"))
+                return None
+            return next((f["id"] for f in fields if f.get("label", "").lower() == "manager"), None)
+
+        manager_field = self._manager_field.get_or_load("field", field_id)
+        if manager_field is None:
+            return None
+        try:
+            profile = self.client.users_profile_get(user=user_id)["profile"]
+        except SlackApiError as exc:
+            logger.warning("cannot read the profile of %s: %s", user_id, exc.response.get("error"))
+            return None
+        value = ((profile.get("fields") or {}).get(manager_field) or {}).get("value")
+        return str(value) if value else None
 
     def members_of(self, roles: Sequence[str]) -> Sequence[str]:
         """Everyone holding any of ``roles``, in a stable order; the built-in ``everyone`` is not expanded."""

@@ -6,8 +6,11 @@ That is one Redis round trip; queuing the intake job happens in the listener, af
 between, the reaper finds the request still pending and queues it. Every subscribed event has a listener so that
 it is acked: an unhandled event gets no ack and Slack redelivers it.
 
-Clicks: the listener acks at once, then checks the clicker's rights and makes the atomic transition; the cards are
-re-rendered from the stored proposal. A refused click changes nothing, is audited, and is explained ephemerally.
+Clicks: the listener acks at once, then checks the clicker's rights and makes the atomic transition through
+approvals.service; the cards are re-rendered from the stored proposal. A refused click changes nothing, is audited,
+and is explained only to the person who clicked. Buttons that open a modal check rights first (the modal must open
+within Slack's 3 s trigger window); a modal submission is checked before it is acknowledged, so problems show under
+the fields instead of closing the modal.
 """
 
 from __future__ import annotations
@@ -18,16 +21,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
-from approvals import service
-from approvals.jobs import enqueue_intake, refresh_cards
+from approvals import service, workflow
+from approvals.actions import JiraCreateIssue
+from approvals.decisions import combine_decisions
+from approvals.display import publish_home
+from approvals.grounding import GroundingContext, NeedsInfo, ground
+from approvals.inbox import InboundRequest
+from approvals.intents import JiraCreateIssueRequest
+from approvals.jobs import enqueue_intake
+from approvals.policy import Principal
+from approvals.queries import remember_home_viewer
 from approvals.runtime import Runtime
+from approvals.states import ProposalState
 from approvals.workflow import Refused
 from bot import action_ids
 from bot.cards import parse_button_value
+from bot.commands import run_command
 from bot.events import classify_event
+from bot.modals import IssueEdit, edit_issue_modal, read_issue_edit, read_metadata, read_reason, reject_modal
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +53,35 @@ NEW_REQUEST = "followthrough_new_request"
 class BotDependencies:
     runtime: Runtime
     clock: Callable[[], dt.datetime]
+
+
+@dataclass(frozen=True)
+class Click:
+    """Who clicked which proposal's button, and where the answer to them goes."""
+
+    user: str
+    channel: str | None
+    thread_ts: str | None
+    proposal_id: str
+    fingerprint: str
+    trigger_id: str | None
+
+
+def read_click(body: dict[str, Any]) -> Click | None:
+    """The click in a block_actions payload, or None when the button carries no proposal (not one of ours)."""
+    container = body.get("container") or {}
+    try:
+        proposal_id, fingerprint = parse_button_value(body["actions"][0]["value"])
+    except (KeyError, IndexError, ValueError):
+        return None
+    return Click(
+        user=body["user"]["id"],
+        channel=container.get("channel_id") or (body.get("channel") or {}).get("id"),
+        thread_ts=container.get("thread_ts"),
+        proposal_id=proposal_id,
+        fingerprint=fingerprint,
+        trigger_id=body.get("trigger_id"),
+    )
 
 
 def register(app: App, deps: BotDependencies) -> None:
@@ -74,53 +118,182 @@ def register(app: App, deps: BotDependencies) -> None:
         take_in(context)
 
     @app.event("app_home_opened")
-    def on_home_opened() -> None:
-        """Acked; the App Home tab is not published yet."""
+    def on_home_opened(event: dict[str, Any]) -> None:
+        if event.get("tab", "home") == "home":
+            remember_home_viewer(rt, event["user"])
+            publish_home(rt, event["user"])
 
-    def decide(kind: str, body: dict[str, Any], client: WebClient) -> None:
-        user = body["user"]["id"]
-        container = body.get("container") or {}
-        channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
-        thread_ts = container.get("thread_ts")
-        try:
-            proposal_id, fingerprint = parse_button_value(body["actions"][0]["value"])
-        except (KeyError, IndexError, ValueError):
-            logger.warning("click %s by %s carried no proposal: %r", kind, user, body.get("actions"))
+    def tell(click: Click, text: str) -> None:
+        rt.notifier.tell(click.user, click.channel, text, thread_ts=click.thread_ts)
+
+    def decide(body: dict[str, Any], run: Callable[[Click, Principal], object]) -> None:
+        click = read_click(body)
+        if click is None:
+            logger.warning("a click carried no proposal: %r", body.get("actions"))
             return
         try:
-            principal = rt.directory.principal(user)
-            if kind == "approve":
-                change = service.approve(rt, proposal_id, principal, fingerprint)
-            else:
-                change = service.reject(rt, proposal_id, principal)
+            run(click, rt.directory.principal(click.user))
         except Refused as refusal:
-            if channel:
-                rt.notifier.tell(user, channel, refusal.user_message, thread_ts=thread_ts)
-            return
-        refresh_cards(rt, proposal_id)
-        if kind == "reject":
-            proposal = change.proposal
-            rt.notifier.reply(
-                proposal.channel,
-                proposal.thread_ts,
-                f"<@{proposal.requester}> <@{user}> rejected this request, so nothing was changed.",
-            )
+            tell(click, refusal.user_message)
 
     @app.action(action_ids.APPROVE)
-    def on_approve(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_approve(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        decide("approve", body, client)
+        decide(body, lambda c, p: service.approve(rt, c.proposal_id, p, c.fingerprint))
+
+    @app.action(action_ids.CANCEL)
+    def on_cancel(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        decide(body, lambda c, p: service.cancel(rt, c.proposal_id, p))
+
+    def open_modal(client: WebClient, click: Click, view: dict[str, Any]) -> None:
+        try:
+            client.views_open(trigger_id=click.trigger_id, view=view)
+        except SlackApiError as exc:
+            logger.warning("proposal %s: could not open a modal: %s", click.proposal_id, exc.response.get("error"))
+            tell(click, "Slack did not let me open the form in time; please click again.")
 
     @app.action(action_ids.REJECT)
     def on_reject(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        decide("reject", body, client)
+
+        def run(click: Click, person: Principal) -> None:
+            proposal = rt.store.get(click.proposal_id)
+            if proposal.state is not ProposalState.AWAITING_APPROVAL:
+                raise workflow.AlreadyDecided(f"This request is already {proposal.state.value.replace('_', ' ')}.")
+            if not workflow.may_decide(proposal, person, rt.policy.current):
+                needed = ", ".join(sorted({r for d in proposal.requirements for r in d.approver_roles}))
+                raise Refused(
+                    f"Only an approver can reject this request (someone from: {needed}). "
+                    "If you asked for it, use Cancel instead."
+                )
+            open_modal(client, click, reject_modal(proposal))
+
+        decide(body, run)
+
+    @app.view(action_ids.REJECT_VIEW)
+    def on_reject_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        proposal_id, _ = read_metadata(view)
+        user = body["user"]["id"]
+        ack()
+        try:
+            service.reject(rt, proposal_id, rt.directory.principal(user), read_reason(view))
+        except Refused as refusal:
+            rt.notifier.tell(user, None, refusal.user_message)
+
+    @app.action(action_ids.EDIT)
+    def on_edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+
+        def run(click: Click, person: Principal) -> None:
+            proposal = service.check_may_edit(rt, click.proposal_id, person)
+            action = proposal.actions[0]
+            if len(proposal.actions) != 1 or not isinstance(action, JiraCreateIssue) or rt.jira_catalog is None:
+                raise Refused("This request can't be edited here; reject it and ask again with the changes.")
+            projects = rt.jira_catalog.projects()
+            issue_types = projects[action.project].issue_types if action.project in projects else (action.issue_type,)
+            view = edit_issue_modal(
+                proposal,
+                action,
+                projects=sorted(projects),
+                issue_types=issue_types,
+                priorities=rt.jira_catalog.priorities(),
+            )
+            open_modal(client, click, view)
+
+        decide(body, run)
+
+    @app.view(action_ids.EDIT_VIEW)
+    def on_edit_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        proposal_id, fingerprint = read_metadata(view)
+        user = body["user"]["id"]
+        result = edited_issue(rt, proposal_id, user, view, today=deps.clock().date())
+        if isinstance(result, dict):
+            ack(response_action="errors", errors=result)
+            return
+        ack()
+        try:
+            service.edit(rt, proposal_id, rt.directory.principal(user), fingerprint, [result])
+        except Refused as refusal:
+            rt.notifier.tell(user, None, refusal.user_message)
+
+    @app.action(action_ids.HOME_OPEN)
+    def on_home_link(ack: Ack) -> None:
+        ack()  # a link button: Slack opens the URL itself, the app only acknowledges
 
     @app.command(action_ids.SLASH_COMMAND)
-    def on_command(ack: Ack, body: dict[str, Any]) -> None:
-        ack(
-            text=(
-                "Followthrough turns requests in threads into approved Jira changes. Mention me in a thread, "
-                "for example `@followthrough create a bug in PAY: Checkout fails on Safari, assign Alice`."
-            )
+    def on_command(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        text = run_command(rt, user_id=body["user_id"], channel=body["channel_id"], text=body.get("text", ""))
+        respond(text=text, response_type="ephemeral")
+
+    @app.shortcut(action_ids.MESSAGE_SHORTCUT)
+    def on_message_shortcut(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        message = body.get("message") or {}
+        user, channel = body["user"]["id"], body["channel"]["id"]
+        request = InboundRequest(
+            channel=channel,
+            ts=message["ts"],
+            thread_ts=message.get("thread_ts") or message["ts"],
+            user=user,
+            text=message.get("text") or "",
+            source="shortcut",
+            event_id=body.get("trigger_id") or "",
+            received_at=deps.clock(),
         )
+        if rt.inbox.record(request):
+            enqueue_intake(rt, request.key, reason=f"message shortcut by {user}")
+        else:
+            rt.notifier.tell(user, channel, "That message was already taken as a request; see its thread.")
+
+
+def edited_issue(rt: Runtime, proposal_id: str, user: str, view: dict[str, Any], *, today: dt.date) -> Any:
+    """The edited Jira issue, grounded like a new request, or errors by block_id for the modal."""
+    read = read_issue_edit(view, today=today)
+    if not isinstance(read, IssueEdit):
+        return read
+    try:
+        proposal = service.check_may_edit(rt, proposal_id, rt.directory.principal(user))
+    except Refused as refusal:
+        return {"summary": refusal.user_message}
+    original = proposal.actions[0]
+    assert isinstance(original, JiraCreateIssue)
+    requester = rt.directory.person(proposal.requester)
+    if requester is None or rt.jira_catalog is None:
+        return {"summary": "I can't check this edit right now; try again in a moment."}
+    wanted = JiraCreateIssueRequest(
+        project=read.project,
+        issue_type=read.issue_type,
+        summary=read.summary,
+        description=read.description if read.description is not None else original.description,
+        assignee=f"<@{read.assignee_slack_id}>" if read.assignee_slack_id else None,
+        priority=read.priority,
+        labels=read.labels,
+        due_date=read.due_date,
+    )
+    grounded = ground(
+        wanted, directory=rt.directory, jira=rt.jira_catalog, context=GroundingContext(requester=requester, today=today)
+    )
+    if isinstance(grounded, NeedsInfo):
+        field = grounded.missing[0] if grounded.missing else "summary"
+        block = (
+            field if field in ("summary", "project", "issue_type", "priority", "due_date", "assignee") else "summary"
+        )
+        return {block: grounded.question[:150]}
+    if grounded == original:
+        return {"summary": "Nothing changed; edit a field or close the form."}
+    policy = rt.policy.current
+    decision = combine_decisions(
+        [
+            policy.decide(
+                grounded,
+                requester=rt.directory.principal(proposal.requester),
+                channel_names=rt.threads.channel_names(proposal.channel),
+            )
+        ],
+        policy.content_hash,
+    )
+    if decision.outcome == "deny":
+        return {"project": f"The policy does not allow this: {decision.reason}"[:150]}
+    return grounded

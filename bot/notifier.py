@@ -18,7 +18,8 @@ from slack_sdk.errors import SlackApiError
 from approvals.proposal import CardRef, Proposal
 from approvals.states import ProposalState
 from bot import action_ids
-from bot.cards import Message, build_proposal_card, build_result_reply
+from bot.cards import Message, action_summary, build_proposal_card, build_result_reply
+from bot.home import build_home
 
 logger = logging.getLogger(__name__)
 
@@ -45,11 +46,30 @@ class SlackNotifier:
             channel=channel, thread_ts=thread_ts, text=text, unfurl_links=False, unfurl_media=False
         )
 
-    def tell(self, user_id: str, channel: str, text: str, *, thread_ts: str | None = None) -> None:
+    def tell(self, user_id: str, channel: str | None, text: str, *, thread_ts: str | None = None) -> None:
         try:
+            if channel is None:
+                dm = self._open_dm(user_id)
+                if dm is not None:
+                    self.client.chat_postMessage(channel=dm, text=text, unfurl_links=False)
+                return
             self.client.chat_postEphemeral(channel=channel, user=user_id, text=text, thread_ts=thread_ts)
         except SlackApiError as exc:
             logger.warning("could not tell %s in %s: %s", user_id, channel, exc.response.get("error"))
+
+    def publish_home(
+        self,
+        user_id: str,
+        *,
+        waiting_for_me: Sequence[Proposal],
+        my_requests: Sequence[Proposal],
+        recently_done: Sequence[Proposal],
+    ) -> None:
+        view = build_home(waiting_for_me=waiting_for_me, my_requests=my_requests, recently_done=recently_done)
+        try:
+            self.client.views_publish(user_id=user_id, view=view)
+        except SlackApiError as exc:
+            logger.warning("could not publish the App Home of %s: %s", user_id, exc.response.get("error"))
 
     # -- cards ----------------------------------------------------------------------------------------------
 
@@ -63,19 +83,44 @@ class SlackNotifier:
             )
         else:
             self._update(CardRef(channel=proposal.channel, ts=ts), card, proposal.id)
-        refs = [CardRef(channel=proposal.channel, ts=ts, audience="thread")]
-        for user in approvers:
+        refs = [
+            CardRef(channel=proposal.channel, ts=ts, audience="thread"),
+            *self._dm_cards(proposal, approvers, fresh),
+        ]
+        logger.info("proposal %s: card posted in %s and %d DM(s)", proposal.id, proposal.channel, len(refs) - 1)
+        return tuple(refs)
+
+    def add_approvers(self, proposal: Proposal, users: Sequence[str]) -> tuple[CardRef, ...]:
+        refs = self._dm_cards(proposal, users, fresh=False)
+        logger.info("proposal %s: card sent to %d more approver(s)", proposal.id, len(refs))
+        return refs
+
+    def _dm_cards(self, proposal: Proposal, users: Sequence[str], fresh: bool) -> tuple[CardRef, ...]:
+        """A copy of the card in each user's DM with the bot (reusing one posted earlier unless ``fresh``)."""
+        approvers = [*_approvers(proposal), *(u for u in users if u not in _approvers(proposal))]
+        refs: list[CardRef] = []
+        for user in users:
             dm = self._open_dm(user)
             if dm is None:
                 continue
-            dm_card = build_proposal_card(proposal, audience="dm", approvers=approvers)
-            dm_meta = {"proposal_id": proposal.id, "audience": "dm"}
-            dm_ts = None if fresh else self._find_posted(dm, None, action_ids.CARD_METADATA, dm_meta)
-            if dm_ts is None:
-                dm_ts = self._post(dm, dm_card, thread_ts=None, event_type=action_ids.CARD_METADATA, payload=dm_meta)
-            refs.append(CardRef(channel=dm, ts=dm_ts, audience="dm", user_id=user))
-        logger.info("proposal %s: card posted in %s and %d DM(s)", proposal.id, proposal.channel, len(refs) - 1)
+            card = build_proposal_card(proposal, audience="dm", approvers=approvers)
+            meta = {"proposal_id": proposal.id, "audience": "dm"}
+            ts = None if fresh else self._find_posted(dm, None, action_ids.CARD_METADATA, meta)
+            if ts is None:
+                ts = self._post(dm, card, thread_ts=None, event_type=action_ids.CARD_METADATA, payload=meta)
+            refs.append(CardRef(channel=dm, ts=ts, audience="dm", user_id=user))
         return tuple(refs)
+
+    def remind(self, proposal: Proposal, users: Sequence[str]) -> None:
+        link = f" (<{proposal.permalink}|the thread>)" if proposal.permalink else ""
+        text = (
+            f":bell: Reminder: <@{proposal.requester}> is still waiting for your decision on "
+            f"*{action_summary(proposal)}* in <#{proposal.channel}>{link}. The card above has the buttons."
+        )
+        for user in users:
+            dm = self._open_dm(user)
+            if dm is not None:
+                self.client.chat_postMessage(channel=dm, text=text, unfurl_links=False)
 
     def refresh(self, proposal: Proposal) -> None:
         approvers = _approvers(proposal)

@@ -23,7 +23,7 @@ from sandbox.slack import events
 from sandbox.slack.content import bot_message as build_bot_message
 from sandbox.slack.content import checked_blocks, checked_text, checked_view, decode_json, message_parts
 from sandbox.slack.web_api import Args, Call, method
-from sandbox.slack.workspace import Conversation, SlackError, Workspace
+from sandbox.slack.workspace import MANAGER_FIELD, Conversation, SlackError, Workspace
 
 T = TypeVar("T")
 
@@ -349,6 +349,21 @@ def users_list(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
 @method("users.lookupByEmail")
 def users_lookup_by_email(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
     return {"user": ws.user_by_email(args.str("email", missing="users_not_found"))}
+
+
+@method("users.profile.get")
+def users_profile_get(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
+    """Another user's profile with its custom ``fields`` (users.info leaves them out, as Slack does)."""
+    user = ws.user(args.opt_str("user") or ws.bot_user_id)
+    fields = ws.profile_fields(user["id"])
+    if args.bool("include_labels"):
+        fields = {k: {**v, "label": MANAGER_FIELD["label"]} for k, v in fields.items()}
+    return {"profile": {**user["profile"], "fields": fields}}
+
+
+@method("team.profile.get")
+def team_profile_get(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
+    return {"profile": {"fields": [dict(MANAGER_FIELD)], "sections": []}}
 
 
 @method("usergroups.users.list")

@@ -61,6 +61,20 @@ class SlackError(Exception):
         super().__init__(f"{error}: {detail}" if detail else error)
 
 
+MANAGER_FIELD: dict[str, Any] = {
+    "id": "Xf0MANAGER1",
+    "ordering": 0,
+    "field_name": "manager",
+    "label": "Manager",
+    "hint": "Who this person reports to",
+    "type": "user",
+    "possible_values": None,
+    "options": None,
+    "is_hidden": False,
+}
+"""The workspace's one custom profile field (team.profile.get), filled from each person's ``manager`` in the seed."""
+
+
 @dataclass
 class Conversation:
     """A public channel, a DM (``im``) or a group DM (``mpim``); ``members`` holds user ids, the bot included."""
@@ -375,6 +389,16 @@ class Workspace:
             if found is None:
                 raise SlackError("user_not_found", detail=f"no user {user_id!r}")
             return copy.deepcopy(found)
+
+    def profile_fields(self, user_id: str) -> dict[str, dict[str, str]]:
+        """The custom profile fields of ``user_id`` as users.profile.get returns them: the "Manager" field."""
+        with self.changed:
+            if user_id not in self.users:
+                raise SlackError("user_not_found", detail=f"no user {user_id!r}")
+            for person in self.seed.people:
+                if person.slack_id == user_id and person.manager:
+                    return {MANAGER_FIELD["id"]: {"value": self.seed.person(person.manager).slack_id, "alt": ""}}
+            return {}
 
     def user_ids(self) -> list[str]:
         with self.changed:

@@ -178,7 +178,9 @@ def test_approve_by_an_approver_completes_a_one_person_quorum(policy: Policy) ->
         "approvals": 1,
         "min_approvers": 1,
         "roles": ["leads"],
-    }
+        "escalated": False,
+        "approved": [a.model_dump(mode="json") for a in proposal.actions],
+    }, "the audit keeps exactly what was approved, beside what was proposed and what ran"
 
 
 def test_requester_cannot_approve_their_own_request(policy: Policy) -> None:

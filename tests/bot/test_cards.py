@@ -154,7 +154,8 @@ STATES: dict[str, tuple[Callable[[], Proposal], str]] = {
     ),
     "awaiting 1 of 2": (
         awaiting_second,
-        ":hourglass_flowing_sand: Waiting for approval from <@U0LEAD002> or <@U0LEAD003> (1 of 2)",
+        ":hourglass_flowing_sand: Waiting for approval from <@U0LEAD002> or <@U0LEAD003> (1 of 2); "
+        "approved so far by <@U0LEAD001>",
     ),
     "approved": (approved, ":white_check_mark: Approved by <@U0LEAD001>, running…"),
     "auto-approved": (
@@ -241,10 +242,14 @@ def test_only_a_card_waiting_for_approval_has_buttons(name: str, audience: str) 
     found = buttons(card(proposal, audience))
     if proposal.state is S.AWAITING_APPROVAL:
         value = f"ft-7kq2mx9c|{proposal.fingerprint}"
-        assert [(b["action_id"], b["value"], b.get("style")) for b in found] == [
+        expected = [
             (action_ids.APPROVE, value, "primary"),
             (action_ids.REJECT, value, "danger"),
+            (action_ids.EDIT, value, None),
         ]
+        if audience == "thread":  # only the requester (or an admin) cancels, from the thread
+            expected.append((action_ids.CANCEL, value, None))
+        assert [(b["action_id"], b["value"], b.get("style")) for b in found] == expected
     else:
         assert found == []
         assert not any(block["type"] == "actions" for block in card(proposal, audience).blocks)
@@ -303,7 +308,11 @@ def test_the_dm_card_names_the_requester_and_links_the_thread() -> None:
             "text": f"<@U0REQ0001> asks for your approval in <#C0ENG0001> · <{PERMALINK}|view the thread>",
         },
     }
-    assert message.blocks[1:] == card(submitted(), "thread").blocks
+    thread = card(submitted(), "thread").blocks
+    assert message.blocks[1:-2] == thread[:-2], "the same content as the thread's card"
+    dm_buttons = [b["action_id"] for b in message.blocks[-2]["elements"]]
+    assert dm_buttons == [action_ids.APPROVE, action_ids.REJECT, action_ids.EDIT], "approvers do not cancel"
+    assert message.blocks[-1] == thread[-1]
 
 
 def test_the_dm_card_without_a_permalink_still_names_the_channel() -> None:
@@ -332,7 +341,8 @@ def test_parse_button_value_refuses_garbage(value: str) -> None:
 
 
 def test_action_ids_are_distinct() -> None:
-    ids = [action_ids.APPROVE, action_ids.REJECT, action_ids.CANCEL, action_ids.OPEN_LINK]
+    ids = [value for name, value in vars(action_ids).items() if name.isupper()]
+    assert len(ids) >= 8
     assert len(set(ids)) == len(ids)
 
 

@@ -48,7 +48,12 @@ def test_a_thread_becomes_one_approved_jira_issue(product: Product, sandbox: San
         assert expected in text, f"{expected!r} missing from the card:\n{text}"
     assert "Waiting for approval from" in text and "(0 of 1)" in text
     assert "card form never loads" in text, "the description quotes the thread"
-    assert [b["action_id"] for b in buttons(card)] == [action_ids.APPROVE, action_ids.REJECT]
+    assert [b["action_id"] for b in buttons(card)] == [
+        action_ids.APPROVE,
+        action_ids.REJECT,
+        action_ids.EDIT,
+        action_ids.CANCEL,
+    ]
     assert any(r["name"] == "eyes" for r in driver.reactions("#support", request_ts)), "the request is acknowledged"
 
     # The approvers (eng-leads: Bob and Carol) get the card in a DM, linking back to the thread.
@@ -113,17 +118,36 @@ def test_a_thread_becomes_one_approved_jira_issue(product: Product, sandbox: San
     assert ephemeral_texts(sandbox, "bob") == [], "a successful click needs no ephemeral explanation"
 
 
-def test_reject_creates_nothing(product: Product, sandbox: Sandbox, redis_db: redis.Redis) -> None:
+def test_reject_asks_for_a_reason_and_creates_nothing(
+    product: Product, sandbox: Sandbox, redis_db: redis.Redis
+) -> None:
+    driver = sandbox.slack.driver
     thread_ts = start_thread(sandbox)
     ask(sandbox, thread_ts)
     card = wait_for_card(sandbox, thread_ts)
 
     assert click(sandbox, "carol", card, action_ids.REJECT).acked
-    final = wait_for_card_text(sandbox, card, "Rejected by <@U0CAROL01>")
+    modal = wait_until(lambda: driver.open_views("carol"), message="the reject form did not open")[-1]
+    assert modal["callback_id"] == action_ids.REJECT_VIEW
+    result = driver.submit_view("carol", modal["id"], {"reason": "Duplicate of PAY-12"})
+    assert result.ok, result
+    final = wait_for_card_text(sandbox, card, "Rejected by <@U0CAROL01>: Duplicate of PAY-12")
     assert not buttons(final)
-    wait_until(lambda: any("rejected this request" in message_text(m) for m in bot_replies(sandbox, thread_ts)))
-    assert proposal(redis_db, proposal_id_of(card)).state is ProposalState.REJECTED
+    wait_until(lambda: any("Duplicate of PAY-12" in message_text(m) for m in bot_replies(sandbox, thread_ts)))
+    stored = proposal(redis_db, proposal_id_of(card))
+    assert stored.state is ProposalState.REJECTED
+    assert stored.rejection is not None and stored.rejection.reason == "Duplicate of PAY-12"
     assert len(sandbox.jira.issues()) == 16, "nothing was created"
+
+
+def test_someone_who_may_not_reject_gets_no_form(product: Product, sandbox: Sandbox) -> None:
+    thread_ts = start_thread(sandbox)
+    ask(sandbox, thread_ts)
+    card = wait_for_card(sandbox, thread_ts)
+    assert click(sandbox, "hank", card, action_ids.REJECT).acked
+    refusal = sandbox.slack.driver.wait_for_ephemeral("hank", timeout=10)
+    assert "Only an approver can reject" in message_text(refusal["message"])
+    assert sandbox.slack.driver.open_views("hank") == []
 
 
 def _click_together(sandbox: Sandbox, card: dict[str, Any], users: list[str]) -> list[Any]:

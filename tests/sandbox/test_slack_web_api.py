@@ -457,3 +457,15 @@ def test_conversations_list_pages_through_channels_by_type(client: WebClient) ->
     assert [c["name"] for c in rest["channels"]] == ["random", "sales", "support"]
     assert rest["response_metadata"]["next_cursor"] == ""
     assert client.conversations_list(types="im")["channels"] == [], "no DM exists before anyone opens one"
+
+
+def test_a_managers_field_is_read_as_slack_serves_custom_profile_fields(client: WebClient) -> None:
+    """The field's id and label come from team.profile.get; each person's value from users.profile.get."""
+    fields = client.team_profile_get()["profile"]["fields"]
+    manager_field = next(f for f in fields if f["label"] == "Manager")
+    assert manager_field["type"] == "user"
+    assert client.users_info(user="U0DANA001")["user"]["profile"]["fields"] is None, "users.info omits them"
+    dana = client.users_profile_get(user="U0DANA001")["profile"]
+    assert dana["fields"][manager_field["id"]]["value"] == "U0HANK001"
+    kara = client.users_profile_get(user="U0KARA001")["profile"]
+    assert kara["fields"] == {}, "Kara reports to nobody in the seed"

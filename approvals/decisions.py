@@ -1,0 +1,92 @@
+"""What the policy says about a proposal, with the lookups that takes (who the requester is, where they asked).
+
+The policy itself is pure (approvals/policy.py). A proposal of several actions gets one decision, the strictest of
+its actions'. ``current_decision`` evaluates a stored proposal under the policy in force *now*: clicks, the execute
+job and the policy sweep all use it, so an approval is always checked against the policy the proposal was made
+under and the current one, the stricter winning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from approvals import workflow
+from approvals.policy import PolicyDecision
+from approvals.proposal import Proposal
+from approvals.runtime import Runtime
+
+
+def combine_decisions(decisions: Sequence[PolicyDecision], policy_hash: str) -> PolicyDecision:
+    """One decision for a proposal of several actions: the strictest of them.
+
+    Any deny denies the whole proposal. Otherwise an approver must be acceptable for every action that needs
+    approval (the roles they have in common) and the highest quorum applies.
+    """
+    if len(decisions) == 1:
+        return decisions[0]
+    denied = [d for d in decisions if d.outcome == "deny"]
+    if denied:
+        return denied[0]
+    needing = [d for d in decisions if d.outcome == "approve"]
+    if not needing:
+        return decisions[0]
+    common = set(needing[0].approver_roles)
+    for d in needing[1:]:
+        common &= set(d.approver_roles)
+    if not common:
+        return PolicyDecision(
+            outcome="deny",
+            rule="combined",
+            policy_hash=policy_hash,
+            reason="These actions need approvers from different groups; ask for them separately.",
+        )
+    strictest = max(needing, key=lambda d: (d.min_approvers, -(d.expires_after or 0)))
+    return PolicyDecision(
+        outcome="approve",
+        rule=" + ".join(d.rule for d in needing),
+        policy_hash=policy_hash,
+        approver_roles=tuple(r for r in needing[0].approver_roles if r in common),
+        min_approvers=strictest.min_approvers,
+        allow_self_approval=all(d.allow_self_approval for d in needing),
+        expires_after=min(d.expires_after or 0 for d in needing) or None,
+    )
+
+
+def current_decision(rt: Runtime, proposal: Proposal) -> PolicyDecision:
+    """The decision the policy in force now makes for ``proposal``'s actions, asked by its requester, where asked."""
+    policy = rt.policy.current
+    requester = rt.directory.principal(proposal.requester)
+    channel_names = rt.threads.channel_names(proposal.channel)
+    return combine_decisions(
+        [policy.decide(a, requester=requester, channel_names=channel_names) for a in proposal.actions],
+        policy.content_hash,
+    )
+
+
+def recheck_rights(rt: Runtime, proposal: Proposal) -> str | None:
+    """Why the proposal may no longer run under the current policy, or None if it still may.
+
+    The execute job asks this before anything is sent: the approvals it carries must still satisfy the policy it
+    was made under and the current one (each approver allowed by both, the higher quorum), and a policy that now
+    denies it, or now wants a human where none was asked, stops it.
+    """
+    current = current_decision(rt, proposal)
+    if current.outcome == "deny":
+        return f"The policy no longer allows it: {current.reason}"
+    made = proposal.policy
+    if made.outcome == "auto":
+        return None if current.outcome == "auto" else "The current policy requires an approval for this; ask again."
+    policy = rt.policy.current
+    required = max(d.min_approvers for d in (*proposal.requirements, current) if d.outcome == "approve")
+    allowed = [
+        user
+        for user in proposal.approvers_so_far
+        if workflow.may_approve(proposal, rt.directory.principal(user), policy, current=current) is None
+    ]
+    if len(allowed) < required:
+        return (
+            f"It needs {required} approval(s) from people the current policy allows; it has {len(allowed)}"
+            + (f" ({', '.join(f'<@{u}>' for u in allowed)})" if allowed else "")
+            + "."
+        )
+    return None

@@ -1,0 +1,258 @@
+"""`/followthrough`: what people and admins ask the bot directly. One table of subcommands, each with its rights.
+
+Every answer is for the caller only (ephemeral) and says what to do next; `help` lists only what the caller may use.
+Nothing here decides on its own: decisions go through approvals.service, reads through approvals.queries, and a
+policy test runs the same understanding and policy evaluation as a real request, without storing anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from approvals import service
+from approvals.deadlines import sweep_policy
+from approvals.policy import PolicyError, Principal
+from approvals.proposal import Proposal
+from approvals.proposing import Answer, propose
+from approvals.queries import all_waiting, may_see, waiting_for
+from approvals.runtime import Runtime
+from approvals.store import ProposalNotFound
+from approvals.workflow import Refused, describe_decision
+from bot.cards import action_summary, status_line
+
+_PROPOSAL_ID = re.compile(r"^ft-[a-z0-9]{8}$")
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+@dataclass(frozen=True)
+class Invocation:
+    rt: Runtime
+    caller: Principal
+    is_admin: bool
+    channel: str
+    args: str
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    words: str
+    usage: str
+    description: str
+    admin_only: bool
+    run: Callable[[Invocation], str]
+
+
+def _line(proposal: Proposal) -> str:
+    link = f" · <{proposal.permalink}|thread>" if proposal.permalink else ""
+    return (
+        f"• `{proposal.id}` {action_summary(proposal)} · asked by <@{proposal.requester}> · "
+        f"{status_line(proposal, ())}{link}"
+    )
+
+
+def _proposal_id(args: str, usage: str) -> str:
+    proposal_id = args.strip().strip("`")
+    if not _PROPOSAL_ID.match(proposal_id):
+        raise Refused(f"Give a request id like `ft-7kq2mx9c`: `{usage}`.")
+    return proposal_id
+
+
+def pending(inv: Invocation) -> str:
+    if inv.is_admin and inv.args.strip() != "mine":
+        proposals, title = all_waiting(inv.rt), "Waiting for approval (all, as an admin; `pending mine` for yours)"
+    else:
+        proposals, title = waiting_for(inv.rt, inv.caller), "Waiting for your decision"
+    if not proposals:
+        return f"*{title}*\nNothing right now."
+    return f"*{title}*\n" + "\n".join(_line(p) for p in proposals[:25])
+
+
+def _format_audit_line(at: dt.datetime, event: str, actor: str, details: str) -> str:
+    who = f"<@{actor}>" if re.match(r"^[UW][A-Z0-9]+$", actor) else actor
+    return f"`{at:%Y-%m-%d %H:%M:%S}` {event} by {who}{details}"
+
+
+def _details(data: dict) -> str:
+    keep = []
+    for key in ("rule", "outcome", "reason", "key", "error", "to", "users", "attempt"):
+        if data.get(key) not in (None, "", [], {}):
+            keep.append(f"{key}: {data[key]}")
+    if "policy" in data and isinstance(data["policy"], dict):
+        keep.append(f"rule: {data['policy'].get('rule')} (policy {data['policy'].get('policy_hash')})")
+    return (" · " + "; ".join(str(k) for k in keep))[:400] if keep else ""
+
+
+def audit(inv: Invocation) -> str:
+    target = inv.args.strip()
+    mention = _MENTION.match(target)
+    if mention or target.startswith("@"):
+        if not inv.is_admin:
+            raise Refused(
+                "Only admins can read the audit of a person. Ask for one request: `/followthrough audit <id>`."
+            )
+        user_id = mention[1] if mention else _user_by_name(inv.rt, target[1:])
+        records = inv.rt.store.audit.recent(actor=user_id, count=30)
+        if not records:
+            return f"No audit entries by or for <@{user_id}>."
+        lines = [_format_audit_line(r.at, r.event, r.actor, f" · `{r.proposal_id}`{_details(r.data)}") for r in records]
+        return f"*Recent audit entries of <@{user_id}>*\n" + "\n".join(lines)
+    proposal_id = _proposal_id(target, "/followthrough audit <id | @person>")
+    try:
+        proposal = inv.rt.store.get(proposal_id)
+    except ProposalNotFound as exc:
+        raise Refused(str(exc)) from None
+    if not may_see(inv.rt, proposal, inv.caller):
+        raise Refused("You can read the audit of requests you made, decided on or may decide on; ask an admin.")
+    records = inv.rt.store.audit.for_proposal(proposal_id)
+    lines = [_format_audit_line(r.at, r.event, r.actor, _details(r.data)) for r in records]
+    return f"*Audit of `{proposal_id}`* ({action_summary(proposal)})\n" + "\n".join(lines)
+
+
+def _user_by_name(rt: Runtime, name: str) -> str:
+    matches = rt.directory.find_people(name)
+    if len(matches) != 1:
+        raise Refused(f"I can't tell who @{name} is ({len(matches)} matches); mention them instead.")
+    return matches[0].slack_user_id
+
+
+def cancel(inv: Invocation) -> str:
+    proposal_id = _proposal_id(inv.args, "/followthrough cancel <id>")
+    service.cancel(inv.rt, proposal_id, inv.caller)
+    return f"Cancelled `{proposal_id}`. Nothing was changed."
+
+
+def retry(inv: Invocation) -> str:
+    proposal_id = _proposal_id(inv.args, "/followthrough retry <id>")
+    service.retry(inv.rt, proposal_id, inv.caller)
+    return f"Retrying `{proposal_id}`; the result will be posted in its thread."
+
+
+def policy_show(inv: Invocation) -> str:
+    policy = inv.rt.policy.current
+    document = policy.document
+    lines = [f"*Policy* `{policy.content_hash}` from `{policy.source}`"]
+    for name, spec in document.roles.items():
+        members = [*(f"<@{u}>" for u in spec.users), *spec.emails, *(f"@{g}" for g in spec.groups)]
+        lines.append(f"• role *{name}*: {', '.join(members)}")
+    lines.append(f"• admins: {', '.join(document.admins) or 'nobody'}")
+    for kind, entry in document.actions.items():
+        lines.append(f"*{kind}* (may ask: {', '.join(entry.request)})")
+        for index, rule in enumerate(entry.rules):
+            when = " and ".join(rule.when) if rule.when else "always"
+            if rule.deny is not None:
+                outcome = f"deny: {rule.deny}"
+            elif rule.auto:
+                outcome = "runs without approval"
+            else:
+                assert rule.approve is not None
+                outcome = f"{rule.approve.min_approvers} approval(s) from {' or '.join(rule.approve.by)}"
+            label = f": {rule.name}" if rule.name else ""
+            lines.append(f"    {index + 1}{label}. when {when} → {outcome}")
+    if inv.rt.policy.last_error is not None:
+        lines.append(
+            f":warning: The policy file on disk is invalid and was not loaded:\n```{inv.rt.policy.last_error}```"
+        )
+    return "\n".join(lines)
+
+
+def policy_test(inv: Invocation) -> str:
+    text = inv.args.strip()
+    if not text:
+        raise Refused(
+            "Say what you would ask, e.g. `/followthrough policy test create a bug in PAY: X, priority highest`."
+        )
+    requester = inv.rt.directory.person(inv.caller.user_id)
+    if requester is None:
+        raise Refused("I can't look you up in this workspace.")
+    outcome = propose(
+        inv.rt, requester=requester, channel=inv.channel, text=text, thread=(), request_ts=None, permalink=None
+    )
+    if isinstance(outcome, Answer):
+        return f"*Policy test* (nothing was changed)\nI would answer: {outcome.text}"
+    decision = outcome.decision
+    lines = ["*Policy test* (nothing was changed)"]
+    for action in outcome.actions:
+        lines.append(f"• {action.kind}: {action.model_dump(mode='json', exclude={'kind', 'description'})}")
+    lines.append(f"Outcome: *{decision.outcome}* · {describe_decision(decision)} · policy `{decision.policy_hash}`")
+    if decision.outcome == "approve":
+        approvers = [u for u in inv.rt.directory.members_of(decision.approver_roles) if u != inv.caller.user_id]
+        names = ", ".join(f"<@{u}>" for u in approvers) or "nobody (the roles have no members)"
+        lines.append(f"Would ask: {names}")
+    return "\n".join(lines)
+
+
+def policy_reload(inv: Invocation) -> str:
+    before = inv.rt.policy.current.content_hash
+    try:
+        fresh = inv.rt.policy.reload()
+    except PolicyError as exc:
+        return (
+            f":warning: The policy file has {len(exc.problems)} problem(s), so the last good policy "
+            f"`{before}` stays in force. Fix the file and reload again:\n```{exc}```"
+        )
+    changed = sweep_policy(inv.rt)
+    applied = f" It now applies to {changed} waiting request(s)." if changed else ""
+    if fresh.content_hash == before:
+        return f"The policy file has not changed (`{before}`)."
+    return f"Policy reloaded: `{before}` → `{fresh.content_hash}`.{applied} Workers pick it up within seconds."
+
+
+def _help(inv: Invocation) -> str:
+    lines = ["*What you can do with `/followthrough`*"]
+    for sub in SUBCOMMANDS:
+        if not sub.admin_only or inv.is_admin:
+            lines.append(f"• `{sub.usage}`: {sub.description}")
+    lines.append("To ask for a change, mention me in a thread: `@followthrough create a bug in PAY: …`.")
+    return "\n".join(lines)
+
+
+SUBCOMMANDS: tuple[Subcommand, ...] = (
+    Subcommand("pending", "/followthrough pending", "requests waiting for your decision", False, pending),
+    Subcommand(
+        "audit",
+        "/followthrough audit <id | @person>",
+        "the audit trail of a request (of a person: admins)",
+        False,
+        audit,
+    ),
+    Subcommand("cancel", "/followthrough cancel <id>", "withdraw a request you made that has not run", False, cancel),
+    Subcommand("retry", "/followthrough retry <id>", "run a failed request again", True, retry),
+    Subcommand("policy show", "/followthrough policy show", "the policy in force", False, policy_show),
+    Subcommand(
+        "policy test",
+        "/followthrough policy test <request>",
+        "what the policy would say, changing nothing",
+        False,
+        policy_test,
+    ),
+    Subcommand("policy reload", "/followthrough policy reload", "load the policy file again", True, policy_reload),
+    Subcommand("help", "/followthrough help", "this list", False, _help),
+)
+
+
+def _match(text: str) -> tuple[Subcommand | None, str]:
+    words = text.strip()
+    for sub in sorted(SUBCOMMANDS, key=lambda s: -len(s.words)):
+        if words == sub.words or words.startswith(sub.words + " "):
+            return sub, words[len(sub.words) :].strip()
+    return None, words
+
+
+def run_command(rt: Runtime, *, user_id: str, channel: str, text: str) -> str:
+    """The reply (mrkdwn) to `/followthrough <text>` typed by ``user_id`` in ``channel``."""
+    caller = rt.directory.principal(user_id)
+    is_admin = rt.policy.current.is_admin(caller)
+    sub, args = _match(text)
+    invocation = Invocation(rt=rt, caller=caller, is_admin=is_admin, channel=channel, args=args)
+    if sub is None:
+        unknown = f"I don't know `{text.strip()}`. " if text.strip() else ""
+        return unknown + _help(invocation)
+    if sub.admin_only and not is_admin:
+        return f"Only admins can use `{sub.usage}`. `/followthrough help` lists what you can do."
+    try:
+        return sub.run(invocation)
+    except Refused as refusal:
+        return refusal.user_message
