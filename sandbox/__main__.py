@@ -1,8 +1,8 @@
-"""``python -m sandbox --env-file PATH``: run the four emulators until interrupted.
+"""``python -m sandbox --env-file PATH``: run the four emulators, and the page that shows them, until interrupted.
 
 Once every emulator answers, the environment a Followthrough process needs (SLACK_API_URL, SLACK_BOT_TOKEN, ...)
-is written to PATH as NAME=value lines, then the URLs are printed. SIGINT or SIGTERM stops everything; the env file
-is removed on the way out, because the ports it names are gone.
+is written to PATH as NAME=value lines, then the URLs are printed, the page's first (always on 127.0.0.1). SIGINT
+or SIGTERM stops everything; the env file is removed on the way out, because the ports it names are gone.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     for name in ("slack", "jira", "salesforce", "openai"):
         parser.add_argument(f"--{name}-port", type=int, default=0, help=f"port for {name} (default: a free one)")
+    parser.add_argument("--web-port", type=int, default=0, help="port of the sandbox page (default: a free one)")
     args = parser.parse_args(argv)
 
     try:
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.env_file.parent.exists():
         print(f"sandbox: the folder of --env-file does not exist: {args.env_file.parent}", file=sys.stderr)
         return 2
-    ports = {name: getattr(args, f"{name}_port") for name in ("slack", "jira", "salesforce", "openai")}
+    ports = {name: getattr(args, f"{name}_port") for name in ("slack", "jira", "salesforce", "openai", "web")}
     sandbox = Sandbox(seed, host=args.host, ports=ports)
     try:
         sandbox.start()
@@ -64,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         sandbox.write_env_file(args.env_file)
         print(f"sandbox: {seed.company.name} is up; environment written to {args.env_file}")
+        print(f"  page        {sandbox.console.url}   <- open this in a browser")
         for emulator in sandbox.emulators:
             print(f"  {emulator.name:<11} {emulator.base_url}")
         print("Press Ctrl-C to stop.", flush=True)

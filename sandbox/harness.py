@@ -1,8 +1,9 @@
 """Start the four emulators together and describe how a Followthrough process reaches them.
 
 ``Sandbox`` is what tests, benchmarks and ``make demo`` use: one event loop thread, four servers on free ports of
-127.0.0.1, one seed. ``environment()`` is the contract with the product: exactly the configuration variables a
-Followthrough process reads, nothing sandbox-specific.
+127.0.0.1, one seed, and the page that shows them (``console.url``, always on 127.0.0.1). ``environment()`` is the
+contract with the product: exactly the configuration variables a Followthrough process reads, nothing
+sandbox-specific (the page is not one of them).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sandbox.salesforce import SalesforceEmulator
 from sandbox.seed import Seed, load_seed
 from sandbox.server import ServerThread
 from sandbox.slack import SlackEmulator
+from sandbox.web import WebConsole
 
 
 class Sandbox:
@@ -34,6 +36,7 @@ class Sandbox:
         self.jira = JiraEmulator(self.seed)
         self.salesforce = SalesforceEmulator(self.seed)
         self.openai = OpenAIEmulator(self.seed)
+        self.console = WebConsole(self)
         self._ports = dict(ports or {})
         self._server = ServerThread(host=host)
         self._running = False
@@ -52,11 +55,13 @@ class Sandbox:
         for emulator in self.emulators:
             port = self._server.serve(emulator.build_app(), port=self._ports.get(emulator.name, 0))
             emulator.bind(f"http://{self._server.host}:{port}", self._server)
+        self.console.start(self._server, port=self._ports.get("web", 0))
         self._running = True
         return self
 
     def stop(self) -> None:
         if self._running:
+            self.console.stop()
             self._server.stop()
             self._running = False
 

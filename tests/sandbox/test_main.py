@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -58,6 +59,7 @@ def test_runs_until_interrupted_and_writes_a_usable_environment(tmp_path: Path) 
         output, _ = process.communicate(timeout=15)
     assert process.returncode == 0, output
     assert "stopped" in output
+    assert re.search(r"^  page +http://127\.0\.0\.1:\d+/ ", output, re.MULTILINE), "the page's URL is printed"
     assert not env_file.exists(), "the env file names ports that are gone; it is removed on exit"
 
 
