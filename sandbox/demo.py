@@ -1,14 +1,16 @@
-"""``make demo``: the whole product on the sandbox, with the walking skeleton's story played as a transcript.
+"""``make demo``: the whole product on the sandbox, to use in a browser (and followed in the terminal).
 
-Starts the four emulators, a private Redis (unless REDIS_URL is set), Followthrough's bot and a worker exactly as
-the Procfile would (``python app.py`` / ``python app.py worker``), then plays the story: Dana asks for a bug in a
-#support thread, the card appears, Bob approves, the worker files it in Jira, the thread gets the result. After that
-it keeps running and keeps printing what happens in Slack, so you can go on (see the printed curl examples).
-Ctrl-C stops every process it started. Logs and the environment file are in ``.demo/``.
+Starts the four emulators and the sandbox page, a private Redis (unless REDIS_URL is set), Followthrough's bot and
+a worker exactly as the Procfile would (``python app.py`` / ``python app.py worker``), then seeds the start of the
+story: Dana's thread in #support about checkout failing on Safari. The page's URL is printed; open it, act as
+Dana and ask @followthrough in the thread, switch to Bob and approve. With ``--story`` the rest of the story is
+played for you (Dana asks, Bob approves, the worker files PAY-13). Everything that happens in Slack is also printed
+as a transcript. Ctrl-C stops every process it started. Logs and the environment file are in ``.demo/``.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import shutil
@@ -109,11 +111,9 @@ def redis_for_demo() -> Iterator[str]:
         yield server.url
 
 
-def play_story(sandbox: Sandbox, transcript: Transcript) -> None:
+def play_story(sandbox: Sandbox, transcript: Transcript, thread_ts: str) -> None:
     driver = sandbox.slack.driver
-    say("Dana starts a thread in #support, then asks Followthrough to file a bug.")
-    thread_ts = driver.post_message("dana", "#support", THREAD)["ts"]
-    transcript.catch_up()
+    say("Dana asks Followthrough, in her thread, to file a bug.")
     driver.post_message("dana", "#support", REQUEST, thread_ts=thread_ts)
     transcript.catch_up()
     card = driver.wait_for_message(
@@ -138,30 +138,51 @@ def play_story(sandbox: Sandbox, transcript: Transcript) -> None:
     )
 
 
+def seed_thread(sandbox: Sandbox, transcript: Transcript) -> str:
+    """Dana's message in #support that the story starts from; returns its ts."""
+    say("Dana starts a thread in #support.")
+    ts = str(sandbox.slack.driver.post_message("dana", "#support", THREAD)["ts"])
+    transcript.catch_up()
+    return ts
+
+
+def print_page(sandbox: Sandbox, thread_ts: str, *, story: bool) -> None:
+    page = f"{sandbox.console.url}#as=dana&c=C0SUPPORT&t={thread_ts}"
+    rule = "=" * 78
+    print(f"\n{rule}\n  Open the sandbox page:  {page}\n{rule}", flush=True)
+    if story:
+        print("  The story was played for you; on the page, scroll the thread in #support and the Jira records.")
+    else:
+        print(f"  Try this: as Dana, reply in the thread: {REQUEST}")
+        print('            then pick Bob under "You are" and click Approve: PAY-13 appears in the Jira records.')
+    print(f"{rule}\n  Slack activity is printed below as it happens. Press Ctrl-C to stop everything.\n", flush=True)
+
+
 def print_next_steps(sandbox: Sandbox, env_file: Path) -> None:
     slack = sandbox.slack.base_url
-    say("The sandbox keeps running. Keep going from another terminal, for example:")
+    say("The sandbox keeps running. Besides the page, you can script it from another terminal, for example:")
     print(
         f"""
-    # Carol asks for an OPS task in #support (the card appears here, and in Bob's DM):
+    # Carol asks for an OPS task in #support (the card appears there, and in Bob's DM):
     curl -s {slack}/_sandbox/slack/messages -H 'Content-Type: application/json' -d '{{"user": "carol",
       "channel": "#support", "text": "@followthrough create a task in OPS: Rotate the staging keys, due Friday"}}'
 
-    # Read #support, then click a button as someone (use a card's ts from the listing):
+    # Read #support; Jira's issues as the emulator holds them:
     curl -s {slack}/_sandbox/slack/channels/C0SUPPORT/messages
-    curl -s {slack}/_sandbox/slack/click -H 'Content-Type: application/json' \\
-      -d '{{"user": "bob", "channel": "#support", "ts": "<card ts>", "action_id": "ft_approve"}}'
-
-    # Jira's issues as the emulator holds them:
     curl -s {sandbox.jira.base_url}/_sandbox/jira/issues
 
-    Environment of this run: {env_file}   Logs: {DEMO_DIR}/bot.log, {DEMO_DIR}/worker.log
-    Press Ctrl-C to stop everything.""",
+    Environment of this run: {env_file}   Logs: {DEMO_DIR}/bot.log, {DEMO_DIR}/worker.log""",
         flush=True,
     )
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make demo", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--story", action="store_true", help="also play the rest of the story (Dana asks, Bob approves)"
+    )
+    parser.add_argument("--port", type=int, default=0, help="port of the sandbox page (default: a free one)")
+    args = parser.parse_args(argv)
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
         os.environ.pop(name, None)
     shutil.rmtree(DEMO_DIR, ignore_errors=True)
@@ -169,8 +190,8 @@ def main() -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     processes: list[ProductProcess] = []
-    say("Starting the sandbox (local Slack, Jira, Salesforce and OpenAI-compatible endpoint)...")
-    with Sandbox() as sandbox, redis_for_demo() as redis_url:
+    say("Starting the sandbox (local Slack, Jira, Salesforce, an OpenAI-compatible endpoint, and the page)...")
+    with Sandbox(ports={"web": args.port}) as sandbox, redis_for_demo() as redis_url:
         env_file = DEMO_DIR / "sandbox.env"
         sandbox.write_env_file(env_file)
         env = {k: v for k, v in sandbox.environment().items() if not k.startswith("OPENAI_")}
@@ -190,8 +211,11 @@ def main() -> int:
                 return 1
             say(f"Followthrough is running: bot (pid {bot.pid}) on Socket Mode, worker (pid {worker.pid}).")
             transcript = Transcript(sandbox)
-            play_story(sandbox, transcript)
+            thread_ts = seed_thread(sandbox, transcript)
+            if args.story:
+                play_story(sandbox, transcript, thread_ts)
             print_next_steps(sandbox, env_file)
+            print_page(sandbox, thread_ts, story=args.story)
             follower = threading.Thread(target=transcript.follow, args=(stop,), daemon=True)
             follower.start()
             while not stop.is_set():
