@@ -302,6 +302,63 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
     worker.work(with_scheduler=True, burst=burst, logging_level=settings.followthrough_log_level)
 
 
+def test_policy(
+    path: str | None, *, as_user: str | None, groups: str, channel: str | None, action: str | None, cases: str | None
+) -> int:
+    """`policy test`: one request against a policy file, or a whole cases file; exit 1 on a failed expectation."""
+    import json
+
+    from approvals.policy import Principal
+    from approvals.policy_cases import decide, parse_action, run_cases
+
+    if cases is not None:
+        try:
+            results = run_cases(cases)
+        except (OSError, ValueError, PolicyError) as exc:
+            print(f"{cases}: {exc}", file=sys.stderr)
+            return 2
+        for result in results:
+            status = "PASS" if result.passed else "FAIL"
+            print(f"{status}  {result.case.name}" + "".join(f"\n      {p}" for p in result.problems))
+        failed = sum(not r.passed for r in results)
+        print(f"{len(results) - failed} passed, {failed} failed")
+        return 1 if failed else 0
+    if path is None or as_user is None or action is None:
+        print("policy test needs FILE --as USER --action JSON, or --cases FILE", file=sys.stderr)
+        return 2
+    try:
+        policy = load_policy(path)
+        data = json.loads(action)
+        parsed = parse_action(data if isinstance(data, dict) else {})
+    except PolicyError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except (json.JSONDecodeError, ValueError) as exc:
+        print(f"--action: {exc}", file=sys.stderr)
+        return 2
+    email = as_user if "@" in as_user else None
+    user_id = "U0CLI0001" if email else as_user
+    requester = Principal(user_id=user_id, email=email, groups=frozenset(g for g in groups.split(",") if g))
+    decision = decide(policy, requester, parsed, channel)
+    print(f"rule:     {decision.rule}")
+    print(f"outcome:  {decision.outcome}")
+    if decision.outcome == "deny":
+        print(f"reason:   {decision.reason}")
+    if decision.outcome == "approve":
+        print(f"ask:      {decision.min_approvers} of the roles {', '.join(decision.approver_roles)}")
+        members = [
+            f"{role}: {policy.document.roles[role].model_dump(exclude_defaults=True)}"
+            for role in decision.approver_roles
+            if role in policy.document.roles
+        ]
+        for line in members:
+            print(f"          {line}")
+        print(f"self-approval allowed: {decision.allow_self_approval}; expires after {decision.expires_after} s")
+    print(f"roles of the requester: {', '.join(sorted(policy.roles_of(requester)))}")
+    print(f"policy:   {decision.policy_hash}")
+    return 0
+
+
 def check_policy(path: str) -> int:
     try:
         policy = load_policy(path)
@@ -323,9 +380,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     policy_commands = policy.add_subparsers(dest="policy_command", required=True)
     check = policy_commands.add_parser("check", help="validate a policy file")
     check.add_argument("file")
+    test = policy_commands.add_parser("test", help="what a policy says about one request, or run a cases file")
+    test.add_argument("file", nargs="?", help="the policy file (not needed with --cases)")
+    test.add_argument("--as", dest="as_user", help="the requester: a Slack user id or an email")
+    test.add_argument("--groups", default="", help="the requester's Slack user groups, comma-separated")
+    test.add_argument("--channel", help="the channel the request is made in (name or id)")
+    test.add_argument("--action", help='the action as JSON, e.g. {"kind": "jira.create_issue", "project": "PAY", ...}')
+    test.add_argument("--cases", help="a cases file (see policies/tests/); exit 1 if any case fails")
     args = parser.parse_args(argv)
 
     if args.command == "policy":
+        if args.policy_command == "test":
+            return test_policy(
+                args.file,
+                as_user=args.as_user,
+                groups=args.groups,
+                channel=args.channel,
+                action=args.action,
+                cases=args.cases,
+            )
         return check_policy(args.file)
 
     settings = load_settings()

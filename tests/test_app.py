@@ -84,3 +84,37 @@ def test_policy_check_lists_problems_with_lines_and_exits_1(tmp_path: Path) -> N
     result = run_app("policy", "check", str(policy))
     assert result.returncode == 1
     assert "line 4: unknown role 'admin'" in result.stderr
+
+
+def test_policy_test_runs_a_cases_file_and_fails_on_a_wrong_expectation(tmp_path: Path) -> None:
+    ok = run_app("policy", "test", "--cases", str(REPO / "policies" / "tests" / "northwind.cases.yml"))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "0 failed" in ok.stdout
+    cases = tmp_path / "wrong.cases.yml"
+    cases.write_text(
+        f"policy: {REPO / 'policies' / 'northwind.yml'}\n"
+        "cases:\n"
+        "  - name: sales files a bug\n"
+        "    as: {user: U0ERIN001, groups: [sales]}\n"
+        "    action: {kind: jira.create_issue, project: PAY, issue_type: Bug, summary: x}\n"
+        "    expect: {outcome: approve}\n"
+    )
+    failed = run_app("policy", "test", "--cases", str(cases))
+    assert failed.returncode == 1
+    assert "FAIL  sales files a bug" in failed.stdout and "outcome is 'deny', expected 'approve'" in failed.stdout
+
+
+def test_policy_test_of_one_request_shows_rule_outcome_and_who_is_asked() -> None:
+    action = (
+        '{"kind": "jira.create_issue", "project": "PAY", "issue_type": "Bug", "summary": "x", "priority": "Highest"}'
+    )
+    policy = str(REPO / "policies" / "northwind.yml")
+    result = run_app(
+        "policy", "test", policy, "--as", "dana@northwind.example", "--groups", "support", "--action", action
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "rule:     rule 1: highest priority needs two leads" in result.stdout
+    assert "ask:      2 of the roles eng-leads" in result.stdout
+    bad = run_app("policy", "test", str(REPO / "policies" / "northwind.yml"), "--as", "U1", "--action", "{nope")
+    assert bad.returncode == 2
+    assert "--action:" in bad.stderr
