@@ -18,6 +18,8 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 System = Literal["jira", "salesforce"]
+Risk = Literal["low", "high"]
+"""``high``: money, deletions, anything hard to reverse. A policy can never let a high-risk action run unapproved."""
 
 
 class FrozenModel(BaseModel):
@@ -52,6 +54,7 @@ class JiraCreateIssue(FrozenModel):
 
     system: ClassVar[System] = "jira"
     operation: ClassVar[str] = "create_issue"
+    risk: ClassVar[Risk] = "low"  # additive and easy to reverse: a policy may let it run without a human
     policy_field_names: ClassVar[tuple[str, ...]] = (
         "project",
         "issue_type",
@@ -101,6 +104,8 @@ Action = Annotated[JiraCreateIssue, Field(discriminator="kind")]
 ACTION_TYPES: tuple[type[FrozenModel], ...] = (JiraCreateIssue,)
 
 ACTION_KINDS: tuple[str, ...] = tuple(t.model_fields["kind"].default for t in ACTION_TYPES)
+
+RISK: dict[str, Risk] = {t.model_fields["kind"].default: t.risk for t in ACTION_TYPES}  # type: ignore[attr-defined]
 
 POLICY_FIELDS: dict[str, tuple[str, ...]] = {
     t.model_fields["kind"].default: t.policy_field_names  # type: ignore[attr-defined]

@@ -333,6 +333,7 @@ def execute(proposal_id: str) -> str:
                     "system": action.system,
                     "operation": action.operation,
                     "action_id": aid,
+                    "executed": action.model_dump(mode="json"),
                     "key": outcome.key,
                     "url": outcome.url,
                     "changes": outcome.changes,

@@ -19,7 +19,8 @@ can add to it. Its shape::
             when: ["project in [PAY]"]
             approve: {by: [eng-leads]}
 
-An outcome is exactly one of ``auto: true``, ``approve: {...}`` or ``deny: "reason shown to the requester"``.
+An outcome is exactly one of ``auto: true``, ``approve: {...}`` or ``deny: "reason shown to the requester"``;
+``auto`` is refused for action kinds the code marks high-risk (money, deletions).
 Anything the file does not allow is denied. Loading checks everything it can (syntax, unknown roles, fields and
 action kinds, unreachable rules) and reports each problem with its line and the fix, so a bad file is refused at
 start-up instead of surprising someone at approval time. Evaluation is pure: no I/O, no clock.
@@ -37,7 +38,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from approvals.actions import ACTION_KINDS, POLICY_FIELDS, Action
+from approvals.actions import ACTION_KINDS, POLICY_FIELDS, RISK, Action
 from approvals.conditions import (
     CONTEXT_FIELDS,
     Condition,
@@ -506,6 +507,14 @@ def _check_semantics(
                 compiled.append(condition)
             problems.extend(PolicyProblem(p, lines.line_of((*rule_path, "when"))) for p in _contradictions(compiled))
             conditions[(kind, index)] = tuple(compiled)
+            if rule.auto and RISK.get(kind) == "high":
+                problems.append(
+                    PolicyProblem(
+                        f"{kind} is a high-risk action and cannot run without approval; "
+                        "use 'approve: {by: [role]}' instead of 'auto: true'",
+                        lines.line_of((*rule_path, "auto")),
+                    )
+                )
             if rule.approve is not None:
                 for i, role in enumerate(rule.approve.by):
                     check_role(role, (*rule_path, "approve", "by", i))
