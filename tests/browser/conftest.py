@@ -44,7 +44,9 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running in this thread while it is open,
+# and tests elsewhere call asyncio.run(), which refuses to start inside a running loop.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
         _unavailable(f"no Chromium at {CHROMIUM}: {INSTALL_HINT}")
