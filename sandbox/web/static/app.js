@@ -1137,7 +1137,15 @@ async function boot() {
   $("#app-tab-messages").addEventListener("click", () => selectAppTab("messages"));
   $("#tab-jira").addEventListener("click", () => selectTab("jira"));
   $("#tab-salesforce").addEventListener("click", () => selectTab("salesforce"));
-  $("#records-toggle").addEventListener("click", () => document.body.classList.toggle("records-hidden"));
+  $("#records-toggle").addEventListener("click", () => {
+    // On a narrow window the thread and the records share a column: showing the records closes the thread.
+    if (state.thread && window.matchMedia("(max-width: 1180px)").matches) {
+      closeThread();
+      document.body.classList.remove("records-hidden");
+      return;
+    }
+    document.body.classList.toggle("records-hidden");
+  });
   document.addEventListener("click", (event) => {
     if (!event.target.closest(".menu, .tool, .bk-overflow")) closeMenus();
   });
