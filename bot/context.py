@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from approvals.ports import ThreadMessage
 from bot.directory import TTLCache
+from bot.text import to_plain
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class SlackThreadReader:
                 messages.append(
                     ThreadMessage(
                         user=message.get("user"),
-                        text=message.get("text") or "",
+                        text=to_plain(message.get("text") or ""),
                         ts=message["ts"],
                         is_bot=bool(message.get("bot_id")) or message.get("subtype") == "bot_message",
                     )

@@ -3,7 +3,7 @@
 A request is a human's message that mentions the bot in a channel (``app_mention``) or any human message in a
 direct conversation with the bot (``message`` with ``channel_type: im``). Bot messages, edits, deletions and
 other subtypes are not requests. The twin ``message`` event of a channel mention is ignored here; the inbox's
-per-message key would de-duplicate it anyway.
+per-message key would de-duplicate it anyway. The text is recorded as plain text (bot/text.py), decoded once here.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from approvals.inbox import InboundRequest
+from bot.text import to_plain
 
 
 def classify_event(body: dict[str, Any], *, bot_user_id: str | None, now: dt.datetime) -> InboundRequest | None:
@@ -36,7 +37,7 @@ def classify_event(body: dict[str, Any], *, bot_user_id: str | None, now: dt.dat
         ts=ts,
         thread_ts=event.get("thread_ts") or ts,
         user=user,
-        text=event.get("text") or "",
+        text=to_plain(event.get("text") or ""),
         source=source,  # type: ignore[arg-type]
         event_id=str(body.get("event_id") or ""),
         received_at=now,

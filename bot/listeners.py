@@ -43,6 +43,7 @@ from bot.cards import parse_button_value
 from bot.commands import run_command
 from bot.events import classify_event
 from bot.modals import IssueEdit, edit_issue_modal, read_issue_edit, read_metadata, read_reason, reject_modal
+from bot.text import to_plain
 
 logger = logging.getLogger(__name__)
 
@@ -237,7 +238,7 @@ def register(app: App, deps: BotDependencies) -> None:
             ts=message["ts"],
             thread_ts=message.get("thread_ts") or message["ts"],
             user=user,
-            text=message.get("text") or "",
+            text=to_plain(message.get("text") or ""),
             source="shortcut",
             event_id=body.get("trigger_id") or "",
             received_at=deps.clock(),

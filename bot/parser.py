@@ -239,8 +239,8 @@ def _thread_title(request: ExtractionInput) -> str | None:
     for message in request.thread:
         if message.is_bot or message.text.strip() == request.request_text.strip():
             continue
-        text = re.sub(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>", "", message.text)
-        text = re.sub(r"<(https?://[^|>]+)(?:\|([^>]*))?>", lambda m: m[2] or m[1], text)
+        text = re.sub(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>", "", message.text)  # thread text arrives plain (bot/text.py)
+        text = re.sub(r"\s*\(https?://[^)\s]+\)", "", text)  # a link written out as "label (url)": keep the label
         sentence = re.split(r"(?<=[.!?])\s|\n", " ".join(text.split()) if "\n" not in text else text.strip())[0]
         sentence = " ".join(sentence.split()).strip()
         if sentence:

@@ -99,11 +99,14 @@ class Product:
     processes: list[ProductProcess] = field(default_factory=list)
 
     def start_bot(self, name: str = "bot") -> ProductProcess:
-        before = self.sandbox.slack.driver.connection_count()
+        driver = self.sandbox.slack.driver
+        # Wait for a connection that was not there before: a killed bot's socket may vanish meanwhile, so a count
+        # of connections could stay the same while the new bot connects.
+        before = {c["id"] for c in driver.connections()}
         bot = ProductProcess(name, [], self.env, self.log_dir).start()
         self.processes.append(bot)
         wait_until(
-            lambda: self.sandbox.slack.driver.connection_count() > before or not bot.alive(),
+            lambda: {c["id"] for c in driver.connections() if not c.get("draining")} - before or not bot.alive(),
             timeout=20,
             message=f"{name} did not connect to Slack",
         )

@@ -11,6 +11,7 @@ import pytest
 from approvals.intents import JiraCreateIssueRequest, Understanding
 from approvals.ports import ExtractionInput, PersonMatch, ThreadMessage
 from bot.parser import OfflineParser, normalise_request
+from bot.text import to_plain
 
 TODAY = dt.date(2026, 11, 20)  # a Friday
 REQUESTER = PersonMatch("U0DANA001", "dana", "Dana Scully", "dana@northwind.example")
@@ -282,7 +283,9 @@ def test_the_thread_title_skips_bot_messages_and_unwraps_links_and_mentions() ->
     thread = (
         ThreadMessage(user=None, text="Reminder: standup at 10.", ts="1.0", is_bot=True),
         ThreadMessage(
-            user="U0CUST001", text="<@U0DANA001> the <https://docs.example/pay|refund docs> are wrong! Fix?", ts="2.0"
+            user="U0CUST001",
+            text=to_plain("<@U0DANA001> the <https://docs.example/pay|refund docs> are wrong! Fix?"),  # as read
+            ts="2.0",
         ),
     )
     assert only_request("file this as a task in PAY", thread=thread).summary == "the refund docs are wrong!"
