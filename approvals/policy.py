@@ -217,7 +217,11 @@ class PolicyDecision:
     escalate_after: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+        """JSON-shaped (lists, not tuples), so a stored decision compares equal to a freshly computed one."""
+        return {
+            k: list(v) if isinstance(v, tuple) else v
+            for k, v in ((k, getattr(self, k)) for k in self.__dataclass_fields__)
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PolicyDecision:

@@ -119,11 +119,7 @@ def submit(proposal: Proposal, *, now: dt.datetime) -> Change:
 
 def _requirements(proposal: Proposal, current: PolicyDecision | None) -> tuple[PolicyDecision, ...]:
     """Every decision an approval must satisfy: made-under, newest seen, and the one computed for this click."""
-    extra = (
-        (current,)
-        if current is not None and current.to_dict() not in [d.to_dict() for d in proposal.requirements]
-        else ()
-    )
+    extra = (current,) if current is not None and current not in proposal.requirements else ()
     return (*proposal.requirements, *extra)
 
 
@@ -156,7 +152,7 @@ def may_approve(
 
 def _with_current(proposal: Proposal, current: PolicyDecision | None) -> Proposal:
     """Remember the newest decision on the proposal when it differs from the one it was made under."""
-    if current is None or current.to_dict() == proposal.decision:
+    if current is None or current == proposal.policy:
         return proposal
     return proposal.with_changes(reevaluated=current.to_dict())
 
@@ -313,8 +309,7 @@ def reevaluate(proposal: Proposal, current: PolicyDecision, *, now: dt.datetime)
     if current.outcome == "deny":
         result = _transition(proposal, Event.DENY, now, reevaluated=current.to_dict(), failure=current.reason)
         return Change(result, AuditEntry("proposal.denied", "policy", {**data, "reason": current.reason}), Event.DENY)
-    known = [d.to_dict() for d in proposal.requirements]
-    if current.to_dict() in known:
+    if current in proposal.requirements:
         raise Refused("The current policy asks for nothing new.", proposal_id=proposal.id)
     # The made-under decision still applies, so a newer policy can only ask for more, never complete a quorum.
     result = _transition(_with_current(proposal, current), Event.REEVALUATE, now)

@@ -232,3 +232,15 @@ def test_reevaluation_records_a_stricter_policy_and_denies_when_it_forbids(polic
     assert denied.proposal.state is ProposalState.DENIED
     assert denied.proposal.failure == "PAY is frozen."
     assert denied.audit.event == "proposal.denied"
+
+
+def test_an_unchanged_policy_adds_no_requirement_after_a_round_trip_through_storage(policy: Policy) -> None:
+    """A stored proposal (JSON) and a freshly computed decision of the same policy are the same requirement."""
+    stored = Proposal.model_validate_json(waiting(policy).model_dump_json())
+    current = decide(policy, issue())
+    assert stored.requirements == (current,)
+    change = workflow.approve(stored, LEAD1, policy, now=LATER, fingerprint=stored.fingerprint, current=current)
+    assert change.proposal.reevaluated is None
+    assert change.proposal.requirements == (current,)
+    with pytest.raises(Refused, match="asks for nothing new"):
+        workflow.reevaluate(stored, current, now=LATER)
