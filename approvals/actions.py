@@ -4,7 +4,14 @@ An action here is *grounded*: every person and record it names is already resolv
 system. What the requester typed lives in ``approvals.intents``; grounding turns that into an action or a question.
 Actions are immutable; an edit produces a new action (and so a new fingerprint, which voids earlier approvals).
 
-Adding an action kind: a model here with its ``kind`` literal, a member of ``Action``, and its policy fields.
+An update carries ``before``: the record's values when the proposal was built, for the fields it changes and the
+fields the policy looks at. The card shows before -> after, the policy reads the resulting values (and the old ones
+for "amount changes by more than 20%"), and the executor refuses to overwrite a field whose value is no longer the
+one the approver saw (optimistic concurrency). Field names here are ours (``stage``, ``due_date``); each connector
+maps them to its system's names.
+
+Adding an action kind: a model here (its ``kind`` literal, system, operation, risk, policy fields), a member of
+``Action`` and of ``ACTION_TYPES``, then grounding, the card's rendering and the connector's ``execute``.
 """
 
 from __future__ import annotations
@@ -13,9 +20,10 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
 System = Literal["jira", "salesforce"]
 Risk = Literal["low", "high"]
@@ -37,9 +45,88 @@ class Person(FrozenModel):
 
 
 JIRA_PROJECT_KEY = r"^[A-Z][A-Z0-9_]{1,9}$"
+JIRA_ISSUE_KEY = r"^[A-Z][A-Z0-9_]{1,9}-[1-9][0-9]*$"
+SALESFORCE_ID = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
 
 
-class JiraCreateIssue(FrozenModel):
+class JiraIssueRef(FrozenModel):
+    """An existing Jira issue, with its summary when proposed (so the approver sees *which* issue)."""
+
+    key: str = Field(pattern=JIRA_ISSUE_KEY)
+    summary: str = ""
+
+    @property
+    def project(self) -> str:
+        return self.key.rsplit("-", 1)[0]
+
+
+SfObject = Literal["Account", "Opportunity", "Contact", "Task", "User"]
+
+
+class SfRecordRef(FrozenModel):
+    """An existing Salesforce record, named for people."""
+
+    object: SfObject
+    id: str = Field(pattern=SALESFORCE_ID)
+    name: str
+
+
+class _Action(FrozenModel):
+    system: ClassVar[System]
+    operation: ClassVar[str]
+    risk: ClassVar[Risk] = "low"
+    policy_field_names: ClassVar[tuple[str, ...]] = ()
+    undo_note: ClassVar[str | None] = None
+    """Why this kind cannot be undone (shown on its card before approval), or None when Undo can reverse it."""
+
+    def policy_fields(self) -> dict[str, Any]:
+        """The values policy conditions may test, as they will be after the action runs."""
+        return {}
+
+    def previous_values(self) -> dict[str, Any]:
+        """The values before the action, for conditions like ``amount changes by more than 20%``."""
+        return {}
+
+
+class _Update(_Action):
+    """An action that changes fields of an existing record; ``before`` holds what the approver saw."""
+
+    before: dict[str, Any] = Field(default_factory=dict)
+    change_fields: ClassVar[tuple[str, ...]] = ()
+
+    def changes(self) -> dict[str, Any]:
+        """Field -> new value, for the fields this action sets (JSON-shaped values)."""
+        data = self.model_dump(mode="json")
+        return {name: data[name] for name in self.change_fields if data.get(name) is not None}
+
+    def policy_fields(self) -> dict[str, Any]:
+        return {**self.before, **self.changes()}
+
+    def previous_values(self) -> dict[str, Any]:
+        return dict(self.before)
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> _Update:
+        if not self.changes() and not self._clears_something():
+            raise ValueError(f"{self.model_fields['kind'].default} changes nothing: name at least one new value")
+        return self
+
+    def _clears_something(self) -> bool:
+        return False
+
+
+def _labels(value: tuple[str, ...]) -> tuple[str, ...]:
+    for label in value:
+        if not label or any(ch.isspace() for ch in label):
+            raise ValueError(f"label {label!r} must be non-empty and contain no spaces")
+    return value
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Jira
+
+
+class JiraCreateIssue(_Action):
     """Create one Jira issue. The connector adds the idempotency label and the link back to Slack."""
 
     kind: Literal["jira.create_issue"] = "jira.create_issue"
@@ -76,17 +163,13 @@ class JiraCreateIssue(FrozenModel):
     @field_validator("labels")
     @classmethod
     def _labels_have_no_spaces(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for label in value:
-            if not label or any(ch.isspace() for ch in label):
-                raise ValueError(f"label {label!r} must be non-empty and contain no spaces")
-        return value
+        return _labels(value)
 
     @property
     def target(self) -> str:
         return f"project {self.project}"
 
     def policy_fields(self) -> dict[str, Any]:
-        """The values policy conditions may test (``project in [PAY]``, ``priority == Highest``)."""
         return {
             "project": self.project,
             "issue_type": self.issue_type,
@@ -98,19 +181,341 @@ class JiraCreateIssue(FrozenModel):
         }
 
 
-Action = Annotated[JiraCreateIssue, Field(discriminator="kind")]
-"""Every action kind; later kinds join as ``Annotated[A | B | ..., Field(discriminator="kind")]``."""
+class JiraComment(_Action):
+    kind: Literal["jira.comment"] = "jira.comment"
+    issue: JiraIssueRef
+    body: str = Field(min_length=1, max_length=32_000)
 
-ACTION_TYPES: tuple[type[FrozenModel], ...] = (JiraCreateIssue,)
+    system: ClassVar[System] = "jira"
+    operation: ClassVar[str] = "comment"
+    policy_field_names: ClassVar[tuple[str, ...]] = ("project", "issue")
+
+    def policy_fields(self) -> dict[str, Any]:
+        return {"project": self.issue.project, "issue": self.issue.key}
+
+
+class JiraTransition(_Update):
+    """Move an issue to another status, only along a transition its workflow offers."""
+
+    kind: Literal["jira.transition"] = "jira.transition"
+    issue: JiraIssueRef
+    status: str = Field(min_length=1, max_length=60)
+
+    system: ClassVar[System] = "jira"
+    operation: ClassVar[str] = "transition"
+    change_fields: ClassVar[tuple[str, ...]] = ("status",)
+    policy_field_names: ClassVar[tuple[str, ...]] = ("project", "issue", "status")
+
+    def policy_fields(self) -> dict[str, Any]:
+        return {"project": self.issue.project, "issue": self.issue.key, "status": self.status}
+
+
+class JiraAssign(_Update):
+    """Assign an issue to someone, or unassign it (``assignee`` None)."""
+
+    kind: Literal["jira.assign"] = "jira.assign"
+    issue: JiraIssueRef
+    assignee: Person | None = None
+
+    system: ClassVar[System] = "jira"
+    operation: ClassVar[str] = "assign"
+    change_fields: ClassVar[tuple[str, ...]] = ("assignee",)
+    policy_field_names: ClassVar[tuple[str, ...]] = ("project", "issue", "assignee")
+
+    def changes(self) -> dict[str, Any]:
+        return {"assignee": self.assignee.jira_account_id if self.assignee else None}
+
+    def _clears_something(self) -> bool:
+        return True
+
+    def policy_fields(self) -> dict[str, Any]:
+        return {
+            "project": self.issue.project,
+            "issue": self.issue.key,
+            "assignee": self.assignee.email if self.assignee else None,
+        }
+
+
+class JiraUpdateFields(_Update):
+    """Set some of an issue's summary, priority, labels and due date."""
+
+    kind: Literal["jira.update_fields"] = "jira.update_fields"
+    issue: JiraIssueRef
+    summary: str | None = Field(default=None, min_length=1, max_length=254)
+    priority: str | None = Field(default=None, max_length=60)
+    labels: tuple[str, ...] | None = None
+    due_date: dt.date | None = None
+
+    system: ClassVar[System] = "jira"
+    operation: ClassVar[str] = "update_fields"
+    change_fields: ClassVar[tuple[str, ...]] = ("summary", "priority", "labels", "due_date")
+    policy_field_names: ClassVar[tuple[str, ...]] = ("project", "issue", "summary", "priority", "labels", "due_date")
+
+    @field_validator("labels")
+    @classmethod
+    def _labels_have_no_spaces(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return None if value is None else _labels(value)
+
+    def policy_fields(self) -> dict[str, Any]:
+        return {**super().policy_fields(), "project": self.issue.project, "issue": self.issue.key}
+
+
+class JiraLinkIssues(_Action):
+    """``outward`` <link type> ``inward``, e.g. PAY-12 blocks PAY-13."""
+
+    kind: Literal["jira.link_issues"] = "jira.link_issues"
+    outward: JiraIssueRef
+    inward: JiraIssueRef
+    link_type: str = Field(min_length=1, max_length=60)
+
+    system: ClassVar[System] = "jira"
+    operation: ClassVar[str] = "link_issues"
+    policy_field_names: ClassVar[tuple[str, ...]] = ("project", "link_type")
+
+    def policy_fields(self) -> dict[str, Any]:
+        return {"project": self.outward.project, "link_type": self.link_type}
+
+    @model_validator(mode="after")
+    def _two_issues(self) -> JiraLinkIssues:
+        if self.outward.key == self.inward.key:
+            raise ValueError("an issue cannot be linked to itself")
+        return self
+
+
+class JiraDeleteIssue(_Action):
+    """Undo of a create: delete the issue Followthrough created (only if nothing changed it since)."""
+
+    kind: Literal["jira.delete_issue"] = "jira.delete_issue"
+    issue: JiraIssueRef
+    before: dict[str, Any] = Field(default_factory=dict)
+
+    system: ClassVar[System] = "jira"
+    operation: ClassVar[str] = "delete_issue"
+    risk: ClassVar[Risk] = "high"
+    policy_field_names: ClassVar[tuple[str, ...]] = ("project", "issue")
+    undo_note: ClassVar[str | None] = "A deleted issue cannot be brought back."
+
+    def policy_fields(self) -> dict[str, Any]:
+        return {"project": self.issue.project, "issue": self.issue.key}
+
+
+class JiraDeleteComment(_Action):
+    kind: Literal["jira.delete_comment"] = "jira.delete_comment"
+    issue: JiraIssueRef
+    comment_id: str = Field(min_length=1, max_length=40)
+
+    system: ClassVar[System] = "jira"
+    operation: ClassVar[str] = "delete_comment"
+    policy_field_names: ClassVar[tuple[str, ...]] = ("project", "issue")
+    undo_note: ClassVar[str | None] = "A deleted comment cannot be brought back."
+
+    def policy_fields(self) -> dict[str, Any]:
+        return {"project": self.issue.project, "issue": self.issue.key}
+
+
+class JiraDeleteLink(_Action):
+    kind: Literal["jira.delete_link"] = "jira.delete_link"
+    link_id: str = Field(min_length=1, max_length=40)
+    outward: JiraIssueRef
+    inward: JiraIssueRef
+    link_type: str
+
+    system: ClassVar[System] = "jira"
+    operation: ClassVar[str] = "delete_link"
+    policy_field_names: ClassVar[tuple[str, ...]] = ("project", "link_type")
+
+    def policy_fields(self) -> dict[str, Any]:
+        return {"project": self.outward.project, "link_type": self.link_type}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Salesforce
+
+OPPORTUNITY_STAGES: tuple[str, ...] = (
+    "Prospecting",
+    "Qualification",
+    "Needs Analysis",
+    "Value Proposition",
+    "Id. Decision Makers",
+    "Perception Analysis",
+    "Proposal/Price Quote",
+    "Negotiation/Review",
+    "Closed Won",
+    "Closed Lost",
+)
+
+
+class SalesforceUpdateOpportunity(_Update):
+    """Set an opportunity's stage, amount, close date and next step (absolute values, never increments)."""
+
+    kind: Literal["salesforce.update_opportunity"] = "salesforce.update_opportunity"
+    opportunity: SfRecordRef
+    account: str = ""
+    stage: str | None = Field(default=None, max_length=40)
+    amount: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
+    close_date: dt.date | None = None
+    next_step: str | None = Field(default=None, max_length=255)
+
+    system: ClassVar[System] = "salesforce"
+    operation: ClassVar[str] = "update_opportunity"
+    risk: ClassVar[Risk] = "high"  # money and forecast: always a human
+    change_fields: ClassVar[tuple[str, ...]] = ("stage", "amount", "close_date", "next_step")
+    policy_field_names: ClassVar[tuple[str, ...]] = (
+        "account",
+        "opportunity",
+        "stage",
+        "amount",
+        "close_date",
+        "next_step",
+    )
+
+    def policy_fields(self) -> dict[str, Any]:
+        return {**super().policy_fields(), "account": self.account, "opportunity": self.opportunity.name}
+
+
+class SalesforceCreateTask(_Action):
+    """A follow-up task, on an account or opportunity (``what``) and/or a contact (``who``)."""
+
+    kind: Literal["salesforce.create_task"] = "salesforce.create_task"
+    subject: str = Field(min_length=1, max_length=255)
+    owner: Person
+    what: SfRecordRef | None = None
+    who: SfRecordRef | None = None
+    due_date: dt.date | None = None
+    description: str = Field(default="", max_length=32_000)
+
+    system: ClassVar[System] = "salesforce"
+    operation: ClassVar[str] = "create_task"
+    policy_field_names: ClassVar[tuple[str, ...]] = ("subject", "owner", "what", "who", "due_date")
+
+    def policy_fields(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "owner": self.owner.email,
+            "what": self.what.name if self.what else None,
+            "who": self.who.name if self.who else None,
+            "due_date": self.due_date,
+        }
+
+
+class SalesforceLogCall(_Action):
+    """A completed call, recorded as a Task with subtype Call."""
+
+    kind: Literal["salesforce.log_call"] = "salesforce.log_call"
+    subject: str = Field(min_length=1, max_length=255)
+    who: SfRecordRef | None = None
+    what: SfRecordRef | None = None
+    call_date: dt.date
+    description: str = Field(default="", max_length=32_000)
+
+    system: ClassVar[System] = "salesforce"
+    operation: ClassVar[str] = "log_call"
+    policy_field_names: ClassVar[tuple[str, ...]] = ("subject", "who", "what")
+    undo_note: ClassVar[str | None] = "A logged call records something that happened; it is not undone."
+
+    def policy_fields(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "who": self.who.name if self.who else None,
+            "what": self.what.name if self.what else None,
+        }
+
+
+class SalesforceUpdateContact(_Update):
+    kind: Literal["salesforce.update_contact"] = "salesforce.update_contact"
+    contact: SfRecordRef
+    email: str | None = Field(default=None, max_length=80, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = Field(default=None, max_length=40)
+    title: str | None = Field(default=None, max_length=128)
+
+    system: ClassVar[System] = "salesforce"
+    operation: ClassVar[str] = "update_contact"
+    change_fields: ClassVar[tuple[str, ...]] = ("email", "phone", "title")
+    policy_field_names: ClassVar[tuple[str, ...]] = ("contact", "email", "phone", "title")
+
+    def policy_fields(self) -> dict[str, Any]:
+        return {**super().policy_fields(), "contact": self.contact.name}
+
+
+class SalesforceCreateContact(_Action):
+    kind: Literal["salesforce.create_contact"] = "salesforce.create_contact"
+    first_name: str | None = Field(default=None, max_length=40)
+    last_name: str = Field(min_length=1, max_length=80)
+    email: str | None = Field(default=None, max_length=80, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = Field(default=None, max_length=40)
+    title: str | None = Field(default=None, max_length=128)
+    account: SfRecordRef | None = None
+
+    system: ClassVar[System] = "salesforce"
+    operation: ClassVar[str] = "create_contact"
+    policy_field_names: ClassVar[tuple[str, ...]] = ("account", "email", "title")
+
+    def policy_fields(self) -> dict[str, Any]:
+        return {"account": self.account.name if self.account else None, "email": self.email, "title": self.title}
+
+
+class SalesforceDeleteRecord(_Action):
+    """Undo of a create: delete the task or contact Followthrough created (only if unchanged since)."""
+
+    kind: Literal["salesforce.delete_record"] = "salesforce.delete_record"
+    record: SfRecordRef
+    before: dict[str, Any] = Field(default_factory=dict)
+
+    system: ClassVar[System] = "salesforce"
+    operation: ClassVar[str] = "delete_record"
+    risk: ClassVar[Risk] = "high"
+    policy_field_names: ClassVar[tuple[str, ...]] = ("object",)
+    undo_note: ClassVar[str | None] = "It goes to Salesforce's recycle bin; an admin can restore it from there."
+
+    def policy_fields(self) -> dict[str, Any]:
+        return {"object": self.record.object}
+
+
+Action = Annotated[
+    JiraCreateIssue
+    | JiraComment
+    | JiraTransition
+    | JiraAssign
+    | JiraUpdateFields
+    | JiraLinkIssues
+    | JiraDeleteIssue
+    | JiraDeleteComment
+    | JiraDeleteLink
+    | SalesforceUpdateOpportunity
+    | SalesforceCreateTask
+    | SalesforceLogCall
+    | SalesforceUpdateContact
+    | SalesforceCreateContact
+    | SalesforceDeleteRecord,
+    Field(discriminator="kind"),
+]
+"""Every action kind, discriminated by ``kind``."""
+
+UpdateAction = JiraTransition | JiraAssign | JiraUpdateFields | SalesforceUpdateOpportunity | SalesforceUpdateContact
+
+ACTION_TYPES: tuple[type[_Action], ...] = (
+    JiraCreateIssue,
+    JiraComment,
+    JiraTransition,
+    JiraAssign,
+    JiraUpdateFields,
+    JiraLinkIssues,
+    JiraDeleteIssue,
+    JiraDeleteComment,
+    JiraDeleteLink,
+    SalesforceUpdateOpportunity,
+    SalesforceCreateTask,
+    SalesforceLogCall,
+    SalesforceUpdateContact,
+    SalesforceCreateContact,
+    SalesforceDeleteRecord,
+)
 
 ACTION_KINDS: tuple[str, ...] = tuple(t.model_fields["kind"].default for t in ACTION_TYPES)
 
-RISK: dict[str, Risk] = {t.model_fields["kind"].default: t.risk for t in ACTION_TYPES}  # type: ignore[attr-defined]
+RISK: dict[str, Risk] = {t.model_fields["kind"].default: t.risk for t in ACTION_TYPES}
 
-POLICY_FIELDS: dict[str, tuple[str, ...]] = {
-    t.model_fields["kind"].default: t.policy_field_names  # type: ignore[attr-defined]
-    for t in ACTION_TYPES
-}
+POLICY_FIELDS: dict[str, tuple[str, ...]] = {t.model_fields["kind"].default: t.policy_field_names for t in ACTION_TYPES}
 
 _actions_adapter: TypeAdapter[list[Action]] = TypeAdapter(list[Action])
 
@@ -120,7 +525,8 @@ def parse_actions(data: Any) -> list[Action]:
 
 
 def fingerprint(actions: Sequence[Action]) -> str:
-    """A digest of exactly what would run: the system, operation, target and every normalised field.
+    """A digest of exactly what would run: the system, operation, target, every normalised field and the values
+    the approver saw before.
 
     An approval is bound to this value; any edit changes it and so voids approvals given before.
     """

@@ -48,7 +48,12 @@ class AmbiguousError(ConnectorError):
 
 
 class ConflictError(ConnectorError):
-    pass
+    """A field to change no longer has the value the approver saw. ``current`` holds the record's values now, under
+    the same names as the action's ``before`` (the job rebuilds the action with them and asks for approval again)."""
+
+    def __init__(self, user_message: str, *, current: dict[str, Any], detail: str = "") -> None:
+        super().__init__(user_message, detail=detail)
+        self.current = current
 
 
 class PermanentError(ConnectorError):
@@ -61,7 +66,13 @@ class AuthError(ConnectorError):
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one executed action did: a key and link to show, and the change for audit and undo."""
+    """What one executed action did: a key and link to show, and the change for audit and undo.
+
+    ``changes`` says what is needed to reverse it, by convention:
+    ``{"created": {...ids...}}`` for a create (``key`` for a Jira issue, ``comment_id`` and ``issue``, ``link_id``;
+    ``object`` and ``id`` for a Salesforce record), ``{"before": {...}, "after": {...}}`` in our field names for an
+    update, ``{"deleted": {...}}`` for a delete, and ``{"unchanged": true}`` when the record already had the values.
+    """
 
     summary: str
     key: str | None = None
@@ -80,7 +91,13 @@ class ExecutionContext:
 
 @runtime_checkable
 class Connector(Protocol):
-    """One target system. ``execute`` must be safe to call again with the same ``action_id``."""
+    """One target system. ``execute`` must be safe to call again with the same ``action_id``.
+
+    For an update it first re-reads the record: a changed field that already has the new value is left alone (a
+    repeat), one whose value is neither the ``before`` the approver saw nor the new value raises ConflictError.
+    Creates are keyed by ``context.action_id`` (a Jira label or comment marker, a Salesforce external id), so the
+    same action never creates two records; deletes of something already gone succeed.
+    """
 
     system: str
 

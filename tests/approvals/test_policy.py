@@ -212,10 +212,10 @@ def test_escalation_to_the_manager_needs_no_role() -> None:
 
 
 def test_unknown_action_kind_lists_the_kinds_there_are() -> None:
-    text = VALID.replace("jira.create_issue:", "jira.delete_issue:")
+    text = VALID.replace("jira.create_issue:", "jira.delete_everything:")
     line, message = only_problem(text)
-    assert line == line_of(text, "jira.delete_issue:")
-    assert message == "unknown action 'jira.delete_issue': use one of jira.create_issue"
+    assert line == line_of(text, "jira.delete_everything:")
+    assert message.startswith("unknown action 'jira.delete_everything': use one of jira.create_issue, jira.comment, ")
 
 
 def test_unknown_condition_field_lists_the_fields_the_action_has() -> None:
@@ -581,3 +581,14 @@ def test_content_hash_is_stable_for_the_same_text_and_changes_with_any_edit() ->
     assert load_policy_text(VALID, source="elsewhere.yml").content_hash == first
     assert load_policy_text(VALID.replace("by: [leads]", "by: [admins]")).content_hash != first
     assert load_policy_text(VALID + "# a comment\n").content_hash != first
+
+
+def test_a_high_risk_action_can_never_run_without_approval() -> None:
+    text = (
+        "version: 1\nroles:\n  sales: {groups: [sales]}\nactions:\n  salesforce.update_opportunity:\n"
+        "    request: [sales]\n    rules:\n      - auto: true\n"
+    )
+    line, message = only_problem(text)
+    assert line == line_of(text, "auto: true")
+    assert "high-risk action and cannot run without approval" in message
+    assert "approve: {by: [role]}" in message
