@@ -164,8 +164,23 @@ class ExtractionInput:
     known_projects: Sequence[str] = ()
 
 
+class ExtractionUnavailable(Exception):
+    """The extractor could not read the request this time (the model refused, timed out, was rate limited past
+    its retries, or answered with something unusable). ``user_message`` is a short honest reply for the thread;
+    nothing is proposed and nothing is guessed."""
+
+    def __init__(self, user_message: str, *, detail: str = "", usage: dict[str, int] | None = None) -> None:
+        super().__init__(user_message + (f" ({detail})" if detail else ""))
+        self.user_message = user_message
+        self.detail = detail
+        self.usage = dict(usage or {})
+
+
 class Extractor(Protocol):
-    """Turns a request into data (actions, a question, or nothing). It never acts and holds no rights."""
+    """Turns a request into data (actions, a question, or nothing). It never acts and holds no rights.
+
+    ``extract`` returns an ``Understanding`` or raises ``ExtractionUnavailable``; any other exception is a bug.
+    """
 
     name: str
 

@@ -16,7 +16,7 @@ from approvals.decisions import combine_decisions
 from approvals.grounding import GroundingContext, NeedsInfo, ground
 from approvals.intents import Understanding
 from approvals.policy import PolicyDecision
-from approvals.ports import ExtractionInput, PersonMatch, ThreadMessage
+from approvals.ports import ExtractionInput, ExtractionUnavailable, PersonMatch, ThreadMessage
 from approvals.runtime import Runtime
 
 NOTHING_TO_DO = (
@@ -76,16 +76,19 @@ def propose(
     channel_names = tuple(rt.threads.channel_names(channel))
     known_projects = tuple(sorted(rt.jira_catalog.projects())) if rt.jira_catalog is not None else ()
     today = rt.clock().date()
-    understanding = rt.extractor.extract(
-        ExtractionInput(
-            request_text=text,
-            thread=thread,
-            requester=requester,
-            channel_name=channel_names[0] if channel_names else channel,
-            today=today,
-            known_projects=known_projects,
+    try:
+        understanding = rt.extractor.extract(
+            ExtractionInput(
+                request_text=text,
+                thread=thread,
+                requester=requester,
+                channel_name=channel_names[0] if channel_names else channel,
+                today=today,
+                known_projects=known_projects,
+            )
         )
-    )
+    except ExtractionUnavailable as exc:
+        return Answer("unavailable", exc.user_message)
     if understanding.question is not None:
         return Answer("question", understanding.question, understanding)
     if understanding.is_empty:
