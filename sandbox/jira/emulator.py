@@ -568,9 +568,9 @@ class JiraEmulator(Emulator):
     def get_comments(self, call: Call) -> Reply:
         issue = self.state.find(call.params["ref"])
         start, size = call.int_arg("startAt", 0), call.int_arg("maxResults", 5000)
-        page = self._view(call.version).comments_page(issue, start_at=start, max_results=size)
-        if (call.arg("orderBy") or "").lstrip("+") == "-created":
-            page["comments"].reverse()
+        newest_first = (call.arg("orderBy") or "").lstrip("+") == "-created"
+        view = self._view(call.version)
+        page = view.comments_page(issue, start_at=start, max_results=size, newest_first=newest_first)
         return Reply(body=page)
 
     def post_comment(self, call: Call) -> Reply:

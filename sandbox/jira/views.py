@@ -247,10 +247,14 @@ class View:
             "jsdPublic": True,
         }
 
-    def comments_page(self, issue: Issue, *, start_at: int = 0, max_results: int | None = None) -> dict[str, Any]:
+    def comments_page(
+        self, issue: Issue, *, start_at: int = 0, max_results: int | None = None, newest_first: bool = False
+    ) -> dict[str, Any]:
+        """One page of the issue's comments; the order applies before paging, as in Jira (``orderBy=-created``)."""
         total = len(issue.comments)
         size = total if max_results is None else max_results
-        page = issue.comments[start_at : start_at + size]
+        ordered = list(reversed(issue.comments)) if newest_first else issue.comments
+        page = ordered[start_at : start_at + size]
         return {
             "comments": [self.comment(issue, c) for c in page],
             "self": f"{self.api}/issue/{issue.id}/comment",

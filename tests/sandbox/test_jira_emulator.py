@@ -292,6 +292,17 @@ def test_comment_round_trip(jira: JIRA, emulator: JiraEmulator) -> None:
     assert [c["id"] for c in emulator.comments("PAY-5")] == [comment.id]
 
 
+def test_comments_newest_first_are_ordered_before_paging(jira: JIRA) -> None:
+    for text in ("first", "second", "third"):
+        jira.add_comment("PAY-5", text)
+
+    newest = jira.comments("PAY-5", order_by="-created", max_results=2)
+    older = jira.comments("PAY-5", order_by="-created", start_at=2, max_results=2)
+    assert [c.body for c in newest] == ["third", "second"]
+    assert [c.body for c in older] == ["first"]
+    assert [c.body for c in jira.comments("PAY-5", max_results=2)] == ["first", "second"]
+
+
 def test_only_workflow_transitions_are_offered_and_accepted(jira: JIRA) -> None:
     key = new_issue(jira).key
     assert [(t["id"], t["name"]) for t in jira.transitions(key)] == [("21", "In Progress")]
