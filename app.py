@@ -240,7 +240,16 @@ class SlowExtractor:
 
 
 def _extractor(settings: Settings) -> Extractor:
+    """The LLM extractor when OPENAI_API_KEY is set, or OPENAI_BASE_URL alone (a local server that needs no key:
+    vLLM, Ollama, llama.cpp); otherwise the offline parser."""
     extractor: Extractor = OfflineParser()
+    api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key is not None else ""
+    if api_key or settings.openai_base_url:
+        from bot.llm import build_openai_extractor  # openai is imported only by deployments that use it
+
+        llm = build_openai_extractor(api_key or None, settings.openai_base_url or None, settings.openai_model)
+        logger.info("requests are read by %s at %s%s", llm.name, llm.endpoint, "" if api_key else " (no API key)")
+        extractor = llm
     if settings.followthrough_bench_extractor_delay:
         extractor = SlowExtractor(extractor, settings.followthrough_bench_extractor_delay)
     return extractor

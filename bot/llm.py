@@ -1,0 +1,494 @@
+"""The LLM extractor: one request becomes an ``Understanding`` through an OpenAI-compatible Chat Completions API.
+
+It sends the static instructions and the strict schema (``bot.llm_schema``) first and the request's context as
+quoted data after them (``bot.llm_prompt``), then validates the answer again with pydantic whatever the backend
+promised. It never acts, holds no rights and names no requester: the code does that.
+
+Every way a call can fail ends in a defined place. ``ExtractionUnavailable`` carries a short, honest line for the
+thread (nothing was changed) and the admin-facing detail goes to the log; the API key is never logged::
+
+    failure                               retried?                          thread is told
+    ────────────────────────────────────  ────────────────────────────────  ───────────────────────────────
+    timeout (APITimeoutError)             yes, backoff                      did not answer in time
+    connection error                      yes, backoff                      could not be reached
+    429 rate limit                        yes, after Retry-After if it fits  is busy (rate limited)
+                                          the budget, else at once no
+    429 insufficient_quota                no                                out of quota: tell an admin
+    5xx, 408, 409                         yes, backoff                      had an error
+    401, 403, 404, other 4xx              no (logged as ERROR for admins)   assistant is misconfigured
+    refusal / content_filter              no                                declined to read it
+    finish_reason "length"                no                                answer was cut off
+    invalid JSON / schema / consistency   one re-ask with the problems      answer did not make sense
+
+Retries are ours, not the client's (its own are switched off for these calls) so that one budget bounds them all:
+at most ``max_attempts`` calls within ``total_seconds`` of wall time, each call limited to ``attempt_timeout``. A
+retry is only made when the wait plus ``min_attempt_seconds`` still fits the budget, so the worst case is bounded
+by ``total_seconds`` plus one connection timeout. The defaults (4 calls, 45 s) stay below the intake job's lease
+and stale-request window, so a slow model never makes the reaper start a second intake.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, assert_never
+
+import openai
+from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from approvals.intents import ActionRequest, Understanding
+from approvals.ports import ExtractionInput, ExtractionUnavailable
+from bot.llm_prompt import DEFAULT_THREAD_BUDGET_TOKENS, system_prompt, user_message
+from bot.llm_schema import ANSWER_ONLY_FIELDS, SCHEMA_NAME, Decision, request_field_names, understanding_schema
+
+logger = logging.getLogger(__name__)
+
+NO_KEY_PLACEHOLDER = "no-key"
+"""Sent as the bearer token when only a base URL is configured (local servers usually ignore it)."""
+
+MAX_REQUESTS_PER_MESSAGE = 10
+MAX_SHOWN_TEXT = 500
+
+FailureKind = Literal[
+    "timeout",
+    "connection",
+    "rate_limited",
+    "quota",
+    "server_error",
+    "misconfigured",
+    "refused",
+    "truncated",
+    "invalid_output",
+]
+
+_NEXT_MINUTE = "Nothing was changed; try again in a minute."
+USER_MESSAGES: Mapping[FailureKind, str] = {
+    "timeout": f"I couldn't read that request right now (the language model did not answer in time). {_NEXT_MINUTE}",
+    "connection": f"I couldn't read that request right now (I couldn't reach the language model). {_NEXT_MINUTE}",
+    "rate_limited": f"I couldn't read that request right now (the language model is busy). {_NEXT_MINUTE}",
+    "server_error": f"I couldn't read that request right now (the language model had an error). {_NEXT_MINUTE}",
+    "quota": "I couldn't read that request: the language model account has run out of quota. Nothing was changed; "
+    "please tell an admin.",
+    "misconfigured": "I couldn't read that request: the assistant is misconfigured (its language model settings "
+    "were refused). Nothing was changed; please tell an admin.",
+    "refused": "I couldn't read that request (the language model declined to answer it). Nothing was changed; try "
+    "rephrasing it.",
+    "truncated": "I couldn't read that request (the language model's answer was cut off). Nothing was changed; try "
+    "asking for fewer things at once.",
+    "invalid_output": "I couldn't read that request (the language model's answer didn't make sense). Nothing was "
+    "changed; try rephrasing it.",
+}
+"""What the thread is told, per failure: short, honest, and what to do next. Admin detail goes to the log."""
+
+REASK = (
+    "Your previous answer could not be used: {problems}. Answer again with one JSON object that matches the "
+    "response schema exactly, following the rules above."
+)
+TOO_MANY = (
+    "That asks for {count} changes at once; I can propose at most {limit} from one message. Could you split it up?"
+)
+
+
+@dataclass(frozen=True)
+class RetryBudget:
+    """How hard one extraction tries: see the module docstring."""
+
+    max_attempts: int = 4
+    total_seconds: float = 45.0
+    attempt_timeout: float = 20.0
+    backoff_initial: float = 0.5
+    backoff_max: float = 8.0
+    min_attempt_seconds: float = 1.0
+
+    def backoff(self, retry_number: int) -> float:
+        """Exponential with jitter (half to all of it), so workers that failed together do not retry together."""
+        ceiling = min(self.backoff_initial * 2 ** (retry_number - 1), self.backoff_max)
+        return ceiling * random.uniform(0.5, 1.0)
+
+
+class _Failure(Exception):
+    """One failed call, classified; ``retryable`` says whether another call may help."""
+
+    def __init__(
+        self, kind: FailureKind, detail: str, *, retryable: bool = False, retry_after: float | None = None
+    ) -> None:
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind
+        self.detail = detail
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class InvalidAnswer(ValueError):
+    """The model's answer is not a usable Understanding; ``problems`` say why (no values quoted)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reading an answer (pure)
+
+
+class _Answer(BaseModel):
+    """The answer as the schema describes it; every field required, as strict mode sends them all."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    understood: str
+    decision: Decision
+    requests: tuple[ActionRequest, ...]
+    question: str | None
+    missing: tuple[str, ...]
+
+
+_SPECIAL_MENTION = re.compile(r"<![^>]*>")
+_LINK_MARKUP = re.compile(r"<(https?://[^>|]+)(?:\|([^>]*))?>")
+_BARE_URL = re.compile(r"https?://\S+")
+_BROADCAST = re.compile(r"@(here|channel|everyone)\b", re.I)
+
+
+def shown_text(text: str, *, limit: int = MAX_SHOWN_TEXT) -> str:
+    """Model-written text that reaches Slack: no broadcasts, no links (a fooled model's phishing), one short line.
+
+    User mentions (``<@U…>``) stay: a question like "which Sam did you mean?" needs them, and they grant nothing.
+    """
+    text = _SPECIAL_MENTION.sub("", text)
+    text = _LINK_MARKUP.sub(lambda m: m[2] or "(link removed)", text)
+    text = _BARE_URL.sub("(link removed)", text)
+    text = _BROADCAST.sub(r"\1", text)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _problems(exc: ValidationError) -> list[str]:
+    found = []
+    for error in exc.errors(include_url=False, include_input=False)[:8]:
+        where = ".".join(str(p) for p in error["loc"]) or "the answer"
+        found.append(f"{where}: {error['msg']}")
+    return found
+
+
+def read_answer(content: str, *, extractor: str, usage: Mapping[str, int]) -> Understanding:
+    """The Understanding a model's JSON answer stands for; ``InvalidAnswer`` when it is not one."""
+    try:
+        answer = _Answer.model_validate_json(content)
+    except ValidationError as exc:
+        raise InvalidAnswer(_problems(exc)) from None
+    problems: list[str] = []
+    for index, wanted in enumerate(answer.requests):
+        for name in sorted(wanted.model_fields_set & ANSWER_ONLY_FIELDS):
+            problems.append(f"requests.{index}.{name}: only the requester's own answer may set it")
+    known = set(request_field_names())
+    problems += [f"missing: {name!r} is not a request field" for name in answer.missing if name not in known]
+    question = (answer.question or "").strip()
+    if answer.decision == "actions" and not answer.requests:
+        problems.append("decision is actions but requests is empty")
+    elif answer.decision == "question" and not question:
+        problems.append("decision is question but question is empty")
+    elif answer.decision == "none" and answer.requests:
+        problems.append("decision is none but requests is not empty")
+    if problems:
+        raise InvalidAnswer(problems)
+    understood = shown_text(answer.understood)
+    if len(answer.requests) > MAX_REQUESTS_PER_MESSAGE:
+        too_many = TOO_MANY.format(count=len(answer.requests), limit=MAX_REQUESTS_PER_MESSAGE)
+        return Understanding(question=too_many, understood=understood, extractor=extractor, usage=dict(usage))
+    match answer.decision:
+        case "actions":
+            return Understanding(
+                requests=answer.requests, understood=understood, extractor=extractor, usage=dict(usage)
+            )
+        case "question":
+            return Understanding(
+                requests=answer.requests,
+                question=shown_text(question),
+                missing=answer.missing,
+                understood=understood,
+                extractor=extractor,
+                usage=dict(usage),
+            )
+        case "none":
+            return Understanding(understood=understood, extractor=extractor, usage=dict(usage))
+        case _:
+            assert_never(answer.decision)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Translating the client's errors (at the edge)
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """The server's requested wait: ``retry-after-ms``, ``retry-after`` in seconds, or an HTTP date."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        raw = lowered.get(name)
+        if raw is None:
+            continue
+        try:
+            seconds = float(raw) * scale
+        except ValueError:
+            continue
+        return seconds if seconds >= 0 and seconds != float("inf") else None
+    raw = lowered.get("retry-after")
+    if raw:
+        try:
+            when = email.utils.parsedate_to_datetime(raw)
+        except (TypeError, ValueError):
+            return None
+        return max(when.timestamp() - time.time(), 0.0)
+    return None
+
+
+def classify(exc: openai.OpenAIError) -> _Failure:
+    """What a client error means for this extraction (order matters: the timeout is a connection error)."""
+    if isinstance(exc, openai.APITimeoutError):
+        return _Failure("timeout", "no answer within the attempt's timeout", retryable=True)
+    if isinstance(exc, openai.APIConnectionError):
+        cause = type(exc.__cause__).__name__ if exc.__cause__ else "no cause"
+        return _Failure("connection", f"connection failed ({cause})", retryable=True)
+    if isinstance(exc, openai.APIResponseValidationError):
+        return _Failure("invalid_output", "the response did not have the Chat Completions shape")
+    if isinstance(exc, openai.APIStatusError):
+        return _classify_status(exc)
+    return _Failure("server_error", f"{type(exc).__name__}")
+
+
+def _classify_status(exc: openai.APIStatusError) -> _Failure:
+    status = exc.status_code
+    said = (
+        f"HTTP {status}"
+        + (f" {exc.code}" if exc.code else "")
+        + (f" (request {exc.request_id})" if exc.request_id else "")
+    )
+    if status == 429:
+        if exc.code == "insufficient_quota" or exc.type == "insufficient_quota":
+            return _Failure("quota", f"{said}: the account is out of quota")
+        return _Failure("rate_limited", said, retryable=True, retry_after=retry_after_seconds(exc.response.headers))
+    server_says = exc.response.headers.get("x-should-retry")
+    if status in (401, 403):
+        return _Failure("misconfigured", f"{said}: the endpoint refused our credentials")
+    if status == 404:
+        return _Failure("misconfigured", f"{said}: no such model or URL at this endpoint")
+    if server_says == "false":
+        return _Failure("server_error", f"{said}: the server asked not to retry")
+    if status >= 500 or status in (408, 409) or server_says == "true":
+        return _Failure("server_error", said, retryable=True, retry_after=retry_after_seconds(exc.response.headers))
+    return _Failure("misconfigured", f"{said}: the endpoint refused the request ({exc.message[:300]})")
+
+
+_ADMIN_HINTS: Mapping[FailureKind, str] = {
+    "misconfigured": "check OPENAI_API_KEY, OPENAI_BASE_URL and OPENAI_MODEL (and that the server supports strict "
+    "json_schema response formats)",
+    "quota": "check the billing and quota of the account behind OPENAI_API_KEY",
+}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The extractor
+
+
+@dataclass
+class _Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    calls: int = 0
+
+    def add(self, completion: ChatCompletion) -> None:
+        usage = completion.usage
+        if usage is None:
+            return
+        self.prompt_tokens += usage.prompt_tokens or 0
+        self.completion_tokens += usage.completion_tokens or 0
+        details = usage.prompt_tokens_details
+        self.cached_tokens += (details.cached_tokens or 0) if details is not None else 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "cached_tokens": self.cached_tokens,
+            "calls": self.calls,
+        }
+
+
+class OpenAIExtractor:
+    """Implements ``approvals.ports.Extractor`` over an OpenAI-compatible endpoint (OpenAI, Azure, vLLM, ...).
+
+    ``extract`` returns an Understanding or raises ExtractionUnavailable; it makes at most
+    ``budget.max_attempts`` calls and gives up within ``budget.total_seconds`` (plus one connection timeout).
+    """
+
+    def __init__(
+        self,
+        client: openai.OpenAI,
+        model: str,
+        *,
+        budget: RetryBudget | None = None,
+        max_output_tokens: int = 4096,
+        temperature: float | None = None,
+        thread_budget_tokens: int = DEFAULT_THREAD_BUDGET_TOKENS,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.model = model
+        self.name = f"openai:{model}"
+        self.budget = budget or RetryBudget()
+        # Our loop owns retries: the client's own would multiply them and ignore our budget.
+        self._client = client.with_options(max_retries=0)
+        self._secret = client.api_key if isinstance(client.api_key, str) else ""
+        self.max_output_tokens = max_output_tokens
+        self.temperature = temperature
+        self.thread_budget_tokens = thread_budget_tokens
+        self._clock = clock
+        self._sleep = sleep
+
+    @property
+    def endpoint(self) -> str:
+        return str(self._client.base_url)
+
+    def messages_for(self, request: ExtractionInput) -> list[ChatCompletionMessageParam]:
+        return [
+            {"role": "system", "content": system_prompt()},
+            {"role": "user", "content": user_message(request, budget_tokens=self.thread_budget_tokens)},
+        ]
+
+    def _arguments(self, messages: list[ChatCompletionMessageParam], timeout: float) -> dict[str, Any]:
+        arguments: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": SCHEMA_NAME, "strict": True, "schema": understanding_schema()},
+            },
+            "max_completion_tokens": self.max_output_tokens,
+            "timeout": timeout,
+        }
+        if self.temperature is not None:
+            arguments["temperature"] = self.temperature
+        return arguments
+
+    def extract(self, request: ExtractionInput) -> Understanding:
+        budget = self.budget
+        started = self._clock()
+        deadline = started + budget.total_seconds
+        usage = _Usage()
+        prompt = self.messages_for(request)
+        messages = prompt
+        reasked = False
+        while True:
+            usage.calls += 1
+            timeout = min(budget.attempt_timeout, max(deadline - self._clock(), budget.min_attempt_seconds))
+            try:
+                completion = self._client.chat.completions.create(**self._arguments(messages, timeout))
+            except openai.OpenAIError as exc:
+                failure = classify(exc)
+            else:
+                usage.add(completion)
+                try:
+                    understanding = self._read(completion, usage)
+                except InvalidAnswer as invalid:
+                    if not reasked and self._may_retry(usage.calls, 0.0, deadline):
+                        reasked = True
+                        logger.warning(
+                            "%s: unusable answer (%s); asking once more", self.name, self._redact(str(invalid))
+                        )
+                        content = completion.choices[0].message.content or ""
+                        messages = [
+                            *prompt,
+                            {"role": "assistant", "content": content[:8000]},
+                            {"role": "user", "content": REASK.format(problems="; ".join(invalid.problems))},
+                        ]
+                        continue
+                    failure = _Failure("invalid_output", f"unusable answer: {invalid}")
+                except _Failure as refused:
+                    failure = refused
+                else:
+                    logger.info(
+                        "%s: understood in %d call(s), %.1f s; tokens: prompt %d (cached %d), completion %d",
+                        self.name,
+                        usage.calls,
+                        self._clock() - started,
+                        usage.prompt_tokens,
+                        usage.cached_tokens,
+                        usage.completion_tokens,
+                    )
+                    return understanding
+            if failure.retryable:
+                wait = failure.retry_after if failure.retry_after is not None else budget.backoff(usage.calls)
+                if self._may_retry(usage.calls, wait, deadline):
+                    logger.warning(
+                        "%s: call %d failed (%s); retrying in %.2f s",
+                        self.name,
+                        usage.calls,
+                        self._redact(str(failure)),
+                        wait,
+                    )
+                    self._sleep(wait)
+                    continue
+                failure.detail += f"; gave up after {usage.calls} call(s) in {self._clock() - started:.1f} s"
+            raise self._unavailable(failure, usage)
+
+    def _may_retry(self, calls: int, wait: float, deadline: float) -> bool:
+        budget = self.budget
+        return calls < budget.max_attempts and self._clock() + wait + budget.min_attempt_seconds <= deadline
+
+    def _read(self, completion: ChatCompletion, usage: _Usage) -> Understanding:
+        if not completion.choices:
+            raise InvalidAnswer(["the answer had no choices"])
+        choice = completion.choices[0]
+        if choice.message.refusal:
+            raise _Failure("refused", f"the model refused: {shown_text(choice.message.refusal, limit=200)}")
+        if choice.finish_reason == "content_filter":
+            raise _Failure("refused", "the provider's content filter stopped the answer")
+        if choice.finish_reason == "length":
+            raise _Failure("truncated", f"the answer hit max_completion_tokens={self.max_output_tokens}")
+        content = choice.message.content
+        if not content or not content.strip():
+            raise InvalidAnswer(["the answer was empty"])
+        return read_answer(content, extractor=self.name, usage=usage.as_dict())
+
+    def _unavailable(self, failure: _Failure, usage: _Usage) -> ExtractionUnavailable:
+        detail = self._redact(f"{failure.kind}: {failure.detail}")
+        hint = _ADMIN_HINTS.get(failure.kind)
+        if hint is not None:
+            logger.error("%s at %s cannot be used: %s; %s", self.name, self.endpoint, detail, hint)
+        else:
+            logger.warning("%s: no understanding: %s", self.name, detail)
+        return ExtractionUnavailable(USER_MESSAGES[failure.kind], detail=detail, usage=usage.as_dict())
+
+    def _redact(self, text: str) -> str:
+        # Servers echo keys in error texts (OpenAI masks them; a proxy might not).
+        return text.replace(self._secret, "[redacted]") if len(self._secret) >= 4 else text
+
+
+def build_openai_extractor(
+    api_key: str | None,
+    base_url: str | None,
+    model: str,
+    *,
+    budget: RetryBudget | None = None,
+) -> OpenAIExtractor:
+    """The extractor for a deployment: a client with timeouts on and its own retries off (ours are bounded).
+
+    ``api_key`` None or empty with a ``base_url``: a local server that needs no key (vLLM, Ollama, llama.cpp); a
+    placeholder is sent, since the client requires one.
+    """
+    budget = budget or RetryBudget()
+    if not api_key and not base_url:
+        raise ValueError("an OpenAI extractor needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local server")
+    client = openai.OpenAI(
+        api_key=api_key or NO_KEY_PLACEHOLDER,
+        base_url=base_url or None,
+        timeout=openai.Timeout(budget.attempt_timeout, connect=min(5.0, budget.attempt_timeout)),
+        max_retries=0,
+    )
+    return OpenAIExtractor(client, model, budget=budget)
