@@ -150,4 +150,4 @@ def _docstring(model: type[BaseModel]) -> str | None:
     own = model.__dict__.get("__doc__")
     if not own:
         return None
-    return " ".join(inspect.cleandoc(own).split("\n\n")[0].split())
+    return " ".join(inspect.cleandoc(own).split("\n\n")[0].replace("``", "").split())
