@@ -39,7 +39,10 @@ from dataclasses import dataclass
 from typing import Any, Literal, assert_never
 
 import openai
-from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+from openai.types import CompletionUsage
+from openai.types.chat import ChatCompletion, ChatCompletionMessage, ChatCompletionMessageParam
+from openai.types.chat.chat_completion import Choice
+from openai.types.completion_usage import PromptTokensDetails
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from approvals.intents import ActionRequest, Understanding
@@ -128,9 +131,10 @@ class _Failure(Exception):
 class InvalidAnswer(ValueError):
     """The model's answer is not a usable Understanding; ``problems`` say why (no values quoted)."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], *, content: str = "") -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
+        self.content = content
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -295,6 +299,10 @@ _ADMIN_HINTS: Mapping[FailureKind, str] = {
 # The extractor
 
 
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
 @dataclass
 class _Usage:
     prompt_tokens: int = 0
@@ -302,14 +310,14 @@ class _Usage:
     cached_tokens: int = 0
     calls: int = 0
 
-    def add(self, completion: ChatCompletion) -> None:
-        usage = completion.usage
-        if usage is None:
+    def add(self, usage: object) -> None:
+        # Compatible servers omit usage or parts of it; the client builds what it gets without validating it.
+        if not isinstance(usage, CompletionUsage):
             return
-        self.prompt_tokens += usage.prompt_tokens or 0
-        self.completion_tokens += usage.completion_tokens or 0
+        self.prompt_tokens += _count(usage.prompt_tokens)
+        self.completion_tokens += _count(usage.completion_tokens)
         details = usage.prompt_tokens_details
-        self.cached_tokens += (details.cached_tokens or 0) if details is not None else 0
+        self.cached_tokens += _count(details.cached_tokens) if isinstance(details, PromptTokensDetails) else 0
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -392,7 +400,6 @@ class OpenAIExtractor:
             except openai.OpenAIError as exc:
                 failure = classify(exc)
             else:
-                usage.add(completion)
                 try:
                     understanding = self._read(completion, usage)
                 except InvalidAnswer as invalid:
@@ -401,10 +408,9 @@ class OpenAIExtractor:
                         logger.warning(
                             "%s: unusable answer (%s); asking once more", self.name, self._redact(str(invalid))
                         )
-                        content = completion.choices[0].message.content or ""
                         messages = [
                             *prompt,
-                            {"role": "assistant", "content": content[:8000]},
+                            {"role": "assistant", "content": invalid.content[:8000]},
                             {"role": "user", "content": REASK.format(problems="; ".join(invalid.problems))},
                         ]
                         continue
@@ -441,20 +447,31 @@ class OpenAIExtractor:
         budget = self.budget
         return calls < budget.max_attempts and self._clock() + wait + budget.min_attempt_seconds <= deadline
 
-    def _read(self, completion: ChatCompletion, usage: _Usage) -> Understanding:
-        if not completion.choices:
+    def _read(self, completion: object, usage: _Usage) -> Understanding:
+        # The client hands back whatever a 200 carried (a proxy's login page is a str): check the shape first.
+        choices = completion.choices if isinstance(completion, ChatCompletion) else None
+        if not isinstance(choices, list) or not all(isinstance(c, Choice) for c in choices):
+            raise _Failure("misconfigured", "the endpoint's answer is not a Chat Completions response")
+        usage.add(completion.usage)
+        if not choices:
             raise InvalidAnswer(["the answer had no choices"])
-        choice = completion.choices[0]
-        if choice.message.refusal:
-            raise _Failure("refused", f"the model refused: {shown_text(choice.message.refusal, limit=200)}")
+        choice = choices[0]
+        message = choice.message
+        if not isinstance(message, ChatCompletionMessage):
+            raise _Failure("misconfigured", "the endpoint's answer has a choice without a message")
+        if isinstance(message.refusal, str) and message.refusal:
+            raise _Failure("refused", f"the model refused: {shown_text(message.refusal, limit=200)}")
         if choice.finish_reason == "content_filter":
             raise _Failure("refused", "the provider's content filter stopped the answer")
         if choice.finish_reason == "length":
             raise _Failure("truncated", f"the answer hit max_completion_tokens={self.max_output_tokens}")
-        content = choice.message.content
-        if not content or not content.strip():
-            raise InvalidAnswer(["the answer was empty"])
-        return read_answer(content, extractor=self.name, usage=usage.as_dict())
+        content = message.content if isinstance(message.content, str) else ""
+        if not content.strip():
+            raise InvalidAnswer(["the answer was empty"], content=content)
+        try:
+            return read_answer(content, extractor=self.name, usage=usage.as_dict())
+        except InvalidAnswer as invalid:
+            raise InvalidAnswer(invalid.problems, content=content) from None
 
     def _unavailable(self, failure: _Failure, usage: _Usage) -> ExtractionUnavailable:
         detail = self._redact(f"{failure.kind}: {failure.detail}")

@@ -676,6 +676,33 @@ def test_a_request_the_server_refuses_says_misconfigured_without_a_retry(emulato
     assert len(chat_requests(emulator)) == 1
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("<html><body>Sign in to the proxy</body></html>", id="a-proxy-login-page"),
+        pytest.param({"object": "list", "data": []}, id="another-api"),
+        pytest.param({"choices": [{"index": 0, "message": None, "finish_reason": "stop"}]}, id="no-message"),
+    ],
+)
+def test_a_200_that_is_not_a_chat_completion_says_misconfigured(emulator: OpenAIEmulator, body: Any) -> None:
+    emulator.inject(CHAT, status=200, body=body, count=None)
+
+    error = unavailable(extractor_for(emulator))
+
+    assert error.user_message == USER_MESSAGES["misconfigured"]
+    assert len(chat_requests(emulator)) == 1
+
+
+def test_a_completion_without_choices_or_usage_is_an_unusable_answer(emulator: OpenAIEmulator) -> None:
+    emulator.inject(CHAT, status=200, body={"id": "x", "object": "chat.completion", "choices": []}, count=None)
+
+    error = unavailable(extractor_for(emulator))
+
+    assert error.user_message == USER_MESSAGES["invalid_output"]
+    assert "no choices" in error.detail
+    assert error.usage == {"prompt_tokens": 0, "completion_tokens": 0, "cached_tokens": 0, "calls": 2}
+
+
 def test_retry_after_reads_milliseconds_seconds_and_dates() -> None:
     assert retry_after_seconds({"retry-after-ms": "250"}) == 0.25
     assert retry_after_seconds({"Retry-After": "7"}) == 7.0
