@@ -21,10 +21,12 @@ thread (nothing was changed) and the admin-facing detail goes to the log; the AP
     invalid JSON / schema / consistency   one re-ask with the problems      answer did not make sense
 
 Retries are ours, not the client's (its own are switched off for these calls) so that one budget bounds them all:
-at most ``max_attempts`` calls within ``total_seconds`` of wall time, each call limited to ``attempt_timeout``. A
-retry is only made when the wait plus ``min_attempt_seconds`` still fits the budget, so the worst case is bounded
-by ``total_seconds`` plus one connection timeout. The defaults (4 calls, 45 s) stay below the intake job's lease
-and stale-request window, so a slow model never makes the reaper start a second intake.
+at most ``max_attempts`` calls within ``total_seconds`` of wall time. Each call's timeout is ``attempt_timeout``
+cut to what is left of the budget (never below ``min_attempt_seconds``), and a retry is only made when its wait
+plus ``min_attempt_seconds`` still fits, so an extraction ends close to ``total_seconds`` at worst (httpx times
+connect, write and read separately, so one call can overrun by a connect). The defaults (4 calls, 20 s each, 45 s
+in all) stay below the intake job's 60 s stale-request window and 120 s lease, so a slow model never makes the
+reaper start a second intake.
 """
 
 from __future__ import annotations
