@@ -30,6 +30,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -162,12 +163,9 @@ def load_cases(directory: Path = CASES_DIR) -> list[Case]:
 # Scoring
 
 
-def _plain(request: ActionRequest) -> dict[str, Any]:
-    return request.model_dump(mode="json")
-
-
 def _sorted(requests: Iterable[ActionRequest]) -> list[dict[str, Any]]:
-    return sorted((_plain(r) for r in requests), key=lambda d: (d["kind"], repr(sorted(d.items()))))
+    """The requests as comparable values (120000 == 120000.0), in kind order (the order within a kind kept)."""
+    return sorted((r.model_dump() for r in requests), key=lambda d: d["kind"])
 
 
 def _filled(value: Any) -> bool:
@@ -247,12 +245,16 @@ class Result:
         for want, have in zip(wanted, got, strict=True):
             for name in sorted(set(want) | set(have)):
                 if want.get(name) != have.get(name):
-                    lines.append(f"{want['kind']}.{name}: {want.get(name)!r} -> {have.get(name)!r}")
+                    lines.append(f"{want['kind']}.{name}: {_show(want.get(name))} -> {_show(have.get(name))}")
         return "\n".join(lines)
 
 
+def _show(value: Any) -> str:
+    return str(value) if isinstance(value, dt.date | Decimal) else repr(value)
+
+
 def _short(request: dict[str, Any]) -> str:
-    fields = ", ".join(f"{k}={v!r}" for k, v in request.items() if k != "kind" and _filled(v) and v is not False)
+    fields = ", ".join(f"{k}={_show(v)}" for k, v in request.items() if k != "kind" and _filled(v) and v is not False)
     return f"{request['kind']}({fields})"
 
 

@@ -1,9 +1,15 @@
 """Dates as people write them in Slack, resolved against a given 'today' (never the wall clock).
 
-Understood: ISO dates (2026-12-01), "today", "tomorrow", weekday names ("Friday", "next Tuesday", "this Fri"),
-"in 3 days" / "in 2 weeks", "next week" (its Monday), "end of week" / "EOW" (Friday), "end of month",
-and month-day forms ("Dec 1", "1 December", "December 1st", with an optional year). A bare weekday means the next
-such day after today; a month-day without a year that has already passed this year means next year.
+Understood: ISO dates (2026-12-01), "today", "tomorrow", "yesterday", "this morning" / "tonight" / "EOD" (today),
+weekday names ("Friday", "next Tuesday", "this Fri", "last Monday"), "in 3 days" / "in 2 weeks" / "in a month",
+"next week" (its Monday), "end of week" / "EOW" (Friday), "end of next week", "end of month", "end of quarter",
+"end of year", and month-day forms ("Dec 1", "1 December", "December 1st", with an optional year).
+
+Dates point forward unless ``past=True`` (a call that happened): forward, a bare weekday is the next such day after
+today and a month-day without a year that has already passed means next year; in the past, a bare weekday is the
+last such day before today, a month-day still ahead means last year, and forward-only words ("tomorrow", "next
+week", "in 3 days") are None. Vague spans ("next month", "soon", "Q1") are None too: ``VAGUE_DATE_PATTERN`` lets a
+reader tell that a date was meant without inventing one.
 """
 
 from __future__ import annotations
@@ -35,16 +41,31 @@ _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fi
 
 DATE_PATTERN = (
     r"\d{4}-\d{2}-\d{2}"
-    r"|today|tomorrow|tmrw|eow|end\s+of\s+(?:the\s+)?(?:week|month)"
-    r"|next\s+week|in\s+(?:\d+|a|an|one|two|three|four|five|six|seven|ten)\s+(?:days?|weeks?)"
-    r"|(?:(?:next|this|on)\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\b"
+    r"|today|tomorrow|tmrw|yesterday|eod|eow|eoq|eoy|tonight|this\s+(?:morning|afternoon|evening)"
+    r"|end\s+of\s+(?:the\s+)?(?:day|next\s+week|week|month|quarter|year)"
+    r"|next\s+week|in\s+(?:\d+|a|an|one|two|three|four|five|six|seven|ten)\s+(?:days?|weeks?|months?)"
+    r"|(?:(?:next|this|on|last)\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\b"
     r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?"
     r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?(?:,?\s+\d{4})?"
 )
 
 
-def parse_date(text: str, *, today: dt.date) -> dt.date | None:
-    """The date ``text`` names, relative to ``today``; None when it is not a date this module understands."""
+VAGUE_DATE_PATTERN = (
+    r"next\s+(?:month|quarter|year)|this\s+(?:month|quarter|year)|later(?:\s+this\s+\w+)?|soon|someday|sometime"
+    r"|asap|eventually|tbd|q[1-4](?:\s+\d{4})?|in\s+a\s+(?:bit|while)|(?:early|mid|late)\s+\w+"
+)
+"""Phrases that name a time too loosely to be one date: read as "a date was meant", resolved to None."""
+
+_TODAY_WORDS = frozenset(
+    {"today", "eod", "end of day", "end of the day", "tonight", "this morning", "this afternoon", "this evening"}
+)
+
+
+def parse_date(text: str, *, today: dt.date, past: bool = False) -> dt.date | None:
+    """The date ``text`` names, relative to ``today``; None when it is not a date this module understands.
+
+    ``past``: the date of something that already happened (see the module docstring).
+    """
     t = " ".join(text.lower().replace(",", " ").split()).rstrip(".")
     if not t:
         return None
@@ -53,34 +74,62 @@ def parse_date(text: str, *, today: dt.date) -> dt.date | None:
             return dt.date.fromisoformat(t)
         except ValueError:
             return None
-    if t == "today":
+    if t in _TODAY_WORDS:
         return today
+    if t == "yesterday":
+        return today - dt.timedelta(days=1)
+    weekday = re.fullmatch(r"(?:(next|this|on|last) )?([a-z]+)", t)
+    if weekday and (day := _WEEKDAYS.get(weekday[2], _WEEKDAY_ABBREVIATIONS.get(weekday[2]))) is not None:
+        if past or weekday[1] == "last":
+            if weekday[1] in ("next", "this") and past:
+                return None
+            return today - dt.timedelta(days=(today.weekday() - day) % 7 or 7)
+        ahead = (day - today.weekday()) % 7 or 7
+        if weekday[1] == "next" and ahead < 7 and (day - today.weekday()) % 7 <= 0:
+            ahead += 7
+        return today + dt.timedelta(days=ahead)
+    if past:
+        return _month_day(t, today, past=True)
+    forward = _forward(t, today)
+    return forward if forward is not None else _month_day(t, today, past=False)
+
+
+def _forward(t: str, today: dt.date) -> dt.date | None:
+    """The forward-only words: tomorrow, ends of periods, next week, in N days / weeks / months."""
     if t in ("tomorrow", "tmrw"):
         return today + dt.timedelta(days=1)
     if t in ("eow", "end of week", "end of the week"):
         return today + dt.timedelta(days=(4 - today.weekday()) % 7)
+    if t in ("end of next week", "end of the next week"):
+        return today + dt.timedelta(days=7 - today.weekday() + 4)
     if t in ("end of month", "end of the month"):
         return today.replace(day=calendar.monthrange(today.year, today.month)[1])
+    if t in ("eoq", "end of quarter", "end of the quarter"):
+        last_month = (today.month - 1) // 3 * 3 + 3
+        return dt.date(today.year, last_month, calendar.monthrange(today.year, last_month)[1])
+    if t in ("eoy", "end of year", "end of the year"):
+        return dt.date(today.year, 12, 31)
     if t == "next week":
         return today + dt.timedelta(days=7 - today.weekday())
-    relative = re.fullmatch(r"in (\w+) (day|week)s?", t)
+    relative = re.fullmatch(r"in (\w+) (day|week|month)s?", t)
     if relative:
         amount = _NUMBER_WORDS.get(relative[1]) or (int(relative[1]) if relative[1].isdigit() else None)
         if amount is None:
             return None
+        if relative[2] == "month":
+            return _add_months(today, amount)
         return today + dt.timedelta(days=amount * (7 if relative[2] == "week" else 1))
-    weekday = re.fullmatch(r"(?:(next|this|on) )?([a-z]+)", t)
-    if weekday:
-        day = _WEEKDAYS.get(weekday[2], _WEEKDAY_ABBREVIATIONS.get(weekday[2]))
-        if day is not None:
-            ahead = (day - today.weekday()) % 7 or 7
-            if weekday[1] == "next" and ahead < 7 and (day - today.weekday()) % 7 <= 0:
-                ahead += 7
-            return today + dt.timedelta(days=ahead)
-    return _month_day(t, today)
+    return None
 
 
-def _month_day(t: str, today: dt.date) -> dt.date | None:
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, or the last day of that month when it is shorter (Jan 31 + 1 = Feb 28)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _month_day(t: str, today: dt.date, *, past: bool) -> dt.date | None:
     match = re.fullmatch(r"([a-z]+)\.? (\d{1,2})(?:st|nd|rd|th)?(?: (\d{4}))?", t) or None
     if match:
         month_name, day_text, year_text = match[1], match[2], match[3]
@@ -97,6 +146,13 @@ def _month_day(t: str, today: dt.date) -> dt.date | None:
         candidate = dt.date(year, month, int(day_text))
     except ValueError:
         return None
-    if not year_text and candidate < today:
-        candidate = candidate.replace(year=year + 1)
+    if year_text:
+        return candidate
+    try:
+        if past and candidate > today:
+            return candidate.replace(year=year - 1)
+        if not past and candidate < today:
+            return candidate.replace(year=year + 1)
+    except ValueError:  # Feb 29 in a year that has none
+        return None
     return candidate

@@ -1,256 +1,396 @@
 """The offline rule parser: the default extractor when no OpenAI key is configured.
 
-It reads one request and produces an ``Understanding`` the same way the LLM extractor does, without a network.
-Each recogniser handles one action family and returns an ``ActionRequest`` or None; clauses (assignee, priority,
-due date, labels) are read the same way for every family. Anything no recogniser claims becomes a question that
-says what was understood, never a guess.
+It reads one request and produces an ``Understanding`` the same way the LLM extractor does, without a network. The
+message is cut into sentences, each sentence into requests where a new one clearly starts ("..., and log a call
+with ..."), and each piece is offered to the recognisers (``bot/parse_jira.py``, ``bot/parse_salesforce.py``). A
+field the request does not state stays None, for grounding to ask about; anything no recogniser claims becomes a
+question that says what was understood, never a guess and never a silent drop. Only the request is read as
+instructions: the thread is read for "file this" (the summary comes from its first human message), nothing else,
+and instructions to a bot inside the request ("ignore previous instructions", "approved by admin") are set aside,
+noted in ``understood``, and never become requests.
 
-Jira issues, as understood today::
+This docstring is the reference list of what the parser understands (every line is a case in
+``bench/understanding_cases/``).
+
+Jira: create an issue (bug/defect, task/ticket/todo/chore, story/feature, epic, issue)::
 
     create a bug in PAY: Checkout fails on Safari, assign to Alice, priority high
-    file this as a bug in PAY, assign Alice, due Friday
-    open a PAY ticket for this: Refund button missing
+    file this as a bug in PAY, assign Alice, due Friday        (summary: the thread's first human message)
+    open a PAY ticket for this / file this in PAY              (no type named: grounding asks)
     can you create a task in OPS to rotate the staging keys, due next week
+    raise a high priority bug in PAY: ... / log a P1 bug in PAY for this
     new story in PAY "Saved cards on the billing page", labels billing, ux
+    open a bug in OPS: Disk alerts fire twice. Assign it to Juan. Priority low.
+    file a bug for this in PAY and make it high priority / ..., leave it unassigned
 
-"this" / "for this" with no summary takes the summary from the thread's first message.
+Jira: comment, transition, assign, change fields, link (an issue is a key, or "it" / "this ticket" / "the ticket
+from this thread" = this thread's ticket; after a key in the same message, "it" is that key)::
+
+    comment on PAY-12: ... / add a comment to PAY-12 saying ... / leave a note on PAY-10 that ...
+    comment "reproduced on iOS 17" on PAY-8 / add to PAY-12 as a comment: ... / reply on PAY-11 with: ...
+    move PAY-12 to done / mark PAY-12 as done / set the status of OPS-4 to blocked / put PAY-10 back in progress
+    close / resolve / finish PAY-8 (Done), start work on PAY-11 (In Progress), reopen PAY-1 (To Do)
+    assign PAY-12 to Alice / assign Sam Lee to PAY-12 / give PAY-11 to Bob / I'll take PAY-8 / assign it to me
+    unassign PAY-12 / remove the assignee from PAY-10 / set the assignee of PAY-12 to nobody
+    set the priority of PAY-12 to high and the due date to next Tuesday / make PAY-8 high priority / bump PAY-11 to P1
+    change PAY-12's due date to Friday / push PAY-12 to next week / PAY-7 is due in 2 weeks
+    rename PAY-12 to ... / change the title of OPS-4 to ... / set the labels on PAY-10 to tax, canada
+    link PAY-12 to PAY-13 (no link type: grounding asks) / PAY-12 blocks PAY-13 / PAY-9 is blocked by PAY-7
+    PAY-7 depends on OPS-2 / mark PAY-12 as a duplicate of PAY-8 / link PAY-10 and PAY-12 as related
+
+Salesforce (an opportunity is named by account + the words that tell it apart: "the Acme renewal" -> Acme +
+renewal; "deal", "opportunity" and "opp" are generic)::
+
+    set the Acme renewal's stage to Negotiation / move the Acme renewal to Negotiation and set the amount to 120k
+    bump the amount on the Globex deal to 80k / the Globex deal is now $1.2M / bump Globex to $80k
+    push the close date of the Initech expansion to Dec 15 / push the Initech expansion to next month (date: asked)
+    update the Initech opportunity: stage Negotiation/Review, amount 45k, close date end of month
+    set the next step on the Initech expansion to ... / mark the Hooli deal as closed lost / we won the Acme renewal
+    close the Acme renewal (won or lost: asked) / update the Acme opportunity (which field: asked)
+    log a call with Ana at Initech [yesterday] [about pricing] [: notes] / log a call on the Acme renewal
+    I spoke with Hank Scorpio from Globex yesterday, please log the call / log that I called Hank at Globex
+    remind the account owner of Acme to follow up next Tuesday / remind me to call Ana at Initech tomorrow
+    create a task for me to send Globex the deck by Friday / add a task for Erin on the Acme account: ..., due Dec 1
+    create a follow-up task for the Acme renewal, due next week / set a reminder for Erin to ...
+    update Ana Silva's phone to +1 555 0100 / change Alice Wong's title to CFO and her phone to ...
+    Peter Gibbons at Initech has a new email: ... / Hank's new number is ... / Ana Silva is now CFO
+    add a contact Jane Doe at Acme, jane@acme.example, CFO / add Jane Doe as a contact at Acme
+    new contact at Initech: Michael Bolton, michael.bolton@initech.example
+
+Several requests in one message when each stands alone: "file a bug in PAY for this and log a call with Ana at
+Initech", "close PAY-8. Also assign PAY-11 to Bob." Dates: ISO, today, tomorrow, weekdays, "next Tuesday", "in 3
+days", "next week", "end of month", "Dec 15" (``bot/dates.py``); a call's date is in the past. Amounts: "120k",
+"$1.2M", "120,000", "1.5m" (``bot/amounts.py``). Priorities: highest/blocker/critical/urgent/p0, high/p1,
+medium/normal/p2, low/p3, lowest/trivial/p4. People: a name, an @mention, "me", "nobody", "the account owner".
+
+Asked, not done: questions ("what's the status of PAY-12?"), deleting anything, several records at once ("close
+every deal"), adding one label, clearing a field, meetings and emails, Jira projects. Thanks and greetings are
+nothing to do.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from approvals.intents import ActionRequest, JiraCreateIssueRequest, Understanding
+from approvals.intents import (
+    NOBODY,
+    THIS_THREAD,
+    ActionRequest,
+    JiraAssignRequest,
+    JiraCommentRequest,
+    JiraCreateIssueRequest,
+    JiraLinkIssuesRequest,
+    JiraTransitionRequest,
+    JiraUpdateFieldsRequest,
+    SalesforceCreateContactRequest,
+    SalesforceCreateTaskRequest,
+    SalesforceLogCallRequest,
+    SalesforceUpdateContactRequest,
+    SalesforceUpdateOpportunityRequest,
+    Understanding,
+)
 from approvals.ports import ExtractionInput
-from bot.dates import DATE_PATTERN, parse_date
+from bot.parse_jira import (
+    Clauses,
+    read_clauses,
+    recognise_comment,
+    recognise_create_issue,
+    recognise_issue_change,
+    recognise_link,
+    split_parts,
+)
+from bot.parse_salesforce import (
+    recognise_create_contact,
+    recognise_create_task,
+    recognise_log_call,
+    recognise_update_contact,
+    recognise_update_opportunity,
+)
+from bot.parse_text import ISSUE_KEY, Reading, Unsupported
 
-_BOT_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>[\s,:]*")
+__all__ = ["RECOGNISERS", "Clauses", "OfflineParser", "Recogniser", "normalise_request", "read_clauses", "split_parts"]
+
+_BOT_MENTION = re.compile(r"^\s*(?:<@[UW][A-Z0-9]+(?:\|[^>]*)?>|@followthrough\b)[\s,:]*", re.I)
 _POLITE = re.compile(
     r"^(?:hey|hi|hello|yo)?[\s,]*(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|please\s+|pls\s+)?", re.I
 )
-
-ISSUE_TYPE_WORDS = {
-    "bug": "Bug",
-    "defect": "Bug",
-    "task": "Task",
-    "ticket": "Task",
-    "todo": "Task",
-    "chore": "Task",
-    "story": "Story",
-    "feature": "Story",
-    "issue": None,
-}
-_TYPE_ALTERNATION = "|".join(sorted(ISSUE_TYPE_WORDS, key=len, reverse=True))
-_CREATE_VERBS = r"create|file|open|raise|log|make|add|report|submit|new|start|put\s+in|write\s+up"
-_PROJECT = r"(?!(?:this|that|it|me|us|them|the|a|an)\b)[A-Za-z][A-Za-z0-9_]{1,9}"
-
-_PRIORITY_WORDS = {
-    "highest": "Highest",
-    "blocker": "Highest",
-    "critical": "Highest",
-    "urgent": "Highest",
-    "p0": "Highest",
-    "p1": "High",
-    "high": "High",
-    "medium": "Medium",
-    "normal": "Medium",
-    "p2": "Medium",
-    "low": "Low",
-    "p3": "Low",
-    "lowest": "Lowest",
-    "trivial": "Lowest",
-    "p4": "Lowest",
-}
-_PRIORITY_ALTERNATION = "|".join(sorted(_PRIORITY_WORDS, key=len, reverse=True))
-
-# Clause keywords that end a free-text summary when they start a new comma- or 'and'-separated part.
-_CLAUSE_START = re.compile(
-    rf"^(?:and\s+)?(?:(?:please\s+)?assign(?:ed)?(?:\s+(?:it|this))?\s+(?:to\s+)?|assignee\b|owner\b|"
-    rf"(?:with\s+)?(?:priority|prio)\b|(?:{_PRIORITY_ALTERNATION})\s+(?:priority|prio)\b|"
-    rf"due\b|deadline\b|by\s+(?:{DATE_PATTERN})\b|labels?\b|labell?ed\b|tag(?:ged|s)?\b)",
-    re.I,
-)
+# Slack writes links out as "label (url)" (bot/text.py): the label is what the person typed.
+_LINK_TARGET = re.compile(r"\s*\((?:mailto|tel|https?):[^)\s]*\)", re.I)
+_JIRA_URL = re.compile(r"https?://\S+?/browse/(?P<key>[A-Za-z][A-Za-z0-9_]+-\d+)\S*")
 
 
-@dataclass(frozen=True)
-class Clauses:
-    summary: str | None = None
-    assignee: str | None = None
-    priority: str | None = None
-    due_text: str | None = None
-    labels: tuple[str, ...] = ()
+def _prepared(text: str) -> str:
+    """The request as the recognisers read it: no bot mention, no link targets, Jira links as keys, and typographic
+    apostrophes as plain ones (Slack clients send U+2019 in "it's")."""
+    text = _BOT_MENTION.sub("", text.strip())
+    text = _JIRA_URL.sub(lambda m: m["key"], _LINK_TARGET.sub("", text))
+    return text.replace("\u2019", "'").replace("\u2018", "'")
 
 
 def normalise_request(text: str) -> str:
-    """The request without the bot mention, politeness and surrounding whitespace."""
-    text = _BOT_MENTION.sub("", text.strip())
-    text = _POLITE.sub("", text.strip(), count=1)
+    """The request without the bot mention, politeness, link targets and surrounding whitespace."""
+    text = _POLITE.sub("", _prepared(text), count=1)
     return " ".join(text.split())
 
 
-def split_parts(text: str) -> list[str]:
-    """Split on commas, semicolons and ' and ' where the next part starts a known clause."""
-    raw_parts = re.split(r"\s*[;,]\s*|\s+and\s+(?=(?:assign|priority|prio|due|label|tag)\b)", text)
-    return [p for p in (part.strip() for part in raw_parts) if p]
+Recogniser = Callable[[str, ExtractionInput], Reading | Unsupported | None]
 
-
-_CLAUSES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("summary", re.compile(r"^(?:and\s+)?(?:summary|title)\s*(?:is|=|:)\s*(?P<v>.+)$", re.I)),
-    (
-        "assignee",
-        re.compile(r"^(?:and\s+)?(?:please\s+)?assign(?:ed)?(?:\s+(?:it|this))?(?:\s+to)?\s+(?P<v>.+)$", re.I),
-    ),
-    ("assignee", re.compile(r"^(?:assignee|owner)\s*(?:is|=|:)?\s*(?P<v>.+)$", re.I)),
-    (
-        "priority",
-        re.compile(
-            rf"^(?:and\s+)?(?:with\s+)?(?:priority|prio)\s*(?:is|=|:|of)?\s*(?P<v>{_PRIORITY_ALTERNATION})\b", re.I
-        ),
-    ),
-    ("priority", re.compile(rf"^(?:and\s+)?(?P<v>{_PRIORITY_ALTERNATION})\s+(?:priority|prio)\b", re.I)),
-    (
-        "due",
-        re.compile(rf"^(?:and\s+)?(?:due|deadline)\s*(?:date)?\s*(?:is|=|:|on|by)?\s*(?P<v>{DATE_PATTERN})\s*$", re.I),
-    ),
-    ("due", re.compile(rf"^(?:and\s+)?by\s+(?P<v>{DATE_PATTERN})\s*$", re.I)),
-    # \b after the keyword: without it 'labelled billing' reads as 'label' + 'led billing'.
-    ("labels", re.compile(r"^(?:and\s+)?(?:labels?|labell?ed|tag(?:ged|s)?)\b\s*(?:with|as|=|:)?\s*(?P<v>.+)$", re.I)),
+RECOGNISERS: tuple[Recogniser, ...] = (
+    recognise_log_call,
+    recognise_create_issue,
+    recognise_create_task,
+    recognise_comment,
+    recognise_link,
+    recognise_issue_change,
+    recognise_create_contact,
+    recognise_update_contact,
+    recognise_update_opportunity,
 )
-_LABEL_WORD = re.compile(r"[\w.-]+")
-
-
-def read_clauses(parts: Sequence[str]) -> tuple[Clauses, list[str]]:
-    """Read the clause parts; return them and the parts that were not clauses (in order)."""
-    found: dict[str, str] = {}
-    labels: list[str] = []
-    rest: list[str] = []
-    in_labels = False
-    for part in parts:
-        if in_labels and _LABEL_WORD.fullmatch(part) and not _CLAUSE_START.match(part):
-            labels.append(part)  # "labels billing, ux": the list goes on after the comma
-            continue
-        in_labels = False
-        for name, pattern in _CLAUSES:
-            match = pattern.match(part)
-            if match is None:
-                continue
-            value = match["v"].strip()
-            if name == "labels":
-                labels.extend(w.strip("\"'") for w in re.split(r"[\s,]+", value) if w.strip("\"'"))
-                in_labels = True
-            else:
-                found[name] = value
-            break
-        else:
-            rest.append(part)
-    priority = _PRIORITY_WORDS.get(found["priority"].lower()) if "priority" in found else None
-    clauses = Clauses(
-        summary=found["summary"].strip("\"'\u201c\u201d") if "summary" in found else None,
-        assignee=found.get("assignee"),
-        priority=priority,
-        due_text=found["due"].lower() if "due" in found else None,
-        labels=tuple(labels),
-    )
-    return clauses, rest
-
+"""In order: the first recogniser that claims a segment reads it (log a call before log a bug; a Jira task names
+its project, so create_issue leaves 'create a task for me to ...' to the Salesforce task)."""
 
 # ---------------------------------------------------------------------------------------------------------------
-# Recognisers
+# Sentences, small talk and instructions to a bot
 
-
-_CREATE_ISSUE = re.compile(
-    rf"^(?:{_CREATE_VERBS})\s+"
-    rf"(?:(?:this|it)\s+(?:as|in(?:to)?)\s+)?"
-    rf"(?:(?:a|an|the)\s+)?(?:new\s+)?"
-    rf"(?:(?P<project_before>{_PROJECT})\s+)?"
-    rf"(?P<type>{_TYPE_ALTERNATION})\b"
-    # 'a bug for this in PAY': the thread reference may come before the project.
-    rf"(?:\s+(?:for|about|on|from)\s+(?:this|that|it)\b(?=\s+(?:in|into|for|on|under)\s))?"
-    rf"(?:\s+(?:in|into|for|on|under)\s+(?:the\s+)?(?P<project_after>{_PROJECT})(?:\s+project)?\b)?"
-    rf"(?P<rest>.*)$",
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:e\.g|i\.e|etc|vs|approx|inc|corp|ltd|co|mr|mrs|ms|dr|st|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)"
+    r"|\b[A-Z])\.$",
     re.I,
 )
 
 
-def _project_key(word: str | None, request: ExtractionInput) -> str | None:
-    """A word in a project slot is a key if it is written like one (PAY) or the instance has it (pay)."""
-    if not word or word.lower() in ISSUE_TYPE_WORDS:
+def split_sentences(text: str) -> list[str]:
+    """Sentences (and lines) of a request, each with its own end punctuation; abbreviations do not end one."""
+    sentences: list[str] = []
+    for line in text.splitlines():
+        start = 0
+        for end in re.finditer(r"(?<=[.!?])\s+", line):
+            if _ABBREVIATION.search(line[start : end.start()]):
+                continue
+            sentences.append(line[start : end.start()])
+            start = end.end()
+        sentences.append(line[start:])
+    return [" ".join(s.split()) for s in sentences if s.strip()]
+
+
+_SMALL_TALK_WORD = (
+    r"(?:thanks|thank\s+you|thx|ty|tysm|cheers|ok|okay|k|great|cool|nice|perfect|awesome|amazing|lol|lmao|haha+|hah|"
+    r"hi|hello|hey|yo|morning|good\s+(?:morning|afternoon|evening|night)|got\s+it|sounds\s+good|all\s+good|no\s+worries|"
+    r"np|\+1|yes|yep|yup|sure|will\s+do|noted|ack|appreciated?|much\s+appreciated|love\s+it|(?:nice|great|good)\s+"
+    r"(?:work|job|one)|well\s+done|so\s+much|a\s+lot|team|all|everyone|folks|guys|y'?all|again|buddy|bot|followthrough)"
+)
+_SMALL_TALK_PREFIX = re.compile(rf"^(?:{_SMALL_TALK_WORD}\b[\s,.!?:;)(-]*)+", re.I)
+_NO_ACTION = re.compile(
+    r"^(?:(?:i'?ll|i\s+will|we'?ll|we\s+will|i\s+can|i'?m\s+going\s+to)\s+(?:handle|do|take\s+care\s+of|look\s+(?:into|at)|"
+    r"deal\s+with|sort(?:\s+out)?|check)\s+(?:it|this|that)(?:\s+(?:myself|later|out))?|never\s*mind|nvm|"
+    r"ignore\s+(?:that|me|this)|no\s+need|all\s+set|that'?s\s+all|nothing(?:\s+else)?)$",
+    re.I,
+)
+_EMOJI_ONLY = re.compile(r"^(?:[^\w]|:[\w+-]+:|_)*$")
+
+
+def _without_small_talk(sentence: str) -> str:
+    """The request in a sentence once greetings and thanks are taken off its front ('' when that is all it is)."""
+    if _EMOJI_ONLY.fullmatch(sentence):
+        return ""
+    rest = _SMALL_TALK_PREFIX.sub("", sentence).strip()
+    return "" if _NO_ACTION.fullmatch(rest.rstrip(" .!")) else rest
+
+
+_INJECTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|my\s+|previous\s+|prior\s+|above\s+|"
+    r"earlier\s+|other\s+|these\s+|those\s+|of\s+)*(?:instructions?|prompts?|rules?|messages?|guidelines|polic(?:y|ies)|"
+    r"approvals?|everything|context)\b"
+    r"|\bnew\s+instructions\b|\bsystem\s*(?:prompt|message|override)?\s*:|\byou\s+are\s+now\b|\bpretend\s+(?:to\s+be|you)\b"
+    r"|\b(?:pre-?)?approved\s+by\s+(?:the\s+|an?\s+)?(?:admin|administrator|manager|management|security|it|ceo|cfo|legal)\b"
+    r"|\bpre-?approved\b|\bno\s+approvals?\s+(?:is\s+|are\s+)?(?:needed|required|necessary)\b"
+    r"|\bapprovals?\s+(?:is\s+|are\s+)?not\s+(?:needed|required|necessary)\b|\bwithout\s+(?:any\s+)?(?:approvals?|review)\b"
+    r"|\bauto-?approve|\bapprove\s+(?:this|it)\s+(?:automatically|yourself)\b|\b(?:admin|developer|god|sudo)\s+mode\b"
+    r"|\bjailbreak|\bnote\s+to\s+(?:the\s+)?(?:bot|ai|assistant|model|llm)\b|\bas\s+(?:the\s+|an\s+)?admin(?:istrator)?,?\s+i\b"
+    r"|\bi\s+authori[sz]e\s+you\b",
+    re.I,
+)
+_CLAUSE_BREAK = re.compile(r"[.!?;]\s|\s--?\s|\s[\u2014\u2013]\s|\(|,\s|\n")
+
+
+def _set_aside_injection(sentence: str, request: ExtractionInput) -> tuple[str, str]:
+    """The sentence without instructions to a bot, and what was set aside. Text inside a comment body or summary
+    is the person's text and stays; elsewhere the clause holding the instruction and everything after it goes."""
+    marker = _INJECTION.search(sentence)
+    if marker is None:
+        return sentence, ""
+    reading = _read_segment(sentence, request)
+    if isinstance(reading, Reading) and reading.free_text_at is not None and reading.free_text_at <= marker.start():
+        return sentence, ""
+    cut = 0
+    for brk in _CLAUSE_BREAK.finditer(sentence, 0, marker.start()):
+        cut = brk.start()
+    return sentence[:cut].rstrip(" ,;-\u2014\u2013("), sentence[cut:].strip(" ,;-\u2014\u2013")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Segments: one request's worth of text
+
+_LEAD = re.compile(
+    r"^(?:(?:and|then|also|plus|so|oh|btw|now)\b[\s,]*|(?:next|finally|lastly|first|second|after\s+that),\s*)*"
+    r"(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+|also\s+|just\s+|kindly\s+)*)?"
+    r"(?:(?:please|pls|kindly|just|go\s+ahead\s+and)\s+)*",
+    re.I,
+)
+_HEADS = (
+    r"(?:file|create|open|raise|log|record|make|add|report|submit|assign|reassign|unassign|give|hand|move|transition|"
+    r"mark|close|resolve|reopen|start|set|change|update|rename|bump|push|increase|lower|link|comment|leave|post|reply|"
+    r"remind|put|note|we\s+(?:won|lost)|delete|remove|send|schedule)\b"
+)
+_BOUNDARY = re.compile(
+    rf"\s*(?:,\s*(?:and\s+)?|;\s*|\s+and\s+|\s+then\s+)(?:then\s+|also\s+|please\s+|(?:can|could)\s+you\s+)*(?={_HEADS})",
+    re.I,
+)
+
+
+def _lead_stripped(segment: str) -> str:
+    return _LEAD.sub("", segment.strip(), count=1).strip()
+
+
+def _read_segment(segment: str, request: ExtractionInput) -> Reading | Unsupported | None:
+    text = _lead_stripped(segment)
+    if not text:
         return None
-    if word.isupper() or word.upper() in {k.upper() for k in request.known_projects}:
-        return word.upper()
+    for recognise in RECOGNISERS:
+        found = recognise(text, request)
+        if found is not None:
+            return found
     return None
 
 
-def _summary_from(rest: str) -> tuple[str | None, bool]:
-    """The summary in the text after the type and project, and whether the text said 'this' instead of one."""
-    rest = rest.strip()
-    refers_to_thread = bool(re.match(r"^(?:for|about|on|from)\s+(?:this|that|it)\b", rest, re.I)) or rest == ""
-    rest = re.sub(r"^(?:for|about|on|from)\s+(?:this|that|it)\b", "", rest, flags=re.I).strip()
-    quoted = re.search(r"[\"“']([^\"”']{3,})[\"”']", rest)
-    if quoted:
-        return quoted[1].strip(), False
-    rest = re.sub(
-        r"^(?::|-|\u2014|\u2013|called|titled|named|saying|that says|with summary|summary)\s*", "", rest, flags=re.I
-    )
-    rest = re.sub(r"^(?:to|for)\s+(?=\w)", "", rest, flags=re.I) if not refers_to_thread else rest
-    rest = rest.strip(" :-\u2014\u2013")
-    if not rest:
-        return None, refers_to_thread
-    summary = rest[0].upper() + rest[1:]
-    return summary, False
-
-
-def recognise_create_issue(text: str, request: ExtractionInput) -> JiraCreateIssueRequest | None:
-    parts = split_parts(text)
-    if not parts:
-        return None
-    head = parts[0]
-    match = _CREATE_ISSUE.match(head)
-    if not match:
-        return None
-    project = _project_key(match["project_after"], request) or _project_key(match["project_before"], request)
-    issue_type = ISSUE_TYPE_WORDS[match["type"].lower()]
-    clauses, rest_parts = read_clauses(parts[1:])
-    summary, refers_to_thread = _summary_from(match["rest"])
-    if clauses.summary:
-        summary = clauses.summary
-    elif summary is None and rest_parts and not refers_to_thread:
-        summary, rest_parts = rest_parts[0][0].upper() + rest_parts[0][1:], rest_parts[1:]
-    if summary is None and refers_to_thread:
-        summary = _thread_title(request)
-    due = parse_date(clauses.due_text, today=request.today) if clauses.due_text else None
-    description = "; ".join(rest_parts) if rest_parts else None
-    return JiraCreateIssueRequest(
-        project=project,
-        issue_type=issue_type,
-        summary=summary,
-        description=description,
-        assignee=clauses.assignee,
-        priority=clauses.priority,
-        labels=clauses.labels,
-        due_date=due,
-    )
-
-
-def _thread_title(request: ExtractionInput) -> str | None:
-    """'File this': the first human message of the thread, first sentence, as the summary."""
-    for message in request.thread:
-        if message.is_bot or message.text.strip() == request.request_text.strip():
+def _read_sentence(sentence: str, request: ExtractionInput) -> list[Reading | Unsupported] | None:
+    """The requests in one sentence: split where a new request clearly starts and both sides read, else whole."""
+    whole = _read_segment(sentence, request)
+    offset = len(sentence) - len(_lead_stripped(sentence))
+    limit = len(sentence)
+    if isinstance(whole, Reading) and whole.free_text_at is not None:
+        limit = offset + whole.free_text_at
+    for boundary in _BOUNDARY.finditer(sentence):
+        if boundary.start() >= limit:
+            break
+        left = _read_segment(sentence[: boundary.start()], request)
+        if not isinstance(left, Reading):
             continue
-        text = re.sub(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>", "", message.text)  # thread text arrives plain (bot/text.py)
-        text = re.sub(r"\s*\(https?://[^)\s]+\)", "", text)  # a link written out as "label (url)": keep the label
-        sentence = re.split(r"(?<=[.!?])\s|\n", " ".join(text.split()) if "\n" not in text else text.strip())[0]
-        sentence = " ".join(sentence.split()).strip()
-        if sentence:
-            return sentence.rstrip(".")[:200]
-    return None
+        right = _read_sentence(sentence[boundary.end() :], request)
+        if right is not None:
+            return [left, *right]
+    return [whole] if whole is not None else None
 
 
-Recogniser = Callable[[str, ExtractionInput], ActionRequest | None]
+# ---------------------------------------------------------------------------------------------------------------
+# Joining the readings of a message
 
-RECOGNISERS: tuple[Recogniser, ...] = (recognise_create_issue,)
+
+_TARGETS = {
+    "jira.comment": ("issue",),
+    "jira.transition": ("issue",),
+    "jira.assign": ("issue",),
+    "jira.update_fields": ("issue",),
+    "salesforce.update_opportunity": ("account", "opportunity"),
+    "salesforce.update_contact": ("contact",),
+}
+
+
+def _has_target(request: ActionRequest) -> bool:
+    return any(getattr(request, name) is not None for name in _TARGETS.get(request.kind, ("kind",)))
+
+
+def _filled(value: object) -> bool:
+    return value not in (None, (), "")
+
+
+def _fill(base: ActionRequest, extra: ActionRequest, names: Sequence[str]) -> ActionRequest | None:
+    """``base`` with its empty fields taken from ``extra``; None when they disagree on a field both set."""
+    update: dict[str, object] = {}
+    for name in names:
+        value = getattr(extra, name, None)
+        if not _filled(value):
+            continue
+        if _filled(getattr(base, name)) and getattr(base, name) != value:
+            return None
+        update[name] = value
+    return type(base).model_validate({**base.model_dump(), **update})
+
+
+@dataclass
+class _Message:
+    """What one message has been read as so far."""
+
+    readings: list[Reading] = field(default_factory=list)
+    problems: list[Unsupported | str] = field(default_factory=list)
+    set_aside: list[str] = field(default_factory=list)
+    last_key: str | None = None
+
+    def add(self, reading: Reading) -> None:
+        request = reading.request
+        previous = self.readings[-1].request if self.readings else None
+        issue = getattr(request, "issue", None)
+        if reading.pronoun and self.last_key and issue == THIS_THREAD:
+            request = request.model_copy(update={"issue": self.last_key})
+            issue = self.last_key
+        if isinstance(previous, JiraCreateIssueRequest) and (
+            issue is None or (reading.pronoun and issue == THIS_THREAD)
+        ):
+            folded = self._fold_into_created(previous, request)
+            if folded is not None:
+                self.readings[-1] = Reading(folded, open_field="description")
+                return
+        if previous is not None and reading.continuation:
+            merged = _fill(previous, request, type(request).model_fields) if previous.kind == request.kind else None
+            if merged is not None:
+                self.readings[-1] = Reading(merged, open_field=self.readings[-1].open_field)
+                return
+        if reading.continuation:
+            self.problems.append(_describe_clause(request))
+            return
+        if (
+            previous is not None
+            and previous.kind == request.kind
+            and request.kind in _TARGETS
+            and not _has_target(request)
+        ):
+            merged = _fill(previous, request, type(request).model_fields)
+            if merged is not None:
+                self.readings[-1] = Reading(merged)
+                return
+        if issue is None and "issue" in type(request).model_fields and previous is not None:
+            inherited = getattr(previous, "issue", None)
+            if inherited is not None and not isinstance(previous, JiraCreateIssueRequest):
+                request = request.model_copy(update={"issue": inherited})
+        key = getattr(request, "issue", None)
+        if key and re.fullmatch(ISSUE_KEY, key):
+            self.last_key = key
+        self.readings.append(Reading(request, open_field=reading.open_field))
+
+    @staticmethod
+    def _fold_into_created(created: JiraCreateIssueRequest, request: ActionRequest) -> JiraCreateIssueRequest | None:
+        """'file a bug in PAY and assign it to Alice': the assignment is part of the new issue."""
+        if isinstance(request, JiraAssignRequest) and request.assignee:
+            return _fill(created, JiraCreateIssueRequest(assignee=request.assignee), ("assignee",))  # type: ignore[return-value]
+        if isinstance(request, JiraUpdateFieldsRequest) and request.summary is None:
+            extra = JiraCreateIssueRequest(
+                priority=request.priority, due_date=request.due_date, labels=request.labels or ()
+            )
+            return _fill(created, extra, ("priority", "due_date", "labels"))  # type: ignore[return-value]
+        return None
+
+    def extend_open_text(self, sentence: str) -> bool:
+        """An unrecognised sentence right after a comment (or a summary): more of its text."""
+        if not self.readings or self.readings[-1].open_field is None:
+            return False
+        last = self.readings[-1]
+        name = last.open_field
+        current = getattr(last.request, name)
+        value = f"{current} {sentence}" if current else sentence
+        self.readings[-1] = Reading(last.request.with_answer(name, value), open_field=name)  # type: ignore[arg-type]
+        return True
 
 
 class OfflineParser:
@@ -262,18 +402,164 @@ class OfflineParser:
         self.recognisers = tuple(recognisers)
 
     def extract(self, request: ExtractionInput) -> Understanding:
-        text = normalise_request(request.request_text)
-        if not text:
-            return Understanding(extractor=self.name)
+        message = _Message()
+        for raw in split_sentences(_prepared(request.request_text)):
+            sentence = _without_small_talk(raw)
+            if not sentence:
+                continue
+            sentence, set_aside = _set_aside_injection(sentence, request)
+            if set_aside:
+                message.set_aside.append(set_aside)
+            if not _lead_stripped(sentence).strip(" .!?,"):
+                continue
+            readings = self._read(sentence, request)
+            if readings is None:
+                if not message.extend_open_text(sentence):
+                    message.problems.append(sentence)
+                continue
+            for reading in readings:
+                if isinstance(reading, Unsupported):
+                    message.problems.append(reading)
+                else:
+                    message.add(reading)
+        return self._understanding(message, normalise_request(request.request_text))
+
+    def _read(self, sentence: str, request: ExtractionInput) -> list[Reading | Unsupported] | None:
+        if self.recognisers == RECOGNISERS:
+            return _read_sentence(sentence, request)
+        text = _lead_stripped(sentence)  # a custom set of recognisers reads the sentence whole
         for recognise in self.recognisers:
             found = recognise(text, request)
-            if found is not None:
-                return Understanding(requests=(found,), extractor=self.name, understood=text)
+            if isinstance(found, Reading | Unsupported):
+                return [found]
+            if found is not None:  # a recogniser written against the older contract returns the request itself
+                return [Reading(found)]
+        return None
+
+    def _understanding(self, message: _Message, text: str) -> Understanding:
+        requests = tuple(r.request for r in message.readings)
+        understood = text
+        if message.set_aside:
+            understood += (
+                " (set aside as instructions to a bot, not a request: "
+                + "; ".join(f"“{s}”" for s in message.set_aside)
+                + ")"
+            )
+        if not message.problems:
+            return Understanding(requests=requests, understood=understood, extractor=self.name)
         return Understanding(
-            question=(
-                "I can't tell what you'd like me to do with that. I understand requests like "
-                "`create a bug in PAY: <summary>, assign <person>, priority high, due Friday`."
-            ),
-            understood=text,
+            requests=requests,
+            question=_question(message.problems, requests),
+            understood=understood,
             extractor=self.name,
         )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Questions
+
+EXAMPLES = (
+    "I understand requests like `create a bug in PAY: <summary>, assign <person>, priority high, due Friday`, "
+    "`move PAY-12 to Done`, `set the Acme renewal's stage to Negotiation` and `log a call with Ana at Initech`."
+)
+_CANNOT_TELL = "I can't tell what you'd like me to do with that. " + EXAMPLES
+
+_FALLBACKS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r"\b(?:every|all|each)\b(?:\s+[\w-]+){0,3}?\s+(?:deals?|opportunit(?:y|ies)|opps?|tickets?|issues?|bugs?|"
+            r"tasks?|contacts?|accounts?|records?|stories)\b",
+            re.I,
+        ),
+        "I change one record at a time: name the one you mean (`move PAY-12 to Done`, `mark the Hooli deal as "
+        "closed lost`).",
+    ),
+    (
+        re.compile(r"^(?:delete|remove|archive|destroy|trash|purge|erase)\b", re.I),
+        "I can't delete or archive anything in Jira or Salesforce.",
+    ),
+    (
+        re.compile(r"^(?:send|write|draft|email|e-mail|message|dm)\b", re.I),
+        "I can't send emails or messages; I can log a call or create a follow-up task.",
+    ),
+    (
+        re.compile(
+            r"^(?:schedule|book|set\s+up|arrange|organi[sz]e|plan)\s+(?:a\s+|an\s+)?(?:\w+\s+)?(?:meeting|call|demo|sync|"
+            r"session|event)\b",
+            re.I,
+        ),
+        "I can't schedule meetings; I can create a follow-up task (`remind me to call Ana on Friday`) or log a call "
+        "that happened.",
+    ),
+    (
+        re.compile(
+            r"^(?:create|make|add|set\s+up|open|start)\s+(?:a\s+|an\s+)?(?:new\s+)?(?:jira\s+)?(?:project|board|sprint)\b",
+            re.I,
+        ),
+        "I can't create Jira projects, boards or sprints; I can file issues in an existing project.",
+    ),
+)
+
+
+def _question(problems: Sequence[Unsupported | str], requests: Sequence[ActionRequest]) -> str:
+    """One question for everything the parser could not do, saying what it did understand."""
+    parts: list[str] = []
+    for problem in problems:
+        if isinstance(problem, Unsupported):
+            parts.append(problem.question)
+            continue
+        for pattern, text in _FALLBACKS:
+            if pattern.search(problem):
+                parts.append(text)
+                break
+        else:
+            parts.append(f"I can't tell what you'd like me to do with “{problem}”." if requests else "")
+    lead = ""
+    if requests:
+        lead = "I understood: " + "; ".join(describe(r) for r in requests) + ". Nothing is done until you rephrase. "
+    said = " ".join(dict.fromkeys(p for p in parts if p))
+    if not said:
+        return _CANNOT_TELL
+    return f"{lead}{said} {EXAMPLES}" if EXAMPLES not in said else f"{lead}{said}"
+
+
+def _describe_clause(request: ActionRequest) -> str:
+    return f"a clause with nothing before it to belong to ({describe(request)})"
+
+
+def _issue_text(issue: str | None) -> str:
+    return "the ticket from this thread" if issue == THIS_THREAD else (issue or "an issue")
+
+
+def describe(request: ActionRequest) -> str:
+    """A short phrase for what a request asks: how the parser says what it understood."""
+    match request:
+        case JiraCreateIssueRequest():
+            what = (request.issue_type or "issue").lower()
+            where = f" in {request.project}" if request.project else ""
+            return f"file a {what}{where}" + (f": “{request.summary}”" if request.summary else "")
+        case JiraCommentRequest():
+            return f"comment on {_issue_text(request.issue)}"
+        case JiraTransitionRequest():
+            return f"move {_issue_text(request.issue)}" + (f" to {request.status}" if request.status else "")
+        case JiraAssignRequest():
+            if request.assignee == NOBODY:
+                return f"unassign {_issue_text(request.issue)}"
+            return f"assign {_issue_text(request.issue)}" + (f" to {request.assignee}" if request.assignee else "")
+        case JiraUpdateFieldsRequest():
+            return f"change {_issue_text(request.issue)}"
+        case JiraLinkIssuesRequest():
+            return f"link {_issue_text(request.issue)} to {_issue_text(request.other)}"
+        case SalesforceUpdateOpportunityRequest():
+            name = " ".join(p for p in (request.account, request.opportunity) if p) or "an opportunity"
+            return f"update the {name} opportunity"
+        case SalesforceCreateTaskRequest():
+            return "create a Salesforce task" + (f" “{request.subject}”" if request.subject else "")
+        case SalesforceLogCallRequest():
+            return "log a call" + (f" with {request.contact}" if request.contact else "")
+        case SalesforceUpdateContactRequest():
+            return f"update the contact {request.contact or ''}".rstrip()
+        case SalesforceCreateContactRequest():
+            name = " ".join(p for p in (request.first_name, request.last_name) if p)
+            return f"add the contact {name}".rstrip()
+    return request.kind  # pragma: no cover - every kind has a case above
