@@ -37,11 +37,13 @@ from approvals.policy import PolicyError, load_policy
 from approvals.ports import ExtractionInput, Extractor
 from approvals.runtime import PolicySource, Runtime, Timing, configure
 from approvals.store import ProposalStore
+from bot.answers import TypedAnswers
 from bot.context import SlackThreadReader
 from bot.directory import SlackDirectory
 from bot.notifier import SlackNotifier
 from bot.parser import OfflineParser
 from connectors.jira import JiraConnector
+from connectors.salesforce import SalesforceConnector
 
 logger = logging.getLogger("followthrough")
 
@@ -75,6 +77,10 @@ class Settings(BaseSettings):
     followthrough_reaper_interval: float = 30.0
     followthrough_stale_after: float = 60.0
     followthrough_log_level: str = "INFO"
+    followthrough_undo_window: float = Field(default=86400.0, ge=0.0)
+    """Seconds after a result during which its Undo button works (0 turns Undo off)."""
+    followthrough_question_ttl: float = Field(default=7 * 86400.0, gt=0.0)
+    """Seconds a question waits for the requester's answer before the request expires."""
     # Benchmarks only: make every extraction take this long (stands in for a slow model).
     followthrough_bench_extractor_delay: float = Field(default=0.0, ge=0.0, le=60.0)
 
@@ -145,6 +151,8 @@ class Settings(BaseSettings):
             reaper_interval=self.followthrough_reaper_interval,
             stale_intake_after=self.followthrough_stale_after,
             stale_execution_after=max(self.followthrough_stale_after, self.followthrough_lease_seconds),
+            undo_window=self.followthrough_undo_window,
+            question_ttl=self.followthrough_question_ttl,
         )
 
 
@@ -195,18 +203,28 @@ def build_runtime(settings: Settings) -> Runtime:
     connection = build_redis(settings)
     client = build_slack_client(settings)
     jira: JiraConnector | None = None
+    salesforce: SalesforceConnector | None = None
     connectors: dict[str, Any] = {}
     if settings.jira_url and settings.jira_email and settings.jira_api_token:
         jira = JiraConnector(settings.jira_url, settings.jira_email, settings.jira_api_token.get_secret_value())
         connectors["jira"] = jira
+    if settings.salesforce_instance_url and settings.salesforce_access_token:
+        try:
+            salesforce = SalesforceConnector(
+                settings.salesforce_instance_url, settings.salesforce_access_token.get_secret_value()
+            )
+        except ValueError as exc:
+            raise ConfigurationError(f"Followthrough cannot start: SALESFORCE_INSTANCE_URL: {exc}") from None
+        connectors["salesforce"] = salesforce
     directory = SlackDirectory(client, policy)
     threads = SlackThreadReader(client)
 
     def warm_caches() -> None:
         directory.warm()
         threads.warm()
-        if jira is not None:
-            jira.warm()
+        for connector in (jira, salesforce):
+            if connector is not None:
+                connector.warm()
 
     return Runtime(
         connection=connection,
@@ -217,9 +235,15 @@ def build_runtime(settings: Settings) -> Runtime:
         directory=directory,
         threads=threads,
         extractor=_extractor(settings),
-        notifier=SlackNotifier(client),
+        notifier=SlackNotifier(
+            client,
+            watched=lambda kind: policy.current.watched_fields(kind),
+            undo_window=settings.followthrough_undo_window,
+        ),
         connectors=connectors,
         jira_catalog=jira,
+        salesforce_catalog=salesforce,
+        answers=TypedAnswers(),
         clock=utc_now,
         timing=settings.timing,
         warm_caches=warm_caches,

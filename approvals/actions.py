@@ -78,6 +78,9 @@ class _Action(FrozenModel):
     policy_field_names: ClassVar[tuple[str, ...]] = ()
     undo_note: ClassVar[str | None] = None
     """Why this kind cannot be undone (shown on its card before approval), or None when Undo can reverse it."""
+    reconcile_lags: ClassVar[bool] = False
+    """The connector finds an earlier attempt through a search index that lags (a Jira label search): a miss right
+    after an attempt proves nothing, so the executor waits before sending it again."""
 
     def policy_fields(self) -> dict[str, Any]:
         """The values policy conditions may test, as they will be after the action runs."""
@@ -142,6 +145,7 @@ class JiraCreateIssue(_Action):
     system: ClassVar[System] = "jira"
     operation: ClassVar[str] = "create_issue"
     risk: ClassVar[Risk] = "low"  # additive and easy to reverse: a policy may let it run without a human
+    reconcile_lags: ClassVar[bool] = True
     policy_field_names: ClassVar[tuple[str, ...]] = (
         "project",
         "issue_type",
@@ -237,7 +241,8 @@ class JiraAssign(_Update):
 
 
 class JiraUpdateFields(_Update):
-    """Set some of an issue's summary, priority, labels and due date."""
+    """Set some of an issue's summary, priority, labels and due date; ``cleared`` empties the due date (the undo
+    of setting one where there was none). Labels are the issue's whole list (empty clears them)."""
 
     kind: Literal["jira.update_fields"] = "jira.update_fields"
     issue: JiraIssueRef
@@ -245,6 +250,7 @@ class JiraUpdateFields(_Update):
     priority: str | None = Field(default=None, max_length=60)
     labels: tuple[str, ...] | None = None
     due_date: dt.date | None = None
+    cleared: tuple[Literal["due_date"], ...] = ()
 
     system: ClassVar[System] = "jira"
     operation: ClassVar[str] = "update_fields"
@@ -255,6 +261,12 @@ class JiraUpdateFields(_Update):
     @classmethod
     def _labels_have_no_spaces(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
         return None if value is None else _labels(value)
+
+    def changes(self) -> dict[str, Any]:
+        return {**super().changes(), **dict.fromkeys(self.cleared)}
+
+    def _clears_something(self) -> bool:
+        return bool(self.cleared)
 
     def policy_fields(self) -> dict[str, Any]:
         return {**super().policy_fields(), "project": self.issue.project, "issue": self.issue.key}

@@ -45,8 +45,9 @@ def _first(proposal: Proposal, attribute: str) -> PolicyDecision | None:
 
 
 def schedule_deadlines(rt: Runtime, proposal: Proposal) -> list[str]:
-    """(Re)schedule the expiry, reminder and escalation of a waiting proposal; returns the job ids scheduled."""
-    if proposal.state is not ProposalState.AWAITING_APPROVAL:
+    """(Re)schedule the expiry, reminder and escalation of a waiting proposal (only the expiry of one waiting for an
+    answer); returns the job ids scheduled."""
+    if proposal.state not in (ProposalState.AWAITING_APPROVAL, ProposalState.NEEDS_INFO):
         return []
     queue = rt.actions_queue
     started = proposal.updated_at
@@ -59,6 +60,9 @@ def schedule_deadlines(rt: Runtime, proposal: Proposal) -> list[str]:
 
     if proposal.expires_at is not None:
         at(proposal.expires_at, expire, "expire")
+    if proposal.state is ProposalState.NEEDS_INFO:
+        logger.info("proposal %s: deadlines scheduled (%s)", proposal.id, ", ".join(scheduled) or "none")
+        return scheduled
     remind_after = min((d.remind_after for d in proposal.requirements if d.remind_after), default=None)
     if remind_after is not None:
         at(started + dt.timedelta(seconds=remind_after), remind, "remind", proposal.fingerprint)
@@ -78,17 +82,19 @@ def expire(proposal_id: str) -> str:
 
 
 def expire_proposal(rt: Runtime, proposal_id: str) -> int:
-    """Fail closed: an unapproved request past its deadline expires and its cards lose their buttons."""
+    """Fail closed: an unapproved (or unanswered) request past its deadline expires; its cards lose their buttons."""
     try:
-        proposal = rt.store.update(proposal_id, lambda p: workflow.expire(p, now=rt.clock())).proposal
+        change = rt.store.update(proposal_id, lambda p: workflow.expire(p, now=rt.clock()))
     except Refused:
         return 0
+    proposal = change.proposal
     refresh_cards(rt, proposal.id)
+    if change.audit.data.get("waited_for") == "answer":
+        text = "I didn't get an answer to my question, so I stopped waiting and nothing was changed."
+    else:
+        text = "nobody approved this in time, so it expired and nothing was changed."
     rt.notifier.reply(
-        proposal.channel,
-        proposal.thread_ts,
-        f"<@{proposal.requester}> nobody approved this in time, so it expired and nothing was changed. "
-        "Ask again if it is still needed.",
+        proposal.channel, proposal.thread_ts, f"<@{proposal.requester}> {text} Ask again if it is still needed."
     )
     return 1
 

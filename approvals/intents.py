@@ -181,7 +181,7 @@ class SalesforceLogCallRequest(_Request):
         "contact": "record",
         "account": "record",
         "opportunity": "record",
-        "call_date": "date",
+        "call_date": "past_date",
     }
 
 

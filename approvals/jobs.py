@@ -24,9 +24,10 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from approvals import workflow
-from approvals.actions import Action
+from approvals.actions import Action, UpdateAction
+from approvals.clarifying import answered_but_stuck, enqueue_continue, record_answer, waiting_for_answer
 from approvals.deadlines import expire_proposal, schedule_deadlines, sweep_policy
-from approvals.decisions import recheck_rights
+from approvals.decisions import combine_decisions, recheck_rights
 from approvals.display import announce_once, refresh_cards
 from approvals.inbox import InboundRequest
 from approvals.intents import Understanding
@@ -44,12 +45,12 @@ from approvals.ports import (
     RetryableError,
     ThreadMessage,
 )
-from approvals.proposal import ActionResult, CardRef, Proposal, build_proposal
-from approvals.proposing import Answer, propose
+from approvals.proposal import ActionResult, CardRef, Proposal, QuestionChoice, build_proposal
+from approvals.proposing import Answer, Asking, propose
 from approvals.runtime import Runtime, current
 from approvals.states import Event, ProposalState
 from approvals.store import ProposalExists
-from approvals.workflow import AuditEntry, Change
+from approvals.workflow import AuditEntry, Change, Refused
 
 logger = logging.getLogger(__name__)
 
@@ -95,14 +96,41 @@ def _intake(rt: Runtime, request: InboundRequest, request_key: str) -> str:
     proposal = rt.store.find(proposal_id)
     fresh = False
     if proposal is None:
+        answered = _take_answer(rt, request)
+        if answered is not None:
+            rt.inbox.complete(request_key, answered)
+            return answered
+        if request.source == "thread_reply":
+            # Someone talking in a thread the bot asked a question in, but not its requester: not for us.
+            rt.inbox.complete(request_key, "not-an-answer")
+            return "not-an-answer"
         outcome = _understand_and_propose(rt, request, proposal_id)
         if isinstance(outcome, str):
             rt.inbox.complete(request_key, outcome)
             return outcome
         proposal, fresh = outcome
-    proposal = _advance_new_proposal(rt, proposal, fresh=fresh)
+    proposal = advance_new_proposal(rt, proposal, fresh=fresh)
     rt.inbox.complete(request_key, proposal.id)
     return proposal.id
+
+
+def _take_answer(rt: Runtime, request: InboundRequest) -> str | None:
+    """When the sender's request in this thread waits for their answer, this message is the answer."""
+    if request.thread_ts == request.ts and not request.channel.startswith("D"):
+        return None
+    waiting = waiting_for_answer(rt, channel=request.channel, thread_ts=request.thread_ts, user_id=request.user)
+    if waiting is None or waiting.question is None:
+        return None
+    if waiting.question.answer is not None:
+        enqueue_continue(rt, waiting.id, reason="an answer is already recorded")
+        return f"answer:{waiting.id}"
+    try:
+        record_answer(rt, waiting.id, request.user, token=waiting.question.token, text=request.text, picked=False)
+    except Refused as refusal:
+        logger.info("proposal %s: answer in %s not taken: %s", waiting.id, request.key, refusal.user_message)
+        return None
+    logger.info("proposal %s: message %s taken as the answer to its question", waiting.id, request.key)
+    return f"answer:{waiting.id}"
 
 
 def _understand_and_propose(rt: Runtime, request: InboundRequest, proposal_id: str) -> tuple[Proposal, bool] | str:
@@ -125,36 +153,96 @@ def _understand_and_propose(rt: Runtime, request: InboundRequest, proposal_id: s
         rt,
         requester=requester,
         channel=request.channel,
+        thread_ts=request.thread_ts,
         text=request.text,
         thread=thread,
         request_ts=request.ts,
         permalink=permalink,
     )
+    _count_usage(rt, outcome.understanding)
     if isinstance(outcome, Answer):
         logger.info("request %s: no proposal (%s)", request.key, outcome.kind)
         rt.notifier.reply(request.channel, request.thread_ts, f"<@{request.user}> {outcome.text}")
         return outcome.kind
-    logger.info(
-        "request %s understood by %s: %d action(s)", request.key, outcome.understanding.extractor, len(outcome.actions)
-    )
-    proposal = build_proposal(
-        proposal_id=proposal_id,
-        requester=request.user,
-        channel=request.channel,
-        thread_ts=request.thread_ts,
-        request_ts=request.ts,
-        request_text=request.text,
-        actions=outcome.actions,
-        decision=outcome.decision,
-        now=rt.clock(),
-        permalink=permalink,
-    )
-    entry = _created_entry(request, thread, outcome.understanding, outcome.actions, proposal, outcome.decision)
+    now = rt.clock()
+    if isinstance(outcome, Asking):
+        logger.info(
+            "request %s understood by %s: %d request(s), asking about %s",
+            request.key,
+            outcome.understanding.extractor,
+            len(outcome.requests),
+            outcome.question.field or "the request",
+        )
+        drafted = build_proposal(
+            proposal_id=proposal_id,
+            requester=request.user,
+            channel=request.channel,
+            thread_ts=request.thread_ts,
+            request_ts=request.ts,
+            request_text=request.text,
+            actions=(),
+            decision=None,
+            now=now,
+            permalink=permalink,
+            requests=outcome.requests,
+            understood=outcome.understanding.understood,
+        )
+        asked = workflow.ask(
+            drafted,
+            text=outcome.question.question,
+            field=outcome.question.field,
+            choices=[QuestionChoice(label=c.label, value=c.value, detail=c.detail) for c in outcome.question.choices],
+            request_index=outcome.request_index,
+            requests=outcome.requests,
+            now=now,
+            wait=dt.timedelta(seconds=rt.timing.question_ttl),
+        )
+        proposal = asked.proposal
+        entries = [_created_entry(request, thread, outcome.understanding, (), proposal, None), asked.audit]
+    else:
+        logger.info(
+            "request %s understood by %s: %d action(s)",
+            request.key,
+            outcome.understanding.extractor,
+            len(outcome.actions),
+        )
+        proposal = build_proposal(
+            proposal_id=proposal_id,
+            requester=request.user,
+            channel=request.channel,
+            thread_ts=request.thread_ts,
+            request_ts=request.ts,
+            request_text=request.text,
+            actions=outcome.actions,
+            decision=outcome.decision,
+            now=now,
+            permalink=permalink,
+            requests=outcome.requests,
+            understood=outcome.understanding.understood,
+        )
+        entries = [_created_entry(request, thread, outcome.understanding, outcome.actions, proposal, outcome.decision)]
     try:
-        rt.store.create(proposal, entry)
+        rt.store.create(proposal, entries[0])
     except ProposalExists:
         return rt.store.get(proposal.id), False
+    for entry in entries[1:]:
+        rt.store.audit.write(proposal.id, entry, at=now)
     return proposal, True
+
+
+def _count_usage(rt: Runtime, understanding: Understanding | None) -> None:
+    """Sum the model's token usage into a metric (per proposal it is in the audit's first line)."""
+    if understanding is None or not understanding.usage:
+        return
+    with rt.connection.pipeline(transaction=False) as pipe:
+        for name, value in understanding.usage.items():
+            pipe.hincrby(USAGE_METRIC, name, int(value))
+        pipe.hincrby(USAGE_METRIC, "requests", 1)
+        pipe.execute()
+
+
+USAGE_METRIC = "ft:metrics:llm_usage"
+"""Redis hash: tokens used by the model extractor, summed over every request (``/followthrough stats``)."""
 
 
 def _created_entry(
@@ -163,7 +251,7 @@ def _created_entry(
     understanding: Understanding,
     actions: Sequence[Action],
     proposal: Proposal,
-    decision: PolicyDecision,
+    decision: PolicyDecision | None,
 ) -> AuditEntry:
     """The first audit line: who asked, what was read, what the extractor understood and proposed, which policy."""
     return AuditEntry(
@@ -181,13 +269,18 @@ def _created_entry(
             "understood": [r.model_dump(mode="json") for r in understanding.requests],
             "proposed": [a.model_dump(mode="json") for a in actions],
             "fingerprint": proposal.fingerprint,
-            "policy": decision.to_dict(),
+            "policy": decision.to_dict() if decision is not None else None,
         },
     )
 
 
-def _advance_new_proposal(rt: Runtime, proposal: Proposal, *, fresh: bool) -> Proposal:
+def advance_new_proposal(rt: Runtime, proposal: Proposal, *, fresh: bool) -> Proposal:
     """Finish what intake owes a proposal: submit it, post its cards, start it if the policy says auto."""
+    if proposal.state is ProposalState.NEEDS_INFO:
+        if not proposal.cards:
+            proposal = _attach_cards(rt, proposal, rt.notifier.publish(proposal, (), fresh=fresh))
+        schedule_deadlines(rt, proposal)
+        return proposal
     auto_approved = False
     if proposal.state is ProposalState.DRAFTED:
         change = rt.store.update(proposal.id, lambda p: workflow.submit(p, now=rt.clock()))
@@ -202,15 +295,7 @@ def _advance_new_proposal(rt: Runtime, proposal: Proposal, *, fresh: bool) -> Pr
             proposal = _attach_cards(rt, proposal, ())
         return proposal
     if not proposal.cards:
-        decision = proposal.policy
-        approvers: Sequence[str] = ()
-        if decision.outcome == "approve":
-            approvers = [
-                user
-                for user in rt.directory.members_of(decision.approver_roles)
-                if user != proposal.requester or decision.allow_self_approval
-            ]
-        cards = rt.notifier.publish(proposal, approvers, fresh=fresh)
+        cards = rt.notifier.publish(proposal, approvers_to_ask(rt, proposal), fresh=fresh)
         shown = proposal
         proposal = _attach_cards(rt, proposal, cards)
         if (proposal.state, proposal.approvals) != (shown.state, shown.approvals):
@@ -221,6 +306,35 @@ def _advance_new_proposal(rt: Runtime, proposal: Proposal, *, fresh: bool) -> Pr
         enqueue_execute(rt, proposal.id, reason="auto-approved")
     schedule_deadlines(rt, proposal)
     return proposal
+
+
+def approvers_to_ask(rt: Runtime, proposal: Proposal) -> list[str]:
+    """Who gets the card in a DM: the members of the approver roles (the requester only if self-approval is on)."""
+    decision = proposal.policy
+    if decision.outcome != "approve":
+        return []
+    return [
+        user
+        for user in rt.directory.members_of(decision.approver_roles)
+        if user != proposal.requester or decision.allow_self_approval
+    ]
+
+
+def notify_approvers(rt: Runtime, proposal: Proposal) -> Proposal:
+    """Send the card to the approvers who do not have a copy yet (after an answer, or a conflict)."""
+    asked = {c.user_id for c in proposal.cards if c.audience == "dm"}
+    missing = [u for u in approvers_to_ask(rt, proposal) if u not in asked]
+    if not missing:
+        return proposal
+    cards = rt.notifier.add_approvers(proposal, missing)
+
+    def attach(p: Proposal) -> Change:
+        return Change(
+            p.with_changes(cards=(*p.cards, *cards), updated_at=rt.clock()),
+            AuditEntry("proposal.shown", "bot", {"cards": [c.model_dump() for c in cards]}),
+        )
+
+    return rt.store.update(proposal.id, attach).proposal
 
 
 def _attach_cards(rt: Runtime, proposal: Proposal, cards: Sequence[CardRef]) -> Proposal:
@@ -280,7 +394,12 @@ def execute(proposal_id: str) -> str:
     attempt = int(rt.connection.incr(f"ft:attempts:{proposal_id}"))
     proposal = rt.store.update(proposal_id, lambda p: workflow.start(p, now=rt.clock(), attempt=attempt)).proposal
     results: list[ActionResult] = []
+    # Actions done before the proposal went back for approval (a conflict) are not run again.
+    done_before = {r.index: r for r in proposal.results if r.status == "done"}
     for index, action in enumerate(proposal.actions):
+        if index in done_before:
+            results.append(done_before[index])
+            continue
         _mark_running(rt, proposal_id)
         aid = action_id(proposal.id, index, proposal.fingerprint)
         context = ExecutionContext(proposal_id=proposal.id, action_id=aid, permalink=proposal.permalink)
@@ -309,13 +428,20 @@ def execute(proposal_id: str) -> str:
                 delay=rt.timing.lease_seconds,
             )
         except RetryableError as exc:
-            rt.ledger.mark_pending(aid)
+            if not isinstance(exc, _AwaitingIndex) and not isinstance(action, UpdateAction):
+                # Refused before it did anything: send it again next time. An update stays 'sent', so the next
+                # attempt reads the record first and keeps the before and after Undo needs if it did land.
+                rt.ledger.mark_pending(aid)
             _audit(rt, proposal_id, "action.retryable", action, aid, exc)
             return _retry_or_give_up(rt, proposal_id, results, attempt, exc.user_message, delay=exc.retry_after)
         except AmbiguousError as exc:
             _audit(rt, proposal_id, "action.ambiguous", action, aid, exc)
             return _retry_or_give_up(rt, proposal_id, results, attempt, exc.user_message, delay=exc.retry_after)
-        except (PermanentError, ConflictError, AuthError) as exc:
+        except ConflictError as exc:
+            rt.ledger.mark_failed(aid, exc.user_message)
+            _audit(rt, proposal_id, "action.conflict", action, aid, exc)
+            return _changed_since_approval(rt, proposal_id, index, action, exc, results)
+        except (PermanentError, AuthError) as exc:
             rt.ledger.mark_failed(aid, exc.user_message)
             _audit(rt, proposal_id, "action.failed", action, aid, exc)
             failed = [*results, _failed(index, action, exc.user_message)]
@@ -372,10 +498,10 @@ def _run_action(
                 found.key,
             )
             return found
-        if entry.status == "sent" and entry.sent_at is not None:
+        if action.reconcile_lags and entry.status == "sent" and entry.sent_at is not None:
             age = (rt.clock() - entry.sent_at).total_seconds()
             if age < rt.timing.index_lag_window:
-                raise RetryableError(
+                raise _AwaitingIndex(
                     "waiting to see whether an earlier attempt went through",
                     retry_after=max(1.0, min(rt.timing.index_lag_window - age, 30.0)),
                 )
@@ -388,6 +514,52 @@ def _run_action(
         action.operation,
     )
     return connector.execute(action, context)
+
+
+class _AwaitingIndex(RetryableError):
+    """An earlier attempt may have landed but the search that would find it lags: look again later, do not send."""
+
+
+def _changed_since_approval(
+    rt: Runtime, proposal_id: str, index: int, action: Action, exc: ConflictError, done: list[ActionResult]
+) -> str:
+    """A record changed since the approver saw it: never overwrite. An update goes back for approval with the
+    values the record has now; an undo (or a delete) is refused, because it would destroy someone's later work."""
+    proposal = rt.store.get(proposal_id)
+    if proposal.undo_of is not None or not isinstance(action, UpdateAction):
+        message = f"{exc.user_message}. I did not overwrite it"
+        return _finish_failed(rt, proposal_id, [*done, _failed(index, action, message)], message, alert=False)
+    refreshed = type(action).model_validate({**action.model_dump(), "before": {**action.before, **exc.current}})
+    actions = tuple(refreshed if i == index else a for i, a in enumerate(proposal.actions))
+    policy = rt.policy.current
+    requester = rt.directory.principal(proposal.requester)
+    channel_names = rt.threads.channel_names(proposal.channel)
+    decision = combine_decisions(
+        [policy.decide(a, requester=requester, channel_names=channel_names) for a in actions], policy.content_hash
+    )
+    if decision.outcome != "approve":
+        why = decision.reason if decision.outcome == "deny" else "ask again if the change is still wanted"
+        message = f"{exc.user_message}. I did not overwrite it; {why}"
+        return _finish_failed(rt, proposal_id, [*done, _failed(index, action, message)], message, alert=False)
+    change = rt.store.update(
+        proposal_id,
+        lambda p: workflow.conflict(
+            p, actions=actions, decision=decision, done=done, reason=exc.user_message, now=rt.clock()
+        ),
+    )
+    waiting = notify_approvers(rt, change.proposal)
+    refresh_cards(rt, proposal_id)
+    schedule_deadlines(rt, waiting)
+    voided = change.audit.data["voided_approvals"]
+    who = " ".join(f"<@{u}>" for u in voided)
+    rt.notifier.reply(
+        proposal.channel,
+        proposal.thread_ts,
+        f"{exc.user_message}. I did not overwrite it: the card now shows the current values. "
+        f"{who + ' ' if who else ''}please look again and approve if the change is still right.",
+    )
+    logger.info("proposal %s: back to approval after a conflict on action %d", proposal_id, index)
+    return "conflict"
 
 
 def _not_before_key(proposal_id: str) -> str:
@@ -499,7 +671,7 @@ def reap_once(rt: Runtime) -> dict[str, int]:
 
     Workers run it from their maintenance pass (approvals/worker.py).
     """
-    counts = {"intake": 0, "execute": 0, "expired": 0, "reevaluated": 0}
+    counts = {"intake": 0, "execute": 0, "answers": 0, "expired": 0, "reevaluated": 0}
     for key in rt.inbox.pending_older_than(rt.timing.stale_intake_after):
         job = rt.connection.get(f"ft:intakejob:{key}")
         if job is None or not _job_waiting(rt, job.decode()):
@@ -521,8 +693,13 @@ def reap_once(rt: Runtime) -> dict[str, int]:
         enqueue_execute(rt, proposal.id, reason="reaper: approved but not running")
         counts["execute"] += 1
     now = rt.clock()
-    for proposal in rt.store.in_states((ProposalState.AWAITING_APPROVAL,)):
+    for proposal in rt.store.in_states((ProposalState.AWAITING_APPROVAL, ProposalState.NEEDS_INFO)):
         if proposal.expires_at is not None and proposal.expires_at <= now:
             counts["expired"] += expire_proposal(rt, proposal.id)
+    for proposal_id in answered_but_stuck(rt, rt.store.in_states((ProposalState.NEEDS_INFO,))):
+        job = rt.connection.get(f"ft:answerjob:{proposal_id}")
+        if job is None or not _job_waiting(rt, job.decode()):
+            enqueue_continue(rt, proposal_id, reason="reaper: an answer was recorded but not acted on")
+            counts["answers"] += 1
     counts["reevaluated"] = sweep_policy(rt)
     return counts

@@ -262,6 +262,25 @@ class Policy:
     def is_admin(self, principal: Principal) -> bool:
         return bool(self.roles_of(principal) & set(self.document.admins))
 
+    def watched_fields(self, kind: str) -> frozenset[str]:
+        """The action fields this policy's rules for ``kind`` test (the card highlights them)."""
+        return frozenset(
+            c.field
+            for (k, _), conditions in self.conditions.items()
+            if k == kind
+            for c in conditions
+            if c.field not in ("requester", "channel")
+        )
+
+    def may_request(self, kind: str, requester: Principal) -> str | None:
+        """None if ``requester`` may ask for ``kind`` at all, else why not (checked before asking them anything)."""
+        entry = self.document.actions.get(kind)
+        if entry is None:
+            return f"The policy does not allow {kind} at all. An admin can add it to the policy file."
+        if not self.roles_of(requester) & set(entry.request):
+            return f"You are not allowed to request {kind} (allowed roles: {', '.join(entry.request)})."
+        return None
+
     def decide(
         self,
         action: Action,
@@ -270,7 +289,11 @@ class Policy:
         channel_names: Iterable[str] = (),
         previous: Mapping[str, Any] | None = None,
     ) -> PolicyDecision:
-        """Evaluate the request of ``action`` by ``requester``: first matching rule wins, else deny."""
+        """Evaluate the request of ``action`` by ``requester``: first matching rule wins, else deny.
+
+        ``previous`` (default: the values the action records as ``before``) is what conditions like "amount changes
+        by more than 20%" compare with.
+        """
         entry = self.document.actions.get(action.kind)
         if entry is None:
             return self._deny(
@@ -285,7 +308,7 @@ class Policy:
             fields=action.policy_fields(),
             requester_roles=roles,
             channel_names=frozenset(channel_names),
-            previous=dict(previous or {}),
+            previous=dict(previous if previous is not None else action.previous_values()),
         )
         for index, rule in enumerate(entry.rules):
             conditions = self.conditions[(action.kind, index)]

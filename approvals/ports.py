@@ -135,6 +135,10 @@ class Directory(Protocol):
 
     def person(self, user_id: str) -> PersonMatch | None: ...
 
+    def person_by_email(self, email: str) -> PersonMatch | None:
+        """The member with this email (a Salesforce owner, a Jira assignee), if they are in the workspace."""
+        ...
+
     def members_of(self, roles: Sequence[str]) -> Sequence[str]:
         """Slack user ids of everyone holding one of ``roles`` under the current policy."""
         ...
@@ -185,6 +189,15 @@ class Extractor(Protocol):
     name: str
 
     def extract(self, request: ExtractionInput) -> Understanding: ...
+
+
+class AnswerReader(Protocol):
+    """Reads the requester's typed answer to a question, as the value of one request field."""
+
+    def read(self, kind: str, text: str, *, today: dt.date) -> Any:
+        """The value ``text`` gives a field of answer kind ``kind`` (``date``, ``amount``, ``person``, ``text``,
+        ``yes_no``, ``labels``...), or None when it does not read as one."""
+        ...
 
 
 class Notifier(Protocol):

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
 
 from approvals.actions import Action, fingerprint
+from approvals.intents import ActionRequest
 from approvals.policy import PolicyDecision
 from approvals.states import ProposalState
 
@@ -53,6 +54,35 @@ class CardRef(_Model):
     user_id: str | None = None
 
 
+class QuestionChoice(_Model):
+    """One answer the requester can pick: ``value`` is what the answer sets the request's field to."""
+
+    label: str
+    value: str
+    detail: str = ""
+
+
+class Question(_Model):
+    """What the proposal waits for: the requester's answer to one question about one of its requests.
+
+    ``field`` is the request field the answer fills (None: the answer is read together with the request again).
+    ``token`` changes with every question, so a pick from an older question's card cannot answer a newer one.
+    An answer is recorded here (``answer``) before anything is done with it, so a crash loses nothing.
+    """
+
+    text: str
+    request_index: int = 0
+    field: str | None = None
+    choices: tuple[QuestionChoice, ...] = ()
+    token: str
+    asked_at: dt.datetime
+    answer: str | None = None
+    answered_by: str | None = None
+    answered_at: dt.datetime | None = None
+    choice_picked: bool = False
+    """The answer is one of ``choices`` (a pick), not typed text to read."""
+
+
 class ActionResult(_Model):
     """What executing one action did, in words for the thread and in data for undo and audit."""
 
@@ -75,9 +105,19 @@ class Proposal(_Model):
     request_ts: str
     request_text: str
     permalink: str | None = None
-    actions: tuple[Action, ...] = Field(min_length=1)
+    actions: tuple[Action, ...] = ()
+    """Empty only while the proposal waits for an answer (``needs_info``) or ended before it had one."""
     fingerprint: str
-    decision: dict[str, Any]
+    decision: dict[str, Any] | None
+    """The policy's decision, once there are actions to decide on (None while ``needs_info``)."""
+    requests: tuple[ActionRequest, ...] = ()
+    """What the extractor understood, in words: grounded again when the requester answers a question."""
+    question: Question | None = None
+    understood: str = ""
+    undo_of: str | None = None
+    """The proposal this one reverses (its Undo button made it)."""
+    undo: str | None = None
+    """The latest proposal made to reverse this one."""
     reevaluated: dict[str, Any] | None = None
     """The decision under the newest policy, when it differs from the one the proposal was made under."""
     escalated_to: tuple[str, ...] = ()
@@ -100,6 +140,10 @@ class Proposal(_Model):
 
     @model_validator(mode="after")
     def _fingerprint_matches(self) -> Proposal:
+        if not self.actions and self.state not in _STATES_WITHOUT_ACTIONS:
+            raise ValueError(f"proposal {self.id!r} in state {self.state.value!r} must have actions")
+        if self.actions and self.decision is None:
+            raise ValueError(f"proposal {self.id!r} has actions but no policy decision")
         expected = fingerprint(self.actions)
         if self.fingerprint != expected:
             raise ValueError(
@@ -115,11 +159,15 @@ class Proposal(_Model):
     @property
     def policy(self) -> PolicyDecision:
         """The decision of the policy the proposal was made under (or last edited under)."""
+        if self.decision is None:
+            raise ValueError(f"proposal {self.id!r} has no policy decision yet (it is {self.state.value})")
         return PolicyDecision.from_dict(self.decision)
 
     @property
     def requirements(self) -> tuple[PolicyDecision, ...]:
         """Every decision that applies: the one it was made under and, if stricter or different, the newest."""
+        if self.decision is None:
+            return ()
         made = self.policy
         if self.reevaluated is None:
             return (made,)
@@ -127,7 +175,7 @@ class Proposal(_Model):
 
     @property
     def approvals_needed(self) -> int:
-        return max(d.min_approvers for d in self.requirements)
+        return max((d.min_approvers for d in self.requirements), default=1)
 
     @property
     def approvers_so_far(self) -> tuple[str, ...]:
@@ -149,6 +197,11 @@ class Proposal(_Model):
         return Proposal.model_validate(data)
 
 
+_STATES_WITHOUT_ACTIONS = frozenset(
+    {ProposalState.DRAFTED, ProposalState.NEEDS_INFO, ProposalState.CANCELLED, ProposalState.EXPIRED}
+)
+
+
 def build_proposal(
     *,
     proposal_id: str,
@@ -158,12 +211,16 @@ def build_proposal(
     request_ts: str,
     request_text: str,
     actions: tuple[Action, ...],
-    decision: PolicyDecision,
+    decision: PolicyDecision | None,
     now: dt.datetime,
     permalink: str | None = None,
+    requests: tuple[ActionRequest, ...] = (),
+    understood: str = "",
+    undo_of: str | None = None,
 ) -> Proposal:
-    """A new proposal in state ``drafted``; the workflow moves it on according to ``decision``."""
-    expires_at = now + dt.timedelta(seconds=decision.expires_after) if decision.expires_after else None
+    """A new proposal in state ``drafted``; the workflow moves it on according to ``decision`` (or asks, when it
+    has no actions yet)."""
+    expires_at = now + dt.timedelta(seconds=decision.expires_after) if decision and decision.expires_after else None
     return Proposal(
         id=proposal_id,
         state=ProposalState.DRAFTED,
@@ -175,7 +232,10 @@ def build_proposal(
         permalink=permalink,
         actions=actions,
         fingerprint=fingerprint(actions),
-        decision=decision.to_dict(),
+        decision=decision.to_dict() if decision is not None else None,
+        requests=requests,
+        understood=understood,
+        undo_of=undo_of,
         created_at=now,
         updated_at=now,
         expires_at=expires_at,

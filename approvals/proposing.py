@@ -1,8 +1,9 @@
 """From words to a decision, without storing anything: understand a request, ground it, ask the policy.
 
 Intake uses it to build a proposal; `/followthrough policy test <text>` uses it to show what would happen, with no
-side effect. The outcome is either ``Proposed`` (grounded actions and the policy's decision) or ``Answer`` (what to
-say instead: a question, or why nothing can be done).
+side effect; an answer to a question grounds the proposal's requests again through ``reground``. The outcome is
+``Proposed`` (grounded actions and the policy's decision), ``Asking`` (a question the requester must answer before
+anything can be proposed), or ``Answer`` (what to say instead: why nothing can be done, or that nothing was asked).
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from approvals.actions import Action
+from approvals.actions import Action, JiraCreateIssue, JiraDeleteIssue
 from approvals.decisions import combine_decisions
-from approvals.grounding import GroundingContext, NeedsInfo, ground
-from approvals.intents import Understanding
+from approvals.grounding import GroundingContext, NeedsInfo, Unworkable, ground
+from approvals.intents import ActionRequest, Understanding
 from approvals.policy import PolicyDecision
 from approvals.ports import ExtractionInput, ExtractionUnavailable, PersonMatch, ThreadMessage
 from approvals.runtime import Runtime
+from approvals.states import ProposalState
 
 NOTHING_TO_DO = (
     "I didn't find anything to do in that. Try something like "
@@ -32,11 +34,23 @@ class Proposed:
     understanding: Understanding
     actions: tuple[Action, ...]
     decision: PolicyDecision
+    requests: tuple[ActionRequest, ...] = ()
+
+
+@dataclass(frozen=True)
+class Asking:
+    """The request is understood but one of its requests needs the requester's answer first."""
+
+    understanding: Understanding
+    requests: tuple[ActionRequest, ...]
+    question: NeedsInfo
+    request_index: int
 
 
 @dataclass(frozen=True)
 class Answer:
-    """No proposal: say ``text`` to the requester (``kind`` is question, nothing-to-do or unknown-requester)."""
+    """No proposal: say ``text`` to the requester (``kind``: question, nothing-to-do, unworkable, not-allowed,
+    unavailable)."""
 
     kind: str
     text: str
@@ -62,20 +76,38 @@ def quote_thread(
     return "\n".join(lines)
 
 
+def thread_issue_keys(rt: Runtime, channel: str, thread_ts: str) -> tuple[str, ...]:
+    """The Jira issues this thread produced through Followthrough (and did not undo), oldest first."""
+    created: list[str] = []
+    deleted: set[str] = set()
+    for proposal in rt.store.for_thread(channel, thread_ts):
+        if proposal.state is not ProposalState.SUCCEEDED:
+            continue
+        for result in proposal.results:
+            action = proposal.actions[result.index]
+            if result.status != "done" or not result.key:
+                continue
+            if isinstance(action, JiraCreateIssue):
+                created.append(result.key)
+            elif isinstance(action, JiraDeleteIssue):
+                deleted.add(action.issue.key)
+    return tuple(key for key in dict.fromkeys(created) if key not in deleted)
+
+
 def propose(
     rt: Runtime,
     *,
     requester: PersonMatch,
     channel: str,
+    thread_ts: str,
     text: str,
     thread: Sequence[ThreadMessage],
     request_ts: str | None,
     permalink: str | None,
-) -> Proposed | Answer:
+) -> Proposed | Asking | Answer:
     """Understand ``text`` (asked by ``requester`` in ``channel``), ground it and ask the current policy."""
     channel_names = tuple(rt.threads.channel_names(channel))
     known_projects = tuple(sorted(rt.jira_catalog.projects())) if rt.jira_catalog is not None else ()
-    today = rt.clock().date()
     try:
         understanding = rt.extractor.extract(
             ExtractionInput(
@@ -83,27 +115,66 @@ def propose(
                 thread=thread,
                 requester=requester,
                 channel_name=channel_names[0] if channel_names else channel,
-                today=today,
+                today=rt.clock().date(),
                 known_projects=known_projects,
             )
         )
     except ExtractionUnavailable as exc:
-        return Answer("unavailable", exc.user_message)
-    if understanding.question is not None:
+        # The tokens a failed attempt spent still count (the usage metric sums them).
+        return Answer("unavailable", exc.user_message, Understanding(extractor=rt.extractor.name, usage=exc.usage))
+    if understanding.question is not None and not understanding.requests:
         return Answer("question", understanding.question, understanding)
     if understanding.is_empty:
         return Answer("nothing-to-do", NOTHING_TO_DO, understanding)
-    quote = quote_thread(thread, request_ts or "", permalink, name_of=lambda uid: display_name(rt, uid))
-    context = GroundingContext(requester=requester, today=today, thread_quote=quote)
-    actions: list[Action] = []
-    for wanted in understanding.requests:
-        grounded = ground(wanted, directory=rt.directory, jira=rt.jira_catalog, context=context)
-        if isinstance(grounded, NeedsInfo):
-            return Answer("question", grounded.question, understanding)
-        actions.append(grounded)
+    return reground(
+        rt,
+        requester=requester,
+        channel=channel,
+        thread_ts=thread_ts,
+        understanding=understanding,
+        requests=understanding.requests,
+        thread=thread,
+        request_ts=request_ts,
+        permalink=permalink,
+    )
+
+
+def reground(
+    rt: Runtime,
+    *,
+    requester: PersonMatch,
+    channel: str,
+    thread_ts: str,
+    understanding: Understanding,
+    requests: Sequence[ActionRequest],
+    thread: Sequence[ThreadMessage],
+    request_ts: str | None,
+    permalink: str | None,
+) -> Proposed | Asking | Answer:
+    """Ground ``requests`` in order: every one an action (then the policy decides), or the first question."""
+    channel_names = tuple(rt.threads.channel_names(channel))
     policy = rt.policy.current
     principal = rt.directory.principal(requester.slack_user_id)
+    quote = quote_thread(thread, request_ts or "", permalink, name_of=lambda uid: display_name(rt, uid))
+    context = GroundingContext(
+        requester=requester,
+        today=rt.clock().date(),
+        thread_quote=quote,
+        thread_issues=thread_issue_keys(rt, channel, thread_ts),
+    )
+    actions: list[Action] = []
+    for index, wanted in enumerate(requests):
+        grounded = ground(wanted, rt.lookups, context)
+        if isinstance(grounded, Unworkable):
+            return Answer("unworkable", grounded.reason, understanding)
+        if isinstance(grounded, NeedsInfo):
+            refused = policy.may_request(wanted.kind, principal)
+            if refused is not None:
+                # No question about something the requester may not ask for at all.
+                return Answer("not-allowed", f"I can't do that: {refused}", understanding)
+            return Asking(understanding, tuple(requests), grounded, index)
+        actions.append(grounded)
     decision = combine_decisions(
         [policy.decide(a, requester=principal, channel_names=channel_names) for a in actions], policy.content_hash
     )
-    return Proposed(understanding, tuple(actions), decision)
+    return Proposed(understanding, tuple(actions), decision, tuple(requests))

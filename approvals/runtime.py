@@ -18,11 +18,11 @@ from pathlib import Path
 from redis import Redis
 from rq import Queue
 
-from approvals.grounding import JiraCatalog
+from approvals.grounding import JiraCatalog, Lookups, SalesforceCatalog
 from approvals.inbox import Inbox
 from approvals.ledger import Ledger
 from approvals.policy import Policy, PolicyError, load_policy
-from approvals.ports import Connector, Directory, Extractor, Notifier, ThreadReader
+from approvals.ports import AnswerReader, Connector, Directory, Extractor, Notifier, ThreadReader
 from approvals.store import ProposalStore
 
 logger = logging.getLogger(__name__)
@@ -36,6 +36,10 @@ class Timing:
     """Durations the jobs use; tests shorten them, production keeps the defaults."""
 
     lease_seconds: float = 120.0
+    undo_window: float = 86400.0
+    """How long after a result its Undo button works."""
+    question_ttl: float = 7 * 86400.0
+    """How long a question waits for the requester's answer before the request expires."""
     retry_delays: tuple[float, ...] = (5.0, 30.0, 120.0, 600.0, 1800.0)
     index_lag_window: float = 120.0
     reaper_interval: float = 30.0
@@ -127,8 +131,15 @@ class Runtime:
     jira_catalog: JiraCatalog | None
     clock: Callable[[], dt.datetime]
     timing: Timing = field(default_factory=Timing)
+    salesforce_catalog: SalesforceCatalog | None = None
+    answers: AnswerReader | None = None
+    """Reads a typed answer to a question (a date, an amount) the way the offline parser reads requests."""
     warm_caches: Callable[[], None] | None = None
     """Loads directory and catalog caches in a worker's parent process, so forked jobs start with them."""
+
+    @property
+    def lookups(self) -> Lookups:
+        return Lookups(directory=self.directory, jira=self.jira_catalog, salesforce=self.salesforce_catalog)
 
     @property
     def intake_queue(self) -> Queue:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from approvals import workflow
 from approvals.actions import Action
+from approvals.clarifying import record_answer
 from approvals.deadlines import schedule_deadlines
 from approvals.decisions import combine_decisions, current_decision
 from approvals.display import refresh_cards
@@ -20,6 +21,7 @@ from approvals.jobs import enqueue_execute
 from approvals.ledger import action_id
 from approvals.policy import PolicyDecision, Principal
 from approvals.proposal import Proposal
+from approvals.reversing import request_undo
 from approvals.runtime import Runtime
 from approvals.states import ProposalState
 from approvals.store import ProposalNotFound
@@ -166,6 +168,33 @@ def cancel(rt: Runtime, proposal_id: str, actor: Principal) -> Change:
         proposal.channel, proposal.thread_ts, f"<@{actor.user_id}> cancelled this request; nothing was changed."
     )
     return change
+
+
+def pick(rt: Runtime, proposal_id: str, person: Principal, token: str, index: int) -> Proposal:
+    """The requester picked choice ``index`` of the open question on the card."""
+    proposal = _load(rt, proposal_id)
+    question = proposal.question
+    if question is None or question.token != token:
+        raise _refused(
+            rt,
+            proposal_id,
+            person.user_id,
+            "answer",
+            Refused("That question was already answered; look at the newest message.", proposal_id=proposal_id),
+        )
+    if not 0 <= index < len(question.choices):
+        raise Refused("That choice is not on the list any more.", proposal_id=proposal_id)
+    try:
+        return record_answer(
+            rt, proposal_id, person.user_id, token=token, text=question.choices[index].value, picked=True
+        )
+    except Refused as refusal:
+        raise _refused(rt, proposal_id, person.user_id, "answer", refusal) from None
+
+
+def undo(rt: Runtime, proposal_id: str, person: Principal) -> str:
+    """Someone clicked Undo on a result: the undo proposal is prepared (the policy decides who approves it)."""
+    return request_undo(rt, proposal_id, person)
 
 
 def retry(rt: Runtime, proposal_id: str, actor: Principal) -> Change:

@@ -2,15 +2,23 @@
 
 ```
 drafted ──submit──> awaiting_approval ──approve──> approved ──start──> executing ──succeed──> succeeded
-                      (approve_partial, edit, escalate, reevaluate: stay)
-   │                     │  │  │                     │                  │
-   │                     │  │  └─expire──> expired   └─cancel─> cancelled └──fail──> failed ──retry──> approved
-   │                     │  └─cancel───> cancelled
+   │                  (approve_partial, edit, escalate, reevaluate: stay)   │ │
+   │                     │  │  │                     │                    │ └──fail──> failed ──retry──> approved
+   │                     │  │  └─expire──> expired   └─cancel─> cancelled  └─conflict──> awaiting_approval
+   │                     │  └─cancel───> cancelled                            (the record changed since approval)
    │                     └─reject───> rejected
+   ├─ask──> needs_info ──(ask: another question)
+   │          └─submit / auto_approve / deny / cancel / expire, as from drafted and awaiting_approval
    ├─auto_approve──> approved        (the policy lets it run without a human)
    ├─deny────────> denied            (the policy refuses it; also from awaiting_approval after a policy reload)
    └─cancel──────> cancelled
 ```
+
+``needs_info``: the request could not be grounded without the requester's answer (which project, which of two
+opportunities); the proposal has its understood requests and a question, but no actions yet. The answer (a pick
+in the card or a reply in the thread) grounds it again: another question, or actions and a policy decision.
+``conflict``: the executor found a field no longer holding the value the approver saw; the action now carries the
+current values, its fingerprint changed, and people approve again.
 
 An ``approve`` that does not complete the quorum (M-of-N) records the approval and keeps the state
 ``awaiting_approval``; so do an ``edit`` (new content, approvals voided, routing restarted), an ``escalate`` (more
@@ -26,6 +34,7 @@ from enum import StrEnum
 
 class ProposalState(StrEnum):
     DRAFTED = "drafted"
+    NEEDS_INFO = "needs_info"
     AWAITING_APPROVAL = "awaiting_approval"
     APPROVED = "approved"
     EXECUTING = "executing"
@@ -39,6 +48,7 @@ class ProposalState(StrEnum):
 
 class Event(StrEnum):
     SUBMIT = "submit"
+    ASK = "ask"
     AUTO_APPROVE = "auto_approve"
     DENY = "deny"
     APPROVE = "approve"
@@ -53,6 +63,7 @@ class Event(StrEnum):
     SUCCEED = "succeed"
     FAIL = "fail"
     RETRY = "retry"
+    CONFLICT = "conflict"
 
 
 S = ProposalState
@@ -63,6 +74,13 @@ TRANSITIONS: dict[tuple[ProposalState, Event], ProposalState] = {
     (S.DRAFTED, E.AUTO_APPROVE): S.APPROVED,
     (S.DRAFTED, E.DENY): S.DENIED,
     (S.DRAFTED, E.CANCEL): S.CANCELLED,
+    (S.DRAFTED, E.ASK): S.NEEDS_INFO,
+    (S.NEEDS_INFO, E.ASK): S.NEEDS_INFO,
+    (S.NEEDS_INFO, E.SUBMIT): S.AWAITING_APPROVAL,
+    (S.NEEDS_INFO, E.AUTO_APPROVE): S.APPROVED,
+    (S.NEEDS_INFO, E.DENY): S.DENIED,
+    (S.NEEDS_INFO, E.CANCEL): S.CANCELLED,
+    (S.NEEDS_INFO, E.EXPIRE): S.EXPIRED,
     (S.AWAITING_APPROVAL, E.APPROVE_PARTIAL): S.AWAITING_APPROVAL,
     (S.AWAITING_APPROVAL, E.EDIT): S.AWAITING_APPROVAL,
     (S.AWAITING_APPROVAL, E.ESCALATE): S.AWAITING_APPROVAL,
@@ -77,6 +95,7 @@ TRANSITIONS: dict[tuple[ProposalState, Event], ProposalState] = {
     (S.EXECUTING, E.START): S.EXECUTING,
     (S.EXECUTING, E.SUCCEED): S.SUCCEEDED,
     (S.EXECUTING, E.FAIL): S.FAILED,
+    (S.EXECUTING, E.CONFLICT): S.AWAITING_APPROVAL,
     (S.FAILED, E.RETRY): S.APPROVED,
 }
 
@@ -84,9 +103,9 @@ TERMINAL_STATES: frozenset[ProposalState] = frozenset({S.SUCCEEDED, S.REJECTED, 
 """States no event leaves. ``failed`` is not terminal: an admin may retry it."""
 
 DECIDED_STATES: frozenset[ProposalState] = frozenset(
-    s for s in ProposalState if s not in (S.DRAFTED, S.AWAITING_APPROVAL)
+    s for s in ProposalState if s not in (S.DRAFTED, S.NEEDS_INFO, S.AWAITING_APPROVAL)
 )
-"""States in which nobody can approve or reject any more."""
+"""States in which nobody can approve or reject any more (``needs_info`` is not one: it will come up for approval)."""
 
 
 class IllegalTransition(Exception):

@@ -6,7 +6,9 @@ decision function runs again on the fresh record, so of two people clicking Appr
 the other gets the refusal the workflow computes for the new state.
 
 Keys (all under ``ft:``): ``proposal:<id>`` (JSON), ``state:<state>`` (set of ids), ``requester:<user>``
-(sorted set by creation time), ``thread:<channel>:<ts>`` (ids of proposals made from a thread).
+(sorted set by creation time), ``thread:<channel>:<ts>`` (ids of proposals made from a thread),
+``asking:<channel>:<ts>`` (ids of the thread's proposals waiting for their requester's answer: the bot checks it
+when a reply arrives).
 """
 
 from __future__ import annotations
@@ -54,6 +56,10 @@ def _state_key(state: ProposalState) -> str:
 
 def _thread_key(channel: str, thread_ts: str) -> str:
     return f"ft:thread:{channel}:{thread_ts}"
+
+
+def asking_key(channel: str, thread_ts: str) -> str:
+    return f"ft:asking:{channel}:{thread_ts}"
 
 
 class ProposalStore:
@@ -136,6 +142,11 @@ class ProposalStore:
         if before is None:
             pipe.zadd(f"ft:requester:{after.requester}", {after.id: after.created_at.timestamp()})
             pipe.sadd(_thread_key(after.channel, after.thread_ts), after.id)
+        asking = asking_key(after.channel, after.thread_ts)
+        if after.state is ProposalState.NEEDS_INFO:
+            pipe.sadd(asking, after.id)
+        elif before is not None and before.state is ProposalState.NEEDS_INFO:
+            pipe.srem(asking, after.id)
 
     def ids_in_states(self, states: Iterable[ProposalState]) -> list[str]:
         keys = [_state_key(s) for s in states]
@@ -150,6 +161,14 @@ class ProposalStore:
         ids = self.connection.smembers(_thread_key(channel, thread_ts))
         found = [self.find(i.decode() if isinstance(i, bytes) else i) for i in ids]
         return sorted((p for p in found if p is not None), key=lambda p: p.created_at)
+
+    def asking_in_thread(self, channel: str, thread_ts: str) -> list[Proposal]:
+        """The thread's proposals waiting for an answer, oldest first."""
+        ids = self.connection.smembers(asking_key(channel, thread_ts))
+        found = [self.find(i.decode() if isinstance(i, bytes) else i) for i in ids]
+        return sorted(
+            (p for p in found if p is not None and p.state is ProposalState.NEEDS_INFO), key=lambda p: p.created_at
+        )
 
     def by_requester(self, user_id: str, *, limit: int = 20) -> list[Proposal]:
         ids = self.connection.zrevrange(f"ft:requester:{user_id}", 0, limit - 1)

@@ -13,13 +13,15 @@ authorisation on its own.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from approvals.actions import Action, fingerprint
+from approvals.intents import ActionRequest
 from approvals.policy import Policy, PolicyDecision, Principal
-from approvals.proposal import ActionResult, Approval, Proposal, Rejection
+from approvals.proposal import ActionResult, Approval, Proposal, Question, QuestionChoice, Rejection
 from approvals.states import Event, IllegalTransition, ProposalState, next_state
 
 
@@ -87,7 +89,7 @@ def _describe_state(proposal: Proposal) -> str:
 
 
 def submit(proposal: Proposal, *, now: dt.datetime) -> Change:
-    """Move a drafted proposal on according to its policy decision: wait, run, or refuse."""
+    """Move a drafted (or just answered) proposal on according to its policy decision: wait, run, or refuse."""
     decision = proposal.policy
     data = {"outcome": decision.outcome, "rule": decision.rule, "policy_hash": decision.policy_hash}
     if decision.outcome == "deny":
@@ -115,6 +117,136 @@ def submit(proposal: Proposal, *, now: dt.datetime) -> Change:
         ),
         Event.SUBMIT,
     )
+
+
+def ask(
+    proposal: Proposal,
+    *,
+    text: str,
+    field: str | None,
+    choices: Sequence[QuestionChoice],
+    request_index: int,
+    requests: Sequence[ActionRequest],
+    now: dt.datetime,
+    wait: dt.timedelta,
+) -> Change:
+    """The proposal waits for its requester's answer to ``text`` (a drafted one, or one answered with something
+    that raised another question). Nothing is approved or run meanwhile; it expires after ``wait``."""
+    token = hashlib.sha256(f"{proposal.id}|{now.isoformat()}|{text}".encode()).hexdigest()[:10]
+    question = Question(
+        text=text,
+        request_index=request_index,
+        field=field,
+        choices=tuple(choices),
+        token=token,
+        asked_at=now,
+    )
+    result = _transition(
+        proposal,
+        Event.ASK,
+        now,
+        question=question,
+        requests=tuple(requests),
+        actions=(),
+        fingerprint=fingerprint(()),
+        decision=None,
+        expires_at=now + wait,
+    )
+    data = {
+        "question": text,
+        "field": field,
+        "choices": [c.model_dump() for c in choices],
+        "requests": [r.model_dump(mode="json") for r in requests],
+    }
+    return Change(result, AuditEntry("proposal.question_asked", "bot", data), Event.ASK)
+
+
+def answer(proposal: Proposal, user_id: str, *, token: str, text: str, picked: bool, now: dt.datetime) -> Change:
+    """Record the requester's answer to the open question (durably, before anything is done with it)."""
+    question = proposal.question
+    if proposal.state is not ProposalState.NEEDS_INFO or question is None:
+        raise AlreadyDecided(f"This request {_describe_state(proposal)}; it is not waiting for an answer.")
+    if user_id != proposal.requester:
+        raise NotAllowed(f"Only <@{proposal.requester}> can answer this (they asked for it).", proposal_id=proposal.id)
+    if token != question.token:
+        raise Refused("That question was already answered; look at the newest message.", proposal_id=proposal.id)
+    if question.answer is not None:
+        raise Duplicate("I'm already working on your answer.", proposal_id=proposal.id)
+    answered = question.model_copy(
+        update={"answer": text, "answered_by": user_id, "answered_at": now, "choice_picked": picked}
+    )
+    result = proposal.with_changes(question=answered, updated_at=now)
+    data = {"question": question.text, "field": question.field, "answer": text, "picked": picked}
+    return Change(result, AuditEntry("proposal.answered", user_id, data))
+
+
+def complete(
+    proposal: Proposal,
+    *,
+    requests: Sequence[ActionRequest],
+    actions: tuple[Action, ...],
+    decision: PolicyDecision,
+    now: dt.datetime,
+) -> Change:
+    """The answers made every request an action: the proposal gets them and the policy's decision, then moves
+    on exactly as a new proposal would (wait for approval, run, or be refused)."""
+    if proposal.state is not ProposalState.NEEDS_INFO:
+        raise AlreadyDecided(f"This request {_describe_state(proposal)}.", proposal_id=proposal.id)
+    expires_at = now + dt.timedelta(seconds=decision.expires_after) if decision.expires_after else None
+    grounded = proposal.with_changes(
+        requests=tuple(requests),
+        actions=actions,
+        fingerprint=fingerprint(actions),
+        decision=decision.to_dict(),
+        question=None,
+        expires_at=expires_at,
+    )
+    return submit(grounded, now=now)
+
+
+def drop(proposal: Proposal, reason: str, *, now: dt.datetime, by: str | None = None) -> Change:
+    """A proposal waiting for an answer ends without running: the answer said no, or made it impossible."""
+    if proposal.state is not ProposalState.NEEDS_INFO:
+        raise AlreadyDecided(f"This request {_describe_state(proposal)}.", proposal_id=proposal.id)
+    result = _transition(proposal, Event.CANCEL, now, cancelled_by=by, failure=reason, question=None)
+    return Change(result, AuditEntry("proposal.dropped", by or "bot", {"reason": reason}), Event.CANCEL)
+
+
+def conflict(
+    proposal: Proposal,
+    *,
+    actions: tuple[Action, ...],
+    decision: PolicyDecision,
+    done: Sequence[ActionResult],
+    reason: str,
+    now: dt.datetime,
+) -> Change:
+    """The executor found a record changed since approval: ``actions`` carry its values now, so the fingerprint
+    changes, the approvals given no longer count, and people approve again. ``done`` are the results of the
+    actions that already ran (they are not run again)."""
+    expires_at = now + dt.timedelta(seconds=decision.expires_after) if decision.expires_after else None
+    result = _transition(
+        proposal,
+        Event.CONFLICT,
+        now,
+        actions=actions,
+        fingerprint=fingerprint(actions),
+        decision=decision.to_dict(),
+        reevaluated=None,
+        results=tuple(done),
+        failure=None,
+        expires_at=expires_at,
+    )
+    data = {
+        "reason": reason,
+        "before": [a.model_dump(mode="json") for a in proposal.actions],
+        "after": [a.model_dump(mode="json") for a in actions],
+        "fingerprint_before": proposal.fingerprint,
+        "fingerprint_after": result.fingerprint,
+        "voided_approvals": list(proposal.approvers_so_far),
+        "policy": decision.to_dict(),
+    }
+    return Change(result, AuditEntry("proposal.conflict", "worker", data), Event.CONFLICT)
 
 
 def _requirements(proposal: Proposal, current: PolicyDecision | None) -> tuple[PolicyDecision, ...]:
@@ -318,27 +450,37 @@ def reevaluate(proposal: Proposal, current: PolicyDecision, *, now: dt.datetime)
 
 def cancel(proposal: Proposal, actor: Principal, policy: Policy, *, now: dt.datetime) -> Change:
     """The requester (or an admin) withdraws a request that has not started running."""
-    if proposal.state not in (ProposalState.DRAFTED, ProposalState.AWAITING_APPROVAL, ProposalState.APPROVED):
+    if proposal.state not in (
+        ProposalState.DRAFTED,
+        ProposalState.NEEDS_INFO,
+        ProposalState.AWAITING_APPROVAL,
+        ProposalState.APPROVED,
+    ):
         raise AlreadyDecided(
             f"This request {_describe_state(proposal)}; it can no longer be cancelled.",
             proposal_id=proposal.id,
         )
     if actor.user_id != proposal.requester and not policy.is_admin(actor):
         raise NotAllowed("Only the person who asked, or an admin, can cancel this request.", proposal_id=proposal.id)
-    result = _transition(proposal, Event.CANCEL, now, cancelled_by=actor.user_id)
+    result = _transition(proposal, Event.CANCEL, now, cancelled_by=actor.user_id, question=None)
     return Change(result, AuditEntry("proposal.cancelled", actor.user_id), Event.CANCEL)
 
 
 def expire(proposal: Proposal, *, now: dt.datetime) -> Change:
-    """Fail closed: a request nobody approved in time never runs."""
-    if proposal.state is not ProposalState.AWAITING_APPROVAL:
+    """Fail closed: a request nobody approved (or answered) in time never runs."""
+    if proposal.state not in (ProposalState.AWAITING_APPROVAL, ProposalState.NEEDS_INFO):
         raise AlreadyDecided(f"This request {_describe_state(proposal)}.", proposal_id=proposal.id)
     if proposal.expires_at is None or now < proposal.expires_at:
         raise Refused("This request has not expired yet.", proposal_id=proposal.id)
-    result = _transition(proposal, Event.EXPIRE, now)
+    waited_for = "answer" if proposal.state is ProposalState.NEEDS_INFO else "approval"
+    result = _transition(proposal, Event.EXPIRE, now, question=None)
     return Change(
         result,
-        AuditEntry("proposal.expired", "scheduler", {"expires_at": proposal.expires_at.isoformat()}),
+        AuditEntry(
+            "proposal.expired",
+            "scheduler",
+            {"expires_at": proposal.expires_at.isoformat(), "waited_for": waited_for},
+        ),
         Event.EXPIRE,
     )
 

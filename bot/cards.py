@@ -7,7 +7,9 @@ be clicked. Texts escape what users typed (``&``, ``<``, ``>``) so a summary can
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+import re
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, assert_never
 
@@ -18,20 +20,29 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DividerBlock,
     MarkdownTextObject,
+    Option,
     SectionBlock,
+    StaticSelectElement,
 )
 
-from approvals.actions import Action, JiraCreateIssue, Person
-from approvals.proposal import Proposal
+from approvals.actions import Action
+from approvals.proposal import Proposal, Question
 from approvals.states import ProposalState
 from approvals.workflow import describe_decision
 from bot import action_ids
+from bot.action_views import ActionView, clip, escape, request_summary, request_title, view_action
 
 Audience = Literal["thread", "dm"]
+Watched = Callable[[str], Collection[str]]
+"""The fields the policy's rules test for an action kind (highlighted on the card)."""
 
 _SECTION_TEXT_LIMIT = 3000
 _FIELD_LIMIT = 2000
-_DESCRIPTION_PREVIEW = 600
+_SELECT_LIMIT = 100
+
+
+def _nothing_watched(kind: str) -> Collection[str]:
+    return ()
 
 
 @dataclass(frozen=True)
@@ -42,13 +53,7 @@ class Message:
     blocks: list[dict[str, Any]]
 
 
-def escape(text: str) -> str:
-    """Slack's three control characters, so user text renders as text."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+_clip = clip
 
 
 def _mention(user_id: str) -> str:
@@ -64,11 +69,6 @@ def _people(user_ids: Sequence[str], *, conjunction: str = "or") -> str:
     return f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
 
 
-def _person(person: Person) -> str:
-    """A mention when we know their Slack user (Slack renders the name), else the name as Jira knows it."""
-    return _mention(person.slack_user_id) if person.slack_user_id else escape(person.display_name)
-
-
 def button_value(proposal: Proposal) -> str:
     """Binds a click to the exact change shown: the proposal id and its fingerprint."""
     return f"{proposal.id}|{proposal.fingerprint}"
@@ -81,69 +81,58 @@ def parse_button_value(value: str) -> tuple[str, str]:
     return proposal_id, fingerprint
 
 
+def choice_value(proposal: Proposal, question: Question, index: int) -> str:
+    """Binds a pick to one question: the proposal, the question's token, and the choice's position."""
+    return f"{proposal.id}|{question.token}|{index}"
+
+
+def parse_choice_value(value: str) -> tuple[str, str, int]:
+    proposal_id, token, index = value.split("|")
+    if not proposal_id.startswith("ft-") or not token:
+        raise ValueError(f"not a Followthrough choice value: {value!r}")
+    return proposal_id, token, int(index)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Actions
 
 
 def action_title(action: Action) -> str:
-    match action:
-        case JiraCreateIssue():
-            return f"Create a Jira {action.issue_type.lower()} in {action.project}"
-        case _:
-            assert_never(action)
+    return view_action(action).title
 
 
 def action_summary(proposal: Proposal) -> str:
     """The proposal in a few words, escaped: 'Create a Jira bug in PAY: Checkout fails on Safari'."""
+    if not proposal.actions:
+        if proposal.requests:
+            more = f" (and {len(proposal.requests) - 1} more)" if len(proposal.requests) > 1 else ""
+            return escape(_clip(request_title(proposal.requests[0]), 150)) + more
+        return escape(_clip(proposal.request_text, 150))
     first = proposal.actions[0]
-    detail = f": {first.summary}" if isinstance(first, JiraCreateIssue) else ""
+    detail = f": {first.summary}" if getattr(first, "kind", "") == "jira.create_issue" else ""
+    prefix = "Undo: " if proposal.undo_of else ""
     more = f" (and {len(proposal.actions) - 1} more)" if len(proposal.actions) > 1 else ""
-    return escape(_clip(action_title(first) + detail, 150)) + more
+    return escape(_clip(prefix + action_title(first) + detail, 150)) + more
 
 
-def action_fields(action: Action) -> list[tuple[str, str]]:
-    """(label, value) pairs in mrkdwn, already escaped; empty values are left out."""
-    match action:
-        case JiraCreateIssue():
-            fields = [
-                ("Summary", escape(action.summary)),
-                ("Project", action.project),
-                ("Type", escape(action.issue_type)),
-                ("Priority", escape(action.priority) if action.priority else "default"),
-                ("Assignee", _person(action.assignee) if action.assignee else "unassigned"),
-            ]
-            if action.due_date is not None:
-                fields.append(("Due", action.due_date.strftime("%a %d %b %Y")))
-            if action.labels:
-                fields.append(("Labels", escape(", ".join(action.labels))))
-            return fields
-        case _:
-            assert_never(action)
-
-
-def action_body(action: Action) -> str | None:
-    match action:
-        case JiraCreateIssue():
-            if not action.description:
-                return None
-            return "*Description*\n" + escape(_clip(action.description, _DESCRIPTION_PREVIEW))
-        case _:
-            assert_never(action)
-
-
-def _action_blocks(action: Action) -> list[Block]:
+def _action_blocks(view: ActionView) -> list[Block]:
     blocks: list[Block] = [
         SectionBlock(
-            text=MarkdownTextObject(text=f"*{escape(action_title(action))}*"),
+            text=MarkdownTextObject(text=_clip(f"*{escape(view.title)}*", _SECTION_TEXT_LIMIT)),
             fields=[
-                MarkdownTextObject(text=_clip(f"*{label}*\n{value}", _FIELD_LIMIT))
-                for label, value in action_fields(action)[:10]
-            ],
+                MarkdownTextObject(text=_clip(f"*{label}*\n{value}", _FIELD_LIMIT)) for label, value in view.fields[:10]
+            ]
+            or None,
         )
     ]
-    body = action_body(action)
-    if body:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip(body, _SECTION_TEXT_LIMIT))))
+    if view.facts:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_clip(view.facts, 3000))]))
+    if view.changes:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip("\n".join(view.changes), _SECTION_TEXT_LIMIT))))
+    if view.body:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip(view.body, _SECTION_TEXT_LIMIT))))
+    if view.notes:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_clip(" ".join(view.notes), 3000))]))
     return blocks
 
 
@@ -158,6 +147,10 @@ def status_line(proposal: Proposal, approvers: Sequence[str]) -> str:
     match state:
         case ProposalState.DRAFTED:
             return ":hourglass_flowing_sand: Preparing…"
+        case ProposalState.NEEDS_INFO:
+            if proposal.question is not None and proposal.question.answer is not None:
+                return ":hourglass_flowing_sand: Working on your answer…"
+            return f":question: Waiting for {_mention(proposal.requester)} to answer"
         case ProposalState.AWAITING_APPROVAL:
             needed = proposal.approvals_needed
             have = len(proposal.approvers_so_far)
@@ -185,9 +178,13 @@ def status_line(proposal: Proposal, approvers: Sequence[str]) -> str:
         case ProposalState.DENIED:
             return f":no_entry: Not allowed: {escape(proposal.policy.reason)}"
         case ProposalState.CANCELLED:
+            if proposal.failure and proposal.cancelled_by is None:
+                return f":heavy_multiplication_x: Stopped: {escape(proposal.failure)}"
             who = _mention(proposal.cancelled_by) if proposal.cancelled_by else "the requester"
             return f":heavy_multiplication_x: Cancelled by {who}"
         case ProposalState.EXPIRED:
+            if not proposal.actions:
+                return ":hourglass: Expired: my question was not answered in time, so nothing was changed."
             return ":hourglass: Expired: nobody approved it in time, so nothing was changed."
         case _:
             assert_never(state)
@@ -200,9 +197,21 @@ def _result_text(summary: str, key: str | None, url: str | None) -> str:
     return text
 
 
-def build_proposal_card(proposal: Proposal, *, audience: Audience, approvers: Sequence[str] = ()) -> Message:
+def build_proposal_card(
+    proposal: Proposal, *, audience: Audience, approvers: Sequence[str] = (), watched: Watched = _nothing_watched
+) -> Message:
     """The card for ``proposal`` as its ``audience`` sees it, in the proposal's current state."""
+    if not proposal.actions:
+        return build_question_card(proposal)
     blocks: list[Block] = []
+    if proposal.undo_of:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f":leftwards_arrow_with_hook: {_mention(proposal.requester)} asks to undo `{proposal.undo_of}`"
+                )
+            )
+        )
     if audience == "dm":
         where = f"<#{proposal.channel}>"
         link = f" · <{proposal.permalink}|view the thread>" if proposal.permalink else ""
@@ -212,7 +221,9 @@ def build_proposal_card(proposal: Proposal, *, audience: Audience, approvers: Se
             )
         )
     for action in proposal.actions:
-        blocks.extend(_action_blocks(action))
+        blocks.extend(_action_blocks(view_action(action, watched=watched(action.kind))))
+    if proposal.undo_of and proposal.understood:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_clip(escape(proposal.understood), 3000))]))
     blocks.append(DividerBlock())
     # The status carries text from outside (a failure from Jira, a rejection reason): clip it to Slack's limit.
     blocks.append(
@@ -234,9 +245,88 @@ def build_proposal_card(proposal: Proposal, *, audience: Audience, approvers: Se
     return Message(text=_clip(text, 3000), blocks=[b.to_dict() for b in blocks])
 
 
+def build_question_card(proposal: Proposal) -> Message:
+    """The card of a proposal waiting for its requester's answer: the question, a pick-list when the choices are
+    known, and what was understood so far. After it ends unanswered, the same card says so."""
+    question = proposal.question
+    blocks: list[Block] = []
+    if question is not None and proposal.state is ProposalState.NEEDS_INFO:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=_clip(f":question: {_mention(proposal.requester)} {question.text}", _SECTION_TEXT_LIMIT)
+                )
+            )
+        )
+        elements: list[Any] = []
+        if question.answer is None and question.choices:
+            # Records are a pick-list (each option shows its key facts); a few short answers are buttons.
+            if question.field == "confirmed_duplicate" or (
+                question.field not in _RECORD_FIELDS
+                and len(question.choices) <= 3
+                and all(len(c.label) <= 30 for c in question.choices)
+            ):
+                elements.extend(
+                    ButtonElement(
+                        text=_clip(choice.label, 75),
+                        action_id=f"{action_ids.QUESTION_BUTTON}_{index}",
+                        value=choice_value(proposal, question, index),
+                    )
+                    for index, choice in enumerate(question.choices)
+                )
+            else:
+                options = [
+                    Option(
+                        text=_clip(choice.label, 75),
+                        value=choice_value(proposal, question, index),
+                        description=_clip(choice.detail, 75) if choice.detail else None,
+                    )
+                    for index, choice in enumerate(question.choices[:_SELECT_LIMIT])
+                ]
+                elements.append(
+                    StaticSelectElement(placeholder="Choose…", action_id=action_ids.QUESTION_PICK, options=options)
+                )
+        if question.answer is None:
+            elements.append(ButtonElement(text="Cancel", action_id=action_ids.CANCEL, value=button_value(proposal)))
+        if elements:
+            blocks.append(ActionsBlock(block_id="ft_question", elements=elements))
+        if question.answer is not None:
+            answer = _answer_text(question)
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_clip(f"Answered: {answer}", 3000))]))
+    else:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=_clip(status_line(proposal, ()), 3000))))
+    understood = "; ".join(
+        f"{request_title(r)}" + (f" ({request_summary(r)})" if request_summary(r) else "") for r in proposal.requests
+    )
+    context = [f"Requested by {_mention(proposal.requester)}"]
+    if understood:
+        context.append(f"understood: {understood}")
+    if proposal.state is ProposalState.NEEDS_INFO:
+        context.append("pick above or reply in this thread")
+    context.append(f"`{proposal.id}`")
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_clip(" · ".join(context), 3000))]))
+    title = request_title(proposal.requests[0]) if proposal.requests else "Request"
+    text = f"{title}: {question.text if question is not None else _plain(status_line(proposal, ()))}"
+    return Message(text=_clip(text, 3000), blocks=[b.to_dict() for b in blocks])
+
+
+_RECORD_FIELDS = frozenset({"opportunity", "account", "contact", "issue", "other"})
+_MENTION_ONLY = re.compile(r"^<@[UW][A-Z0-9]+>$")
+
+
+def _answer_text(question: Question) -> str:
+    """The answer as the card shows it: a pick by its label, a typed mention as a mention, other text escaped."""
+    answer = question.answer or ""
+    if question.choice_picked:
+        answer = next((c.label for c in question.choices if c.value == answer), answer)
+    return answer if _MENTION_ONLY.match(answer) else escape(answer)
+
+
 def context_line(proposal: Proposal) -> str:
     """Who asked, what the policy requires (both versions when it changed since), escalations, and the id."""
-    parts = [f"Requested by {_mention(proposal.requester)}", escape(describe_decision(proposal.policy))]
+    parts = [f"Requested by {_mention(proposal.requester)}"]
+    if proposal.decision is not None:
+        parts.append(escape(describe_decision(proposal.policy)))
     for newer in proposal.requirements[1:]:
         parts.append("the current policy also requires: " + escape(describe_decision(newer)))
     if proposal.escalated_to:
@@ -253,11 +343,27 @@ def _plain(mrkdwn: str) -> str:
     )
 
 
-def build_result_reply(proposal: Proposal) -> Message:
-    """The thread reply that says what changed (or that nothing did)."""
+def build_result_reply(proposal: Proposal, *, undo_until: dt.datetime | None = None) -> Message:
+    """The thread reply that says what changed (or that nothing did); with an Undo button until ``undo_until``."""
+    undo: list[Block] = []
     if proposal.state is ProposalState.SUCCEEDED:
         lines = [_result_text(r.summary, r.key, r.url) for r in proposal.results if r.status == "done"]
-        text = "\n".join(f":white_check_mark: {line}" for line in lines)
+        lead = f"Undo of `{proposal.undo_of}`: " if proposal.undo_of else ""
+        text = lead + "\n".join(f":white_check_mark: {line}" for line in lines)
+        if undo_until is not None:
+            undo = [
+                ActionsBlock(
+                    block_id="ft_result",
+                    elements=[ButtonElement(text="Undo", action_id=action_ids.UNDO, value=button_value(proposal))],
+                ),
+                ContextBlock(
+                    elements=[
+                        MarkdownTextObject(
+                            text=f"Undo asks for approval again, and works until {undo_until:%a %d %b %H:%M} UTC."
+                        )
+                    ]
+                ),
+            ]
     elif proposal.state is ProposalState.FAILED:
         done = [r for r in proposal.results if r.status == "done"]
         text = f":x: I couldn't finish this: {escape(proposal.failure or 'unknown error')}."
@@ -268,6 +374,5 @@ def build_result_reply(proposal: Proposal) -> Message:
         text += f" An admin can retry it with `/followthrough retry {proposal.id}`."
     else:
         text = status_line(proposal, ())
-    return Message(
-        text=_clip(_plain(text), 3000), blocks=[SectionBlock(text=MarkdownTextObject(text=_clip(text, 3000))).to_dict()]
-    )
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=_clip(text, 3000))), *undo]
+    return Message(text=_clip(_plain(text), 3000), blocks=[b.to_dict() for b in blocks])

@@ -16,7 +16,7 @@ from approvals import service
 from approvals.deadlines import sweep_policy
 from approvals.policy import PolicyError, Principal
 from approvals.proposal import Proposal
-from approvals.proposing import Answer, propose
+from approvals.proposing import Answer, Asking, propose
 from approvals.queries import all_waiting, may_see, waiting_for
 from approvals.runtime import Runtime
 from approvals.store import ProposalNotFound
@@ -168,10 +168,19 @@ def policy_test(inv: Invocation) -> str:
     if requester is None:
         raise Refused("I can't look you up in this workspace.")
     outcome = propose(
-        inv.rt, requester=requester, channel=inv.channel, text=text, thread=(), request_ts=None, permalink=None
+        inv.rt,
+        requester=requester,
+        channel=inv.channel,
+        thread_ts="",
+        text=text,
+        thread=(),
+        request_ts=None,
+        permalink=None,
     )
     if isinstance(outcome, Answer):
         return f"*Policy test* (nothing was changed)\nI would answer: {outcome.text}"
+    if isinstance(outcome, Asking):
+        return f"*Policy test* (nothing was changed)\nI would ask first: {outcome.question.question}"
     decision = outcome.decision
     lines = ["*Policy test* (nothing was changed)"]
     for action in outcome.actions:

@@ -119,6 +119,10 @@ class SlackDirectory:
             return None
         return _person(user)
 
+    def person_by_email(self, email: str) -> PersonMatch | None:
+        user_id = self._lookup_email(email)
+        return self.person(user_id) if user_id else None
+
     def find_people(self, name: str) -> Sequence[PersonMatch]:
         """Members ``name`` may mean: exact full or display name first, else first-name matches."""
         wanted = " ".join(name.lower().split())

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,7 @@ from approvals import service, workflow
 from approvals.actions import JiraCreateIssue
 from approvals.decisions import combine_decisions
 from approvals.display import publish_home
-from approvals.grounding import GroundingContext, NeedsInfo, ground
+from approvals.grounding import GroundingContext, NeedsInfo, Unworkable, ground
 from approvals.inbox import InboundRequest
 from approvals.intents import JiraCreateIssueRequest
 from approvals.jobs import enqueue_intake
@@ -37,9 +38,10 @@ from approvals.policy import Principal
 from approvals.queries import remember_home_viewer
 from approvals.runtime import Runtime
 from approvals.states import ProposalState
+from approvals.store import asking_key
 from approvals.workflow import Refused
 from bot import action_ids
-from bot.cards import parse_button_value
+from bot.cards import parse_button_value, parse_choice_value
 from bot.commands import run_command
 from bot.events import classify_event
 from bot.modals import IssueEdit, edit_issue_modal, read_issue_edit, read_metadata, read_reason, reject_modal
@@ -91,6 +93,13 @@ def register(app: App, deps: BotDependencies) -> None:
 
     def record_request(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> None:
         request = classify_event(body, bot_user_id=context.bot_user_id, now=deps.clock())
+        # Only a reply in a thread where the bot waits for an answer is ours to take in.
+        if (
+            request is not None
+            and request.source == "thread_reply"
+            and not rt.connection.exists(asking_key(request.channel, request.thread_ts))
+        ):
+            request = None
         if request is not None:
             # If Redis is down this raises: Bolt then sends no ack and Slack redelivers, which is what we want.
             if rt.inbox.record(request):
@@ -141,6 +150,40 @@ def register(app: App, deps: BotDependencies) -> None:
     def on_approve(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         decide(body, lambda c, p: service.approve(rt, c.proposal_id, p, c.fingerprint))
+
+    def pick(body: dict[str, Any], value: str) -> None:
+        user = body["user"]["id"]
+        container = body.get("container") or {}
+        channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+        try:
+            proposal_id, token, index = parse_choice_value(value)
+        except ValueError:
+            logger.warning("a pick carried no question: %r", value)
+            return
+        try:
+            service.pick(rt, proposal_id, rt.directory.principal(user), token, index)
+        except Refused as refusal:
+            rt.notifier.tell(user, channel, refusal.user_message, thread_ts=container.get("thread_ts"))
+
+    @app.action(action_ids.QUESTION_PICK)
+    def on_question_pick(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        pick(body, body["actions"][0]["selected_option"]["value"])
+
+    @app.action(re.compile(rf"^{action_ids.QUESTION_BUTTON}_\d+$"))
+    def on_question_button(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        pick(body, body["actions"][0]["value"])
+
+    @app.action(action_ids.UNDO)
+    def on_undo(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+
+        def run(click: Click, person: Principal) -> None:
+            undo_id = service.undo(rt, click.proposal_id, person)
+            tell(click, f"Preparing the undo (`{undo_id}`); it will appear in the thread for approval.")
+
+        decide(body, run)
 
     @app.action(action_ids.CANCEL)
     def on_cancel(ack: Ack, body: dict[str, Any]) -> None:
@@ -273,9 +316,9 @@ def edited_issue(rt: Runtime, proposal_id: str, user: str, view: dict[str, Any],
         labels=read.labels,
         due_date=read.due_date,
     )
-    grounded = ground(
-        wanted, directory=rt.directory, jira=rt.jira_catalog, context=GroundingContext(requester=requester, today=today)
-    )
+    grounded = ground(wanted, rt.lookups, GroundingContext(requester=requester, today=today))
+    if isinstance(grounded, Unworkable):
+        return {"summary": grounded.reason[:150]}
     if isinstance(grounded, NeedsInfo):
         field = grounded.missing[0] if grounded.missing else "summary"
         block = (

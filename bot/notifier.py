@@ -8,6 +8,7 @@ reuses it, so a job that crashed after posting does not post twice when it runs 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -17,8 +18,9 @@ from slack_sdk.errors import SlackApiError
 
 from approvals.proposal import CardRef, Proposal
 from approvals.states import ProposalState
+from approvals.undo import undoable
 from bot import action_ids
-from bot.cards import Message, action_summary, build_proposal_card, build_result_reply
+from bot.cards import Message, Watched, action_summary, build_proposal_card, build_result_reply
 from bot.home import build_home
 
 logger = logging.getLogger(__name__)
@@ -31,8 +33,10 @@ def _approvers(proposal: Proposal) -> list[str]:
 class SlackNotifier:
     """Implements ``approvals.ports.Notifier``."""
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, *, watched: Watched | None = None, undo_window: float = 0.0) -> None:
         self.client = client
+        self.watched: Watched = watched or (lambda kind: ())
+        self.undo_window = undo_window
 
     def acknowledge(self, channel: str, ts: str) -> None:
         try:
@@ -74,7 +78,7 @@ class SlackNotifier:
     # -- cards ----------------------------------------------------------------------------------------------
 
     def publish(self, proposal: Proposal, approvers: Sequence[str], *, fresh: bool) -> tuple[CardRef, ...]:
-        card = build_proposal_card(proposal, audience="thread", approvers=approvers)
+        card = build_proposal_card(proposal, audience="thread", approvers=approvers, watched=self.watched)
         meta = {"proposal_id": proposal.id, "audience": "thread"}
         ts = None if fresh else self._find_posted(proposal.channel, proposal.thread_ts, action_ids.CARD_METADATA, meta)
         if ts is None:
@@ -103,7 +107,7 @@ class SlackNotifier:
             dm = self._open_dm(user)
             if dm is None:
                 continue
-            card = build_proposal_card(proposal, audience="dm", approvers=approvers)
+            card = build_proposal_card(proposal, audience="dm", approvers=approvers, watched=self.watched)
             meta = {"proposal_id": proposal.id, "audience": "dm"}
             ts = None if fresh else self._find_posted(dm, None, action_ids.CARD_METADATA, meta)
             if ts is None:
@@ -127,14 +131,17 @@ class SlackNotifier:
         for ref in proposal.cards:
             if ref.ts == proposal.thread_ts and ref.audience == "thread" and proposal.state is ProposalState.DENIED:
                 continue  # the marker of a denied proposal points at the request itself, not at a card
-            card = build_proposal_card(proposal, audience=ref.audience, approvers=approvers)
+            card = build_proposal_card(proposal, audience=ref.audience, approvers=approvers, watched=self.watched)
             self._update(ref, card, proposal.id)
 
     def announce_result(self, proposal: Proposal) -> None:
         meta = {"proposal_id": proposal.id, "state": proposal.state.value, "version": proposal.version}
         if self._find_posted(proposal.channel, proposal.thread_ts, action_ids.RESULT_METADATA, meta) is not None:
             return
-        reply = build_result_reply(proposal)
+        undo_until = None
+        if self.undo_window > 0 and undoable(proposal, now=proposal.updated_at, window=self.undo_window) is None:
+            undo_until = proposal.updated_at + dt.timedelta(seconds=self.undo_window)
+        reply = build_result_reply(proposal, undo_until=undo_until)
         self._post(
             proposal.channel, reply, thread_ts=proposal.thread_ts, event_type=action_ids.RESULT_METADATA, payload=meta
         )

@@ -12,7 +12,16 @@ from typing import Any
 import pytest
 
 from approvals.actions import JiraCreateIssue, Person
-from approvals.grounding import GroundingContext, JiraProjectInfo, NeedsInfo, ground, resolve_person
+from approvals.grounding import (
+    Choice,
+    GroundingContext,
+    JiraProjectInfo,
+    Lookups,
+    NeedsInfo,
+    Unworkable,
+    ground,
+    resolve_person,
+)
 from approvals.intents import JiraCreateIssueRequest
 from approvals.policy import Principal
 from approvals.ports import PersonMatch
@@ -48,6 +57,9 @@ class Members:
 
     def person(self, user_id: str) -> PersonMatch | None:
         return next((p for p in self.people if p.slack_user_id == user_id), None)
+
+    def person_by_email(self, email: str) -> PersonMatch | None:
+        return next((p for p in self.people if p.email == email), None)
 
     def members_of(self, roles: Sequence[str]) -> Sequence[str]:
         return ()
@@ -89,8 +101,8 @@ def request(**fields: Any) -> JiraCreateIssueRequest:
     return JiraCreateIssueRequest(**values)
 
 
-def grounded(**fields: Any) -> JiraCreateIssue | NeedsInfo:
-    return ground(request(**fields), directory=DIRECTORY, jira=Catalog(), context=CONTEXT)
+def grounded(**fields: Any) -> JiraCreateIssue | NeedsInfo | Unworkable:
+    return ground(request(**fields), Lookups(DIRECTORY, jira=Catalog()), CONTEXT)
 
 
 def question(**fields: Any) -> NeedsInfo:
@@ -143,7 +155,7 @@ def test_without_a_description_the_thread_quote_is_the_description() -> None:
 
 def test_without_a_thread_quote_the_description_is_the_request_description() -> None:
     context = GroundingContext(requester=DANA, today=TODAY)
-    result = ground(request(description="Only this"), directory=DIRECTORY, jira=Catalog(), context=context)
+    result = ground(request(description="Only this"), Lookups(DIRECTORY, jira=Catalog()), context)
     assert isinstance(result, JiraCreateIssue)
     assert result.description == "Only this"
 
@@ -163,24 +175,32 @@ def test_due_today_is_not_in_the_past() -> None:
 
 def test_missing_project_asks_which_one_and_lists_the_keys() -> None:
     asked = question(project=None)
-    assert asked == NeedsInfo("Which Jira project should I file this in? (OPS, PAY)", ("project",), ("OPS", "PAY"))
+    assert asked == NeedsInfo(
+        "Which Jira project should I file this in? (OPS, PAY)",
+        ("project",),
+        (Choice("OPS: Operations", "OPS"), Choice("PAY: Payments", "PAY")),
+    )
 
 
 def test_unknown_project_is_named_with_the_keys_to_pick_from() -> None:
     asked = question(project="PAYMENTS")
     assert asked.question == "There is no Jira project *PAYMENTS* I can use. Pick one of: OPS, PAY."
-    assert (asked.missing, asked.choices) == (("project",), ("OPS", "PAY"))
+    assert (asked.missing, [c.value for c in asked.choices]) == (("project",), ["OPS", "PAY"])
 
 
 def test_missing_issue_type_asks_what_kind_of_issue() -> None:
     asked = question(issue_type=None)
-    assert asked == NeedsInfo("What kind of issue is it? (Bug, Task, Story)", ("issue_type",), ("Bug", "Task", "Story"))
+    assert asked == NeedsInfo(
+        "What kind of issue is it? (Bug, Task, Story)",
+        ("issue_type",),
+        (Choice("Bug", "Bug"), Choice("Task", "Task"), Choice("Story", "Story")),
+    )
 
 
 def test_issue_type_the_project_lacks_is_named() -> None:
     asked = question(project="OPS", issue_type="Bug")
     assert asked.question == "*Bug* is not an issue type in OPS. Which one is it? (Task)"
-    assert asked.choices == ("Task",)
+    assert [c.value for c in asked.choices] == ["Task"]
 
 
 @pytest.mark.parametrize("summary", [None, "", "   "])
@@ -193,7 +213,7 @@ def test_missing_summary_asks_for_a_one_line_summary(summary: str | None) -> Non
 def test_unknown_priority_lists_the_priorities_there_are() -> None:
     asked = question(priority="Urgent")
     assert asked.question == "*Urgent* is not a priority here. Use one of: Highest, High, Medium, Low, Lowest."
-    assert asked.choices == ("Highest", "High", "Medium", "Low", "Lowest")
+    assert [c.value for c in asked.choices] == ["Highest", "High", "Medium", "Low", "Lowest"]
 
 
 def test_due_date_in_the_past_asks_for_another() -> None:
@@ -210,9 +230,9 @@ def test_a_value_jira_would_refuse_becomes_a_question_not_an_error() -> None:
 
 
 def test_without_jira_nothing_can_be_filed() -> None:
-    result = ground(request(), directory=DIRECTORY, jira=None, context=CONTEXT)
-    assert isinstance(result, NeedsInfo)
-    assert "Jira is not connected" in result.question
+    result = ground(request(), Lookups(DIRECTORY), CONTEXT)
+    assert isinstance(result, Unworkable)
+    assert "Jira is not connected" in result.reason
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -240,9 +260,12 @@ def test_a_name_that_matches_one_member_is_that_member(name: str) -> None:
 def test_an_ambiguous_name_asks_which_one_listing_every_candidate() -> None:
     asked = question(assignee="Sam")
     assert asked == NeedsInfo(
-        "*Sam* could be <@U0SAMP001> or <@U0SAMW001>. Which one did you mean? Mention them with @.",
+        "*Sam* could be <@U0SAMP001> or <@U0SAMW001>. Which one did you mean?",
         ("assignee",),
-        ("<@U0SAMP001>", "<@U0SAMW001>"),
+        (
+            Choice("Sam Porter (@sam.p)", "<@U0SAMP001>", "sam.porter@northwind.example"),
+            Choice("Sam Wise (@sam.w)", "<@U0SAMW001>", "sam.wise@northwind.example"),
+        ),
     )
 
 

@@ -26,6 +26,13 @@ EXPECTED_TRANSITIONS = {
     (S.DRAFTED, E.AUTO_APPROVE): S.APPROVED,
     (S.DRAFTED, E.DENY): S.DENIED,
     (S.DRAFTED, E.CANCEL): S.CANCELLED,
+    (S.DRAFTED, E.ASK): S.NEEDS_INFO,
+    (S.NEEDS_INFO, E.ASK): S.NEEDS_INFO,
+    (S.NEEDS_INFO, E.SUBMIT): S.AWAITING_APPROVAL,
+    (S.NEEDS_INFO, E.AUTO_APPROVE): S.APPROVED,
+    (S.NEEDS_INFO, E.DENY): S.DENIED,
+    (S.NEEDS_INFO, E.CANCEL): S.CANCELLED,
+    (S.NEEDS_INFO, E.EXPIRE): S.EXPIRED,
     (S.AWAITING_APPROVAL, E.APPROVE_PARTIAL): S.AWAITING_APPROVAL,
     (S.AWAITING_APPROVAL, E.EDIT): S.AWAITING_APPROVAL,
     (S.AWAITING_APPROVAL, E.ESCALATE): S.AWAITING_APPROVAL,
@@ -40,6 +47,7 @@ EXPECTED_TRANSITIONS = {
     (S.EXECUTING, E.START): S.EXECUTING,
     (S.EXECUTING, E.SUCCEED): S.SUCCEEDED,
     (S.EXECUTING, E.FAIL): S.FAILED,
+    (S.EXECUTING, E.CONFLICT): S.AWAITING_APPROVAL,
     (S.FAILED, E.RETRY): S.APPROVED,
 }
 
@@ -114,13 +122,14 @@ def test_every_state_is_reachable_from_drafted() -> None:
 @pytest.mark.parametrize(
     ("state", "events"),
     [
-        (S.DRAFTED, {E.SUBMIT, E.AUTO_APPROVE, E.DENY, E.CANCEL}),
+        (S.DRAFTED, {E.SUBMIT, E.AUTO_APPROVE, E.DENY, E.CANCEL, E.ASK}),
+        (S.NEEDS_INFO, {E.ASK, E.SUBMIT, E.AUTO_APPROVE, E.DENY, E.CANCEL, E.EXPIRE}),
         (
             S.AWAITING_APPROVAL,
             {E.APPROVE_PARTIAL, E.APPROVE, E.REJECT, E.CANCEL, E.EXPIRE, E.EDIT, E.ESCALATE, E.REEVALUATE, E.DENY},
         ),
         (S.APPROVED, {E.START, E.CANCEL}),
-        (S.EXECUTING, {E.START, E.SUCCEED, E.FAIL}),
+        (S.EXECUTING, {E.START, E.SUCCEED, E.FAIL, E.CONFLICT}),
         (S.FAILED, {E.RETRY}),
         (S.SUCCEEDED, set()),
         (S.REJECTED, set()),
@@ -135,8 +144,8 @@ def test_allowed_events_lists_the_events_the_table_allows_from_a_state(
     assert allowed_events(state) == events
 
 
-def test_decided_states_are_all_but_drafted_and_awaiting_approval() -> None:
-    assert set(ProposalState) - {S.DRAFTED, S.AWAITING_APPROVAL} == DECIDED_STATES
+def test_decided_states_are_all_but_drafted_needs_info_and_awaiting_approval() -> None:
+    assert set(ProposalState) - {S.DRAFTED, S.NEEDS_INFO, S.AWAITING_APPROVAL} == DECIDED_STATES
 
 
 def test_states_and_events_serialise_as_their_plain_values() -> None:

@@ -397,7 +397,7 @@ def test_expire_at_or_after_expires_at_fails_closed(policy: Policy) -> None:
     assert change.proposal.state is S.EXPIRED
     assert change.event is Event.EXPIRE
     assert (change.audit.event, change.audit.actor) == ("proposal.expired", "scheduler")
-    assert change.audit.data == {"expires_at": "2026-11-23T12:00:00+00:00"}
+    assert change.audit.data == {"expires_at": "2026-11-23T12:00:00+00:00", "waited_for": "approval"}
 
 
 def test_expire_of_a_decided_proposal_is_refused(policy: Policy) -> None:

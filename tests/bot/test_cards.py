@@ -217,8 +217,9 @@ def assert_valid(message: Message) -> None:
 # One card per state
 
 
-def test_the_table_covers_every_state() -> None:
-    assert {make().state for make, _ in STATES.values()} == set(ProposalState)
+def test_the_table_covers_every_state_of_a_proposal_with_actions() -> None:
+    # needs_info has no actions yet: its question card is tested on its own below.
+    assert {make().state for make, _ in STATES.values()} == set(ProposalState) - {S.NEEDS_INFO}
 
 
 @pytest.mark.parametrize("audience", ["thread", "dm"])

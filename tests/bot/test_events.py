@@ -128,3 +128,36 @@ def test_anything_else_is_not_a_request(name: str, body: dict[str, Any]) -> None
 
 def test_without_a_known_bot_user_id_people_are_still_recognised() -> None:
     assert classify_event(envelope(mention()), bot_user_id=None, now=NOW) is not None
+
+
+def channel_message(**changes: Any) -> dict[str, Any]:
+    event = {
+        "type": "message",
+        "channel_type": "channel",
+        "user": "U0ERIN001",
+        "text": "the platform one",
+        "channel": "C0SALES01",
+        "ts": "1700000300.000100",
+        "thread_ts": "1700000000.000100",
+    }
+    event.update(changes)
+    return {k: v for k, v in event.items() if v is not None}
+
+
+def test_a_reply_in_a_channel_thread_is_a_possible_answer() -> None:
+    request = classify(envelope(channel_message()))
+    assert request is not None
+    assert (request.source, request.thread_ts, request.text) == ("thread_reply", "1700000000.000100", "the platform one")
+
+
+def test_channel_chatter_outside_a_thread_is_not_a_request() -> None:
+    assert classify(envelope(channel_message(thread_ts=None))) is None
+
+
+def test_a_thread_reply_that_mentions_the_bot_is_left_to_its_app_mention_twin() -> None:
+    assert classify(envelope(channel_message(text=f"<@{BOT}> the platform one"))) is None
+
+
+def test_the_bots_own_replies_and_edits_in_a_thread_are_not_answers() -> None:
+    assert classify(envelope(channel_message(user=BOT))) is None
+    assert classify(envelope(channel_message(subtype="message_changed"))) is None

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import redis
 
 from approvals.states import ProposalState
+from bot import action_ids
 from sandbox.harness import Sandbox
 from sandbox.processes import wait_until
 from sandbox.slack.driver import message_text
 from tests.conftest import Product
-from tests.e2e.helpers import buttons, click, proposal, proposal_id_of, wait_for_card_text
+from tests.e2e.helpers import (
+    audit_events,
+    buttons,
+    click,
+    ephemeral_texts,
+    proposal,
+    proposal_id_of,
+    wait_for_card_text,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -44,17 +55,53 @@ def test_a_request_it_cannot_read_gets_a_reply_with_an_example(product: Product,
     assert len(sandbox.jira.issues()) == 16
 
 
-def test_a_missing_project_is_asked_for_never_guessed(product: Product, sandbox: Sandbox) -> None:
+def question_card(sandbox: Sandbox, thread_ts: str, needle: str, *, channel: str = "#support") -> dict[str, Any]:
+    driver = sandbox.slack.driver
+    cid = driver.channel_id(channel)
+    return driver.wait_for_message(
+        lambda m: m["channel"] == cid and m.get("thread_ts") == thread_ts and needle in message_text(m), timeout=15
+    )
+
+
+def approve_buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [b for b in buttons(message) if b.get("action_id") == action_ids.APPROVE]
+
+
+def test_a_missing_project_is_asked_for_never_guessed_and_the_reply_continues_the_request(
+    product: Product, sandbox: Sandbox, redis_db: redis.Redis
+) -> None:
     driver = sandbox.slack.driver
     thread_ts = driver.post_message("dana", "#support", "Invoices render blank in Firefox.")["ts"]
     driver.post_message("dana", "#support", "@followthrough create a bug: Invoices render blank", thread_ts=thread_ts)
-    reply = driver.wait_for_bot_message(channel="#support", thread_ts=thread_ts, timeout=15)
-    text = message_text(reply)
-    assert "Which Jira project" in text and "OPS" in text and "PAY" in text
-    assert not [m for m in driver.thread("#support", thread_ts) if buttons(m)], "no card without a project"
+    card = question_card(sandbox, thread_ts, "Which Jira project")
+    text = message_text(card)
+    assert "OPS" in text and "PAY" in text
+    assert not approve_buttons(card), "nothing to approve before the project is known"
+    pending = proposal(redis_db, proposal_id_of(card))
+    assert pending.state is ProposalState.NEEDS_INFO and pending.actions == ()
+    assert len(sandbox.jira.issues()) == 16
+
+    # The answer typed in the thread continues the same proposal: same id, same card, now with the project.
+    driver.post_message("dana", "#support", "PAY", thread_ts=thread_ts)
+    card = wait_for_card_text(sandbox, card, "Create a Jira bug in PAY")
+    assert approve_buttons(card)
+    assert proposal_id_of(card) == pending.id
+    waiting = proposal(redis_db, pending.id)
+    assert waiting.state is ProposalState.AWAITING_APPROVAL
+    assert waiting.actions[0].project == "PAY"  # type: ignore[union-attr]
+    events = [r.event for r in audit_events(redis_db, pending.id)]
+    assert events[:3] == ["proposal.created", "proposal.question_asked", "proposal.shown"]
+    assert {"proposal.answered", "proposal.grounded"} <= set(events)
+
+    bob_copy = wait_until(lambda: [m for m in driver.dm_messages("bob") if approve_buttons(m)])[0]
+    assert click(sandbox, "bob", bob_copy).acked
+    wait_for_card_text(sandbox, card, "Done")
+    assert [i["fields"]["summary"] for i in sandbox.jira.issues()][-1] == "Invoices render blank"
 
 
-def test_an_ambiguous_person_is_asked_about(product: Product, sandbox: Sandbox) -> None:
+def test_an_ambiguous_person_is_a_pick_list_and_only_the_requester_may_answer(
+    product: Product, sandbox: Sandbox, redis_db: redis.Redis
+) -> None:
     driver = sandbox.slack.driver
     thread_ts = driver.post_message("dana", "#support", "Payouts export times out.")["ts"]
     driver.post_message(
@@ -63,7 +110,22 @@ def test_an_ambiguous_person_is_asked_about(product: Product, sandbox: Sandbox) 
         "@followthrough create a bug in PAY: Payouts export times out, assign to Sam",
         thread_ts=thread_ts,
     )
-    reply = driver.wait_for_bot_message(channel="#support", thread_ts=thread_ts, timeout=15)
-    text = message_text(reply)
+    card = question_card(sandbox, thread_ts, "could be")
+    text = message_text(card)
     assert "<@U0SAMLEE1>" in text and "<@U0SAMTOR1>" in text, "both Sams are named"
-    assert not [m for m in driver.thread("#support", thread_ts) if buttons(m)]
+    assert not approve_buttons(card)
+    choices = [b for b in buttons(card) if b["action_id"].startswith(action_ids.QUESTION_BUTTON)]
+    assert [b["text"]["text"] for b in choices] == ["Sam Lee (@sam.lee)", "Sam Torres (@sam.torres)"]
+
+    # Someone else's pick or reply is not an answer.
+    assert driver.click("hank", card["channel"], card["ts"], choices[0]["action_id"]).acked
+    wait_until(lambda: any("Only <@U0DANA001> can answer" in t for t in ephemeral_texts(sandbox, "hank")))
+    driver.post_message("hank", "#support", "Sam Torres I think", thread_ts=thread_ts)
+    assert proposal(redis_db, proposal_id_of(card)).state is ProposalState.NEEDS_INFO
+
+    assert driver.click("dana", card["channel"], card["ts"], choices[0]["action_id"]).acked
+    card = wait_for_card_text(sandbox, card, "Create a Jira bug in PAY")
+    assert "<@U0SAMLEE1>" in message_text(card)
+    assert approve_buttons(card)
+    action = proposal(redis_db, proposal_id_of(card)).actions[0]
+    assert action.assignee is not None and action.assignee.slack_user_id == "U0SAMLEE1"  # type: ignore[union-attr]

@@ -1,0 +1,354 @@
+"""Questions and answers: a proposal that waits for its requester, and how an answer moves it on.
+
+When grounding cannot go on without the requester (which project, which of two Acme opportunities), the proposal
+is stored in ``needs_info`` with its understood requests and the question; the card shows the question, with a
+pick-list when the choices are known. The requester answers with a pick or a reply in the thread. The answer is
+recorded on the proposal first (``workflow.answer``: durable before anything is done with it), then the
+``continue_after_answer`` job sets the answer into the request and grounds it again: another question, or actions
+that the policy decides on exactly as for a new request. A restart loses nothing: the reaper re-queues an answer
+that was recorded but not acted on, and an unanswered question expires after ``Timing.question_ttl``.
+
+Only the requester may answer. An answer is data like the request: it can name a record or a person, never grant
+anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from approvals import workflow
+from approvals.deadlines import schedule_deadlines
+from approvals.display import refresh_cards
+from approvals.grounding.common import first_problem
+from approvals.intents import ActionRequest, Understanding
+from approvals.ledger import LeaseHeld
+from approvals.ports import AnswerReader, ExtractionInput, ExtractionUnavailable
+from approvals.proposal import Proposal, Question, QuestionChoice
+from approvals.proposing import Answer, Asking, Proposed, reground
+from approvals.runtime import Runtime, current
+from approvals.states import Event, ProposalState
+from approvals.workflow import AuditEntry
+
+logger = logging.getLogger(__name__)
+
+_YES = frozenset({"yes", "y", "yep", "yeah", "sure", "ok", "okay", "please do", "go ahead", "do it", "file it"})
+_NO = frozenset({"no", "n", "nope", "no thanks", "don't", "dont", "cancel", "stop", "never mind", "nevermind"})
+_LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>[\s,:]*")
+_NUMBER = re.compile(r"^\s*#?(\d{1,2})[.)]?\s*$")
+
+
+def match_choice(question: Question, text: str) -> QuestionChoice | None:
+    """The choice a typed answer names: its number in the list, its label or value, or the one label containing
+    the answer's words; None when it names none or several."""
+    choices = question.choices
+    if not choices:
+        return None
+    number = _NUMBER.match(text)
+    if number and 1 <= int(number[1]) <= len(choices):
+        return choices[int(number[1]) - 1]
+    wanted = " ".join(text.lower().split()).strip(" .!")
+    for choice in choices:
+        if wanted in (choice.label.lower(), choice.value.lower()):
+            return choice
+    words = [w for w in re.findall(r"[\w&/.-]+", wanted) if w not in {"the", "one", "a", "an", "please", "it"}]
+    if not words:
+        return None
+    hits = [c for c in choices if all(w in f"{c.label} {c.detail}".lower() for w in words)]
+    return hits[0] if len(hits) == 1 else None
+
+
+@dataclass(frozen=True)
+class Read:
+    """How an answer changes the requests: new requests, a follow-up question, or the end of the proposal."""
+
+    requests: tuple[ActionRequest, ...] | None = None
+    again: str | None = None
+    stop: str | None = None
+
+
+def read_answer(proposal: Proposal, question: Question, *, reader: AnswerReader | None, today: dt.date) -> Read:
+    """The requests after the answer recorded on ``question`` (a question about one field), or why the question
+    must be asked again, or why the proposal stops ("no" to filing a second issue)."""
+    assert question.answer is not None and question.field is not None
+    text = question.answer
+    requests = list(proposal.requests)
+    request = requests[question.request_index]
+    field = question.field
+    kind = type(request).answerable.get(field, "text")
+    value: Any
+    if question.choice_picked:
+        value = text
+    else:
+        picked = match_choice(question, text)
+        if picked is not None:
+            value = picked.value
+        elif kind in ("choice", "record", "issue", "person", "text"):
+            value = text.strip()
+        else:
+            value = reader.read(kind, text, today=today) if reader is not None else None
+            if value is None:
+                return Read(again=f"I couldn't read *{text.strip()}* as {_KIND_WORDS.get(kind, 'an answer')}.")
+    if kind == "yes_no":
+        flag = _yes_no(value)
+        if flag is None:
+            return Read(again=f"I couldn't tell whether *{text.strip()}* means yes or no.")
+        if not flag:
+            return Read(stop="OK, I'll leave it as it is. Nothing was changed.")
+        value = True
+    if isinstance(value, str) and not value.strip():
+        return Read(again="That answer was empty.")
+    try:
+        requests[question.request_index] = request.with_answer(field, value)  # type: ignore[assignment]
+    except ValidationError as exc:
+        _, message = first_problem(exc)
+        return Read(again=f"I can't use that as the {field.replace('_', ' ')}: {message}.")
+    return Read(requests=tuple(requests))
+
+
+_KIND_WORDS = {
+    "date": "a date (like Friday, next week or 2026-12-01)",
+    "past_date": "a date (like yesterday, Monday or 2026-11-18)",
+    "amount": "an amount (like 120k or $80,000)",
+}
+
+
+def _yes_no(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    words = " ".join(str(value).lower().split()).strip(" .!")
+    if words in _YES or words.startswith("yes"):
+        return True
+    if words in _NO or words.startswith("no"):
+        return False
+    return None
+
+
+def _read_again(rt: Runtime, proposal: Proposal, text: str) -> Read:
+    """An open question ("what should change?"): read the request and the answer together, as one request."""
+    requester = rt.directory.person(proposal.requester)
+    if requester is None:
+        return Read(stop="I can't look you up in this workspace any more, so I can't act for you.")
+    combined = f"{proposal.request_text.rstrip(' .')}, {text.strip()}"
+    try:
+        understanding = rt.extractor.extract(
+            ExtractionInput(
+                request_text=combined,
+                thread=(),
+                requester=requester,
+                channel_name=proposal.channel,
+                today=rt.clock().date(),
+                known_projects=tuple(sorted(rt.jira_catalog.projects())) if rt.jira_catalog is not None else (),
+            )
+        )
+    except ExtractionUnavailable as exc:
+        return Read(again=exc.user_message)
+    if not understanding.requests:
+        return Read(again="I still couldn't tell what to change from that.")
+    return Read(requests=understanding.requests)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Recording an answer
+
+
+def record_answer(rt: Runtime, proposal_id: str, user_id: str, *, token: str, text: str, picked: bool) -> Proposal:
+    """Store the answer on the proposal (a refusal raises ``Refused``) and queue the job that acts on it."""
+    text = _LEADING_MENTION.sub("", text, count=1).strip() if not picked else text
+    change = rt.store.update(
+        proposal_id,
+        lambda p: workflow.answer(p, user_id, token=token, text=text, picked=picked, now=rt.clock()),
+    )
+    enqueue_continue(rt, proposal_id, reason=f"answer by {user_id}")
+    return change.proposal
+
+
+def enqueue_continue(rt: Runtime, proposal_id: str, *, reason: str) -> str:
+    sequence = rt.connection.incr(f"ft:answerseq:{proposal_id}")
+    job_id = f"answer-{proposal_id}-{sequence}"
+    rt.intake_queue.enqueue(continue_after_answer, proposal_id, job_id=job_id, result_ttl=3600)
+    rt.connection.set(f"ft:answerjob:{proposal_id}", job_id, ex=86400)
+    logger.info("proposal %s: answer job %s queued (%s)", proposal_id, job_id, reason)
+    return job_id
+
+
+def waiting_for_answer(rt: Runtime, *, channel: str, thread_ts: str, user_id: str) -> Proposal | None:
+    """The newest proposal in this thread that waits for ``user_id``'s answer (a DM counts as one thread)."""
+    if channel.startswith("D"):
+        candidates = [
+            p
+            for p in rt.store.by_requester(user_id, limit=20)
+            if p.channel == channel and p.state is ProposalState.NEEDS_INFO
+        ]
+    else:
+        candidates = [p for p in rt.store.asking_in_thread(channel, thread_ts) if p.requester == user_id]
+    return max(candidates, key=lambda p: p.updated_at) if candidates else None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Acting on it
+
+
+def continue_after_answer(proposal_id: str) -> str:
+    """Ground the proposal again with the recorded answer (RQ job; safe to run twice)."""
+    rt = current()
+    try:
+        with rt.ledger.lease(f"answer:{proposal_id}", seconds=rt.timing.lease_seconds):
+            return _continue(rt, proposal_id)
+    except LeaseHeld:
+        logger.info("proposal %s: another job is already acting on the answer", proposal_id)
+        return "busy"
+
+
+def _continue(rt: Runtime, proposal_id: str) -> str:
+    proposal = rt.store.get(proposal_id)
+    question = proposal.question
+    if proposal.state is not ProposalState.NEEDS_INFO or question is None or question.answer is None:
+        return "noop"
+    typed = not question.choice_picked
+    if question.field is None:
+        read = _read_again(rt, proposal, question.answer)
+    else:
+        read = read_answer(proposal, question, reader=rt.answers, today=rt.clock().date())
+    if read.stop is not None:
+        return _stop(rt, proposal, read.stop, by=proposal.requester)
+    if read.requests is None:
+        return _ask(rt, proposal, question, f"{read.again} {question.text}", typed=typed)
+    requester = rt.directory.person(proposal.requester)
+    if requester is None:
+        return _stop(rt, proposal, "I can't look you up in this workspace any more, so I can't act for you.")
+    thread = rt.threads.read_thread(proposal.channel, proposal.thread_ts)
+    outcome = reground(
+        rt,
+        requester=requester,
+        channel=proposal.channel,
+        thread_ts=proposal.thread_ts,
+        understanding=Understanding(requests=read.requests),
+        requests=read.requests,
+        thread=thread,
+        request_ts=proposal.request_ts,
+        permalink=proposal.permalink,
+    )
+    if isinstance(outcome, Answer):
+        return _stop(rt, proposal, outcome.text)
+    if isinstance(outcome, Asking):
+        return _ask_next(rt, proposal, outcome, typed=typed)
+    return _complete(rt, proposal, outcome)
+
+
+def _reply(rt: Runtime, proposal: Proposal, text: str) -> None:
+    rt.notifier.reply(proposal.channel, proposal.thread_ts, f"<@{proposal.requester}> {text}")
+
+
+def _stop(rt: Runtime, proposal: Proposal, reason: str, *, by: str | None = None) -> str:
+    rt.store.update(proposal.id, lambda p: workflow.drop(p, reason, now=rt.clock(), by=by))
+    refresh_cards(rt, proposal.id)
+    _reply(rt, proposal, reason)
+    return "dropped"
+
+
+def _ask(rt: Runtime, proposal: Proposal, question: Question, text: str, *, typed: bool) -> str:
+    """The same question again, saying why the answer did not do."""
+    change = rt.store.update(
+        proposal.id,
+        lambda p: workflow.ask(
+            p,
+            text=text,
+            field=question.field,
+            choices=question.choices,
+            request_index=question.request_index,
+            requests=p.requests,
+            now=rt.clock(),
+            wait=_wait(rt),
+        ),
+    )
+    _show_question(rt, change.proposal, typed=typed)
+    return "asked-again"
+
+
+def _ask_next(rt: Runtime, proposal: Proposal, asking: Asking, *, typed: bool) -> str:
+    change = rt.store.update(
+        proposal.id,
+        lambda p: workflow.ask(
+            p,
+            text=asking.question.question,
+            field=asking.question.field,
+            choices=[QuestionChoice(label=c.label, value=c.value, detail=c.detail) for c in asking.question.choices],
+            request_index=asking.request_index,
+            requests=asking.requests,
+            now=rt.clock(),
+            wait=_wait(rt),
+        ),
+    )
+    _show_question(rt, change.proposal, typed=typed)
+    return "asked"
+
+
+def _show_question(rt: Runtime, proposal: Proposal, *, typed: bool) -> None:
+    refresh_cards(rt, proposal.id)
+    schedule_deadlines(rt, proposal)
+    if typed and proposal.question is not None:
+        # They typed in the thread: the question card is further up, so say it where they are looking.
+        _reply(rt, proposal, f"{proposal.question.text} (pick in the card above, or reply here)")
+
+
+def _wait(rt: Runtime) -> dt.timedelta:
+    return dt.timedelta(seconds=rt.timing.question_ttl)
+
+
+def _complete(rt: Runtime, proposal: Proposal, proposed: Proposed) -> str:
+    change = rt.store.update(
+        proposal.id,
+        lambda p: workflow.complete(
+            p, requests=proposed.requests, actions=proposed.actions, decision=proposed.decision, now=rt.clock()
+        ),
+    )
+    completed = change.proposal
+    rt.store.audit.write(
+        proposal.id,
+        AuditEntry(
+            "proposal.grounded",
+            "bot",
+            {
+                "proposed": [a.model_dump(mode="json") for a in proposed.actions],
+                "fingerprint": completed.fingerprint,
+                "policy": proposed.decision.to_dict(),
+            },
+        ),
+        at=rt.clock(),
+    )
+    # Imported here: jobs imports this module for intake's use of the question machinery.
+    from approvals.jobs import enqueue_execute, notify_approvers
+
+    if completed.state is ProposalState.DENIED:
+        refresh_cards(rt, proposal.id)
+        _reply(rt, completed, f"I can't do that: {completed.policy.reason}")
+        return "denied"
+    notify_approvers(rt, completed)
+    refresh_cards(rt, proposal.id)
+    if change.event is Event.AUTO_APPROVE:
+        enqueue_execute(rt, proposal.id, reason="auto-approved after an answer")
+    else:
+        schedule_deadlines(rt, completed)
+        _reply(rt, completed, "Thanks, that's everything I needed; the request now waits for approval (card above).")
+    return completed.state.value
+
+
+def answered_but_stuck(rt: Runtime, proposals: Sequence[Proposal]) -> list[str]:
+    """Proposals whose recorded answer no job is acting on (the reaper re-queues them)."""
+    cutoff = rt.clock().timestamp() - rt.timing.stale_intake_after
+    stuck = []
+    for proposal in proposals:
+        question = proposal.question
+        if question is None or question.answer is None or question.answered_at is None:
+            continue
+        if question.answered_at.timestamp() > cutoff:
+            continue
+        stuck.append(proposal.id)
+    return stuck

@@ -1,0 +1,60 @@
+"""Grounding: turn an extracted request into an action whose every name is a real identifier, or ask.
+
+Never guess. Each request kind has a grounder (``approvals.grounding.jira``, ``approvals.grounding.salesforce``)
+that reads the systems through the lookup ports (``approvals.grounding.catalogs``, ``Directory`` for people) and
+returns one of three things: an ``Action`` ready for the policy, a ``NeedsInfo`` question (with choices when they
+are known), or ``Unworkable`` (no answer could make it possible). The modules are pure logic over the ports'
+answers.
+"""
+
+from __future__ import annotations
+
+from approvals.actions import Action
+from approvals.grounding.catalogs import (
+    JiraCatalog,
+    JiraIssueInfo,
+    JiraLinkType,
+    JiraProjectInfo,
+    SalesforceCatalog,
+    SfRecordInfo,
+)
+from approvals.grounding.common import (
+    Choice,
+    GroundingContext,
+    Lookups,
+    NeedsInfo,
+    Unworkable,
+    resolve_person,
+)
+from approvals.grounding.jira import ground_jira
+from approvals.grounding.salesforce import ground_salesforce
+from approvals.intents import ActionRequest
+
+
+def ground(request: ActionRequest, lookups: Lookups, context: GroundingContext) -> Action | NeedsInfo | Unworkable:
+    """The action ``request`` means, a question for the requester, or why it cannot be done."""
+    system = request.kind.split(".", 1)[0]
+    if system == "jira":
+        if lookups.jira is None:
+            return Unworkable("Jira is not connected to Followthrough here, so I can't do that. Ask an admin.")
+        return ground_jira(request, lookups=lookups, jira=lookups.jira, context=context)
+    if lookups.salesforce is None:
+        return Unworkable("Salesforce is not connected to Followthrough here, so I can't do that. Ask an admin.")
+    return ground_salesforce(request, lookups=lookups, salesforce=lookups.salesforce, context=context)
+
+
+__all__ = [
+    "Choice",
+    "GroundingContext",
+    "JiraCatalog",
+    "JiraIssueInfo",
+    "JiraLinkType",
+    "JiraProjectInfo",
+    "Lookups",
+    "NeedsInfo",
+    "SalesforceCatalog",
+    "SfRecordInfo",
+    "Unworkable",
+    "ground",
+    "resolve_person",
+]

@@ -1,0 +1,221 @@
+"""The Undo button, end to end: the click, the look at the records, and the undo proposal.
+
+The click (bot process) checks that the request may be undone and records on the original proposal that an undo
+was asked for (atomically: two clicks make one undo), then queues ``propose_undo``. The job reads every record the
+undo would touch; anything changed since the original ran is a refusal with the reason, in the thread, and nothing
+is proposed. Otherwise it stores the undo proposal (its id derived from the original's, so a repeated job finds it)
+and moves it on like any new proposal: the policy decides who must approve it.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from approvals.actions import (
+    Action,
+    JiraAssign,
+    JiraDeleteIssue,
+    JiraTransition,
+    JiraUpdateFields,
+    SalesforceDeleteRecord,
+    SalesforceUpdateContact,
+    SalesforceUpdateOpportunity,
+)
+from approvals.decisions import combine_decisions
+from approvals.display import refresh_cards
+from approvals.policy import Principal
+from approvals.proposal import Proposal, build_proposal
+from approvals.runtime import Runtime, current
+from approvals.store import ProposalExists
+from approvals.undo import UNDONE_BY_FAILURE, describe_not_undone, inverse_actions, undo_id_for, undoable
+from approvals.workflow import AuditEntry, Change, Duplicate, Refused
+
+logger = logging.getLogger(__name__)
+
+
+def request_undo(rt: Runtime, proposal_id: str, person: Principal) -> str:
+    """Record that ``person`` asked to undo ``proposal_id`` and queue the job that proposes it; the undo's id."""
+    original = rt.store.find(proposal_id)
+    if original is None:
+        raise Refused(f"I can't find the request {proposal_id}.", proposal_id=proposal_id)
+    previous = rt.store.find(original.undo) if original.undo else None
+    previous_open = previous is not None and previous.state not in UNDONE_BY_FAILURE
+    attempt = int(rt.connection.incr(f"ft:undoseq:{proposal_id}"))
+    undo_id = undo_id_for(proposal_id, attempt)
+
+    def decide(p: Proposal) -> Change:
+        reason = undoable(p, now=rt.clock(), window=rt.timing.undo_window)
+        if reason is not None:
+            raise Refused(reason, proposal_id=p.id)
+        # Another undo is under way: the one we saw still open, or one asked for since we looked.
+        if p.undo is not None and (previous_open or p.undo != (previous.id if previous else None)):
+            raise Duplicate(f"Undo was already asked for: see `{p.undo}` in the thread.", proposal_id=p.id)
+        return Change(
+            p.with_changes(undo=undo_id, updated_at=p.updated_at),
+            AuditEntry("proposal.undo_requested", person.user_id, {"undo": undo_id}),
+        )
+
+    try:
+        rt.store.update(proposal_id, decide)
+    except Refused as refusal:
+        rt.store.audit.write(
+            proposal_id,
+            AuditEntry("undo.refused", person.user_id, {"reason": refusal.user_message, "code": refusal.code}),
+            at=rt.clock(),
+        )
+        raise
+    rt.intake_queue.enqueue(
+        propose_undo, proposal_id, undo_id, person.user_id, job_id=f"undo-{undo_id}", result_ttl=3600
+    )
+    logger.info("proposal %s: undo %s asked for by %s", proposal_id, undo_id, person.user_id)
+    return undo_id
+
+
+def propose_undo(original_id: str, undo_id: str, user_id: str) -> str:
+    """RQ job: look at the records, then store and show the undo proposal (or say why it can't be done)."""
+    rt = current()
+    from approvals.jobs import advance_new_proposal  # jobs imports the modules this one does
+
+    existing = rt.store.find(undo_id)
+    if existing is not None:
+        advance_new_proposal(rt, existing, fresh=False)
+        return existing.id
+    original = rt.store.get(original_id)
+    inverse = inverse_actions(original)
+    problems = [p for p in (still_as_left(rt, a) for a in inverse.actions) if p]
+    if problems or not inverse.actions:
+        reason = "; ".join(problems) or describe_not_undone(inverse.not_undone)
+        return _refuse(rt, original, undo_id, user_id, reason)
+    policy = rt.policy.current
+    requester = rt.directory.principal(user_id)
+    channel_names = rt.threads.channel_names(original.channel)
+    decision = combine_decisions(
+        [policy.decide(a, requester=requester, channel_names=channel_names) for a in inverse.actions],
+        policy.content_hash,
+    )
+    proposal = build_proposal(
+        proposal_id=undo_id,
+        requester=user_id,
+        channel=original.channel,
+        thread_ts=original.thread_ts,
+        request_ts=original.request_ts,
+        request_text=f"Undo {original.id}",
+        actions=inverse.actions,
+        decision=decision,
+        now=rt.clock(),
+        permalink=original.permalink,
+        understood=describe_not_undone(inverse.not_undone),
+        undo_of=original.id,
+    )
+    entry = AuditEntry(
+        "proposal.created",
+        user_id,
+        {
+            "requester": user_id,
+            "request_text": proposal.request_text,
+            "undo_of": original.id,
+            "proposed": [a.model_dump(mode="json") for a in inverse.actions],
+            "not_undone": list(inverse.not_undone),
+            "fingerprint": proposal.fingerprint,
+            "policy": decision.to_dict(),
+        },
+    )
+    try:
+        rt.store.create(proposal, entry)
+        fresh = True
+    except ProposalExists:
+        proposal, fresh = rt.store.get(undo_id), False
+    advance_new_proposal(rt, proposal, fresh=fresh)
+    return proposal.id
+
+
+def _refuse(rt: Runtime, original: Proposal, undo_id: str, user_id: str, reason: str) -> str:
+    def release(p: Proposal) -> Change:
+        return Change(
+            p.with_changes(undo=None, updated_at=p.updated_at) if p.undo == undo_id else p,
+            AuditEntry("undo.refused", user_id, {"reason": reason, "undo": undo_id}),
+        )
+
+    rt.store.update(original.id, release)
+    refresh_cards(rt, original.id)
+    rt.notifier.reply(
+        original.channel,
+        original.thread_ts,
+        f"<@{user_id}> I can't undo `{original.id}`: {reason}. Nothing was changed.",
+    )
+    logger.info("proposal %s: undo refused: %s", original.id, reason)
+    return "refused"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Are the records still as the original left them?
+
+
+def _norm(value: Any) -> Any:
+    if value is None or value == "" or value == [] or value == ():
+        return None
+    if isinstance(value, list | tuple):
+        return frozenset(str(v).casefold() for v in value)
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return Decimal(str(value))
+    text = str(value).strip()
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return text.casefold()
+
+
+def _differences(now: dict[str, Any], expected: dict[str, Any]) -> list[str]:
+    return [
+        f"{name.replace('_', ' ')} is now {now.get(name) if now.get(name) not in (None, '') else 'empty'}"
+        for name, value in expected.items()
+        if name in now and _norm(now.get(name)) != _norm(value)
+    ]
+
+
+def still_as_left(rt: Runtime, action: Action) -> str | None:
+    """Why undoing with ``action`` would overwrite someone's later change (or cannot work), or None."""
+    jira, sf = rt.jira_catalog, rt.salesforce_catalog
+    match action:
+        case JiraTransition() | JiraAssign() | JiraUpdateFields() | JiraDeleteIssue():
+            if jira is None:
+                return "Jira is not connected here any more"
+            info = jira.issue(action.issue.key)
+            if info is None:
+                return f"{action.issue.key} no longer exists"
+            now = {
+                "status": info.status,
+                "assignee": info.assignee_account_id,
+                "summary": info.summary,
+                "priority": info.priority,
+                "labels": list(info.labels),
+                "due_date": info.due_date.isoformat() if info.due_date else None,
+            }
+            expected = {k: v for k, v in action.before.items() if k in now}
+            changed = _differences(now, expected)
+            if changed:
+                return f"{action.issue.key} changed since: {', '.join(changed)}"
+            if isinstance(action, JiraTransition) and action.status.casefold() not in {
+                t.casefold() for t in info.transitions
+            }:
+                return f"{action.issue.key}'s workflow can't move it from {info.status} back to {action.status}"
+            return None
+        case SalesforceUpdateOpportunity() | SalesforceUpdateContact() | SalesforceDeleteRecord():
+            if sf is None:
+                return "Salesforce is not connected here any more"
+            ref = (
+                action.opportunity
+                if isinstance(action, SalesforceUpdateOpportunity)
+                else action.contact
+                if isinstance(action, SalesforceUpdateContact)
+                else action.record
+            )
+            record = sf.record(ref.object, ref.id)
+            if record is None:
+                return f"{ref.name} no longer exists in Salesforce"
+            now = {"subject": record.name} if ref.object == "Task" else dict(record.fields)
+            changed = _differences(now, action.before)
+            return f"{ref.name} changed since: {', '.join(changed)}" if changed else None
+    return None

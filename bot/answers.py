@@ -1,0 +1,31 @@
+"""Reading a typed answer to a question as the value of one request field (``approvals.ports.AnswerReader``).
+
+The same readers as the offline parser's: "Friday" or "next week" for a date, "120k" or "$1.2M" for an amount,
+so an answer is understood exactly as the words would be in a request. Anything else (a name, a stage, a
+summary) is passed on as written: grounding checks it like any other word from the thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from bot.amounts import parse_amount
+from bot.dates import parse_date
+
+
+class TypedAnswers:
+    """Implements ``approvals.ports.AnswerReader``."""
+
+    def read(self, kind: str, text: str, *, today: dt.date) -> Any:
+        cleaned = " ".join(text.split()).strip(" .!")
+        if not cleaned:
+            return None
+        if kind in ("date", "past_date"):
+            return parse_date(cleaned.lower(), today=today, past=kind == "past_date")
+        if kind == "amount":
+            return parse_amount(cleaned)
+        if kind == "labels":
+            return tuple(w for w in re.split(r"[\s,]+", cleaned) if w)
+        return cleaned
