@@ -190,10 +190,13 @@ _CREATE_ISSUE = re.compile(
 )
 # 'file this in PAY': a thread filed into a project with no issue type named (grounding asks for one).
 _FILE_THIS_IN = re.compile(
-    rf"^(?:file|log|raise|open|put|track|add)\s+(?:this|it)\s+(?:in|into|under|to)\s+(?:the\s+)?"
-    rf"(?P<project>{_PROJECT})(?:\s+project)?\b(?P<rest>.*)$",
+    rf"^(?:file|log|raise|open|put|track|add)\s+(?:this|it)(?:\s+(?:in|into|under|to)\s+(?:the\s+)?"
+    rf"(?P<project>{_PROJECT})(?:\s+project)?\b)?(?P<rest>(?:\s*,.*)?)$",
     re.I,
 )
+
+
+_FILE_VERB = re.compile(r"^(?:file|raise|track)\b", re.I)  # 'log it' / 'open it' alone could mean other things
 
 
 def project_key(word: str | None, request: ExtractionInput) -> str | None:
@@ -252,7 +255,7 @@ def recognise_create_issue(text: str, request: ExtractionInput) -> Reading | Non
         if not match:
             return None
         project, issue_type, rest_text, priority = project_key(match["project"], request), None, match["rest"], None
-        if project is None:
+        if (match["project"] and project is None) or (not match["project"] and not _FILE_VERB.match(head_text)):
             return None
         rest_text = " for this" + rest_text
     rest_start = len(head_text) - len(match["rest"])
@@ -640,7 +643,8 @@ def _read_change(
         match = pattern.match(rest)
         if match:
             person = read_person(match["person"])
-            if person is not None:
+            # with no issue named, only a clear person: "assign blame" is not a request
+            if person is not None and (issue is not None or not person[:1].islower()):
                 return JiraAssignRequest(issue=issue, assignee=person)
     if re.fullmatch(r"(?:re-?)?assign", rest, re.I):
         return JiraAssignRequest(issue=issue)

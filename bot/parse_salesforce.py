@@ -583,7 +583,13 @@ _MOVE_RECORD = re.compile(
     rf"^(?P<verb>{_OPP_VERB})\s+(?P<record>{_REC})\s+(?:up\s+|out\s+|back\s+)?(?:to|as|at|into|in)\s+(?P<value>.+)$",
     re.I,
 )
-_RECORD_IS = re.compile(rf"^(?P<record>{_REC})\s+is\s+(?:now\s+)?(?:at\s+|in\s+)?(?P<value>.+)$", re.I)
+# 'the Globex deal is now $1.2M' / 'is now in Negotiation': a stage only after in / at ('is looking good' is none)
+_RECORD_IS = re.compile(rf"^(?P<record>{_REC})\s+is\s+(?:now\s+)?(?P<prep>(?:at|in)\s+)?(?P<value>.+)$", re.I)
+_RECORD_CLOSES = re.compile(
+    rf"^(?P<record>{_REC})\s+(?:now\s+|should\s+|will\s+|is\s+going\s+to\s+)?(?:closes?|close|is\s+closing)"
+    rf"\s+(?:on\s+|by\s+|in\s+)?(?P<value>.+)$",
+    re.I,
+)
 _UPDATE_RECORD = re.compile(rf"^(?:update|edit|change)\s+(?P<record>{_REC})$", re.I)
 _WE_WON = re.compile(rf"^we(?:'ve)?\s+(?:just\s+|finally\s+)?(?P<how>won|lost|closed)\s+(?P<record>{_REC})$", re.I)
 _CLOSE_RECORD = re.compile(
@@ -635,7 +641,10 @@ def _opp_value(field: str, raw: str, request: ExtractionInput) -> object:
 
 
 def _generic_value(verb: str, raw: str, request: ExtractionInput, record: Record) -> dict[str, object] | None:
-    """'move the Acme renewal to X': X is an amount, a close date or a stage, by what it looks like."""
+    """'move the Acme renewal to X': X is an amount, a close date or a stage, by what it looks like. The record must
+    read as one: a deal word, or a company written as a name ("move the meeting to Friday" is not about a deal)."""
+    if not record.named_as_record and not (record.account or "")[:1].isupper():
+        return None
     money = read_money(raw, strict=True)
     if money:
         return {"amount": money[0]}
@@ -681,9 +690,16 @@ def recognise_update_opportunity(text: str, request: ExtractionInput) -> Reading
         if values is not None:
             return Reading(_opportunity(record, values))
     if (match := _RECORD_IS.match(t)) and (record := read_record(match["record"])) and record.named_as_record:
-        values = _generic_value("set", match["value"], request, record)
+        value = match["value"]
+        values = _generic_value("set", value, request, record)
+        if values and "stage" in values and not match["prep"] and value.lower() not in _STAGE_WORDS:
+            values = None
         if values is not None:
             return Reading(_opportunity(record, values))
+    if (match := _RECORD_CLOSES.match(t)) and (record := read_record(match["record"])) and record.named_as_record:
+        date = read_date(match["value"], today=request.today)
+        if date is not None:
+            return Reading(_opportunity(record, {"close_date": date[0]}))
     if (match := _WE_WON.match(t)) and (record := read_record(match["record"])) and record.named_as_record:
         how = match["how"].lower()
         return Reading(_opportunity(record, {"stage": _STAGE_WORDS.get(how)}))
