@@ -402,6 +402,11 @@ _LINK_PATTERNS = (
         rf"^link\s+(?P<a>{ISSUE_REF})\s+(?:to|with|and)\s+(?P<b>{ISSUE_REF})(?:\s+as\s+(?:a\s+)?(?P<how>{_LINK_ALTERNATION}))?$",
         re.I,
     ),
+    re.compile(
+        rf"^link\s+(?P<a>{ISSUE_REF})\s+(?:to|with|and)\s+(?P<b>{ISSUE_REF})\s*,?\s+(?:since\s+|as\s+|because\s+)?"
+        rf"(?:they(?:'re|\s+are)|it(?:'s|\s+is))\s+(?:a\s+)?(?P<how>{_LINK_ALTERNATION})$",
+        re.I,
+    ),
     re.compile(rf"^link\s+(?P<a>{ISSUE_REF})$", re.I),
 )
 
@@ -612,9 +617,11 @@ def recognise_issue_change(text: str, request: ExtractionInput) -> Reading | Uns
     rest = without_issue(t, mention) if mention else t
     rest = re.sub(r"^(\w+(?:\s+back)?)\s+in\s+progress$", r"\1 to in progress", rest, flags=re.I)
     found = _read_change(rest, issue, request)
-    if found is None and mention is None:
-        continuation = _read_continuation(rest, request)
-        return Reading(continuation, continuation=True) if continuation else None
+    if found is None:
+        clause = _read_continuation(rest, request)  # 'PAY-10 prio high'; alone, 'priority low' adds to what came before
+        if mention is None:
+            return Reading(clause, continuation=True) if clause else None
+        found = clause.model_copy(update={"issue": issue}) if clause else None
     if isinstance(found, Unsupported) or found is None:
         return found
     return Reading(found, pronoun=pronoun)

@@ -48,6 +48,7 @@ from bot.parse_text import (
 
 NAME_CAP = r"[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,2}"
 """A contact's name as people type it: capitalised words ("Ana", "Ana Silva", "Wile E Coyote")."""
+NAME_ANY_CASE = r"[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,2}"
 COMPANY = r"[A-Z][\w&'.-]*(?:\s+[A-Z][\w&'.-]*){0,3}"
 _RECORD_NOUNS = "|".join(sorted((OPPORTUNITY_WORDS | GENERIC_OPPORTUNITY) - {"new"}, key=len, reverse=True))
 _POSSESSIVE = r"(?:'s|(?<=s)')"
@@ -68,7 +69,8 @@ _LOG_THAT_I_CALLED = re.compile(
     re.I,
 )
 _I_CALLED_LOG_IT = re.compile(
-    r"^(?:i|we)\s+(?:just\s+)?(?:called|rang|phoned|spoke\s+(?:with|to)|talked\s+(?:with|to)|had\s+a\s+call\s+with)\s+"
+    r"^(?:(?:i|we)\s+)?(?:just\s+)?(?:called|rang|phoned|spoke\s+(?:with|to)|talked\s+(?:with|to)|"
+    r"had\s+a\s+(?:\w+\s+)?call\s+with|got\s+off\s+(?:a|the)\s+call\s+with)\s+"
     r"(?P<rest>.+?)[,;.]?\s+(?:(?:please|pls|can\s+you|could\s+you)\s+)?(?:log|record)\s+(?:it|that|this|the\s+call)$",
     re.I,
 )
@@ -360,7 +362,9 @@ def _contact_assignments(text: str) -> dict[str, str | None] | None:
 
 _UPDATE_VERB = r"(?:update|change|set|fix|correct|edit|replace|put)"
 _CONTACT_PATTERNS = (
-    re.compile(rf"^{_UPDATE_VERB}\s+(?P<contact>{NAME_CAP}){_POSSESSIVE}\s+(?P<assignments>{_CONTACT_FIELD}\b.*)$"),
+    re.compile(
+        rf"^{_UPDATE_VERB}\s+(?P<contact>{NAME_ANY_CASE}){_POSSESSIVE}\s+(?P<assignments>{_CONTACT_FIELD}\b.*)$", re.I
+    ),
     re.compile(
         rf"^{_UPDATE_VERB}\s+(?:the\s+)?(?P<field>{_CONTACT_FIELD})\s+(?:of|for|on)\s+(?P<contact>{NAME_CAP})"
         rf"(?:\s+(?:at|from)\s+(?P<account>{COMPANY}))?\s+(?:to|as)\s+(?P<value>.+)$",
@@ -395,7 +399,7 @@ def recognise_update_contact(text: str, request: ExtractionInput) -> Reading | N
         if not match:
             continue
         groups = match.groupdict()
-        contact = read_name(groups["contact"])
+        contact = read_name(groups["contact"], any_case=True)
         if contact is None or read_record(contact) is None or _looks_like_opportunity(contact):
             continue
         if groups.get("assignments") is not None:
@@ -585,6 +589,12 @@ _MOVE_RECORD = re.compile(
 )
 # 'the Globex deal is now $1.2M' / 'is now in Negotiation': a stage only after in / at ('is looking good' is none)
 _RECORD_IS = re.compile(rf"^(?P<record>{_REC})\s+is\s+(?:now\s+)?(?P<prep>(?:at|in)\s+)?(?P<value>.+)$", re.I)
+_VALUE_THEN_FIELDS = re.compile(
+    rf"(?:,\s*|;\s*|\s+and\s+)(?=(?:(?:set|change|push|move|bump|make|update)\s+)?(?:the\s+|its\s+)?{_OPP_FIELD}\b)",
+    re.I,
+)
+_FIELD_LEAD = re.compile(r"^(?:(?:set|change|push|move|bump|make|update)\s+)?(?:the\s+|its\s+)?", re.I)
+_MARK_RECORD = re.compile(rf"^mark\s+(?P<record>{_REC})\s+(?:as\s+)?(?P<how>(?:closed[\s-])?(?:won|lost))$", re.I)
 _RECORD_CLOSES = re.compile(
     rf"^(?P<record>{_REC})\s+(?:now\s+|should\s+|will\s+|is\s+going\s+to\s+)?(?:closes?|close|is\s+closing)"
     rf"\s+(?:on\s+|by\s+|in\s+)?(?P<value>.+)$",
@@ -602,7 +612,7 @@ def stage_value(text: str) -> str | None:
     t = " ".join(unquoted(text).strip(" .!").split())
     t = re.sub(r"^(?:the\s+)", "", t, flags=re.I)
     t = re.sub(r"\s+(?:stage|status)$", "", t, flags=re.I)
-    if not t or len(t.split()) > 4 or re.search(r"\band\b", t, re.I) or not re.search(r"[A-Za-z]", t):
+    if not t or len(t.split()) > 4 or re.search(r"\band\b|[,;:]", t, re.I) or not re.search(r"[A-Za-z]", t):
         return None
     if t.lower() in _STAGE_WORDS:
         return _STAGE_WORDS[t.lower()]
@@ -686,9 +696,14 @@ def recognise_update_opportunity(text: str, request: ExtractionInput) -> Reading
         if values:
             return Reading(_opportunity(Record(None, None, False), values))
     if (match := _MOVE_RECORD.match(t)) and (record := read_record(match["record"])):
-        values = _generic_value(match["verb"], match["value"], request, record)
-        if values is not None:
-            return Reading(_opportunity(record, values))
+        value, _, more = _VALUE_THEN_FIELDS.sub("\0", match["value"], count=1).partition("\0")
+        values = _generic_value(match["verb"], value, request, record)
+        extra = _opp_assignments(_FIELD_LEAD.sub("", more), request) if more else {}
+        if values is not None and extra is not None and not set(values) & set(extra):
+            return Reading(_opportunity(record, {**values, **extra}))
+    if (match := _MARK_RECORD.match(t)) and (record := read_record(match["record"])) and record.named_as_record:
+        how = " ".join(match["how"].lower().replace("-", " ").split())
+        return Reading(_opportunity(record, {"stage": _STAGE_WORDS[how]}))
     if (match := _RECORD_IS.match(t)) and (record := read_record(match["record"])) and record.named_as_record:
         value = match["value"]
         values = _generic_value("set", value, request, record)

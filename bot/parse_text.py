@@ -202,9 +202,13 @@ def read_person(text: str) -> str | None:
     return " ".join(words)
 
 
-def read_name(text: str) -> str | None:
-    """A contact's name: a person as written who is not "me", nobody or an owner."""
-    name = read_person(text)
+def read_name(text: str, *, any_case: bool = False) -> str | None:
+    """A contact's name: a person as written who is not "me", nobody or an owner. ``any_case``: where the sentence
+    already says it is a person ("update peter gibbons's email"), lower-case names count too."""
+    t = " ".join(text.strip(" \t.,;:!?").split())
+    if any_case and t == t.lower() and 1 <= len(t.split()) <= 3 and not STOP_WORDS.intersection(t.split()):
+        return t if all(re.fullmatch(_NAME_WORD, w) for w in t.split()) else None
+    name = read_person(t)
     return name if name and name not in ("me", NOBODY, ACCOUNT_OWNER, OPPORTUNITY_OWNER) else None
 
 
@@ -393,7 +397,11 @@ def unquoted(text: str) -> str:
     return t
 
 
+_TRAILING_NOISE = re.compile(r"(?:[\s.!?;,]|[^\w\s\"'\u201d)>%])+$")
+
+
 def bare(text: str) -> str:
-    """A segment without trailing punctuation and politeness ("..., please!", "thanks")."""
-    t = re.sub(r"[\s,]+(?:please|pls|thanks|thank\s+you|thx|asap)\s*[.!]*$", "", text.strip(), flags=re.I)
-    return t.rstrip(" .!?;,")
+    """A segment without trailing punctuation, emoji and politeness ("..., please! 🙏", "thanks")."""
+    t = _TRAILING_NOISE.sub("", text.strip())
+    t = re.sub(r"[\s,]+(?:please|pls|thanks|thank\s+you|thx|ty)$", "", t, flags=re.I)
+    return _TRAILING_NOISE.sub("", t)

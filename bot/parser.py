@@ -250,8 +250,53 @@ _BOUNDARY = re.compile(
 )
 
 
+_LEADING_NOISE = re.compile(r"^[^\w\"'\u201c<@(+$#]+")
+
+
 def _lead_stripped(segment: str) -> str:
-    return _LEAD.sub("", segment.strip(), count=1).strip()
+    return _LEAD.sub("", _LEADING_NOISE.sub("", segment.strip()), count=1).strip()
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """Part of a sentence no recogniser reads, after a part that one does."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """A statement around the requests ("customers are complaining again", "PAY-8 is fixed"): not a request. Its
+    issue key, if any, is what a later "it" means; a key nothing refers back to makes the parser ask."""
+
+    text: str
+    key: str | None
+
+
+_IMPERATIVE = re.compile(
+    r"^(?:file|create|open|raise|log|record|make|add|report|submit|assign|reassign|unassign|give|hand|move|"
+    r"transition|mark|close|resolve|reopen|start|set|change|update|rename|bump|push|increase|decrease|lower|link|"
+    r"comment|leave|post|reply|remind|put|note|delete|remove|send|schedule|book|email|call|message|ping|tell|notify|"
+    r"invite|share|export|import|sync|merge|deploy|cancel|archive|do|let|help|check|find|show|list|get|fetch|look|"
+    r"pull|drop|clear|edit|fix|track|copy|clone|escalate|approve|reject|revert|undo|roll|ignore|disregard|forget|"
+    r"stop|run|build|write|draft|prepare|review|follow|chase|ask|plan|organi[sz]e|arrange|upgrade|downgrade|renew|"
+    r"transfer|convert|attach|upload|tag|label|prioriti[sz]e|take|grab|bring|keep|cut|split|combine)\b",
+    re.I,
+)
+_ASKS_FOR_SOMETHING = re.compile(
+    r"\b(?:need|needs|should|must|want|wants|please|pls|can\s+you|could\s+you|would\s+you|has\s+to|have\s+to|"
+    r"let's|lets)\b|\?\s*$",
+    re.I,
+)
+
+
+def _as_context(text: str) -> Context | None:
+    """A segment that states something rather than asks for something, or None."""
+    t = _lead_stripped(text).rstrip(" .!")
+    if not t or _IMPERATIVE.match(t) or _ASKS_FOR_SOMETHING.search(t) or _INJECTION.search(t):
+        return None
+    keys = re.findall(ISSUE_KEY, t)
+    return Context(t, keys[0].upper() if len(keys) == 1 else None) if len(keys) <= 1 else None
 
 
 def _read_segment(segment: str, request: ExtractionInput) -> Reading | Unsupported | None:
@@ -265,8 +310,11 @@ def _read_segment(segment: str, request: ExtractionInput) -> Reading | Unsupport
     return None
 
 
-def _read_sentence(sentence: str, request: ExtractionInput) -> list[Reading | Unsupported] | None:
-    """The requests in one sentence: split where a new request clearly starts and both sides read, else whole."""
+def _read_sentence(
+    sentence: str, request: ExtractionInput
+) -> list[Reading | Unsupported | Context | Unreadable] | None:
+    """The requests in one sentence: split where a new request clearly starts and both sides read, else whole. A
+    statement before a request ("PAY-8 is fixed, please close it") is context for it."""
     whole = _read_segment(sentence, request)
     offset = len(sentence) - len(_lead_stripped(sentence))
     limit = len(sentence)
@@ -275,12 +323,17 @@ def _read_sentence(sentence: str, request: ExtractionInput) -> list[Reading | Un
     for boundary in _BOUNDARY.finditer(sentence):
         if boundary.start() >= limit:
             break
-        left = _read_segment(sentence[: boundary.start()], request)
-        if not isinstance(left, Reading):
+        left: Reading | Unsupported | Context | Unreadable | None = _read_segment(sentence[: boundary.start()], request)
+        if left is None and whole is None:
+            left = _as_context(sentence[: boundary.start()])
+        if not isinstance(left, Reading | Context):
             continue
         right = _read_sentence(sentence[boundary.end() :], request)
-        if right is not None:
+        if right is not None and any(isinstance(r, Reading | Unsupported) for r in right):
             return [left, *right]
+        if right is None and whole is None and isinstance(left, Reading):
+            # 'assign PAY-12 to Alice and <something unreadable>': say what was understood, ask about the rest
+            return [left, Unreadable(sentence[boundary.end() :])]
     return [whole] if whole is not None else None
 
 
@@ -326,7 +379,21 @@ class _Message:
     readings: list[Reading] = field(default_factory=list)
     problems: list[Unsupported | str] = field(default_factory=list)
     set_aside: list[str] = field(default_factory=list)
+    context: list[Context] = field(default_factory=list)
     last_key: str | None = None
+    used_keys: set[str] = field(default_factory=set)
+
+    def add_context(self, context: Context) -> None:
+        self.context.append(context)
+        if context.key:
+            self.last_key = context.key
+
+    def unexplained_context(self) -> list[str]:
+        """Statements that cannot be left aside: any, when nothing was understood; else those naming an issue that no
+        request refers back to ("PAY-12 needs Alice" is not context for an unrelated request)."""
+        if not self.readings:
+            return [c.text for c in self.context]
+        return [c.text for c in self.context if c.key and c.key not in self.used_keys]
 
     def add(self, reading: Reading) -> None:
         request = reading.request
@@ -335,6 +402,7 @@ class _Message:
         if reading.pronoun and self.last_key and issue == THIS_THREAD:
             request = request.model_copy(update={"issue": self.last_key})
             issue = self.last_key
+            self.used_keys.add(self.last_key)
         if isinstance(previous, JiraCreateIssueRequest) and (
             issue is None or (reading.pronoun and issue == THIS_THREAD)
         ):
@@ -367,6 +435,7 @@ class _Message:
         key = getattr(request, "issue", None)
         if key and re.fullmatch(ISSUE_KEY, key):
             self.last_key = key
+            self.used_keys.add(key)
         self.readings.append(Reading(request, open_field=reading.open_field))
 
     @staticmethod
@@ -414,17 +483,29 @@ class OfflineParser:
                 continue
             readings = self._read(sentence, request)
             if readings is None:
-                if not message.extend_open_text(sentence):
+                if message.extend_open_text(sentence):
+                    continue
+                context = _as_context(sentence)
+                if context is not None:
+                    message.add_context(context)
+                else:
                     message.problems.append(sentence)
                 continue
             for reading in readings:
                 if isinstance(reading, Unsupported):
                     message.problems.append(reading)
+                elif isinstance(reading, Context):
+                    message.add_context(reading)
+                elif isinstance(reading, Unreadable):
+                    message.problems.append(reading.text)
                 else:
                     message.add(reading)
+        message.problems.extend(message.unexplained_context())
         return self._understanding(message, normalise_request(request.request_text))
 
-    def _read(self, sentence: str, request: ExtractionInput) -> list[Reading | Unsupported] | None:
+    def _read(
+        self, sentence: str, request: ExtractionInput
+    ) -> list[Reading | Unsupported | Context | Unreadable] | None:
         if self.recognisers == RECOGNISERS:
             return _read_sentence(sentence, request)
         text = _lead_stripped(sentence)  # a custom set of recognisers reads the sentence whole
@@ -513,14 +594,16 @@ def _question(problems: Sequence[Unsupported | str], requests: Sequence[ActionRe
                 parts.append(text)
                 break
         else:
-            parts.append(f"I can't tell what you'd like me to do with “{problem}”." if requests else "")
-    lead = ""
-    if requests:
-        lead = "I understood: " + "; ".join(describe(r) for r in requests) + ". Nothing is done until you rephrase. "
+            quoted = problem.strip().rstrip(".!?,;")
+            parts.append(f"I can't tell what you'd like me to do with “{quoted}”." if requests else "")
     said = " ".join(dict.fromkeys(p for p in parts if p))
     if not said:
         return _CANNOT_TELL
-    return f"{lead}{said} {EXAMPLES}" if EXAMPLES not in said else f"{lead}{said}"
+    if requests:
+        understood = "; ".join(describe(r) for r in requests)
+        said = f"I understood: {understood}. {said} Nothing has been changed: send it again without that part, or "
+        said += "rephrase it."
+    return f"{said} {EXAMPLES}"
 
 
 def _describe_clause(request: ActionRequest) -> str:
