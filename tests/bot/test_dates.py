@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
-from bot.dates import parse_date
+from bot.dates import DATE_PATTERN, VAGUE_DATE_PATTERN, parse_date
 
 FRIDAY = dt.date(2026, 11, 20)
 MONDAY = dt.date(2026, 11, 23)
@@ -173,3 +174,76 @@ def test_end_of_month_in_february_of_a_leap_year() -> None:
 )
 def test_parse_date_returns_none_for_what_it_does_not_understand(text: str) -> None:
     assert parse_date(text, today=FRIDAY) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("yesterday", D(2026, 11, 19)),
+        ("this morning", FRIDAY),
+        ("tonight", FRIDAY),
+        ("EOD", FRIDAY),
+        ("end of day", FRIDAY),
+        ("last monday", D(2026, 11, 16)),
+        ("last friday", D(2026, 11, 13)),  # on a Friday, "last Friday" is a week ago
+        ("end of next week", D(2026, 11, 27)),
+        ("end of quarter", D(2026, 12, 31)),
+        ("EOQ", D(2026, 12, 31)),
+        ("end of the year", D(2026, 12, 31)),
+        ("in a month", D(2026, 12, 20)),
+        ("in 3 months", D(2027, 2, 20)),
+    ],
+)
+def test_the_words_added_for_tasks_and_calls(text: str, expected: dt.date) -> None:
+    assert parse_date(text, today=FRIDAY) == expected
+
+
+def test_in_a_month_from_the_31st_is_the_end_of_a_shorter_month() -> None:
+    assert parse_date("in 1 month", today=D(2027, 1, 31)) == D(2027, 2, 28)
+
+
+def test_end_of_quarter_in_each_quarter() -> None:
+    assert [parse_date("end of quarter", today=D(2026, m, 1)) for m in (1, 4, 8, 12)] == [
+        D(2026, 3, 31),
+        D(2026, 6, 30),
+        D(2026, 9, 30),
+        D(2026, 12, 31),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("yesterday", D(2026, 11, 19)),
+        ("today", FRIDAY),
+        ("this morning", FRIDAY),
+        ("tuesday", D(2026, 11, 17)),  # the Tuesday just gone
+        ("on monday", D(2026, 11, 16)),
+        ("friday", D(2026, 11, 13)),  # a bare weekday in the past is never today
+        ("last thursday", D(2026, 11, 19)),
+        ("Nov 18", D(2026, 11, 18)),  # not next year: it happened
+        ("Dec 1", D(2025, 12, 1)),  # still ahead this year: last year
+        ("2026-11-02", D(2026, 11, 2)),
+        ("tomorrow", None),  # a call cannot have happened tomorrow
+        ("next week", None),
+        ("in 3 days", None),
+        ("next tuesday", None),
+    ],
+)
+def test_past_dates_for_something_that_happened(text: str, expected: dt.date | None) -> None:
+    assert parse_date(text, today=FRIDAY, past=True) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["next month", "next quarter", "soon", "later", "Q1", "asap", "sometime", "early December"]
+)
+def test_vague_dates_are_recognised_as_dates_but_not_resolved(text: str) -> None:
+    assert re.fullmatch(VAGUE_DATE_PATTERN, text, re.I)
+    assert parse_date(text, today=FRIDAY) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["yesterday", "end of next week", "in 2 months", "last Monday", "this afternoon", "EOQ"]
+)
+def test_the_date_pattern_finds_every_understood_form(text: str) -> None:
+    assert re.fullmatch(DATE_PATTERN, text, re.I)
