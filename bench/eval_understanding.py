@@ -281,7 +281,8 @@ class Score:
         return self.passed / self.total if self.total else 1.0
 
     def __str__(self) -> str:
-        return f"{self.rate:6.1%}  ({self.passed}/{self.total})"
+        shown = f"{self.rate:6.1%}" if self.total else "   n/a"
+        return f"{shown}  ({self.passed}/{self.total})"
 
 
 @dataclass
@@ -432,7 +433,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     extractor = _extractor(args)
     if extractor is None:
         return 2
-    name = extractor.name + (f" ({args.model})" if args.openai else "")
+    name = extractor.name + (f" ({args.model})" if args.openai and args.model not in extractor.name else "")
     report = evaluate(extractor, cases)
     print(format_report(report, extractor_name=name, verbose=args.verbose, llm=args.openai))
     uncovered = sorted(set(REQUEST_KINDS) - {k for c in cases for k in c.kinds})
