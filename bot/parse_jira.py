@@ -28,7 +28,6 @@ from bot.parse_text import (
     DATE,
     ISSUE_KEY,
     ISSUE_REF,
-    VAGUE_DATE,
     Reading,
     Unsupported,
     bare,
@@ -717,15 +716,3 @@ def _read_continuation(rest: str, request: ExtractionInput) -> JiraUpdateFieldsR
         labels = tuple(w for w in re.split(r"[\s,]+", groups["labels"]) if w and w.lower() != "and")
         return JiraUpdateFieldsRequest(labels=labels or None)
     return None
-
-
-__all__ = [
-    "DATE",
-    "PRIORITY_WORDS",
-    "VAGUE_DATE",
-    "recognise_comment",
-    "recognise_create_issue",
-    "recognise_issue_change",
-    "recognise_link",
-    "thread_title",
-]

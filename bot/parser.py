@@ -9,8 +9,8 @@ instructions: the thread is read for "file this" (the summary comes from its fir
 and instructions to a bot inside the request ("ignore previous instructions", "approved by admin") are set aside,
 noted in ``understood``, and never become requests.
 
-This docstring is the reference list of what the parser understands (every line is a case in
-``bench/understanding_cases/``).
+This docstring is the reference list of what the parser understands; every phrasing in it is checked by
+``bench/understanding_cases/`` (scored by ``bench/eval_understanding.py``) or ``tests/bot/test_parser.py``.
 
 Jira: create an issue (bug/defect, task/ticket/todo/chore, story/feature, epic, issue)::
 
@@ -73,6 +73,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import assert_never
 
 from approvals.intents import (
     NOBODY,
@@ -645,4 +646,5 @@ def describe(request: ActionRequest) -> str:
         case SalesforceCreateContactRequest():
             name = " ".join(p for p in (request.first_name, request.last_name) if p)
             return f"add the contact {name}".rstrip()
-    return request.kind  # pragma: no cover - every kind has a case above
+        case _:
+            assert_never(request)
