@@ -529,6 +529,8 @@ class OfflineParser:
             )
         if not message.problems:
             return Understanding(requests=requests, understood=understood, extractor=self.name)
+        if requests:  # part of it was read: say exactly which part, never more
+            understood = "; ".join(describe(r) for r in requests) + understood[len(text) :]
         return Understanding(
             requests=requests,
             question=_question(message.problems, requests),

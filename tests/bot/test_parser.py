@@ -661,6 +661,7 @@ def test_a_question_about_part_of_a_message_says_what_was_understood() -> None:
     assert understanding.requests == (JiraAssignRequest(issue="PAY-12", assignee="Alice"),)
     assert understanding.question is not None
     assert understanding.question.startswith("I understood: assign PAY-12 to Alice. I change one record at a time")
+    assert understanding.understood == "assign PAY-12 to Alice"
 
 
 @pytest.mark.parametrize(
