@@ -28,6 +28,7 @@ from approvals.display import refresh_cards
 from approvals.policy import Principal
 from approvals.proposal import Proposal, build_proposal
 from approvals.runtime import Runtime, current
+from approvals.states import ProposalState
 from approvals.store import ProposalExists
 from approvals.undo import UNDONE_BY_FAILURE, describe_not_undone, inverse_actions, undo_id_for, undoable
 from approvals.workflow import AuditEntry, Change, Duplicate, Refused
@@ -40,8 +41,16 @@ def request_undo(rt: Runtime, proposal_id: str, person: Principal) -> str:
     original = rt.store.find(proposal_id)
     if original is None:
         raise Refused(f"I can't find the request {proposal_id}.", proposal_id=proposal_id)
-    previous = rt.store.find(original.undo) if original.undo else None
-    previous_open = previous is not None and previous.state not in UNDONE_BY_FAILURE
+    if original.undo is not None:
+        previous = rt.store.find(original.undo)
+        if previous is None:
+            # Asked for already, but the undo is not stored yet (its job is queued, or died): queue it again.
+            _enqueue(rt, proposal_id, original.undo, person.user_id)
+            return original.undo
+        if previous.state is ProposalState.SUCCEEDED:
+            raise Duplicate(f"This was already undone (`{previous.id}`).", proposal_id=proposal_id)
+        if previous.state not in UNDONE_BY_FAILURE:
+            raise Duplicate(f"Undo was already asked for: see `{previous.id}` in the thread.", proposal_id=proposal_id)
     attempt = int(rt.connection.incr(f"ft:undoseq:{proposal_id}"))
     undo_id = undo_id_for(proposal_id, attempt)
 
@@ -49,8 +58,8 @@ def request_undo(rt: Runtime, proposal_id: str, person: Principal) -> str:
         reason = undoable(p, now=rt.clock(), window=rt.timing.undo_window)
         if reason is not None:
             raise Refused(reason, proposal_id=p.id)
-        # Another undo is under way: the one we saw still open, or one asked for since we looked.
-        if p.undo is not None and (previous_open or p.undo != (previous.id if previous else None)):
+        if p.undo != original.undo:
+            # Someone else asked for an undo since we looked.
             raise Duplicate(f"Undo was already asked for: see `{p.undo}` in the thread.", proposal_id=p.id)
         return Change(
             p.with_changes(undo=undo_id, updated_at=p.updated_at),
@@ -66,11 +75,16 @@ def request_undo(rt: Runtime, proposal_id: str, person: Principal) -> str:
             at=rt.clock(),
         )
         raise
-    rt.intake_queue.enqueue(
-        propose_undo, proposal_id, undo_id, person.user_id, job_id=f"undo-{undo_id}", result_ttl=3600
-    )
+    _enqueue(rt, proposal_id, undo_id, person.user_id)
     logger.info("proposal %s: undo %s asked for by %s", proposal_id, undo_id, person.user_id)
     return undo_id
+
+
+def _enqueue(rt: Runtime, original_id: str, undo_id: str, user_id: str) -> None:
+    sequence = rt.connection.incr(f"ft:undojobseq:{undo_id}")
+    rt.intake_queue.enqueue(
+        propose_undo, original_id, undo_id, user_id, job_id=f"undo-{undo_id}-{sequence}", result_ttl=3600
+    )
 
 
 def propose_undo(original_id: str, undo_id: str, user_id: str) -> str:
