@@ -46,6 +46,7 @@ demo: $(STAMP)
 	$(BIN)/python -m sandbox.demo $(DEMO_ARGS)
 
 bench: $(STAMP)
+	$(BIN)/python bench/eval_understanding.py
 	$(BIN)/python bench/ack_latency.py
 	$(BIN)/python bench/flow_latency.py
 

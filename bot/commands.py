@@ -14,11 +14,13 @@ from dataclasses import dataclass
 
 from approvals import service
 from approvals.deadlines import sweep_policy
+from approvals.jobs import USAGE_METRIC
 from approvals.policy import PolicyError, Principal
 from approvals.proposal import Proposal
 from approvals.proposing import Answer, Asking, propose
 from approvals.queries import all_waiting, may_see, waiting_for
 from approvals.runtime import Runtime
+from approvals.states import ProposalState
 from approvals.store import ProposalNotFound
 from approvals.workflow import Refused, describe_decision
 from bot.cards import action_summary, status_line
@@ -209,6 +211,32 @@ def policy_reload(inv: Invocation) -> str:
     return f"Policy reloaded: `{before}` → `{fresh.content_hash}`.{applied} Workers pick it up within seconds."
 
 
+def stats(inv: Invocation) -> str:
+    """How many requests are in each state, and what the language model has cost in tokens."""
+    rt = inv.rt
+    counts = {state: len(rt.store.ids_in_states((state,))) for state in ProposalState}
+    lines = ["*Requests by state*"]
+    lines.extend(f"• {state.value.replace('_', ' ')}: {n}" for state, n in counts.items() if n)
+    if len(lines) == 1:
+        lines.append("• none yet")
+    usage = {k.decode(): int(v) for k, v in rt.connection.hgetall(USAGE_METRIC).items()}
+    if usage:
+        lines.append(
+            "*Language model* ({extractor}): {requests} request(s), {prompt} prompt tokens ({cached} cached), "
+            "{completion} completion tokens, {calls} call(s)".format(
+                extractor=rt.extractor.name,
+                requests=usage.get("requests", 0),
+                prompt=usage.get("prompt_tokens", 0),
+                cached=usage.get("cached_tokens", 0),
+                completion=usage.get("completion_tokens", 0),
+                calls=usage.get("calls", 0),
+            )
+        )
+    else:
+        lines.append(f"*Understanding*: {rt.extractor.name} (no tokens used)")
+    return "\n".join(lines)
+
+
 def _help(inv: Invocation) -> str:
     lines = ["*What you can do with `/followthrough`*"]
     for sub in SUBCOMMANDS:
@@ -238,6 +266,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         policy_test,
     ),
     Subcommand("policy reload", "/followthrough policy reload", "load the policy file again", True, policy_reload),
+    Subcommand("stats", "/followthrough stats", "requests by state and the language model's token use", True, stats),
     Subcommand("help", "/followthrough help", "this list", False, _help),
 )
 

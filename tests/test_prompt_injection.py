@@ -118,6 +118,8 @@ class Case:
     request: str
     compromised: tuple[Mapping[str, Any], ...]
     expect: Mapping[str, Mapping[str, Any]]
+    asks: tuple[str, ...]
+    """The kinds the request itself asks for (default: the first compromised action's): all a reader may find."""
 
 
 def load_cases() -> list[Case]:
@@ -131,6 +133,7 @@ def load_cases() -> list[Case]:
             request=c["request"],
             compromised=tuple(c["compromised"]),
             expect=c["expect"],
+            asks=tuple(c.get("asks") or (c["compromised"][0]["kind"],)),
         )
         for c in raw
     ]
@@ -431,8 +434,10 @@ def test_the_offline_parser_on_the_same_threads_stays_within_the_policy(
     decided = decisions_for(case, understanding, world, policy)
 
     assert_policy_holds(case, decided, world, policy)
-    for action, _ in decided:
-        assert action.kind == "jira.create_issue", "the parser reads only the request, never the thread's orders"
+    assert {action.kind for action, _ in decided} <= set(case.asks), (
+        "the parser reads only the request's own ask, never the thread's or the injected orders"
+    )
+    assert len(decided) <= len(case.asks)
 
 
 def test_an_understanding_cannot_name_a_requester_an_approver_or_an_approval() -> None:

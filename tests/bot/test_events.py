@@ -147,7 +147,11 @@ def channel_message(**changes: Any) -> dict[str, Any]:
 def test_a_reply_in_a_channel_thread_is_a_possible_answer() -> None:
     request = classify(envelope(channel_message()))
     assert request is not None
-    assert (request.source, request.thread_ts, request.text) == ("thread_reply", "1700000000.000100", "the platform one")
+    assert (request.source, request.thread_ts, request.text) == (
+        "thread_reply",
+        "1700000000.000100",
+        "the platform one",
+    )
 
 
 def test_channel_chatter_outside_a_thread_is_not_a_request() -> None:

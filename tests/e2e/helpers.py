@@ -13,6 +13,7 @@ from approvals.proposal import Proposal
 from approvals.store import ProposalStore
 from bot import action_ids
 from sandbox.harness import Sandbox
+from sandbox.processes import wait_until
 from sandbox.slack.driver import message_text
 
 BUG_THREAD = (
@@ -84,6 +85,15 @@ def bot_replies(sandbox: Sandbox, thread_ts: str, *, channel: str = "#support") 
 
 def ephemeral_texts(sandbox: Sandbox, user: str) -> list[str]:
     return [message_text(item["message"]) for item in sandbox.slack.driver.ephemerals(user)]
+
+
+def command(sandbox: Sandbox, user: str, text: str, channel: str = "#support") -> str:
+    """Type ``/followthrough <text>`` as ``user`` and return the answer only they see."""
+    driver = sandbox.slack.driver
+    before = len(driver.ephemerals(user))
+    result = driver.slash_command(user, channel, "/followthrough", text)
+    assert result.acked, result
+    return message_text(wait_until(lambda: driver.ephemerals(user)[before:], timeout=10)[-1]["message"])
 
 
 def store(redis_db: redis.Redis) -> ProposalStore:

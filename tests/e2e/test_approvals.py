@@ -23,6 +23,7 @@ from tests.e2e.helpers import (
     bot_replies,
     buttons,
     click,
+    command,
     proposal,
     proposal_id_of,
     start_thread,
@@ -40,14 +41,6 @@ def dm_card(sandbox: Sandbox, user: str, proposal_id: str) -> dict[str, Any]:
         lambda: [m for m in sandbox.slack.driver.dm_messages(user) if f"`{proposal_id}`" in message_text(m)],
         message=f"{user} never got the card",
     )[0]
-
-
-def command(sandbox: Sandbox, user: str, text: str, channel: str = "#support") -> str:
-    driver = sandbox.slack.driver
-    before = len(driver.ephemerals(user))
-    result = driver.slash_command(user, channel, "/followthrough", text)
-    assert result.acked, result
-    return message_text(wait_until(lambda: driver.ephemerals(user)[before:], timeout=10)[-1]["message"])
 
 
 def modal_of(sandbox: Sandbox, user: str, callback_id: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -129,3 +130,26 @@ def test_an_ambiguous_person_is_a_pick_list_and_only_the_requester_may_answer(
     assert approve_buttons(card)
     action = proposal(redis_db, proposal_id_of(card)).actions[0]
     assert action.assignee is not None and action.assignee.slack_user_id == "U0SAMLEE1"  # type: ignore[union-attr]
+
+
+def test_a_question_waits_for_its_answer_through_restarts_of_every_process(
+    start_product: Callable[..., Product], sandbox: Sandbox, redis_db: redis.Redis
+) -> None:
+    product = start_product()
+    driver = sandbox.slack.driver
+    thread_ts = driver.post_message("dana", "#support", "The refund page shows the wrong currency.")["ts"]
+    driver.post_message("dana", "#support", "@followthrough file a bug: Refund currency wrong", thread_ts=thread_ts)
+    card = question_card(sandbox, thread_ts, "Which Jira project")
+    for process in product.processes:
+        process.kill()
+
+    # A new bot takes the answer while no worker runs: it is recorded, and waits.
+    product.start_bot("bot-2")
+    driver.post_message("dana", "#support", "OPS", thread_ts=thread_ts)
+    wait_until(lambda: redis_db.zcard("ft:inbox:pending") == 1, message="the answer was not recorded")
+    assert proposal(redis_db, proposal_id_of(card)).state is ProposalState.NEEDS_INFO
+
+    product.start_worker("worker-2")
+    card = wait_for_card_text(sandbox, card, "Create a Jira bug in OPS", timeout=30)
+    assert approve_buttons(card)
+    assert proposal(redis_db, proposal_id_of(card)).state is ProposalState.AWAITING_APPROVAL

@@ -26,6 +26,7 @@ from tests.e2e.helpers import (
     audit_events,
     bot_replies,
     buttons,
+    command,
     is_card,
     proposal,
     proposal_id_of,
@@ -99,6 +100,11 @@ def test_a_mention_is_read_by_the_model_under_the_strict_schema_and_becomes_a_ca
     assert created.data["extractor"] == "openai:gpt-4.1-mini"
     assert created.data["usage"]["calls"] == 1
     assert created.data["usage"]["prompt_tokens"] > 1000 and created.data["usage"]["completion_tokens"] > 0
+    usage = {k.decode(): int(v) for k, v in redis_db.hgetall("ft:metrics:llm_usage").items()}
+    assert usage["requests"] == 1 and usage["prompt_tokens"] == created.data["usage"]["prompt_tokens"]
+    stats = command(sandbox, "grace", "stats")
+    assert f"1 request(s), {usage['prompt_tokens']} prompt tokens" in stats, stats
+    assert "awaiting approval: 1" in stats
 
 
 def test_a_refusal_becomes_an_honest_reply_and_no_card(llm_product: Product, sandbox: Sandbox) -> None:
