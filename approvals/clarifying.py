@@ -247,7 +247,9 @@ def _reply(rt: Runtime, proposal: Proposal, text: str) -> None:
 
 
 def _stop(rt: Runtime, proposal: Proposal, reason: str, *, by: str | None = None) -> str:
-    rt.store.update(proposal.id, lambda p: workflow.drop(p, reason, now=rt.clock(), by=by))
+    from approvals.jobs import ensure_cards
+
+    ensure_cards(rt, rt.store.update(proposal.id, lambda p: workflow.drop(p, reason, now=rt.clock(), by=by)).proposal)
     refresh_cards(rt, proposal.id)
     _reply(rt, proposal, reason)
     return "dropped"
@@ -291,6 +293,9 @@ def _ask_next(rt: Runtime, proposal: Proposal, asking: Asking, *, typed: bool) -
 
 
 def _show_question(rt: Runtime, proposal: Proposal, *, typed: bool) -> None:
+    from approvals.jobs import ensure_cards
+
+    proposal = ensure_cards(rt, proposal)
     refresh_cards(rt, proposal.id)
     schedule_deadlines(rt, proposal)
     if typed and proposal.question is not None:
@@ -324,14 +329,13 @@ def _complete(rt: Runtime, proposal: Proposal, proposed: Proposed) -> str:
         at=rt.clock(),
     )
     # Imported here: jobs imports this module for intake's use of the question machinery.
-    from approvals.jobs import enqueue_execute, notify_approvers
+    from approvals.jobs import enqueue_execute, ensure_cards
 
+    completed = ensure_cards(rt, completed)
+    refresh_cards(rt, proposal.id)
     if completed.state is ProposalState.DENIED:
-        refresh_cards(rt, proposal.id)
         _reply(rt, completed, f"I can't do that: {completed.policy.reason}")
         return "denied"
-    notify_approvers(rt, completed)
-    refresh_cards(rt, proposal.id)
     if change.event is Event.AUTO_APPROVE:
         enqueue_execute(rt, proposal.id, reason="auto-approved after an answer")
     else:

@@ -277,7 +277,7 @@ def _created_entry(
 def advance_new_proposal(rt: Runtime, proposal: Proposal, *, fresh: bool) -> Proposal:
     """Finish what intake owes a proposal: submit it, post its cards, start it if the policy says auto."""
     if proposal.state is ProposalState.NEEDS_INFO:
-        if not proposal.cards:
+        if not has_thread_card(proposal):
             proposal = _attach_cards(rt, proposal, rt.notifier.publish(proposal, (), fresh=fresh))
         schedule_deadlines(rt, proposal)
         return proposal
@@ -286,7 +286,7 @@ def advance_new_proposal(rt: Runtime, proposal: Proposal, *, fresh: bool) -> Pro
         change = rt.store.update(proposal.id, lambda p: workflow.submit(p, now=rt.clock()))
         proposal, auto_approved = change.proposal, change.event is Event.AUTO_APPROVE
     if proposal.state is ProposalState.DENIED:
-        if not proposal.cards:
+        if not has_thread_card(proposal):
             rt.notifier.reply(
                 proposal.channel,
                 proposal.thread_ts,
@@ -294,7 +294,7 @@ def advance_new_proposal(rt: Runtime, proposal: Proposal, *, fresh: bool) -> Pro
             )
             proposal = _attach_cards(rt, proposal, ())
         return proposal
-    if not proposal.cards:
+    if not has_thread_card(proposal):
         cards = rt.notifier.publish(proposal, approvers_to_ask(rt, proposal), fresh=fresh)
         shown = proposal
         proposal = _attach_cards(rt, proposal, cards)
@@ -320,6 +320,21 @@ def approvers_to_ask(rt: Runtime, proposal: Proposal) -> list[str]:
     ]
 
 
+def has_thread_card(proposal: Proposal) -> bool:
+    return any(c.audience == "thread" for c in proposal.cards)
+
+
+def ensure_cards(rt: Runtime, proposal: Proposal) -> Proposal:
+    """Every copy the proposal should have: the thread card (found again by its metadata if a crash came between
+    posting it and recording it) and, while it waits for approval, one in each approver's DM."""
+    if not has_thread_card(proposal):
+        approvers = approvers_to_ask(rt, proposal) if proposal.decision is not None else []
+        proposal = _attach_cards(rt, proposal, rt.notifier.publish(proposal, approvers, fresh=False))
+    if proposal.state is ProposalState.AWAITING_APPROVAL:
+        proposal = notify_approvers(rt, proposal)
+    return proposal
+
+
 def notify_approvers(rt: Runtime, proposal: Proposal) -> Proposal:
     """Send the card to the approvers who do not have a copy yet (after an answer, or a conflict)."""
     asked = {c.user_id for c in proposal.cards if c.audience == "dm"}
@@ -338,12 +353,15 @@ def notify_approvers(rt: Runtime, proposal: Proposal) -> Proposal:
 
 
 def _attach_cards(rt: Runtime, proposal: Proposal, cards: Sequence[CardRef]) -> Proposal:
+    """Record where the cards are (added to those already recorded, each copy once)."""
     # An empty tuple still marks "shown" for denied proposals; a marker card keeps the field non-empty.
     refs = tuple(cards) or (CardRef(channel=proposal.channel, ts=proposal.thread_ts, audience="thread"),)
 
     def decide(p: Proposal) -> Change:
+        known = {(c.channel, c.ts) for c in p.cards}
+        merged = (*p.cards, *(c for c in refs if (c.channel, c.ts) not in known))
         return Change(
-            p.with_changes(cards=refs, updated_at=rt.clock()),
+            p.with_changes(cards=merged, updated_at=rt.clock()),
             AuditEntry("proposal.shown", "bot", {"cards": [c.model_dump() for c in refs]}),
         )
 
