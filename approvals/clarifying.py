@@ -131,27 +131,30 @@ def _yes_no(value: Any) -> bool | None:
 
 
 def _read_again(rt: Runtime, proposal: Proposal, text: str) -> Read:
-    """An open question ("what should change?"): read the request and the answer together, as one request."""
+    """An open question ("what should change?", "what would you like me to do?"): read the request and the answer
+    together as one request; when nothing of the request was understood, the answer on its own comes first."""
     requester = rt.directory.person(proposal.requester)
     if requester is None:
         return Read(stop="I can't look you up in this workspace any more, so I can't act for you.")
     combined = f"{proposal.request_text.rstrip(' .')}, {text.strip()}"
-    try:
-        understanding = rt.extractor.extract(
-            ExtractionInput(
-                request_text=combined,
-                thread=(),
-                requester=requester,
-                channel_name=proposal.channel,
-                today=rt.clock().date(),
-                known_projects=tuple(sorted(rt.jira_catalog.projects())) if rt.jira_catalog is not None else (),
+    readings = [text.strip(), combined] if not proposal.requests else [combined]
+    for reading in readings:
+        try:
+            understanding = rt.extractor.extract(
+                ExtractionInput(
+                    request_text=reading,
+                    thread=(),
+                    requester=requester,
+                    channel_name=proposal.channel,
+                    today=rt.clock().date(),
+                    known_projects=tuple(sorted(rt.jira_catalog.projects())) if rt.jira_catalog is not None else (),
+                )
             )
-        )
-    except ExtractionUnavailable as exc:
-        return Read(again=exc.user_message)
-    if not understanding.requests:
-        return Read(again="I still couldn't tell what to change from that.")
-    return Read(requests=understanding.requests)
+        except ExtractionUnavailable as exc:
+            return Read(again=exc.user_message)
+        if understanding.requests:
+            return Read(requests=understanding.requests)
+    return Read(again="I still couldn't tell what you'd like me to do from that.")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -219,7 +222,7 @@ def _continue(rt: Runtime, proposal_id: str) -> str:
     if read.stop is not None:
         return _stop(rt, proposal, read.stop, by=proposal.requester)
     if read.requests is None:
-        return _ask(rt, proposal, question, f"{read.again} {question.text}", typed=typed)
+        return _ask(rt, proposal, question, read.again or "", typed=typed)
     requester = rt.directory.person(proposal.requester)
     if requester is None:
         return _stop(rt, proposal, "I can't look you up in this workspace any more, so I can't act for you.")
@@ -255,13 +258,14 @@ def _stop(rt: Runtime, proposal: Proposal, reason: str, *, by: str | None = None
     return "dropped"
 
 
-def _ask(rt: Runtime, proposal: Proposal, question: Question, text: str, *, typed: bool) -> str:
+def _ask(rt: Runtime, proposal: Proposal, question: Question, why: str, *, typed: bool) -> str:
     """The same question again, saying why the answer did not do."""
     change = rt.store.update(
         proposal.id,
         lambda p: workflow.ask(
             p,
-            text=text,
+            text=question.text,
+            why=why,
             field=question.field,
             choices=question.choices,
             request_index=question.request_index,
@@ -300,7 +304,8 @@ def _show_question(rt: Runtime, proposal: Proposal, *, typed: bool) -> None:
     schedule_deadlines(rt, proposal)
     if typed and proposal.question is not None:
         # They typed in the thread: the question card is further up, so say it where they are looking.
-        _reply(rt, proposal, f"{proposal.question.text} (pick in the card above, or reply here)")
+        why = f"{proposal.question.why} " if proposal.question.why else ""
+        _reply(rt, proposal, f"{why}{proposal.question.text} (pick in the card above, or reply here)")
 
 
 def _wait(rt: Runtime) -> dt.timedelta:

@@ -71,6 +71,8 @@ class Question(_Model):
     """
 
     text: str
+    why: str = ""
+    """What was wrong with the answer before, when the question is asked again."""
     request_index: int = 0
     field: str | None = None
     choices: tuple[QuestionChoice, ...] = ()

@@ -123,7 +123,8 @@ def propose(
         # The tokens a failed attempt spent still count (the usage metric sums them).
         return Answer("unavailable", exc.user_message, Understanding(extractor=rt.extractor.name, usage=exc.usage))
     if understanding.question is not None and not understanding.requests:
-        return Answer("question", understanding.question, understanding)
+        # Not even the kind of action is clear: the answer is read again together with the request.
+        return Asking(understanding, (), NeedsInfo(understanding.question, ()), 0)
     if understanding.is_empty:
         return Answer("nothing-to-do", NOTHING_TO_DO, understanding)
     return reground(

@@ -129,12 +129,15 @@ def ask(
     requests: Sequence[ActionRequest],
     now: dt.datetime,
     wait: dt.timedelta,
+    why: str = "",
 ) -> Change:
     """The proposal waits for its requester's answer to ``text`` (a drafted one, or one answered with something
-    that raised another question). Nothing is approved or run meanwhile; it expires after ``wait``."""
+    that raised another question; ``why`` says what was wrong with that answer). Nothing is approved or run
+    meanwhile; it expires after ``wait``."""
     token = hashlib.sha256(f"{proposal.id}|{now.isoformat()}|{text}".encode()).hexdigest()[:10]
     question = Question(
         text=text,
+        why=why,
         request_index=request_index,
         field=field,
         choices=tuple(choices),
@@ -154,6 +157,7 @@ def ask(
     )
     data = {
         "question": text,
+        "why": why,
         "field": field,
         "choices": [c.model_dump() for c in choices],
         "requests": [r.model_dump(mode="json") for r in requests],

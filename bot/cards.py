@@ -254,7 +254,12 @@ def build_question_card(proposal: Proposal) -> Message:
         blocks.append(
             SectionBlock(
                 text=MarkdownTextObject(
-                    text=_clip(f":question: {_mention(proposal.requester)} {question.text}", _SECTION_TEXT_LIMIT)
+                    text=_clip(
+                        f":question: {_mention(proposal.requester)} "
+                        + (f"{question.why} " if question.why else "")
+                        + question.text,
+                        _SECTION_TEXT_LIMIT,
+                    )
                 )
             )
         )

@@ -179,3 +179,19 @@ def test_a_worker_killed_between_posting_the_question_and_recording_it_loses_not
     assert approve_buttons(card)
     cards = [m for m in driver.thread("#support", thread_ts) if "`ft-" in message_text(m)]
     assert len(cards) == 1, "the card was found again, not posted twice"
+
+
+def test_a_request_it_could_not_read_continues_with_the_reply(
+    product: Product, sandbox: Sandbox, redis_db: redis.Redis
+) -> None:
+    driver = sandbox.slack.driver
+    thread_ts = driver.post_message("dana", "#support", "Checkout is flaky again.")["ts"]
+    driver.post_message("dana", "#support", "@followthrough can you deal with this?", thread_ts=thread_ts)
+    card = question_card(sandbox, thread_ts, "can't tell what you'd like me to do")
+    pending = proposal(redis_db, proposal_id_of(card))
+    assert pending.state is ProposalState.NEEDS_INFO and pending.requests == ()
+
+    driver.post_message("dana", "#support", "file a bug in PAY: Checkout is flaky", thread_ts=thread_ts)
+    card = wait_for_card_text(sandbox, card, "Create a Jira bug in PAY")
+    assert approve_buttons(card)
+    assert proposal(redis_db, pending.id).actions[0].summary == "Checkout is flaky"  # type: ignore[union-attr]
