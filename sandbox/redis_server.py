@@ -68,6 +68,9 @@ class RedisServer:
                 ],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
+                # Its own session: a Ctrl-C in the terminal must not stop Redis before the processes using it
+                # have shut down; whoever started it stops it (``stop``).
+                start_new_session=True,
             )  # fmt: skip
             if self._wait_ready():
                 return self
