@@ -242,7 +242,7 @@ def _continue(rt: Runtime, proposal_id: str) -> str:
         return _stop(rt, proposal, outcome.text)
     if isinstance(outcome, Asking):
         return _ask_next(rt, proposal, outcome, typed=typed)
-    return _complete(rt, proposal, outcome)
+    return _complete(rt, proposal, outcome, typed=typed)
 
 
 def _reply(rt: Runtime, proposal: Proposal, text: str) -> None:
@@ -312,7 +312,7 @@ def _wait(rt: Runtime) -> dt.timedelta:
     return dt.timedelta(seconds=rt.timing.question_ttl)
 
 
-def _complete(rt: Runtime, proposal: Proposal, proposed: Proposed) -> str:
+def _complete(rt: Runtime, proposal: Proposal, proposed: Proposed, *, typed: bool) -> str:
     change = rt.store.update(
         proposal.id,
         lambda p: workflow.complete(
@@ -345,7 +345,9 @@ def _complete(rt: Runtime, proposal: Proposal, proposed: Proposed) -> str:
         enqueue_execute(rt, proposal.id, reason="auto-approved after an answer")
     else:
         schedule_deadlines(rt, completed)
-        _reply(rt, completed, "Thanks, that's everything I needed; the request now waits for approval (card above).")
+        if typed:
+            # They answered in the thread: the card that now waits for approval is further up.
+            _reply(rt, completed, "Thanks, that's all I needed; the request now waits for approval (card above).")
     return completed.state.value
 
 

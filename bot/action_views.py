@@ -227,7 +227,6 @@ def view_action(action: Action, *, watched: Collection[str] = ()) -> ActionView:
                     facts.append(f"{_LABELS[name].lower()} {_shown(name, action.before[name])}")
             return ActionView(
                 f"Update the opportunity {action.opportunity.name}",
-                [("Opportunity", _record(action.opportunity))],
                 changes=_update_changes(action, watched=watched),
                 facts=" · ".join(facts) or None,
             )
@@ -248,9 +247,7 @@ def view_action(action: Action, *, watched: Collection[str] = ()) -> ActionView:
             return ActionView("Log a call in Salesforce", fields, notes=_undo_note(action))
         case SalesforceUpdateContact():
             return ActionView(
-                f"Update the contact {action.contact.name}",
-                [("Contact", _record(action.contact))],
-                changes=_update_changes(action, watched=watched),
+                f"Update the contact {action.contact.name}", changes=_update_changes(action, watched=watched)
             )
         case SalesforceCreateContact():
             name = " ".join(filter(None, [action.first_name, action.last_name]))
@@ -264,11 +261,8 @@ def view_action(action: Action, *, watched: Collection[str] = ()) -> ActionView:
             )
             return ActionView(f"Create the contact {name}", fields)
         case SalesforceDeleteRecord():
-            return ActionView(
-                f"Delete the {action.record.object.lower()} {action.record.name}",
-                [(action.record.object, _record(action.record))],
-                notes=_undo_note(action),
-            )
+            title = f"Delete the {action.record.object.lower()} {action.record.name}"
+            return ActionView(title, notes=_undo_note(action))
         case _:
             assert_never(action)
 

@@ -115,6 +115,11 @@ def action_summary(proposal: Proposal) -> str:
     return escape(_clip(prefix + action_title(first) + detail, 150)) + more
 
 
+def is_editable(proposal: Proposal) -> bool:
+    """The Edit form covers one new Jira issue; other requests are rejected and asked again with the change."""
+    return len(proposal.actions) == 1 and proposal.actions[0].kind == "jira.create_issue"
+
+
 def _action_blocks(view: ActionView) -> list[Block]:
     blocks: list[Block] = [
         SectionBlock(
@@ -234,8 +239,9 @@ def build_proposal_card(
         buttons = [
             ButtonElement(text="Approve", action_id=action_ids.APPROVE, value=value, style="primary"),
             ButtonElement(text="Reject", action_id=action_ids.REJECT, value=value, style="danger"),
-            ButtonElement(text="Edit", action_id=action_ids.EDIT, value=value),
         ]
+        if is_editable(proposal):
+            buttons.append(ButtonElement(text="Edit", action_id=action_ids.EDIT, value=value))
         if audience == "thread":
             buttons.append(ButtonElement(text="Cancel", action_id=action_ids.CANCEL, value=value))
         blocks.append(ActionsBlock(block_id="ft_decision", elements=buttons))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import shutil
 import signal
 import sys
@@ -31,6 +32,8 @@ DEMO_DIR = REPO / ".demo"
 POLICY = REPO / "policies" / "northwind.yml"
 THREAD = "Customers say checkout fails on Safari 17: the card form never loads. Started after this morning's deploy."
 REQUEST = "@followthrough create a bug in PAY: Checkout fails on Safari, assign to Alice, priority high"
+SALES_THREAD = "Acme came back on the renewal: they'll sign at 120k."
+SALES_REQUEST = "@followthrough move the Acme renewal to Negotiation and set the amount to 120k"
 
 
 class Transcript:
@@ -138,6 +141,75 @@ def play_story(sandbox: Sandbox, transcript: Transcript, thread_ts: str) -> None
     )
 
 
+def _bot_card(sandbox: Sandbox, channel: str, thread_ts: str, needle: str) -> dict[str, Any]:
+    cid = sandbox.slack.driver.channel_id(channel)
+    return sandbox.slack.driver.wait_for_message(
+        lambda m: m["channel"] == cid and m.get("thread_ts") == thread_ts and needle in str(m.get("blocks")),
+        timeout=30,
+    )
+
+
+def _dm_card(sandbox: Sandbox, user: str, proposal_id: str) -> dict[str, Any]:
+    driver = sandbox.slack.driver
+    found = wait_until(
+        lambda: [
+            m
+            for m in driver.dm_messages(user)
+            if f"`{proposal_id}`" in str(m.get("blocks")) and "ft_approve" in str(m.get("blocks"))
+        ],
+        timeout=30,
+    )
+    return found[-1]  # type: ignore[index]
+
+
+def _card_id(card: dict[str, Any]) -> str:
+    """The proposal id a card closes with (an undo card names the original first)."""
+    return re.findall(r"`(ft-[a-z0-9]{8})`", str(card["blocks"]))[-1]
+
+
+def play_sales_story(sandbox: Sandbox, transcript: Transcript) -> None:
+    """Erin moves the Acme renewal: a pick between two renewals, two managers approve, then Undo."""
+    driver = sandbox.slack.driver
+    say("In #sales, Erin asks Followthrough to move the Acme renewal. Acme has two renewals.")
+    thread_ts = str(driver.post_message("erin", "#sales", SALES_THREAD)["ts"])
+    driver.post_message("erin", "#sales", SALES_REQUEST, thread_ts=thread_ts)
+    question = _bot_card(sandbox, "#sales", thread_ts, "ft_question_pick")
+    time.sleep(0.3)
+    transcript.catch_up()
+    select = next(
+        e
+        for block in question["blocks"]
+        if block["type"] == "actions"
+        for e in block["elements"]
+        if e["type"] == "static_select"
+    )
+    say("Erin picks the platform renewal in the card's list.")
+    driver.select("erin", question["channel"], question["ts"], "ft_question_pick", select["options"][0]["value"])
+    card = _bot_card(sandbox, "#sales", thread_ts, "ft_approve")
+    proposal_id = _card_id(card)
+    time.sleep(0.3)
+    transcript.catch_up()
+    say("Over 100k the policy wants two sales managers: Frank and Kara approve in their DMs.")
+    for manager in ("frank", "kara"):
+        found = _dm_card(sandbox, manager, proposal_id)
+        driver.click(manager, found["channel"], found["ts"], "ft_approve")
+    result = _bot_card(sandbox, "#sales", thread_ts, "ft_undo")
+    time.sleep(0.3)
+    transcript.catch_up()
+    opportunity = sandbox.salesforce.record("Opportunity", "0065g00000AcPlRAAV") or {}
+    say(f"Salesforce now has {opportunity.get('Name')} at {opportunity.get('StageName')}, {opportunity.get('Amount')}.")
+    say("Erin clicks Undo on the result; Undo is a proposal too, and Frank approves it.")
+    driver.click("erin", result["channel"], result["ts"], "ft_undo")
+    undo = _bot_card(sandbox, "#sales", thread_ts, "asks to undo")
+    found = _dm_card(sandbox, "frank", _card_id(undo))
+    driver.click("frank", found["channel"], found["ts"], "ft_approve")
+    _bot_card(sandbox, "#sales", thread_ts, "Undo of")
+    time.sleep(0.3)
+    transcript.catch_up()
+    opportunity = sandbox.salesforce.record("Opportunity", "0065g00000AcPlRAAV") or {}
+    say(f"Restored: {opportunity.get('Name')} is back at {opportunity.get('StageName')}, {opportunity.get('Amount')}.")
+
+
 def seed_thread(sandbox: Sandbox, transcript: Transcript) -> str:
     """Dana's message in #support that the story starts from; returns its ts."""
     say("Dana starts a thread in #support.")
@@ -155,6 +227,8 @@ def print_page(sandbox: Sandbox, thread_ts: str, *, story: bool) -> None:
     else:
         print(f"  Try this: as Dana, reply in the thread: {REQUEST}")
         print('            then pick Bob under "You are" and click Approve: PAY-13 appears in the Jira records.')
+        print(f"  Or as Erin in #sales: {SALES_REQUEST}")
+        print("            pick the renewal in the card, approve as Frank and Kara, then try Undo on the result.")
     print(f"{rule}\n  Slack activity is printed below as it happens. Press Ctrl-C to stop everything.\n", flush=True)
 
 
@@ -179,7 +253,9 @@ def print_next_steps(sandbox: Sandbox, env_file: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make demo", description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--story", action="store_true", help="also play the rest of the story (Dana asks, Bob approves)"
+        "--story",
+        action="store_true",
+        help="also play the stories (Dana asks, Bob approves; Erin moves the Acme renewal, managers approve, Undo)",
     )
     parser.add_argument("--port", type=int, default=0, help="port of the sandbox page (default: a free one)")
     args = parser.parse_args(argv)
@@ -214,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
             thread_ts = seed_thread(sandbox, transcript)
             if args.story:
                 play_story(sandbox, transcript, thread_ts)
+                play_sales_story(sandbox, transcript)
             print_next_steps(sandbox, env_file)
             print_page(sandbox, thread_ts, story=args.story)
             follower = threading.Thread(target=transcript.follow, args=(stop,), daemon=True)
