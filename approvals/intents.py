@@ -108,6 +108,8 @@ class JiraAssignRequest(_Request):
 
 
 class JiraUpdateFieldsRequest(_Request):
+    """``labels`` is the issue's whole list of labels after the change (it replaces them)."""
+
     kind: Literal["jira.update_fields"] = "jira.update_fields"
     issue: str | None = None
     summary: str | None = None

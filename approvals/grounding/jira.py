@@ -179,6 +179,12 @@ def _transition(request: JiraTransitionRequest, *, jira: JiraCatalog, context: G
         )
     target = pick(request.status, info.transitions)
     if target is None:
+        # Words people use for a workflow's usual statuses ("closed" for Done), when the workflow has that status.
+        usual = _STATUS_SYNONYMS.get(" ".join(request.status.lower().split()))
+        target = pick(usual, info.transitions) if usual else None
+        if usual and pick(usual, (info.status,)) is not None:
+            return Unworkable(f"{info.key} is already in *{info.status}*.")
+    if target is None:
         if pick(request.status, (info.status,)) is not None:
             return Unworkable(f"{info.key} is already in *{info.status}*.")
         return NeedsInfo(
@@ -246,8 +252,7 @@ def _update_fields(request: JiraUpdateFieldsRequest, *, jira: JiraCatalog, conte
             )
         asked["priority"] = priority
     if request.labels:
-        # Labels named in a request are added; the issue keeps the ones it has.
-        asked["labels"] = (*info.labels, *(label for label in request.labels if label not in info.labels))
+        asked["labels"] = tuple(dict.fromkeys(request.labels))  # the issue's labels after the change
     if request.due_date is not None:
         if request.due_date < context.today:
             return NeedsInfo(
@@ -314,6 +319,27 @@ def _link(request: JiraLinkIssuesRequest, *, jira: JiraCatalog, context: Groundi
     outward, inward = (second, first) if reversed_ else (first, second)
     return JiraLinkIssues(outward=_ref(outward), inward=_ref(inward), link_type=name)
 
+
+_STATUS_SYNONYMS = {
+    "closed": "Done",
+    "close": "Done",
+    "resolved": "Done",
+    "resolve": "Done",
+    "finished": "Done",
+    "complete": "Done",
+    "completed": "Done",
+    "fixed": "Done",
+    "started": "In Progress",
+    "start": "In Progress",
+    "in-progress": "In Progress",
+    "wip": "In Progress",
+    "doing": "In Progress",
+    "open": "To Do",
+    "reopen": "To Do",
+    "reopened": "To Do",
+    "todo": "To Do",
+    "backlog": "To Do",
+}
 
 _LINK_SYNONYMS = {
     "related to": "relates to",

@@ -138,11 +138,26 @@ def test_assigning_to_the_current_assignee_cannot_be_done(lookups: Lookups) -> N
     assert isinstance(grounded(lookups, JiraAssignRequest(issue="PAY-4", assignee="alice")), Unworkable)
 
 
-def test_updating_fields_adds_labels_and_keeps_only_real_changes(lookups: Lookups) -> None:
-    action = grounded(lookups, JiraUpdateFieldsRequest(issue="PAY-10", priority="high", labels=("canada",)))
+def test_updating_fields_sets_the_labels_and_keeps_only_real_changes(lookups: Lookups) -> None:
+    request = JiraUpdateFieldsRequest(issue="PAY-10", priority="high", labels=("tax", "canada"))
+    action = grounded(lookups, request)
     assert isinstance(action, JiraUpdateFields)
     assert action.changes() == {"labels": ["tax", "canada"]}, "priority High is what PAY-10 already has"
     assert action.before == {"labels": ["tax"]}
+
+
+@pytest.mark.parametrize(("said", "status"), [("closed", "Done"), ("resolved", "Done"), ("started", "In Progress")])
+def test_the_usual_words_for_a_status_mean_it(lookups: Lookups, said: str, status: str) -> None:
+    issue = "PAY-4" if status == "Done" else "PAY-12"  # PAY-4 is In Progress (Done is offered), PAY-12 To Do
+    action = grounded(lookups, JiraTransitionRequest(issue=issue, status=said))
+    assert isinstance(action, JiraTransition)
+    assert action.status == status
+
+
+def test_a_usual_word_for_the_status_it_already_has_cannot_be_done(lookups: Lookups) -> None:
+    assert grounded(lookups, JiraTransitionRequest(issue="PAY-1", status="closed")) == Unworkable(
+        "PAY-1 is already in *Done*."
+    )
 
 
 def test_an_update_that_changes_nothing_cannot_be_done(lookups: Lookups) -> None:
