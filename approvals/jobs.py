@@ -19,6 +19,7 @@ import logging
 import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
@@ -165,30 +166,34 @@ def _understand_and_propose(rt: Runtime, request: InboundRequest, proposal_id: s
         rt.notifier.reply(request.channel, request.thread_ts, f"<@{request.user}> {outcome.text}")
         return outcome.kind
     now = rt.clock()
+    asking = isinstance(outcome, Asking)
+    logger.info(
+        "request %s understood by %s: %d request(s), %s",
+        request.key,
+        outcome.understanding.extractor,
+        len(outcome.requests),
+        f"asking about {outcome.question.field or 'the request'}" if asking else f"{len(outcome.actions)} action(s)",
+    )
+    proposal = build_proposal(
+        proposal_id=proposal_id,
+        requester=request.user,
+        channel=request.channel,
+        thread_ts=request.thread_ts,
+        request_ts=request.ts,
+        request_text=request.text,
+        actions=() if asking else outcome.actions,
+        decision=None if asking else outcome.decision,
+        now=now,
+        permalink=permalink,
+        requests=outcome.requests,
+        understood=outcome.understanding.understood,
+    )
+    entries = [
+        _created_entry(request, thread, outcome.understanding, proposal.actions, proposal, proposal.decision),
+    ]
     if isinstance(outcome, Asking):
-        logger.info(
-            "request %s understood by %s: %d request(s), asking about %s",
-            request.key,
-            outcome.understanding.extractor,
-            len(outcome.requests),
-            outcome.question.field or "the request",
-        )
-        drafted = build_proposal(
-            proposal_id=proposal_id,
-            requester=request.user,
-            channel=request.channel,
-            thread_ts=request.thread_ts,
-            request_ts=request.ts,
-            request_text=request.text,
-            actions=(),
-            decision=None,
-            now=now,
-            permalink=permalink,
-            requests=outcome.requests,
-            understood=outcome.understanding.understood,
-        )
         asked = workflow.ask(
-            drafted,
+            proposal,
             text=outcome.question.question,
             field=outcome.question.field,
             choices=[QuestionChoice(label=c.label, value=c.value, detail=c.detail) for c in outcome.question.choices],
@@ -198,29 +203,7 @@ def _understand_and_propose(rt: Runtime, request: InboundRequest, proposal_id: s
             wait=dt.timedelta(seconds=rt.timing.question_ttl),
         )
         proposal = asked.proposal
-        entries = [_created_entry(request, thread, outcome.understanding, (), proposal, None), asked.audit]
-    else:
-        logger.info(
-            "request %s understood by %s: %d action(s)",
-            request.key,
-            outcome.understanding.extractor,
-            len(outcome.actions),
-        )
-        proposal = build_proposal(
-            proposal_id=proposal_id,
-            requester=request.user,
-            channel=request.channel,
-            thread_ts=request.thread_ts,
-            request_ts=request.ts,
-            request_text=request.text,
-            actions=outcome.actions,
-            decision=outcome.decision,
-            now=now,
-            permalink=permalink,
-            requests=outcome.requests,
-            understood=outcome.understanding.understood,
-        )
-        entries = [_created_entry(request, thread, outcome.understanding, outcome.actions, proposal, outcome.decision)]
+        entries.append(asked.audit)
     try:
         rt.store.create(proposal, entries[0])
     except ProposalExists:
@@ -251,7 +234,7 @@ def _created_entry(
     understanding: Understanding,
     actions: Sequence[Action],
     proposal: Proposal,
-    decision: PolicyDecision | None,
+    decision: PolicyDecision | dict[str, Any] | None,
 ) -> AuditEntry:
     """The first audit line: who asked, what was read, what the extractor understood and proposed, which policy."""
     return AuditEntry(
@@ -269,7 +252,7 @@ def _created_entry(
             "understood": [r.model_dump(mode="json") for r in understanding.requests],
             "proposed": [a.model_dump(mode="json") for a in actions],
             "fingerprint": proposal.fingerprint,
-            "policy": decision.to_dict() if decision is not None else None,
+            "policy": decision.to_dict() if isinstance(decision, PolicyDecision) else decision,
         },
     )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,6 +114,33 @@ def resolve_person(
         (role,),
         tuple(person_choice(c) for c in candidates),
     )
+
+
+def person_in_system(
+    name: str,
+    *,
+    directory: Directory,
+    requester: PersonMatch,
+    role: str,
+    account_for_email: Callable[[str], str | None],
+    system: str,
+    id_field: str,
+    instead: str,
+) -> Person | NeedsInfo:
+    """The member ``name`` means, with their account in ``system`` found by email; or a question that names who
+    has no account there and says what to do ``instead``."""
+    resolved = resolve_person(name, directory=directory, requester=requester, role=role)
+    if isinstance(resolved, NeedsInfo):
+        return resolved
+    account = account_for_email(resolved.email) if resolved.email else None
+    if account is None:
+        return NeedsInfo(
+            f"<@{resolved.slack_user_id}> has no {system} I can find"
+            + (f" for {resolved.email}" if resolved.email else "")
+            + f". {instead}",
+            (role,),
+        )
+    return person_from(resolved, **{id_field: account})
 
 
 def person_from(match: PersonMatch, **ids: str | None) -> Person:

@@ -34,9 +34,8 @@ from approvals.grounding.common import (
     Unworkable,
     invalid,
     means_nobody,
-    person_from,
+    person_in_system,
     pick,
-    resolve_person,
     shown_value,
 )
 from approvals.intents import (
@@ -221,18 +220,16 @@ def jira_person(
     name: str, *, lookups: Lookups, jira: JiraCatalog, context: GroundingContext, role: str = "assignee"
 ) -> Person | NeedsInfo:
     """The member ``name`` means, with their Jira account (by email); or a question."""
-    resolved = resolve_person(name, directory=lookups.directory, requester=context.requester, role=role)
-    if isinstance(resolved, NeedsInfo):
-        return resolved
-    account = jira.account_id_for_email(resolved.email) if resolved.email else None
-    if account is None:
-        return NeedsInfo(
-            f"<@{resolved.slack_user_id}> has no Jira account I can find"
-            + (f" for {resolved.email}" if resolved.email else "")
-            + ". Assign someone else, or say 'unassigned'.",
-            (role,),
-        )
-    return person_from(resolved, jira_account_id=account)
+    return person_in_system(
+        name,
+        directory=lookups.directory,
+        requester=context.requester,
+        role=role,
+        account_for_email=jira.account_id_for_email,
+        system="Jira account",
+        id_field="jira_account_id",
+        instead="Assign someone else, or say 'unassigned'.",
+    )
 
 
 def _update_fields(request: JiraUpdateFieldsRequest, *, jira: JiraCatalog, context: GroundingContext) -> Outcome:

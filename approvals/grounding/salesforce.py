@@ -36,9 +36,8 @@ from approvals.grounding.common import (
     NeedsInfo,
     Unworkable,
     invalid,
-    person_from,
+    person_in_system,
     pick,
-    resolve_person,
     shown_value,
 )
 from approvals.intents import (
@@ -361,18 +360,16 @@ def _owner_of(record: SfRecordInfo, lookups: Lookups) -> Person | NeedsInfo:
 def _sf_person(
     name: str, *, lookups: Lookups, sf: SalesforceCatalog, context: GroundingContext, role: str
 ) -> Person | NeedsInfo:
-    resolved = resolve_person(name, directory=lookups.directory, requester=context.requester, role=role)
-    if isinstance(resolved, NeedsInfo):
-        return resolved
-    user_id = sf.user_id_for_email(resolved.email) if resolved.email else None
-    if user_id is None:
-        return NeedsInfo(
-            f"<@{resolved.slack_user_id}> has no Salesforce user I can find"
-            + (f" for {resolved.email}" if resolved.email else "")
-            + ". Who should it be instead?",
-            (role,),
-        )
-    return person_from(resolved, salesforce_user_id=user_id)
+    return person_in_system(
+        name,
+        directory=lookups.directory,
+        requester=context.requester,
+        role=role,
+        account_for_email=sf.user_id_for_email,
+        system="Salesforce user",
+        id_field="salesforce_user_id",
+        instead="Who should it be instead?",
+    )
 
 
 def _create_task(
