@@ -161,9 +161,23 @@ def _read_again(rt: Runtime, proposal: Proposal, text: str) -> Read:
 # Recording an answer
 
 
-def record_answer(rt: Runtime, proposal_id: str, user_id: str, *, token: str, text: str, picked: bool) -> Proposal:
-    """Store the answer on the proposal (a refusal raises ``Refused``) and queue the job that acts on it."""
-    text = _LEADING_MENTION.sub("", text, count=1).strip() if not picked else text
+def record_answer(
+    rt: Runtime,
+    proposal_id: str,
+    user_id: str,
+    *,
+    token: str,
+    text: str,
+    picked: bool,
+    mentions_bot: bool = False,
+) -> Proposal:
+    """Store the answer on the proposal (a refusal raises ``Refused``) and queue the job that acts on it.
+
+    ``mentions_bot``: the answer came as a mention of the bot, whose own mention leads the text and is no part of
+    the answer (a mention of someone else is: "<@U0SAMLEE1>" answers "who should own it?")."""
+    if mentions_bot:
+        text = _LEADING_MENTION.sub("", text, count=1)
+    text = text.strip()
     change = rt.store.update(
         proposal_id,
         lambda p: workflow.answer(p, user_id, token=token, text=text, picked=picked, now=rt.clock()),

@@ -126,7 +126,15 @@ def _take_answer(rt: Runtime, request: InboundRequest) -> str | None:
         enqueue_continue(rt, waiting.id, reason="an answer is already recorded")
         return f"answer:{waiting.id}"
     try:
-        record_answer(rt, waiting.id, request.user, token=waiting.question.token, text=request.text, picked=False)
+        record_answer(
+            rt,
+            waiting.id,
+            request.user,
+            token=waiting.question.token,
+            text=request.text,
+            picked=False,
+            mentions_bot=request.source == "mention",
+        )
     except Refused as refusal:
         logger.info("proposal %s: answer in %s not taken: %s", waiting.id, request.key, refusal.user_message)
         return None

@@ -195,3 +195,17 @@ def test_a_request_it_could_not_read_continues_with_the_reply(
     card = wait_for_card_text(sandbox, card, "Create a Jira bug in PAY")
     assert approve_buttons(card)
     assert proposal(redis_db, pending.id).actions[0].summary == "Checkout is flaky"  # type: ignore[union-attr]
+
+
+def test_a_person_asked_about_can_be_answered_with_a_mention_in_the_thread(
+    product: Product, sandbox: Sandbox, redis_db: redis.Redis
+) -> None:
+    driver = sandbox.slack.driver
+    thread_ts = driver.post_message("dana", "#support", "Payout emails go out twice.")["ts"]
+    text = "@followthrough create a bug in PAY: Payout emails sent twice, assign to Sam"
+    driver.post_message("dana", "#support", text, thread_ts=thread_ts)
+    card = question_card(sandbox, thread_ts, "could be")
+    driver.post_message("dana", "#support", "@sam.torres", thread_ts=thread_ts)
+    card = wait_for_card_text(sandbox, card, "Create a Jira bug in PAY")
+    action = proposal(redis_db, proposal_id_of(card)).actions[0]
+    assert action.assignee is not None and action.assignee.slack_user_id == "U0SAMTOR1"  # type: ignore[union-attr]
