@@ -14,7 +14,6 @@ Rights are checked again here, inside the job, against the current policy: an ap
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import math
 from collections.abc import Sequence
@@ -46,7 +45,7 @@ from approvals.ports import (
     RetryableError,
     ThreadMessage,
 )
-from approvals.proposal import ActionResult, CardRef, Proposal, QuestionChoice, build_proposal
+from approvals.proposal import ActionResult, CardRef, Proposal, QuestionChoice, build_proposal, derived_proposal_id
 from approvals.proposing import Answer, Asking, propose
 from approvals.runtime import Runtime, current
 from approvals.states import Event, ProposalState
@@ -60,14 +59,7 @@ _WAITING_JOB_STATUSES = frozenset({JobStatus.QUEUED, JobStatus.SCHEDULED, JobSta
 
 def proposal_id_for(request: InboundRequest) -> str:
     """The proposal a message becomes: derived from the message so a re-run of intake finds it."""
-    digest = hashlib.sha256(f"{request.channel}|{request.ts}".encode()).hexdigest()
-    alphabet = "abcdefghjkmnpqrstvwxyz23456789"
-    number = int(digest, 16)
-    chars = []
-    for _ in range(8):
-        number, rest = divmod(number, len(alphabet))
-        chars.append(alphabet[rest])
-    return "ft-" + "".join(chars)
+    return derived_proposal_id(f"{request.channel}|{request.ts}")
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ without a new fingerprint is refused rather than executed.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 from typing import Any, Literal
 
@@ -25,6 +26,16 @@ _ID_ALPHABET = "abcdefghjkmnpqrstvwxyz23456789"
 def new_proposal_id() -> str:
     """A short id people can type in a slash command (``ft-7kq2mx9c``); also a valid RQ job id fragment."""
     return "ft-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(8))
+
+
+def derived_proposal_id(seed: str) -> str:
+    """An id of the same form derived from ``seed``, so a job that runs again finds the proposal it stored."""
+    number = int(hashlib.sha256(seed.encode()).hexdigest(), 16)
+    chars = []
+    for _ in range(8):
+        number, rest = divmod(number, len(_ID_ALPHABET))
+        chars.append(_ID_ALPHABET[rest])
+    return "ft-" + "".join(chars)
 
 
 class _Model(BaseModel):

@@ -14,7 +14,6 @@ is audited. It cannot itself be undone (ask for the change again instead).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,7 +39,7 @@ from approvals.actions import (
     SalesforceUpdateOpportunity,
     SfRecordRef,
 )
-from approvals.proposal import ActionResult, Proposal
+from approvals.proposal import ActionResult, Proposal, derived_proposal_id
 from approvals.states import ProposalState
 
 logger = logging.getLogger(__name__)
@@ -61,13 +60,7 @@ class Inverse:
 
 def undo_id_for(original_id: str, attempt: int) -> str:
     """The undo proposal's id: derived, so a repeated job finds the proposal the first run stored."""
-    digest = int(hashlib.sha256(f"undo|{original_id}|{attempt}".encode()).hexdigest(), 16)
-    alphabet = "abcdefghjkmnpqrstvwxyz23456789"
-    chars = []
-    for _ in range(8):
-        digest, rest = divmod(digest, len(alphabet))
-        chars.append(alphabet[rest])
-    return "ft-" + "".join(chars)
+    return derived_proposal_id(f"undo|{original_id}|{attempt}")
 
 
 def inverse_actions(proposal: Proposal) -> Inverse:
