@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from approvals import workflow
-from approvals.policy import PolicyDecision
+from approvals.actions import Action
+from approvals.policy import Policy, PolicyDecision, Principal
 from approvals.proposal import Proposal
 from approvals.runtime import Runtime
 
@@ -52,15 +53,28 @@ def combine_decisions(decisions: Sequence[PolicyDecision], policy_hash: str) -> 
     )
 
 
+def decide_all(
+    policy: Policy, actions: Sequence[Action], *, requester: Principal, channel_names: Sequence[str]
+) -> PolicyDecision:
+    """``policy``'s one decision for ``actions`` asked by ``requester`` in a channel with these names."""
+    return combine_decisions(
+        [policy.decide(a, requester=requester, channel_names=channel_names) for a in actions], policy.content_hash
+    )
+
+
+def decide_now(rt: Runtime, actions: Sequence[Action], *, requester: str, channel: str) -> PolicyDecision:
+    """The decision the policy in force now makes for ``actions``, asked by ``requester`` in ``channel``."""
+    return decide_all(
+        rt.policy.current,
+        actions,
+        requester=rt.directory.principal(requester),
+        channel_names=rt.threads.channel_names(channel),
+    )
+
+
 def current_decision(rt: Runtime, proposal: Proposal) -> PolicyDecision:
     """The decision the policy in force now makes for ``proposal``'s actions, asked by its requester, where asked."""
-    policy = rt.policy.current
-    requester = rt.directory.principal(proposal.requester)
-    channel_names = rt.threads.channel_names(proposal.channel)
-    return combine_decisions(
-        [policy.decide(a, requester=requester, channel_names=channel_names) for a in proposal.actions],
-        policy.content_hash,
-    )
+    return decide_now(rt, proposal.actions, requester=proposal.requester, channel=proposal.channel)
 
 
 def recheck_rights(rt: Runtime, proposal: Proposal) -> str | None:

@@ -27,7 +27,7 @@ from approvals import workflow
 from approvals.actions import Action, UpdateAction
 from approvals.clarifying import answered_but_stuck, enqueue_continue, record_answer, waiting_for_answer
 from approvals.deadlines import expire_proposal, schedule_deadlines, sweep_policy
-from approvals.decisions import combine_decisions, recheck_rights
+from approvals.decisions import decide_now, recheck_rights
 from approvals.display import announce_once, refresh_cards
 from approvals.inbox import InboundRequest
 from approvals.intents import Understanding
@@ -532,12 +532,7 @@ def _changed_since_approval(
         return _finish_failed(rt, proposal_id, [*done, _failed(index, action, message)], message, alert=False)
     refreshed = type(action).model_validate({**action.model_dump(), "before": {**action.before, **exc.current}})
     actions = tuple(refreshed if i == index else a for i, a in enumerate(proposal.actions))
-    policy = rt.policy.current
-    requester = rt.directory.principal(proposal.requester)
-    channel_names = rt.threads.channel_names(proposal.channel)
-    decision = combine_decisions(
-        [policy.decide(a, requester=requester, channel_names=channel_names) for a in actions], policy.content_hash
-    )
+    decision = decide_now(rt, actions, requester=proposal.requester, channel=proposal.channel)
     if decision.outcome != "approve":
         why = decision.reason if decision.outcome == "deny" else "ask again if the change is still wanted"
         message = f"{exc.user_message}. I did not overwrite it; {why}"

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from approvals.actions import Action, JiraCreateIssue, JiraDeleteIssue
-from approvals.decisions import combine_decisions
+from approvals.decisions import decide_all
 from approvals.grounding import GroundingContext, NeedsInfo, Unworkable, ground
 from approvals.intents import ActionRequest, Understanding
 from approvals.policy import PolicyDecision
@@ -175,7 +175,5 @@ def reground(
                 return Answer("not-allowed", f"I can't do that: {refused}", understanding)
             return Asking(understanding, tuple(requests), grounded, index)
         actions.append(grounded)
-    decision = combine_decisions(
-        [policy.decide(a, requester=principal, channel_names=channel_names) for a in actions], policy.content_hash
-    )
+    decision = decide_all(policy, actions, requester=principal, channel_names=channel_names)
     return Proposed(understanding, tuple(actions), decision, tuple(requests))

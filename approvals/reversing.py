@@ -23,7 +23,7 @@ from approvals.actions import (
     SalesforceUpdateContact,
     SalesforceUpdateOpportunity,
 )
-from approvals.decisions import combine_decisions
+from approvals.decisions import decide_now
 from approvals.display import refresh_cards
 from approvals.policy import Principal
 from approvals.proposal import Proposal, build_proposal
@@ -102,13 +102,7 @@ def propose_undo(original_id: str, undo_id: str, user_id: str) -> str:
     if problems or not inverse.actions:
         reason = "; ".join(problems) or describe_not_undone(inverse.not_undone)
         return _refuse(rt, original, undo_id, user_id, reason)
-    policy = rt.policy.current
-    requester = rt.directory.principal(user_id)
-    channel_names = rt.threads.channel_names(original.channel)
-    decision = combine_decisions(
-        [policy.decide(a, requester=requester, channel_names=channel_names) for a in inverse.actions],
-        policy.content_hash,
-    )
+    decision = decide_now(rt, inverse.actions, requester=user_id, channel=original.channel)
     proposal = build_proposal(
         proposal_id=undo_id,
         requester=user_id,

@@ -15,7 +15,7 @@ from approvals import workflow
 from approvals.actions import Action
 from approvals.clarifying import record_answer
 from approvals.deadlines import schedule_deadlines
-from approvals.decisions import combine_decisions, current_decision
+from approvals.decisions import current_decision, decide_now
 from approvals.display import refresh_cards
 from approvals.jobs import enqueue_execute
 from approvals.ledger import action_id
@@ -117,11 +117,7 @@ def edit(rt: Runtime, proposal_id: str, editor: Principal, fingerprint: str, act
     if proposal.fingerprint != fingerprint:
         raise Refused("The request changed while you were editing it; open Edit again.", proposal_id=proposal_id)
     policy = rt.policy.current
-    requester = rt.directory.principal(proposal.requester)
-    channel_names = rt.threads.channel_names(proposal.channel)
-    decision = combine_decisions(
-        [policy.decide(a, requester=requester, channel_names=channel_names) for a in actions], policy.content_hash
-    )
+    decision = decide_now(rt, actions, requester=proposal.requester, channel=proposal.channel)
     try:
         change = rt.store.update(
             proposal_id,

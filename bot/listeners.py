@@ -28,7 +28,7 @@ from slack_sdk.errors import SlackApiError
 
 from approvals import service, workflow
 from approvals.actions import JiraCreateIssue
-from approvals.decisions import combine_decisions
+from approvals.decisions import decide_now
 from approvals.display import publish_home
 from approvals.grounding import GroundingContext, NeedsInfo, Unworkable, ground
 from approvals.inbox import InboundRequest
@@ -327,17 +327,7 @@ def edited_issue(rt: Runtime, proposal_id: str, user: str, view: dict[str, Any],
         return {block: grounded.question[:150]}
     if grounded == original:
         return {"summary": "Nothing changed; edit a field or close the form."}
-    policy = rt.policy.current
-    decision = combine_decisions(
-        [
-            policy.decide(
-                grounded,
-                requester=rt.directory.principal(proposal.requester),
-                channel_names=rt.threads.channel_names(proposal.channel),
-            )
-        ],
-        policy.content_hash,
-    )
+    decision = decide_now(rt, [grounded], requester=proposal.requester, channel=proposal.channel)
     if decision.outcome == "deny":
         return {"project": f"The policy does not allow this: {decision.reason}"[:150]}
     return grounded
