@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +34,7 @@ from approvals.proposal import Proposal, Question, QuestionChoice
 from approvals.proposing import Answer, Asking, Proposed, reground
 from approvals.runtime import Runtime, current
 from approvals.states import Event, ProposalState
-from approvals.workflow import AuditEntry
+from approvals.workflow import AuditEntry, Change
 
 logger = logging.getLogger(__name__)
 
@@ -236,7 +236,8 @@ def _continue(rt: Runtime, proposal_id: str) -> str:
     if read.stop is not None:
         return _stop(rt, proposal, read.stop, by=proposal.requester)
     if read.requests is None:
-        return _ask(rt, proposal, question, read.again or "", typed=typed)
+        why = read.again or ""
+        return _ask(rt, proposal, lambda p: workflow.ask_again(p, why=why, now=rt.clock(), wait=_wait(rt)), typed=typed)
     requester = rt.directory.person(proposal.requester)
     if requester is None:
         return _stop(rt, proposal, "I can't look you up in this workspace any more, so I can't act for you.")
@@ -255,7 +256,7 @@ def _continue(rt: Runtime, proposal_id: str) -> str:
     if isinstance(outcome, Answer):
         return _stop(rt, proposal, outcome.text)
     if isinstance(outcome, Asking):
-        return _ask_next(rt, proposal, outcome, typed=typed)
+        return _ask(rt, proposal, lambda p: asking_change(p, outcome, now=rt.clock(), wait=_wait(rt)), typed=typed)
     return _complete(rt, proposal, outcome, typed=typed)
 
 
@@ -272,40 +273,23 @@ def _stop(rt: Runtime, proposal: Proposal, reason: str, *, by: str | None = None
     return "dropped"
 
 
-def _ask(rt: Runtime, proposal: Proposal, question: Question, why: str, *, typed: bool) -> str:
-    """The same question again, saying why the answer did not do."""
-    change = rt.store.update(
-        proposal.id,
-        lambda p: workflow.ask(
-            p,
-            text=question.text,
-            why=why,
-            field=question.field,
-            choices=question.choices,
-            request_index=question.request_index,
-            requests=p.requests,
-            now=rt.clock(),
-            wait=_wait(rt),
-        ),
+def asking_change(proposal: Proposal, asking: Asking, *, now: dt.datetime, wait: dt.timedelta) -> Change:
+    """``proposal`` asks ``asking``'s question (after intake, or after an answer that raised another one)."""
+    needs = asking.question
+    return workflow.ask(
+        proposal,
+        text=needs.question,
+        field=needs.field,
+        choices=[QuestionChoice(label=c.label, value=c.value, detail=c.detail) for c in needs.choices],
+        request_index=asking.request_index,
+        requests=asking.requests,
+        now=now,
+        wait=wait,
     )
-    _show_question(rt, change.proposal, typed=typed)
-    return "asked-again"
 
 
-def _ask_next(rt: Runtime, proposal: Proposal, asking: Asking, *, typed: bool) -> str:
-    change = rt.store.update(
-        proposal.id,
-        lambda p: workflow.ask(
-            p,
-            text=asking.question.question,
-            field=asking.question.field,
-            choices=[QuestionChoice(label=c.label, value=c.value, detail=c.detail) for c in asking.question.choices],
-            request_index=asking.request_index,
-            requests=asking.requests,
-            now=rt.clock(),
-            wait=_wait(rt),
-        ),
-    )
+def _ask(rt: Runtime, proposal: Proposal, decide: Callable[[Proposal], Change], *, typed: bool) -> str:
+    change = rt.store.update(proposal.id, decide)
     _show_question(rt, change.proposal, typed=typed)
     return "asked"
 

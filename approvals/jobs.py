@@ -25,7 +25,13 @@ from rq.job import Job, JobStatus
 
 from approvals import workflow
 from approvals.actions import Action, UpdateAction
-from approvals.clarifying import answered_but_stuck, enqueue_continue, record_answer, waiting_for_answer
+from approvals.clarifying import (
+    answered_but_stuck,
+    asking_change,
+    enqueue_continue,
+    record_answer,
+    waiting_for_answer,
+)
 from approvals.deadlines import expire_proposal, schedule_deadlines, sweep_policy
 from approvals.decisions import decide_now, recheck_rights
 from approvals.display import announce_once, refresh_cards
@@ -45,7 +51,7 @@ from approvals.ports import (
     RetryableError,
     ThreadMessage,
 )
-from approvals.proposal import ActionResult, CardRef, Proposal, QuestionChoice, build_proposal, derived_proposal_id
+from approvals.proposal import ActionResult, CardRef, Proposal, build_proposal, derived_proposal_id
 from approvals.proposing import Answer, Asking, propose
 from approvals.runtime import Runtime, current
 from approvals.states import Event, ProposalState
@@ -192,16 +198,7 @@ def _understand_and_propose(rt: Runtime, request: InboundRequest, proposal_id: s
         _created_entry(request, thread, outcome.understanding, proposal.actions, proposal, proposal.decision),
     ]
     if isinstance(outcome, Asking):
-        asked = workflow.ask(
-            proposal,
-            text=outcome.question.question,
-            field=outcome.question.field,
-            choices=[QuestionChoice(label=c.label, value=c.value, detail=c.detail) for c in outcome.question.choices],
-            request_index=outcome.request_index,
-            requests=outcome.requests,
-            now=now,
-            wait=dt.timedelta(seconds=rt.timing.question_ttl),
-        )
+        asked = asking_change(proposal, outcome, now=now, wait=dt.timedelta(seconds=rt.timing.question_ttl))
         proposal = asked.proposal
         entries.append(asked.audit)
     try:

@@ -215,6 +215,11 @@ _STATES_WITHOUT_ACTIONS = frozenset(
 )
 
 
+def expiry(decision: PolicyDecision | None, now: dt.datetime) -> dt.datetime | None:
+    """When a proposal decided on at ``now`` expires unapproved (None: the decision sets no deadline)."""
+    return now + dt.timedelta(seconds=decision.expires_after) if decision and decision.expires_after else None
+
+
 def build_proposal(
     *,
     proposal_id: str,
@@ -233,7 +238,6 @@ def build_proposal(
 ) -> Proposal:
     """A new proposal in state ``drafted``; the workflow moves it on according to ``decision`` (or asks, when it
     has no actions yet)."""
-    expires_at = now + dt.timedelta(seconds=decision.expires_after) if decision and decision.expires_after else None
     return Proposal(
         id=proposal_id,
         state=ProposalState.DRAFTED,
@@ -251,5 +255,5 @@ def build_proposal(
         undo_of=undo_of,
         created_at=now,
         updated_at=now,
-        expires_at=expires_at,
+        expires_at=expiry(decision, now),
     )

@@ -21,7 +21,7 @@ from typing import Any
 from approvals.actions import Action, fingerprint
 from approvals.intents import ActionRequest
 from approvals.policy import Policy, PolicyDecision, Principal
-from approvals.proposal import ActionResult, Approval, Proposal, Question, QuestionChoice, Rejection
+from approvals.proposal import ActionResult, Approval, Proposal, Question, QuestionChoice, Rejection, expiry
 from approvals.states import Event, IllegalTransition, ProposalState, next_state
 
 
@@ -165,6 +165,24 @@ def ask(
     return Change(result, AuditEntry("proposal.question_asked", "bot", data), Event.ASK)
 
 
+def ask_again(proposal: Proposal, *, why: str, now: dt.datetime, wait: dt.timedelta) -> Change:
+    """The open question again, saying ``why`` the answer given did not do."""
+    question = proposal.question
+    if proposal.state is not ProposalState.NEEDS_INFO or question is None:
+        raise AlreadyDecided(f"This request {_describe_state(proposal)}; it is not waiting for an answer.")
+    return ask(
+        proposal,
+        text=question.text,
+        why=why,
+        field=question.field,
+        choices=question.choices,
+        request_index=question.request_index,
+        requests=proposal.requests,
+        now=now,
+        wait=wait,
+    )
+
+
 def answer(proposal: Proposal, user_id: str, *, token: str, text: str, picked: bool, now: dt.datetime) -> Change:
     """Record the requester's answer to the open question (durably, before anything is done with it)."""
     question = proposal.question
@@ -196,14 +214,13 @@ def complete(
     on exactly as a new proposal would (wait for approval, run, or be refused)."""
     if proposal.state is not ProposalState.NEEDS_INFO:
         raise AlreadyDecided(f"This request {_describe_state(proposal)}.", proposal_id=proposal.id)
-    expires_at = now + dt.timedelta(seconds=decision.expires_after) if decision.expires_after else None
     grounded = proposal.with_changes(
         requests=tuple(requests),
         actions=actions,
         fingerprint=fingerprint(actions),
         decision=decision.to_dict(),
         question=None,
-        expires_at=expires_at,
+        expires_at=expiry(decision, now),
     )
     return submit(grounded, now=now)
 
@@ -228,7 +245,6 @@ def conflict(
     """The executor found a record changed since approval: ``actions`` carry its values now, so the fingerprint
     changes, the approvals given no longer count, and people approve again. ``done`` are the results of the
     actions that already ran (they are not run again)."""
-    expires_at = now + dt.timedelta(seconds=decision.expires_after) if decision.expires_after else None
     result = _transition(
         proposal,
         Event.CONFLICT,
@@ -239,7 +255,7 @@ def conflict(
         reevaluated=None,
         results=tuple(done),
         failure=None,
-        expires_at=expires_at,
+        expires_at=expiry(decision, now),
     )
     data = {
         "reason": reason,
@@ -401,7 +417,6 @@ def edit(
             "As edited, this request would need no approval at all; ask for it again in the thread instead.",
             proposal_id=proposal.id,
         )
-    expires_at = now + dt.timedelta(seconds=decision.expires_after) if decision.expires_after else None
     result = _transition(
         proposal,
         Event.EDIT,
@@ -411,7 +426,7 @@ def edit(
         decision=decision.to_dict(),
         reevaluated=None,
         escalated_to=(),
-        expires_at=expires_at,
+        expires_at=expiry(decision, now),
     )
     data = {
         "before": [a.model_dump(mode="json") for a in proposal.actions],

@@ -195,3 +195,18 @@ def test_no_to_a_second_issue_stops_without_changing_anything() -> None:
     assert read(answered(asking(request, "confirmed_duplicate", choices=choices), "no", picked=True)).stop
     result = read(answered(asking(request, "confirmed_duplicate", choices=choices), "yes please"))
     assert result.requests is not None and result.requests[0].confirmed_duplicate is True  # type: ignore[union-attr]
+
+
+def test_asking_again_keeps_the_question_says_why_and_takes_a_new_token() -> None:
+    first = answered(asking(OPPORTUNITY, "opportunity", choices=RENEWALS), "the blue one")
+    later = NOW + dt.timedelta(minutes=1)
+    again = workflow.ask_again(first, why="I couldn't tell which.", now=later, wait=WAIT).proposal
+    assert first.question is not None and again.question is not None
+    assert (again.question.text, again.question.field, again.question.choices) == (
+        first.question.text,
+        "opportunity",
+        RENEWALS,
+    )
+    assert again.question.why == "I couldn't tell which."
+    assert again.question.answer is None and again.question.token != first.question.token
+    assert again.state is ProposalState.NEEDS_INFO and again.expires_at == later + WAIT
