@@ -198,11 +198,7 @@ def enqueue_continue(rt: Runtime, proposal_id: str, *, reason: str) -> str:
 def waiting_for_answer(rt: Runtime, *, channel: str, thread_ts: str, user_id: str) -> Proposal | None:
     """The newest proposal in this thread that waits for ``user_id``'s answer (a DM counts as one thread)."""
     if channel.startswith("D"):
-        candidates = [
-            p
-            for p in rt.store.by_requester(user_id, limit=20)
-            if p.channel == channel and p.state is ProposalState.NEEDS_INFO
-        ]
+        candidates = [p for p in rt.store.asking_of(user_id) if p.channel == channel]
     else:
         candidates = [p for p in rt.store.asking_in_thread(channel, thread_ts) if p.requester == user_id]
     return max(candidates, key=lambda p: p.updated_at) if candidates else None

@@ -94,6 +94,10 @@ def thread_issue_keys(rt: Runtime, channel: str, thread_ts: str) -> tuple[str, .
     return tuple(key for key in dict.fromkeys(created) if key not in deleted)
 
 
+def _is_jira(request: ActionRequest) -> bool:
+    return request.kind.startswith("jira.")
+
+
 def propose(
     rt: Runtime,
     *,
@@ -161,7 +165,8 @@ def reground(
         requester=requester,
         today=rt.clock().date(),
         thread_quote=quote,
-        thread_issues=thread_issue_keys(rt, channel, thread_ts),
+        # Only Jira requests can mean "the ticket from this thread": don't read the thread's proposals otherwise.
+        thread_issues=thread_issue_keys(rt, channel, thread_ts) if any(_is_jira(r) for r in requests) else (),
     )
     actions: list[Action] = []
     for index, wanted in enumerate(requests):

@@ -170,6 +170,19 @@ class ProposalStore:
             (p for p in found if p is not None and p.state is ProposalState.NEEDS_INFO), key=lambda p: p.created_at
         )
 
+    def asking_of(self, user_id: str, *, recent: int = 20) -> list[Proposal]:
+        """Those of ``user_id``'s ``recent`` proposals that wait for their answer (only those are read)."""
+        ids = [
+            i.decode() if isinstance(i, bytes) else i
+            for i in self.connection.zrevrange(f"ft:requester:{user_id}", 0, recent - 1)
+        ]
+        with self.connection.pipeline(transaction=False) as pipe:
+            for proposal_id in ids:
+                pipe.sismember(_state_key(ProposalState.NEEDS_INFO), proposal_id)
+            waiting = pipe.execute() if ids else []
+        found = [self.find(i) for i, flag in zip(ids, waiting, strict=True) if flag]
+        return [p for p in found if p is not None and p.state is ProposalState.NEEDS_INFO]
+
     def by_requester(self, user_id: str, *, limit: int = 20) -> list[Proposal]:
         ids = self.connection.zrevrange(f"ft:requester:{user_id}", 0, limit - 1)
         found = [self.find(i.decode() if isinstance(i, bytes) else i) for i in ids]

@@ -209,3 +209,16 @@ def test_a_person_asked_about_can_be_answered_with_a_mention_in_the_thread(
     card = wait_for_card_text(sandbox, card, "Create a Jira bug in PAY")
     action = proposal(redis_db, proposal_id_of(card)).actions[0]
     assert action.assignee is not None and action.assignee.slack_user_id == "U0SAMTOR1"  # type: ignore[union-attr]
+
+
+def test_a_question_in_a_direct_message_is_answered_by_the_next_message_there(
+    product: Product, sandbox: Sandbox, redis_db: redis.Redis
+) -> None:
+    driver = sandbox.slack.driver
+    dm = driver.dm_channel("dana")
+    driver.post_message("dana", dm, "file a bug: Refund button does nothing on iOS")
+    card = driver.wait_for_message(lambda m: m["channel"] == dm and "Which Jira project" in message_text(m), timeout=15)
+    driver.post_message("dana", dm, "PAY")
+    card = wait_for_card_text(sandbox, card, "Create a Jira bug in PAY")
+    assert approve_buttons(card)
+    assert proposal(redis_db, proposal_id_of(card)).state is ProposalState.AWAITING_APPROVAL
