@@ -21,6 +21,7 @@ from sandbox.processes import REPO, ProductProcess, wait_until
 from sandbox.redis_server import RedisServer
 from sandbox.seed import Seed, load_seed
 from sandbox.server import ServerThread
+from tests.flow import Flow, running_flow
 
 NORTHWIND_POLICY = REPO / "policies" / "northwind.yml"
 
@@ -33,6 +34,9 @@ FAST_TIMING = {
     "FOLLOWTHROUGH_STALE_AFTER": "2",
     "FOLLOWTHROUGH_LOG_LEVEL": "INFO",
 }
+
+
+FAST_SETTINGS = {name.lower(): value for name, value in FAST_TIMING.items()}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -159,3 +163,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         for process in [p for product in getattr(item, "ft_products", []) for p in product.processes]:
             report.sections.append((f"log of {process.name}", process.log()[-20000:]))
     return report
+
+
+@pytest.fixture
+def flow(sandbox: Sandbox, redis_server: RedisServer, redis_db: redis.Redis) -> Iterator[Flow]:
+    """The bot's listeners and the jobs in this process (tests/flow.py), against the sandbox and a clean Redis."""
+    with running_flow(sandbox, redis_server.url, policy=NORTHWIND_POLICY, **FAST_SETTINGS) as product:
+        yield product
