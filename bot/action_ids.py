@@ -17,6 +17,12 @@ QUESTION_BUTTON = "ft_question_choice"
 REJECT_VIEW = "ft_reject_view"
 EDIT_VIEW = "ft_edit_view"
 HOME_OPEN = "ft_home_open"
+"""Each "Open thread" button of the App Home is this plus ``_<proposal id>`` (a view's action_ids must differ)."""
+
+
+def home_open(proposal_id: str) -> str:
+    return f"{HOME_OPEN}_{proposal_id}"
+
 
 MESSAGE_SHORTCUT = "ft_message_request"
 

@@ -25,7 +25,9 @@ _MAX_BLOCKS = 100
 def _item(proposal: Proposal) -> list[Any]:
     text = f"*{action_summary(proposal)}*\n{status_line(proposal, ())}"
     accessory = (
-        ButtonElement(text="Open thread", action_id=action_ids.HOME_OPEN, url=proposal.permalink, value=proposal.id)
+        ButtonElement(
+            text="Open thread", action_id=action_ids.home_open(proposal.id), url=proposal.permalink, value=proposal.id
+        )
         if proposal.permalink
         else None
     )

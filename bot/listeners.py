@@ -261,7 +261,7 @@ def register(app: App, deps: BotDependencies) -> None:
         except Refused as refusal:
             rt.notifier.tell(user, None, refusal.user_message)
 
-    @app.action(action_ids.HOME_OPEN)
+    @app.action(re.compile(rf"^{action_ids.HOME_OPEN}(_[\w-]+)?$"))
     def on_home_link(ack: Ack) -> None:
         ack()  # a link button: Slack opens the URL itself, the app only acknowledges
 
