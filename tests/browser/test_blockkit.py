@@ -34,8 +34,11 @@ def mrkdwn(text: str) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": text}
 
 
-def option(text: str, value: str) -> dict[str, Any]:
-    return {"text": plain(text), "value": value}
+def option(text: str, value: str, description: str | None = None) -> dict[str, Any]:
+    made = {"text": plain(text), "value": value}
+    if description is not None:
+        made["description"] = plain(description)
+    return made
 
 
 def everything(icon_url: str) -> list[dict[str, Any]]:
@@ -235,7 +238,7 @@ class RecordingApp:
             time.sleep(1.0)  # longer than the ack timeout the test sets: Slack gives up first
             ack()
 
-        for action_id in ("priority", "more", "approve", "reject", "due", "owner", "home_refresh"):
+        for action_id in ("priority", "more", "approve", "reject", "due", "owner", "home_refresh", "pick", "picks"):
 
             @app.action(action_id)
             def record(ack: Any, body: dict[str, Any]) -> None:
@@ -336,7 +339,8 @@ def test_every_block_kit_part_renders_and_an_unknown_one_shows_a_placeholder(
 
     facts = message.locator('[data-block-id="facts"]')
     expect(facts.locator(".bk-field")).to_have_text(["Priority\nHigh", "Due Friday"])
-    expect(facts.locator("select option")).to_have_text(["Priority", "High", "Low"])
+    expect(facts.get_by_role("button", name="Priority")).to_be_visible()  # a static select, showing its placeholder
+    expect(facts.get_by_role("option", include_hidden=True)).to_have_text(["High", "Low"])
     expect(message.locator('[data-block-id="more"]').get_by_role("button", name="More options")).to_be_visible()
     expect(message.locator('[data-block-id="when"] input[type="date"]')).to_have_value("2026-12-01")
     expect(message.locator('[data-block-id="who"] select')).to_contain_text("Bob Okafor")
@@ -381,7 +385,9 @@ def test_clicks_picks_and_confirmations_reach_the_app_as_block_actions(
     open_support_as(page, sandbox, "dana")
     message = page.locator(f'[data-testid="message"][data-ts="{ts}"]')
 
-    message.locator('[data-block-id="facts"] select').select_option("low")
+    message.locator('[data-block-id="facts"]').get_by_role("button", name="Priority").click()
+    message.get_by_role("option", name="Low").click()
+    expect(message.locator('[data-block-id="facts"]').get_by_role("button", name="Low")).to_be_visible()
     wait_until(lambda: app.actions("priority"), timeout=5)
     assert app.actions("priority")[0]["selected_option"]["value"] == "low"
 
@@ -409,6 +415,111 @@ def test_clicks_picks_and_confirmations_reach_the_app_as_block_actions(
     assert body["user"]["id"] == "U0DANA001" and body["message"]["ts"] == ts and body["channel"]["id"] == "C0SUPPORT"
 
 
+RENEWALS = [
+    option(
+        "Acme Corp - Platform Renewal", "platform", "Proposal/Price Quote · $100,000 · owner Erin · closes 2026-12-15"
+    ),
+    option("Acme Corp - Support Renewal", "support", "Qualification · $20,000 · owner Ivy · closes 2027-01-31"),
+]
+
+
+def picks(sandbox: Sandbox, bot: WebClient) -> str:
+    """A question as the bot asks it (a pick-list whose options carry descriptions), and the other option menus."""
+    blocks = [
+        {"type": "section", "block_id": "question", "text": mrkdwn("Which *Acme renewal* do you mean?")},
+        {
+            "type": "actions",
+            "block_id": "answer",
+            "elements": [
+                {"type": "static_select", "action_id": "pick", "placeholder": plain("Choose…"), "options": RENEWALS},
+                {
+                    "type": "multi_static_select",
+                    "action_id": "picks",
+                    "placeholder": plain("Notify"),
+                    "option_groups": [
+                        {"label": plain("Teams"), "options": [option("Sales", "sales", "Erin, Ivy, Sam T.")]},
+                        {"label": plain("Managers"), "options": [option("Frank", "frank", "Sales Manager")]},
+                    ],
+                },
+                {"type": "overflow", "action_id": "more", "options": [option("Snooze", "snooze", "Until tomorrow")]},
+            ],
+        },
+        {
+            "type": "section",
+            "block_id": "how",
+            "text": plain("How?"),
+            "accessory": {
+                "type": "radio_buttons",
+                "action_id": "how",
+                "options": [{"text": plain("Quietly"), "value": "quiet", "description": mrkdwn("*no* DM")}],
+            },
+        },
+    ]
+    posted = bot.chat_postMessage(channel="C0SUPPORT", text="Which Acme renewal?", blocks=blocks)
+    return str(posted["ts"])
+
+
+def test_a_pick_list_shows_each_options_description_under_its_text_as_slack_does(
+    sandbox: Sandbox, bot: WebClient, app: RecordingApp, page: Any
+) -> None:
+    ts = picks(sandbox, bot)
+    open_support_as(page, sandbox, "dana")
+    answer = page.locator(f'[data-testid="message"][data-ts="{ts}"] [data-block-id="answer"]')
+    select = answer.get_by_role("button", name="Choose…")
+    expect(select).to_have_attribute("aria-haspopup", "listbox")
+    menus = answer.locator('[role="listbox"]')
+    menu = menus.nth(0)
+    expect(menu).to_be_hidden()
+
+    select.click()
+    expect(menu).to_be_visible()
+    options = menu.get_by_role("option")
+    expect(options.locator(".bk-option-text")).to_have_text(
+        ["Acme Corp - Platform Renewal", "Acme Corp - Support Renewal"]
+    )
+    descriptions = options.locator(".bk-option-description")
+    expect(descriptions).to_have_text(
+        [
+            "Proposal/Price Quote · $100,000 · owner Erin · closes 2026-12-15",
+            "Qualification · $20,000 · owner Ivy · closes 2027-01-31",
+        ]
+    )
+    support = options.nth(1)
+    text_box = support.locator(".bk-option-text").bounding_box()
+    description_box = support.locator(".bk-option-description").bounding_box()
+    assert text_box and description_box and description_box["y"] >= text_box["y"] + text_box["height"] - 1, (
+        "the description is under the option's text"
+    )
+    size = "el => parseFloat(getComputedStyle(el).fontSize)"
+    assert support.locator(".bk-option-description").evaluate(size) < support.locator(".bk-option-text").evaluate(size)
+    muted = support.locator(".bk-option-description").evaluate("el => getComputedStyle(el).color")
+    assert muted == "rgb(97, 96, 97)", "the description is in the page's muted grey"
+
+    page.keyboard.press("ArrowDown")  # the menu opened on the first option; the next one is the support renewal
+    page.keyboard.press("Enter")
+    expect(menu).to_be_hidden()
+    expect(select).to_have_count(0)
+    expect(answer.get_by_role("button", name="Acme Corp - Support Renewal")).to_be_visible()
+    wait_until(lambda: app.actions("pick"), timeout=5)
+    assert app.actions("pick")[0]["selected_option"]["value"] == "support"
+
+    answer.get_by_role("button", name="Notify").click()
+    notify = menus.nth(1)
+    expect(notify).to_have_attribute("aria-multiselectable", "true")
+    expect(notify.get_by_role("group", name="Teams").get_by_role("option")).to_have_text(["SalesErin, Ivy, Sam T."])
+    notify.get_by_role("option", name="Frank").click()
+    wait_until(lambda: app.actions("picks"), timeout=5)
+    assert [o["value"] for o in app.actions("picks")[0]["selected_options"]] == ["frank"]
+    page.keyboard.press("Escape")
+    expect(notify).to_be_hidden()
+    expect(answer.locator(".bk-select-chip")).to_have_text(["Frank"])
+
+    answer.get_by_role("button", name="More options").click()
+    expect(answer.get_by_role("button", name="Snooze")).to_contain_text("Until tomorrow")
+    how = page.locator(f'[data-testid="message"][data-ts="{ts}"] [data-block-id="how"]')
+    expect(how.locator(".bk-choice-description b")).to_have_text("no")  # radio descriptions may be mrkdwn
+
+
 def test_a_modal_opened_by_the_app_submits_what_was_typed_and_shows_field_errors(
     sandbox: Sandbox, bot: WebClient, app: RecordingApp, page: Any
 ) -> None:
@@ -421,7 +532,9 @@ def test_a_modal_opened_by_the_app_submits_what_was_typed_and_shows_field_errors
     expect(modal.get_by_text("What did you see?")).to_be_visible()
     modal.get_by_label("Title").fill("bad checkout")
     modal.get_by_label("Details").fill("Safari 17\ncard form never loads")
-    modal.get_by_label("Priority").select_option("high")
+    modal.get_by_label("Priority").click()
+    modal.get_by_role("option", name="High").click()
+    expect(modal.get_by_label("Priority").locator(".bk-select-value")).to_have_text("High")
     modal.get_by_label("Due").fill("2026-12-04")
     modal.get_by_label("Owner").select_option(label="Bob Okafor")
     modal.get_by_label("Support").check()

@@ -359,6 +359,7 @@ function renderIdentity() {
   box.replaceChildren();
   box.appendChild(el("span", "me-title", person.title));
   for (const handle of person.groups) box.appendChild(el("span", "chip", "@" + handle));
+  renderTip(person);
   const newDm = $("#new-dm");
   const prompt = el("option", "", "+ Message someone…");
   prompt.value = "";
@@ -914,7 +915,7 @@ function renderModal() {
     if (event.key === "Escape" && !document.querySelector(".bk-confirm-overlay")) closeView(view, footerError);
   });
   state.modal = { key, node: overlay, inputs };
-  const first = dialog.querySelector("[autofocus], input, textarea, select");
+  const first = dialog.querySelector("[autofocus], input, textarea, select, .bk-select-trigger");
   if (first) first.focus();
 }
 
@@ -1158,6 +1159,93 @@ async function boot() {
   await switchPerson(start);
   await Promise.allSettled([refreshJira(), refreshSalesforce()]);
   follow();
+}
+
+// ------------------------------------------------------------------ the "Try this" tip, for whoever you are
+
+// The demo's two stories (sandbox/demo.py seeds Dana's thread in #support). Who asks and who approves follows the
+// seed's user groups, as the Northwind policy (policies/northwind.yml) uses them.
+const STORY_REQUESTER = "dana";
+const JIRA_REQUEST = "@followthrough create a bug in PAY: Checkout fails on Safari, assign to Alice, priority high";
+const SALES_REQUEST = "@followthrough move the Acme renewal to Negotiation and set the amount to 120k";
+
+function firstNamesIn(handle) {
+  return state.world.people.filter((p) => p.groups.includes(handle)).map((p) => p.real_name.split(" ")[0]);
+}
+
+function joined(names, word) {
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} ${word} ${names[names.length - 1]}` : names[0] || "";
+}
+
+// What to try next as `person` (after "Try this: "): strings and {code | em | strong: text} parts.
+function tipFor(person) {
+  const groups = new Set(person.groups);
+  const leads = firstNamesIn("eng-leads");
+  const managers = firstNamesIn("sales-managers");
+  const approve = { strong: "Approve" };
+  const pending = { code: "/followthrough pending" };
+  const jiraApproval = [
+    ". Then pick ", { em: leads[0] || "an engineering lead" }, " under “You are” and click ", approve,
+    " on the card, in the thread or in their DM with Followthrough: the new issue appears in the Jira records on the right.",
+  ];
+  if (groups.has("eng-leads")) {
+    return [
+      "open your DM with Followthrough (under Direct messages): as one of @eng-leads you approve Jira requests, and",
+      " each one waiting for you is there and in its thread. Click ", approve, " (or ", { strong: "Reject" },
+      ") on the card. ", pending, " lists what waits for you; nothing yet? Someone in support or engineering asks",
+      " first: pick them under “You are”.",
+    ];
+  }
+  if (groups.has("sales-managers")) {
+    return [
+      "open your DM with Followthrough (under Direct messages): as one of @sales-managers you approve changes to",
+      " deals, and each one waiting for you is there. Click ", approve,
+      `; over 100k it takes two managers (${joined(managers, "and")}). `, pending,
+      " lists what waits for you; nothing yet? Someone in sales asks first, in #sales.",
+    ];
+  }
+  if (person.name === STORY_REQUESTER) {
+    return [
+      "reply in your thread in #support (hover your message and click 💬 to open it; no thread yet? start one): ",
+      { code: JIRA_REQUEST }, ...jiraApproval,
+    ];
+  }
+  if (groups.has("support") || groups.has("eng")) {
+    return [
+      "in #support, start a thread, or reply in one (hover a message and click 💬), and ask: ",
+      { code: JIRA_REQUEST }, ...jiraApproval,
+    ];
+  }
+  if (groups.has("sales")) {
+    return [
+      "in #sales, write ", { code: SALES_REQUEST }, ". Pick the renewal in the card's list, then pick ",
+      { em: joined(managers, "and then") || "a sales manager" }, " under “You are” and click ", approve,
+      " in their DM with Followthrough: the opportunity changes in the Salesforce records. Then try ",
+      { strong: "Undo" }, " on the result.",
+    ];
+  }
+  if (groups.has("admins")) {
+    return [
+      "write ", pending, " in a channel: as a Followthrough admin you see every request that waits (",
+      { code: "/followthrough stats" }, " counts them), and your DM with Followthrough tells you when a change",
+      " fails. To follow a request from the start, pick someone in support or sales under “You are”.",
+    ];
+  }
+  return [
+    "pick someone in support or sales under “You are” and ask @followthrough in a thread: Followthrough acts on",
+    " requests made in threads.",
+  ];
+}
+
+function renderTip(person) {
+  const text = $("#tips-text");
+  text.replaceChildren(el("strong", "", "Try this: "));
+  for (const part of tipFor(person)) {
+    if (typeof part === "string") text.appendChild(document.createTextNode(part));
+    else if (part.code) text.appendChild(el("code", "", part.code));
+    else if (part.em) text.appendChild(el("em", "", part.em));
+    else if (part.strong) text.appendChild(el("strong", "", part.strong));
+  }
 }
 
 function setupTips() {

@@ -80,7 +80,8 @@ const BLOCKS = {
     node.appendChild(label);
     const control = element(block.element || {}, block, ctx, { inInput: true });
     node.appendChild(control);
-    const focusable = control.matches("input, select, textarea") ? control : control.querySelector("input, select, textarea");
+    const fields = "input, select, textarea, button";
+    const focusable = control.matches(fields) ? control : control.querySelector(fields);
     if (focusable) {
       focusable.id = `bk-${block.block_id}-${block.element.action_id}`;
       label.htmlFor = focusable.id;
@@ -314,11 +315,153 @@ function nativeSelect(e, choices, { multiple = false, initial = [] } = {}) {
 }
 
 function optionChoices(e) {
-  const toChoice = (o) => ({ label: plainText(o.text), value: o.value });
+  const toChoice = (o) => ({ label: plainText(o.text), value: o.value, description: plainText(o.description) });
   if (Array.isArray(e.option_groups)) {
     return e.option_groups.map((g) => ({ group: plainText(g.label), options: (g.options || []).map(toChoice) }));
   }
   return (e.options || []).map(toChoice);
+}
+
+// A static select as Slack draws it: a field that opens a menu of its own, where each option shows its text and,
+// under it, its description in smaller, muted text (a native <select> can show neither). The field is a button
+// (what a label in an input block points at); the menu is a listbox of options, with groups under their labels.
+// A pick dispatches "change" on the returned node, like a native control; a multi-select's menu stays open.
+let menuCounter = 0;
+
+function menuSelect(e, choices, { multiple = false, initial = [] } = {}) {
+  const wrap = el("div", "bk-menu-select" + (multiple ? " bk-multi" : ""));
+  const chosen = new Set(initial);
+  const trigger = el("button", "bk-select bk-select-trigger");
+  trigger.type = "button";
+  trigger.setAttribute("aria-haspopup", "listbox");
+  trigger.setAttribute("aria-expanded", "false");
+  const shown = el("span", "bk-select-value");
+  const caret = el("span", "bk-select-caret", "▾");
+  caret.setAttribute("aria-hidden", "true");
+  trigger.append(shown, caret);
+  const list = el("div", "bk-listbox");
+  list.id = `bk-listbox-${++menuCounter}`;
+  list.setAttribute("role", "listbox");
+  if (multiple) list.setAttribute("aria-multiselectable", "true");
+  list.hidden = true;
+  trigger.setAttribute("aria-controls", list.id);
+
+  const labels = new Map(); // value -> the option's text, for the field
+  const items = [];
+  const addOption = (parent, choice) => {
+    const item = el("div", "bk-option");
+    item.setAttribute("role", "option");
+    item.tabIndex = -1;
+    item.dataset.value = choice.value;
+    item.appendChild(el("span", "bk-option-text", choice.label));
+    if (choice.description) item.appendChild(el("span", "bk-option-description", choice.description));
+    item.addEventListener("mousedown", (event) => event.preventDefault()); // keep the focus where it is
+    item.addEventListener("click", () => pick(choice.value));
+    labels.set(choice.value, choice.label);
+    items.push(item);
+    parent.appendChild(item);
+  };
+  for (const choice of choices) {
+    if (choice.group) {
+      const group = el("div", "bk-option-group");
+      group.setAttribute("role", "group");
+      const label = el("div", "bk-option-group-label", choice.group);
+      label.id = `${list.id}-group-${items.length}`;
+      group.setAttribute("aria-labelledby", label.id);
+      group.appendChild(label);
+      for (const inner of choice.options) addOption(group, inner);
+      list.appendChild(group);
+    } else {
+      addOption(list, choice);
+    }
+  }
+  if (!items.length) list.appendChild(el("div", "bk-option-empty", "No options"));
+
+  const placeholder = e.placeholder ? plainText(e.placeholder) : multiple ? "Select items" : "Select an item";
+  const show = () => {
+    shown.replaceChildren();
+    const values = [...chosen].filter((value) => labels.has(value));
+    shown.classList.toggle("bk-select-placeholder", values.length === 0);
+    if (!values.length) shown.textContent = placeholder;
+    else if (!multiple) shown.textContent = labels.get(values[0]);
+    else for (const value of values) shown.appendChild(el("span", "bk-select-chip", labels.get(value)));
+    for (const item of items) item.setAttribute("aria-selected", String(chosen.has(item.dataset.value)));
+  };
+  const onOutside = (event) => {
+    if (!wrap.contains(event.target)) close(false);
+  };
+  const open = () => {
+    if (!list.hidden || trigger.disabled) return;
+    list.hidden = false;
+    trigger.setAttribute("aria-expanded", "true");
+    document.addEventListener("mousedown", onOutside, true);
+    list.scrollIntoView({ block: "nearest" });
+    const current = items.find((item) => chosen.has(item.dataset.value)) || items[0];
+    if (current) current.focus({ preventScroll: true });
+  };
+  const close = (refocus) => {
+    if (list.hidden) return;
+    list.hidden = true;
+    trigger.setAttribute("aria-expanded", "false");
+    document.removeEventListener("mousedown", onOutside, true);
+    if (refocus) trigger.focus();
+  };
+  const pick = (value) => {
+    if (trigger.disabled) return; // the previous pick is still with the app
+    if (multiple) {
+      if (chosen.has(value)) chosen.delete(value);
+      else chosen.add(value);
+    } else {
+      close(true);
+      if (chosen.has(value)) return; // the same pick again: nothing changes, as with a native select
+      chosen.clear();
+      chosen.add(value);
+    }
+    show();
+    wrap.dispatchEvent(new Event("change"));
+  };
+
+  trigger.addEventListener("click", () => (list.hidden ? open() : close(true)));
+  trigger.addEventListener("keydown", (event) => {
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      open();
+    }
+  });
+  list.addEventListener("keydown", (event) => {
+    const at = items.indexOf(document.activeElement);
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      const next = items[Math.min(Math.max(at + step, 0), items.length - 1)];
+      if (next) next.focus();
+    } else if (event.key === "Home" || event.key === "End") {
+      event.preventDefault();
+      const next = event.key === "Home" ? items[0] : items[items.length - 1];
+      if (next) next.focus();
+    } else if ((event.key === "Enter" || event.key === " ") && at >= 0) {
+      event.preventDefault();
+      pick(items[at].dataset.value);
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      event.stopPropagation(); // closes the menu, not the modal around it
+      close(true);
+    } else if (event.key === "Tab") {
+      close(false);
+    }
+  });
+
+  wrap.append(trigger, list);
+  wrap.read = () => [...chosen].filter((value) => labels.has(value));
+  // While the app is asked (see fire), the field is disabled like a native control would be.
+  Object.defineProperty(wrap, "disabled", {
+    get: () => trigger.disabled,
+    set: (value) => {
+      trigger.disabled = value;
+    },
+  });
+  show();
+  return wrap;
 }
 
 function readSelect(select, multiple) {
@@ -354,8 +497,10 @@ const ELEMENTS = {
     const menu = el("div", "bk-menu");
     menu.hidden = true;
     for (const option of e.options || []) {
-      const item = el("button", "bk-menu-item", plainText(option.text));
+      const item = el("button", "bk-menu-item");
       item.type = "button";
+      item.appendChild(el("span", "bk-option-text", plainText(option.text)));
+      if (option.description) item.appendChild(el("span", "bk-option-description", plainText(option.description)));
       item.addEventListener("click", async () => {
         menu.hidden = true;
         if (e.confirm && !(await confirmDialog(e.confirm, ctx))) return;
@@ -372,12 +517,15 @@ const ELEMENTS = {
   },
   static_select(e, block, ctx, opts) {
     const initial = e.initial_option ? [e.initial_option.value] : [];
-    const select = nativeSelect(e, optionChoices(e), { initial });
-    return picker(e, block, ctx, opts, select, () => readSelect(select, false));
+    const select = menuSelect(e, optionChoices(e), { initial });
+    return picker(e, block, ctx, opts, select, () => select.read()[0] ?? null);
   },
   multi_static_select(e, block, ctx, opts) {
-    const select = nativeSelect(e, optionChoices(e), { multiple: true, initial: selectedValues(e.initial_options) });
-    return picker(e, block, ctx, opts, select, () => readSelect(select, true));
+    const select = menuSelect(e, optionChoices(e), { multiple: true, initial: selectedValues(e.initial_options) });
+    return picker(e, block, ctx, opts, select, () => {
+      const values = select.read();
+      return values.length ? values : null;
+    });
   },
   users_select(e, block, ctx, opts) {
     const people = (ctx.people || []).map((p) => ({ label: p.real_name, value: p.id }));
@@ -486,7 +634,11 @@ function choiceList(e, block, ctx, opts, kind) {
     box.checked = initial.includes(option.value);
     const words = el("span", "bk-choice-text");
     words.appendChild(renderText(option.text, ctx.text));
-    if (option.description) words.appendChild(el("span", "bk-choice-description", plainText(option.description)));
+    if (option.description) {
+      const description = el("span", "bk-choice-description"); // checkboxes and radio buttons may use mrkdwn here
+      description.appendChild(renderText(option.description, ctx.text));
+      words.appendChild(description);
+    }
     row.append(box, words);
     list.appendChild(row);
   }
