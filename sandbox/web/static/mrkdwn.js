@@ -27,6 +27,8 @@ export const EMOJI = {
   wastebasket: "🗑️", file_folder: "📁", open_file_folder: "📂", page_facing_up: "📄", ticket: "🎫",
   receipt: "🧾", credit_card: "💳", shopping_trolley: "🛒", sos: "🆘", new: "🆕", up: "🆙", cool: "🆒",
   free: "🆓", ok: "🆗", pushpin_red: "📌", coffee: "☕", trophy: "🏆", medal: "🏅", crown: "👑",
+  small_orange_diamond: "🔸", small_blue_diamond: "🔹", large_orange_diamond: "🔶", large_blue_diamond: "🔷",
+  small_red_triangle: "🔺", small_red_triangle_down: "🔻", white_small_square: "▫️", black_small_square: "▪️",
 };
 
 const SKIN_TONE = /::skin-tone-[2-6]$/;
