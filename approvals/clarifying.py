@@ -21,14 +21,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from approvals import workflow
+from approvals.attempts import after_failure, park
 from approvals.deadlines import schedule_deadlines
 from approvals.display import refresh_cards
 from approvals.grounding.common import first_problem
-from approvals.intents import ActionRequest, Understanding
+from approvals.intents import WHOLE_REQUEST, ActionRequest, Understanding
 from approvals.ledger import LeaseHeld
+from approvals.parking import ParkedWork
 from approvals.ports import AnswerReader, ExtractionInput, ExtractionUnavailable
 from approvals.proposal import Proposal, Question, QuestionChoice
 from approvals.proposing import Answer, Asking, Proposed, reground
@@ -77,6 +79,8 @@ def read_answer(proposal: Proposal, question: Question, *, reader: AnswerReader 
     """The requests after the answer recorded on ``question`` (a question about one field), or why the question
     must be asked again, or why the proposal stops ("no" to filing a second issue)."""
     assert question.answer is not None and question.field is not None
+    if question.field == WHOLE_REQUEST:
+        return _read_whole_request(question)
     text = question.answer
     requests = list(proposal.requests)
     request = requests[question.request_index]
@@ -110,6 +114,20 @@ def read_answer(proposal: Proposal, question: Question, *, reader: AnswerReader 
         _, message = first_problem(exc)
         return Read(again=f"I can't use that as the {field.replace('_', ' ')}: {message}.")
     return Read(requests=tuple(requests))
+
+
+_REQUEST = TypeAdapter(ActionRequest)
+
+
+def _read_whole_request(question: Question) -> Read:
+    """The request a pick names (a typed answer may name a choice by its number or its words)."""
+    value = question.answer if question.choice_picked else None
+    if value is None:
+        picked = match_choice(question, question.answer or "")
+        value = picked.value if picked is not None else None
+    if value is None:
+        return Read(again="Pick one of the choices on the card, or reply with its number.")
+    return Read(requests=(_REQUEST.validate_json(value),))
 
 
 _KIND_WORDS = {
@@ -186,10 +204,15 @@ def record_answer(
     return change.proposal
 
 
-def enqueue_continue(rt: Runtime, proposal_id: str, *, reason: str) -> str:
+def enqueue_continue(rt: Runtime, proposal_id: str, *, reason: str, delay: float | None = None) -> str:
     sequence = rt.connection.incr(f"ft:answerseq:{proposal_id}")
     job_id = f"answer-{proposal_id}-{sequence}"
-    rt.intake_queue.enqueue(continue_after_answer, proposal_id, job_id=job_id, result_ttl=3600)
+    if delay:
+        rt.intake_queue.enqueue_in(
+            dt.timedelta(seconds=delay), continue_after_answer, proposal_id, job_id=job_id, result_ttl=3600
+        )
+    else:
+        rt.intake_queue.enqueue(continue_after_answer, proposal_id, job_id=job_id, result_ttl=3600)
     rt.connection.set(f"ft:answerjob:{proposal_id}", job_id, ex=86400)
     logger.info("proposal %s: answer job %s queued (%s)", proposal_id, job_id, reason)
     return job_id
@@ -209,14 +232,61 @@ def waiting_for_answer(rt: Runtime, *, channel: str, thread_ts: str, user_id: st
 
 
 def continue_after_answer(proposal_id: str) -> str:
-    """Ground the proposal again with the recorded answer (RQ job; safe to run twice)."""
+    """Ground the proposal again with the recorded answer (RQ job; safe to run twice).
+
+    At most ``Timing.max_attempts`` attempts per answer; then the answer is parked (approvals.attempts): the thread
+    hears that nothing was changed and an admin can take it up again with ``/followthrough retry``.
+    """
     rt = current()
+    if rt.parking.is_parked(proposal_id):
+        return "parked"
     try:
         with rt.ledger.lease(f"answer:{proposal_id}", seconds=rt.timing.lease_seconds):
-            return _continue(rt, proposal_id)
+            proposal = rt.store.get(proposal_id)
+            question = proposal.question
+            if proposal.state is not ProposalState.NEEDS_INFO or question is None or question.answer is None:
+                return "noop"
+            subject = f"{proposal_id}:{question.token}"
+            attempt = rt.parking.attempt("answer", subject)
+            if attempt > rt.timing.max_attempts:
+                logger.error(
+                    "proposal %s: acting on the answer stopped %d times without finishing; parked for an admin",
+                    proposal_id,
+                    attempt - 1,
+                )
+                return _park_answer(rt, proposal, subject, f"it stopped {attempt - 1} times without finishing")
+            try:
+                return _continue(rt, proposal_id)
+            except Exception as exc:
+                return after_failure(
+                    rt,
+                    what="acting on an answer",
+                    proposal_id=proposal_id,
+                    attempt=attempt,
+                    exc=exc,
+                    again=lambda delay: enqueue_continue(rt, proposal_id, reason="retry", delay=delay),
+                    give_up=lambda reason: _park_answer(rt, proposal, subject, reason),
+                )
     except LeaseHeld:
         logger.info("proposal %s: another job is already acting on the answer", proposal_id)
         return "busy"
+
+
+def _park_answer(rt: Runtime, proposal: Proposal, subject: str, reason: str) -> str:
+    return park(
+        rt,
+        ParkedWork(
+            proposal_id=proposal.id,
+            kind="answer",
+            subject=subject,
+            reason=reason,
+            at=rt.clock(),
+            channel=proposal.channel,
+            thread_ts=proposal.thread_ts,
+            requester=proposal.requester,
+            job_args=(proposal.id,),
+        ),
+    )
 
 
 def _continue(rt: Runtime, proposal_id: str) -> str:

@@ -15,6 +15,7 @@ from approvals.actions import Action
 from approvals.policy import Policy, PolicyDecision, Principal
 from approvals.proposal import Proposal
 from approvals.runtime import Runtime
+from approvals.wording import plural
 
 
 def combine_decisions(decisions: Sequence[PolicyDecision], policy_hash: str) -> PolicyDecision:
@@ -99,7 +100,7 @@ def recheck_rights(rt: Runtime, proposal: Proposal) -> str | None:
     ]
     if len(allowed) < required:
         return (
-            f"It needs {required} approval(s) from people the current policy allows; it has {len(allowed)}"
+            f"It needs {plural(required, 'approval')} from people the current policy allows; it has {len(allowed)}"
             + (f" ({', '.join(f'<@{u}>' for u in allowed)})" if allowed else "")
             + "."
         )

@@ -7,13 +7,15 @@ once per terminal state.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 
 from approvals.ledger import LeaseHeld
 from approvals.proposal import Proposal
 from approvals.queries import home_lists, home_viewers
-from approvals.runtime import Runtime
+from approvals.runtime import Runtime, current
+from approvals.states import ProposalState
 
 logger = logging.getLogger(__name__)
 
@@ -48,13 +50,41 @@ def refresh_cards(rt: Runtime, proposal_id: str) -> Proposal | None:
 
 
 def announce_once(rt: Runtime, proposal: Proposal) -> None:
-    """Refresh the cards and post the result reply, once per terminal state (a flag records it)."""
+    """Refresh the cards and post the result reply, once per terminal state (a flag records it). A successful undo
+    also takes the Undo button off the result it reversed."""
     flag = f"ft:announced:{proposal.id}:{proposal.state.value}:{proposal.version}"
     if rt.connection.exists(flag):
         return
     refresh_cards(rt, proposal.id)
     rt.notifier.announce_result(proposal)
+    if proposal.undo_of is not None and proposal.state is ProposalState.SUCCEEDED:
+        original = rt.store.find(proposal.undo_of)
+        if original is not None:
+            rt.notifier.retire_undo(original, f":leftwards_arrow_with_hook: Undone by <@{proposal.requester}> (below).")
     rt.connection.set(flag, "1", ex=30 * 86400)
+
+
+def close_undo_window(proposal_id: str) -> str:
+    """RQ job, scheduled for the end of a result's Undo window: the button goes away (unless an undo already took
+    it away), and the reply says Undo is no longer offered."""
+    rt = current()
+    proposal = rt.store.find(proposal_id)
+    if proposal is None or proposal.state is not ProposalState.SUCCEEDED:
+        return "noop"
+    if proposal.undo is not None:
+        undo = rt.store.find(proposal.undo)
+        if undo is not None and undo.state is ProposalState.SUCCEEDED:
+            return "already-undone"
+    rt.notifier.retire_undo(proposal, "The time to undo this has passed.")
+    return "closed"
+
+
+def schedule_undo_window(rt: Runtime, proposal: Proposal) -> None:
+    """Schedule ``close_undo_window`` for when the Undo offered on ``proposal``'s result stops working."""
+    if rt.timing.undo_window <= 0 or proposal.undo_of is not None:
+        return
+    at = proposal.updated_at + dt.timedelta(seconds=rt.timing.undo_window)
+    rt.actions_queue.enqueue_at(at, close_undo_window, proposal.id, job_id=f"undo-window-{proposal.id}")
 
 
 def involved(proposal: Proposal) -> set[str]:

@@ -92,6 +92,15 @@ class Inbox:
         pipe.set(f"ft:inbox:done:{key}", outcome, ex=self.ttl_seconds)
         pipe.execute()
 
+    def set_aside(self, key: str) -> None:
+        """Stop treating ``key`` as pending without answering it: its record expired, or its intake was parked
+        (approvals.parking) and waits for an admin; ``take_back`` makes it pending again."""
+        self.connection.zrem(_PENDING, key)
+
+    def take_back(self, key: str) -> None:
+        """A set-aside request is pending again (an admin's retry), as if it had just arrived."""
+        self.connection.zadd(_PENDING, {key: self.clock().timestamp()})
+
     def outcome(self, key: str) -> str | None:
         raw = self.connection.get(f"ft:inbox:done:{key}")
         return raw.decode() if raw is not None else None

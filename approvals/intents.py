@@ -36,6 +36,10 @@ ACCOUNT_OWNER = "the account owner"
 OPPORTUNITY_OWNER = "the opportunity owner"
 NOBODY = "unassigned"
 
+WHOLE_REQUEST = "request"
+"""The question field whose answer is a whole request (a pick among requests that fit, such as the choices a message
+shortcut offers): each choice's value is the request as JSON."""
+
 LINK_TYPES: tuple[str, ...] = ("blocks", "is blocked by", "relates to", "duplicates", "is duplicated by", "clones")
 """How a link request names the relation, from the first issue's side ("PAY-12 blocks PAY-13")."""
 

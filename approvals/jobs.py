@@ -20,11 +20,9 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
-
 from approvals import workflow
 from approvals.actions import Action, UpdateAction
+from approvals.attempts import after_failure, announce_parked, describe_error, park
 from approvals.clarifying import (
     answered_but_stuck,
     asking_change,
@@ -34,10 +32,11 @@ from approvals.clarifying import (
 )
 from approvals.deadlines import expire_proposal, schedule_deadlines, sweep_policy
 from approvals.decisions import decide_now, recheck_rights
-from approvals.display import announce_once, refresh_cards
+from approvals.display import announce_once, refresh_cards, schedule_undo_window
 from approvals.inbox import InboundRequest
 from approvals.intents import Understanding
 from approvals.ledger import LeaseHeld, LedgerEntry, action_id
+from approvals.parking import ParkedWork
 from approvals.policy import PolicyDecision
 from approvals.ports import (
     AmbiguousError,
@@ -51,16 +50,22 @@ from approvals.ports import (
     RetryableError,
     ThreadMessage,
 )
-from approvals.proposal import ActionResult, CardRef, Proposal, build_proposal, derived_proposal_id
-from approvals.proposing import Answer, Asking, propose
-from approvals.runtime import Runtime, current
+from approvals.proposal import (
+    ActionResult,
+    CardRef,
+    Proposal,
+    build_proposal,
+    derived_proposal_id,
+    is_direct_message,
+)
+from approvals.proposing import Answer, Asking, propose, shortcut_question
+from approvals.reversing import requeue_stuck_undos
+from approvals.runtime import Runtime, current, job_waiting
 from approvals.states import Event, ProposalState
 from approvals.store import ProposalExists
 from approvals.workflow import AuditEntry, Change, Refused
 
 logger = logging.getLogger(__name__)
-
-_WAITING_JOB_STATUSES = frozenset({JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
 
 
 def proposal_id_for(request: InboundRequest) -> str:
@@ -73,21 +78,75 @@ def proposal_id_for(request: InboundRequest) -> str:
 
 
 def intake(request_key: str) -> str:
-    """Turn the recorded request ``request_key`` into a proposal (or a question) and show it in Slack."""
+    """Turn the recorded request ``request_key`` into a proposal (or a question) and show it in Slack.
+
+    At most ``Timing.max_attempts`` attempts: an attempt that raises is tried again after the retry delay, and the
+    last one parks the request (approvals.parking) with an honest reply in the thread and a word to the admins.
+    """
     rt = current()
     request = rt.inbox.get(request_key)
     if request is None:
-        logger.warning("intake %s: no such request in the inbox (expired?)", request_key)
+        # Its record expired: there is nothing left to take in, so stop the reaper from queueing it again.
+        rt.inbox.set_aside(request_key)
+        logger.warning("intake %s: no such request in the inbox (expired?); set aside", request_key)
         return "missing"
     done = rt.inbox.outcome(request_key)
     if done is not None:
         return f"already:{done}"
+    proposal_id = proposal_id_for(request)
+    if rt.parking.is_parked(proposal_id):
+        return "parked"
     try:
         with rt.ledger.lease(f"intake:{request_key}", seconds=rt.timing.lease_seconds):
-            return _intake(rt, request, request_key)
+            attempt = rt.parking.attempt("intake", request_key)
+            if attempt > rt.timing.max_attempts:
+                # Earlier attempts died without a word (a killed or timed-out job): counted, so this ends too.
+                logger.error(
+                    "request %s (proposal %s): intake stopped %d times without finishing; parked for an admin",
+                    request_key,
+                    proposal_id,
+                    attempt - 1,
+                )
+                return park_intake(rt, request, f"the intake stopped {attempt - 1} times without finishing")
+            try:
+                return _intake(rt, request, request_key)
+            except Exception as exc:
+                return _intake_failed(rt, request, attempt, exc)
     except LeaseHeld:
         logger.info("request %s: another intake is already working on it", request_key)
         return "busy"
+
+
+def _intake_failed(rt: Runtime, request: InboundRequest, attempt: int, exc: Exception) -> str:
+    """Called while ``exc`` is being handled: try again later, or park the request after the last attempt."""
+    return after_failure(
+        rt,
+        what=f"intake of request {request.key}",
+        proposal_id=proposal_id_for(request),
+        attempt=attempt,
+        exc=exc,
+        again=lambda delay: enqueue_intake(rt, request.key, reason=f"retry after attempt {attempt}", delay=delay),
+        give_up=lambda reason: park_intake(rt, request, reason),
+    )
+
+
+def park_intake(rt: Runtime, request: InboundRequest, reason: str) -> str:
+    """Stop taking ``request`` in: park it, set it aside in the inbox, and tell the thread and the admins."""
+    rt.inbox.set_aside(request.key)
+    return park(
+        rt,
+        ParkedWork(
+            proposal_id=proposal_id_for(request),
+            kind="intake",
+            subject=request.key,
+            reason=reason,
+            at=rt.clock(),
+            channel=request.channel,
+            thread_ts=request.thread_ts,
+            requester=request.user,
+            job_args=(request.key,),
+        ),
+    )
 
 
 def _intake(rt: Runtime, request: InboundRequest, request_key: str) -> str:
@@ -120,6 +179,11 @@ def _take_answer(rt: Runtime, request: InboundRequest) -> str | None:
     waiting = waiting_for_answer(rt, channel=request.channel, thread_ts=request.thread_ts, user_id=request.user)
     if waiting is None or waiting.question is None:
         return None
+    if request.source == "mention" and waiting.question.field is None and waiting.question.answer is None:
+        # The bot asked "what would you like me to do?" and the requester mentions it again: a new request, which
+        # replaces the one it could not read (a question about one field is still answered by a mention).
+        _replace(rt, waiting)
+        return None
     if waiting.question.answer is not None:
         enqueue_continue(rt, waiting.id, reason="an answer is already recorded")
         return f"answer:{waiting.id}"
@@ -138,6 +202,17 @@ def _take_answer(rt: Runtime, request: InboundRequest) -> str | None:
         return None
     logger.info("proposal %s: message %s taken as the answer to its question", waiting.id, request.key)
     return f"answer:{waiting.id}"
+
+
+def _replace(rt: Runtime, waiting: Proposal) -> None:
+    try:
+        rt.store.update(
+            waiting.id, lambda p: workflow.drop(p, "a newer request replaced it; nothing was changed", now=rt.clock())
+        )
+    except Refused:
+        return  # answered or ended meanwhile
+    refresh_cards(rt, waiting.id)
+    logger.info("proposal %s: replaced by a newer request of its requester", waiting.id)
 
 
 def _understand_and_propose(rt: Runtime, request: InboundRequest, proposal_id: str) -> tuple[Proposal, bool] | str:
@@ -167,6 +242,14 @@ def _understand_and_propose(rt: Runtime, request: InboundRequest, proposal_id: s
         permalink=permalink,
     )
     _count_usage(rt, outcome.understanding)
+    if request.source == "shortcut" and (
+        (isinstance(outcome, Answer) and outcome.kind == "nothing-to-do")
+        or (isinstance(outcome, Asking) and not outcome.requests)
+    ):
+        # The message shortcut is an explicit "act on this message": offer what it can become, not "I can't tell".
+        offer = shortcut_question(rt, request.text)
+        if offer is not None:
+            outcome = Asking(outcome.understanding or Understanding(), (), offer, 0)
     if isinstance(outcome, Answer):
         logger.info("request %s: no proposal (%s)", request.key, outcome.kind)
         rt.notifier.reply(request.channel, request.thread_ts, f"<@{request.user}> {outcome.text}")
@@ -372,8 +455,46 @@ def enqueue_execute(rt: Runtime, proposal_id: str, *, reason: str, delay: float 
 
 
 def execute(proposal_id: str) -> str:
-    """Run an approved proposal's actions, each at most once in effect, then report in the thread."""
+    """Run an approved proposal's actions, each at most once in effect, then report in the thread.
+
+    An attempt that raises something unexpected is tried again on the retry schedule like a retryable error, and
+    after the last one the proposal fails (honestly: what did and what may have happened) and the admins are told.
+    """
     rt = current()
+    try:
+        return _execute(rt, proposal_id)
+    except Exception as exc:
+        return _execution_raised(rt, proposal_id, exc)
+
+
+def _execution_raised(rt: Runtime, proposal_id: str, exc: Exception) -> str:
+    """Called while ``exc`` is being handled."""
+    proposal = rt.store.find(proposal_id)
+    if proposal is None or proposal.state not in (ProposalState.APPROVED, ProposalState.EXECUTING):
+        logger.error("proposal %s: execute raised", proposal_id, exc_info=exc)
+        return "error"
+    raw = rt.connection.get(f"ft:attempts:{proposal_id}")
+    attempt = int(raw) if raw is not None else 1
+    delays = rt.timing.retry_delays
+    if attempt <= len(delays):
+        delay = delays[attempt - 1]
+        logger.warning(
+            "proposal %s: execute attempt %d of %d failed (%s); trying again in %.0f s",
+            proposal_id,
+            attempt,
+            len(delays) + 1,
+            describe_error(exc),
+            delay,
+        )
+        enqueue_execute(rt, proposal_id, reason=f"retry after an unexpected error in attempt {attempt}", delay=delay)
+        return f"retry-in-{delay:.0f}s"
+    logger.error("proposal %s: execute failed %d times; giving up", proposal_id, attempt, exc_info=exc)
+    return _finish_failed(
+        rt, proposal_id, [], "an unexpected error stopped it (the admins have the details)", alert=True
+    )
+
+
+def _execute(rt: Runtime, proposal_id: str) -> str:
     proposal = rt.store.get(proposal_id)
     if proposal.state in (ProposalState.SUCCEEDED, ProposalState.FAILED):
         announce_once(rt, proposal)
@@ -390,6 +511,12 @@ def execute(proposal_id: str) -> str:
     if problem is not None:
         return _finish_failed(rt, proposal_id, [], problem, alert=True)
     attempt = int(rt.connection.incr(f"ft:attempts:{proposal_id}"))
+    if attempt > len(rt.timing.retry_delays) + 1:
+        # The earlier attempts died without a word (killed or timed out): counted all the same, so this ends.
+        logger.error("proposal %s: execution stopped %d times without finishing; giving up", proposal_id, attempt - 1)
+        return _finish_failed(
+            rt, proposal_id, [], f"it stopped {attempt - 1} times before finishing (the worker died)", alert=True
+        )
     proposal = rt.store.update(proposal_id, lambda p: workflow.start(p, now=rt.clock(), attempt=attempt)).proposal
     results: list[ActionResult] = []
     # Actions done before the proposal went back for approval (a conflict) are not run again.
@@ -400,7 +527,9 @@ def execute(proposal_id: str) -> str:
             continue
         _mark_running(rt, proposal_id)
         aid = action_id(proposal.id, index, proposal.fingerprint)
-        context = ExecutionContext(proposal_id=proposal.id, action_id=aid, permalink=proposal.permalink)
+        # The record links back to where it was asked, unless that is a DM with the app (nobody else can open it).
+        link = None if is_direct_message(proposal.channel) else proposal.permalink
+        context = ExecutionContext(proposal_id=proposal.id, action_id=aid, permalink=link)
         entry = rt.ledger.open(
             aid, {"proposal_id": proposal.id, "index": index, "action": action.model_dump(mode="json")}
         )
@@ -478,6 +607,7 @@ def execute(proposal_id: str) -> str:
         )
     proposal = rt.store.update(proposal_id, lambda p: workflow.succeed(p, results, now=rt.clock())).proposal
     rt.connection.delete(f"ft:attempts:{proposal_id}")
+    schedule_undo_window(rt, proposal)
     announce_once(rt, proposal)
     return "succeeded"
 
@@ -586,6 +716,10 @@ def _retry_or_give_up(
 
 
 def _finish_failed(rt: Runtime, proposal_id: str, results: list[ActionResult], reason: str, *, alert: bool) -> str:
+    """Fail the proposal with what is known of each action: ``results``, and from the ledger what was done or may
+    have happened (sent, with no answer), so the thread never hears "nothing was changed" when something was."""
+    results = _with_ledger_results(rt, rt.store.get(proposal_id), results)
+
     def decide(p: Proposal) -> Change:
         if p.state is ProposalState.APPROVED:
             p = workflow.start(p, now=rt.clock(), attempt=0).proposal
@@ -598,6 +732,23 @@ def _finish_failed(rt: Runtime, proposal_id: str, results: list[ActionResult], r
         admins = rt.directory.members_of(rt.policy.current.document.admins)
         rt.notifier.alert_admins(proposal, reason, admins)
     return "failed"
+
+
+def _with_ledger_results(rt: Runtime, proposal: Proposal, results: list[ActionResult]) -> list[ActionResult]:
+    known = {r.index for r in results}
+    merged = list(results)
+    for index, action in enumerate(proposal.actions):
+        if index in known:
+            continue
+        try:
+            entry = rt.ledger.get(action_id(proposal.id, index, proposal.fingerprint))
+        except KeyError:
+            continue
+        if entry.status == "done":
+            merged.append(_result_from_ledger(index, action, entry))
+        elif entry.status == "sent":
+            merged.append(ActionResult(index=index, status="unknown", system=action.system, summary=""))
+    return sorted(merged, key=lambda r: r.index)
 
 
 def _result_from_ledger(index: int, action: Action, entry: LedgerEntry) -> ActionResult:
@@ -641,18 +792,13 @@ def _audit(rt: Runtime, proposal_id: str, event: str, action: Action, aid: str, 
 # Reaper
 
 
-def _job_waiting(rt: Runtime, job_id: str) -> bool:
-    """The job is queued or scheduled. A 'started' job does not count: its worker may have died."""
-    try:
-        return Job.fetch(job_id, connection=rt.connection).get_status() in _WAITING_JOB_STATUSES
-    except NoSuchJobError:
-        return False
-
-
-def enqueue_intake(rt: Runtime, request_key: str, *, reason: str) -> str:
+def enqueue_intake(rt: Runtime, request_key: str, *, reason: str, delay: float | None = None) -> str:
     sequence = rt.connection.incr(f"ft:intakeseq:{request_key}")
     job_id = f"intake-{request_key}-{sequence}"
-    rt.intake_queue.enqueue(intake, request_key, job_id=job_id, result_ttl=3600)
+    if delay:
+        rt.intake_queue.enqueue_in(dt.timedelta(seconds=delay), intake, request_key, job_id=job_id, result_ttl=3600)
+    else:
+        rt.intake_queue.enqueue(intake, request_key, job_id=job_id, result_ttl=3600)
     rt.connection.set(f"ft:intakejob:{request_key}", job_id, ex=86400)
     logger.info("request %s: intake job %s queued (%s)", request_key, job_id, reason)
     return job_id
@@ -667,7 +813,7 @@ def reap_once(rt: Runtime) -> dict[str, int]:
     counts = {"intake": 0, "execute": 0, "answers": 0, "expired": 0, "reevaluated": 0}
     for key in rt.inbox.pending_older_than(rt.timing.stale_intake_after):
         job = rt.connection.get(f"ft:intakejob:{key}")
-        if job is None or not _job_waiting(rt, job.decode()):
+        if job is None or not job_waiting(rt, job.decode()):
             enqueue_intake(rt, key, reason="reaper: request still unanswered")
             counts["intake"] += 1
     cutoff = rt.clock() - dt.timedelta(seconds=rt.timing.stale_execution_after)
@@ -675,7 +821,7 @@ def reap_once(rt: Runtime) -> dict[str, int]:
         if proposal.updated_at > cutoff:
             continue
         job = rt.connection.get(f"ft:job:{proposal.id}")
-        if job is not None and _job_waiting(rt, job.decode()):
+        if job is not None and job_waiting(rt, job.decode()):
             continue
         if rt.connection.exists(_running_key(proposal.id)):
             continue
@@ -690,9 +836,18 @@ def reap_once(rt: Runtime) -> dict[str, int]:
         if proposal.expires_at is not None and proposal.expires_at <= now:
             counts["expired"] += expire_proposal(rt, proposal.id)
     for proposal_id in answered_but_stuck(rt, rt.store.in_states((ProposalState.NEEDS_INFO,))):
+        if rt.parking.is_parked(proposal_id):
+            continue
         job = rt.connection.get(f"ft:answerjob:{proposal_id}")
-        if job is None or not _job_waiting(rt, job.decode()):
+        if job is None or not job_waiting(rt, job.decode()):
             enqueue_continue(rt, proposal_id, reason="reaper: an answer was recorded but not acted on")
             counts["answers"] += 1
+    counts["undos"] = requeue_stuck_undos(rt, older_than=rt.timing.stale_intake_after)
+    stale = rt.clock() - dt.timedelta(seconds=rt.timing.stale_intake_after)
+    for work in rt.parking.all():
+        if not work.announced and work.at <= stale:
+            # Parked, but the process died before the thread (or the admins) heard about it.
+            announce_parked(rt, work.proposal_id)
+            counts["announced"] = counts.get("announced", 0) + 1
     counts["reevaluated"] = sweep_policy(rt)
     return counts

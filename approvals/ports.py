@@ -124,6 +124,10 @@ class ThreadMessage:
     text: str
     ts: str
     is_bot: bool = False
+    """Posted by a bot (this one included): its cards, questions and replies."""
+    to_bot: bool = False
+    """A person talking to this bot (a mention of it, or a message in a direct message with it): a request or an
+    answer, not part of the conversation the thread is about."""
 
 
 class Directory(Protocol):
@@ -207,7 +211,10 @@ class Notifier(Protocol):
         """Show the requester we are on it (a reaction)."""
         ...
 
-    def reply(self, channel: str, thread_ts: str, text: str) -> None: ...
+    def reply(self, channel: str, thread_ts: str, text: str, *, once: str | None = None) -> None:
+        """A message in the thread. With ``once`` (a key), a message already posted there under the same key is
+        not posted again, so an announcement survives a crash between posting it and recording that it was."""
+        ...
 
     def tell(self, user_id: str, channel: str | None, text: str, *, thread_ts: str | None = None) -> None:
         """An ephemeral message only ``user_id`` sees in ``channel``; a direct message when there is no channel."""
@@ -241,6 +248,14 @@ class Notifier(Protocol):
         ...
 
     def alert_admins(self, proposal: Proposal, text: str, admins: Sequence[str]) -> None: ...
+
+    def retire_undo(self, proposal: Proposal, note: str) -> None:
+        """Take the Undo button off the replies that announced ``proposal``'s success; ``note`` says why."""
+        ...
+
+    def alert(self, admins: Sequence[str], text: str, *, once: str | None = None) -> None:
+        """A direct message to each admin (with ``once``, not again to one who already has it)."""
+        ...
 
     def remind(self, proposal: Proposal, users: Sequence[str]) -> None:
         """A direct message to each of ``users``: the proposal still waits for them."""

@@ -38,6 +38,17 @@ def derived_proposal_id(seed: str) -> str:
     return "ft-" + "".join(chars)
 
 
+def is_direct_message(channel: str) -> bool:
+    """A conversation between one person and the bot (Slack's DM ids start with D): nobody else can follow it."""
+    return channel.startswith("D")
+
+
+def place(channel: str) -> str:
+    """Where a request was made, as mrkdwn anyone can read: the channel, or "a direct message" (a DM's id would
+    show as a channel nobody else can open)."""
+    return "a direct message" if is_direct_message(channel) else f"<#{channel}>"
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -100,7 +111,8 @@ class ActionResult(_Model):
     """What executing one action did, in words for the thread and in data for undo and audit."""
 
     index: int
-    status: Literal["done", "failed"]
+    status: Literal["done", "failed", "unknown"]
+    """``unknown``: the call was sent and no answer came (a crash, a timeout): it may have happened."""
     system: str
     summary: str
     key: str | None = None

@@ -14,10 +14,17 @@ from dataclasses import dataclass
 
 from approvals.actions import Action, JiraCreateIssue, JiraDeleteIssue
 from approvals.decisions import decide_all
-from approvals.grounding import GroundingContext, NeedsInfo, Unworkable, ground
-from approvals.intents import ActionRequest, Understanding
+from approvals.grounding import Choice, GroundingContext, NeedsInfo, Unworkable, ground
+from approvals.intents import (
+    WHOLE_REQUEST,
+    ActionRequest,
+    JiraCommentRequest,
+    JiraCreateIssueRequest,
+    Understanding,
+)
 from approvals.policy import PolicyDecision
 from approvals.ports import ExtractionInput, ExtractionUnavailable, PersonMatch, ThreadMessage
+from approvals.proposal import is_direct_message
 from approvals.runtime import Runtime
 from approvals.states import ProposalState
 
@@ -62,18 +69,66 @@ def display_name(rt: Runtime, user_id: str) -> str:
     return person.real_name if person is not None else user_id
 
 
+def _before(ts: str, request_ts: str) -> bool:
+    try:
+        return float(ts) < float(request_ts)
+    except ValueError:
+        return ts != request_ts
+
+
 def quote_thread(
     thread: Sequence[ThreadMessage], request_ts: str, permalink: str | None, *, name_of: Callable[[str], str]
 ) -> str:
-    """The description's quote of the conversation: the last few human messages before the request, by name."""
+    """The description's quote of the conversation: the last few messages people wrote to each other before the
+    request, by name. Bot traffic is left out: the bot's own cards and replies, and what people said to the bot
+    (earlier requests, answers to its questions)."""
+    people = [m for m in thread if not (m.is_bot or m.to_bot) and (not request_ts or _before(m.ts, request_ts))]
     lines: list[str] = []
-    for message in [m for m in thread if not m.is_bot and m.ts != request_ts][-_QUOTE_MESSAGES:]:
+    for message in people[-_QUOTE_MESSAGES:]:
         text = " ".join(_MENTION_MARKUP.sub(lambda m: "@" + name_of(m[1]), message.text).split())
         if text:
             lines.append(f"> {name_of(message.user) if message.user else 'someone'}: {text[:500]}")
     if permalink:
         lines.append(f"From Slack: {permalink}")
     return "\n".join(lines)
+
+
+_ISSUE_KEY = re.compile(r"\b([A-Z][A-Z0-9]{1,9}-\d{1,7})\b")
+_SHORTCUT_TYPES = ("Bug", "Task")
+_SHORTCUT_PROJECTS = 4
+
+
+def summary_of(text: str) -> str:
+    """A one-line summary of a message: its first line, clipped at a word to 120 characters, capitalised."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "").strip(" .")
+    if len(first) > 120:
+        first = first[:120].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+    return first[:1].upper() + first[1:]
+
+
+def shortcut_question(rt: Runtime, text: str) -> NeedsInfo | None:
+    """What a message can become when someone uses the message shortcut on it and it asks for nothing by itself:
+    an issue of the usual types in each Jira project, or a comment on an issue it names, with the message as the
+    description (or the comment). None when there is nothing to offer (no Jira, an empty message)."""
+    catalog = rt.jira_catalog
+    if catalog is None or not text.strip():
+        return None
+    summary = summary_of(text)
+    choices: list[Choice] = []
+    projects = catalog.projects()
+    for key in sorted(projects)[:_SHORTCUT_PROJECTS]:
+        for issue_type in (t for t in _SHORTCUT_TYPES if t in projects[key].issue_types):
+            request = JiraCreateIssueRequest(
+                project=key, issue_type=issue_type, summary=summary or None, description=text.strip()
+            )
+            choices.append(Choice(label=f"File it as a {issue_type.lower()} in {key}", value=request.model_dump_json()))
+    for key in dict.fromkeys(_ISSUE_KEY.findall(text)):
+        if key.split("-")[0] in projects:
+            request = JiraCommentRequest(issue=key, body=text.strip())
+            choices.append(Choice(label=f"Add it as a comment on {key}", value=request.model_dump_json()))
+    if not choices:
+        return None
+    return NeedsInfo("What should I do with this message?", missing=(WHOLE_REQUEST,), choices=tuple(choices))
 
 
 def thread_issue_keys(rt: Runtime, channel: str, thread_ts: str) -> tuple[str, ...]:
@@ -160,7 +215,9 @@ def reground(
     channel_names = tuple(rt.threads.channel_names(channel))
     policy = rt.policy.current
     principal = rt.directory.principal(requester.slack_user_id)
-    quote = quote_thread(thread, request_ts or "", permalink, name_of=lambda uid: display_name(rt, uid))
+    # A link into someone's direct message with the app helps nobody else: the issue's readers can't open it.
+    link = None if is_direct_message(channel) else permalink
+    quote = quote_thread(thread, request_ts or "", link, name_of=lambda uid: display_name(rt, uid))
     context = GroundingContext(
         requester=requester,
         today=rt.clock().date(),

@@ -9,6 +9,7 @@ and moves it on like any new proposal: the policy decides who must approve it.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -23,14 +24,23 @@ from approvals.actions import (
     SalesforceUpdateContact,
     SalesforceUpdateOpportunity,
 )
+from approvals.attempts import after_failure, park
 from approvals.decisions import decide_now
 from approvals.display import refresh_cards
+from approvals.parking import ParkedWork
 from approvals.policy import Principal
 from approvals.proposal import Proposal, build_proposal
-from approvals.runtime import Runtime, current
+from approvals.runtime import Runtime, current, job_waiting
 from approvals.states import ProposalState
 from approvals.store import ProposalExists
-from approvals.undo import UNDONE_BY_FAILURE, describe_not_undone, inverse_actions, undo_id_for, undoable
+from approvals.undo import (
+    UNDONE_BY_FAILURE,
+    describe_not_undone,
+    inverse_actions,
+    undo_id_for,
+    undo_label,
+    undoable,
+)
 from approvals.workflow import AuditEntry, Change, Duplicate, Refused
 
 logger = logging.getLogger(__name__)
@@ -43,14 +53,19 @@ def request_undo(rt: Runtime, proposal_id: str, person: Principal) -> str:
         raise Refused(f"I can't find the request {proposal_id}.", proposal_id=proposal_id)
     if original.undo is not None:
         previous = rt.store.find(original.undo)
+        if previous is None and rt.parking.is_parked(original.undo):
+            raise Refused(
+                "Preparing this undo failed and an admin has been told; they can take it up again.",
+                proposal_id=proposal_id,
+            )
         if previous is None:
             # Asked for already, but the undo is not stored yet (its job is queued, or died): queue it again.
-            _enqueue(rt, proposal_id, original.undo, person.user_id)
+            enqueue_undo(rt, proposal_id, original.undo, person.user_id)
             return original.undo
         if previous.state is ProposalState.SUCCEEDED:
-            raise Duplicate(f"This was already undone (`{previous.id}`).", proposal_id=proposal_id)
+            raise Duplicate(f"{undo_label(original)} was already undone.", proposal_id=proposal_id)
         if previous.state not in UNDONE_BY_FAILURE:
-            raise Duplicate(f"Undo was already asked for: see `{previous.id}` in the thread.", proposal_id=proposal_id)
+            raise Duplicate("Undo was already asked for: its card is in the thread.", proposal_id=proposal_id)
     attempt = int(rt.connection.incr(f"ft:undoseq:{proposal_id}"))
     undo_id = undo_id_for(proposal_id, attempt)
 
@@ -60,7 +75,7 @@ def request_undo(rt: Runtime, proposal_id: str, person: Principal) -> str:
             raise Refused(reason, proposal_id=p.id)
         if p.undo != original.undo:
             # Someone else asked for an undo since we looked.
-            raise Duplicate(f"Undo was already asked for: see `{p.undo}` in the thread.", proposal_id=p.id)
+            raise Duplicate("Undo was already asked for: its card is in the thread.", proposal_id=p.id)
         return Change(
             p.with_changes(undo=undo_id, updated_at=p.updated_at),
             AuditEntry("proposal.undo_requested", person.user_id, {"undo": undo_id}),
@@ -75,21 +90,99 @@ def request_undo(rt: Runtime, proposal_id: str, person: Principal) -> str:
             at=rt.clock(),
         )
         raise
-    _enqueue(rt, proposal_id, undo_id, person.user_id)
+    enqueue_undo(rt, proposal_id, undo_id, person.user_id)
     logger.info("proposal %s: undo %s asked for by %s", proposal_id, undo_id, person.user_id)
     return undo_id
 
 
-def _enqueue(rt: Runtime, original_id: str, undo_id: str, user_id: str) -> None:
+_PENDING_UNDOS = "ft:undo:pending"
+"""Undos asked for and not yet proposed or refused (``original|undo|user`` by the time asked): the reaper's list."""
+
+
+def enqueue_undo(rt: Runtime, original_id: str, undo_id: str, user_id: str, *, delay: float | None = None) -> None:
     sequence = rt.connection.incr(f"ft:undojobseq:{undo_id}")
-    rt.intake_queue.enqueue(
-        propose_undo, original_id, undo_id, user_id, job_id=f"undo-{undo_id}-{sequence}", result_ttl=3600
-    )
+    job_id = f"undo-{undo_id}-{sequence}"
+    args = (original_id, undo_id, user_id)
+    if delay:
+        rt.intake_queue.enqueue_in(dt.timedelta(seconds=delay), propose_undo, *args, job_id=job_id, result_ttl=3600)
+    else:
+        rt.intake_queue.enqueue(propose_undo, *args, job_id=job_id, result_ttl=3600)
+    pipe = rt.connection.pipeline(transaction=True)
+    pipe.zadd(_PENDING_UNDOS, {"|".join(args): rt.clock().timestamp()}, nx=True)
+    pipe.set(f"ft:undojob:{undo_id}", job_id, ex=86400)
+    pipe.execute()
+
+
+def _settled(rt: Runtime, original_id: str, undo_id: str, user_id: str) -> None:
+    """The undo was proposed, refused or parked: the reaper has nothing more to do for it."""
+    rt.connection.zrem(_PENDING_UNDOS, f"{original_id}|{undo_id}|{user_id}")
+
+
+def requeue_stuck_undos(rt: Runtime, *, older_than: float) -> int:
+    """Queue again the undos asked for ``older_than`` seconds ago whose job died (the reaper's part); how many."""
+    cutoff = rt.clock().timestamp() - older_than
+    queued = 0
+    for member in rt.connection.zrangebyscore(_PENDING_UNDOS, "-inf", cutoff):
+        original_id, undo_id, user_id = member.decode().split("|")
+        if rt.parking.is_parked(undo_id):
+            continue
+        job = rt.connection.get(f"ft:undojob:{undo_id}")
+        if job is not None and job_waiting(rt, job.decode()):
+            continue
+        logger.info("proposal %s: undo %s asked for but not proposed; queued again", original_id, undo_id)
+        enqueue_undo(rt, original_id, undo_id, user_id)
+        queued += 1
+    return queued
 
 
 def propose_undo(original_id: str, undo_id: str, user_id: str) -> str:
-    """RQ job: look at the records, then store and show the undo proposal (or say why it can't be done)."""
+    """RQ job: look at the records, then store and show the undo proposal (or say why it can't be done).
+
+    At most ``Timing.max_attempts`` attempts; then the undo is parked and the thread told that nothing changed.
+    """
     rt = current()
+    if rt.parking.is_parked(undo_id):
+        return "parked"
+    attempt = rt.parking.attempt("undo", undo_id)
+    if attempt > rt.timing.max_attempts:
+        logger.error("proposal %s: undo %s stopped %d times without finishing", original_id, undo_id, attempt - 1)
+        return _park_undo(rt, original_id, undo_id, user_id, f"it stopped {attempt - 1} times without finishing")
+    try:
+        outcome = _propose_undo(rt, original_id, undo_id, user_id)
+    except Exception as exc:
+        return after_failure(
+            rt,
+            what=f"preparing undo {undo_id}",
+            proposal_id=original_id,
+            attempt=attempt,
+            exc=exc,
+            again=lambda delay: enqueue_undo(rt, original_id, undo_id, user_id, delay=delay),
+            give_up=lambda reason: _park_undo(rt, original_id, undo_id, user_id, reason),
+        )
+    _settled(rt, original_id, undo_id, user_id)
+    return outcome
+
+
+def _park_undo(rt: Runtime, original_id: str, undo_id: str, user_id: str, reason: str) -> str:
+    original = rt.store.get(original_id)
+    _settled(rt, original_id, undo_id, user_id)
+    return park(
+        rt,
+        ParkedWork(
+            proposal_id=undo_id,
+            kind="undo",
+            subject=undo_id,
+            reason=reason,
+            at=rt.clock(),
+            channel=original.channel,
+            thread_ts=original.thread_ts,
+            requester=user_id,
+            job_args=(original_id, undo_id, user_id),
+        ),
+    )
+
+
+def _propose_undo(rt: Runtime, original_id: str, undo_id: str, user_id: str) -> str:
     from approvals.jobs import advance_new_proposal  # jobs imports the modules this one does
 
     existing = rt.store.find(undo_id)
@@ -109,7 +202,7 @@ def propose_undo(original_id: str, undo_id: str, user_id: str) -> str:
         channel=original.channel,
         thread_ts=original.thread_ts,
         request_ts=original.request_ts,
-        request_text=f"Undo {original.id}",
+        request_text=f"Undo {undo_label(original)}",
         actions=inverse.actions,
         decision=decision,
         now=rt.clock(),
@@ -151,7 +244,7 @@ def _refuse(rt: Runtime, original: Proposal, undo_id: str, user_id: str, reason:
     rt.notifier.reply(
         original.channel,
         original.thread_ts,
-        f"<@{user_id}> I can't undo `{original.id}`: {reason}. Nothing was changed.",
+        f"<@{user_id}> I can't undo {undo_label(original)}: {reason}. Nothing was changed.",
     )
     logger.info("proposal %s: undo refused: %s", original.id, reason)
     return "refused"

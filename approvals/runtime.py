@@ -17,10 +17,13 @@ from pathlib import Path
 
 from redis import Redis
 from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 from approvals.grounding import JiraCatalog, Lookups, SalesforceCatalog
 from approvals.inbox import Inbox
 from approvals.ledger import Ledger
+from approvals.parking import ParkingLot
 from approvals.policy import Policy, PolicyError, load_policy
 from approvals.ports import AnswerReader, Connector, Directory, Extractor, Notifier, ThreadReader
 from approvals.store import ProposalStore
@@ -46,6 +49,8 @@ class Timing:
     stale_intake_after: float = 60.0
     stale_execution_after: float = 180.0
     job_timeout: int = 90
+    max_attempts: int = 3
+    """How many times a request is taken in (an answer acted on, an undo prepared) before the work is parked."""
 
 
 class PolicySource:
@@ -138,6 +143,10 @@ class Runtime:
     """Loads directory and catalog caches in a worker's parent process, so forked jobs start with them."""
 
     @property
+    def parking(self) -> ParkingLot:
+        return ParkingLot(self.connection, clock=self.clock)
+
+    @property
     def lookups(self) -> Lookups:
         return Lookups(directory=self.directory, jira=self.jira_catalog, salesforce=self.salesforce_catalog)
 
@@ -148,6 +157,17 @@ class Runtime:
     @property
     def actions_queue(self) -> Queue:
         return Queue(ACTIONS_QUEUE, connection=self.connection, default_timeout=self.timing.job_timeout)
+
+
+_WAITING_JOB_STATUSES = frozenset({JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
+
+
+def job_waiting(rt: Runtime, job_id: str) -> bool:
+    """The job is queued or scheduled. A 'started' job does not count: its worker may have died."""
+    try:
+        return Job.fetch(job_id, connection=rt.connection).get_status() in _WAITING_JOB_STATUSES
+    except NoSuchJobError:
+        return False
 
 
 _runtime: Runtime | None = None

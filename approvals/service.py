@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import assert_never
 
 from approvals import workflow
 from approvals.actions import Action
-from approvals.clarifying import record_answer
+from approvals.clarifying import enqueue_continue, record_answer
 from approvals.deadlines import schedule_deadlines
 from approvals.decisions import current_decision, decide_now
 from approvals.display import refresh_cards
-from approvals.jobs import enqueue_execute
+from approvals.jobs import enqueue_execute, enqueue_intake
 from approvals.ledger import action_id
+from approvals.parking import ParkedWork
 from approvals.policy import PolicyDecision, Principal
 from approvals.proposal import Proposal
-from approvals.reversing import request_undo
+from approvals.reversing import enqueue_undo, request_undo
 from approvals.runtime import Runtime
 from approvals.states import ProposalState
 from approvals.store import ProposalNotFound
@@ -144,10 +146,12 @@ def edit(rt: Runtime, proposal_id: str, editor: Principal, fingerprint: str, act
     refresh_cards(rt, proposal_id)
     schedule_deadlines(rt, rt.store.get(proposal_id))
     voided = change.audit.data["voided_approvals"]
-    note = f" The approval of {', '.join(f'<@{u}>' for u in voided)} no longer counts." if voided else ""
-    rt.notifier.reply(
-        edited.channel, edited.thread_ts, f"<@{editor.user_id}> edited this request; it needs approval again.{note}"
-    )
+    if voided:
+        who = ", ".join(f"<@{u}>" for u in voided)
+        note = f"the approval of {who} no longer counts, so it needs approval again."
+    else:
+        note = "it waits for approval with the new values (card above)."
+    rt.notifier.reply(edited.channel, edited.thread_ts, f"<@{editor.user_id}> edited this request; {note}")
     return change
 
 
@@ -193,9 +197,40 @@ def undo(rt: Runtime, proposal_id: str, person: Principal) -> str:
     return request_undo(rt, proposal_id, person)
 
 
-def retry(rt: Runtime, proposal_id: str, actor: Principal) -> Change:
-    """An admin re-runs a failed proposal; failed actions are reopened and reconciled before anything is sent."""
+def retry_parked(rt: Runtime, proposal_id: str, actor: Principal) -> ParkedWork:
+    """An admin takes parked work up again (approvals.parking): its attempts start from zero and its job is queued."""
+    if not rt.policy.current.is_admin(actor):
+        raise Refused("Only admins can retry stopped work.", proposal_id=proposal_id)
+    work = rt.parking.release(proposal_id)
+    if work is None:
+        raise Refused(f"I can't find the request {proposal_id}; check the id.", proposal_id=proposal_id)
+    rt.store.audit.write(
+        proposal_id,
+        AuditEntry("work.retried", actor.user_id, {"kind": work.kind, "reason": work.reason}),
+        at=rt.clock(),
+    )
+    match work.kind:
+        case "intake":
+            (request_key,) = work.job_args
+            rt.inbox.take_back(request_key)
+            enqueue_intake(rt, request_key, reason=f"retried by {actor.user_id}")
+        case "answer":
+            enqueue_continue(rt, proposal_id, reason=f"retried by {actor.user_id}")
+        case "undo":
+            original_id, undo_id, user_id = work.job_args
+            enqueue_undo(rt, original_id, undo_id, user_id)
+        case _:
+            assert_never(work.kind)
+    logger.info("proposal %s: parked %s work retried by %s", proposal_id, work.kind, actor.user_id)
+    return work
+
+
+def retry(rt: Runtime, proposal_id: str, actor: Principal) -> Change | ParkedWork:
+    """An admin re-runs a failed proposal (failed actions are reopened and reconciled before anything is sent), or
+    takes up work that was parked after its attempts ran out."""
     policy = rt.policy.current
+    if rt.parking.is_parked(proposal_id):
+        return retry_parked(rt, proposal_id, actor)
     _load(rt, proposal_id)
     try:
         change = rt.store.update(proposal_id, lambda p: workflow.retry(p, actor, policy, now=rt.clock()))

@@ -58,6 +58,28 @@ class Inverse:
     not_undone: tuple[str, ...]
 
 
+def undo_label(original: Proposal) -> str:
+    """What an undo of ``original`` reverses, in the words people know: the issue keys and record names it changed
+    ("PAY-13", "Acme Corp - Platform Renewal"), never the internal proposal id."""
+    names: list[str] = []
+    for result in sorted((r for r in original.results if r.status == "done"), key=lambda r: r.index):
+        action = original.actions[result.index] if result.index < len(original.actions) else None
+        name = result.key or _target_name(action)
+        if name and name not in names:
+            names.append(name)
+    return ", ".join(names) if names else "this change"
+
+
+def _target_name(action: Action | None) -> str | None:
+    for attribute in ("issue", "opportunity", "contact", "record"):
+        ref = getattr(action, attribute, None)
+        if isinstance(ref, JiraIssueRef):
+            return ref.key
+        if isinstance(ref, SfRecordRef):
+            return ref.name
+    return None
+
+
 def undo_id_for(original_id: str, attempt: int) -> str:
     """The undo proposal's id: derived, so a repeated job finds the proposal the first run stored."""
     return derived_proposal_id(f"undo|{original_id}|{attempt}")

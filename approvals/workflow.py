@@ -23,6 +23,7 @@ from approvals.intents import ActionRequest
 from approvals.policy import Policy, PolicyDecision, Principal
 from approvals.proposal import ActionResult, Approval, Proposal, Question, QuestionChoice, Rejection, expiry
 from approvals.states import Event, IllegalTransition, ProposalState, next_state
+from approvals.wording import plural
 
 
 @dataclass(frozen=True)
@@ -332,7 +333,7 @@ def approve(
     if approver.user_id in proposal.approvers_so_far:
         missing = proposal.approvals_needed - len(proposal.approvers_so_far)
         raise Duplicate(
-            f"You already approved this. It still needs {missing} more approval(s) from someone else.",
+            f"You already approved this. It still needs {plural(missing, 'more approval')} from someone else.",
             proposal_id=proposal.id,
         )
     approvals = (*proposal.approvals, Approval(user_id=approver.user_id, at=now, fingerprint=fingerprint))

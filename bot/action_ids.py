@@ -30,3 +30,5 @@ SLASH_COMMAND = "/followthrough"
 
 RESULT_METADATA = "followthrough_result"
 CARD_METADATA = "followthrough_card"
+NOTICE_METADATA = "followthrough_notice"
+"""A thread reply or admin DM that must be said once (its payload's ``key`` names what it announces)."""

@@ -49,6 +49,16 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def long_text(text: str, *, thread_link: str | None = None, limit: int = _DESCRIPTION_PREVIEW) -> str:
+    """A description or comment previewed on a card: clipped and escaped, with the request's own thread link (the
+    permalink the bot put there, three lines of URL on its own) shown as a short "view thread" link. Nothing else
+    becomes a link: an address a person typed stays visible as typed."""
+    clipped = escape(clip(text, limit))
+    if thread_link:
+        clipped = clipped.replace(escape(thread_link), f"<{thread_link}|view thread>")
+    return clipped
+
+
 @dataclass(frozen=True)
 class ActionView:
     """One action on a card: ``fields`` (label, mrkdwn) for what is sent, ``changes`` for before -> after lines,
@@ -152,23 +162,25 @@ def _undo_note(action: Action) -> list[str]:
     return [f":warning: {action.undo_note}"] if action.undo_note else []
 
 
-def view_action(action: Action, *, watched: Collection[str] = ()) -> ActionView:
-    """The card's rendering of ``action``; ``watched`` are the fields the policy's rules for its kind test."""
+def view_action(action: Action, *, watched: Collection[str] = (), thread_link: str | None = None) -> ActionView:
+    """The card's rendering of ``action``; ``watched`` are the fields the policy's rules for its kind test, and
+    ``thread_link`` the request's permalink (shown as a short link where the description quotes it)."""
     match action:
         case JiraCreateIssue():
             fields = [
                 ("Summary", escape(action.summary)),
                 ("Project", action.project),
                 ("Type", escape(action.issue_type)),
-                ("Priority", escape(action.priority) if action.priority else "default"),
-                ("Assignee", person(action.assignee)),
             ]
+            if action.priority:  # left out when not set: Jira then uses the project's default
+                fields.append(("Priority", escape(action.priority)))
+            fields.append(("Assignee", person(action.assignee)))
             if action.due_date is not None:
                 fields.append(("Due", day(action.due_date)))
             if action.labels:
                 fields.append(("Labels", escape(", ".join(action.labels))))
             body = (
-                "*Description*\n" + escape(clip(action.description, _DESCRIPTION_PREVIEW))
+                "*Description*\n" + long_text(action.description, thread_link=thread_link)
                 if action.description
                 else None
             )
@@ -177,7 +189,7 @@ def view_action(action: Action, *, watched: Collection[str] = ()) -> ActionView:
             return ActionView(
                 f"Comment on {action.issue.key}",
                 [("Issue", _issue(action.issue))],
-                body="*Comment*\n" + escape(clip(action.body, _DESCRIPTION_PREVIEW)),
+                body="*Comment*\n" + long_text(action.body),
             )
         case JiraTransition():
             return ActionView(

@@ -26,7 +26,7 @@ from slack_sdk.models.blocks import (
 )
 
 from approvals.actions import Action
-from approvals.proposal import Proposal, Question
+from approvals.proposal import Proposal, Question, is_direct_message
 from approvals.states import ProposalState
 from approvals.workflow import describe_decision
 from bot import action_ids
@@ -115,6 +115,11 @@ def action_summary(proposal: Proposal) -> str:
     return escape(_clip(prefix + action_title(first) + detail, 150)) + more
 
 
+def _undo_target(proposal: Proposal) -> str:
+    """What an undo proposal reverses, as its request text names it ("Undo PAY-13" -> "PAY-13")."""
+    return proposal.request_text.strip().removeprefix("Undo ").strip() or "the change"
+
+
 def is_editable(proposal: Proposal) -> bool:
     """The Edit form covers one new Jira issue; other requests are rejected and asked again with the change."""
     return len(proposal.actions) == 1 and proposal.actions[0].kind == "jira.create_issue"
@@ -195,6 +200,18 @@ def status_line(proposal: Proposal, approvers: Sequence[str]) -> str:
             assert_never(state)
 
 
+def where_asked(proposal: Proposal, *, viewer: str | None = None) -> str:
+    """Where the request was made, for someone other than the requester: the channel with a short link to the
+    thread, or "a direct message" with no link (nobody else can open someone's DM with the app). The requester
+    (``viewer``) may follow a link to their own DM."""
+    if is_direct_message(proposal.channel):
+        if viewer == proposal.requester and proposal.permalink:
+            return f"<{proposal.permalink}|your direct message>"
+        return "a direct message"
+    link = f" (<{proposal.permalink}|view thread>)" if proposal.permalink else ""
+    return f"<#{proposal.channel}>{link}"
+
+
 def _result_text(summary: str, key: str | None, url: str | None) -> str:
     text = escape(summary)
     if key and url and key in summary:
@@ -213,20 +230,22 @@ def build_proposal_card(
         blocks.append(
             SectionBlock(
                 text=MarkdownTextObject(
-                    text=f":leftwards_arrow_with_hook: {_mention(proposal.requester)} asks to undo `{proposal.undo_of}`"
+                    text=f":leftwards_arrow_with_hook: {_mention(proposal.requester)} asks to "
+                    + "undo "
+                    + escape(_undo_target(proposal))
                 )
             )
         )
     if audience == "dm":
-        where = f"<#{proposal.channel}>"
-        link = f" · <{proposal.permalink}|view the thread>" if proposal.permalink else ""
         blocks.append(
             SectionBlock(
-                text=MarkdownTextObject(text=f"{_mention(proposal.requester)} asks for your approval in {where}{link}")
+                text=MarkdownTextObject(
+                    text=f"{_mention(proposal.requester)} asks for your approval (asked in {where_asked(proposal)})"
+                )
             )
         )
     for action in proposal.actions:
-        blocks.extend(_action_blocks(view_action(action, watched=watched(action.kind))))
+        blocks.extend(_action_blocks(view_action(action, watched=watched(action.kind), thread_link=proposal.permalink)))
     if proposal.undo_of and proposal.understood:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_clip(escape(proposal.understood), 3000))]))
     blocks.append(DividerBlock())
@@ -354,12 +373,15 @@ def _plain(mrkdwn: str) -> str:
     )
 
 
-def build_result_reply(proposal: Proposal, *, undo_until: dt.datetime | None = None) -> Message:
-    """The thread reply that says what changed (or that nothing did); with an Undo button until ``undo_until``."""
+def build_result_reply(
+    proposal: Proposal, *, undo_until: dt.datetime | None = None, note: str | None = None
+) -> Message:
+    """The thread reply that says what changed (or that nothing did); with an Undo button until ``undo_until``, and
+    ``note`` (what became of the Undo: done, or no longer offered) under it."""
     undo: list[Block] = []
     if proposal.state is ProposalState.SUCCEEDED:
         lines = [_result_text(r.summary, r.key, r.url) for r in proposal.results if r.status == "done"]
-        lead = f"Undo of `{proposal.undo_of}`: " if proposal.undo_of else ""
+        lead = f"Undo of {escape(_undo_target(proposal))}: " if proposal.undo_of else ""
         text = lead + "\n".join(f":white_check_mark: {line}" for line in lines)
         if undo_until is not None:
             undo = [
@@ -377,13 +399,19 @@ def build_result_reply(proposal: Proposal, *, undo_until: dt.datetime | None = N
             ]
     elif proposal.state is ProposalState.FAILED:
         done = [r for r in proposal.results if r.status == "done"]
+        unsure = [r for r in proposal.results if r.status == "unknown" and r.index < len(proposal.actions)]
         text = f":x: I couldn't finish this: {escape(proposal.failure or 'unknown error')}."
         if done:
             text += " What did happen: " + "; ".join(_result_text(r.summary, r.key, r.url) for r in done) + "."
-        else:
+        if unsure:
+            titles = "; ".join(escape(action_title(proposal.actions[r.index])) for r in unsure)
+            text += f" I can't tell whether this went through: {titles} (a retry checks before sending it again)."
+        if not done and not unsure:
             text += " Nothing was changed."
         text += f" An admin can retry it with `/followthrough retry {proposal.id}`."
     else:
         text = status_line(proposal, ())
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=_clip(text, 3000))), *undo]
+    if note:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_clip(note, 3000))]))
     return Message(text=_clip(_plain(text), 3000), blocks=[b.to_dict() for b in blocks])

@@ -15,15 +15,17 @@ from dataclasses import dataclass
 from approvals import service
 from approvals.deadlines import sweep_policy
 from approvals.jobs import USAGE_METRIC
+from approvals.parking import ParkedWork
 from approvals.policy import PolicyError, Principal
-from approvals.proposal import Proposal
+from approvals.proposal import Proposal, place
 from approvals.proposing import Answer, Asking, propose
 from approvals.queries import all_waiting, may_see, waiting_for
 from approvals.runtime import Runtime
 from approvals.states import ProposalState
 from approvals.store import ProposalNotFound
+from approvals.wording import plural
 from approvals.workflow import Refused, describe_decision
-from bot.cards import action_summary, status_line
+from bot.cards import action_summary, status_line, where_asked
 
 _PROPOSAL_ID = re.compile(r"^ft-[a-z0-9]{8}$")
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -47,14 +49,6 @@ class Subcommand:
     run: Callable[[Invocation], str]
 
 
-def _line(proposal: Proposal) -> str:
-    link = f" · <{proposal.permalink}|thread>" if proposal.permalink else ""
-    return (
-        f"• `{proposal.id}` {action_summary(proposal)} · asked by <@{proposal.requester}> · "
-        f"{status_line(proposal, ())}{link}"
-    )
-
-
 def _proposal_id(args: str, usage: str) -> str:
     proposal_id = args.strip().strip("`")
     if not _PROPOSAL_ID.match(proposal_id):
@@ -62,14 +56,44 @@ def _proposal_id(args: str, usage: str) -> str:
     return proposal_id
 
 
+def _line(proposal: Proposal, *, viewer: str | None = None) -> str:
+    approvers = [c.user_id for c in proposal.cards if c.audience == "dm" and c.user_id]
+    return (
+        f"• `{proposal.id}` {action_summary(proposal)} · asked by <@{proposal.requester}> in "
+        f"{where_asked(proposal, viewer=viewer)} · {status_line(proposal, approvers)}"
+    )
+
+
+_OPEN_MINE = (ProposalState.AWAITING_APPROVAL, ProposalState.APPROVED, ProposalState.EXECUTING)
+
+
 def pending(inv: Invocation) -> str:
+    """What waits on the caller (decisions they may take, questions only they can answer) and, separately, what
+    they wait on (their requests waiting for approval or running); admins see every waiting request."""
+    rt, caller = inv.rt, inv.caller
     if inv.is_admin and inv.args.strip() != "mine":
-        proposals, title = all_waiting(inv.rt), "Waiting for approval (all, as an admin; `pending mine` for yours)"
+        proposals = all_waiting(rt)
+        title = "Waiting for approval (all, as an admin; `pending mine` for yours)"
+        if not proposals:
+            return f"*{title}*\nNothing right now."
+        return f"*{title}*\n" + "\n".join(_line(p, viewer=caller.user_id) for p in proposals[:25])
+    decisions = waiting_for(rt, caller)
+    questions = rt.store.asking_of(caller.user_id)
+    mine = [p for p in rt.store.by_requester(caller.user_id, limit=50) if p.state in _OPEN_MINE]
+    if not (decisions or questions or mine):
+        return "Nothing is waiting for you, and you are not waiting on anything: you have no open requests."
+    sections = []
+    if decisions or questions:
+        lines = [_line(p, viewer=caller.user_id) for p in questions[:10]]
+        lines += [_line(p, viewer=caller.user_id) for p in decisions[:25]]
+        sections.append("*Waiting for you*\n" + "\n".join(lines))
     else:
-        proposals, title = waiting_for(inv.rt, inv.caller), "Waiting for your decision"
-    if not proposals:
-        return f"*{title}*\nNothing right now."
-    return f"*{title}*\n" + "\n".join(_line(p) for p in proposals[:25])
+        sections.append("*Waiting for you*\nNothing: no decisions or questions for you.")
+    if mine:
+        sections.append("*You are waiting on*\n" + "\n".join(_line(p, viewer=caller.user_id) for p in mine[:25]))
+    else:
+        sections.append("*You are waiting on*\nNothing: you have no requests waiting for approval or running.")
+    return "\n\n".join(sections)
 
 
 def _format_audit_line(at: dt.datetime, event: str, actor: str, details: str) -> str:
@@ -128,8 +152,13 @@ def cancel(inv: Invocation) -> str:
 
 def retry(inv: Invocation) -> str:
     proposal_id = _proposal_id(inv.args, "/followthrough retry <id>")
-    service.retry(inv.rt, proposal_id, inv.caller)
+    outcome = service.retry(inv.rt, proposal_id, inv.caller)
+    if isinstance(outcome, ParkedWork):
+        return f"Taking up `{proposal_id}` again ({_PARKED_KIND[outcome.kind]}); its thread will hear how it goes."
     return f"Retrying `{proposal_id}`; the result will be posted in its thread."
+
+
+_PARKED_KIND = {"intake": "a request", "answer": "an answer to a question", "undo": "an undo"}
 
 
 def policy_show(inv: Invocation) -> str:
@@ -150,7 +179,7 @@ def policy_show(inv: Invocation) -> str:
                 outcome = "runs without approval"
             else:
                 assert rule.approve is not None
-                outcome = f"{rule.approve.min_approvers} approval(s) from {' or '.join(rule.approve.by)}"
+                outcome = f"{plural(rule.approve.min_approvers, 'approval')} from {' or '.join(rule.approve.by)}"
             label = f": {rule.name}" if rule.name else ""
             lines.append(f"    {index + 1}{label}. when {when} → {outcome}")
     if inv.rt.policy.last_error is not None:
@@ -201,11 +230,11 @@ def policy_reload(inv: Invocation) -> str:
         fresh = inv.rt.policy.reload()
     except PolicyError as exc:
         return (
-            f":warning: The policy file has {len(exc.problems)} problem(s), so the last good policy "
+            f":warning: The policy file has {plural(len(exc.problems), 'problem')}, so the last good policy "
             f"`{before}` stays in force. Fix the file and reload again:\n```{exc}```"
         )
     changed = sweep_policy(inv.rt)
-    applied = f" It now applies to {changed} waiting request(s)." if changed else ""
+    applied = f" It now applies to {plural(changed, 'waiting request')}." if changed else ""
     if fresh.content_hash == before:
         return f"The policy file has not changed (`{before}`)."
     return f"Policy reloaded: `{before}` → `{fresh.content_hash}`.{applied} Workers pick it up within seconds."
@@ -219,6 +248,14 @@ def stats(inv: Invocation) -> str:
     lines.extend(f"• {state.value.replace('_', ' ')}: {n}" for state, n in counts.items() if n)
     if len(lines) == 1:
         lines.append("• none yet")
+    parked = rt.parking.all()
+    if parked:
+        lines.append(f"*Stopped after {rt.timing.max_attempts} attempts, waiting for an admin* ({len(parked)})")
+        for work in parked[:20]:
+            lines.append(
+                f"• `{work.proposal_id}` {_PARKED_KIND[work.kind]} by <@{work.requester}> in {place(work.channel)}, "
+                f"{work.at:%Y-%m-%d %H:%M} UTC: {work.reason} · `/followthrough retry {work.proposal_id}`"
+            )
     usage = {k.decode(): int(v) for k, v in rt.connection.hgetall(USAGE_METRIC).items()}
     if usage:
         lines.append(
@@ -247,7 +284,13 @@ def _help(inv: Invocation) -> str:
 
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (
-    Subcommand("pending", "/followthrough pending", "requests waiting for your decision", False, pending),
+    Subcommand(
+        "pending",
+        "/followthrough pending",
+        "what waits for you (decisions, questions) and what you wait on",
+        False,
+        pending,
+    ),
     Subcommand(
         "audit",
         "/followthrough audit <id | @person>",
@@ -256,7 +299,9 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         audit,
     ),
     Subcommand("cancel", "/followthrough cancel <id>", "withdraw a request you made that has not run", False, cancel),
-    Subcommand("retry", "/followthrough retry <id>", "run a failed request again", True, retry),
+    Subcommand(
+        "retry", "/followthrough retry <id>", "run a failed request again, or take up stopped work", True, retry
+    ),
     Subcommand("policy show", "/followthrough policy show", "the policy in force", False, policy_show),
     Subcommand(
         "policy test",
@@ -266,7 +311,13 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         policy_test,
     ),
     Subcommand("policy reload", "/followthrough policy reload", "load the policy file again", True, policy_reload),
-    Subcommand("stats", "/followthrough stats", "requests by state and the language model's token use", True, stats),
+    Subcommand(
+        "stats",
+        "/followthrough stats",
+        "requests by state, work stopped for an admin, and the language model's token use",
+        True,
+        stats,
+    ),
     Subcommand("help", "/followthrough help", "this list", False, _help),
 )
 

@@ -34,9 +34,18 @@ class SlackThreadReader:
     def __init__(self, client: WebClient) -> None:
         self.client = client
         self._channels: TTLCache[str, tuple[str, ...]] = TTLCache(300.0)
+        self._bot_user_id: str | None = None
+
+    def bot_user_id(self) -> str:
+        """This bot's own user id (auth.test, asked once per process)."""
+        if self._bot_user_id is None:
+            self._bot_user_id = str(self.client.auth_test()["user_id"])
+        return self._bot_user_id
 
     def warm(self) -> None:
-        """Cache the name of every channel the bot can see, so forked jobs need no conversations.info."""
+        """Cache the name of every channel the bot can see, and the bot's own id, so forked jobs need no
+        conversations.info or auth.test."""
+        self.bot_user_id()
         cursor = None
         while True:
             page = self.client.conversations_list(types="public_channel,private_channel", limit=200, cursor=cursor)
@@ -50,15 +59,20 @@ class SlackThreadReader:
     def read_thread(self, channel: str, thread_ts: str) -> Sequence[ThreadMessage]:
         messages: list[ThreadMessage] = []
         cursor = None
+        mention = f"<@{self.bot_user_id()}"
+        in_dm = channel.startswith("D")  # a direct message with the app: everything said there is said to it
         while True:
             page = self.client.conversations_replies(channel=channel, ts=thread_ts, limit=200, cursor=cursor)
             for message in page.get("messages", []):
+                raw = message.get("text") or ""
+                is_bot = bool(message.get("bot_id")) or message.get("subtype") == "bot_message"
                 messages.append(
                     ThreadMessage(
                         user=message.get("user"),
-                        text=to_plain(message.get("text") or ""),
+                        text=to_plain(raw),
                         ts=message["ts"],
-                        is_bot=bool(message.get("bot_id")) or message.get("subtype") == "bot_message",
+                        is_bot=is_bot,
+                        to_bot=not is_bot and (in_dm or mention in raw),
                     )
                 )
             cursor = (page.get("response_metadata") or {}).get("next_cursor")

@@ -64,8 +64,16 @@ _TODAY_WORDS = frozenset(
 def parse_date(text: str, *, today: dt.date, past: bool = False) -> dt.date | None:
     """The date ``text`` names, relative to ``today``; None when it is not a date this module understands.
 
-    ``past``: the date of something that already happened (see the module docstring).
+    ``past``: the date of something that already happened (see the module docstring). Never raises: a date
+    outside the calendar ("in 9999999 days", "Dec 31 9999" plus a year) is not a date this module understands.
     """
+    try:
+        return _parse_date(text, today=today, past=past)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _parse_date(text: str, *, today: dt.date, past: bool) -> dt.date | None:
     t = " ".join(text.lower().replace(",", " ").split()).rstrip(".")
     if not t:
         return None

@@ -15,47 +15,51 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from approvals.proposal import Proposal
+from approvals.proposal import Proposal, is_direct_message
 from bot import action_ids
 from bot.cards import action_summary, status_line
 
 _MAX_BLOCKS = 100
 
 
-def _item(proposal: Proposal) -> list[Any]:
+def _item(proposal: Proposal, viewer: str | None) -> list[Any]:
     text = f"*{action_summary(proposal)}*\n{status_line(proposal, ())}"
+    # A request made in someone's DM with the app can be opened only by them.
+    can_follow = not is_direct_message(proposal.channel) or viewer == proposal.requester
     accessory = (
         ButtonElement(
             text="Open thread", action_id=action_ids.home_open(proposal.id), url=proposal.permalink, value=proposal.id
         )
-        if proposal.permalink
+        if proposal.permalink and can_follow
         else None
     )
+    where = "a direct message" if is_direct_message(proposal.channel) else f"<#{proposal.channel}>"
     return [
         SectionBlock(text=MarkdownTextObject(text=text[:3000]), accessory=accessory),
         ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=f"Requested by <@{proposal.requester}> in <#{proposal.channel}> · `{proposal.id}`"
-                )
-            ]
+            elements=[MarkdownTextObject(text=f"Requested by <@{proposal.requester}> in {where} · `{proposal.id}`")]
         ),
     ]
 
 
-def _section(title: str, proposals: Sequence[Proposal], empty: str) -> list[Any]:
+def _section(title: str, proposals: Sequence[Proposal], empty: str, viewer: str | None) -> list[Any]:
     blocks: list[Any] = [HeaderBlock(text=title)]
     if not proposals:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"_{empty}_")))
     for proposal in proposals:
-        blocks.extend(_item(proposal))
+        blocks.extend(_item(proposal, viewer))
     blocks.append(DividerBlock())
     return blocks
 
 
 def build_home(
-    *, waiting_for_me: Sequence[Proposal], my_requests: Sequence[Proposal], recently_done: Sequence[Proposal]
+    *,
+    waiting_for_me: Sequence[Proposal],
+    my_requests: Sequence[Proposal],
+    recently_done: Sequence[Proposal],
+    viewer: str | None = None,
 ) -> dict[str, Any]:
+    """The Home of ``viewer`` (a Slack user id: what they may open decides which items link to their thread)."""
     blocks = [
         SectionBlock(
             text=MarkdownTextObject(
@@ -65,8 +69,8 @@ def build_home(
             )
         ),
         DividerBlock(),
-        *_section("Waiting for you", waiting_for_me, "Nothing is waiting for your decision."),
-        *_section("Your requests", my_requests, "You have no open requests."),
-        *_section("Recently done", recently_done, "Nothing yet."),
+        *_section("Waiting for you", waiting_for_me, "Nothing is waiting for your decision.", viewer),
+        *_section("Your requests", my_requests, "You have no open requests.", viewer),
+        *_section("Recently done", recently_done, "Nothing yet.", viewer),
     ]
     return View(type="home", blocks=blocks[:_MAX_BLOCKS]).to_dict()

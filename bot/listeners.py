@@ -39,6 +39,7 @@ from approvals.queries import remember_home_viewer
 from approvals.runtime import Runtime
 from approvals.states import ProposalState
 from approvals.store import asking_key
+from approvals.undo import undo_label
 from approvals.workflow import Refused
 from bot import action_ids
 from bot.cards import parse_button_value, parse_choice_value
@@ -180,8 +181,9 @@ def register(app: App, deps: BotDependencies) -> None:
         ack()
 
         def run(click: Click, person: Principal) -> None:
-            undo_id = service.undo(rt, click.proposal_id, person)
-            tell(click, f"Preparing the undo (`{undo_id}`); it will appear in the thread for approval.")
+            service.undo(rt, click.proposal_id, person)
+            what = undo_label(rt.store.get(click.proposal_id))
+            tell(click, f"Preparing the undo of {what}; it will appear in the thread for approval.")
 
         decide(body, run)
 

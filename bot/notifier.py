@@ -20,7 +20,7 @@ from approvals.proposal import CardRef, Proposal
 from approvals.states import ProposalState
 from approvals.undo import undoable
 from bot import action_ids
-from bot.cards import Message, Watched, action_summary, build_proposal_card, build_result_reply
+from bot.cards import Message, Watched, action_summary, build_proposal_card, build_result_reply, where_asked
 from bot.home import build_home
 
 logger = logging.getLogger(__name__)
@@ -45,10 +45,40 @@ class SlackNotifier:
             if exc.response.get("error") != "already_reacted":
                 logger.warning("could not react to %s/%s: %s", channel, ts, exc.response.get("error"))
 
-    def reply(self, channel: str, thread_ts: str, text: str) -> None:
-        self.client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts, text=text, unfurl_links=False, unfurl_media=False
-        )
+    def reply(self, channel: str, thread_ts: str, text: str, *, once: str | None = None) -> None:
+        if once is None:
+            self.client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, text=text, unfurl_links=False, unfurl_media=False
+            )
+            return
+        meta = {"key": once}
+        if self._find_posted(channel, thread_ts, action_ids.NOTICE_METADATA, meta) is None:
+            self._post(
+                channel,
+                Message(text=text, blocks=[]),
+                thread_ts=thread_ts,
+                event_type=action_ids.NOTICE_METADATA,
+                payload=meta,
+            )
+
+    def alert(self, admins: Sequence[str], text: str, *, once: str | None = None) -> None:
+        for admin in admins:
+            dm = self._open_dm(admin)
+            if dm is None:
+                continue
+            meta = {"key": once} if once is not None else None
+            if meta is not None and self._find_posted(dm, None, action_ids.NOTICE_METADATA, meta) is not None:
+                continue
+            if meta is None:
+                self.client.chat_postMessage(channel=dm, text=text, unfurl_links=False)
+            else:
+                self._post(
+                    dm,
+                    Message(text=text, blocks=[]),
+                    thread_ts=None,
+                    event_type=action_ids.NOTICE_METADATA,
+                    payload=meta,
+                )
 
     def tell(self, user_id: str, channel: str | None, text: str, *, thread_ts: str | None = None) -> None:
         try:
@@ -69,7 +99,9 @@ class SlackNotifier:
         my_requests: Sequence[Proposal],
         recently_done: Sequence[Proposal],
     ) -> None:
-        view = build_home(waiting_for_me=waiting_for_me, my_requests=my_requests, recently_done=recently_done)
+        view = build_home(
+            waiting_for_me=waiting_for_me, my_requests=my_requests, recently_done=recently_done, viewer=user_id
+        )
         try:
             self.client.views_publish(user_id=user_id, view=view)
         except SlackApiError as exc:
@@ -116,10 +148,9 @@ class SlackNotifier:
         return tuple(refs)
 
     def remind(self, proposal: Proposal, users: Sequence[str]) -> None:
-        link = f" (<{proposal.permalink}|the thread>)" if proposal.permalink else ""
         text = (
             f":bell: Reminder: <@{proposal.requester}> is still waiting for your decision on "
-            f"*{action_summary(proposal)}* in <#{proposal.channel}>{link}. The card above has the buttons."
+            f"*{action_summary(proposal)}* (asked in {where_asked(proposal)}). The card above has the buttons."
         )
         for user in users:
             dm = self._open_dm(user)
@@ -147,10 +178,17 @@ class SlackNotifier:
         )
         logger.info("proposal %s: result announced (%s)", proposal.id, proposal.state.value)
 
+    def retire_undo(self, proposal: Proposal, note: str) -> None:
+        """Take the Undo button off every reply that announced ``proposal``'s success, saying why in ``note``."""
+        wanted = {"proposal_id": proposal.id, "state": ProposalState.SUCCEEDED.value}
+        reply = build_result_reply(proposal, note=note)
+        for ts in self._find_all_posted(proposal.channel, proposal.thread_ts, action_ids.RESULT_METADATA, wanted):
+            self._update(CardRef(channel=proposal.channel, ts=ts), reply, proposal.id)
+        logger.info("proposal %s: Undo retired (%s)", proposal.id, note)
+
     def alert_admins(self, proposal: Proposal, text: str, admins: Sequence[str]) -> None:
-        link = f" (<{proposal.permalink}|thread>)" if proposal.permalink else ""
         message = (
-            f":rotating_light: Proposal `{proposal.id}` from <@{proposal.requester}> in <#{proposal.channel}>{link} "
+            f":rotating_light: Proposal `{proposal.id}` from <@{proposal.requester}> in {where_asked(proposal)} "
             f"needs attention: {text}. Retry it with `/followthrough retry {proposal.id}` once the cause is fixed."
         )
         for admin in admins:
@@ -167,7 +205,7 @@ class SlackNotifier:
             channel=channel,
             thread_ts=thread_ts,
             text=message.text,
-            blocks=message.blocks,
+            blocks=message.blocks or None,
             metadata={"event_type": event_type, "event_payload": payload},
             unfurl_links=False,
             unfurl_media=False,
@@ -195,6 +233,13 @@ class SlackNotifier:
 
     def _find_posted(self, channel: str, thread_ts: str | None, event_type: str, payload: dict[str, Any]) -> str | None:
         """The ts of a message we already posted with this metadata, if any (reconciliation before posting)."""
+        found = self._find_all_posted(channel, thread_ts, event_type, payload)
+        return found[0] if found else None
+
+    def _find_all_posted(
+        self, channel: str, thread_ts: str | None, event_type: str, payload: dict[str, Any]
+    ) -> list[str]:
+        """The ts of every message we posted with this metadata (``payload`` may name only some of its keys)."""
         try:
             if thread_ts is not None:
                 page = self.client.conversations_replies(
@@ -204,12 +249,13 @@ class SlackNotifier:
                 page = self.client.conversations_history(channel=channel, limit=50, include_all_metadata=True)
         except SlackApiError as exc:
             logger.warning("cannot look for earlier posts in %s: %s", channel, exc.response.get("error"))
-            return None
+            return []
+        found: list[str] = []
         for message in page.get("messages", []):
             metadata = message.get("metadata") or {}
             if metadata.get("event_type") != event_type:
                 continue
-            found = metadata.get("event_payload") or {}
-            if all(found.get(k) == v for k, v in payload.items()):
-                return str(message["ts"])
-        return None
+            posted = metadata.get("event_payload") or {}
+            if all(posted.get(k) == v for k, v in payload.items()):
+                found.append(str(message["ts"]))
+        return found

@@ -90,7 +90,7 @@ USAGE_WARNING_PERCENT = 80
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1"})
 DELETABLE_OBJECTS = ("Task", "Contact")  # what Followthrough creates; never an Account (it cascades)
 
-FieldKind = Literal["text", "email", "number", "date", "bool", "id"]
+FieldKind = Literal["text", "email", "number", "money", "date", "bool", "id"]
 SfCreate = SalesforceCreateTask | SalesforceLogCall | SalesforceCreateContact
 
 
@@ -105,7 +105,7 @@ class SfField:
 OBJECT_FIELDS: Mapping[str, Mapping[str, SfField]] = {
     "Opportunity": {
         "stage": SfField("StageName"),
-        "amount": SfField("Amount", "number"),
+        "amount": SfField("Amount", "money"),
         "close_date": SfField("CloseDate", "date"),
         "next_step": SfField("NextStep"),
         "is_closed": SfField("IsClosed", "bool"),
@@ -194,7 +194,7 @@ def json_value(field: SfField, raw: Any) -> Any:
     """A Salesforce value in our JSON shape: amounts as decimal strings, dates ISO, empty text as None."""
     if raw is None or raw == "":
         return None
-    if field.kind == "number":
+    if field.kind in ("number", "money"):
         number = _decimal(raw)
         return _decimal_text(number) if number is not None else str(raw)
     if field.kind == "date":
@@ -208,7 +208,7 @@ def _api_value(field: SfField, value: Any) -> Any:
     """One of our JSON values as Salesforce takes it in a write (an amount is a JSON number, never text)."""
     if value is None:
         return None
-    if field.kind == "number":
+    if field.kind in ("number", "money"):
         number = _decimal(value)
         if number is None:
             return value
@@ -223,7 +223,7 @@ def same_value(field: SfField, left: Any, right: Any) -> bool:
     a, b = json_value(field, left), json_value(field, right)
     if a is None or b is None:
         return a is None and b is None
-    if field.kind == "number":
+    if field.kind in ("number", "money"):
         return _decimal(a) == _decimal(b)
     if field.kind == "id":
         return str(a)[:15] == str(b)[:15]
@@ -236,10 +236,12 @@ def _shown(field: SfField, value: Any) -> str:
     value = json_value(field, value)
     if value is None:
         return "(empty)"
-    if field.kind == "number":
+    if field.kind in ("number", "money"):
         number = _decimal(value)
         if number is not None:
-            return f"{number:,.0f}" if number == number.to_integral_value() else f"{number:,.2f}"
+            shown = f"{number:,.0f}" if number == number.to_integral_value() else f"{number:,.2f}"
+            # Money reads as the card shows it ($120,000): the thread's result and the card must agree.
+            return f"${shown}" if field.kind == "money" else shown
     return str(value)
 
 
@@ -374,6 +376,17 @@ def _check_instance_url(instance_url: str) -> None:
 
 
 # --- the connector ---------------------------------------------------------------------------------------------
+
+
+MAX_SEARCH_WORDS = 8
+"""No account, opportunity or person name has more words: a longer text is no name, and is not searched for."""
+
+
+def _searchable(*texts: str) -> bool:
+    """Whether ``texts`` can be names of records: Salesforce's Name fields hold at most 255 characters, and a query
+    for something longer (or of many words) would only make an over-long request that finds nothing."""
+    words = sum(len(text.split()) for text in texts)
+    return all(len(text) <= 255 for text in texts) and words <= 2 * MAX_SEARCH_WORDS
 
 
 class SalesforceConnector:
@@ -551,7 +564,7 @@ class SalesforceConnector:
 
     def _updated_outcome(self, ref: SfRecordRef, old: Mapping[str, Any], new: Mapping[str, Any]) -> Outcome:
         fields = OBJECT_FIELDS[ref.object]
-        parts = [f"{_label(n)} {_shown(fields[n], old.get(n))} -> {_shown(fields[n], new[n])}" for n in new]
+        parts = [f"{_label(n)} {_shown(fields[n], old.get(n))} → {_shown(fields[n], new[n])}" for n in new]
         return Outcome(
             summary=f"Updated {ref.name}: {', '.join(parts)}",
             key=ref.name,
@@ -792,6 +805,8 @@ class SalesforceConnector:
     def find_opportunities(
         self, *, account: str | None, words: Sequence[str], open_only: bool
     ) -> Sequence[SfRecordInfo]:
+        if not _searchable(account or "", *words):
+            return ()
         where = [f"Name LIKE {soql_contains(w.strip())}" for w in words if w.strip()]
         if account and account.strip():
             where.append(f"Account.Name LIKE {soql_contains(account.strip())}")
@@ -800,13 +815,13 @@ class SalesforceConnector:
         return self._search("Opportunity", where, order_by="CloseDate")
 
     def find_accounts(self, name: str) -> Sequence[SfRecordInfo]:
-        if not name.strip():
+        if not name.strip() or not _searchable(name):
             return ()
         return self._search("Account", [f"Name LIKE {soql_contains(name.strip())}"], order_by="Name")
 
     def find_contacts(self, *, name: str, account: str | None) -> Sequence[SfRecordInfo]:
         words = name.split()
-        if not words:
+        if not words or not _searchable(name, account or ""):
             return ()
         # "Ana Silva" matches the full name, or every word a first or last name (Name's order follows the locale).
         each = " AND ".join(f"(FirstName LIKE {soql_contains(w)} OR LastName LIKE {soql_contains(w)})" for w in words)

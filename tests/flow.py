@@ -60,8 +60,9 @@ class TrackingExecutor(ThreadPoolExecutor):
             return self._busy
 
 
-class InProcessWorker(FollowthroughWorker, SimpleWorker):
-    """Followthrough's worker (its maintenance pass: reaper, scheduler take-over) running jobs in this process."""
+class InProcessWorker(SimpleWorker, FollowthroughWorker):
+    """Followthrough's worker (its maintenance pass: reaper, scheduler take-over) running jobs in this process:
+    SimpleWorker's ``execute_job`` comes first in the method order, so nothing forks."""
 
 
 class Flow:
@@ -83,6 +84,7 @@ class Flow:
         self.runtime: Runtime = build_runtime(self.settings)
         configure(self.runtime)
         self.listeners = TrackingExecutor()
+        self.jobs_run = 0
         self.session = BoltSession(sandbox.slack, listener_executor=self.listeners)
         register(self.session.app, BotDependencies(runtime=self.runtime, clock=utc_now))
         self.session.connect()
@@ -111,7 +113,9 @@ class Flow:
             return 0
         worker = self.worker()
         worker.work(burst=True, logging_level="WARNING", with_scheduler=False)
-        return worker.successful_job_count + worker.failed_job_count
+        ran = worker.successful_job_count + worker.failed_job_count
+        self.jobs_run += ran
+        return ran
 
     def run_scheduled(self, *, within: float = 0.0) -> int:
         """Queue the scheduled jobs due within ``within`` seconds from now (retries, deadlines); returns how many."""
@@ -141,17 +145,29 @@ class Flow:
         nothing is left to do."""
         deadline = time.monotonic() + timeout
         calm = 0
+        busy_seen = unacked_seen = 0
+        spent = {"quiet": 0.0, "jobs": 0.0}
         while calm < 2:
             if time.monotonic() > deadline:
+                unacked = [d for d in self.driver.deliveries() if d.get("status") in ("pending", "sent")]
                 raise AssertionError(
-                    f"the product did not settle within {timeout} s: {self.listeners.busy} listener(s) busy, "
-                    f"{self.queued()} job(s) queued, deliveries: {self.driver.deliveries()[-3:]}"
+                    f"the product did not settle within {timeout} s: {self.listeners.busy} listener(s) busy "
+                    f"(seen busy {busy_seen} times, unacked {unacked_seen} times), {self.queued()} job(s) queued, "
+                    f"{self.jobs_run} job(s) run, unacked deliveries: {unacked}, time spent {spent}"
                 )
-            if not self._quiet():
+            started = time.monotonic()
+            quiet = self._quiet()
+            spent["quiet"] += time.monotonic() - started
+            if not quiet:
+                busy_seen += self.listeners.busy > 0
+                unacked_seen += self.listeners.busy == 0
                 calm = 0
                 time.sleep(0.005)
                 continue
-            if self.run_jobs():
+            started = time.monotonic()
+            ran = self.run_jobs()
+            spent["jobs"] += time.monotonic() - started
+            if ran:
                 calm = 0
                 continue
             calm += 1

@@ -230,9 +230,7 @@ def test_two_of_n_needs_two_distinct_approvers(policy: Policy) -> None:
 
     with pytest.raises(Duplicate) as excinfo:
         workflow.approve(first.proposal, LEAD1, policy, now=LATER, fingerprint=proposal.fingerprint)
-    assert (
-        excinfo.value.user_message == "You already approved this. It still needs 1 more approval(s) from someone else."
-    )
+    assert excinfo.value.user_message == "You already approved this. It still needs 1 more approval from someone else."
 
     second = workflow.approve(first.proposal, LEAD2, policy, now=LATER, fingerprint=proposal.fingerprint)
     assert second.proposal.state is S.APPROVED

@@ -53,14 +53,14 @@ ERIN = Person(display_name="Erin Walsh", slack_user_id="U0ERIN001", salesforce_u
 ALICE = Person(display_name="Alice Chen", slack_user_id="U0ALICE01", jira_account_id="acc-alice")
 
 
-def waiting(*actions: Action, undo_of: str | None = None) -> Proposal:
+def waiting(*actions: Action, undo_of: str | None = None, request_text: str = "do it") -> Proposal:
     proposal = build_proposal(
         proposal_id="ft-7kq2mx9c",
         requester="U0ERIN001",
         channel="C0SALES01",
         thread_ts="1.0",
         request_ts="1.1",
-        request_text="do it",
+        request_text=request_text,
         actions=actions,
         decision=APPROVE,
         now=NOW,
@@ -179,8 +179,9 @@ def test_user_text_on_a_card_is_escaped() -> None:
 
 def test_an_undo_card_says_what_it_undoes() -> None:
     action = JiraTransition(issue=PAY12, status="To Do", before={"status": "In Progress"})
-    text = text_of(card(waiting(action, undo_of="ft-aaaaaaaa")))
-    assert "<@U0ERIN001> asks to undo `ft-aaaaaaaa`" in text
+    text = text_of(card(waiting(action, undo_of="ft-aaaaaaaa", request_text="Undo PAY-12")))
+    assert "<@U0ERIN001> asks to undo PAY-12" in text
+    assert "ft-aaaaaaaa" not in text, "people know PAY-12, not the internal id of the change it reverses"
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -274,7 +274,7 @@ def test_the_card_shows_every_field_of_the_action() -> None:
     assert card(submitted()).blocks[1]["text"]["text"] == "*Description*\nSeen by three customers."
 
 
-def test_empty_optional_fields_say_default_and_unassigned_and_are_otherwise_left_out() -> None:
+def test_empty_optional_fields_say_unassigned_and_are_otherwise_left_out() -> None:
     bare = issue(description="", assignee=None, priority=None, labels=(), due_date=None)
     message = card(submitted(bare))
     fields = [f["text"] for f in message.blocks[0]["fields"]]
@@ -282,10 +282,17 @@ def test_empty_optional_fields_say_default_and_unassigned_and_are_otherwise_left
         "*Summary*\nCheckout fails on Safari",
         "*Project*\nPAY",
         "*Type*\nBug",
-        "*Priority*\ndefault",
         "*Assignee*\nunassigned",
     ]
-    assert not any("*Description*" in text for text in strings(message.blocks))
+    assert not any("*Description*" in text or "default" in text for text in strings(message.blocks))
+
+
+def test_the_description_shows_the_thread_link_as_short_text_not_a_raw_address() -> None:
+    message = card(submitted(issue(description=f"> Dana: checkout fails https://x.example\nFrom Slack: {PERMALINK}")))
+    body = message.blocks[1]["text"]["text"]
+    assert body == (
+        f"*Description*\n&gt; Dana: checkout fails https://x.example\nFrom Slack: <{PERMALINK}|view thread>"
+    ), "the thread's own link is short; an address a person typed stays as typed"
 
 
 def test_the_context_line_names_the_requester_the_rule_and_the_id() -> None:
@@ -306,7 +313,7 @@ def test_the_dm_card_names_the_requester_and_links_the_thread() -> None:
         "type": "section",
         "text": {
             "type": "mrkdwn",
-            "text": f"<@U0REQ0001> asks for your approval in <#C0ENG0001> · <{PERMALINK}|view the thread>",
+            "text": f"<@U0REQ0001> asks for your approval (asked in <#C0ENG0001> (<{PERMALINK}|view thread>))",
         },
     }
     thread = card(submitted(), "thread").blocks
@@ -318,7 +325,7 @@ def test_the_dm_card_names_the_requester_and_links_the_thread() -> None:
 
 def test_the_dm_card_without_a_permalink_still_names_the_channel() -> None:
     first = card(submitted(permalink=None), "dm").blocks[0]["text"]["text"]
-    assert first == "<@U0REQ0001> asks for your approval in <#C0ENG0001>"
+    assert first == "<@U0REQ0001> asks for your approval (asked in <#C0ENG0001>)"
 
 
 def test_the_thread_card_does_not_address_the_approver() -> None:

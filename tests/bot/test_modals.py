@@ -167,4 +167,4 @@ def test_the_app_home_is_valid_and_lists_each_section() -> None:
     assert "Waiting for you" in text and "ft-7kq2mx9c" in text
     assert "You have no open requests." in text and "Nothing yet." in text
     link = next(b["accessory"] for b in view["blocks"] if b.get("accessory"))
-    assert link["url"] == waiting.permalink and link["action_id"] == action_ids.HOME_OPEN
+    assert link["url"] == waiting.permalink and link["action_id"] == action_ids.home_open(waiting.id)

@@ -223,8 +223,8 @@ def test_update_opportunity_patches_only_the_changed_fields_with_absolute_values
     outcome = sf.execute(renewal_update(), ctx())
 
     assert outcome == Outcome(
-        summary="Updated Acme Corp - Platform Renewal: stage Proposal/Price Quote -> Negotiation/Review, "
-        "amount 100,000 -> 120,000",
+        summary="Updated Acme Corp - Platform Renewal: stage Proposal/Price Quote → Negotiation/Review, "
+        "amount $100,000 → $120,000",
         key="Acme Corp - Platform Renewal",
         url=f"{emulator.base_url}/lightning/r/Opportunity/{PLATFORM_RENEWAL}/view",
         changes={
@@ -269,7 +269,7 @@ def test_update_opportunity_changed_behind_our_back_is_a_conflict(
     with pytest.raises(ConflictError) as exc_info:
         sf.execute(renewal_update(close_date=dt.date(2027, 1, 15)), ctx())
     assert exc_info.value.current == {"stage": "Proposal/Price Quote", "amount": "110000.5", "account": "Acme Corp"}
-    assert "amount is now 110,000.50 (was 100,000)" in exc_info.value.user_message
+    assert "amount is now $110,000.50 (was $100,000)" in exc_info.value.user_message
     assert writes(emulator) == []
     assert record(emulator, "Opportunity", PLATFORM_RENEWAL)["StageName"] == "Proposal/Price Quote"
 
@@ -339,8 +339,7 @@ def test_an_update_that_went_through_before_the_connection_dropped_is_reconciled
 def test_update_contact(sf: SalesforceConnector, emulator: SalesforceEmulator) -> None:
     outcome = sf.execute(ana_update(), ctx())
     assert (
-        outcome.summary
-        == "Updated Ana Silva: phone (empty) -> +1 555 0100, title Head of Procurement -> VP Procurement"
+        outcome.summary == "Updated Ana Silva: phone (empty) → +1 555 0100, title Head of Procurement → VP Procurement"
     )
     assert outcome.changes == {
         "before": {"phone": None, "title": "Head of Procurement"},

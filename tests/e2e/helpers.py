@@ -33,7 +33,8 @@ def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def is_card(message: dict[str, Any]) -> bool:
-    return "`ft-" in message_text(message)
+    """A proposal's card, as its message metadata says (a reply that merely names an id is not one)."""
+    return (message.get("metadata") or {}).get("event_type") == action_ids.CARD_METADATA
 
 
 def proposal_id_of(card: dict[str, Any]) -> str:

@@ -54,7 +54,7 @@ def test_an_engineer_moves_an_issue_and_undoes_it(product: Product, sandbox: San
     assert "*Status*: To Do → *In Progress*" in message_text(card)
 
     assert driver.click("alice", result["channel"], result["ts"], action_ids.UNDO).acked
-    undone = bot_message(sandbox, "#eng", thread_ts, "Undo of `")
+    undone = bot_message(sandbox, "#eng", thread_ts, "Undo of PAY-12")
     assert "PAY-12" in message_text(undone)
     assert jira_issue(sandbox, "PAY-12")["fields"]["status"]["name"] == "To Do"
     assert transitions_sent(sandbox, "PAY-12") == 2

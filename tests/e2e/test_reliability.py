@@ -7,6 +7,8 @@ success that did not happen.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import redis
 
@@ -197,3 +199,25 @@ def test_bot_killed_right_after_acking_a_mention(start_product, sandbox: Sandbox
     product.start_worker()
     wait_for_card(sandbox, thread_ts, timeout=20)
     wait_until(lambda: len([m for m in driver.thread("#support", thread_ts) if is_card(m)]) == 1)
+
+
+def test_a_request_that_always_raises_ends_in_an_honest_reply_not_a_reaction(
+    product: Product, sandbox: Sandbox, redis_db: redis.Redis
+) -> None:
+    """Slack fails every read of the thread: the intake job raises each time. Within the bounded attempts the
+    thread hears that nothing was changed, the request stops being retried, and the worker logs one traceback."""
+    sandbox.slack.inject(r"conversations\.replies", status=500, count=None)
+    thread_ts = start_thread(sandbox)
+    ask(sandbox, thread_ts)
+    reply = sandbox.slack.driver.wait_for_message(
+        lambda m: m.get("thread_ts") == thread_ts and "I couldn't read this request" in message_text(m), timeout=30
+    )
+    assert "nothing was changed" in message_text(reply) and "An admin has been told" in message_text(reply)
+    assert redis_db.zcard("ft:inbox:pending") == 0
+    worker = next(p for p in product.processes if p.name == "worker")
+    wait_until(lambda: "parked for an admin" in worker.log() and worker.log().count("Job OK (intake-") >= 3)
+    # Several reaper passes later (one a second here), nothing was queued again and nothing more was said.
+    time.sleep(3)
+    assert worker.log().count("Job OK (intake-") == 3
+    assert worker.log().count("Traceback") == 1, worker.log()
+    assert len(bot_replies(sandbox, thread_ts)) == 1

@@ -132,7 +132,9 @@ def test_the_acme_renewal_pick_approve_update_once_undo_restore(
     for manager in ("frank", "kara"):
         assert click(sandbox, manager, dm_card(sandbox, manager, pid)).acked
     result = message_in_thread(sandbox, thread_ts, ":white_check_mark: Updated")
-    assert "Platform Renewal>: stage Proposal/Price Quote -&gt; Negotiation/Review" in message_text(result)
+    assert "Platform Renewal>: stage Proposal/Price Quote → Negotiation/Review, amount $100,000 → $120,000" in (
+        message_text(result)
+    ), "the result shows money as the card does"
     assert proposal(redis_db, pid).state is ProposalState.SUCCEEDED
     record = opportunity(sandbox)
     assert (record["StageName"], float(record["Amount"])) == ("Negotiation/Review", 120000.0)
@@ -142,7 +144,7 @@ def test_the_acme_renewal_pick_approve_update_once_undo_restore(
 
     # Undo is a proposal of its own: it shows the way back, and the policy asks a manager.
     assert driver.click("erin", result["channel"], result["ts"], action_ids.UNDO).acked
-    undo_card = message_in_thread(sandbox, thread_ts, f"asks to undo `{pid}`")
+    undo_card = message_in_thread(sandbox, thread_ts, "asks to undo Acme Corp - Platform Renewal")
     undo_text = message_text(undo_card)
     assert "Negotiation/Review → *Proposal/Price Quote*" in undo_text
     assert "$120,000 → *$100,000* (-17%)" in undo_text
@@ -153,7 +155,7 @@ def test_the_acme_renewal_pick_approve_update_once_undo_restore(
     wait_until(lambda: any("Undo was already asked for" in t for t in ephemeral_texts(sandbox, "erin")))
 
     assert click(sandbox, "frank", dm_card(sandbox, "frank", undo_id)).acked
-    message_in_thread(sandbox, thread_ts, f"Undo of `{pid}`")
+    message_in_thread(sandbox, thread_ts, "Undo of Acme Corp - Platform Renewal")
     record = opportunity(sandbox)
     assert (record["StageName"], float(record["Amount"])) == ("Proposal/Price Quote", 100000.0)
     assert len(opportunity_writes(sandbox)) == 2
@@ -175,7 +177,7 @@ def test_an_opportunity_changed_before_the_approval_lands_goes_back_for_approval
     assert click(sandbox, "frank", dm_card(sandbox, "frank", pid)).acked
 
     note = message_in_thread(sandbox, thread_ts, "I did not overwrite it")
-    assert "amount is now 110,000" in message_text(note)
+    assert "amount is now $110,000" in message_text(note)
     back = proposal(redis_db, pid)
     assert back.state is ProposalState.AWAITING_APPROVAL
     action = back.actions[0]
