@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     """Seconds after a result during which its Undo button works (0 turns Undo off)."""
     followthrough_question_ttl: float = Field(default=7 * 86400.0, gt=0.0)
     """Seconds a question waits for the requester's answer before the request expires."""
+    followthrough_max_attempts: int = Field(default=3, ge=1, le=20)
+    """Attempts at taking a request in (acting on an answer, preparing an undo) before it is parked for an admin."""
     # Benchmarks only: make every extraction take this long (stands in for a slow model).
     followthrough_bench_extractor_delay: float = Field(default=0.0, ge=0.0, le=60.0)
 
@@ -153,6 +155,7 @@ class Settings(BaseSettings):
             stale_execution_after=max(self.followthrough_stale_after, self.followthrough_lease_seconds),
             undo_window=self.followthrough_undo_window,
             question_ttl=self.followthrough_question_ttl,
+            max_attempts=self.followthrough_max_attempts,
         )
 
 
