@@ -37,11 +37,11 @@ from approvals.policy import PolicyError, load_policy
 from approvals.ports import ExtractionInput, Extractor
 from approvals.runtime import PolicySource, Runtime, Timing, configure
 from approvals.store import ProposalStore
-from bot.answers import TypedAnswers
+from understanding.answers import TypedAnswers
 from bot.context import SlackThreadReader
 from bot.directory import SlackDirectory
 from bot.notifier import SlackNotifier
-from bot.parser import OfflineParser
+from understanding.parser import OfflineParser
 from connectors.jira import JiraConnector
 from connectors.salesforce import SalesforceConnector
 
@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     followthrough_policy: Path = DEFAULT_POLICY
 
     # Advanced: durations the jobs use (production keeps the defaults; tests shorten them).
-    followthrough_lease_seconds: float = 120.0
+    followthrough_lease_seconds: float = Field(default=15.0, gt=0.0)
     followthrough_retry_delays: str = "5,30,120,600,1800"
     followthrough_index_lag_window: float = 120.0
     followthrough_reaper_interval: float = 30.0
@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     """Seconds a question waits for the requester's answer before the request expires."""
     followthrough_max_attempts: int = Field(default=3, ge=1, le=20)
     """Attempts at taking a request in (acting on an answer, preparing an undo) before it is parked for an admin."""
+    followthrough_running_notice_after: float = Field(default=60.0, ge=0.0)
+    """Seconds an approved request may stay running (retried) before the thread is told so, with the next try's
+    time; told again after each further period as long (0 never tells)."""
     # Benchmarks only: make every extraction take this long (stands in for a slow model).
     followthrough_bench_extractor_delay: float = Field(default=0.0, ge=0.0, le=60.0)
 
@@ -152,7 +155,9 @@ class Settings(BaseSettings):
             index_lag_window=self.followthrough_index_lag_window,
             reaper_interval=self.followthrough_reaper_interval,
             stale_intake_after=self.followthrough_stale_after,
-            stale_execution_after=max(self.followthrough_stale_after, self.followthrough_lease_seconds),
+            stale_execution_after=self.followthrough_lease_seconds,
+            announce_grace=min(10.0, self.followthrough_stale_after),
+            running_notice_after=self.followthrough_running_notice_after,
             undo_window=self.followthrough_undo_window,
             question_ttl=self.followthrough_question_ttl,
             max_attempts=self.followthrough_max_attempts,

@@ -26,14 +26,14 @@ from pydantic import TypeAdapter, ValidationError
 from approvals import workflow
 from approvals.attempts import after_failure, park
 from approvals.deadlines import schedule_deadlines
-from approvals.display import refresh_cards
+from approvals.display import announce_once, ensure_cards, refresh_cards
 from approvals.grounding.common import first_problem
 from approvals.intents import WHOLE_REQUEST, ActionRequest, Understanding
 from approvals.ledger import LeaseHeld
 from approvals.parking import ParkedWork
 from approvals.ports import AnswerReader, ExtractionInput, ExtractionUnavailable
 from approvals.proposal import Proposal, Question, QuestionChoice
-from approvals.proposing import Answer, Asking, Proposed, reground
+from approvals.proposing import Answer, Asking, Proposed, bot_user_id, reground, vocabulary_for
 from approvals.runtime import Runtime, current
 from approvals.states import Event, ProposalState
 from approvals.workflow import AuditEntry, Change
@@ -166,6 +166,8 @@ def _read_again(rt: Runtime, proposal: Proposal, text: str) -> Read:
                     channel_name=proposal.channel,
                     today=rt.clock().date(),
                     known_projects=tuple(sorted(rt.jira_catalog.projects())) if rt.jira_catalog is not None else (),
+                    vocabulary=vocabulary_for(rt),
+                    bot_user_id=bot_user_id(rt),
                 )
             )
         except ExtractionUnavailable as exc:
@@ -331,11 +333,8 @@ def _reply(rt: Runtime, proposal: Proposal, text: str) -> None:
 
 
 def _stop(rt: Runtime, proposal: Proposal, reason: str, *, by: str | None = None) -> str:
-    from approvals.jobs import ensure_cards
-
-    ensure_cards(rt, rt.store.update(proposal.id, lambda p: workflow.drop(p, reason, now=rt.clock(), by=by)).proposal)
-    refresh_cards(rt, proposal.id)
-    _reply(rt, proposal, reason)
+    change = rt.store.update(proposal.id, lambda p: workflow.drop(p, reason, now=rt.clock(), by=by))
+    announce_once(rt, change.proposal)  # the card (posted if it never was) and the reason, in the thread
     return "dropped"
 
 
@@ -361,10 +360,7 @@ def _ask(rt: Runtime, proposal: Proposal, decide: Callable[[Proposal], Change], 
 
 
 def _show_question(rt: Runtime, proposal: Proposal, *, typed: bool) -> None:
-    from approvals.jobs import ensure_cards
-
-    proposal = ensure_cards(rt, proposal)
-    refresh_cards(rt, proposal.id)
+    announce_once(rt, proposal)  # the card shows the question (owed since it was stored)
     schedule_deadlines(rt, proposal)
     if typed and proposal.question is not None:
         # They typed in the thread: the question card is further up, so say it where they are looking.
@@ -398,13 +394,13 @@ def _complete(rt: Runtime, proposal: Proposal, proposed: Proposed, *, typed: boo
         at=rt.clock(),
     )
     # Imported here: jobs imports this module for intake's use of the question machinery.
-    from approvals.jobs import enqueue_execute, ensure_cards
+    from approvals.jobs import enqueue_execute
 
+    if completed.state is ProposalState.DENIED:
+        announce_once(rt, completed)  # the card shows the refusal; the thread hears why
+        return "denied"
     completed = ensure_cards(rt, completed)
     refresh_cards(rt, proposal.id)
-    if completed.state is ProposalState.DENIED:
-        _reply(rt, completed, f"I can't do that: {completed.policy.reason}")
-        return "denied"
     if change.event is Event.AUTO_APPROVE:
         enqueue_execute(rt, proposal.id, reason="auto-approved after an answer")
     else:

@@ -20,7 +20,7 @@ from typing import Any
 
 from approvals import workflow
 from approvals.decisions import current_decision
-from approvals.display import refresh_cards
+from approvals.display import announce_once, refresh_cards
 from approvals.policy import PolicyDecision
 from approvals.proposal import Proposal
 from approvals.runtime import Runtime, current
@@ -87,15 +87,7 @@ def expire_proposal(rt: Runtime, proposal_id: str) -> int:
         change = rt.store.update(proposal_id, lambda p: workflow.expire(p, now=rt.clock()))
     except Refused:
         return 0
-    proposal = change.proposal
-    refresh_cards(rt, proposal.id)
-    if change.audit.data.get("waited_for") == "answer":
-        text = "I didn't get an answer to my question, so I stopped waiting and nothing was changed."
-    else:
-        text = "nobody approved this in time, so it expired and nothing was changed."
-    rt.notifier.reply(
-        proposal.channel, proposal.thread_ts, f"<@{proposal.requester}> {text} Ask again if it is still needed."
-    )
+    announce_once(rt, change.proposal)  # the cards lose their buttons; the thread hears why (display)
     return 1
 
 
@@ -181,15 +173,10 @@ def sweep_policy(rt: Runtime) -> int:
         except Refused:
             continue
         changed += 1
-        refresh_cards(rt, proposal.id)
         if change.proposal.state is ProposalState.DENIED:
-            rt.notifier.reply(
-                proposal.channel,
-                proposal.thread_ts,
-                f"<@{proposal.requester}> the policy changed and no longer allows this, so it will not run: "
-                f"{decision.reason}",
-            )
+            announce_once(rt, change.proposal)
         else:
+            refresh_cards(rt, proposal.id)
             schedule_deadlines(rt, change.proposal)
     rt.connection.set(_SWEPT, policy.content_hash)
     if changed:

@@ -32,7 +32,15 @@ from approvals.clarifying import (
 )
 from approvals.deadlines import expire_proposal, schedule_deadlines, sweep_policy
 from approvals.decisions import decide_now, recheck_rights
-from approvals.display import announce_once, refresh_cards, schedule_undo_window
+from approvals.display import (
+    announce_once,
+    approvers_to_ask,
+    attach_cards,
+    has_thread_card,
+    notify_approvers,
+    refresh_cards,
+    schedule_undo_window,
+)
 from approvals.inbox import InboundRequest
 from approvals.intents import Understanding
 from approvals.ledger import LeaseHeld, LedgerEntry, action_id
@@ -52,7 +60,6 @@ from approvals.ports import (
 )
 from approvals.proposal import (
     ActionResult,
-    CardRef,
     Proposal,
     build_proposal,
     derived_proposal_id,
@@ -211,7 +218,7 @@ def _replace(rt: Runtime, waiting: Proposal) -> None:
         )
     except Refused:
         return  # answered or ended meanwhile
-    refresh_cards(rt, waiting.id)
+    announce_once(rt, waiting.id)
     logger.info("proposal %s: replaced by a newer request of its requester", waiting.id)
 
 
@@ -340,27 +347,22 @@ def _created_entry(
 def advance_new_proposal(rt: Runtime, proposal: Proposal, *, fresh: bool) -> Proposal:
     """Finish what intake owes a proposal: submit it, post its cards, start it if the policy says auto."""
     if proposal.state is ProposalState.NEEDS_INFO:
-        if not has_thread_card(proposal):
-            proposal = _attach_cards(rt, proposal, rt.notifier.publish(proposal, (), fresh=fresh))
+        announce_once(rt, proposal, fresh=fresh)  # the question card (owed since the proposal was stored)
         schedule_deadlines(rt, proposal)
-        return proposal
+        return rt.store.get(proposal.id)
     auto_approved = False
     if proposal.state is ProposalState.DRAFTED:
         change = rt.store.update(proposal.id, lambda p: workflow.submit(p, now=rt.clock()))
         proposal, auto_approved = change.proposal, change.event is Event.AUTO_APPROVE
     if proposal.state is ProposalState.DENIED:
         if not has_thread_card(proposal):
-            rt.notifier.reply(
-                proposal.channel,
-                proposal.thread_ts,
-                f"<@{proposal.requester}> I can't do that: {proposal.policy.reason}",
-            )
-            proposal = _attach_cards(rt, proposal, ())
+            announce_once(rt, proposal)
+            proposal = attach_cards(rt, proposal, ())
         return proposal
     if not has_thread_card(proposal):
         cards = rt.notifier.publish(proposal, approvers_to_ask(rt, proposal), fresh=fresh)
         shown = proposal
-        proposal = _attach_cards(rt, proposal, cards)
+        proposal = attach_cards(rt, proposal, cards)
         if (proposal.state, proposal.approvals) != (shown.state, shown.approvals):
             # Someone decided between the post and the recording of where the cards are: show it now.
             refresh_cards(rt, proposal.id)
@@ -369,66 +371,6 @@ def advance_new_proposal(rt: Runtime, proposal: Proposal, *, fresh: bool) -> Pro
         enqueue_execute(rt, proposal.id, reason="auto-approved")
     schedule_deadlines(rt, proposal)
     return proposal
-
-
-def approvers_to_ask(rt: Runtime, proposal: Proposal) -> list[str]:
-    """Who gets the card in a DM: the members of the approver roles (the requester only if self-approval is on)."""
-    decision = proposal.policy
-    if decision.outcome != "approve":
-        return []
-    return [
-        user
-        for user in rt.directory.members_of(decision.approver_roles)
-        if user != proposal.requester or decision.allow_self_approval
-    ]
-
-
-def has_thread_card(proposal: Proposal) -> bool:
-    return any(c.audience == "thread" for c in proposal.cards)
-
-
-def ensure_cards(rt: Runtime, proposal: Proposal) -> Proposal:
-    """Every copy the proposal should have: the thread card (found again by its metadata if a crash came between
-    posting it and recording it) and, while it waits for approval, one in each approver's DM."""
-    if not has_thread_card(proposal):
-        approvers = approvers_to_ask(rt, proposal) if proposal.decision is not None else []
-        proposal = _attach_cards(rt, proposal, rt.notifier.publish(proposal, approvers, fresh=False))
-    if proposal.state is ProposalState.AWAITING_APPROVAL:
-        proposal = notify_approvers(rt, proposal)
-    return proposal
-
-
-def notify_approvers(rt: Runtime, proposal: Proposal) -> Proposal:
-    """Send the card to the approvers who do not have a copy yet (after an answer, or a conflict)."""
-    asked = {c.user_id for c in proposal.cards if c.audience == "dm"}
-    missing = [u for u in approvers_to_ask(rt, proposal) if u not in asked]
-    if not missing:
-        return proposal
-    cards = rt.notifier.add_approvers(proposal, missing)
-
-    def attach(p: Proposal) -> Change:
-        return Change(
-            p.with_changes(cards=(*p.cards, *cards), updated_at=rt.clock()),
-            AuditEntry("proposal.shown", "bot", {"cards": [c.model_dump() for c in cards]}),
-        )
-
-    return rt.store.update(proposal.id, attach).proposal
-
-
-def _attach_cards(rt: Runtime, proposal: Proposal, cards: Sequence[CardRef]) -> Proposal:
-    """Record where the cards are (added to those already recorded, each copy once)."""
-    # An empty tuple still marks "shown" for denied proposals; a marker card keeps the field non-empty.
-    refs = tuple(cards) or (CardRef(channel=proposal.channel, ts=proposal.thread_ts, audience="thread"),)
-
-    def decide(p: Proposal) -> Change:
-        known = {(c.channel, c.ts) for c in p.cards}
-        merged = (*p.cards, *(c for c in refs if (c.channel, c.ts) not in known))
-        return Change(
-            p.with_changes(cards=merged, updated_at=rt.clock()),
-            AuditEntry("proposal.shown", "bot", {"cards": [c.model_dump() for c in refs]}),
-        )
-
-    return rt.store.update(proposal.id, decide).proposal
 
 
 def enqueue_execute(rt: Runtime, proposal_id: str, *, reason: str, delay: float | None = None) -> str:
@@ -468,27 +410,25 @@ def execute(proposal_id: str) -> str:
 
 
 def _execution_raised(rt: Runtime, proposal_id: str, exc: Exception) -> str:
-    """Called while ``exc`` is being handled."""
+    """Called while ``exc`` is being handled: a failed attempt like any other (it may have sent something)."""
     proposal = rt.store.find(proposal_id)
     if proposal is None or proposal.state not in (ProposalState.APPROVED, ProposalState.EXECUTING):
         logger.error("proposal %s: execute raised", proposal_id, exc_info=exc)
         return "error"
-    raw = rt.connection.get(f"ft:attempts:{proposal_id}")
-    attempt = int(raw) if raw is not None else 1
     delays = rt.timing.retry_delays
-    if attempt <= len(delays):
-        delay = delays[attempt - 1]
+    failures = _count_failure(rt, proposal_id)
+    if failures <= len(delays):
+        delay = delays[failures - 1]
         logger.warning(
             "proposal %s: execute attempt %d of %d failed (%s); trying again in %.0f s",
             proposal_id,
-            attempt,
+            failures,
             len(delays) + 1,
             describe_error(exc),
             delay,
         )
-        enqueue_execute(rt, proposal_id, reason=f"retry after an unexpected error in attempt {attempt}", delay=delay)
-        return f"retry-in-{delay:.0f}s"
-    logger.error("proposal %s: execute failed %d times; giving up", proposal_id, attempt, exc_info=exc)
+        return _retry_later(rt, proposal, [], "something went wrong on my side", delay=delay, counts=False)
+    logger.error("proposal %s: execute failed %d times; giving up", proposal_id, failures, exc_info=exc)
     return _finish_failed(
         rt, proposal_id, [], "an unexpected error stopped it (the admins have the details)", alert=True
     )
@@ -507,16 +447,36 @@ def _execute(rt: Runtime, proposal_id: str) -> str:
         # A retry is scheduled for later (a Retry-After); this job came early (a duplicate or the reaper).
         logger.info("proposal %s: not before %.1f s from now, leaving it to the scheduled retry", proposal_id, wait)
         return "deferred"
+    try:
+        # One run at a time; the lease lives as long as this process, so the reaper can tell a dead run.
+        with rt.ledger.lease(_run_lease(proposal_id), seconds=rt.timing.lease_seconds):
+            runs = int(rt.connection.incr(_runs_key(proposal_id)))
+            try:
+                return _run(rt, proposal_id, runs)
+            finally:
+                # Reached by every run that ends, however it ends; a run that dies leaves its count standing.
+                rt.connection.delete(_runs_key(proposal_id))
+    except LeaseHeld:
+        logger.info("proposal %s: another run is on it; leaving it to that one", proposal_id)
+        return "busy"
+
+
+def _run(rt: Runtime, proposal_id: str, runs: int) -> str:
+    proposal = rt.store.get(proposal_id)  # again, under the run's lease
+    if proposal.state not in (ProposalState.APPROVED, ProposalState.EXECUTING):
+        announce_once(rt, proposal)
+        return f"noop:{proposal.state.value}"
     problem = recheck_rights(rt, proposal)
     if problem is not None:
         return _finish_failed(rt, proposal_id, [], problem, alert=True)
-    attempt = int(rt.connection.incr(f"ft:attempts:{proposal_id}"))
-    if attempt > len(rt.timing.retry_delays) + 1:
-        # The earlier attempts died without a word (killed or timed out): counted all the same, so this ends.
-        logger.error("proposal %s: execution stopped %d times without finishing; giving up", proposal_id, attempt - 1)
+    if runs > len(rt.timing.retry_delays) + 1:
+        # The earlier runs died without a word (the worker was killed): counted all the same, so this ends.
+        logger.error("proposal %s: execution stopped %d times without finishing; giving up", proposal_id, runs - 1)
         return _finish_failed(
-            rt, proposal_id, [], f"it stopped {attempt - 1} times before finishing (the worker died)", alert=True
+            rt, proposal_id, [], f"it stopped {runs - 1} times before finishing (the worker died)", alert=True
         )
+    rt.connection.set(_since_key(proposal_id), rt.clock().timestamp(), nx=True, ex=7 * 86400)
+    attempt = _failures(rt, proposal_id) + 1
     proposal = rt.store.update(proposal_id, lambda p: workflow.start(p, now=rt.clock(), attempt=attempt)).proposal
     results: list[ActionResult] = []
     # Actions done before the proposal went back for approval (a conflict) are not run again.
@@ -525,7 +485,6 @@ def _execute(rt: Runtime, proposal_id: str) -> str:
         if index in done_before:
             results.append(done_before[index])
             continue
-        _mark_running(rt, proposal_id)
         aid = action_id(proposal.id, index, proposal.fingerprint)
         # The record links back to where it was asked, unless that is a DM with the app (nobody else can open it).
         link = None if is_direct_message(proposal.channel) else proposal.permalink
@@ -546,24 +505,23 @@ def _execute(rt: Runtime, proposal_id: str) -> str:
                 outcome = _run_action(rt, connector, action, context, entry)
         except LeaseHeld:
             logger.warning("proposal %s action %s: lease held by another worker, retrying later", proposal_id, aid)
-            return _retry_or_give_up(
-                rt,
-                proposal_id,
-                results,
-                attempt,
-                "another worker is still on it",
-                delay=rt.timing.lease_seconds,
-            )
+            # A wait, not a failed attempt: look again once that worker's lease is renewed or lapses.
+            wait = max(1.0, rt.ledger.lease_expires_in(aid))
+            return _retry_later(rt, proposal, results, "another worker is still on it", delay=wait, counts=False)
+        except _AwaitingIndex as exc:
+            # Waiting out Jira's search lag before deciding whether to send again spends no attempt.
+            _audit(rt, proposal_id, "action.awaiting_index", action, aid, exc)
+            return _retry_later(rt, proposal, results, exc.user_message, delay=exc.retry_after, counts=False)
         except RetryableError as exc:
-            if not isinstance(exc, _AwaitingIndex) and not isinstance(action, UpdateAction):
+            if not isinstance(action, UpdateAction):
                 # Refused before it did anything: send it again next time. An update stays 'sent', so the next
                 # attempt reads the record first and keeps the before and after Undo needs if it did land.
                 rt.ledger.mark_pending(aid)
             _audit(rt, proposal_id, "action.retryable", action, aid, exc)
-            return _retry_or_give_up(rt, proposal_id, results, attempt, exc.user_message, delay=exc.retry_after)
+            return _retry_later(rt, proposal, results, exc.user_message, delay=exc.retry_after, counts=True)
         except AmbiguousError as exc:
             _audit(rt, proposal_id, "action.ambiguous", action, aid, exc)
-            return _retry_or_give_up(rt, proposal_id, results, attempt, exc.user_message, delay=exc.retry_after)
+            return _retry_later(rt, proposal, results, exc.user_message, delay=exc.retry_after, counts=True)
         except ConflictError as exc:
             rt.ledger.mark_failed(aid, exc.user_message)
             _audit(rt, proposal_id, "action.conflict", action, aid, exc)
@@ -606,7 +564,7 @@ def _execute(rt: Runtime, proposal_id: str) -> str:
             )
         )
     proposal = rt.store.update(proposal_id, lambda p: workflow.succeed(p, results, now=rt.clock())).proposal
-    rt.connection.delete(f"ft:attempts:{proposal_id}")
+    _forget_attempts(rt, proposal_id)
     schedule_undo_window(rt, proposal)
     announce_once(rt, proposal)
     return "succeeded"
@@ -628,10 +586,12 @@ def _run_action(
             return found
         if action.reconcile_lags and entry.status == "sent" and entry.sent_at is not None:
             age = (rt.clock() - entry.sent_at).total_seconds()
-            if age < rt.timing.index_lag_window:
+            remaining = rt.timing.index_lag_window - age
+            if remaining > 0:
+                # Look again soon while the index usually catches up (seconds), then less and less often.
                 raise _AwaitingIndex(
                     "waiting to see whether an earlier attempt went through",
-                    retry_after=max(1.0, min(rt.timing.index_lag_window - age, 30.0)),
+                    retry_after=max(1.0, min(remaining, max(age, 1.0), 30.0)),
                 )
     rt.ledger.mark_sent(context.action_id)
     logger.info(
@@ -685,8 +645,39 @@ def _changed_since_approval(
     return "conflict"
 
 
+# Keys of a proposal's execution (this module owns them):
+#   ft:job:<id>           the newest execute job queued for it (the reaper checks whether it still waits)
+#   ft:execseq:<id>       numbers the execute jobs' ids
+#   ft:not_before:<id>    a scheduled retry's time: an execute job arriving earlier leaves the work to it
+#   ft:attempts:<id>      failed attempts that sent something (or raised): they index the retry schedule
+#   ft:runs:<id>          runs started and not ended: more than the schedule allows means the runs keep dying
+#   ft:since:<id>         when the first run of this approval started; "still retrying" notices count from it
+#   ft:told:<id>          hash: n -> 1 once the n-th "still retrying" notice was posted
+# and the lease ``execute:<id>`` (approvals.ledger) while a run is on it.
+
+
 def _not_before_key(proposal_id: str) -> str:
     return f"ft:not_before:{proposal_id}"
+
+
+def _attempts_key(proposal_id: str) -> str:
+    return f"ft:attempts:{proposal_id}"
+
+
+def _runs_key(proposal_id: str) -> str:
+    return f"ft:runs:{proposal_id}"
+
+
+def _since_key(proposal_id: str) -> str:
+    return f"ft:since:{proposal_id}"
+
+
+def _told_key(proposal_id: str) -> str:
+    return f"ft:told:{proposal_id}"
+
+
+def _run_lease(proposal_id: str) -> str:
+    return f"execute:{proposal_id}"
 
 
 def _seconds_until_allowed(rt: Runtime, proposal_id: str) -> float:
@@ -694,25 +685,69 @@ def _seconds_until_allowed(rt: Runtime, proposal_id: str) -> float:
     return 0.0 if raw is None else float(raw) - rt.clock().timestamp()
 
 
-def _running_key(proposal_id: str) -> str:
-    return f"ft:running:{proposal_id}"
+def _failures(rt: Runtime, proposal_id: str) -> int:
+    raw = rt.connection.get(_attempts_key(proposal_id))
+    return int(raw) if raw is not None else 0
 
 
-def _mark_running(rt: Runtime, proposal_id: str) -> None:
-    """A heartbeat the reaper can trust: RQ keeps a killed job 'started' for minutes, this expires with the lease."""
-    rt.connection.set(_running_key(proposal_id), "1", px=int(rt.timing.lease_seconds * 1000))
+def _count_failure(rt: Runtime, proposal_id: str) -> int:
+    pipe = rt.connection.pipeline(transaction=True)
+    pipe.incr(_attempts_key(proposal_id))
+    pipe.expire(_attempts_key(proposal_id), 7 * 86400)
+    count, _ = pipe.execute()
+    return int(count)
 
 
-def _retry_or_give_up(
-    rt: Runtime, proposal_id: str, results: list[ActionResult], attempt: int, why: str, *, delay: float | None
+def _forget_attempts(rt: Runtime, proposal_id: str) -> None:
+    """The approval ran its course (done or failed): an admin's retry starts counting and telling from zero."""
+    rt.connection.delete(_attempts_key(proposal_id), _since_key(proposal_id), _told_key(proposal_id))
+
+
+def _retry_later(
+    rt: Runtime, proposal: Proposal, results: list[ActionResult], why: str, *, delay: float | None, counts: bool
 ) -> str:
+    """Try the proposal again later. An attempt that sent something and failed ``counts``: it takes the next
+    delay of the schedule (a Retry-After, when the target system gave one, wins over the schedule), and the one
+    after the last delay fails the proposal. A wait (for Jira's index, for another worker) spends nothing."""
     delays = rt.timing.retry_delays
-    if attempt > len(delays):
-        message = f"I gave up after {attempt} attempts: {why}"
-        return _finish_failed(rt, proposal_id, results, message, alert=True)
-    wait = max(delay or 0.0, delays[attempt - 1])
-    enqueue_execute(rt, proposal_id, reason=f"retry {attempt}: {why}", delay=wait)
+    if counts:
+        failures = _count_failure(rt, proposal.id)
+        if failures > len(delays):
+            return _finish_failed(rt, proposal.id, results, f"I gave up after {failures} attempts: {why}", alert=True)
+        wait = delay if delay is not None else delays[failures - 1]
+        reason = f"attempt {failures} failed: {why}"
+    else:
+        wait = delay if delay is not None else delays[0]
+        reason = f"waiting: {why}"
+    wait = max(1.0, wait)
+    enqueue_execute(rt, proposal.id, reason=reason, delay=wait)
+    _say_still_running(rt, proposal, why, next_try=rt.clock() + dt.timedelta(seconds=wait))
     return f"retry-in-{wait:.0f}s"
+
+
+def _say_still_running(rt: Runtime, proposal: Proposal, why: str, *, next_try: dt.datetime) -> None:
+    """When the next try falls past another ``Timing.running_notice_after`` since the approval started running,
+    tell the thread honestly that it is still being retried and when the next try is (once per such period)."""
+    cap = rt.timing.running_notice_after
+    raw = rt.connection.get(_since_key(proposal.id))
+    if cap <= 0 or raw is None:
+        return
+    n = int((next_try.timestamp() - float(raw)) // cap)
+    if n < 1 or rt.connection.hexists(_told_key(proposal.id), str(n)):
+        return
+    at = math.ceil(next_try.timestamp())
+    when = f"<!date^{at}^{{time_secs}}|{dt.datetime.fromtimestamp(at, tz=dt.UTC):%H:%M:%S} UTC>"
+    rt.notifier.reply(
+        proposal.channel,
+        proposal.thread_ts,
+        f"<@{proposal.requester}> Still on it: {why}. The next try is at {when}; I'll reply here when it's done.",
+        once=f"still:{proposal.id}:{n}",
+    )
+    pipe = rt.connection.pipeline(transaction=True)
+    pipe.hset(_told_key(proposal.id), str(n), "1")
+    pipe.expire(_told_key(proposal.id), 7 * 86400)
+    pipe.execute()
+    logger.info("proposal %s: told the thread it is still running (next try %s)", proposal.id, next_try.isoformat())
 
 
 def _finish_failed(rt: Runtime, proposal_id: str, results: list[ActionResult], reason: str, *, alert: bool) -> str:
@@ -727,6 +762,7 @@ def _finish_failed(rt: Runtime, proposal_id: str, results: list[ActionResult], r
 
     proposal = rt.store.update(proposal_id, decide).proposal
     logger.warning("proposal %s failed: %s", proposal_id, reason)
+    _forget_attempts(rt, proposal_id)
     announce_once(rt, proposal)
     if alert:
         admins = rt.directory.members_of(rt.policy.current.document.admins)
@@ -804,13 +840,38 @@ def enqueue_intake(rt: Runtime, request_key: str, *, reason: str, delay: float |
     return job_id
 
 
+OWED_GIVE_UP_AFTER = 86400.0
+"""An announcement Slack keeps refusing (the channel is gone) is dropped, with an error in the log, after a day."""
+
+
+def announce_owed(rt: Runtime) -> int:
+    """Announce what a process that died (or failed to reach Slack) left owed; returns how many were announced."""
+    announced = 0
+    for owed in rt.store.owed_older_than(rt.timing.announce_grace):
+        age = (rt.clock() - owed.at).total_seconds()
+        try:
+            announced += announce_once(rt, owed.proposal_id)
+        except Exception as exc:
+            if age > OWED_GIVE_UP_AFTER:
+                rt.store.settle(owed)
+                logger.exception("proposal %s: never announced (%s); giving up", owed.proposal_id, owed.state.value)
+            else:
+                logger.warning(
+                    "proposal %s: announcing %s failed (%s); the reaper tries again",
+                    owed.proposal_id,
+                    owed.state.value,
+                    describe_error(exc),
+                )
+    return announced
+
+
 def reap_once(rt: Runtime) -> dict[str, int]:
     """Queue again whatever a crash left behind, expire overdue requests, apply a changed policy to waiting ones;
     safe to run any number of times.
 
     Workers run it from their maintenance pass (approvals/worker.py).
     """
-    counts = {"intake": 0, "execute": 0, "answers": 0, "expired": 0, "reevaluated": 0}
+    counts = {"intake": 0, "execute": 0, "announced": 0, "answers": 0, "expired": 0, "reevaluated": 0}
     for key in rt.inbox.pending_older_than(rt.timing.stale_intake_after):
         job = rt.connection.get(f"ft:intakejob:{key}")
         if job is None or not job_waiting(rt, job.decode()):
@@ -823,14 +884,14 @@ def reap_once(rt: Runtime) -> dict[str, int]:
         job = rt.connection.get(f"ft:job:{proposal.id}")
         if job is not None and job_waiting(rt, job.decode()):
             continue
-        if rt.connection.exists(_running_key(proposal.id)):
-            continue
-        if any(
+        # A run holds its lease for as long as its process lives: none held means no run is alive.
+        if rt.ledger.lease_held(_run_lease(proposal.id)) or any(
             rt.ledger.lease_held(action_id(proposal.id, i, proposal.fingerprint)) for i in range(len(proposal.actions))
         ):
             continue
         enqueue_execute(rt, proposal.id, reason="reaper: approved but not running")
         counts["execute"] += 1
+    counts["announced"] = announce_owed(rt)
     now = rt.clock()
     for proposal in rt.store.in_states((ProposalState.AWAITING_APPROVAL, ProposalState.NEEDS_INFO)):
         if proposal.expires_at is not None and proposal.expires_at <= now:
@@ -848,6 +909,6 @@ def reap_once(rt: Runtime) -> dict[str, int]:
         if not work.announced and work.at <= stale:
             # Parked, but the process died before the thread (or the admins) heard about it.
             announce_parked(rt, work.proposal_id)
-            counts["announced"] = counts.get("announced", 0) + 1
+            counts["announced"] += 1
     counts["reevaluated"] = sweep_policy(rt)
     return counts

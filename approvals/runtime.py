@@ -38,7 +38,8 @@ ACTIONS_QUEUE = "followthrough-actions"
 class Timing:
     """Durations the jobs use; tests shorten them, production keeps the defaults."""
 
-    lease_seconds: float = 120.0
+    lease_seconds: float = 15.0
+    """How long a lease (approvals.ledger) outlives a process that died holding it; a live holder renews it."""
     undo_window: float = 86400.0
     """How long after a result its Undo button works."""
     question_ttl: float = 7 * 86400.0
@@ -47,7 +48,13 @@ class Timing:
     index_lag_window: float = 120.0
     reaper_interval: float = 30.0
     stale_intake_after: float = 60.0
-    stale_execution_after: float = 180.0
+    stale_execution_after: float = 15.0
+    """An approved proposal no run has touched for this long, with no run alive and no job waiting, is re-queued."""
+    announce_grace: float = 10.0
+    """An owed announcement older than this is the reaper's to make (its announcer died or could not reach Slack)."""
+    running_notice_after: float = 60.0
+    """An approved request still being retried after this long is said to be, with the time of the next try, once
+    per such period (0: never)."""
     job_timeout: int = 90
     max_attempts: int = 3
     """How many times a request is taken in (an answer acted on, an undo prepared) before the work is parked."""

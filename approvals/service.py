@@ -17,7 +17,7 @@ from approvals.actions import Action
 from approvals.clarifying import enqueue_continue, record_answer
 from approvals.deadlines import schedule_deadlines
 from approvals.decisions import current_decision, decide_now
-from approvals.display import refresh_cards
+from approvals.display import announce_once, refresh_cards
 from approvals.jobs import enqueue_execute, enqueue_intake
 from approvals.ledger import action_id
 from approvals.parking import ParkedWork
@@ -80,12 +80,7 @@ def reject(rt: Runtime, proposal_id: str, approver: Principal, reason: str = "")
         )
     except Refused as refusal:
         raise _refused(rt, proposal_id, approver.user_id, "reject", refusal) from None
-    refresh_cards(rt, proposal_id)
-    proposal = change.proposal
-    because = f": {reason.strip()}" if reason.strip() else ", so nothing was changed"
-    rt.notifier.reply(
-        proposal.channel, proposal.thread_ts, f"<@{proposal.requester}> <@{approver.user_id}> rejected this{because}"
-    )
+    announce_once(rt, change.proposal)  # the cards, and the reason in the thread (owed even if this process dies)
     return change
 
 
@@ -162,11 +157,7 @@ def cancel(rt: Runtime, proposal_id: str, actor: Principal) -> Change:
         change = rt.store.update(proposal_id, lambda p: workflow.cancel(p, actor, policy, now=rt.clock()))
     except Refused as refusal:
         raise _refused(rt, proposal_id, actor.user_id, "cancel", refusal) from None
-    refresh_cards(rt, proposal_id)
-    proposal = change.proposal
-    rt.notifier.reply(
-        proposal.channel, proposal.thread_ts, f"<@{actor.user_id}> cancelled this request; nothing was changed."
-    )
+    announce_once(rt, change.proposal)
     return change
 
 

@@ -5,17 +5,28 @@ MULTI/EXEC, under WATCH of the record. If another writer committed in between, t
 decision function runs again on the fresh record, so of two people clicking Approve at once exactly one wins and
 the other gets the refusal the workflow computes for the new state.
 
+A second invariant: the thread is owed a message for every state that ends a proposal or asks its requester
+something (``OWING_STATES``: succeeded, failed, rejected, denied, cancelled, expired, and a question asked). The
+transition into such a state records an *owed announcement* in the same MULTI/EXEC, and only the announcer
+(``approvals.display.announce_once``) settles it, after posting. A process that dies at any instruction in between
+leaves the record, and the reaper announces it; the announcement itself is looked up by its message metadata
+before it is posted, so a second announcer cannot post it twice. A transition into any other state drops the
+record: what it owed no longer describes the proposal (an admin retried a failure, an answer moved a question on).
+
 Keys (all under ``ft:``): ``proposal:<id>`` (JSON), ``state:<state>`` (set of ids), ``requester:<user>``
 (sorted set by creation time), ``thread:<channel>:<ts>`` (ids of proposals made from a thread),
 ``asking:<channel>:<ts>`` (ids of the thread's proposals waiting for their requester's answer: the bot checks it
-when a reply arrives).
+when a reply arrives), ``owed`` (hash: proposal id -> the owed announcement as JSON: the state, the version that
+entered it, when).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from redis import Redis, WatchError
 
@@ -62,6 +73,63 @@ def asking_key(channel: str, thread_ts: str) -> str:
     return f"ft:asking:{channel}:{thread_ts}"
 
 
+_OWED = "ft:owed"
+
+OWING_STATES: frozenset[ProposalState] = frozenset(
+    {
+        ProposalState.SUCCEEDED,
+        ProposalState.FAILED,
+        ProposalState.REJECTED,
+        ProposalState.DENIED,
+        ProposalState.CANCELLED,
+        ProposalState.EXPIRED,
+        ProposalState.NEEDS_INFO,
+    }
+)
+"""States whose arrival the thread must hear about: an outcome, or a question for the requester."""
+
+_SETTLE = """
+if redis.call('hget', KEYS[1], ARGV[1]) == ARGV[2] then
+    return redis.call('hdel', KEYS[1], ARGV[1])
+end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class Owed:
+    """An announcement the thread is owed: ``proposal_id`` entered ``state`` at ``version``, at ``at``."""
+
+    proposal_id: str
+    state: ProposalState
+    version: int
+    at: dt.datetime
+    raw: str = ""
+    """The record as stored, which ``settle`` compares before deleting it."""
+
+    def to_json(self) -> str:
+        return json.dumps({"state": self.state.value, "version": self.version, "at": self.at.isoformat()})
+
+    @classmethod
+    def from_json(cls, proposal_id: str, raw: str | bytes) -> Owed:
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        data = json.loads(text)
+        at = dt.datetime.fromisoformat(data["at"])
+        return cls(proposal_id, ProposalState(data["state"]), int(data["version"]), at, raw=text)
+
+
+def _owes(before: Proposal | None, after: Proposal) -> bool:
+    """Whether writing ``after`` over ``before`` owes the thread a (new) announcement."""
+    if after.state not in OWING_STATES:
+        return False
+    if before is None or before.state is not after.state:
+        return True
+    # Still waiting for an answer, but to a new question (the previous answer raised another one).
+    return after.state is ProposalState.NEEDS_INFO and (
+        (before.question.token if before.question else None) != (after.question.token if after.question else None)
+    )
+
+
 class ProposalStore:
     """Reads and atomically changes proposals. Takes its Redis connection and clock explicitly."""
 
@@ -70,6 +138,7 @@ class ProposalStore:
         self.clock = clock
         self.max_attempts = max_attempts
         self.audit = audit.AuditLog(connection)
+        self._settle = connection.register_script(_SETTLE)
 
     def find(self, proposal_id: str) -> Proposal | None:
         raw = self.connection.get(_proposal_key(proposal_id))
@@ -135,6 +204,10 @@ class ProposalStore:
 
     def _write(self, pipe: Redis, before: Proposal | None, after: Proposal) -> None:
         pipe.set(_proposal_key(after.id), after.model_dump_json())
+        if _owes(before, after):
+            pipe.hset(_OWED, after.id, Owed(after.id, after.state, after.version, self.clock()).to_json())
+        elif before is not None and before.state is not after.state and after.state not in OWING_STATES:
+            pipe.hdel(_OWED, after.id)
         if before is None or before.state is not after.state:
             if before is not None:
                 pipe.srem(_state_key(before.state), after.id)
@@ -147,6 +220,28 @@ class ProposalStore:
             pipe.sadd(asking, after.id)
         elif before is not None and before.state is ProposalState.NEEDS_INFO:
             pipe.srem(asking, after.id)
+
+    # -- owed announcements (see the module docstring) ----------------------------------------------------------
+
+    def owed(self, proposal_id: str) -> tuple[Proposal, Owed] | None:
+        """The proposal and the announcement it is owed, read together; None when nothing is owed."""
+        with self.connection.pipeline(transaction=True) as pipe:
+            pipe.get(_proposal_key(proposal_id))
+            pipe.hget(_OWED, proposal_id)
+            raw, owed = pipe.execute()
+        if raw is None or owed is None:
+            return None
+        return Proposal.model_validate_json(raw), Owed.from_json(proposal_id, owed)
+
+    def owed_older_than(self, seconds: float) -> list[Owed]:
+        """Announcements owed for more than ``seconds`` (their announcer died or failed), oldest first."""
+        cutoff = self.clock() - dt.timedelta(seconds=seconds)
+        found = [Owed.from_json(k.decode(), v) for k, v in self.connection.hgetall(_OWED).items()]
+        return sorted((o for o in found if o.at <= cutoff), key=lambda o: o.at)
+
+    def settle(self, owed: Owed) -> bool:
+        """The announcement ``owed`` was made: forget it, unless a newer transition recorded another meanwhile."""
+        return bool(self._settle(keys=[_OWED], args=[owed.proposal_id, owed.raw or owed.to_json()]))
 
     def ids_in_states(self, states: Iterable[ProposalState]) -> list[str]:
         keys = [_state_key(s) for s in states]

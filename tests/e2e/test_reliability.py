@@ -14,6 +14,7 @@ import redis
 
 from approvals.ledger import action_id
 from approvals.states import ProposalState
+from bot import action_ids
 from sandbox.harness import Sandbox
 from sandbox.processes import wait_until
 from sandbox.slack.driver import message_text
@@ -221,3 +222,218 @@ def test_a_request_that_always_raises_ends_in_an_honest_reply_not_a_reaction(
     assert worker.log().count("Job OK (intake-") == 3
     assert worker.log().count("Traceback") == 1, worker.log()
     assert len(bot_replies(sandbox, thread_ts)) == 1
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Killed at the precise instant: every owed announcement is made once, scheduled work survives its scheduler,
+# waiting does not spend the retry budget.
+
+POST_MESSAGE = r"/api/chat\.postMessage$"
+
+
+def _card_when_intake_is_done(sandbox: Sandbox, redis_db: redis.Redis, thread_ts: str) -> dict:
+    """The card, once intake finished (its DM copies posted too): the next chat.postMessage is not intake's."""
+    card = wait_for_card(sandbox, thread_ts)
+    wait_until(lambda: redis_db.zcard("ft:inbox:pending") == 0, timeout=15, message="intake never finished")
+    return card
+
+
+def _results_in(sandbox: Sandbox, thread_ts: str) -> list[dict]:
+    return [
+        m
+        for m in bot_replies(sandbox, thread_ts)
+        if (m.get("metadata") or {}).get("event_type") == action_ids.RESULT_METADATA
+    ]
+
+
+def test_worker_killed_after_recording_success_before_announcing_it(
+    start_product, sandbox: Sandbox, redis_db: redis.Redis
+) -> None:
+    """The issue exists and the proposal is stored as succeeded; the worker dies inside the call that posts the
+    result (Slack holds it, then refuses it). Nothing else would ever tell the thread: the next worker's reaper
+    announces what is owed, once."""
+    product = start_product()
+    worker = next(p for p in product.processes if p.name == "worker")
+    thread_ts = start_thread(sandbox)
+    ask(sandbox, thread_ts)
+    card = _card_when_intake_is_done(sandbox, redis_db, thread_ts)
+    proposal_id = proposal_id_of(card)
+    # The worker's next chat.postMessage is the result reply: Slack holds it 30 s, then refuses it.
+    held = sandbox.slack.inject(POST_MESSAGE, method="POST", status=500, mode="before", delay=30)
+    assert click(sandbox, "bob", card).acked
+    wait_until(lambda: held.fired == 1, timeout=15, message="the result was never posted")
+    assert proposal(redis_db, proposal_id).state is ProposalState.SUCCEEDED
+    worker.kill()
+    assert not _results_in(sandbox, thread_ts), "the thread has not been told yet"
+
+    sandbox.slack.faults.clear()
+    product.start_worker("worker-2")
+    results = wait_until(lambda: _results_in(sandbox, thread_ts), timeout=20, message="the success was never told")
+    assert "PAY-13" in message_text(results[0])
+    wait_for_card_text(sandbox, card, "Done", timeout=10)
+    time.sleep(2)  # more reaper passes: nothing more is said
+    assert len(_results_in(sandbox, thread_ts)) == 1
+    assert len(sandbox.jira.issues()) == SEED_ISSUES + 1
+    assert redis_db.hlen("ft:owed") == 0
+
+
+def test_worker_killed_after_the_result_landed_before_it_was_recorded(
+    start_product, sandbox: Sandbox, redis_db: redis.Redis
+) -> None:
+    """Slack posts the result, then the worker dies before it hears so (and before it settles what it owed): the
+    next announcer finds the reply by its metadata and does not post it again."""
+    product = start_product()
+    worker = next(p for p in product.processes if p.name == "worker")
+    thread_ts = start_thread(sandbox)
+    ask(sandbox, thread_ts)
+    card = _card_when_intake_is_done(sandbox, redis_db, thread_ts)
+    landed = sandbox.slack.inject(POST_MESSAGE, method="POST", status=500, mode="after", delay=30)
+    assert click(sandbox, "bob", card).acked
+    wait_until(lambda: landed.fired == 1 and _results_in(sandbox, thread_ts), timeout=15)
+    worker.kill()
+    assert redis_db.hlen("ft:owed") == 1, "still owed: the worker died before settling it"
+
+    sandbox.slack.faults.clear()
+    product.start_worker("worker-2")
+    wait_until(lambda: redis_db.hlen("ft:owed") == 0, timeout=20, message="the owed announcement was never settled")
+    wait_for_card_text(sandbox, card, "Done", timeout=10)
+    assert len(_results_in(sandbox, thread_ts)) == 1, "found by its metadata, not posted twice"
+
+
+def test_bot_killed_after_recording_a_rejection_before_saying_it(
+    start_product, sandbox: Sandbox, redis_db: redis.Redis
+) -> None:
+    """The bot records the rejection, then dies inside the call that says so in the thread: a worker says it."""
+    product = start_product()
+    bot = next(p for p in product.processes if p.name == "bot")
+    driver = sandbox.slack.driver
+    thread_ts = start_thread(sandbox)
+    ask(sandbox, thread_ts)
+    card = _card_when_intake_is_done(sandbox, redis_db, thread_ts)
+    proposal_id = proposal_id_of(card)
+    assert click(sandbox, "bob", card, action_ids.REJECT).acked
+    view = wait_until(lambda: driver.open_views("bob"), message="the reject form did not open")[-1]
+    held = sandbox.slack.inject(POST_MESSAGE, method="POST", status=500, mode="before", delay=30)
+    assert driver.submit_view("bob", view["id"], {"reason": "not a bug, works as designed"}).ok
+    wait_until(lambda: held.fired == 1, timeout=15, message="the rejection was never posted")
+    assert proposal(redis_db, proposal_id).state is ProposalState.REJECTED
+    bot.kill()
+
+    sandbox.slack.faults.clear()
+    reply = wait_until(
+        lambda: [m for m in bot_replies(sandbox, thread_ts) if "rejected this" in message_text(m)],
+        timeout=20,
+        message="the rejection was never told",
+    )
+    assert "not a bug, works as designed" in message_text(reply[0])
+    time.sleep(2)
+    assert len([m for m in bot_replies(sandbox, thread_ts) if "rejected this" in message_text(m)]) == 1
+
+
+def _scheduler_holder(redis_db: redis.Redis) -> str | None:
+    raw = redis_db.get("rq:scheduler-lock:followthrough-actions")
+    return raw.decode() if raw is not None else None
+
+
+def _approve_with_a_scheduled_retry(
+    sandbox: Sandbox, redis_db: redis.Redis, retry_after: int
+) -> tuple[str, dict, float]:
+    """A request approved whose create Jira rate limits once: its retry is scheduled ``retry_after`` s later.
+    Returns the thread, the card and when the retry is due (epoch seconds)."""
+    before = sandbox.jira.requests.count(path=CREATE, method="POST")
+    sandbox.jira.inject(CREATE, method="POST", status=429, retry_after=retry_after, count=1)
+    thread_ts, card = _approve_and_get_id(sandbox)
+    limited = wait_until(
+        lambda: sandbox.jira.requests.entries(path=CREATE, method="POST")[before:],
+        timeout=15,
+        message="the create was never rate limited",
+    )
+    assert limited[0].status == 429
+    # Killed only once the retry is scheduled (the job id records it), which is the instant that matters here.
+    wait_until(
+        lambda: (redis_db.get(f"ft:job:{proposal_id_of(card)}") or b"").endswith(b"-2"),
+        timeout=10,
+        message="the retry was never scheduled",
+    )
+    return thread_ts, card, limited[0].at + retry_after
+
+
+def test_scheduled_work_resumes_within_seconds_of_a_worker_after_the_scheduler_holder_is_killed(
+    start_product, sandbox: Sandbox, redis_db: redis.Redis
+) -> None:
+    """The worker holding RQ's scheduler lock is SIGKILLed while a retry is scheduled, twice, seconds apart, the
+    second time as if the new worker ran on another host (no process to look at, only the lock's heartbeat). With
+    production's maintenance cadence (30 s), scheduled work must still resume within 5 s of a worker being alive."""
+    product = start_product(FOLLOWTHROUGH_REAPER_INTERVAL="30")
+    first = next(p for p in product.processes if p.name == "worker")
+    wait_until(lambda: _scheduler_holder(redis_db), timeout=10, message="no scheduler took the lock")
+
+    _, card, due = _approve_with_a_scheduled_retry(sandbox, redis_db, retry_after=3)
+    first.kill()
+    assert _scheduler_holder(redis_db) is not None, "the dead worker's scheduler still holds the lock"
+    second = product.start_worker("worker-2")
+    alive = time.time()
+    wait_for_card_text(sandbox, card, "Done", timeout=20)
+    created = [r for r in sandbox.jira.requests.entries(path=CREATE, method="POST") if r.status == 201]
+    assert created[0].at - max(due, alive) <= 5.0, f"the retry ran {created[0].at - max(due, alive):.1f} s late"
+
+    # Seconds later (far less than 30 s), the new holder dies too; the next worker is "on another host".
+    holder = wait_until(lambda: _scheduler_holder(redis_db), timeout=10)
+    _, card, due = _approve_with_a_scheduled_retry(sandbox, redis_db, retry_after=3)
+    second.kill()
+    redis_db.hset(f"rq:scheduler:{holder}", "hostname", "another-host")
+    product.start_worker("worker-3")
+    alive = time.time()
+    wait_for_card_text(sandbox, card, "Done", timeout=20)
+    created = [r for r in sandbox.jira.requests.entries(path=CREATE, method="POST") if r.status == 201]
+    assert created[-1].at - max(due, alive) <= 5.0, f"the retry ran {created[-1].at - max(due, alive):.1f} s late"
+    assert len(sandbox.jira.issues()) == SEED_ISSUES + 2
+
+
+def test_waiting_for_jira_search_does_not_spend_the_retry_budget(
+    start_product, sandbox: Sandbox, redis_db: redis.Redis
+) -> None:
+    """Production's retry schedule. Jira answers the create with a 503 (it did nothing, but a 503 on a create is
+    ambiguous), the worker is SIGKILLed while the retry waits, then the create is rate limited once (Retry-After:
+    1). Waiting out the search index to reconcile is not an attempt, a killed run is not one either, and the
+    Retry-After is honoured as given: the request is done within seconds of the window, not after 120 s."""
+    product = start_product(FOLLOWTHROUGH_RETRY_DELAYS="5,30,120,600,1800", FOLLOWTHROUGH_INDEX_LAG_WINDOW="10")
+    worker = next(p for p in product.processes if p.name == "worker")
+    sandbox.jira.inject(CREATE, method="POST", status=503, count=1)
+    sandbox.jira.inject(CREATE, method="POST", status=429, retry_after=1, count=1)
+    _, card = _approve_and_get_id(sandbox)
+    proposal_id = proposal_id_of(card)
+    wait_until(
+        lambda: "action.ambiguous" in [r.event for r in audit_events(redis_db, proposal_id)],
+        timeout=15,
+        message="the 503 was never recorded",
+    )
+    worker.kill()
+    product.start_worker("worker-2")
+
+    wait_for_card_text(sandbox, card, "Done", timeout=40)
+    posts = sandbox.jira.requests.entries(path=CREATE, method="POST")
+    assert [p.status for p in posts] == [503, 429, 201]
+    assert posts[1].at - posts[0].at >= 10.0, "nothing was sent again before the lag window passed"
+    assert posts[2].at - posts[1].at < 3.0, "the 429's Retry-After (1 s) was honoured, not the schedule"
+    events = [r.event for r in audit_events(redis_db, proposal_id)]
+    assert "action.awaiting_index" in events
+    assert len(_issues_with_label(sandbox, redis_db, proposal_id)) == 1
+
+
+def test_a_request_still_retrying_after_the_cap_says_so_once_per_period(
+    start_product, sandbox: Sandbox, redis_db: redis.Redis
+) -> None:
+    """Jira rate limits four creates in a row (each retried after its Retry-After, about 2 s apart with the
+    scheduler's one-second polling); past FOLLOWTHROUGH_RUNNING_NOTICE_AFTER (4 s) the thread hears that it is still
+    being retried and when the next try is: once per period, not once per attempt. Then the result."""
+    start_product(FOLLOWTHROUGH_RUNNING_NOTICE_AFTER="4")
+    sandbox.jira.inject(CREATE, method="POST", status=429, retry_after=1, count=4)
+    thread_ts, card = _approve_and_get_id(sandbox)
+    wait_for_card_text(sandbox, card, "Done", timeout=30)
+    wait_until(lambda: _results_in(sandbox, thread_ts), timeout=10)
+    notices = [m for m in bot_replies(sandbox, thread_ts) if "Still on it" in message_text(m)]
+    assert 1 <= len(notices) <= 2, [message_text(m) for m in bot_replies(sandbox, thread_ts)]
+    text = message_text(notices[0])
+    assert "Jira is rate limiting us" in text and "next try is at <!date^" in text
+    assert sandbox.jira.requests.count(path=CREATE, method="POST") == 5
