@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -235,6 +235,7 @@ def _understand_and_propose(rt: Runtime, request: InboundRequest, proposal_id: s
             request.channel,
             request.thread_ts,
             f"<@{request.user}> I can't look you up in this workspace, so I can't act for you.",
+            once=f"unknown:{request.key}",
         )
         return "unknown-requester"
     permalink = rt.threads.permalink(request.channel, request.ts)
@@ -259,7 +260,10 @@ def _understand_and_propose(rt: Runtime, request: InboundRequest, proposal_id: s
             outcome = Asking(outcome.understanding or Understanding(), (), offer, 0)
     if isinstance(outcome, Answer):
         logger.info("request %s: no proposal (%s)", request.key, outcome.kind)
-        rt.notifier.reply(request.channel, request.thread_ts, f"<@{request.user}> {outcome.text}")
+        # Said once even if this job runs again (a crash before the request is recorded as answered).
+        rt.notifier.reply(
+            request.channel, request.thread_ts, f"<@{request.user}> {outcome.text}", once=f"answer:{request.key}"
+        )
         return outcome.kind
     now = rt.clock()
     asking = isinstance(outcome, Asking)
@@ -866,17 +870,44 @@ def announce_owed(rt: Runtime) -> int:
 
 
 def reap_once(rt: Runtime) -> dict[str, int]:
-    """Queue again whatever a crash left behind, expire overdue requests, apply a changed policy to waiting ones;
-    safe to run any number of times.
+    """Queue again whatever a crash left behind, say what it left unsaid, expire overdue requests, apply a changed
+    policy to waiting ones; safe to run any number of times. A duty that fails (Slack or Redis unavailable) is
+    logged and tried again at the next pass; the others still run.
 
     Workers run it from their maintenance pass (approvals/worker.py).
     """
-    counts = {"intake": 0, "execute": 0, "announced": 0, "answers": 0, "expired": 0, "reevaluated": 0}
+    duties: tuple[tuple[str, Callable[[Runtime], int]], ...] = (
+        ("intake", _requeue_intakes),
+        ("execute", _requeue_executions),
+        ("announced", announce_owed),
+        ("expired", _expire_overdue),
+        ("answers", _requeue_answers),
+        ("undos", lambda rt: requeue_stuck_undos(rt, older_than=rt.timing.stale_intake_after)),
+        ("parked", _announce_parked_work),
+        ("reevaluated", sweep_policy),
+    )
+    counts: dict[str, int] = {}
+    for name, duty in duties:
+        try:
+            counts[name] = duty(rt)
+        except Exception as exc:
+            counts[name] = 0
+            logger.warning("reaper: %s failed (%s); the next pass tries again", name, describe_error(exc))
+    return counts
+
+
+def _requeue_intakes(rt: Runtime) -> int:
+    count = 0
     for key in rt.inbox.pending_older_than(rt.timing.stale_intake_after):
         job = rt.connection.get(f"ft:intakejob:{key}")
-        if job is None or not job_waiting(rt, job.decode()):
+        if (job is None or not job_waiting(rt, job.decode())) and not rt.ledger.lease_held(f"intake:{key}"):
             enqueue_intake(rt, key, reason="reaper: request still unanswered")
-            counts["intake"] += 1
+            count += 1
+    return count
+
+
+def _requeue_executions(rt: Runtime) -> int:
+    count = 0
     cutoff = rt.clock() - dt.timedelta(seconds=rt.timing.stale_execution_after)
     for proposal in rt.store.in_states((ProposalState.APPROVED, ProposalState.EXECUTING)):
         if proposal.updated_at > cutoff:
@@ -890,25 +921,41 @@ def reap_once(rt: Runtime) -> dict[str, int]:
         ):
             continue
         enqueue_execute(rt, proposal.id, reason="reaper: approved but not running")
-        counts["execute"] += 1
-    counts["announced"] = announce_owed(rt)
+        count += 1
+    return count
+
+
+def _expire_overdue(rt: Runtime) -> int:
+    count = 0
     now = rt.clock()
     for proposal in rt.store.in_states((ProposalState.AWAITING_APPROVAL, ProposalState.NEEDS_INFO)):
         if proposal.expires_at is not None and proposal.expires_at <= now:
-            counts["expired"] += expire_proposal(rt, proposal.id)
+            try:
+                count += expire_proposal(rt, proposal.id)
+            except Exception as exc:
+                # Expired and recorded even when saying so failed: the owed announcement is the next pass's.
+                logger.warning("proposal %s: expiry not finished (%s)", proposal.id, describe_error(exc))
+    return count
+
+
+def _requeue_answers(rt: Runtime) -> int:
+    count = 0
     for proposal_id in answered_but_stuck(rt, rt.store.in_states((ProposalState.NEEDS_INFO,))):
         if rt.parking.is_parked(proposal_id):
             continue
         job = rt.connection.get(f"ft:answerjob:{proposal_id}")
         if job is None or not job_waiting(rt, job.decode()):
             enqueue_continue(rt, proposal_id, reason="reaper: an answer was recorded but not acted on")
-            counts["answers"] += 1
-    counts["undos"] = requeue_stuck_undos(rt, older_than=rt.timing.stale_intake_after)
+            count += 1
+    return count
+
+
+def _announce_parked_work(rt: Runtime) -> int:
+    count = 0
     stale = rt.clock() - dt.timedelta(seconds=rt.timing.stale_intake_after)
     for work in rt.parking.all():
         if not work.announced and work.at <= stale:
             # Parked, but the process died before the thread (or the admins) heard about it.
             announce_parked(rt, work.proposal_id)
-            counts["announced"] += 1
-    counts["reevaluated"] = sweep_policy(rt)
-    return counts
+            count += 1
+    return count
