@@ -21,7 +21,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -37,13 +37,13 @@ from approvals.policy import PolicyError, load_policy
 from approvals.ports import ExtractionInput, Extractor
 from approvals.runtime import PolicySource, Runtime, Timing, configure
 from approvals.store import ProposalStore
-from understanding.answers import TypedAnswers
 from bot.context import SlackThreadReader
 from bot.directory import SlackDirectory
 from bot.notifier import SlackNotifier
-from understanding.parser import OfflineParser
 from connectors.jira import JiraConnector
 from connectors.salesforce import SalesforceConnector
+from understanding.answers import TypedAnswers
+from understanding.parser import OfflineParser
 
 logger = logging.getLogger("followthrough")
 
@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     """Seconds a question waits for the requester's answer before the request expires."""
     followthrough_max_attempts: int = Field(default=3, ge=1, le=20)
     """Attempts at taking a request in (acting on an answer, preparing an undo) before it is parked for an admin."""
+    followthrough_date_order: Literal["MD", "DM"] = "MD"
+    """How people in the workspace write a numeric date: 12/1 is December 1st ("MD") or 12 January ("DM")."""
     followthrough_running_notice_after: float = Field(default=60.0, ge=0.0)
     """Seconds an approved request may stay running (retried) before the thread is told so, with the next try's
     time; told again after each further period as long (0 never tells)."""
@@ -251,7 +253,8 @@ def build_runtime(settings: Settings) -> Runtime:
         connectors=connectors,
         jira_catalog=jira,
         salesforce_catalog=salesforce,
-        answers=TypedAnswers(),
+        answers=TypedAnswers(date_order=settings.followthrough_date_order),
+        date_order=settings.followthrough_date_order,
         clock=utc_now,
         timing=settings.timing,
         warm_caches=warm_caches,

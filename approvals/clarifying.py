@@ -36,6 +36,7 @@ from approvals.proposal import Proposal, Question, QuestionChoice
 from approvals.proposing import Answer, Asking, Proposed, bot_user_id, reground, vocabulary_for
 from approvals.runtime import Runtime, current
 from approvals.states import Event, ProposalState
+from approvals.timezones import local_today
 from approvals.workflow import AuditEntry, Change
 
 logger = logging.getLogger(__name__)
@@ -164,10 +165,11 @@ def _read_again(rt: Runtime, proposal: Proposal, text: str) -> Read:
                     thread=(),
                     requester=requester,
                     channel_name=proposal.channel,
-                    today=rt.clock().date(),
+                    today=local_today(rt.clock(), requester.tz),
                     known_projects=tuple(sorted(rt.jira_catalog.projects())) if rt.jira_catalog is not None else (),
                     vocabulary=vocabulary_for(rt),
                     bot_user_id=bot_user_id(rt),
+                    date_order=rt.date_order,
                 )
             )
         except ExtractionUnavailable as exc:
@@ -300,7 +302,9 @@ def _continue(rt: Runtime, proposal_id: str) -> str:
     if question.field is None:
         read = _read_again(rt, proposal, question.answer)
     else:
-        read = read_answer(proposal, question, reader=rt.answers, today=rt.clock().date())
+        asker = rt.directory.person(proposal.requester)
+        today = local_today(rt.clock(), asker.tz if asker is not None else None)
+        read = read_answer(proposal, question, reader=rt.answers, today=today)
     if read.stop is not None:
         return _stop(rt, proposal, read.stop, by=proposal.requester)
     if read.requests is None:

@@ -27,6 +27,7 @@ from approvals.actions import Action
 from approvals.intents import Understanding
 from approvals.policy import Principal
 from approvals.proposal import CardRef, Proposal
+from approvals.vocabulary import Vocabulary
 
 
 class ConnectorError(Exception):
@@ -116,6 +117,8 @@ class PersonMatch:
     display_name: str
     real_name: str
     email: str | None
+    tz: str | None = None
+    """Their Slack time zone (an IANA name, users.info ``tz``): the zone every date they write or read is in."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,10 @@ class Directory(Protocol):
         """The Slack user id in the person's "Manager" profile field, if their workspace sets one."""
         ...
 
+    def people_names(self) -> Sequence[str]:
+        """How people are written (real names and handles), to read requests with."""
+        ...
+
 
 class ThreadReader(Protocol):
     def read_thread(self, channel: str, thread_ts: str) -> Sequence[ThreadMessage]: ...
@@ -158,6 +165,10 @@ class ThreadReader(Protocol):
     def permalink(self, channel: str, ts: str) -> str | None: ...
 
     def channel_names(self, channel: str) -> Sequence[str]: ...
+
+    def bot_user_id(self) -> str:
+        """The bot's own user id (its mention in a request is no part of the request)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -170,6 +181,12 @@ class ExtractionInput:
     channel_name: str
     today: dt.date
     known_projects: Sequence[str] = ()
+    vocabulary: Vocabulary | None = None
+    """The values that exist in the systems (statuses, stages, accounts, people...), to read the request with."""
+    bot_user_id: str | None = None
+    """The bot's own Slack user id: its mention in the request is no part of it (another person's mention is)."""
+    date_order: str = "MD"
+    """How the workspace writes a numeric date like 12/1: "MD" (December 1st, US) or "DM" (12 January)."""
 
 
 class ExtractionUnavailable(Exception):

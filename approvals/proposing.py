@@ -8,9 +8,11 @@ anything can be proposed), or ``Answer`` (what to say instead: why nothing can b
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from approvals.actions import Action, JiraCreateIssue, JiraDeleteIssue
 from approvals.decisions import decide_all
@@ -27,6 +29,10 @@ from approvals.ports import ExtractionInput, ExtractionUnavailable, PersonMatch,
 from approvals.proposal import is_direct_message
 from approvals.runtime import Runtime
 from approvals.states import ProposalState
+from approvals.timezones import local_today
+from approvals.vocabulary import KnownContact, KnownOpportunity, Vocabulary
+
+logger = logging.getLogger(__name__)
 
 NOTHING_TO_DO = (
     "I didn't find anything to do in that. Try something like "
@@ -149,6 +155,67 @@ def thread_issue_keys(rt: Runtime, channel: str, thread_ts: str) -> tuple[str, .
     return tuple(key for key in dict.fromkeys(created) if key not in deleted)
 
 
+def vocabulary_for(rt: Runtime) -> Vocabulary:
+    """What the connected systems hold, for reading requests: Jira's projects, statuses and priorities, Salesforce's
+    stages, accounts, open opportunities and contacts, and the workspace's people, all from caches the catalogs keep.
+    A system that can't answer leaves its part out: the vocabulary only helps to read, it decides nothing."""
+    parts: dict[str, Any] = {}
+    jira, salesforce = rt.jira_catalog, rt.salesforce_catalog
+    if jira is not None:
+        parts.update(
+            _tolerant(
+                "jira",
+                lambda: {
+                    "projects": tuple(jira.projects()),
+                    "priorities": tuple(jira.priorities()),
+                    "statuses": tuple(jira.statuses()),
+                    "issue_types": tuple(dict.fromkeys(t for p in jira.projects().values() for t in p.issue_types)),
+                },
+            )
+        )
+    if salesforce is not None:
+
+        def records() -> dict[str, Any]:
+            known = salesforce.known_records()
+            return {
+                "stages": tuple(salesforce.stages()),
+                "accounts": known.accounts,
+                "opportunities": tuple(KnownOpportunity(a, n, d) for a, n, d in known.opportunities),
+                "contacts": tuple(KnownContact(f, last, a) for f, last, a in known.contacts),
+            }
+
+        parts.update(_tolerant("salesforce", records))
+    parts.update(_tolerant("slack", lambda: {"people": tuple(rt.directory.people_names())}))
+    return Vocabulary(**parts)
+
+
+def bot_user_id(rt: Runtime) -> str | None:
+    try:
+        return rt.threads.bot_user_id()
+    except Exception:
+        logger.warning("the bot's own user id could not be read", exc_info=True)
+        return None
+
+
+def _tolerant(system: str, load: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    try:
+        return load()
+    except Exception:  # a reading aid: the request is still read (and grounded) without it
+        logger.warning("the %s part of the vocabulary could not be read; reading without it", system, exc_info=True)
+        return {}
+
+
+def _grounding_asks(understanding: Understanding) -> bool:
+    """Whether the extractor's question is about fields its requests leave empty, which grounding asks for itself
+    (with the system's values to pick from)."""
+    if not understanding.missing:
+        return False
+    return all(
+        any(name in type(r).model_fields and not getattr(r, name) for r in understanding.requests)
+        for name in understanding.missing
+    )
+
+
 def _is_jira(request: ActionRequest) -> bool:
     return request.kind.startswith("jira.")
 
@@ -174,8 +241,11 @@ def propose(
                 thread=thread,
                 requester=requester,
                 channel_name=channel_names[0] if channel_names else channel,
-                today=rt.clock().date(),
+                today=local_today(rt.clock(), requester.tz),
                 known_projects=known_projects,
+                vocabulary=vocabulary_for(rt),
+                bot_user_id=bot_user_id(rt),
+                date_order=rt.date_order,
             )
         )
     except ExtractionUnavailable as exc:
@@ -184,6 +254,10 @@ def propose(
     if understanding.question is not None and not understanding.requests:
         # Not even the kind of action is clear: the answer is read again together with the request.
         return Asking(understanding, (), NeedsInfo(understanding.question, ()), 0)
+    if understanding.question is not None and not _grounding_asks(understanding):
+        # Part of the message was understood and part was not ("assign PAY-12 to Alice and close every deal"): nothing
+        # is proposed before the requester answers; the answer is read again together with the request.
+        return Asking(understanding, understanding.requests, NeedsInfo(understanding.question, ()), 0)
     if understanding.is_empty:
         return Answer("nothing-to-do", NOTHING_TO_DO, understanding)
     return reground(
@@ -220,7 +294,7 @@ def reground(
     quote = quote_thread(thread, request_ts or "", link, name_of=lambda uid: display_name(rt, uid))
     context = GroundingContext(
         requester=requester,
-        today=rt.clock().date(),
+        today=local_today(rt.clock(), requester.tz),
         thread_quote=quote,
         # Only Jira requests can mean "the ticket from this thread": don't read the thread's proposals otherwise.
         thread_issues=thread_issue_keys(rt, channel, thread_ts) if any(_is_jira(r) for r in requests) else (),

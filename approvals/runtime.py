@@ -146,6 +146,8 @@ class Runtime:
     salesforce_catalog: SalesforceCatalog | None = None
     answers: AnswerReader | None = None
     """Reads a typed answer to a question (a date, an amount) the way the offline parser reads requests."""
+    date_order: str = "MD"
+    """How the workspace writes a numeric date like 12/1: "MD" (December 1st) or "DM" (12 January)."""
     warm_caches: Callable[[], None] | None = None
     """Loads directory and catalog caches in a worker's parent process, so forked jobs start with them."""
 

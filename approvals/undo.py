@@ -41,6 +41,7 @@ from approvals.actions import (
 )
 from approvals.proposal import ActionResult, Proposal, derived_proposal_id
 from approvals.states import ProposalState
+from approvals.wording import slack_time
 
 logger = logging.getLogger(__name__)
 
@@ -209,7 +210,7 @@ def undoable(proposal: Proposal, *, now: dt.datetime, window: float) -> str | No
         return f"Only a request that ran can be undone; this one is {proposal.state.value.replace('_', ' ')}."
     closes = proposal.updated_at + dt.timedelta(seconds=window)
     if now > closes:
-        return f"The undo window closed on {closes:%a %d %b %H:%M} UTC; ask for the change again instead."
+        return f"The undo window closed {slack_time(closes)}; ask for the change again instead."
     inverse = inverse_actions(proposal)
     if not inverse.actions:
         reasons = "; ".join(inverse.not_undone) or "it changed nothing"

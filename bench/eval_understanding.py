@@ -56,6 +56,7 @@ Scoring rules (a case fails when it misses action type, every field, or, if ambi
 from __future__ import annotations
 
 import argparse
+import functools
 import datetime as dt
 import os
 import re
@@ -76,6 +77,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from approvals.intents import REQUEST_KINDS, REQUEST_TYPES, ActionRequest, Understanding
 from approvals.ports import ExtractionInput, ExtractionUnavailable, Extractor, PersonMatch, ThreadMessage
+from approvals.vocabulary import Vocabulary
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES_DIR = ROOT / "bench" / "understanding_cases"
@@ -165,7 +167,9 @@ class Case:
         return self.ambiguous_fields, False
 
     def extraction_input(self) -> ExtractionInput:
-        """The input as the bot builds it: the thread so far, then the request itself, from the requester."""
+        """The input as the bot builds it in the sandbox: the thread so far, then the request itself, from the
+        requester; with the vocabulary the bot reads from the sandbox's Jira, Salesforce and Slack (its seed) and
+        the bot's own user id, so a mention of the bot is known for what it is."""
         request = ThreadMessage(user=REQUESTER.slack_user_id, text=self.request, ts=f"{len(self.thread) + 1}.0")
         return ExtractionInput(
             request_text=self.request,
@@ -174,7 +178,20 @@ class Case:
             channel_name="support",
             today=self.today,
             known_projects=self.known_projects,
+            vocabulary=_sandbox_vocabulary(),
+            bot_user_id=BOT_USER_ID,
         )
+
+
+BOT_USER_ID = "U0BOT0001"
+"""The sandbox bot's user id (sandbox/seed.yml), as a mention of it is written in the cases: ``<@U0BOT0001>``."""
+
+
+@functools.cache
+def _sandbox_vocabulary() -> Vocabulary:
+    from sandbox.seed import seed_vocabulary
+
+    return seed_vocabulary()
 
 
 class CaseFileError(ValueError):
@@ -643,7 +660,7 @@ def _llm_lines(report: Report) -> list[str]:
 
 def _extractor(args: argparse.Namespace) -> Extractor | None:
     if not args.openai:
-        from bot.parser import OfflineParser
+        from understanding.parser import OfflineParser
 
         return OfflineParser()
     api_key = os.environ.get("OPENAI_API_KEY", "")

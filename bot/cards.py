@@ -28,6 +28,7 @@ from slack_sdk.models.blocks import (
 from approvals.actions import Action
 from approvals.proposal import Proposal, Question, is_direct_message
 from approvals.states import ProposalState
+from approvals.wording import slack_time
 from approvals.workflow import describe_decision
 from bot import action_ids
 from bot.action_views import ActionView, clip, escape, request_summary, request_title, view_action
@@ -392,7 +393,7 @@ def build_result_reply(
                 ContextBlock(
                     elements=[
                         MarkdownTextObject(
-                            text=f"Undo asks for approval again, and works until {undo_until:%a %d %b %H:%M} UTC."
+                            text=f"Undo asks for approval again, and works until {slack_time(undo_until)}."
                         )
                     ]
                 ),

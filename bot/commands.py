@@ -23,7 +23,7 @@ from approvals.queries import all_waiting, may_see, waiting_for
 from approvals.runtime import Runtime
 from approvals.states import ProposalState
 from approvals.store import ProposalNotFound
-from approvals.wording import plural
+from approvals.wording import plural, slack_time
 from approvals.workflow import Refused, describe_decision
 from bot.cards import action_summary, status_line, where_asked
 
@@ -98,7 +98,7 @@ def pending(inv: Invocation) -> str:
 
 def _format_audit_line(at: dt.datetime, event: str, actor: str, details: str) -> str:
     who = f"<@{actor}>" if re.match(r"^[UW][A-Z0-9]+$", actor) else actor
-    return f"`{at:%Y-%m-%d %H:%M:%S}` {event} by {who}{details}"
+    return f"{slack_time(at, layout='{date_num} {time_secs}')} {event} by {who}{details}"
 
 
 def _details(data: dict) -> str:
@@ -254,7 +254,7 @@ def stats(inv: Invocation) -> str:
         for work in parked[:20]:
             lines.append(
                 f"• `{work.proposal_id}` {_PARKED_KIND[work.kind]} by <@{work.requester}> in {place(work.channel)}, "
-                f"{work.at:%Y-%m-%d %H:%M} UTC: {work.reason} · `/followthrough retry {work.proposal_id}`"
+                f"{slack_time(work.at)}: {work.reason} · `/followthrough retry {work.proposal_id}`"
             )
     usage = {k.decode(): int(v) for k, v in rt.connection.hgetall(USAGE_METRIC).items()}
     if usage:

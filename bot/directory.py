@@ -61,6 +61,7 @@ def _person(member: dict[str, Any]) -> PersonMatch:
         display_name=profile.get("display_name") or member.get("name") or member["id"],
         real_name=profile.get("real_name") or member.get("real_name") or member.get("name") or member["id"],
         email=(profile.get("email") or None),
+        tz=member.get("tz") or None,
     )
 
 
@@ -146,6 +147,16 @@ class SlackDirectory:
             return [_person(m) for m in exact]
         first = [m for m in humans if (_person(m).real_name.split(" ")[0].lower() == wanted)]
         return [_person(m) for m in first]
+
+    def people_names(self) -> Sequence[str]:
+        """How people are written: every human member's real name and handle (the parser's vocabulary)."""
+        names: list[str] = []
+        for member in self._all_members():
+            if member.get("is_bot") or member.get("deleted") or member.get("id") == "USLACKBOT":
+                continue
+            person = _person(member)
+            names.extend(n for n in (person.real_name, member.get("name") or "") if n)
+        return tuple(dict.fromkeys(names))
 
     # -- rights ---------------------------------------------------------------------------------------------
 

@@ -378,6 +378,7 @@ class JiraConnector:
             self.projects()
             self.priorities()
             self.link_types()
+            self.statuses()
         finally:  # a failed load must not leave a pooled socket for the forks to share
             with self._lock:
                 client = self._client
@@ -919,6 +920,16 @@ class JiraConnector:
             due_date=dt.date.fromisoformat(due) if due else None,
             transitions=tuple(dict.fromkeys(o.to for o in snapshot.offers)),
         )
+
+    def statuses(self) -> Sequence[str]:
+        """Every workflow status the instance knows (the parser's vocabulary: "PAY-10 is in code review")."""
+
+        def load() -> tuple[str, ...]:
+            response = self._request("GET", "status", writes=False)
+            assert response is not None
+            return tuple(dict.fromkeys(str(s["name"]) for s in response.json() if s.get("name")))
+
+        return self._cached("statuses", load)
 
     def link_types(self) -> Sequence[JiraLinkType]:
         def load() -> tuple[JiraLinkType, ...]:

@@ -45,12 +45,12 @@ from approvals.runtime import Runtime
 from approvals.states import ProposalState
 from bot.llm import OpenAIExtractor
 from bot.llm_schema import ANSWER_ONLY_FIELDS
-from bot.parser import OfflineParser
 from sandbox.harness import Sandbox
 from sandbox.seed import Seed
 from sandbox.slack.driver import message_text
 from tests.conftest import NORTHWIND_POLICY, Product
 from tests.e2e.helpers import buttons, is_card, proposal, proposal_id_of, wait_for_card
+from understanding.parser import OfflineParser
 
 CASES_FILE = Path(__file__).resolve().parent / "prompt_injection_cases.yaml"
 BOT_ID = "U0BOT0001"

@@ -11,19 +11,22 @@ import datetime as dt
 import re
 from typing import Any
 
-from bot.amounts import parse_amount
-from bot.dates import parse_date
+from understanding.amounts import parse_amount
+from understanding.dates import parse_date
 
 
 class TypedAnswers:
-    """Implements ``approvals.ports.AnswerReader``."""
+    """Implements ``approvals.ports.AnswerReader``. ``date_order``: how the workspace writes 12/1 ("MD" or "DM")."""
+
+    def __init__(self, *, date_order: str = "MD") -> None:
+        self.date_order = date_order
 
     def read(self, kind: str, text: str, *, today: dt.date) -> Any:
         cleaned = " ".join(text.split()).strip(" .!")
         if not cleaned:
             return None
         if kind in ("date", "past_date"):
-            return parse_date(cleaned.lower(), today=today, past=kind == "past_date")
+            return parse_date(cleaned.lower(), today=today, past=kind == "past_date", order=self.date_order)
         if kind == "amount":
             return parse_amount(cleaned)
         if kind == "labels":

@@ -3,7 +3,10 @@
 Understood: ISO dates (2026-12-01), "today", "tomorrow", "yesterday", "this morning" / "tonight" / "EOD" (today),
 weekday names ("Friday", "next Tuesday", "this Fri", "last Monday"), "in 3 days" / "in 2 weeks" / "in a month",
 "next week" (its Monday), "end of week" / "EOW" (Friday), "end of next week", "end of month", "end of quarter",
-"end of year", and month-day forms ("Dec 1", "1 December", "December 1st", with an optional year).
+"end of year", month-day forms ("Dec 1", "1 December", "December 1st", with an optional year), numeric dates
+("12/1", "12/31/2026": month first by default, day first with ``order="DM"``; with ``order="ask"`` a numeric date
+that could be read both ways is None), a day of the month ("the 30th", "on the 18th": the next such day), and a time
+of day on a day ("EOD Friday" is Friday).
 
 Dates point forward unless ``past=True`` (a call that happened): forward, a bare weekday is the next such day after
 today and a month-day without a year that has already passed means next year; in the past, a bare weekday is the
@@ -41,18 +44,24 @@ _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fi
 
 DATE_PATTERN = (
     r"\d{4}-\d{2}-\d{2}"
+    r"|(?:eod|cob|eob|end\s+of\s+(?:the\s+)?day)\s+(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|today|tomorrow)\b"
+    r"|(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|tomorrow)\s+(?:eod|cob|eob|morning|afternoon|evening|night)\b"
     r"|today|tomorrow|tmrw|yesterday|eod|eow|eoq|eoy|tonight|this\s+(?:morning|afternoon|evening)"
     r"|end\s+of\s+(?:the\s+)?(?:day|next\s+week|week|month|quarter|year)"
     r"|next\s+week|in\s+(?:\d+|a|an|one|two|three|four|five|six|seven|ten)\s+(?:days?|weeks?|months?)"
     r"|(?:(?:next|this|on|last)\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\b"
     r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?"
     r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?(?:,?\s+\d{4})?"
+    r"|\b\d{1,2}/\d{1,2}(?:/(?:\d{4}|\d{2}))?\b"
+    r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))"
 )
 
 
 VAGUE_DATE_PATTERN = (
-    r"next\s+(?:month|quarter|year)|this\s+(?:month|quarter|year)|later(?:\s+this\s+\w+)?|soon|someday|sometime"
-    r"|asap|eventually|tbd|q[1-4](?:\s+\d{4})?|in\s+a\s+(?:bit|while)|(?:early|mid|late)\s+\w+"
+    r"(?:(?:some\s*time|some\s+point|at\s+some\s+point)\s+)?(?:in\s+|during\s+)?"
+    r"(?:next\s+(?:month|quarter|year)|this\s+(?:month|quarter|year)|later(?:\s+this\s+\w+)?|soon(?:ish)?|someday"
+    r"|sometime|asap|eventually|tbd|q[1-4](?:\s+\d{4})?|in\s+a\s+(?:bit|while)|(?:early|mid|late)\s+\w+"
+    r"|(?:in\s+)?the\s+new\s+year|after\s+the\s+holidays)"
 )
 """Phrases that name a time too loosely to be one date: read as "a date was meant", resolved to None."""
 
@@ -61,20 +70,41 @@ _TODAY_WORDS = frozenset(
 )
 
 
-def parse_date(text: str, *, today: dt.date, past: bool = False) -> dt.date | None:
+DateOrder = str
+"""How a numeric date like 12/1 is read: ``"MD"`` (month first, US), ``"DM"`` (day first) or ``"ask"`` (neither)."""
+
+_TIME_OF_DAY = re.compile(
+    r"^(?:(?:by|at|on)\s+)?(?:eod|cob|eob|end\s+of\s+(?:the\s+)?(?:day|business))\s+(?:on\s+)?(?P<rest>.+)$"
+    r"|^(?P<first>.+?)\s+(?:eod|cob|eob|end\s+of\s+(?:the\s+)?day|morning|afternoon|evening|night)$"
+)
+
+
+def parse_date(text: str, *, today: dt.date, past: bool = False, order: DateOrder = "MD") -> dt.date | None:
     """The date ``text`` names, relative to ``today``; None when it is not a date this module understands.
 
     ``past``: the date of something that already happened (see the module docstring). Never raises: a date
     outside the calendar ("in 9999999 days", "Dec 31 9999" plus a year) is not a date this module understands.
     """
     try:
-        return _parse_date(text, today=today, past=past)
+        return _parse_date(text, today=today, past=past, order=order)
     except (OverflowError, ValueError):
         return None
 
 
-def _parse_date(text: str, *, today: dt.date, past: bool) -> dt.date | None:
+def _parse_date(text: str, *, today: dt.date, past: bool, order: DateOrder) -> dt.date | None:
     t = " ".join(text.lower().replace(",", " ").split()).rstrip(".")
+    t = re.sub(r"^(?:on|by|before|until|for|due)\s+", "", t)
+    timed = _TIME_OF_DAY.match(t)
+    if timed and (timed["rest"] or timed["first"]) and t not in _TODAY_WORDS:
+        inner = timed["rest"] or timed["first"]
+        if inner not in ("this", "the", "of the"):
+            return _parse_date(inner, today=today, past=past, order=order)
+    numeric = re.fullmatch(r"(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?", t)
+    if numeric:
+        return _numeric(numeric, today=today, past=past, order=order)
+    ordinal = re.fullmatch(r"(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)", t)
+    if ordinal:
+        return _day_of_month(int(ordinal[1]), today=today, past=past)
     if not t:
         return None
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
@@ -127,6 +157,40 @@ def _forward(t: str, today: dt.date) -> dt.date | None:
         if relative[2] == "month":
             return _add_months(today, amount)
         return today + dt.timedelta(days=amount * (7 if relative[2] == "week" else 1))
+    return None
+
+
+def _numeric(match: re.Match[str], *, today: dt.date, past: bool, order: DateOrder) -> dt.date | None:
+    first, second = int(match[1]), int(match[2])
+    if order == "ask" and first <= 12 and second <= 12 and first != second:
+        return None  # 3/4 is March 4th or April 3rd: the workspace asks rather than guesses
+    month, day = (second, first) if order == "DM" else (first, second)
+    if order == "ask" and month > 12:
+        month, day = day, month
+    year_text = match[3]
+    if year_text:
+        year = int(year_text) + (2000 if len(year_text) == 2 else 0)
+        return dt.date(year, month, day)
+    candidate = dt.date(today.year, month, day)
+    if past and candidate > today:
+        return candidate.replace(year=today.year - 1)
+    if not past and candidate < today:
+        return candidate.replace(year=today.year + 1)
+    return candidate
+
+
+def _day_of_month(day: int, *, today: dt.date, past: bool) -> dt.date | None:
+    """The next (or, ``past``, the last) date whose day of the month is ``day``; None for a day no month has."""
+    if not 1 <= day <= 31:
+        return None
+    year, month = today.year, today.month
+    for _ in range(13):
+        if day <= calendar.monthrange(year, month)[1]:
+            candidate = dt.date(year, month, day)
+            if (past and candidate <= today) or (not past and candidate >= today):
+                return candidate
+        index = month - 1 + (-1 if past else 1)
+        year, month = year + index // 12, index % 12 + 1
     return None
 
 

@@ -15,6 +15,7 @@ from approvals.grounding.catalogs import (
     JiraIssueInfo,
     JiraLinkType,
     JiraProjectInfo,
+    KnownRecords,
     SalesforceCatalog,
     SfRecordInfo,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "JiraIssueInfo",
     "JiraLinkType",
     "JiraProjectInfo",
+    "KnownRecords",
     "Lookups",
     "NeedsInfo",
     "SalesforceCatalog",

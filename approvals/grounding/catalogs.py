@@ -57,6 +57,10 @@ class JiraCatalog(Protocol):
 
     def link_types(self) -> Sequence[JiraLinkType]: ...
 
+    def statuses(self) -> Sequence[str]:
+        """Every workflow status the instance knows (read to understand requests, not to move issues)."""
+        ...
+
 
 @dataclass(frozen=True)
 class SfRecordInfo:
@@ -95,3 +99,16 @@ class SalesforceCatalog(Protocol):
     def user_id_for_email(self, email: str) -> str | None: ...
 
     def stages(self) -> Sequence[str]: ...
+
+    def known_records(self) -> KnownRecords:
+        """The names of accounts, open opportunities and contacts, to read requests with (cached)."""
+        ...
+
+
+@dataclass(frozen=True)
+class KnownRecords:
+    accounts: tuple[str, ...] = ()
+    opportunities: tuple[tuple[str, str, dt.date | None], ...] = ()
+    """(account, opportunity name, close date)."""
+    contacts: tuple[tuple[str, str, str | None], ...] = ()
+    """(first name, last name, account)."""

@@ -18,6 +18,7 @@ patched incrementally, so it cannot drift.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import hashlib
 import re
 import secrets
@@ -28,6 +29,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from sandbox.seed import Seed
 
@@ -242,9 +244,7 @@ class Workspace:
             "deleted": False,
             "color": "4bbe2e",
             "real_name": person.real_name,
-            "tz": "America/New_York",
-            "tz_label": "Eastern Standard Time",
-            "tz_offset": -18000,
+            **_time_zone(person.tz),
             "profile": {
                 "title": person.title,
                 "phone": "",
@@ -949,3 +949,10 @@ def _avatar_urls(user_id: str) -> dict[str, str]:
 
 def new_client_msg_id() -> str:
     return str(uuid.uuid4())
+
+
+def _time_zone(name: str) -> dict[str, Any]:
+    """users.info's time zone fields for an IANA zone, as Slack gives them (the offset is today's, in seconds)."""
+    now = dt.datetime.now(ZoneInfo(name))
+    offset = now.utcoffset() or dt.timedelta()
+    return {"tz": name, "tz_label": now.tzname() or name, "tz_offset": int(offset.total_seconds())}

@@ -1,6 +1,6 @@
 """Questions and answers on a proposal: asked durably, answered only by the requester, read like the request.
 
-The answer reader is the bot's own (``bot.answers.TypedAnswers``: the offline parser's dates and amounts).
+The answer reader is the bot's own (``understanding.answers.TypedAnswers``: the offline parser's dates and amounts).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from approvals.intents import (
 from approvals.policy import PolicyDecision
 from approvals.proposal import Proposal, Question, QuestionChoice, build_proposal
 from approvals.states import Event, ProposalState
-from bot.answers import TypedAnswers
+from understanding.answers import TypedAnswers
 
 NOW = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
 TODAY = NOW.date()

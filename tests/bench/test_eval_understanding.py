@@ -31,7 +31,7 @@ from bench.eval_understanding import (
     normalise_text,
     run_case,
 )
-from bot.parser import OfflineParser
+from understanding.parser import OfflineParser
 
 CASES = load_cases()
 

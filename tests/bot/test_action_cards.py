@@ -287,5 +287,5 @@ def test_the_result_carries_undo_until_the_window_closes() -> None:
     message = build_result_reply(done, undo_until=NOW + dt.timedelta(days=1))
     assert validate_blocks(message.blocks, surface="message") == []
     assert [e["action_id"] for e in elements(message)] == [action_ids.UNDO]
-    assert "works until Sat 21 Nov 12:00 UTC" in text_of(message)
+    assert "works until <!date^1795262400^{date_short_pretty} {time}|Sat 21 Nov 12:00 UTC>" in text_of(message)
     assert elements(build_result_reply(done)) == []

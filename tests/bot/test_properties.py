@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 
 from approvals.intents import Understanding
 from approvals.ports import ExtractionInput, PersonMatch, ThreadMessage
-from bot.amounts import looks_like_money, parse_amount
-from bot.answers import TypedAnswers
-from bot.dates import parse_date
-from bot.parser import OfflineParser
+from understanding.amounts import looks_like_money, parse_amount
+from understanding.answers import TypedAnswers
+from understanding.dates import parse_date
+from understanding.parser import OfflineParser
 
 DANA = PersonMatch("U0DANA001", "dana", "Dana Reyes", "dana@northwind.example")
 PARSER = OfflineParser()

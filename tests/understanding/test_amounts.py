@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.amounts import AMOUNT_PATTERN, looks_like_money, parse_amount
+from understanding.amounts import AMOUNT_PATTERN, looks_like_money, parse_amount
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,2066 @@
+"""Frames: each reads one kind of request at the head of a piece of text, wherever its words sit around the things it
+names, and says how much of the text it used.
+
+A frame names what it needs with shared patterns (``ISSUE_REF``, ``DATE``, a name checked by the lexicon) and reads
+values with the lexicon, so the systems' own statuses, stages, accounts and people are understood wherever they
+appear. Frames are tried in order (``FRAMES``); the first that reads the head wins. A frame never fills a field from
+words it is not sure of: the field stays None and grounding asks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+from approvals.intents import (
+    ACCOUNT_OWNER,
+    NOBODY,
+    OPPORTUNITY_OWNER,
+    JiraAssignRequest,
+    JiraCommentRequest,
+    JiraCreateIssueRequest,
+    JiraLinkIssuesRequest,
+    JiraTransitionRequest,
+    JiraUpdateFieldsRequest,
+    SalesforceCreateContactRequest,
+    SalesforceCreateTaskRequest,
+    SalesforceLogCallRequest,
+    SalesforceUpdateContactRequest,
+    SalesforceUpdateOpportunityRequest,
+)
+from understanding.dates import parse_date
+from understanding.lexicon import EMAIL, LINK_PATTERN, LINK_TYPES, MENTION, PHONE, Record
+from understanding.mapped import Mapped
+from understanding.reading import (
+    AMOUNT,
+    BOUNDARY,
+    DATE,
+    ISSUE_REF,
+    KEY,
+    POLITE_TAIL,
+    VAGUE_DATE,
+    Continuation,
+    Ctx,
+    Item,
+    Read,
+    Unsupported,
+    capitalised,
+    clean,
+    free_text,
+    issue_value,
+    read_date,
+    read_money,
+)
+from understanding.text import unquoted
+
+Frame = Callable[[Mapped, Ctx], tuple[Item, int] | None]
+
+_I = re.I
+NAME = r"(?:<@[uw][a-z0-9]+(?:\|[^>]*)?>|[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*){0,2}?)"
+"""A person or contact as written: a mention or one to three words (checked by the lexicon afterwards)."""
+RECORD = r"(?:the\s+|our\s+|their\s+)?[a-z0-9][\w&.'/-]*(?:\s+[a-z0-9][\w&.'/-]*){0,5}?"
+LEAD = r"(?:(?:and|then|also|plus|so|ok|okay|oh|hey|hi|yo|now|finally|lastly|alright|cool|great)\b[\s,]*)*"
+
+
+def _m(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, _I)
+
+
+def _end(match: re.Match[str], low: str) -> int:
+    """Where a frame's text ends: after the match and any politeness that follows it."""
+    tail = re.match(POLITE_TAIL, low[match.end() :], _I)
+    return match.end() + (tail.end() if tail else 0)
+
+
+def _issue(match: re.Match[str], group: str, ctx: Ctx) -> tuple[str | None, bool]:
+    ref = match[group]
+    if ref is None:
+        return None, False
+    return issue_value(ref, ctx)
+
+
+def _text(piece: Mapped, match: re.Match[str], group: str) -> str | None:
+    if match[group] is None:
+        return None
+    return free_text(piece, match.start(group), match.end(group)) or None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Jira: create an issue
+
+
+_CREATE_VERB = (
+    r"(?:create|file|open|raise|log|add|make|report|submit|enter|put\s+in|write\s+up|spin\s+up|start|cut|"
+    r"(?:we|i)\s+(?:need|want|should\s+have|could\s+use)|can\s+we\s+(?:get|have)|let'?s\s+(?:get|have|open|file|creat"
+    r"e))"
+)
+_CREATE_HEAD = _m(
+    rf"^(?:(?P<verb>{_CREATE_VERB})\s+)?(?P<desc>(?:(?!\s*[:\"]|\s+-\s|\s+(?:to|about|saying|that|called|titled|named"
+    rf"|re|and)\s)"
+    rf"[^,.;:!?\"])+?)"
+    rf"(?P<sep>\s*:\s*|\s+-+\s+|\s*[\u2014\u2013]\s*|\s+\"|\s+(?:to|about|saying|that|called|titled|named|re)\s+|\s*,"
+    rf"\s*|"
+    rf"(?=\s+and\s)|\s*[.!?]*\s*$)"
+)
+_DESC_WORDS = frozenset(
+    re.findall(
+        r"\S+",
+        "a an the new another quick jira ticket issue for this that it as in on under to into please p0 p1 p2 p3 p4 "
+        "project two three four couple few some priority high highest low lowest medium urgent critical blocker one",
+    )
+)
+_TYPE_WORDS = frozenset(
+    {
+        "bug",
+        "bugs",
+        "defect",
+        "defects",
+        "task",
+        "tasks",
+        "chore",
+        "todo",
+        "story",
+        "stories",
+        "feature",
+        "epic",
+        "ticket",
+        "tickets",
+        "issue",
+        "issues",
+    }
+)
+_CONTINUATION_START = _m(
+    r"^\s*(?:,|\.|;|\s-\s|\s+and\b|\s+with\b)\s*(?:(?:please|and|also|then|it'?s|make\s+it|set\s+it\s+to)\s+)*"
+    r"(?:assign(?:ed)?\b|give\s+it\s+to\b|for\s+[a-z]+\s*$|(?:(?:set\s+)?(?:the\s+)?priority|prio)\b|p[0-5]\b|"
+    r"(?:highest|high|medium|low|lowest|urgent|critical|blocker|trivial)(?:\s+priority)?\s*(?:$|,|\.)|due\b|deadline\b|"
+    r"by\s+(?:" + DATE + r")\b|labels?\b|tags?\b|labell?ed\b|tagged\b|leave\s+it\s+unassigned|unassigned\b|component\b|"
+    r"epic\b|(?:assignee|owner)\b\s*(?::|is\b|=)?\s*\S|(?:summary|title)\s*(?::|=|is\b))"
+)
+
+
+def _summary_end(low: str, start: int) -> int:
+    """Where a summary that starts at ``start`` ends: before a clause that sets a field of the new issue, or at the
+    end of the sentence."""
+    for match in re.finditer(r",|\.\s|;|\s-\s|\s+and\s+|\s+with\s+", low[start:]):
+        position = start + match.start()
+        if _CONTINUATION_START.match(low[position:]):
+            return position
+    tail = re.search(r"[.!?]*\s*$", low[start:])
+    return start + (tail.start() if tail else len(low) - start)
+
+
+_TO_BACKLOG = _m(
+    r"^(?:please\s+)?(?:add|put|throw|drop|stick)\s+(?:this\s+|it\s+|that\s+)?(?:to|on|in|into|onto)\s+(?:the\s+)?"
+    r"(?P<project>[a-z][a-z0-9]{1,9})\s+(?:backlog|board|queue|project)\s*(?::|-)\s*(?P<summary>.+)$"
+)
+_NUMBERED = re.compile(r"\s*\(?(?P<n>[1-9])[.)]\s+")
+
+
+def numbered_items(text: str) -> list[tuple[int, int]] | None:
+    """The spans of "1) rotate the certs 2) audit old users" (two items or more, numbered from 1), or None."""
+    marks = list(_NUMBERED.finditer(text))
+    if len(marks) < 2 or marks[0].start() != 0 or [int(m["n"]) for m in marks] != list(range(1, len(marks) + 1)):
+        return None
+    ends = [m.start() for m in marks[1:]] + [len(text)]
+    return [(m.end(), end) for m, end in zip(marks, ends, strict=True)]
+
+
+def create_issue(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    low = piece.text.lower()
+    backlog = _TO_BACKLOG.match(low)
+    if (
+        backlog is not None
+        and ctx.lexicon.is_project(backlog["project"])
+        and (backlog["project"].upper() in ctx.lexicon.projects or not ctx.lexicon.projects)
+    ):
+        # "add to the PAY backlog: remove the feature flag": the type is not said, grounding asks for it
+        stop = _summary_end(low, backlog.start("summary"))
+        summary = capitalised(free_text(piece, backlog.start("summary"), stop))
+        request = JiraCreateIssueRequest(project=backlog["project"].upper(), summary=summary)
+        return Read(request, open_field="description"), stop
+    head = _CREATE_HEAD.match(low)
+    if head is None:
+        return None
+    desc = head["desc"]
+    words = re.findall(r"[\w'-]+", desc)
+    lexicon = ctx.lexicon
+    types = [w for w in words if w in _TYPE_WORDS or lexicon.issue_type(w)]
+    projects = [
+        w
+        for w in re.findall(r"[A-Za-z][A-Za-z0-9]{1,9}", piece.text[head.start("desc") : head.end("desc")])
+        if lexicon.is_project(w) and (w.upper() in lexicon.projects or (not lexicon.projects and w.isupper()))
+    ]
+    verb = head["verb"]
+    sep_word = head["sep"].strip()
+    if sep_word in ("to", "for", "in") or sep_word.startswith("to"):
+        # "add a story to PAY: ...": the project, not the start of a summary
+        after = re.match(
+            r"\s*(?P<project>[a-z][a-z0-9]{1,9})\b(?P<sep>\s*:\s*|\s+-+\s+|\s*[.!?]*\s*$|\s*,\s*)", low[head.end() :]
+        )
+        written_project = piece.text[head.end() : head.end() + len(after["project"]) + 5].strip() if after else ""
+        if after is not None and (
+            after["project"].upper() in lexicon.projects or (not lexicon.projects and written_project[:2].isupper())
+        ):
+            projects = [after["project"]]
+            head_end = head.end() + after.end()
+            return _create_with(
+                piece, ctx, low, desc, words, types, projects, verb, after["sep"], head_end, head.start("desc")
+            )
+    if not types:
+        if verb and re.match(r"(?:file|open|raise|create|log)\b", verb) and (projects or re.search(r"\bthis\b", desc)):
+            if re.fullmatch(r"(?:this|it|that)(?:\s+(?:in|for|to|under)\s+[a-z][a-z0-9]{1,9})?", desc.strip()):
+                pass  # "file this in PAY": no type named, grounding asks
+            else:
+                return None
+        else:
+            return None
+    return _create_with(
+        piece, ctx, low, desc, words, types, projects, verb, head["sep"], head.end(), head.start("desc")
+    )
+
+
+def _create_with(
+    piece: Mapped,
+    ctx: Ctx,
+    low: str,
+    desc: str,
+    words: list[str],
+    types: list[str],
+    projects: list[str],
+    verb: str | None,
+    raw_sep: str,
+    head_end: int,
+    desc_start: int,
+) -> tuple[Item, int] | None:
+    lexicon = ctx.lexicon
+    starts_new = bool(re.match(r"(?:a\s+|an\s+)?(?:new|another)\b", desc)) or bool(
+        re.match(rf"(?:p[0-5]\s+)?(?:{'|'.join(_TYPE_WORDS)})\s+(?:for|in|on)\s+[a-z]", desc)
+    )
+    if verb is None and not starts_new and not (raw_sep.strip() == ":" and types and projects):
+        return None  # "OPS task for juan: upgrade postgres" names its project and type before a colon: a new issue
+    jira_words = {"bug", "bugs", "defect", "ticket", "issue", "story", "epic", "feature"}
+    if verb in ("log", "add", "start", "make", "open") and not (projects or jira_words & set(types)):
+        return None  # "log a call", "add a task for Erin", "make me a task": not a Jira issue
+    if not types and not projects and not re.search(r"\bthis\b", desc):
+        return None
+    # Who it is for: "a task in PAY for sam lee" (an assignee); "a task for erin" with no project is Salesforce's.
+    person_for = re.search(
+        r"\bfor\s+(?P<who>(?!this\b|that\b|it\b)[a-z][\w'.-]*(?:\s+(?!please\b)[a-z][\w'.-]*)?)(?:\s+please)?\s*$", desc
+    )
+    if person_for is not None and all(w.upper() in lexicon.projects for w in person_for["who"].split()):
+        person_for = None  # "bug for OPS": the project
+    assignee = None
+    what_for: re.Match[str] | None = None
+    if person_for is not None:
+        who = lexicon.person(piece.source(desc_start + person_for.start("who"), desc_start + person_for.end("who")))
+        if who is None:
+            person_for = None
+        elif not projects:
+            return None  # "create a task for Erin": a Salesforce task
+        else:
+            assignee = who
+    if person_for is None and projects:
+        # "put in a ticket in OPS for rotating keys": what the issue is for, its summary
+        what_for = re.search(r"\bfor\s+(?P<what>(?!this\b|that\b|it\b|the\s+thread\b)[a-z].*)$", desc)
+        if what_for is not None and what_for["what"].split()[0].upper() in lexicon.projects:
+            what_for = None
+    if what_for is not None:
+        desc, words = desc[: what_for.start()], re.findall(r"[\w'-]+", desc[: what_for.start()])
+    project_words = {p.lower() for p in projects}
+    leftover = [
+        w
+        for w in words
+        if w not in _DESC_WORDS
+        and w not in _TYPE_WORDS
+        and not lexicon.issue_type(w)
+        and w not in project_words
+        and w.upper() not in lexicon.projects
+        and not (person_for and w in person_for["who"].split())
+    ]
+    if leftover:
+        unknown_project = re.search(
+            r"\b(?:in|into|under)\s+(?:the\s+)?(?P<p>[a-z][a-z0-9]{1,9})(?:\s+project)?\s*$", desc
+        )
+        if not (types and unknown_project and leftover == [unknown_project["p"]]):
+            return None
+        # "log a defect in pay" where no project PAY is known: the kind is clear, grounding asks for the project
+    issue_type = next((lexicon.issue_type(t) for t in types if lexicon.issue_type(t)), None)
+    if issue_type == "Task" and not projects and not re.search(r"\b(?:jira|ticket)\b", desc):
+        return None  # a task with no project: a Salesforce task reads it (or nobody, and the parser asks)
+    if "issue" in types and issue_type == "Task" and not re.search(r"\bticket\b", desc):
+        issue_type = None
+    priority = None
+    prio = re.search(r"\b(p[0-5])\b|\b(highest|high|medium|low|lowest|urgent|critical|blocker)(?:\s+priority)?\b", desc)
+    if prio:
+        priority = lexicon.priority(prio[0])
+    fields: dict[str, Any] = {
+        "project": projects[0].upper() if projects else None,
+        "issue_type": issue_type,
+        "priority": priority,
+        "assignee": assignee,
+    }
+    sep = raw_sep.strip()
+    end = head_end
+    if sep == ",":
+        extra = re.match(
+            r"\s*(?:(?P<prio>p[0-5]|highest|high|medium|low|lowest|urgent|critical|blocker)(?:\s+priority)?|(?:summar"
+            r"y|title))\s*(?P<sep>:|-)\s*",
+            low[head_end:],
+        )
+        if extra is not None:
+            if extra["prio"]:
+                fields["priority"] = lexicon.priority(extra["prio"])
+            sep = extra["sep"]
+            end = head_end + extra.end()
+    summary: str | None = None
+    about_thread = bool(re.search(r"\b(?:this|that|it)\b", desc)) and not sep.startswith(
+        ("to", "about", "saying", "that", ":", "-", '"')
+    )
+    if sep in (":", "-", "--", "\u2014", "\u2013", '"') or sep.startswith(
+        ("to", "about", "saying", "that", "called", "titled", "named", "re")
+    ):
+        start = end - (1 if sep == '"' else 0)
+        stop = _summary_end(low, start)
+        trailing = re.search(rf"\s+(?:by|due(?:\s+on)?|before)\s+(?P<date>{DATE})\s*$", low[start:stop], _I)
+        if trailing is not None:
+            fields["due_date"] = parse_date(trailing["date"], today=ctx.today, order=ctx.order)
+            stop = start + trailing.start()
+        items = numbered_items(low[start:stop])
+        if items is not None:
+            # "two tickets in OPS: 1) rotate the vpn certs 2) audit old IAM users": one issue per item, the first
+            # here and the others read as more of the same (parser: numbered items)
+            stop = start + items[0][1]
+            start += items[0][0]
+        raw = free_text(piece, start, stop)
+        raw = unquoted(raw)
+        summary = capitalised(raw) if raw else None
+        end = stop
+    elif what_for is not None:
+        start = desc_start + what_for.start("what")
+        summary = capitalised(free_text(piece, start, desc_start + what_for.end("what")))
+    elif about_thread or re.search(r"\bfor\s+(?:this|that|it)\b", desc):
+        summary = ctx.thread_summary
+    else:
+        end = head_end - len(raw_sep) if raw_sep.strip() == "," else head_end
+    fields["summary"] = summary
+    request = JiraCreateIssueRequest(**{k: v for k, v in fields.items() if v is not None})
+    # Sentences after a summary that was written out describe the issue ("... : Crash on checkout. Seen on iOS 17.")
+    return Read(request, open_field="description" if summary and summary != ctx.thread_summary else None), end
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Jira: comment
+
+
+_COMMENT_FRAMES = [
+    _m(
+        rf"^(?:add|leave|post|put|write|drop|make)\s+(?:a\s+|an\s+|the\s+|this\s+(?:as\s+a\s+)?|my\s+)?(?:quick\s+|sh"
+        rf"ort\s+|internal\s+)?"
+        rf"(?:comment|note|reply|update)\s+(?:to|on|in|for|under)\s+(?P<issue>{ISSUE_REF})(?P<sep>\s*(?::|-|,)?\s*(?:"
+        rf"saying|that|with|which\s+says|:)?\s*)(?P<body>.*)$"
+    ),
+    _m(
+        rf"^(?:comment|note|reply)\s+(?:on|in|to|under)?\s*(?P<issue>{ISSUE_REF})\s*(?P<sep>(?::|-|,|with|saying|that"
+        rf")?\s*)(?P<body>.*)$"
+    ),
+    _m(rf"^(?:comment|note)\s+(?P<body>\".+?\")\s+(?:on|to|in)\s+(?P<issue>{ISSUE_REF})(?P<sep>)\s*$"),
+    _m(rf"^(?P<issue>{KEY})\s*(?:-|:)?\s*(?:comment|note|update)\s*(?P<sep>:|-)\s*(?P<body>.+)$"),
+    _m(rf"^add\s+to\s+(?P<issue>{ISSUE_REF})(?:\s+as\s+a\s+(?:comment|note))?\s*(?P<sep>:|-)\s*(?P<body>.+)$"),
+    _m(rf"^reply\s+(?:on|to)\s+(?P<issue>{ISSUE_REF})\s+(?P<sep>with\s*:?\s*|:\s*)(?P<body>.+)$"),
+    _m(rf"^(?:post|write|put)\s+(?:on|to|in|under)\s+(?P<issue>{ISSUE_REF})\s*(?P<sep>:|-)\s*(?P<body>.+)$"),
+    _m(
+        r"^(?:(?:add|leave|post|write|drop)\s+(?:a\s+|an\s+|the\s+|this\s+)?)?(?:comment|note)\s*(?P<sep>:)\s*(?P<bod"
+        r"y>.+)$(?P<issue>)"
+    ),
+    _m(rf"^(?:tell|let)\s+(?P<issue>{KEY})\s+(?P<sep>that\s+)(?P<body>.+)$"),
+]
+
+
+def _starts_request(rest: Mapped, ctx: Ctx) -> bool:
+    """Whether a request frame reads ``rest`` (after its leading "and" / "then")."""
+    lead = re.match(rf"[\s,]*{LEAD}(?:please\s+|can\s+you\s+)?", rest.text, _I)
+    piece = rest.slice(lead.end() if lead else 0, len(rest.text))
+    return any(isinstance(found[0], Read) for frame in FRAMES[:-1] if (found := frame(piece, ctx)) is not None)
+
+
+def comment(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    low = piece.text.lower()
+    for pattern in _COMMENT_FRAMES:
+        match = pattern.match(low)
+        if match is None:
+            continue
+        issue, pronoun = _issue(match, "issue", ctx) if match["issue"] else (None, False)
+        body_end = match.end("body")
+        if match["body"] and not match["sep"].strip().startswith((":", '"')):
+            # "comment on PAY-10 that the fix is on staging, then move it to In Review": a request after the body
+            following = next_request_at(low, match.start("body"))
+            if following is not None and _starts_request(piece.slice(following, len(low)), ctx):
+                body_end = following
+        body = unquoted(free_text(piece, match.start("body"), body_end).lstrip(":- ")) if match["body"] else ""
+        if not body.strip() and match["sep"] and match["sep"].strip():
+            continue
+        request = JiraCommentRequest(issue=issue, body=body or None)
+        if body_end < len(low):
+            return Read(request, pronoun=pronoun), body_end
+        return Read(request, pronoun=pronoun, open_field="body" if body else None), len(low)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Jira: link
+
+
+_LINK_FRAMES = [
+    _m(
+        rf"^(?:link|connect|relate|associate)\s+(?P<a>{ISSUE_REF})\s+(?:to|with|and)\s+(?P<b>{KEY})(?:\s+as\s+(?:a\s+"
+        rf")?(?P<as>related|relates(?:\s+to)?|duplicates?|dupes?|blocking|blocker|blocked(?:\s+by)?|blocks|clones?))?"
+        rf"{BOUNDARY}"
+    ),
+    _m(
+        rf"^(?:make|have|mark|set)\s+(?P<a>{ISSUE_REF})\s+(?:as\s+)?(?P<type>block|blocks|blocking|depend\s+on|depend"
+        rf"s\s+on|relate\s+to|relates\s+to|duplicate|duplicates|clone|clones)\s+(?P<b>{KEY}){BOUNDARY}"
+    ),
+    _m(
+        rf"^(?P<a>{KEY})\s+(?P<type>{LINK_PATTERN})\s+(?P<b>{KEY})(?:\s+(?:basically|probably|i\s+think|actually|afai"
+        rf"ct|it\s+seems))?{BOUNDARY}"
+    ),
+    _m(
+        rf"^(?:mark|flag|close)\s+(?P<a>{KEY})\s+as\s+(?:a\s+)?(?P<as>duplicate|dupe|clone)\s+of\s+(?P<b>{KEY})"
+        rf"{BOUNDARY}"
+    ),
+    _m(
+        rf"^(?P<a>{KEY})\s+and\s+(?P<b>{KEY})\s+(?:are|seem|look)\s+(?:connected|linked|the\s+same\s+thing|(?P<as>rel"
+        rf"ated|duplicates|dupes)){BOUNDARY}"
+    ),
+    _m(
+        rf"^(?:can\s+you\s+|please\s+)?(?:link|connect)\s+(?:them|these|those|the\s+two|both)(?:\s+(?:up|together))?("
+        rf"?:\s+as\s+(?P<as>related|duplicates?|blocking))?(?P<a>)(?P<b>){BOUNDARY}"
+    ),
+    _m(
+        rf"^(?:please\s+)?(?:link|connect|mark)\s+(?P<a>{ISSUE_REF})\s+as\s+(?:a\s+)?(?P<type>blocking|blocker\s+(?:f"
+        rf"or|of)|blocked\s+by|duplicate\s+of|dupe\s+of|duplicating|related\s+to|relates\s+to|clone\s+of|cloning)\s+("
+        rf"?P<b>{KEY}){BOUNDARY}"
+    ),
+    _m(rf"^(?:please\s+)?(?:link|connect)\s+(?P<a>{ISSUE_REF})(?P<b>){BOUNDARY}"),
+    _m(rf"^(?:please\s+)?(?:link|connect)(?:\s+(?:them|these|those))?(?P<a>)(?P<b>){BOUNDARY}"),
+]
+_AS_TYPES = {
+    "related": "relates to",
+    "relates": "relates to",
+    "relates to": "relates to",
+    "blocks": "blocks",
+    "blocked by": "is blocked by",
+    "block": "blocks",
+    "depend on": "is blocked by",
+    "depends on": "is blocked by",
+    "relate to": "relates to",
+    "duplicate": "duplicates",
+    "duplicates": "duplicates",
+    "dupe": "duplicates",
+    "dupes": "duplicates",
+    "blocking": "blocks",
+    "blocker": "blocks",
+    "blocked": "is blocked by",
+    "clone": "clones",
+    "clones": "clones",
+    "blocker for": "blocks",
+    "blocker of": "blocks",
+    "duplicate of": "duplicates",
+    "dupe of": "duplicates",
+    "duplicating": "duplicates",
+    "related to": "relates to",
+    "clone of": "clones",
+    "cloning": "clones",
+}
+
+
+def link(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    low = piece.text.lower()
+    for n, pattern in enumerate(_LINK_FRAMES):
+        match = pattern.match(low)
+        if match is None:
+            continue
+        link_type = None
+        if "type" in match.groupdict() and match["type"]:
+            written = " ".join(match["type"].split())
+            link_type = LINK_TYPES.get(written) or _AS_TYPES.get(written)
+        elif match.groupdict().get("as"):
+            link_type = _AS_TYPES.get(match["as"])
+        a, pronoun = issue_value(match["a"], ctx) if match["a"] else (None, False)
+        b = match["b"].upper() if match["b"] else None
+        statement = n in (2, 4)
+        request = JiraLinkIssuesRequest(issue=a, other=b, link_type=link_type)
+        return Read(request, weak=statement, pronoun=pronoun), _end(match, low)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Jira: assign and unassign
+
+
+def _person(piece: Mapped, match: re.Match[str], group: str, ctx: Ctx) -> str | None:
+    if match[group] is None:
+        return None
+    text = piece.source(match.start(group), match.end(group)).strip()
+    if not re.fullmatch(MENTION, text):
+        text = clean(text)
+    if text.lower() in ("you", "yourself") and ctx.addressee:
+        return ctx.addressee
+    return ctx.lexicon.person(text)
+
+
+_ASSIGN_VERB = r"(?:assign|re-?assign|give|hand(?:\s+(?:it\s+)?(?:off|over))?|pass|route|transfer|send|delegate)"
+_ASSIGN_FRAMES = [
+    _m(
+        rf"^(?:please\s+)?{_ASSIGN_VERB}\s+(?P<issue>{ISSUE_REF})\s+(?:back\s+)?(?:from\s+(?P<from>{NAME})\s+)?(?:ove"
+        rf"r\s+)?to\s+(?P<who>{NAME}|you){BOUNDARY}"
+    ),
+    _m(rf"^(?:please\s+)?(?:assign|re-?assign|put)\s+(?P<who>{NAME})\s+(?:to|on)\s+(?P<issue>{ISSUE_REF}){BOUNDARY}"),
+    _m(rf"^(?:please\s+)?assigning\s+(?P<issue>{ISSUE_REF})\s+to\s+(?P<who>{NAME}|you){BOUNDARY}"),
+    _m(
+        rf"^(?:please\s+)?(?:put|add|drop)\s+(?P<issue>{ISSUE_REF})\s+(?:on|in|onto)\s+(?P<who>{NAME})'s\s+(?:plate|l"
+        rf"ist|queue|board){BOUNDARY}"
+    ),
+    _m(
+        rf"^(?:(?:i'?ll|i\s+will|i\s+can|i\s+could|let\s+me|i'?m\s+going\s+to|i'?m\s+gonna|i'?m)\s+(?:take|grab|pick"
+        rf"\s+up|own|handle|taking|grabbing|owning))\s+(?P<issue>{ISSUE_REF})(?P<who>){BOUNDARY}"
+    ),
+    _m(
+        rf"^(?P<who>{MENTION})\s*,?\s*(?:can|could|would)\s+you\s+(?:please\s+)?(?:take|grab|pick\s+up|own|look\s+at)"
+        rf"\s+(?P<issue>{ISSUE_REF}){BOUNDARY}"
+    ),
+    _m(rf"^(?P<issue>{ISSUE_REF})\s+(?:goes|should\s+go|can\s+go|is\s+going)\s+to\s+(?P<who>{NAME}){BOUNDARY}"),
+    _m(rf"^(?P<issue>{KEY})\s+(?:is\s+)?(?:assigned\s+to|owned\s+by|for)\s+(?P<who>{NAME})\s+now{BOUNDARY}"),
+    _m(
+        rf"^(?:can\s+)?(?:someone|somebody|anyone|anybody)\s+(?:please\s+)?(?:be\s+assigned\s+to|take|pick\s+up|grab|"
+        rf"own|look\s+at)\s+(?P<issue>{ISSUE_REF})(?P<who>){BOUNDARY}"
+    ),
+    _m(
+        rf"^(?:please\s+)?(?:make|set|have)\s+(?P<who>{NAME})\s+(?:the\s+)?(?:assignee|owner)\s+(?:of|on|for)\s+(?P<i"
+        rf"ssue>{ISSUE_REF}){BOUNDARY}"
+    ),
+    _m(
+        rf"^(?:please\s+)?(?:set|change|make|update)\s+(?:the\s+)?(?:assignee|owner)\s+(?:of|on|for)\s+(?P<issue>"
+        rf"{ISSUE_REF})\s+(?:to|as)\s+(?P<who>{NAME}){BOUNDARY}"
+    ),
+    _m(rf"^(?:please\s+)?(?:assign|give|hand)\s+(?:this\s+|it\s+)?to\s+(?P<who>{NAME}){BOUNDARY}(?P<issue>)"),
+    _m(rf"^(?:please\s+)?(?:assign|re-?assign)\s+(?P<issue>{ISSUE_REF})(?P<who>){BOUNDARY}"),
+    _m(rf"^(?P<issue>{KEY})\s+to\s+(?P<who>{NAME}){BOUNDARY}"),
+]
+_UNASSIGN_FRAMES = [
+    _m(
+        rf"^(?:please\s+)?(?:unassign|un-assign|deassign|de-assign)\s+(?:(?P<who>me|myself|{NAME})\s+from\s+)?(?P<iss"
+        rf"ue>{ISSUE_REF}){BOUNDARY}"
+    ),
+    _m(rf"^(?:please\s+)?(?:take|pull)\s+(?P<who>me|myself|{NAME})\s+off\s+(?:of\s+)?(?P<issue>{ISSUE_REF}){BOUNDARY}"),
+    _m(
+        rf"^(?:please\s+)?remove\s+(?:the\s+assignee|(?P<who>me|myself|{NAME}))\s+(?:from|on)\s+(?P<issue>{ISSUE_REF}"
+        rf"){BOUNDARY}"
+    ),
+    _m(
+        rf"^(?:please\s+)?(?:set|make|change)\s+(?:the\s+)?assignee\s+(?:of|on|for)\s+(?P<issue>{ISSUE_REF})\s+(?:to"
+        rf"\s+)?(?:nobody|no\s+one|none|unassigned){BOUNDARY}"
+    ),
+    _m(rf"^(?:please\s+)?(?:leave|make|mark|set)\s+(?P<issue>{ISSUE_REF})\s+(?:as\s+)?unassigned{BOUNDARY}"),
+    _m(rf"^(?:please\s+)?(?:unassign|un-assign)(?P<issue>)(?P<who>){BOUNDARY}"),
+]
+
+
+def assign(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    low = piece.text.lower()
+    for pattern in _UNASSIGN_FRAMES:
+        match = pattern.match(low)
+        if match is not None:
+            issue, pronoun = _issue(match, "issue", ctx) if match["issue"] else (None, False)
+            who = match.groupdict().get("who")
+            if who and who not in ("me", "myself") and ctx.lexicon.person(_text(piece, match, "who") or "") is None:
+                continue
+            return Read(JiraAssignRequest(issue=issue, assignee=NOBODY), pronoun=pronoun), _end(match, low)
+    for n, pattern in enumerate(_ASSIGN_FRAMES):
+        match = pattern.match(low)
+        if match is None:
+            continue
+        if n == len(_ASSIGN_FRAMES) - 1 and ctx.last_kind != "jira.assign":
+            continue  # "PAY-9 to alice" continues "assign PAY-5 to sam lee and ..."; alone it could be anything
+        issue, pronoun = _issue(match, "issue", ctx) if match["issue"] else (None, False)
+        who: str | None
+        if n == 4:
+            who = "me"
+        elif match["who"]:
+            who = _person(piece, match, "who", ctx)
+            if who is None:
+                continue
+        else:
+            who = None
+        return Read(JiraAssignRequest(issue=issue, assignee=who), pronoun=pronoun), _end(match, low)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Jira: transition
+
+
+_MOVE_VERB = r"(?:move|transition|put|set|mark|switch|change|bring|send|drag|push|take|flip|shift|update|get)"
+_STATUS_TEXT = r"(?P<status>[a-z][\w/ -]*?)"
+_TERSE = "terse"
+"""A status named with no verb ("PAY-9 to in progress"): it must be a status the workflow has (or, for a person, an
+assignment: "PAY-5 to bob")."""
+_TRANSITION_FRAMES: list[tuple[re.Pattern[str], str | None, bool]] = [
+    (
+        _m(
+            rf"^(?:please\s+)?(?:set|change|update|move)\s+(?:the\s+)?(?:status|state)\s+(?:of|on|for)\s+(?P<issue>"
+            rf"{ISSUE_REF})\s+(?:back\s+)?(?:to|as)\s+{_STATUS_TEXT}{BOUNDARY}"
+        ),
+        None,
+        False,
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:set|change|update|move)\s+(?P<issue>its|{KEY}'s)\s+(?:status|state)\s+(?:back\s+)?(?"
+            rf":to|as)\s+{_STATUS_TEXT}{BOUNDARY}"
+        ),
+        None,
+        False,
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?{_MOVE_VERB}\s+(?P<issue>{ISSUE_REF})(?:'s\s+status)?\s+(?:back\s+)?(?:over\s+)?(?P<pre"
+            rf"p>to|into|in|as|under)\s+(?:the\s+)?{_STATUS_TEXT}(?:\s+(?:column|status|lane|state))?{BOUNDARY}"
+        ),
+        None,
+        False,
+    ),
+    (_m(rf"^(?P<issue>{ISSUE_REF})\s*->\s*{_STATUS_TEXT}{BOUNDARY}"), None, False),
+    (
+        _m(
+            rf"^(?P<issue>{ISSUE_REF})\s+(?:can|should|needs\s+to|must|could)\s+(?:go|move|be\s+moved|be\s+set)\s+(?:"
+            rf"back\s+)?(?:to|into|as)\s+{_STATUS_TEXT}{BOUNDARY}"
+        ),
+        None,
+        False,
+    ),
+    (
+        _m(
+            rf"^(?P<issue>{ISSUE_REF})\s+(?:can|should|needs\s+to|must|could)\s+(?:now\s+)?be\s+(?P<status>closed|don"
+            rf"e|resolved|marked\s+(?:as\s+)?done|moved\s+to\s+[a-z ]+?|reopened|started){BOUNDARY}"
+        ),
+        None,
+        False,
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:close(?:\s+out)?|resolve|finish|complete|wrap\s+up|close\s+off|mark\s+off)\s+(?P<iss"
+            rf"ue>{ISSUE_REF})(?:\s+(?:out|off|up))?(?:\s+as\s+(?:done|fixed|resolved|complete|completed))?{BOUNDARY}"
+        ),
+        "Done",
+        False,
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:mark|set)\s+(?P<issue>{ISSUE_REF})\s+(?:as\s+)?(?:done|fixed|resolved|complete|compl"
+            rf"eted|finished){BOUNDARY}"
+        ),
+        "Done",
+        False,
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:start|begin|kick\s+off|pick\s+up)\s+(?:work(?:ing)?\s+on\s+|on\s+)?(?P<issue>"
+            rf"{ISSUE_REF}){BOUNDARY}"
+        ),
+        "In Progress",
+        False,
+    ),
+    (
+        _m(
+            rf"^(?:i'?m\s+|we'?re\s+|i\s+am\s+|we\s+are\s+)?(?:starting|started|working|beginning|picking\s+up)\s+(?:"
+            rf"work\s+)?(?:on\s+)?(?P<issue>{KEY})(?:\s+(?:now|today|this\s+morning))?{BOUNDARY}"
+        ),
+        "In Progress",
+        True,
+    ),
+    (_m(rf"^(?:please\s+)?(?:re-?open|un-?close)\s+(?P<issue>{ISSUE_REF}){BOUNDARY}"), "To Do", False),
+    (_m(rf"^(?:we'?re\s+|i'?m\s+)?done\s+with\s+(?P<issue>{ISSUE_REF}){BOUNDARY}"), "Done", True),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:move|transition|progress|advance|push|bump)\s+(?P<issue>{ISSUE_REF})(?:\s+(?:along|f"
+            rf"orward|ahead|on|over|through))?(?P<status>){BOUNDARY}"
+        ),
+        None,
+        False,
+    ),
+    # Terse: "PAY-9 to in progress", "PAY-4 back to to do", "PAY-4 done"
+    (
+        _m(
+            rf"^(?P<issue>{KEY})\s+(?:(?:goes|go|moves|is\s+going|should\s+go)\s+)?(?:back\s+)?(?:to|into)\s+"
+            rf"{_STATUS_TEXT}{BOUNDARY}"
+        ),
+        _TERSE,
+        False,
+    ),
+    (
+        _m(rf"^(?P<issue>{KEY})\s+(?:is\s+)?(?:done|fixed|resolved|shipped|closed|complete|completed|finished)\b"),
+        "Done",
+        True,
+    ),
+]
+_STATUS_STATEMENT = _m(
+    rf"^(?:[\w'-]+\s+){{0,4}}?(?P<issue>{KEY})\s+(?:is|'s|was|has\s+been|got)\s+(?:now\s+|finally\s+|all\s+|officiall"
+    rf"y\s+)?"
+    rf"(?:(?:moved|put)\s+(?:to|in)\s+)?{_STATUS_TEXT}(?:\s+(?:now|already|finally|today|as\s+of\s+today))?{BOUNDARY}"
+)
+
+
+def transition(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    low = piece.text.lower()
+    for pattern, implied, weak in _TRANSITION_FRAMES:
+        match = pattern.match(low)
+        if match is None:
+            continue
+        ref = match["issue"]
+        if ref and ref.lower().endswith("'s"):
+            issue, pronoun = ref[:-2].upper(), False
+        else:
+            issue, pronoun = _issue(match, "issue", ctx)
+        status = None if implied == _TERSE else implied
+        if implied == _TERSE:
+            written = (_text(piece, match, "status") or "").strip()
+            status = ctx.lexicon.status(written)
+            if status is None:
+                who = ctx.lexicon.person(written, any_case=False) or (
+                    ctx.lexicon.person(written) if ctx.lexicon.knows_person(written) else None
+                )
+                if who is None:
+                    continue
+                return Read(JiraAssignRequest(issue=issue, assignee=who), pronoun=pronoun), _end(match, low)
+        elif implied is None and match.groupdict().get("status"):
+            written = (_text(piece, match, "status") or "").strip()
+            written = re.sub(r"(?i)^(?:marked\s+(?:as\s+)?|moved\s+to\s+)", "", written)
+            if written.lower() == "reopened":
+                written = "to do"
+            if match.groupdict().get("prep") == "in" and ctx.lexicon.status("in " + written):
+                written = "in " + written
+            if ctx.lexicon.priority(written) or _NOT_STATUS.match(written.lower()) or read_date(written, ctx):
+                continue
+            status = ctx.lexicon.status(written, loose=True)
+            if status is None:
+                if not _SOME_STATUS.match(written.lower()):
+                    continue
+                status = None  # "the next column": a status was meant, not one named: asked
+        return Read(JiraTransitionRequest(issue=issue, status=status), weak=weak, pronoun=pronoun), _end(match, low)
+    match = _STATUS_STATEMENT.match(low)
+    if match is not None:
+        status = ctx.lexicon.status(_text(piece, match, "status") or "")
+        if status is not None:
+            return Read(JiraTransitionRequest(issue=match["issue"].upper(), status=status), weak=True), _end(match, low)
+    return None
+
+
+_SOME_STATUS = re.compile(
+    r"^(?:the\s+)?(?:next|previous|right|correct|proper|usual|final|later|other)\s+(?:status|column|stage|step|lane|s"
+    r"tate)$"
+)
+_NOT_STATUS = re.compile(
+    r"^(?:me|you|him|her|them|us|someone|nobody|[a-z]+\s+priority|p[0-5]|tomorrow|today|next\s+\w+|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|the\s+backlog\s+\w+)$"
+)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Jira: change fields
+
+
+WHAT_SHOULD_CHANGE = "What should change on"
+_CHANGEABLE = "I can set its summary, priority, labels or due date."
+_PRIO_WORD = r"(?:p[0-5]|highest|high|medium|normal|low|lowest|urgent|critical|blocker|trivial|minor|top)"
+_FIELDS_FRAMES: list[tuple[re.Pattern[str], str]] = [
+    (
+        _m(
+            rf"^(?:please\s+)?(?:set|change|update|make|bump|raise|lower|drop|move|mark|put|up|increase|decrease|esca"
+            rf"late|downgrade|upgrade)\s+"
+            rf"(?:the\s+)?(?:priority|prio)\s+(?:of|on|for)\s+(?P<issue>{ISSUE_REF})\s+(?:up\s+|down\s+)?(?:to|as)\s+"
+            rf"(?P<value>{_PRIO_WORD})(?:\s+priority)?{BOUNDARY}"
+        ),
+        "priority",
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:set|change|update|make|bump|raise|lower|drop|move|mark|put|up|increase|decrease|esca"
+            rf"late|downgrade|upgrade)\s+"
+            rf"(?P<issue>{ISSUE_REF})(?:'s\s+priority|\s+priority)?\s+(?:up\s+|down\s+)?(?:to|as)?\s*(?P<value>"
+            rf"{_PRIO_WORD})(?:\s+priority|\s+prio)?{BOUNDARY}"
+        ),
+        "priority",
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:bump|raise|lower|drop|change|set|update|increase|decrease|adjust)\s+(?:the\s+)?(?:pr"
+            rf"iority|prio)\s+(?:of|on|for)\s+(?P<issue>{ISSUE_REF})(?P<value>){BOUNDARY}"
+        ),
+        "priority",
+    ),
+    (
+        _m(
+            rf"^(?P<issue>{KEY})\s+(?:can|should|could|needs\s+to|has\s+to|must)\s+be\s+(?P<value>{_PRIO_WORD})(?:\s+"
+            rf"priority|\s+prio)?{BOUNDARY}"
+        ),
+        "priority",
+    ),
+    (
+        _m(
+            rf"^(?P<issue>{KEY})\s+(?:priority|prio)\s*(?:is\s+|->|:|=)?\s*(?:now\s+)?(?P<value>{_PRIO_WORD}){BOUNDARY}"
+        ),
+        "priority",
+    ),
+    (
+        _m(
+            rf"^(?P<issue>{ISSUE_REF})\s+(?:is|'s)\s+(?:now\s+|actually\s+|really\s+)?(?:a\s+)?(?P<value>{_PRIO_WORD}"
+            rf")(?:\s+priority)?(?:\s+(?:now|again|too))?{BOUNDARY}"
+        ),
+        "priority-weak",
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:set|change|update|move|push|pull|bump|shift|make)\s+(?:the\s+)?(?:due\s+date|deadlin"
+            rf"e|due)\s+(?:of|on|for)\s+(?P<issue>{ISSUE_REF})\s+(?:to|as|for)\s+(?P<value>.+?){BOUNDARY}"
+        ),
+        "due",
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:set|change|update|move|push|pull|shift|make)\s+(?P<issue>{ISSUE_REF})(?:'s)?\s+(?:du"
+            rf"e\s+date|deadline)\s+(?:to|as|for)\s+(?P<value>.+?){BOUNDARY}"
+        ),
+        "due",
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:set|make|mark|have)\s+(?P<issue>{ISSUE_REF})\s+(?:be\s+)?(?:due|due\s+date)\s+(?:on"
+            rf"\s+|by\s+|for\s+)?(?P<value>.+?){BOUNDARY}"
+        ),
+        "due",
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:push|move|pull|shift|bump|slip)\s+(?P<issue>{KEY})\s+(?:out\s+|back\s+|in\s+)?(?:to|"
+            rf"till|until)\s+(?P<value>.+?){BOUNDARY}"
+        ),
+        "due",
+    ),
+    (
+        _m(
+            rf"^(?P<issue>{KEY})\s+(?:is\s+)?(?:now\s+)?(?:due|deadline)\s*(?::|is|->|on|by)?\s*(?P<value>.+?)"
+            rf"{BOUNDARY}"
+        ),
+        "due",
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:set|change|update|add)\s+(?:the\s+)?(?:due\s+date|deadline)\s+(?:of|on|for)\s+(?P<is"
+            rf"sue>{ISSUE_REF})(?P<value>){BOUNDARY}"
+        ),
+        "due",
+    ),
+    (
+        _m(
+            rf"^(?P<issue>{KEY})\s+(?:has\s+to|needs\s+to|must|should)\s+be\s+(?:done|finished|fixed|shipped|ready)\s"
+            rf"+by\s+(?P<value>.+?){BOUNDARY}"
+        ),
+        "due-weak",
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:set|make|use)\s+(?:that|this|it)\s+(?:as\s+)?(?:the\s+)?(?:due\s+date|deadline)(?P<i"
+            rf"ssue>)(?P<value>){BOUNDARY}"
+        ),
+        "due",
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:set|change|make|move|push)\s+(?:the\s+)?(?:due\s+date|deadline)\s+(?:to|as|for)\s+(?"
+            rf"P<value>.+?){BOUNDARY}(?P<issue>)"
+        ),
+        "due",
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:set|change|make|bump|raise|lower)\s+(?:the\s+)?(?:priority|prio)\s+(?:to|as)\s+(?P<v"
+            rf"alue>{_PRIO_WORD})(?:\s+priority)?{BOUNDARY}(?P<issue>)"
+        ),
+        "priority",
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:make\s+it|set\s+it\s+to|mark\s+it)\s+(?P<value>{_PRIO_WORD})(?:\s+priority|\s+prio)"
+            rf"{BOUNDARY}(?P<issue>)"
+        ),
+        "priority",
+    ),
+    (_m(rf"^(?:please\s+)?(?:rename|retitle)\s+(?P<issue>{ISSUE_REF})\s+(?:to|as)\s+(?P<value>.+)$"), "summary"),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:change|set|update|edit|fix)\s+(?:the\s+)?(?:title|summary|name|headline)\s+(?:of|on|"
+            rf"for)\s+(?P<issue>{ISSUE_REF})\s+(?:to|as)\s+(?P<value>.+)$"
+        ),
+        "summary",
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:change|set|update)\s+(?P<issue>{ISSUE_REF})'s\s+(?:title|summary)\s+(?:to|as)\s+(?P<"
+            rf"value>.+)$"
+        ),
+        "summary",
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:set|change|update|replace|make)\s+(?:the\s+)?(?:labels?|tags?)\s+(?:of|on|for)\s+(?P"
+            rf"<issue>{ISSUE_REF})\s+(?:to|as|with)\s*:?\s+(?P<value>.+)$"
+        ),
+        "labels",
+    ),
+    (
+        _m(
+            rf"^(?:the\s+)?(?:labels?|tags?)\s+(?:of|on|for)\s+(?P<issue>{ISSUE_REF})\s+(?:should\s+be|are|=|:|to|->)"
+            rf"\s*(?P<value>.+)$"
+        ),
+        "labels",
+    ),
+    (_m(rf"^(?:please\s+)?(?:label|tag)\s+(?P<issue>{ISSUE_REF})\s+(?:with\s+|as\s+)?(?P<value>.+)$"), "labels-add"),
+    (_m(rf"^(?:please\s+)?(?:update|change|edit|modify|fix\s+up)\s+(?P<issue>{KEY})(?P<value>){BOUNDARY}"), "nothing"),
+    # A field asked for without its value ("PAY-12 needs a higher priority"): the field is left for grounding to ask
+    (
+        _m(
+            rf"^(?P<issue>{KEY})\s+(?:needs|could\s+use|should\s+have|deserves|wants)\s+(?:a\s+)?(?:higher|lower|diff"
+            rf"erent|new|better|bigger|smaller)\s+(?:priority|prio)(?P<value>){BOUNDARY}"
+        ),
+        "priority",
+    ),
+    (
+        _m(
+            rf"^(?P<issue>{KEY})\s+(?:needs|could\s+use|should\s+have)\s+(?:a\s+)?(?:due\s+date|deadline)(?:\s+(?:of|"
+            rf"on|by|for)?\s*(?P<value>.+?))?{BOUNDARY}"
+        ),
+        "due",
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:bump|raise|lower|drop|up|increase|decrease|adjust|change)\s+(?:the\s+|its\s+)?(?:pri"
+            rf"ority|prio)(?:\s+(?:of|on|for)\s+(?P<issue>{ISSUE_REF}))?(?P<value>){BOUNDARY}"
+        ),
+        "priority",
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:knock|bring|take|drop|bump|move|turn|push)\s+(?P<issue>{ISSUE_REF})\s+(?:down|up)\s+"
+            rf"(?:to\s+)?(?:a\s+)?(?P<value>{_PRIO_WORD})(?:\s+priority|\s+prio)?{BOUNDARY}"
+        ),
+        "priority",
+    ),
+    (
+        _m(
+            rf"^(?:can|could)\s+(?:we|you|u)\s+(?:please\s+)?(?:get|have|add|put|set)\s+(?:a\s+)?(?:due\s+date|deadli"
+            rf"ne)\s+(?:of|for|to|on)\s+(?P<value>.+?)\s+(?:on|for)\s+(?P<issue>{ISSUE_REF}){BOUNDARY}"
+        ),
+        "due",
+    ),
+    (
+        _m(
+            rf"^(?:can|could)\s+(?:we|you|u)\s+(?:please\s+)?(?:make|set|get)\s+(?P<issue>{ISSUE_REF})\s+(?:due\s+)?("
+            rf"?:on|by|for)?\s*(?P<value>.+?){BOUNDARY}"
+        ),
+        "due-asked",
+    ),
+]
+
+
+def update_fields(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    low = piece.text.lower()
+    for pattern, name in _FIELDS_FRAMES:
+        match = pattern.match(low)
+        if match is None:
+            continue
+        if name == "labels-add":
+            if re.fullmatch(r"it|this|that", match["issue"]) and ctx.last_kind == "jira.create_issue":
+                # "file a bug ..., label it incident": the new issue's labels
+                labels = _labels(_text(piece, match, "value") or "")
+                if labels:
+                    return Continuation({"labels": labels}, piece.source()), len(low)
+            return Unsupported(_ONE_LABEL), len(low)
+        if name == "nothing":
+            # "update PAY-12": nothing of the change is said; the answer is read together with the request
+            return Unsupported(f"{WHAT_SHOULD_CHANGE} {match['issue'].upper()}? {_CHANGEABLE}"), _end(match, low)
+        issue, pronoun = _issue(match, "issue", ctx) if match["issue"] else (None, False)
+        value = _text(piece, match, "value")
+        fields: dict[str, Any] = {"issue": issue}
+        weak = name.endswith("-weak")
+        name = name.removesuffix("-weak").removesuffix("-asked")
+        if name == "priority":
+            fields["priority"] = ctx.lexicon.priority(value) if value else None
+            if value and fields["priority"] is None:
+                continue
+        elif name == "due":
+            fields["due_date"] = None
+            if value:
+                found = read_date(value, ctx)
+                if found is None:
+                    continue
+                fields["due_date"] = found[0]
+        elif name == "summary":
+            if not value:
+                continue
+            fields["summary"] = capitalised(unquoted(value))
+        elif name == "labels":
+            labels = _labels(value or "")
+            if not labels:
+                continue
+            fields["labels"] = labels
+        return Read(JiraUpdateFieldsRequest(**fields), weak=weak, pronoun=pronoun), _end(match, low)
+    return None
+
+
+_ONE_LABEL = (
+    "I set the whole list of labels, not one at a time: say the full list (`set the labels on PAY-12 to urgent, "
+    "billing`)."
+)
+
+
+def _labels(text: str) -> tuple[str, ...]:
+    words = [w.strip(" .\"'`#") for w in re.split(r"\s*,\s*|\s+and\s+|\s+", clean(text))]
+    return tuple(w for w in words if w and re.fullmatch(r"[\w.-]+", w))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Salesforce: log a call
+
+
+_CALL_HEAD = [
+    _m(
+        r"^(?:please\s+)?(?:log|record|add|note|save|enter|register|create)\s+(?:a\s+|an\s+|my\s+|the\s+|our\s+|this"
+        r"\s+|that\s+)?(?:(?:phone|sales|quick|short|discovery|intro|check-?in)\s+)?call(?:\s+log)?\b(?P<rest>.*)$"
+    ),
+    _m(r"^(?:i\s+|we\s+)?forgot\s+to\s+log\s+(?:my|a|the|our)\s+call\b(?P<rest>.*)$"),
+    _m(
+        r"^(?:please\s+)?(?:log|record|note)\s+(?:that\s+)?(?:i|we)\s+(?:just\s+)?(?P<direct>called|rang|phoned)\b(?P"
+        r"<rest>.*)$"
+    ),
+    _m(
+        r"^(?:please\s+)?(?:log|record|note)\s+(?:that\s+)?(?:i|we)\s+(?:just\s+)?(?:spoke|talked|had\s+a\s+(?:\w+\s+"
+        r")?call)\b(?P<rest>.*)$"
+    ),
+]
+_CALL_STATEMENT = _m(
+    r"^(?:i\s+|we\s+)?(?:just\s+)?(?:had\s+a\s+(?:\w+\s+)?call|(?:got|hopped|jumped)\s+off\s+(?:the|a)\s+(?:phone|cal"
+    r"l)|"
+    r"was\s+on\s+the\s+phone|(?:spoke|talked|chatted)(?:\s+on\s+the\s+phone)?|called|phoned|rang|hung\s+up)\b(?P<rest"
+    r">.*)$"
+)
+_LOG_IT = _m(
+    r"^(?:please\s+)?(?:log|record|add|note)\s+(?:it|that|this|the\s+call|that\s+call|it\s+in\s+salesforce)(?:\s+(?:p"
+    r"lease|for\s+me))?\s*[.!]*$"
+)
+
+
+_NEXT_REQUEST = re.compile(
+    r"(?:,\s*|\s+)(?:and\s+|also\s+|then\s+)+(?:please\s+|can\s+you\s+)?(?=(?:assign|move|close|bump|set|create|file|"
+    r"log|remind|update|mark|link|comment|add|push|change|open|raise|give|unassign|start|reopen|resolve|make)\b)",
+    _I,
+)
+
+
+def next_request_at(low: str, start: int = 0) -> int | None:
+    """Where the next request starts in text that free text would otherwise run into (", and bump the deal...")."""
+    found = _NEXT_REQUEST.search(low, start)
+    return found.start() if found else None
+
+
+def _read_call(rest: Mapped, ctx: Ctx, *, direct: bool = False) -> dict[str, Any]:
+    """The parts of a call anywhere after its head: who (with/to/for, or right after "called"), where (at/from/of),
+    when, about what, and notes (after a colon, or a statement after a comma)."""
+    low = rest.text.lower()
+    lexicon = ctx.lexicon
+    fields: dict[str, Any] = {}
+    labelled = re.search(
+        r"(?:,\s*|\s+)(?:re|regarding|subject|topic|about)\s*:\s*(?P<subject>[^,;]+?)\s*(?=,|;|\.\s|$)", low
+    )
+    if labelled is not None:
+        # "re: seat count", "subject: cert warning": the call's subject
+        fields["subject"] = capitalised(clean(rest.source(labelled.start("subject"), labelled.end("subject"))))
+        blank = " " * (labelled.end() - labelled.start())
+        low = low[: labelled.start()] + blank + low[labelled.end() :]
+    notes = re.search(r"\s*(?::|\s-\s|\u2014|;)\s*(?:notes?\s*:\s*)?(?P<notes>.+)$", low)
+    if notes is None:
+        comma = re.search(
+            r",\s*(?!(?:about|re|regarding|on|at|from|yesterday|today|this|last|with)\b)(?P<notes>(?:he|she|they|we|i"
+            r"|it|customer|client|ana|[a-z]+)\b.+)$",
+            low,
+        )
+        if comma is not None and read_date(comma["notes"], ctx) is None:
+            notes = comma
+    body_end = notes.start() if notes else len(low)
+    if notes:
+        fields["description"] = free_text(rest, notes.start("notes"), notes.end("notes")) or None
+    head = low[:body_end]
+    for candidate in re.finditer(rf"(?:\b(?:on|from)\s+)?(?P<date>(?:last\s+)?{DATE})", head, _I):
+        written = candidate["date"]
+        parsed = parse_date(written, today=ctx.today, past=True, order=ctx.order)
+        ahead = parse_date(written, today=ctx.today, order=ctx.order) if parsed is None else None
+        if parsed is not None or (ahead is not None and ahead > ctx.today):
+            fields["call_date"] = parsed if parsed is not None else ahead
+            head = head[: candidate.start()] + " " * (candidate.end() - candidate.start()) + head[candidate.end() :]
+            break
+    stop_words = r"(?!at\b|from\b|of\b|about\b|on\b|re\b|regarding\b|yesterday\b|today\b|this\b|last\b|and\b)"
+    who = re.search(rf"\b(?:with|to|for)\s+(?P<who>[a-z][\w'.-]*(?:\s+{stop_words}[a-z][\w'.-]*){{0,2}})", head)
+    if who is None and direct:
+        who = re.match(rf"\s*(?P<who>[a-z][\w'.-]*(?:\s+{stop_words}[a-z][\w'.-]*){{0,2}})", head)
+    where = re.search(
+        rf"\b(?:at|from|of)\s+(?P<where>(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+{stop_words}[a-z0-9][\w&.'-]*){{0,3}})", head
+    )
+    about = re.search(
+        r"\b(?:about|re|regarding)\s+(?P<about>(?:(?!\b(?:with|to|at|from|yesterday|today)\b)[^,;:])+)", head
+    )
+    if who:
+        written = rest.source(who.start("who"), who.end("who"))
+        contact = lexicon.contact(written, any_case=True)
+        pronoun = re.fullmatch(r"(?:him|her|them)", written.strip(), _I)
+        if pronoun and ctx.last_contact:
+            fields["contact"] = ctx.last_contact  # "update alice's title, and log a call with her"
+        elif contact is not None and lexicon.account(contact) is None:
+            fields["contact"] = contact
+        elif lexicon.account(written) is not None and not where:
+            fields["account"] = lexicon.account(written)  # "a call with umbrella health": the account
+    if where:
+        text = clean(rest.source(where.start("where"), where.end("where")))
+        record = lexicon.record(text)
+        if record is not None and record.opportunity and record.account:
+            fields["account"], fields["opportunity"] = record.account, record.opportunity
+        elif record is not None and record.account:
+            fields["account"] = record.account
+        elif lexicon.account(text) is not None:
+            fields["account"] = lexicon.account(text)
+        elif text[:1].isupper():
+            fields["account"] = text
+    on_record = re.search(r"\bon\s+(?P<rec>(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){0,4})", head)
+    if on_record and "account" not in fields:
+        record = lexicon.record(rest.source(on_record.start("rec"), on_record.end("rec")))
+        if record is not None and record.named_as_record and record.account:
+            fields["account"], fields["opportunity"] = record.account, record.opportunity
+    if about and "subject" not in fields:
+        subject = clean(rest.source(about.start("about"), about.end("about")))
+        record = lexicon.record(subject) if subject else None
+        if record is not None and record.named_as_record and record.account and "account" not in fields:
+            fields["account"], fields["opportunity"] = record.account, record.opportunity
+        elif subject and not re.fullmatch(DATE, subject, _I):
+            fields["subject"] = capitalised(re.sub(r"(?i)^the\s+", "", subject))
+    return fields
+
+
+_CALL_AHEAD = (
+    "I log calls that have happened. For a call that is coming up I can create a follow-up task instead "
+    "(`remind me to call Ana on Friday`)."
+)
+
+
+def log_call(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    low = piece.text.lower()
+    for pattern in _CALL_HEAD:
+        match = pattern.match(low)
+        if match is None:
+            continue
+        rest = match["rest"]
+        if re.match(r"\s*(?:it|that|this)\b", rest):
+            return Read(SalesforceLogCallRequest()), len(low)  # "log it": the statement before says who
+        tail = re.search(r"(?:,\s*|\s+)(?:can\s+you\s+)?(?:please\s+)?(?:add|log|record)\s+(?:it|that)\b.*$", rest)
+        stop = match.start("rest") + (tail.start() if tail else len(rest))
+        following = next_request_at(low, match.start("rest"))
+        end = len(low)
+        if following is not None and following < stop:
+            stop = end = following
+        direct = bool(match.groupdict().get("direct"))
+        fields = _read_call(piece.slice(match.start("rest"), stop), ctx, direct=direct)
+        if fields.get("call_date") and fields["call_date"] > ctx.today:
+            return Unsupported(_CALL_AHEAD), end
+        # Sentences after the call are its notes ("... from friday. notes: she's fine with the 3 year term")
+        return Read(SalesforceLogCallRequest(**fields), open_field="description"), end
+    match = _CALL_STATEMENT.match(low)
+    if match is not None:
+        rest = match["rest"]
+        log_it = re.search(
+            r"(?:,\s*|\s+|\.\s*)(?:so\s+)?(?:can\s+you\s+)?(?:please\s+)?(?:log|record|add)\s+(?:it|that|the\s+call|t"
+            r"his)\b.*$",
+            rest,
+        )
+        stop = match.start("rest") + (log_it.start() if log_it else len(rest))
+        direct = bool(re.match(r"(?:i\s+|we\s+)?(?:just\s+)?(?:called|phoned|rang)\b", low))
+        fields = _read_call(piece.slice(match.start("rest"), stop), ctx, direct=direct)
+        if "contact" not in fields and "account" not in fields:
+            return None
+        # A call someone had is a request to log it only with "log it" (here, or in the next clause).
+        return Read(SalesforceLogCallRequest(**fields), weak=log_it is None), len(low) if log_it else stop
+    match = _LOG_IT.match(low)
+    if match is not None:
+        return Read(SalesforceLogCallRequest()), len(low)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Salesforce: create a task
+
+
+_TASK_NOUN = r"(?:follow[\s-]?up\s+)?(?:task|todo|to-do|reminder|follow[\s-]?up|action\s+item)"
+_TASK_FRAMES = [
+    _m(
+        rf"^(?:please\s+)?(?:create|add|make|set\s+up|open|log|put\s+in|enter)\s+(?:a\s+|an\s+)?(?:new\s+)?(?:salesfo"
+        rf"rce\s+)?(?P<noun>{_TASK_NOUN})\b(?P<rest>.*)$"
+    ),
+    _m(rf"^(?:new\s+)?(?:salesforce\s+)?(?P<noun>{_TASK_NOUN})\s+(?=for\b|on\b|:)(?P<rest>.*)$"),
+    _m(
+        r"^(?:please\s+)?(?:make|create|give)\s+(?P<owner_first>me|[a-z]+)\s+a\s+(?P<noun>task|reminder|todo)\b(?P<re"
+        r"st>.*)$"
+    ),
+    _m(r"^(?:please\s+)?(?:remind|nudge|ping)(?P<noun>)\s+(?P<rest>.+)$"),
+    _m(r"^(?:please\s+)?set\s+(?:a|an)\s+(?P<noun>reminder)\s+(?P<rest>.+)$"),
+    _m(
+        rf"^(?P<owner_first>{MENTION})\s*,?\s*(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:own|take|handle|do|pi"
+        rf"ck\s+up)\s+(?:a|an|the)\s+(?:follow[\s-]?up\s+)?(?P<noun>task|todo|to-do|follow[\s-]?up|action\s+item)\b(?"
+        rf"P<rest>.*)$"
+    ),
+    _m(
+        rf"^(?:we|i)\s+(?:need|want|should\s+have|could\s+use)\s+(?:a|an)\s+(?:new\s+)?(?:salesforce\s+)?(?P<noun>"
+        rf"{_TASK_NOUN})\b(?P<rest>.*)$"
+    ),
+]
+
+
+_OWNER_PHRASE = (
+    r"(?:the\s+)?(?:(?P<owner_rec>[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){0,3}?)(?:'s|')\s+)?"
+    r"(?P<role>account|opportunity|opp|deal)\s+owner(?:\s+(?:of|for|on)\s+(?P<owner_of>(?:the\s+)?[a-z0-9][\w&.'-]*(?"
+    r":\s+[a-z0-9][\w&.'-]*){0,3}?))?"
+)
+_PERSON_WORDS = r"(?:me|myself|<@[uw][a-z0-9]+(?:\|[^>]*)?>|[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*)??)"
+_TASK_STOP = rf"(?=\s*(?::|,|\s+to\b|\s+on\b|\s+for\b|\s+about\b|\s+by\b|\s+(?:{DATE})\b|\s+that\b|\s*$|\s+-\s))"
+
+
+def _owner(match: re.Match[str], rest: Mapped, offset: int, ctx: Ctx, fields: dict[str, Any]) -> bool:
+    """Read the owner a task names (a person, or the owner of a record); False when the words are no owner."""
+    lexicon = ctx.lexicon
+    if match.groupdict().get("role"):
+        fields["owner"] = ACCOUNT_OWNER if match["role"] == "account" else OPPORTUNITY_OWNER
+        for group in ("owner_rec", "owner_of"):
+            if match[group]:
+                record = lexicon.record(rest.source(offset + match.start(group), offset + match.end(group)))
+                if record is not None:
+                    fields["account"] = record.account
+                    if record.opportunity:
+                        fields["opportunity"] = record.opportunity
+        return True
+    text = rest.source(offset + match.start("who"), offset + match.end("who")).strip()
+    person = text if re.fullmatch(MENTION, text) else lexicon.person(text)
+    if person is None:
+        return False
+    fields["owner"] = person
+    return True
+
+
+def _task_parts(rest: Mapped, ctx: Ctx, *, remind: bool, owner: str | None, follow_up: bool) -> dict[str, Any] | None:
+    """Who does the task, on which record, by when (in any order), then what: "for erin on the Acme renewal: send
+    the deck, due Friday", (remind) "erin thursday to send the deck"."""
+    low = rest.text.lower()
+    lexicon = ctx.lexicon
+    fields: dict[str, Any] = {}
+    if owner is not None:
+        fields["owner"] = owner
+    position = 0
+    if remind and owner is None:
+        who = re.match(rf"\s*(?:{_OWNER_PHRASE}|(?P<who>{_PERSON_WORDS})){_TASK_STOP}", low, _I)
+        if who is None or not _owner(who, rest, 0, ctx, fields):
+            return None
+        position = who.end()
+    for _ in range(4):
+        tail = low[position:]
+        who = re.match(rf"\s*for\s+(?:{_OWNER_PHRASE}|(?P<who>{_PERSON_WORDS})){_TASK_STOP}", tail, _I)
+        if who is not None and "owner" not in fields and _owner(who, rest, position, ctx, fields):
+            position += who.end()
+            continue
+        record = re.match(
+            rf"\s*(?:on|for|about)\s+(?P<rec>(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){{0,4}}?){_TASK_STOP}",
+            tail,
+            _I,
+        )
+        if record is not None and "account" not in fields:
+            found = lexicon.record(rest.source(position + record.start("rec"), position + record.end("rec")))
+            if found is not None and (found.named_as_record or re.search(r"\baccount\b", record["rec"])):
+                fields["account"] = found.account
+                if found.opportunity:
+                    fields["opportunity"] = found.opportunity
+                position += record.end()
+                continue
+        date = re.match(rf"\s*,?\s*(?:on\s+|by\s+|due\s+)?(?P<date>{DATE})\b", tail, _I)
+        if date is not None and "due_date" not in fields:
+            fields["due_date"] = parse_date(date["date"], today=ctx.today, order=ctx.order)
+            position += date.end()
+            continue
+        break
+    sep = re.match(r"\s*(?::|-|,|\bto\b|\bthat\b|\babout\b)\s*", low[position:])
+    if sep is None:
+        if low[position:].strip(" .!"):
+            return None
+        fields["subject"] = "Follow up" if follow_up else None
+        return fields
+    start = position + sep.end()
+    subject_end = len(low)
+    following = next_request_at(low, start)
+    if following is not None:
+        subject_end = following
+    due = re.search(
+        rf"(?:,\s*|\s+)(?:and\s+)?(?:(?:it'?s\s+)?(?:due|deadline)\s*(?:date\s*)?(?::|on|by|is)?\s*|by\s+|on\s+|befor"
+        rf"e\s+|until\s+)?(?P<date>{DATE}|{VAGUE_DATE})\s*[.!]*\s*$",
+        low[start:subject_end],
+        _I,
+    )
+    if due is not None and "due_date" not in fields:
+        fields["due_date"] = parse_date(due["date"], today=ctx.today, order=ctx.order)
+        subject_end = start + due.start()
+    subject = free_text(rest, start, subject_end)
+    if not subject and follow_up:
+        subject = "Follow up"
+    fields["subject"] = capitalised(subject) if subject else None
+    if subject:
+        _records_in_subject(subject, ctx, fields)
+    fields["_end"] = subject_end
+    return fields
+
+
+def _records_in_subject(subject: str, ctx: Ctx, fields: dict[str, Any]) -> None:
+    """A task's subject may name what it is about: "call Ana at Initech" (a contact and the account), "review the
+    Umbrella Health renewal" (an opportunity). A bare company ("send Globex the deck") stays in the subject only."""
+    lexicon = ctx.lexicon
+    person = re.search(
+        r"\b(?:with|call|email|ping|chase|to)\s+(?P<who>[A-Za-z][\w'-]*(?:\s+[A-Z][\w'-]*)?)\s+(?:at|from)\s+(?P<wher"
+        r"e>[A-Za-z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*)?)",
+        subject,
+    )
+    if person is not None and "contact" not in fields:
+        contact = lexicon.contact(person["who"], any_case=True)
+        account = lexicon.account(person["where"]) or (person["where"] if person["where"][0].isupper() else None)
+        if contact is not None and account is not None:
+            fields["contact"] = contact
+            fields.setdefault("account", account)
+    if "account" not in fields:
+        named = re.search(
+            r"\bthe\s+(?P<rec>[A-Za-z0-9][\w&.'-]*(?:\s+[A-Za-z0-9][\w&.'-]*){0,3}?\s+(?:renewal|expansion|deal|oppor"
+            r"tunity|pilot|analytics|new\s+business|account))\b",
+            subject,
+        )
+        if named is not None:
+            record = lexicon.record(named["rec"])
+            if record is not None and record.account and lexicon.account(record.account):
+                fields["account"] = record.account
+                if record.opportunity:
+                    fields["opportunity"] = record.opportunity
+
+
+_TASK_WHICH = (
+    "A task where? A Jira task names its project (`create a task in OPS: rotate the keys`); a Salesforce task names "
+    "who does it and what (`create a task for Erin: send the deck, due Friday`)."
+)
+
+
+def create_task(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    low = piece.text.lower()
+    for n, pattern in enumerate(_TASK_FRAMES):
+        match = pattern.match(low)
+        if match is None:
+            continue
+        owner = None
+        if match.groupdict().get("owner_first"):
+            # "make erin a task ...", "<@U0ERIN001> can you own a task to ...": whose task it is
+            owner = ctx.lexicon.person(piece.source(match.start("owner_first"), match.end("owner_first")))
+            if owner is None:
+                continue
+        rest = piece.slice(match.start("rest"), len(piece.text))
+        follow_up = bool(re.search(r"follow", match["noun"] or ""))
+        fields = _task_parts(rest, ctx, remind=n == 3, owner=owner, follow_up=follow_up)
+        if fields is None:
+            continue
+        end = match.start("rest") + fields.pop("_end", len(rest.text))
+        if n in (3, 4) and not fields.get("subject"):
+            continue
+        if not any(fields.get(k) for k in ("owner", "account", "opportunity", "subject", "contact")):
+            return Unsupported(_TASK_WHICH), len(low)
+        return Read(SalesforceCreateTaskRequest(**{k: v for k, v in fields.items() if v is not None})), end
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Salesforce: contacts
+
+
+_CONTACT_FIELDS = {
+    "phone": "phone",
+    "number": "phone",
+    "mobile": "phone",
+    "cell": "phone",
+    "phone number": "phone",
+    "mobile number": "phone",
+    "cell number": "phone",
+    "email": "email",
+    "e-mail": "email",
+    "email address": "email",
+    "title": "title",
+    "job title": "title",
+    "role": "title",
+    "position": "title",
+}
+_FIELD_NAME = (
+    r"(?:phone\s+number|mobile\s+number|cell\s+number|email\s+address|job\s+title|phone|number|mobile|cell|email|"
+    r"e-mail|title|role|position)"
+)
+_CONTACT_NAME = r"(?P<contact>[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*){0,2}?)"
+
+
+def _contact_value(field: str, raw: str) -> str | None:
+    value = clean(raw)
+    if field == "email":
+        found = re.search(EMAIL, value)
+        return found[0] if found else None
+    if field == "phone":
+        found = re.search(PHONE, value)
+        return " ".join(found[0].split()) if found else None
+    value = re.sub(r"\s+now$", "", value, flags=_I)
+    return value or None
+
+
+_UPDATE_CONTACT = [
+    _m(
+        rf"^(?:please\s+)?(?:update|change|set|fix|correct)\s+(?:the\s+)?(?P<field>{_FIELD_NAME})\s+(?:for|of|on)\s+"
+        rf"{_CONTACT_NAME}\s*(?:(?:to|as)\b|:)\s*(?P<value>.+?){BOUNDARY}"
+    ),
+    _m(
+        rf"^(?:please\s+)?(?:update|change|set|fix|correct)\s+{_CONTACT_NAME}(?:'s|')?\s+(?P<field>{_FIELD_NAME})\s+("
+        rf"?:(?:to|as)\b|:)?\s*(?P<value>.+?){BOUNDARY}"
+    ),
+    _m(
+        rf"^{_CONTACT_NAME}(?:\s+(?:at|from)\s+(?P<account>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?))?(?:'s|')?\s+(?:new"
+        rf"\s+)?(?P<field>{_FIELD_NAME})(?:\s*(?::|->)|\s+(?:is(?:\s+now)?|changed\s+to|is\s+changing\s+to|should\s+b"
+        rf"e))\s*(?P<value>.+?){BOUNDARY}"
+    ),
+    _m(
+        rf"^{_CONTACT_NAME}(?:\s+(?:at|from)\s+(?P<account>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?))?\s+has\s+a\s+new\s+"
+        rf"(?P<field>{_FIELD_NAME})\s*(?::|-)?\s*(?P<value>.*?){BOUNDARY}"
+    ),
+    _m(
+        rf"^{_CONTACT_NAME}(?:\s+(?:at|from)\s+(?P<account>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?))?\s+(?:got\s+promote"
+        rf"d|was\s+promoted|changed\s+roles?|is\s+now\s+the|is\s+now|moved\s+to)\s*(?:,\s*|\s+to\s+)?(?:(?:his|her|th"
+        rf"eir)\s+(?:new\s+)?title\s+is\s+|(?:he|she|they)(?:'s|\s+is|\s+are)\s+(?:now\s+)?(?:the\s+|a\s+|an\s+|our\s"
+        rf"+|their\s+)?)?(?P<value>.*?)(?:\s+now)?(?P<field>){BOUNDARY}"
+    ),
+    _m(
+        rf"^{_CONTACT_NAME}(?:'s|')?\s+(?:new\s+)?(?:phone|number)\s+(?P<value>\+?[\d(][\d\s().-]{{5,}}\d)(?P<field>)"
+        rf"{BOUNDARY}"
+    ),
+    _m(rf"^(?:please\s+)?(?:update|edit)\s+(?:the\s+)?(?:contact\s+)?{_CONTACT_NAME}(?P<field>)(?P<value>){BOUNDARY}"),
+]
+_UPDATE_CONTACT_LIST = _m(
+    rf"^(?:please\s+)?(?:update|change|edit)\s+(?:(?:the\s+)?contact\s+)?{_CONTACT_NAME}"
+    rf"(?:\s+(?:at|from)\s+(?P<account>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?))?\s*:\s*(?P<value>.+)$"
+)
+
+
+def update_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    low = piece.text.lower()
+    lexicon = ctx.lexicon
+    listing = _UPDATE_CONTACT_LIST.match(low)
+    if listing is not None:
+        name = lexicon.contact(piece.source(listing.start("contact"), listing.end("contact")), any_case=True)
+        if name is not None and (lexicon.is_known_contact(name) or not _names_a_record(name, ctx)):
+            values: dict[str, Any] = {}
+            for part in re.split(r"\s*,\s*|\s+and\s+", piece.source(listing.start("value"), listing.end("value"))):
+                item = re.match(rf"^(?P<field>{_FIELD_NAME})\s*(?::|to|is)?\s*(?P<value>.+)$", part.strip(), _I)
+                if item is None:
+                    return None
+                field = _CONTACT_FIELDS[" ".join(item["field"].lower().split())]
+                value = _contact_value(field, item["value"])
+                if value is None:
+                    return None
+                values[field] = value
+            if listing["account"]:
+                values["account"] = clean(piece.source(listing.start("account"), listing.end("account")))
+            return Read(SalesforceUpdateContactRequest(contact=name, **values)), len(low)
+    for n, pattern in enumerate(_UPDATE_CONTACT):
+        match = pattern.match(low)
+        if match is None:
+            continue
+        written = piece.source(match.start("contact"), match.end("contact"))
+        name = lexicon.contact(written, any_case=True)
+        if (
+            name is None
+            or re.search(KEY, written)
+            or (_names_a_record(name, ctx) and not lexicon.is_known_contact(name))
+        ):
+            continue
+        if lexicon.account(name) is not None:
+            continue
+        if n == 6:
+            if not (lexicon.is_known_contact(name) or all(w[0].isupper() for w in name.split())):
+                continue
+            return Read(SalesforceUpdateContactRequest(contact=name)), _end(match, low)
+        field = "title" if n == 4 else "phone" if n == 5 else _CONTACT_FIELDS[" ".join(match["field"].split())]
+        raw = _text(piece, match, "value") or ""
+        value = _contact_value(field, raw) if raw else None
+        if raw and value is None:
+            continue
+        if n == 4 and not value:
+            continue
+        fields: dict[str, Any] = {"contact": name, field: value}
+        if match.groupdict().get("account"):
+            fields["account"] = clean(piece.source(match.start("account"), match.end("account")))
+        end = _end(match, low)
+        more = re.match(
+            rf"\s*(?:,\s*)?(?:and\s+)?(?:(?:his|her|their)\s+)?(?P<field>{_FIELD_NAME})\s+(?:to|is|:)?\s*(?P<value>.+"
+            rf"?){BOUNDARY}",
+            low[end:],
+            _I,
+        )
+        if more is not None:
+            extra = _CONTACT_FIELDS[" ".join(more["field"].split())]
+            extra_value = _contact_value(extra, piece.source(end + more.start("value"), end + more.end("value")))
+            if extra_value:
+                fields[extra] = extra_value
+                end += more.end()
+        return Read(SalesforceUpdateContactRequest(**fields)), end
+    return None
+
+
+_CREATE_CONTACT = [
+    _m(r"^(?:please\s+)?(?:add|create|new|make)\s+(?:a\s+)?(?:new\s+)?contact\b(?P<items>.*)$"),
+    _m(
+        r"^(?:please\s+)?add\s+(?P<items>[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*){0,2}?(?:\s+(?:at|from)\s+[a-z][\w&.'-]*(?:"
+        r"\s+[a-z][\w&.'-]*){0,2}?)?)\s+as\s+a\s+(?:new\s+)?contact(?:\s+(?:at|for|on)\s+(?P<account>[a-z][\w&.'-]*(?"
+        r":\s+[a-z][\w&.'-]*){0,2}))?(?P<more>\s*[,(].*)?$"
+    ),
+]
+_CONTACT_ITEM_FIELD = re.compile(
+    r"^(?P<field>phone|mobile|cell|tel|email|e-mail|title|role|position)\s*(?::|is)?\s*(?P<value>.+)$", _I
+)
+
+
+def create_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    low = piece.text.lower()
+    lexicon = ctx.lexicon
+    following = next_request_at(low, 1)
+    if following is not None:
+        low = low[:following]  # "add X as a contact ... and make a task for erin ...": the task is the next request
+    for n, pattern in enumerate(_CREATE_CONTACT):
+        match = pattern.match(low)
+        if match is None:
+            continue
+        fields: dict[str, Any] = {}
+        if match.groupdict().get("account"):
+            fields["account"] = clean(piece.source(match.start("account"), match.end("account")).removeprefix("the "))
+        items_text = piece.source(match.start("items"), match.end("items"))
+        if match.groupdict().get("more"):
+            items_text += piece.source(match.start("more"), match.end("more"))
+        items_text = re.sub(r"[()]", ",", items_text)
+        if n == 0:
+            lead = re.match(
+                r"^\s*(?:(?:for|at|on)\s+(?P<acc>(?:the\s+)?[A-Za-z][\w&.'-]*(?:\s+[A-Za-z][\w&.'-]*){0,2}?)(?:\s+acc"
+                r"ount)?\s*(?=:|,|$)|(?:named|called)\s+|:|,|-)*",
+                items_text,
+                _I,
+            )
+            if (
+                lead is not None
+                and lead["acc"]
+                and lexicon.account(lead["acc"]) is None
+                and not re.search(r"[:]", items_text[: lead.end()])
+            ):
+                lead = None  # "for Maria Lopez at ...": that is the contact, not the account
+            if lead is not None:
+                if lead["acc"]:
+                    fields["account"] = clean(lead["acc"]).removeprefix("the ")
+                items_text = items_text[lead.end() :]
+            items_text = re.sub(r"^\s*(?:for|named|called)\s+", "", items_text, flags=_I)
+        parts = [p.strip() for p in re.split(r"\s*,\s*|\s*;\s*", items_text) if p.strip(" :-")]
+        if not parts:
+            if n == 0:
+                return Read(SalesforceCreateContactRequest(**fields)), len(low)
+            return None
+        name_part = parts[0].strip(" :-")
+        at = re.match(r"^(?P<name>.+?)\s+(?:at|from|@)\s+(?P<account>.+)$", name_part, _I)
+        if at is not None:
+            name_part = at["name"]
+            fields.setdefault("account", clean(at["account"]))
+        name_part = re.sub(r"^(?:named|called)\s+", "", name_part, flags=_I)
+        name = lexicon.contact(name_part, any_case=True)
+        if name is None:
+            return None
+        first, _, last = name.rpartition(" ")
+        if not first:
+            first, last = last, ""  # one name: the first name; grounding asks for the last
+        fields["first_name"] = first or None
+        fields["last_name"] = last or None
+        for part in parts[1:]:
+            part = clean(part)
+            item = _CONTACT_ITEM_FIELD.match(part)
+            if re.search(EMAIL, part) and (item is None or item["field"].lower() in ("email", "e-mail")):
+                fields["email"] = re.search(EMAIL, part)[0]  # type: ignore[index]
+            elif item is not None and item["field"].lower() in ("phone", "mobile", "cell", "tel"):
+                fields["phone"] = " ".join(item["value"].split())
+            elif re.fullmatch(PHONE, part):
+                fields["phone"] = " ".join(part.split())
+            elif lexicon.account(part) is not None and "account" not in fields:
+                fields["account"] = part
+            else:
+                titled = re.sub(
+                    r"^(?:(?:title|role|position)\s*(?::|is)?|as|(?:he|she|they)(?:'s|\s+is|\s+are)(?:\s+(?:the|a|an|"
+                    r"our|their|now))*)\b\s*",
+                    "",
+                    part,
+                    flags=_I,
+                )
+                if titled:
+                    fields["title"] = titled
+        return Read(SalesforceCreateContactRequest(**{k: v for k, v in fields.items() if v is not None})), len(low)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Salesforce: update an opportunity
+
+
+_OPP_FIELD = (
+    r"(?P<field>stage|amount|value|deal\s+size|size|price|close\s+date|closing\s+date|close|"
+    r"expected\s+close(?:\s+date)?|next\s+steps?)"
+)
+
+
+def _record_at(piece: Mapped, match: re.Match[str], group: str, ctx: Ctx) -> Record | None:
+    if not match[group]:
+        return Record(None, None, True)  # "set the amount to 120k": the record named before it in the message
+    text = piece.source(match.start(group), match.end(group))
+    if re.fullmatch(r"(?:it|this|that|this\s+one|them)", text.strip(), _I):
+        return ctx_record(ctx)
+    record = ctx.lexicon.record(text)
+    if record is None or (record.account is None and record.opportunity is None and not record.named_as_record):
+        return None
+    return record
+
+
+def ctx_record(ctx: Ctx) -> Record | None:
+    return ctx.last_record
+
+
+def _opp_value(field: str | None, raw: str, ctx: Ctx, record: Record) -> dict[str, Any] | None:
+    """The fields ``raw`` sets: for a named field, that field; otherwise whatever ``raw`` reads as (a stage, an
+    amount, a date). None when it reads as nothing."""
+    value = clean(raw)
+    lexicon = ctx.lexicon
+    name = " ".join(field.split()) if field else None
+    if name in ("amount", "value", "deal size", "size", "price"):
+        if value and re.fullmatch(
+            r"(?:up\s+|down\s+)?(?:a\s+(?:bit|little|touch|tad)|some|more|less|higher|lower|up|down)(?:\s+more)?",
+            value,
+            _I,
+        ):
+            return {"amount": None}  # "bump the amount a bit": how much is asked
+        leading = re.match(rf"(?:to\s+)?(?P<amount>{AMOUNT}){_WHY}$", value, _I) if value else None
+        amount = read_money(leading["amount"] if leading else value, strict=False) if value else None
+        return {"amount": amount} if amount is not None or not value else None
+    if name in ("close date", "closing date", "close", "expected close", "expected close date"):
+        if not value:
+            return {"close_date": None}
+        shifted = _shift(value, ctx, record)
+        if shifted is not None:
+            return {"close_date": shifted[0]}
+        found = read_date(value, ctx)
+        if found is None and re.fullmatch(
+            r"(?:much\s+|a\s+bit\s+|way\s+)?(?:sooner|earlier|later|asap|tbd|moved|pushed)", value, _I
+        ):
+            return {"close_date": None}
+        return {"close_date": found[0]} if found is not None else None
+    if name in ("next step", "next steps"):
+        return {"next_step": value or None}
+    if name == "stage":
+        stage = lexicon.stage(value, loose=True) if value else None
+        if value and stage is None:
+            return {"stage": None} if _VAGUE_STAGE.match(value) else None
+        return {"stage": stage}
+    amount = read_money(value, strict=True)
+    if amount is not None:
+        return {"amount": amount}
+    stage = lexicon.stage(value)
+    if stage is not None:
+        return {"stage": stage}
+    if _VAGUE_STAGE.match(value):
+        return {"stage": None}
+    return None
+
+
+_VAGUE_STAGE = re.compile(
+    r"^(?:the\s+)?(?:next|previous|usual|right|correct|proper|same|final|last|later)\s+(?:stage|step|phase)$", _I
+)
+
+
+def _shift(text: str, ctx: Ctx, record: Record) -> tuple[dt.date | None] | None:
+    """A close date moved by a span ("back two weeks", "out a month"): from the known close date, or None."""
+    match = re.fullmatch(
+        r"(?:(?:back|out|forward|up)\s+)?(?:by\s+)?(?P<n>a|an|one|two|three|four|five|six|\d+)\s+(?P<unit>day|week|mo"
+        r"nth)s?(?:\s+(?:back|out|later))?",
+        text.strip(),
+        _I,
+    )
+    if match is None:
+        return None
+    n = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}.get(match["n"].lower())
+    count = n if n is not None else int(match["n"])
+    known = ctx.lexicon.opportunity_for(record.account, record.opportunity)
+    if known is None or known.close_date is None:
+        return (None,)
+    if match["unit"].lower() == "month":
+        month = known.close_date.month - 1 + count
+        year = known.close_date.year + month // 12
+        month = month % 12 + 1
+        import calendar
+
+        day = min(known.close_date.day, calendar.monthrange(year, month)[1])
+        return (dt.date(year, month, day),)
+    days = count * (7 if match["unit"].lower() == "week" else 1)
+    return (known.close_date + dt.timedelta(days=days),)
+
+
+_WHY = r"(?:\s+(?:after|since|because|following|per|thanks\s+to|due\s+to|with|w/)\s+[^,;.!?]*?)?"
+"""An explanation after a stated change ("is now $1.1m after the scoping call"): context, not part of the value."""
+
+_OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
+    (
+        _m(
+            rf"^(?:please\s+)?(?:set|change|update|move|push|pull|bump|raise|lower|drop|mark|put|adjust|make)\s+(?:th"
+            rf"e\s+)?{_OPP_FIELD}\s+(?:of|on|for|in)\s+(?P<rec>{RECORD})\s+(?:to|as|at|->)\s*(?P<value>.+?){BOUNDARY}"
+        ),
+        "field",
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:set|change|update|move|push|pull|bump|raise|lower|drop|adjust)\s+(?P<rec>{RECORD})(?"
+            rf":'s|s')?\s+{_OPP_FIELD}\s+(?:from\s+\S+(?:\s+\S+)?\s+)?(?:(?:to|as|at)\b|->)?\s*(?P<value>.+?)"
+            rf"{BOUNDARY}"
+        ),
+        "field",
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:push|move|pull|shift|slip|bump)\s+(?:the\s+)?(?P<rec>{RECORD})(?:'s)?\s+(?P<field>cl"
+            rf"ose\s+date|closing\s+date)\s+(?P<value>(?:back|out|forward|up)\s+.+?|to\s+.+?){BOUNDARY}"
+        ),
+        "field",
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:set|change|update|move|push|bump|mark|put|advance|progress|switch|take|bring)\s+(?P<"
+            rf"rec>{RECORD})\s+(?:up\s+|forward\s+|back\s+|down\s+)?(?:to|into|in|as|at)\s+(?P<value>.+?){BOUNDARY}"
+        ),
+        "value",
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:bump|raise|increase|lower|drop|cut|reduce|up)\s+(?:the\s+)?(?:amount\s+(?:on|of|for)"
+            rf"\s+)?(?P<rec>{RECORD})\s+(?:up\s+|down\s+)?to\s+(?P<value>{AMOUNT}){BOUNDARY}"
+        ),
+        "value",
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:mark|set|move|flag)\s+(?P<rec>{RECORD})\s+(?:as\s+)?(?P<value>(?:closed[\s/-]?)?(?:w"
+            rf"on|lost)){BOUNDARY}"
+        ),
+        "value",
+    ),
+    (_m(rf"^(?:we\s+|i\s+)?(?:just\s+|finally\s+)?(?P<value>won|lost)\s+(?P<rec>{RECORD}){BOUNDARY}"), "value"),
+    (
+        _m(
+            rf"^(?P<rec>{RECORD})\s+(?:is\s+now|is|now|went\s+to|moved\s+to|->|=)\s+(?:at\s+|in\s+)?(?P<value>(?:\$|u"
+            rf"sd\s*)?\d[\d.,]*\s*(?:k|m|mm|bn|b|million|thousand)?|closed[\s/-]?(?:won|lost)|won|lost|[a-z][\w./ -]*"
+            rf"?){_WHY}{BOUNDARY}"
+        ),
+        "statement",
+    ),
+    (
+        _m(
+            rf"^(?P<rec>{RECORD})\s+(?:slipped|slid|moved|got\s+pushed|was\s+pushed|pushed|is\s+slipping|is\s+pushed)"
+            rf"\s+(?:out\s+|back\s+)?(?:to|till|until|into)\s+(?P<value>{DATE}|{VAGUE_DATE}){_WHY}{BOUNDARY}"
+        ),
+        "close-statement",
+    ),
+    (
+        _m(
+            rf"^(?P<rec>{RECORD})\s+(?:won'?t|wont|will\s+not|isn'?t\s+going\s+to|is\s+not\s+going\s+to)\s+close\s+(?"
+            rf":till|until|before)\s+(?P<value>{DATE}|{VAGUE_DATE})(?:\s+at\s+the\s+earliest)?{_WHY}{BOUNDARY}"
+        ),
+        "close-statement",
+    ),
+    (_m(rf"^(?P<rec>{RECORD})\s+(?:->|to)\s+(?P<value>closed[\s/-]?(?:won|lost)|[a-z][\w./ -]*?){BOUNDARY}"), "terse"),
+    (
+        _m(
+            rf"^(?:the\s+)?(?P<field>next\s+steps?)\s+(?:on|for|of)\s+(?P<rec>{RECORD})\s*(?::|(?:is|to)\b|->|=|shoul"
+            rf"d\s+be)\s*(?P<value>.+)$"
+        ),
+        "field-to-end",
+    ),
+    (
+        _m(
+            rf"^(?:the\s+)?(?P<field>stage|amount|value|close\s+date|closing\s+date)\s+(?:on|for|of)\s+(?P<rec>"
+            rf"{RECORD})\s*(?::|is\s+now\b|(?:is|to)\b|->|=|should\s+be|needs\s+to\s+be)\s*(?P<value>.+?){BOUNDARY}"
+        ),
+        "field",
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:set|change|update|add)\s+(?:the\s+)?(?P<field>next\s+steps?)\s+(?:on|for|of)\s+(?P<r"
+            rf"ec>{RECORD})\s+(?:to|as|:)\s*(?P<value>.+)$"
+        ),
+        "field-to-end",
+    ),
+    (
+        _m(
+            rf"^(?P<rec>{RECORD})(?:'s|s')?\s+(?P<field>close\s+date|closing\s+date|amount|stage|next\s+step)\s*(?:is"
+            rf"\s+now\b|(?:is|now|to)\b|->|:|=|should\s+be)?\s*(?P<value>.+?){BOUNDARY}"
+        ),
+        "field",
+    ),
+    (_m(rf"^(?P<rec>{RECORD})\s*:\s*(?P<list>.+)$"), "list"),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:set|change|update|bump|raise|lower|drop|adjust)\s+(?:the\s+)?(?P<field>amount|value|"
+            rf"deal\s+size|stage|close\s+date|closing\s+date|next\s+step)\s+(?:to|at|as)\s+(?P<value>.+?){BOUNDARY}(?"
+            rf"P<rec>)"
+        ),
+        "field",
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:push|move|pull|shift|slip)\s+(?:the\s+)?(?P<field>close(?:\s+date)?|closing\s+date)"
+            rf"\s+(?:out\s+|back\s+)?(?:to\s+)?(?P<value>.+?){BOUNDARY}(?P<rec>)"
+        ),
+        "field",
+    ),
+    (_m(rf"^(?:please\s+)?(?:close\s+out|close)\s+(?P<rec>{RECORD})(?P<value>){BOUNDARY}"), "close"),
+    (_m(rf"^(?:please\s+)?(?:update|change|edit)\s+(?P<rec>{RECORD})(?P<value>){BOUNDARY}"), "update"),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:update|change|set|edit)\s+(?:the\s+)?{_OPP_FIELD}\s+(?:of|on|for|in)\s+(?P<rec>"
+            rf"{RECORD})(?P<value>){BOUNDARY}"
+        ),
+        "field",
+    ),
+]
+
+
+def update_opportunity(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    low = piece.text.lower()
+    for pattern, how in _OPP_FRAMES:
+        match = pattern.match(low)
+        if match is None:
+            continue
+        record = _record_at(piece, match, "rec", ctx)
+        if record is None:
+            continue
+        if how in ("statement", "value", "update", "close", "terse", "close-statement") and not (
+            record.named_as_record or _is_known_record(record, ctx)
+        ):
+            continue
+        fields: dict[str, Any]
+        end = _end(match, low)
+        if how == "list":
+            fields = _opp_list(piece.source(match.start("list"), match.end("list")), ctx, record)
+            if not fields:
+                continue
+            end = len(low)
+        elif how == "close":
+            fields = {"stage": None}  # won or lost: grounding asks
+        elif how == "close-statement":
+            found = read_date(piece.source(match.start("value"), match.end("value")), ctx)
+            fields = {"close_date": found[0] if found else None}
+        elif how == "terse":
+            fields = _opp_value("stage", piece.source(match.start("value"), match.end("value")), ctx, record) or {}
+            if not fields or fields.get("stage") is None:
+                continue
+        elif how == "update":
+            fields = {}
+        elif how == "field-to-end":
+            fields = {"next_step": free_text(piece, match.start("value"), match.end("value")) or None}
+            end = len(low)
+        else:
+            raw = piece.source(match.start("value"), match.end("value")) if match["value"] else ""
+            field = match.groupdict().get("field")
+            if how == "value" and re.fullmatch(r"(?:closed[\s/-]?)?(?:won|lost)", raw.strip(), _I):
+                field = "stage"
+            if field and re.fullmatch(r"(?:back|out|forward|up)\s+.+", raw.strip(), _I):
+                shifted = _shift(raw, ctx, record)
+                fields = {"close_date": shifted[0] if shifted else None}
+            else:
+                fields = _opp_value(field, raw, ctx, record) or {}
+                if not fields:
+                    if how == "value" and re.match(r"(?:to\s+)?(?:" + DATE + "|" + VAGUE_DATE + ")", raw.strip(), _I):
+                        found = read_date(raw, ctx)
+                        fields = {"close_date": found[0] if found else None}
+                    else:
+                        continue
+        known = ctx_record(ctx)
+        if record.account is None and known is not None and how != "statement":
+            if record.opportunity is None:
+                record = known
+            elif known.account is not None:
+                # "initech wants more seats, bump the expansion amount": the expansion of the account just named
+                record = Record(account=known.account, opportunity=record.opportunity, named_as_record=True)
+        request = SalesforceUpdateOpportunityRequest(
+            account=record.account, opportunity=record.opportunity, **{k: v for k, v in fields.items()}
+        )
+        ctx.last_record = record
+        return Read(request, weak=False), end
+    return None
+
+
+def _names_a_record(text: str, ctx: Ctx) -> bool:
+    """Whether ``text`` names an account the vocabulary knows (or one of its opportunities)."""
+    record = ctx.lexicon.record(text)
+    return record is not None and _is_known_record(record, ctx)
+
+
+def _is_known_record(record: Record, ctx: Ctx) -> bool:
+    return record.account is not None and ctx.lexicon.account(record.account) is not None
+
+
+def _opp_list(text: str, ctx: Ctx, record: Record) -> dict[str, Any]:
+    """ "stage Id. Decision Makers, amount $90,000, close 3/15, next step security review" and bare values ("95k")."""
+    fields: dict[str, Any] = {}
+    parts = re.split(r"\s*,\s+|\s*;\s*|\s+and\s+", text.strip(), flags=_I)
+    for part in parts:
+        part = part.strip(" .")
+        if not part:
+            continue
+        item = re.match(rf"^{_OPP_FIELD}\s*(?::|->|=|to|is)?\s*(?P<value>.+)$", part, _I)
+        if item is not None:
+            values = _opp_value(item["field"].lower(), item["value"], ctx, record)
+        else:
+            values = _opp_value(None, part, ctx, record)
+        if not values:
+            return {}
+        fields.update(values)
+    return fields
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What Followthrough can't do this way
+
+
+_UNSUPPORTED: list[tuple[re.Pattern[str], str]] = [
+    (
+        _m(
+            r"^(?:please\s+)?(?:clear|remove|delete|wipe|unset|empty|drop|take\s+off)\s+(?:the\s+|its\s+)?(?:due\s+da"
+            r"te|deadline|labels?|priority|close\s+date|amount|next\s+step|phone|email|title)\b"
+        ),
+        "I can't clear a field; I can set it to another value.",
+    ),
+    (
+        _m(
+            r"^(?:please\s+)?(?:log|record)\s+(?:a\s+|an\s+|the\s+|my\s+|our\s+)?(?:\w+\s+)?(?:meeting|demo|lunch|vis"
+            r"it|sync|email|standup)\b"
+        ),
+        "I log calls, not meetings or emails: to log it as a call, say so (`log a call with Ana at Initech`).",
+    ),
+    (
+        _m(
+            r"^(?:please\s+)?(?:delete|remove|archive|destroy|trash|purge|erase|nuke|wipe)\b(?!\s+(?:me|myself|[a-z]+"
+            r")\s+from\s+[a-z]+-\d)"
+        ),
+        "I can't delete or archive anything in Jira or Salesforce.",
+    ),
+    (
+        _m(
+            r"\b(?:every|all|each)\b(?:\s+(?:of\s+)?(?:the\s+)?[\w-]+){0,3}?\s+(?:deals?|opportunit(?:y|ies)|opps?|ti"
+            r"ckets?|issues?|bugs?|tasks?|contacts?|accounts?|records?|stories)\b"
+        ),
+        "I change one record at a time: name the one you mean (`move PAY-12 to Done`, "
+        "`mark the Hooli deal as closed lost`).",
+    ),
+    (
+        _m(r"^(?:please\s+)?(?:send|write|draft|email|e-mail|message|dm|slack)\b"),
+        "I can't send emails or messages; I can log a call or create a follow-up task.",
+    ),
+    (
+        _m(
+            r"^(?:please\s+)?(?:schedule|book|set\s+up|arrange|organi[sz]e|plan|put\s+together)\s+(?:a\s+|an\s+)?(?:"
+            r"\w+\s+)?(?:meeting|call|demo|sync|session|event|calendar|invite)\b"
+        ),
+        "I can't schedule meetings; I can create a follow-up task (`remind me to call Ana on Friday`) or log a call "
+        "that happened.",
+    ),
+    (
+        _m(
+            r"^(?:please\s+)?(?:create|make|add|set\s+up|open|start)\s+(?:a\s+|an\s+)?(?:new\s+)?(?:jira\s+)?(?:proje"
+            r"ct|board|sprint)\b"
+        ),
+        "I can't create Jira projects, boards or sprints; I can file issues in an existing project.",
+    ),
+    (_m(r"^(?:please\s+)?add\s+(?:the\s+|a\s+)?(?:label|tag)\b"), _ONE_LABEL),
+]
+_VAGUE_ASK = _m(
+    rf"^(?:please\s+)?(?:(?:can|could|would)\s+you\s+(?:please\s+)?)?(?:deal\s+with|handle|take\s+care\s+of|sort\s+out|"
+    rf"see\s+to|look\s+(?:at|into)|do\s+something\s+(?:about|with)|action)\s+(?P<issue>{KEY}|this|that|it)"
+    rf"(?:\s+(?:one|thread|issue|ticket))?{BOUNDARY}"
+)
+CANNOT_TELL = (
+    "I can't tell what you'd like me to do with that. I understand requests like `create a bug in PAY: <summary>, "
+    "assign <person>, priority high, due Friday`, `move PAY-12 to Done`, `set the Acme renewal's stage to "
+    "Negotiation` and `log a call with Ana at Initech`."
+)
+_READ_QUESTION = _m(
+    r"^(?:what(?:'s|\s+is|\s+are)?|who(?:'s|\s+is)?|whos|how\s+(?:much|many|long)|when(?:'s|\s+is)?|where(?:'s|\s+is)"
+    r"?|is|are|did|does|has|which|any\s+update)\b.*"
+    r"(?:\b[a-z][a-z0-9]{1,9}-\d+\b|\bstatus\b|\bowns?\b|\bowner\b|\bworth\b|\bamount\b|\bstage\b|\bassigned\b|\bdeal"
+    r"s?\b|"
+    r"\brenewals?\b|\bopportunit(?:y|ies)\b|\baccounts?\b|\btickets?\b|\bissues?\b|\bbugs?\b|\btasks?\b|\bpipeline\b|"
+    r"\byou\b)"
+)
+
+
+def unsupported(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    low = piece.text.lower()
+    vague = _VAGUE_ASK.match(low)
+    if vague is not None:
+        key = vague["issue"].upper()
+        if not re.fullmatch(KEY, vague["issue"]):
+            return Unsupported(CANNOT_TELL), _end(vague, low)  # "can you deal with this?": do what, is asked
+        return Unsupported(
+            f"What should I do with {key}? I can move it to another status, assign it, comment on it, link it or "
+            "change its summary, priority, labels or due date."
+        ), _end(vague, low)
+    if _READ_QUESTION.match(low):
+        return Unsupported(
+            "I can't look things up for you yet: I make changes in Jira and Salesforce (`move PAY-12 to Done`, "
+            "`set the Acme renewal's stage to Negotiation`)."
+        ), len(low)
+    for pattern, question in _UNSUPPORTED:
+        if pattern.search(low) if pattern.pattern.startswith("\\b") else pattern.match(low):
+            return Unsupported(question), len(low)
+    return None
+
+
+FRAMES: tuple[Frame, ...] = (
+    log_call,
+    create_issue,
+    create_contact,
+    create_task,
+    comment,
+    link,
+    assign,
+    transition,
+    update_fields,
+    update_contact,
+    update_opportunity,
+    unsupported,
+)
+"""In order: the first frame that reads the head of the text wins (a call before "log a bug"; a Jira issue names its
+project or type, so a task for a person is left to the Salesforce task)."""

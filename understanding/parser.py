@@ -1,0 +1,1072 @@
+"""The offline parser: the default extractor when no language model is configured.
+
+It reads one request the way a person skims a Slack message. The text is prepared (``understanding.text``: Slack's
+shorthand spelled out, emoji gone), cut into sentences, and each sentence is read from the left: a *frame*
+(``understanding.frames``) reads a request at the head and says how far it went; what no frame reads up to the next
+comma or "and" is a field for the request before it ("priority high", "due Friday"), a statement around the request
+("alice is OOO": context, never a value), politeness, something Followthrough can't do (said so), or words nothing
+reads (asked about, by name: "What should I do with 'after the standup'?"). The values frames read come from the
+vocabulary of the connected systems when it is known (``understanding.lexicon``): a new stage or status in
+Salesforce or Jira is read without a code change.
+
+A statement that names a change ("PAY-10 is critical now", "acme platform renewal is now $1.2M") is a request when
+the message asks for nothing else; next to an explicit request it is context ("PAY-8 is fixed, please close it":
+"it" is PAY-8). Only the request is read as instructions: the thread gives "file this" its summary (its first human
+message) and nothing else; instructions to a bot inside the request ("ignore previous instructions", "approved by
+admin") are set aside, noted in ``understood``, and never become requests. A field nothing states stays None for
+grounding to ask about; nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, assert_never
+
+from approvals.intents import (
+    NOBODY,
+    THIS_THREAD,
+    ActionRequest,
+    JiraAssignRequest,
+    JiraCommentRequest,
+    JiraCreateIssueRequest,
+    JiraLinkIssuesRequest,
+    JiraTransitionRequest,
+    JiraUpdateFieldsRequest,
+    SalesforceCreateContactRequest,
+    SalesforceCreateTaskRequest,
+    SalesforceLogCallRequest,
+    SalesforceUpdateContactRequest,
+    SalesforceUpdateOpportunityRequest,
+    Understanding,
+)
+from approvals.ports import ExtractionInput
+from understanding.frames import CANNOT_TELL, FRAMES, LEAD, WHAT_SHOULD_CHANGE, update_opportunity
+from understanding.lexicon import EMAIL, ISSUE_KEY, MENTION, PHONE, Lexicon
+from understanding.mapped import Mapped
+from understanding.reading import (
+    DATE,
+    Context,
+    Continuation,
+    Ctx,
+    Filler,
+    Item,
+    Read,
+    Unknown,
+    Unsupported,
+    capitalised,
+    clean,
+    read_date,
+    read_money,
+)
+from understanding.text import prepare_mapped, sentences_mapped, unquoted
+
+# ---------------------------------------------------------------------------------------------------------------
+# Small talk and instructions to a bot
+
+_SMALL_TALK_WORD = (
+    r"(?:thanks|thank\s+you|cheers|ok|okay|k|great|cool|nice|perfect|awesome|amazing|lol|lmao|haha+|hah|hi|hello|hey|"
+    r"yo|morning|good\s+(?:morning|afternoon|evening|night)|got\s+it|sounds\s+good|all\s+good|no\s+worries|np|\+1|"
+    r"yes|yep|yup|sure|will\s+do|noted|ack|appreciated?|much\s+appreciated|love\s+it|(?:nice|great|good)\s+(?:work|job|"
+    r"one)|well\s+done|so\s+much|a\s+lot|team|all|everyone|folks|guys|y'?all|again|buddy|bot|followthrough|ugh|omg|"
+    r"wow|oops|welp|hmm+|alright|gotcha)"
+)
+_SMALL_TALK_PREFIX = re.compile(rf"^(?:{_SMALL_TALK_WORD}\b[\s,.!?:;)(-]*)+", re.I)
+_NO_ACTION = re.compile(
+    r"^(?:(?:i'?ll|i\s+will|we'?ll|we\s+will|i\s+can|i'?m\s+going\s+to)\s+(?:handle|do|take\s+care\s+of|look\s+(?:into|at)|"
+    r"deal\s+with|sort(?:\s+out)?|check)\s+(?:it|this|that)(?:\s+(?:myself|later|out))?|never\s*mind|nvm|"
+    r"ignore\s+(?:that|me|this)|no\s+need|all\s+set|that'?s\s+all|nothing(?:\s+else)?|brb.*|makes\s+sense|"
+    r"on\s+it|doing\s+it\s+now|will\s+do)$",
+    re.I,
+)
+
+_INSTRUCTION = (
+    r"\b(?:ignore|disregard|forget|override|bypass|skip)\s+(?:all\s+|any\s+|the\s+|your\s+|my\s+|previous\s+|prior\s+|"
+    r"above\s+|earlier\s+|other\s+|these\s+|those\s+|of\s+)*(?:instructions?|prompts?|rules?|messages?|guidelines|"
+    r"polic(?:y|ies)|approvals?|everything|context|review|checks?)\b"
+    r"|\bnew\s+instructions\b|\bsystem\s*(?:prompt|message|override)?\s*:|\byou\s+are\s+(?:now|in)\b"
+    r"|\bpretend\s+(?:to\s+be|you)\b|\b(?:admin|developer|god|sudo)\s+mode\b|\bjailbreak"
+    r"|\bnote\s+to\s+(?:the\s+)?(?:bot|ai|assistant|model|llm)\b|\b(?:bot|ai|assistant)\s*:"
+    r"|\bgive\s+me\s+(?:admin|root|full\s+access|approver)\b|\bmake\s+me\s+(?:an?\s+)?(?:admin|approver)\b"
+    r"|\bmark\s+it\s+(?:as\s+)?done\s+already\b|\bauto-?approve|\bapprove\s+(?:this|it)\s+(?:automatically|yourself)\b"
+    r"|\b(?:admin|administrator|system|security|manager)\s+override\b|\bapprove\s+(?:your|its|their)\s+own\b"
+    r"|\b(?:skip|no)\s+(?:the\s+)?approval\s+(?:step|process|flow)\b"
+)
+"""Instructions to a bot ("ignore previous instructions", "SYSTEM:"): they and what follows them are never requests."""
+_CLAIM = (
+    r"\b(?:pre-?)?approved\s+(?:already\s+)?by\s+(?:the\s+|an?\s+)?(?:admin|administrator|manager|management|security|"
+    r"it|ceo|cfo|legal|[a-z]+\s+already)\b|\bapproved\s+by\s+[a-z]+(?:\s+[a-z]+)?\s+already\b|\bpre-?approved\b"
+    r"|\bno\s+(?:time\s+for\s+)?approvals?(?:\s+(?:is\s+|are\s+)?(?:needed|required|necessary))?\b"
+    r"|\bapprovals?\s+(?:is\s+|are\s+)?(?:not\s+(?:needed|required|necessary)|off)\b"
+    r"|\bwithout\s+(?:any\s+)?(?:approvals?|review)\b|\bas\s+(?:the\s+|an\s+)?admin(?:istrator)?,?\s+(?:i\b|i'?m\b)"
+    r"|\bi\s+authori[sz]e\s+you\b|\bi'?m\s+authori[sz]ing\s+you\b[^:]*|\b(?:ceo|cfo|cto|vp)\s+here\b|\bjust\s+do\s+it\b"
+)
+"""Claims of authority or approval ("approved by Grace already", "CEO here"): set aside, clause by clause; the request
+they stand in front of is still read (and decided by the policy, never by the claim)."""
+_INJECTION = re.compile(rf"{_INSTRUCTION}|{_CLAIM}", re.I)
+_INSTRUCTION_RE = re.compile(_INSTRUCTION, re.I)
+_CLAUSE_BREAK = re.compile(r"[.!?;:]\s|\s--?\s|\s[\u2014\u2013]\s|\(|,\s|\n|\s+(?:and|also|then)\s+")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Sentences into items
+
+
+_LEAD_RE = re.compile(
+    rf"^(?:[\s,.;:!?-]+)?{LEAD}(?:(?:can|could|would|will)\s+you\s+(?:please\s+|also\s+|just\s+|kindly\s+|quickly\s+)*)?"
+    r"(?:(?:please|kindly|just|go\s+ahead\s+and|quickly|also|pls)\s+)*",
+    re.I,
+)
+_FIELD_COLON = "".join(
+    f"(?<!\\b{word})"
+    for word in (
+        "due",
+        "priority",
+        "prio",
+        "label",
+        "labels",
+        "tags",
+        "tag",
+        "assignee",
+        "owner",
+        "summary",
+        "title",
+        "stage",
+        "amount",
+        "deadline",
+        "date",
+    )
+)
+_BOUNDARY = re.compile(
+    rf"\s*(?:,(?!\d)|;|{_FIELD_COLON}:(?!\d)|\s-\s|\s\(|\s+(?:and|then|also|but|plus)\b|\?)\s*", re.I
+)
+"""Where a clause ends; a colon after a field's name ("due: Dec 1") is part of the clause."""
+_VERBS = (
+    r"file|create|open|raise|log|record|make|add|report|submit|assign|reassign|unassign|give|hand|move|transition|"
+    r"mark|close|resolve|reopen|start|set|change|update|rename|bump|push|link|comment|leave|post|reply|remind|put|"
+    r"take|finish|complete|label|tag|escalate"
+)
+_IMPERATIVE = re.compile(
+    r"^(?!\w+\s+(?:is|are|was|were|has|have|had|looks|seems|went|got|'s)\b)(?:file|create|open|raise|log|record|make|add|report|submit|assign|reassign|unassign|give|hand|move|transition|"
+    r"mark|close|resolve|reopen|start|set|change|update|rename|bump|push|increase|decrease|lower|link|comment|leave|"
+    r"post|reply|remind|put|note|delete|remove|send|schedule|book|email|call|message|ping|tell|notify|invite|share|"
+    r"export|import|sync|merge|deploy|cancel|archive|do|handle|help|check|find|show|list|get|fetch|look|pull|drop|clear|"
+    r"edit|fix|track|copy|clone|escalate|approve|reject|revert|undo|roll|stop|run|build|write|draft|prepare|review|"
+    r"follow|chase|ask|plan|organi[sz]e|arrange|upgrade|downgrade|renew|transfer|convert|attach|upload|tag|label|"
+    r"prioriti[sz]e|take|grab|bring|keep|cut|split|combine|finish|complete|mark)\b",
+    re.I,
+)
+_ASKS = re.compile(
+    r"\b(?:needs?|should|must|want|wants|please|can\s+you|could\s+you|would\s+you|has\s+to|have\s+to|let'?s|lets)\b"
+    r"|\?\s*$",
+    re.I,
+)
+_CORRECTION = re.compile(
+    r"^(?:wait|actually|scratch\s+that|no\s+wait|hold\s+on|sorry|oops|correction|my\s+bad|never\s*mind\s+the|"
+    r"on\s+second\s+thought|not\s+the|i\s+meant)\b",
+    re.I,
+)
+"""A sentence that corrects what came before ("wait, globex is already there, just the umbrella one"): the message is
+asked about as a whole, never half-applied."""
+_OWN_PLAN = re.compile(
+    r"^(?:(?:ok(?:ay)?|cool|sure|great|sounds\s+good|got\s+it|kk?)[\s,.!]+)*(?:i'?ll|i\s+will|we'?ll|we\s+will|"
+    r"i'?m\s+going\s+to|i'?m\s+gonna|gonna|let\s+me|i\s+can)\s+(?!need\b|want\b)",
+    re.I,
+)
+"""What the speaker will do ("ok cool, I'll check with legal and get back to u"): not a request to the bot."""
+_CONDITION = re.compile(r"^(?:after|before|when|once|unless|if|until|as\s+soon\s+as|only\s+if|but\s+only)\b", re.I)
+
+
+@dataclass
+class _Sentence:
+    items: list[Item] = field(default_factory=list)
+
+
+def _read_sentence(sentence: Mapped, ctx: Ctx) -> list[Item]:
+    items: list[Item] = []
+    position = 0
+    text = sentence.text
+    while position < len(text):
+        lead = _LEAD_RE.match(text[position:])
+        start = position + (lead.end() if lead else 0)
+        if start >= len(text):
+            break
+        piece = sentence.slice(start, len(text))
+        more = _another_numbered(piece, items)
+        if more is not None:
+            items.append(more[0])
+            position = start + more[1]
+            continue
+        read = _frame(piece, ctx)
+        if read is not None:
+            item, used = read
+            if isinstance(item, Continuation | Context):
+                pass
+            items.append(item)
+            _remember(item, ctx)
+            position = start + max(used, 1)
+            continue
+        mention = re.match(rf"({MENTION})[\s,:]*", piece.text, re.I)
+        if mention is not None:
+            # "<@U0ALICE01> can you take PAY-12?": whom the message speaks to ("you"), then the rest
+            addressee = piece.source(mention.start(1), mention.end(1))
+            items.append(Context(addressee, addressee=addressee))
+            _remember(items[-1], ctx)
+            if _frame(sentence.slice(start + mention.end(), len(text)), ctx) is None:
+                pass
+            position = start + mention.end()
+            continue
+        boundary = _BOUNDARY.search(text, start + 1)
+        end = boundary.start() if boundary else len(text)
+        later = _later_start(sentence, start, end, ctx)
+        if later is not None:
+            end = later
+        chunk = sentence.slice(start, end)
+        if later is not None:
+            # "globex new business is closed won please make a task ...": the words before the next request may be
+            # a request (or a statement) of their own, once cut from it
+            cut = _frame(chunk.strip(), ctx)
+            if cut is not None and isinstance(cut[0], Read) and cut[1] >= len(chunk.strip().text):
+                items.append(cut[0])
+                _remember(cut[0], ctx)
+                position = end
+                continue
+        item = _classify(chunk, ctx, after=items)
+        item = _same_for_another(item, items)
+        if isinstance(item, Continuation) and "labels" in item.values and boundary is not None and later is None:
+            # a list of labels runs on over the commas ("labels ux, checkout"), up to a clause that sets a field
+            stop = end
+            for word in re.finditer(r"(?:\s*,\s*|\s+and\s+)(?P<w>[\w.-]+)(?=\s*(?:,|$|\s+and\s))", text[end:]):
+                if word.start() != stop - end or _continuation(
+                    sentence.slice(end + word.start("w"), end + word.end("w")), ctx
+                ):
+                    break
+                if re.match(r"(?:due|priority|prio|assign|p[0-5])$", word["w"], re.I):
+                    break
+                stop = end + word.end()
+            if stop > end:
+                chunk = sentence.slice(start, stop)
+                item = _classify(chunk, ctx, after=items)
+                end = stop
+                boundary = _BOUNDARY.search(text, stop) if stop < len(text) else None
+                if boundary is not None and boundary.start() != stop:
+                    boundary = None
+                    position_after = stop
+                else:
+                    position_after = boundary.end() if boundary else len(text)
+                items.append(item)
+                _remember(item, ctx)
+                position = position_after
+                continue
+        items.append(item)
+        _remember(items[-1], ctx)
+        position = end if later is not None else (boundary.end() if boundary else len(text))
+    return _share_values(items)
+
+
+def _share_values(items: list[Item]) -> list[Item]:
+    """ "move PAY-1, PAY-2 and PAY-3 to done": issues listed before the value share it (only a run of requests of
+    one kind, each about another issue, whose value was not said)."""
+    shared = list(items)
+    for index in range(len(shared) - 1, 0, -1):
+        later, earlier = shared[index], shared[index - 1]
+        if not (isinstance(later, Read) and isinstance(earlier, Read)) or later.request.kind != earlier.request.kind:
+            continue
+        if earlier.request.kind not in ("jira.transition", "jira.assign"):
+            continue
+        if getattr(earlier.request, "issue", None) == getattr(later.request, "issue", None):
+            continue
+        values = {
+            name: getattr(later.request, name)
+            for name in type(later.request).model_fields
+            if name not in ("kind", "issue") and getattr(later.request, name) and not getattr(earlier.request, name)
+        }
+        if values:
+            shared[index - 1] = Read(earlier.request.model_copy(update=values), weak=earlier.weak)
+    return shared
+
+
+def _another_numbered(piece: Mapped, before: Sequence[Item]) -> tuple[Read, int] | None:
+    """ "2) audit old IAM users" after a new issue read from "1) ...": another issue like it, with this summary."""
+    if not before or not isinstance(before[-1], Read) or not isinstance(before[-1].request, JiraCreateIssueRequest):
+        return None
+    mark = re.match(r"\s*\(?[2-9][.)]\s+", piece.text)
+    if mark is None:
+        return None
+    following = re.search(r"\s+\(?[2-9][.)]\s+", piece.text[mark.end() :])
+    end = mark.end() + following.start() if following else len(piece.text)
+    summary = capitalised(clean(piece.source(mark.end(), end)))
+    if not summary:
+        return None
+    first = before[-1].request
+    return Read(first.model_copy(update={"summary": summary, "description": None})), end
+
+
+def _same_for_another(item: Item, before: Sequence[Item]) -> Item:
+    """ "close out PAY-4 and OPS-2": a bare issue key after a request about an issue asks the same for that one."""
+    if not isinstance(item, Context) or item.key is None or not before:
+        return item
+    if not re.fullmatch(rf"{ISSUE_KEY}(?:\s+(?:too|as\s+well|also))?", item.text.strip(" ,.!"), re.I):
+        return item
+    previous = before[-1]
+    if not isinstance(previous, Read) or previous.request.kind == "jira.create_issue":
+        return item
+    if getattr(previous.request, "issue", None) is None or "other" in type(previous.request).model_fields:
+        return item
+    return Read(previous.request.model_copy(update={"issue": item.key}), weak=previous.weak)
+
+
+_STARTS = re.compile(rf"(?<=\s)(?=(?:please\s+|can\s+you\s+|could\s+you\s+)?(?:{_VERBS})\b|{ISSUE_KEY}\b)", re.I)
+
+
+def _later_start(sentence: Mapped, start: int, end: int, ctx: Ctx) -> int | None:
+    """Where a request starts inside a run of words no frame reads from its first word ("hooli went with a
+    competitor mark hooli analytics closed lost"): the words before it are context."""
+    for match in _STARTS.finditer(sentence.text, start + 1, end):
+        if _frame(sentence.slice(match.start(), len(sentence.text)), ctx) is not None:
+            return match.start()
+    return None
+
+
+def _frame(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    for frame in FRAMES:
+        found = frame(piece, ctx)
+        if found is not None:
+            return found
+    return None
+
+
+def _remember(item: Item, ctx: Ctx) -> None:
+    if isinstance(item, Read):
+        ctx.last_kind = item.request.kind
+        contact = getattr(item.request, "contact", None)
+        if contact and item.request.kind.startswith("salesforce."):
+            ctx.last_contact = contact
+        key = getattr(item.request, "issue", None)
+        if key and re.fullmatch(ISSUE_KEY, key):
+            ctx.last_key = key
+        other = getattr(item.request, "other", None)
+        if other and re.fullmatch(ISSUE_KEY, other):
+            ctx.last_key = other if key is None else key
+    elif isinstance(item, Context):
+        if item.key:
+            ctx.last_key = item.key
+        if item.addressee:
+            ctx.addressee = item.addressee
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What a piece that is not a request is
+
+
+_CONTINUATIONS: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(
+            r"^(?:and\s+)?(?:make\s+it|set\s+it\s+to|it'?s|with|(?:set\s+|change\s+)?the)?\s*(?:priority|prio)\s*(?:(?:is|to|of)\b|:|=|->)?\s*(?P<v>[a-z0-9]+)(?:\s+priority)?$",
+            re.I,
+        ),
+        "priority",
+    ),
+    (
+        re.compile(
+            r"^(?:they'?re|they\s+are|these\s+are|it'?s|it\s+is)\s+(?:a\s+)?(?P<v>related|duplicates?|dupes?|the\s+same(?:\s+thing)?|blocking|blocked)$",
+            re.I,
+        ),
+        "link_type",
+    ),
+    (
+        re.compile(
+            r"^(?:and\s+)?(?:make\s+it\s+|set\s+it\s+to\s+|it'?s\s+|with\s+)?(?:a\s+)?(?P<v>p[0-5]|highest|high|medium|normal|low|lowest|urgent|critical|blocker|trivial)(?:\s+priority|\s+prio)?$",
+            re.I,
+        ),
+        "priority",
+    ),
+    (
+        re.compile(
+            r"^(?:and\s+)?(?:it'?s\s+|it\s+is\s+|make\s+it\s+|set\s+it\s+|(?:set\s+|change\s+)?the\s+)?(?:due|deadline)\s*(?:date\s*)?(?:(?:is|on|by|for|to)\b|:|=|->)?\s*(?P<v>.+)$",
+            re.I,
+        ),
+        "due_date",
+    ),
+    (re.compile(rf"^(?:by|before|on)\s+(?P<v>{DATE})$", re.I), "due_date"),
+    (
+        re.compile(
+            r"^(?:and\s+)?(?:please\s+)?(?:assign(?:ed)?|give|hand)\s+(?:it\s+|this\s+)?(?:to\s+)?(?P<v>.+)$", re.I
+        ),
+        "assignee",
+    ),
+    (
+        re.compile(r"^(?:and\s+)?(?:the\s+)?(?:assignee|owner)\s*(?:(?:is|should\s+be)\b|:|=|->)?\s*(?P<v>.+)$", re.I),
+        "assignee",
+    ),
+    (
+        re.compile(r"^(?:and\s+)?(?:the\s+)?(?:summary|title)\s*(?:(?:is|should\s+be)\b|:|=|->)\s*(?P<v>.+)$", re.I),
+        "summary",
+    ),
+    (
+        re.compile(r"^(?:and\s+)?(?:leave\s+it|keep\s+it|make\s+it)\s+unassigned$|^unassigned$|^no\s+assignee$", re.I),
+        "unassigned",
+    ),
+    (
+        re.compile(
+            r"^(?:and\s+)?(?:with\s+)?(?:the\s+)?(?:labell?ed|tagged|labels?|tags?)\b\s*(?::|=|as\b|with\b)?\s*(?P<v>.+)$",
+            re.I,
+        ),
+        "labels",
+    ),
+    (
+        re.compile(r"^(?:and\s+)?(?:the\s+)?(?:amount|value|deal\s+size)\s*(?:(?:is|to)\b|:|=|->)?\s*(?P<v>.+)$", re.I),
+        "amount",
+    ),
+    (re.compile(r"^(?:and\s+)?(?:the\s+)?stage\s*(?:(?:is|to)\b|:|=|->)?\s*(?P<v>.+)$", re.I), "stage"),
+    (
+        re.compile(
+            r"^(?:and\s+)?(?:the\s+)?(?:close\s+date|closing\s+date|close)\s*(?:is\s+now\b|(?:is|to)\b|:|=|->)?\s*(?P<v>.+)$",
+            re.I,
+        ),
+        "close_date",
+    ),
+    (re.compile(r"^(?:and\s+)?(?:the\s+)?next\s+step\s*(?:(?:is|to)\b|:|=|->)?\s*(?P<v>.+)$", re.I), "next_step"),
+]
+
+
+def _continuation(chunk: Mapped, ctx: Ctx) -> Continuation | None:
+    low = chunk.text.lower().strip()
+    low = re.sub(r"[\s.!]+$", "", low)
+    for pattern, name in _CONTINUATIONS:
+        match = pattern.match(low)
+        if match is None:
+            continue
+        raw = chunk.source(match.start("v"), match.end("v")) if "v" in match.groupdict() and match["v"] else ""
+        value: Any
+        if name == "priority":
+            value = ctx.lexicon.priority(raw)
+            if value is None:
+                continue
+        elif name == "due_date":
+            found = read_date(raw, ctx)
+            if found is None:
+                continue
+            value = found[0]
+        elif name == "assignee":
+            value = ctx.lexicon.person(raw)
+            if value is None:
+                continue
+        elif name == "unassigned":
+            name, value = "assignee", NOBODY
+        elif name == "labels":
+            value = tuple(w for w in re.split(r"[\s,]+", clean(raw)) if w)
+            if not value:
+                continue
+        elif name == "amount":
+            value = read_money(raw, strict=False)
+            if value is None:
+                continue
+        elif name == "stage":
+            value = ctx.lexicon.stage(raw, loose=True)
+            if value is None:
+                continue
+        elif name == "close_date":
+            found = read_date(raw, ctx)
+            if found is None:
+                continue
+            value = found[0]
+        elif name == "summary":
+            value = capitalised(unquoted(clean(raw))) or None
+            if value is None:
+                continue
+        elif name == "next_step":
+            value = clean(raw) or None
+        elif name == "link_type":
+            value = {"related": "relates to", "blocking": "blocks", "blocked": "is blocked by"}.get(
+                raw.lower(), "duplicates"
+            )
+        else:  # pragma: no cover - every name above is handled
+            continue
+        return Continuation({name: value}, chunk.source())
+    amount = read_money(low, strict=True)
+    if amount is not None:
+        return Continuation({"amount": amount}, chunk.source())  # "umbrella renewal to proposal, 85k"
+    if re.fullmatch(EMAIL, low):
+        return Continuation({"email": chunk.source().strip()}, chunk.source())
+    if re.fullmatch(PHONE, low):
+        return Continuation({"phone": " ".join(chunk.source().split())}, chunk.source())
+    return None
+
+
+_FILLER = re.compile(
+    rf"^(?:(?:{_SMALL_TALK_WORD}|please|thanks|asap|now|today|quick|real\s+quick|when\s+you\s+(?:can|get\s+a\s+chance)|"
+    r"if\s+you\s+can|for\s+me|too|as\s+well|already|tho|though|again|rn|plz|pls|thx|btw|fyi|lmk|"
+    r"(?:if|when)\s+possible|if\s+that'?s\s+ok(?:ay)?|no\s+rush|no\s+worries|whenever)\b[\s,.!?]*)+$",
+    re.I,
+)
+
+
+_DO_IT = re.compile(
+    r"^(?:(?:please|pls|plz|can\s+you|could\s+you|can\s+u|could\s+u)\s+)?(?:please\s+|pls\s+)?"
+    r"(?:update|change|fix|do|handle|sort|log|add|make|set|mark|record|note|reflect|put)\s*"
+    r"(?:it|that|this|them|the\s+record|salesforce|jira|in\s+salesforce|accordingly|as\s+well|the\s+(?:close\s+date|amount|"
+    r"stage|deal|opp(?:ortunity)?|ticket|issue|record|crm))?(?:\s+(?:in\s+(?:salesforce|sfdc|jira|the\s+crm)))?"
+    r"(?:\s+please|\s+pls)?$",
+    re.I,
+)
+
+
+_FIELD_WORD = re.compile(
+    r"^(?:and\s+)?(?:the\s+|its\s+|with\s+)?(?:due(?:\s+date)?|deadline|priority|prio|assignee|owner|labels?|tags?|labell?ed|"
+    r"tagged|stage|amount|close\s+date|summary|title)\b(?!\s+(?:is|was|were|has|have)\b)",
+    re.I,
+)
+
+
+def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
+    raw = chunk.text.strip(" ,.;:!?-")
+    if not raw or _FILLER.match(raw) or re.fullmatch(r"[\W_]+", raw):
+        return Filler(chunk.source())
+    if _DO_IT.match(raw) and (any(isinstance(i, Read) for i in after) or ctx.last_kind is not None):
+        return Filler(chunk.source())  # "..., please update": the request before it, asked for
+    continuation = _continuation(chunk, ctx)
+    if continuation is not None:
+        return continuation
+    if _FIELD_WORD.match(raw):
+        # "priority sky-high", "due whenever": a field named with a value that can't be read is asked about, never
+        # dropped
+        return Unknown(chunk.source().strip())
+    keys = re.findall(ISSUE_KEY, raw)
+    mention = re.match(rf"^({MENTION})", raw)
+    if mention:
+        return Context(raw, key=None, addressee=mention[1].upper().replace("<@U", "<@U"))
+    customer = re.match(
+        r"^(?P<rec>[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){0,3}?)\s+(?:wants?|needs?|asked|is\s+asking|said|says|"
+        r"signed|agreed|requested|is\s+waiting|called|emailed)\b",
+        raw,
+        re.I,
+    )
+    if customer is not None and not keys and ctx.lexicon.account(customer["rec"]) is not None:
+        # "initech wants more seats": what a customer said, the context of the request that follows
+        ctx.last_record = ctx.lexicon.record(customer["rec"])
+        return Context(raw)
+    if _CONDITION.match(raw) and after:
+        return Unknown(chunk.source().strip())
+    if _IMPERATIVE.match(raw) or (_ASKS.search(raw) and not raw.endswith("?")):
+        return Unknown(chunk.source().strip())
+    subject = re.match(
+        r"^(?P<rec>(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){0,4}?)\s+(?:is|'s|was|has|just|got|will)\b",
+        raw,
+        re.I,
+    )
+    if subject is not None and not keys:
+        record = ctx.lexicon.record(chunk.source(subject.start("rec"), subject.end("rec")))
+        if record is not None and record.account and ctx.lexicon.account(record.account):
+            ctx.last_record = record
+    return Context(raw, key=keys[0].upper() if len(keys) == 1 else None)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A message: the items of its sentences joined into requests
+
+
+_TARGETS = {
+    "jira.comment": ("issue",),
+    "jira.transition": ("issue",),
+    "jira.assign": ("issue",),
+    "jira.update_fields": ("issue",),
+    "jira.link_issues": ("issue", "other"),
+    "salesforce.update_opportunity": ("account", "opportunity"),
+    "salesforce.update_contact": ("contact",),
+}
+
+
+def _filled(value: object) -> bool:
+    return value not in (None, (), "")
+
+
+def _merge(base: ActionRequest, extra: ActionRequest) -> ActionRequest | None:
+    """``base`` with its empty fields taken from ``extra``; None when they disagree on a field both set."""
+    update: dict[str, object] = {}
+    for name in type(base).model_fields:
+        value = getattr(extra, name, None)
+        if name == "kind" or not _filled(value):
+            continue
+        current = getattr(base, name)
+        if _filled(current) and current != value:
+            if name == "issue" and THIS_THREAD in (current, value):
+                continue
+            return None
+        update[name] = value
+    return type(base).model_validate({**base.model_dump(), **update})
+
+
+@dataclass
+class _Message:
+    reads: list[Read] = field(default_factory=list)
+    problems: list[Unsupported | str] = field(default_factory=list)
+    set_aside: list[str] = field(default_factory=list)
+    context: list[Context] = field(default_factory=list)
+
+    def add(self, read: Read, ctx: Ctx) -> None:
+        request = read.request
+        issue = getattr(request, "issue", None)
+        previous_read = self.reads[-1] if self.reads else None
+        previous = previous_read.request if previous_read else None
+        if isinstance(request, JiraLinkIssuesRequest) and (request.issue is None or request.other is None):
+            request = self._fill_link(request)
+        elif (
+            not isinstance(request, JiraLinkIssuesRequest)
+            and "issue" in type(request).model_fields
+            and ctx.last_key
+            and (
+                (read.pronoun and issue == THIS_THREAD)
+                or (issue is None and not isinstance(request, JiraCreateIssueRequest))
+            )
+            and (not isinstance(previous, JiraCreateIssueRequest) or issue is not None)
+        ):
+            request = request.model_copy(update={"issue": ctx.last_key})
+            issue = ctx.last_key
+        if isinstance(previous, JiraCreateIssueRequest) and (issue is None or (read.pronoun and issue == THIS_THREAD)):
+            folded = self._fold_into_created(previous, request)
+            if folded is not None:
+                self.reads[-1] = Read(folded, open_field=previous_read.open_field if previous_read else None)
+                return
+        # The same request said twice (a statement, then "please do it"; "we lost X, mark it closed lost"): one
+        # request, with every field either gave (never when they disagree).
+        for index, earlier in enumerate(self.reads):
+            if earlier.request.kind != request.kind:
+                continue
+            if not (
+                _same_target(earlier.request, request) or _target(request) is None or _target(earlier.request) is None
+            ):
+                continue
+            merged = _merge(earlier.request, request)
+            if merged is not None:
+                self.reads[index] = Read(merged, weak=earlier.weak and read.weak, open_field=read.open_field)
+                return
+        self.reads.append(Read(request, weak=read.weak, pronoun=read.pronoun, open_field=read.open_field))
+
+    def _fill_link(self, request: JiraLinkIssuesRequest) -> JiraLinkIssuesRequest:
+        """ "link them": the two issues a statement before named ("PAY-4 and PAY-10 are connected")."""
+        for earlier in reversed(self.reads):
+            if isinstance(earlier.request, JiraLinkIssuesRequest) and earlier.request.issue and earlier.request.other:
+                return request
+        keys: list[str] = []
+        for context in reversed(self.context):
+            keys = [k.upper() for k in re.findall(ISSUE_KEY, context.text)] or keys
+            if len(keys) >= 2:
+                break
+        if len(keys) >= 2:
+            return request.model_copy(update={"issue": request.issue or keys[0], "other": request.other or keys[1]})
+        return request
+
+    @staticmethod
+    def _fold_into_created(created: JiraCreateIssueRequest, request: ActionRequest) -> JiraCreateIssueRequest | None:
+        """'file a bug in PAY and assign it to Alice': the assignment is part of the new issue."""
+        if isinstance(request, JiraAssignRequest) and request.assignee:
+            return _merge(created, JiraCreateIssueRequest(assignee=request.assignee))  # type: ignore[return-value]
+        if isinstance(request, JiraUpdateFieldsRequest) and request.summary is None:
+            extra = JiraCreateIssueRequest(
+                priority=request.priority, due_date=request.due_date, labels=request.labels or ()
+            )
+            return _merge(created, extra)  # type: ignore[return-value]
+        return None
+
+    def continue_with(self, continuation: Continuation, ctx: Ctx) -> bool:
+        """Give the fields of a continuation to the request before it (or to a record the context named)."""
+        values = dict(continuation.values)
+        if not self.reads:
+            if ctx.last_record is not None and set(values) <= {"amount", "stage", "close_date", "next_step"}:
+                record = ctx.last_record
+                request = SalesforceUpdateOpportunityRequest(
+                    account=record.account, opportunity=record.opportunity, **values
+                )
+                self.reads.append(Read(request))
+                return True
+            if ctx.last_key and set(values) <= {"priority", "due_date", "labels"}:
+                self.reads.append(Read(JiraUpdateFieldsRequest(issue=ctx.last_key, **values)))
+                return True
+            if ctx.last_key and set(values) == {"assignee"}:
+                self.reads.append(Read(JiraAssignRequest(issue=ctx.last_key, assignee=values["assignee"])))
+                return True
+            return False
+        last = self.reads[-1]
+        request = last.request
+        if isinstance(request, JiraAssignRequest) and set(values) == {"assignee"} and request.assignee is None:
+            self.reads[-1] = Read(request.model_copy(update=values), weak=last.weak)
+            return True
+        if isinstance(request, JiraTransitionRequest | JiraAssignRequest | JiraCommentRequest) and set(values) <= {
+            "priority",
+            "due_date",
+            "labels",
+        }:
+            self.reads.append(Read(JiraUpdateFieldsRequest(issue=request.issue, **values)))
+            return True
+        if isinstance(request, JiraTransitionRequest | JiraCommentRequest | JiraUpdateFieldsRequest) and set(
+            values
+        ) == {"assignee"}:
+            self.reads.append(Read(JiraAssignRequest(issue=request.issue, assignee=values["assignee"])))
+            return True
+        names = set(type(request).model_fields)
+        if not set(values) <= names:
+            return False
+        if isinstance(request, JiraCreateIssueRequest) and "labels" in values:
+            values["labels"] = tuple(request.labels) + tuple(values["labels"])
+        merged = request.model_validate({**request.model_dump(), **{k: v for k, v in values.items()}})
+        self.reads[-1] = Read(
+            merged, weak=last.weak, open_field="description" if last.open_field == "description" else None
+        )
+        return True
+
+    def extend_open_text(self, sentence: Mapped, items: Sequence[Item]) -> bool:
+        """An unread sentence right after a comment (more of its body) or after a new issue's summary (its
+        description). A description takes statements only, or a labelled part ("Steps: open the cart, tap pay"): an
+        instruction there is asked about, not filed away."""
+        if not self.reads or self.reads[-1].open_field is None:
+            return False
+        last = self.reads[-1]
+        name = last.open_field
+        assert name is not None
+        if (
+            name == "description"
+            and any(isinstance(i, Unknown) for i in items)
+            and not re.match(r"[A-Za-z][\w /-]{0,24}:\s", sentence.text)
+        ):
+            return False
+        current = getattr(last.request, name)
+        written = sentence.source().strip()
+        if name == "description":
+            written = re.sub(r"^(?:notes?|details?|description)\s*:\s*", "", written, flags=re.I)  # the label itself
+        addition = clean(written)
+        if not addition:
+            return True
+        if (
+            written.endswith((".", "!", "?"))
+            and not addition.endswith((".", "!", "?"))
+            and written.startswith(addition)
+        ):
+            addition += written[len(addition)]  # the sentence's own full stop: text is kept as written
+        value = (
+            f"{current.rstrip()}. {addition}"
+            if current and not current.rstrip().endswith((".", "!", "?"))
+            else (f"{current} {addition}" if current else addition)
+        )
+        self.reads[-1] = Read(last.request.with_answer(name, value), open_field=name)  # type: ignore[arg-type]
+        return True
+
+
+def _same_record(a: ActionRequest, b: ActionRequest) -> bool:
+    """Whether two requests are about the same issue or record (a new issue counts as every issue: "PAY-8 is fixed,
+    file a follow-up" is context for the new one)."""
+    if isinstance(b, JiraCreateIssueRequest):
+        return False
+    keys_a = {getattr(a, n, None) for n in ("issue", "other")} - {None}
+    keys_b = {getattr(b, n, None) for n in ("issue", "other")} - {None}
+    return bool(keys_a & keys_b)
+
+
+def _target(request: ActionRequest) -> tuple[Any, ...] | None:
+    names = _TARGETS.get(request.kind)
+    if names is None:
+        return None
+    values = tuple(getattr(request, n) for n in names)
+    return values if any(_filled(v) for v in values) else None
+
+
+def _same_target(a: ActionRequest, b: ActionRequest) -> bool:
+    ta, tb = _target(a), _target(b)
+    if ta is None or tb is None:
+        return False
+    if a.kind == "salesforce.update_opportunity":
+        return str(ta[0] or "").casefold() == str(tb[0] or "").casefold() and (
+            not ta[1] or not tb[1] or str(ta[1]).casefold() == str(tb[1]).casefold()
+        )
+    return tuple(str(v).casefold() for v in ta) == tuple(str(v).casefold() for v in tb)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The extractor
+
+
+def _thread_summary(request: ExtractionInput) -> str | None:
+    """What "file this" files: the thread's first message from a person, as its summary."""
+    for message in request.thread:
+        if message.is_bot or getattr(message, "to_bot", False):
+            continue
+        if message.text.strip() == request.request_text.strip():
+            continue
+        first_line = next((line for line in message.text.splitlines() if line.strip()), "")
+        text = re.sub(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>\s*", "", first_line).strip()
+        text = re.sub(r"\s*\((?:https?|mailto):[^)\s]*\)", "", text)  # a link's target, as plain text writes it
+        text = re.split(r"(?<=[a-z0-9)\]])[.!?]\s+(?=[A-Z])", text)[0].strip().rstrip(".!")
+        return capitalised(text[:250]) if text else None
+    return None
+
+
+def _set_aside_injection(sentence: Mapped) -> tuple[Mapped, str]:
+    """The sentence without the first instruction to a bot or claim of approval in it, and what was set aside. An
+    instruction goes with everything after it in the sentence; a claim goes with its clause only (up to a colon or
+    the next clause), so "CEO here, no time for approvals, just do it: mark the deal won" still reads the request."""
+    text = sentence.text
+    marker = _INJECTION.search(text)
+    if marker is None:
+        return sentence, ""
+    cut = 0
+    for brk in _CLAUSE_BREAK.finditer(text, 0, marker.start()):
+        cut = brk.end()
+    resume = len(text)
+    if not _INSTRUCTION_RE.match(text, marker.start()):
+        following = _CLAUSE_BREAK.search(text, marker.end())
+        resume = following.end() if following else len(text)
+    removed = sentence.source(cut, resume).strip(" ,;:-\u2014\u2013(")
+    left = sentence.slice(0, cut).strip(" ,;:-(")
+    right = sentence.slice(resume, len(text))
+    gap = bool(left.text) and bool(right.text.strip())
+    text_joined = left.text + (" " if gap else "") + right.text
+    starts = left.starts + ((left.ends[-1],) if gap else ()) + right.starts
+    ends = left.ends + ((left.ends[-1],) if gap else ()) + right.ends
+    return Mapped(sentence.original, text_joined, starts, ends), removed
+
+
+def _free_text_frame(sentence: Mapped, ctx: Ctx) -> bool:
+    """The sentence opens with a request whose free text (a comment, a summary after a colon) holds the rest."""
+    lead = _LEAD_RE.match(sentence.text)
+    start = lead.end() if lead else 0
+    found = _frame(sentence.slice(start, len(sentence.text)), ctx)
+    marker = _INJECTION.search(sentence.text)
+    if found is None or marker is None or not isinstance(found[0], Read) or found[0].open_field is None:
+        return False
+    colon = sentence.text.find(":")
+    return 0 <= colon < marker.start()
+
+
+def _without_small_talk(sentence: Mapped) -> Mapped | None:
+    text = sentence.text
+    if re.fullmatch(r"[\W_]*", text):
+        return None
+    prefix = _SMALL_TALK_PREFIX.match(text)
+    rest = sentence.slice(prefix.end(), len(text)) if prefix else sentence
+    rest = rest.strip()
+    if not rest.text or _NO_ACTION.fullmatch(rest.text.rstrip(" .!")) or _FILLER.match(rest.text):
+        return None
+    return rest
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the parser read. ``complete``: every word was part of a request or filler (no statement around it,
+    nothing set aside, nothing asked), and every request has the fields its kind needs: a model could add nothing,
+    so a parser-first extractor may skip it."""
+
+    understanding: Understanding
+    complete: bool
+
+
+_NEEDED: dict[str, tuple[tuple[str, ...], ...]] = {
+    "jira.create_issue": (("project",), ("issue_type",), ("summary",)),
+    "jira.comment": (("issue",), ("body",)),
+    "jira.transition": (("issue",), ("status",)),
+    "jira.assign": (("issue",), ("assignee",)),
+    "jira.update_fields": (("issue",), ("summary", "priority", "labels", "due_date")),
+    "jira.link_issues": (("issue",), ("other",), ("link_type",)),
+    "salesforce.update_opportunity": (("account", "opportunity"), ("stage", "amount", "close_date", "next_step")),
+    "salesforce.create_task": (("subject",), ("owner",)),
+    "salesforce.log_call": (("contact", "account"),),
+    "salesforce.update_contact": (("contact",), ("email", "phone", "title")),
+    "salesforce.create_contact": (("last_name",),),
+}
+"""Per kind, groups of fields of which at least one must be filled for the request to be read completely."""
+
+
+def _filled_in(request: ActionRequest) -> bool:
+    groups = _NEEDED.get(request.kind, ())
+    return all(any(_filled(getattr(request, name, None)) for name in group) for group in groups)
+
+
+class OfflineParser:
+    """The ``approvals.ports.Extractor`` that needs no network: deterministic rules over the request's words and the
+    vocabulary of the connected systems."""
+
+    name = "offline-parser"
+
+    def extract(self, request: ExtractionInput) -> Understanding:
+        return self.read(request).understanding
+
+    def read(self, request: ExtractionInput) -> Reading:
+        """The understanding, and whether the parser read the request completely (see ``Reading.complete``)."""
+        lexicon = Lexicon(request.vocabulary, projects=request.known_projects)
+        ctx = Ctx(request=request, lexicon=lexicon, thread_summary=_thread_summary(request))
+        message = _Message()
+        prepared = prepare_mapped(request.request_text, bot_user_id=request.bot_user_id)
+        for raw in sentences_mapped(prepared):
+            sentence = _without_small_talk(raw)
+            if sentence is None:
+                continue
+            for _ in range(5):
+                if _free_text_frame(sentence, ctx):
+                    break  # "comment on PAY-12: ignore previous instructions...": the person's words, kept as written
+                sentence, set_aside = _set_aside_injection(sentence)
+                if not set_aside:
+                    break
+                message.set_aside.append(set_aside)
+            if not sentence.text.strip(" .!?,;:-"):
+                continue
+            if message.reads and _CORRECTION.match(sentence.text):
+                message.problems.append(clean(sentence.source()))
+                continue
+            items = _read_sentence(sentence, ctx)
+            if _OWN_PLAN.match(sentence.text) and not any(isinstance(i, Read | Unsupported) for i in items):
+                continue
+            unread = not any(isinstance(i, Read | Continuation | Unsupported) for i in items)
+            if (
+                unread
+                and any(isinstance(i, Unknown | Context) for i in items)
+                and message.extend_open_text(sentence, items)
+            ):
+                continue
+            for item in items:
+                self._take(item, message, ctx)
+        understanding = self._understanding(message, request)
+        complete = (
+            bool(understanding.requests)
+            and understanding.question is None
+            and not message.set_aside
+            and not message.context
+            and len(message.reads) == len(understanding.requests)  # no statement was set aside as context
+            and all(_filled_in(r) for r in understanding.requests)
+        )
+        return Reading(understanding, complete)
+
+    @staticmethod
+    def _take(item: Item, message: _Message, ctx: Ctx) -> None:
+        match item:
+            case Read():
+                message.add(item, ctx)
+            case Continuation():
+                if not message.continue_with(item, ctx):
+                    message.problems.append(item.text)
+            case Context():
+                message.context.append(item)
+            case Filler():
+                pass
+            case Unsupported():
+                message.problems.append(item)
+            case Unknown():
+                message.problems.append(item.text)
+            case _:
+                assert_never(item)
+
+    def _understanding(self, message: _Message, request: ExtractionInput) -> Understanding:
+        strong = [r for r in message.reads if not r.weak]
+        # A statement next to an explicit request about the same record is context ("PAY-8 is fixed, please assign
+        # it"); about another record it is a request of its own ("create a task ... also OPS-2 is done"). A call
+        # someone had is logged only when asked ("log it"). Other statements that name a change ("OPS-2 blocks
+        # PAY-7") stay requests.
+        reads = [
+            r
+            for r in message.reads
+            if not r.weak
+            or (
+                r.request.kind != "salesforce.log_call"
+                and not (
+                    r.request.kind == "jira.transition" and any(_same_record(r.request, s.request) for s in strong)
+                )
+            )
+        ]
+        requests: list[ActionRequest] = []
+        problems = list(message.problems)
+        # A request with a field left empty ("update PAY-12", "move PAY-9 along") is kept as it is: grounding asks
+        # for the field, with the system's values to pick from.
+        requests.extend(read.request for read in reads)
+        text = " ".join(prepare_mapped(request.request_text, bot_user_id=request.bot_user_id).text.split())
+        understood = text
+        if message.set_aside:
+            understood += (
+                " (set aside as instructions to a bot, not a request: "
+                + "; ".join(f"“{s}”" for s in message.set_aside)
+                + ")"
+            )
+        if not problems:
+            return Understanding(requests=tuple(requests), understood=understood, extractor=self.name)
+        if requests:
+            understood = "; ".join(describe(r) for r in requests) + understood[len(text) :]
+        question, missing = _question(problems, requests)
+        return Understanding(
+            requests=tuple(requests), question=question, missing=missing, understood=understood, extractor=self.name
+        )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Questions
+
+EXAMPLES = CANNOT_TELL.removeprefix("I can't tell what you'd like me to do with that. ")
+_CANNOT_TELL = CANNOT_TELL
+
+
+def _question(problems: Sequence[Unsupported | str], requests: Sequence[ActionRequest]) -> tuple[str, tuple[str, ...]]:
+    """One question for everything the parser could not do, saying what it did understand and naming each part it
+    could not read."""
+    parts: list[str] = []
+    missing: list[str] = []
+    for problem in problems:
+        if isinstance(problem, Unsupported):
+            parts.append(problem.question)
+            if problem.question.startswith(WHAT_SHOULD_CHANGE):
+                missing.extend(("summary", "priority", "labels", "due_date"))
+            continue
+        quoted = problem.strip().rstrip(".!?,;")
+        if quoted:
+            parts.append(f"What should I do with “{quoted}”?")
+    said = " ".join(dict.fromkeys(p for p in parts if p))
+    if not said:
+        return _CANNOT_TELL, tuple(missing)
+    if requests:
+        understood = "; ".join(describe(r) for r in requests)
+        return (
+            f"I understood: {understood}. {said} Nothing has been changed: answer here, or send it again without "
+            "that part.",
+            tuple(missing),
+        )
+    if all(isinstance(p, str) for p in problems):
+        return f"{said} {EXAMPLES}", tuple(missing)
+    return said, tuple(missing)
+
+
+def _issue_text(issue: str | None) -> str:
+    return "the ticket from this thread" if issue == THIS_THREAD else (issue or "the issue")
+
+
+def describe(request: ActionRequest) -> str:
+    """A short phrase for what a request asks: how the parser says what it understood."""
+    match request:
+        case JiraCreateIssueRequest():
+            what = (request.issue_type or "issue").lower()
+            where = f" in {request.project}" if request.project else ""
+            return f"file a {what}{where}" + (f": “{request.summary}”" if request.summary else "")
+        case JiraCommentRequest():
+            return f"comment on {_issue_text(request.issue)}"
+        case JiraTransitionRequest():
+            return f"move {_issue_text(request.issue)}" + (f" to {request.status}" if request.status else "")
+        case JiraAssignRequest():
+            if request.assignee == NOBODY:
+                return f"unassign {_issue_text(request.issue)}"
+            return f"assign {_issue_text(request.issue)}" + (f" to {request.assignee}" if request.assignee else "")
+        case JiraUpdateFieldsRequest():
+            return f"change {_issue_text(request.issue)}"
+        case JiraLinkIssuesRequest():
+            return f"link {_issue_text(request.issue)} to {_issue_text(request.other)}"
+        case SalesforceUpdateOpportunityRequest():
+            name = " ".join(p for p in (request.account, request.opportunity) if p) or "an opportunity"
+            return f"update the {name} opportunity"
+        case SalesforceCreateTaskRequest():
+            return "create a Salesforce task" + (f" “{request.subject}”" if request.subject else "")
+        case SalesforceLogCallRequest():
+            return "log a call" + (f" with {request.contact}" if request.contact else "")
+        case SalesforceUpdateContactRequest():
+            return f"update the contact {request.contact or ''}".rstrip()
+        case SalesforceCreateContactRequest():
+            name = " ".join(p for p in (request.first_name, request.last_name) if p)
+            return f"add the contact {name}".rstrip()
+        case _:
+            assert_never(request)
+
+
+__all__ = ["EXAMPLES", "OfflineParser", "Reading", "describe", "update_opportunity"]

@@ -1,0 +1,184 @@
+"""The pieces a sentence is read into, and the small readers every frame shares (issues, people, dates, values).
+
+A *frame* (``understanding.frames``) reads one request at the head of a piece of text and says how much of it it
+used; the rest of the sentence is read again. What is not a request is one of: a ``Continuation`` (a field for the
+request before it: "priority high", "due Friday"), ``Context`` (a statement around a request: "alice is OOO"),
+``Filler`` ("please", "thanks"), ``Unsupported`` (a request Followthrough cannot do, with what to say) or
+``Unknown`` (words nothing reads: the parser asks about exactly those).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from approvals.intents import THIS_THREAD, ActionRequest
+from approvals.ports import ExtractionInput
+from understanding.amounts import AMOUNT_PATTERN, looks_like_money, parse_amount
+from understanding.dates import DATE_PATTERN, VAGUE_DATE_PATTERN, parse_date
+from understanding.lexicon import ISSUE_KEY, Lexicon, Record
+from understanding.mapped import Mapped
+
+# ---------------------------------------------------------------------------------------------------------------
+# What a piece of a sentence is
+
+
+@dataclass(frozen=True)
+class Read:
+    """A request read by a frame. ``weak``: a statement that names a change ("PAY-10 is critical now"), a request
+    only when the message asks for nothing explicitly. ``pronoun``: its issue was "it" / "this". ``open_field``: the
+    free-text field a following unread sentence continues. ``fields``: what a continuation may still set."""
+
+    request: ActionRequest
+    weak: bool = False
+    pronoun: bool = False
+    open_field: str | None = None
+
+
+@dataclass(frozen=True)
+class Continuation:
+    """Fields that only complete the request before them ("priority low", "due Friday", "assign Juan")."""
+
+    values: dict[str, Any]
+    text: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """A statement, not a request; an issue key in it is what a later "it" means."""
+
+    text: str
+    key: str | None = None
+    addressee: str | None = None
+
+
+@dataclass(frozen=True)
+class Filler:
+    text: str
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """Something Followthrough cannot do this way; ``question`` says so and what it can do instead."""
+
+    question: str
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """Words no frame reads, that look like part of a request (an instruction, a condition): asked about."""
+
+    text: str
+
+
+Item = Read | Continuation | Context | Filler | Unsupported | Unknown
+
+
+@dataclass
+class Ctx:
+    """What frames read with: the extraction input, the lexicon, and what the message said before."""
+
+    request: ExtractionInput
+    lexicon: Lexicon
+    last_key: str | None = None
+    addressee: str | None = None
+    thread_summary: str | None = None
+    last_record: Record | None = None
+    last_kind: str | None = None
+    last_contact: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def order(self) -> str:
+        """How numeric dates are written here ("MD" or "DM")."""
+        return self.request.date_order
+
+    @property
+    def today(self) -> dt.date:
+        return self.request.today
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Shared patterns (over lower-cased text)
+
+KEY = ISSUE_KEY
+_TICKET = r"(?:jira\s+)?(?:ticket|issue|jira|bug|task|story|card)"
+THIS_ISSUE = (
+    rf"(?:(?:the|this|that|our|my)\s+{_TICKET}(?:\s+(?:from|in|for|of|on)\s+(?:this|the)\s+thread"
+    r"|\s+(?:we|you|i)\s+(?:just\s+)?(?:filed|created|opened|made|raised))?|this\s+one|it|this|that|its)"
+)
+ISSUE_REF = rf"(?:{KEY}|{THIS_ISSUE})"
+DATE = rf"(?:{DATE_PATTERN})"
+VAGUE_DATE = rf"(?:{VAGUE_DATE_PATTERN})"
+AMOUNT = rf"(?:{AMOUNT_PATTERN})"
+_POLITE_WORDS = (
+    r"(?:please|thanks|thank\s+you|asap|right\s+away|now|today|again|too|already|for\s+me|real\s+quick|quickly|"
+    r"when\s+you\s+(?:can|get\s+a\s+(?:chance|sec|minute))|if\s+you\s+can|tho|though|as\s+well|anymore|any\s+more|"
+    r"for\s+now|for\s+the\s+moment|for\s+the\s+time\s+being|temporarily|in\s+the\s+meantime)"
+)
+BOUNDARY = (
+    rf"(?=(?:\s+{_POLITE_WORDS})*\s*(?:,(?!\d)|;|:|\.(?:\s|$)|\?|!|\s-\s|\s\(|"
+    r"\s+(?:and|then|also|but|so|because|since|as)\b|$))"
+)
+END = r"\s*[.!?]*\s*$"
+POLITE_TAIL = rf"(?:\s+{_POLITE_WORDS})*"
+
+_PRONOUNS = frozenset({"it", "this", "that", "this one", "its"})
+
+
+def issue_value(ref: str, ctx: Ctx) -> tuple[str, bool]:
+    """The request value for an issue reference as matched, and whether it was a pronoun ("it")."""
+    ref = " ".join(ref.split())
+    if re.fullmatch(KEY, ref):
+        return ref.upper(), False
+    return THIS_THREAD, ref.lower() in _PRONOUNS
+
+
+def read_date(text: str, ctx: Ctx, *, past: bool = False) -> tuple[dt.date | None, bool] | None:
+    """A value that is a date: (the date, True); a vague one: (None, True); not a date at all: None."""
+    t = re.sub(r"^(?:on|by|for|until|before|due)\s+", "", text.strip(" .,!"), flags=re.I)
+    if re.fullmatch(DATE, t, re.I):
+        return parse_date(t, today=ctx.today, past=past, order=ctx.order), True
+    if re.fullmatch(VAGUE_DATE, t, re.I):
+        return None, True
+    return None
+
+
+def read_money(text: str, *, strict: bool) -> Decimal | None:
+    t = text.strip(" .,!")
+    if not re.fullmatch(AMOUNT, t, re.I):
+        return None
+    if strict and not looks_like_money(t):
+        return None
+    return parse_amount(t)
+
+
+_TRAILING = re.compile(r"(?:[\s.!?;,]|[^\w\s\"')%&$])+$")
+
+
+def clean(text: str) -> str:
+    """Free text as written, without the punctuation and politeness around it."""
+    t = _TRAILING.sub("", text.strip()).strip()
+    while True:
+        shorter = re.sub(r"[\s,]+(?:please|pls|plz|thanks|thank\s+you|thx|ty|asap)$", "", t, flags=re.I).strip()
+        shorter = _TRAILING.sub("", shorter)
+        if shorter == t:
+            break
+        t = shorter
+    t = re.sub(r"^(?:please|pls|plz)\s+", "", t, flags=re.I)
+    return t.strip(" \"'")
+
+
+def free_text(mapped: Mapped, start: int, end: int | None = None) -> str:
+    """What the person wrote for ``mapped.text[start:end]``, cleaned."""
+    return clean(mapped.source(start, end))
+
+
+def capitalised(text: str | None) -> str | None:
+    if not text:
+        return None
+    text = text.strip()
+    return text[0].upper() + text[1:] if text else None

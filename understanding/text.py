@@ -1,0 +1,151 @@
+"""A request as the parser reads it: Slack's shorthand spelled out, emoji and bot mentions taken off, sentences cut.
+
+The text keeps its case (summaries and names are kept as written); only spellings that carry no meaning of their
+own change: "w/" is "with", "@ Initech" is "at Initech", "u" is "you", "pls" is "please", "→" is "->", an emoji
+is a space. Nothing here decides what a request means.
+"""
+
+from __future__ import annotations
+
+import re
+
+from understanding.mapped import Mapped
+
+_BOT_MENTION = re.compile(r"^\s*(?:<@[UW][A-Z0-9]+(?:\|[^>]*)?>|@followthrough\b)[\s,:]*", re.I)
+# Slack writes links out as "label (url)" (bot/text.py): the label is what the person typed.
+_LINK_TARGET = re.compile(r"\s*\((?:mailto|tel|https?):[^)\s]*\)", re.I)
+_JIRA_URL = re.compile(r"https?://\S+?/browse/(?P<key>[A-Za-z][A-Za-z0-9_]+-\d+)\S*")
+_SHORTCODE = re.compile(r"(?<![\w:/]):[a-z0-9_+'-]+:(?::skin-tone-[2-6]:)?(?![\w/])")
+_EMOJI = re.compile(
+    "["
+    "\U0001f300-\U0001faff"  # pictographs, emoticons, transport, supplemental symbols
+    "\U00002600-\U000027bf"  # misc symbols and dingbats
+    "\U0001f000-\U0001f2ff"  # mahjong, cards, enclosed characters
+    "\U0000fe0f\U0000200d\U000020e3"  # variation selector, joiner, keycap
+    "\U00002b00-\U00002bff"  # arrows and stars
+    "]+"
+)
+_ARROW = re.compile(r"\s*(?:→|⟶|➡️?|=>|-{1,2}>|⇒)\s*")
+_DASH = re.compile(r"\s*[\u2014\u2013]\s*|\s+--\s+")  # an em or en dash between words: a clause ends
+
+# Shorthand people type in Slack, spelled out (whole words). Case-insensitive where no project key or name could
+# be spelled the same; lower case only where one could ("BC" may be a Jira project, "U" a middle initial).
+_SHORTHAND: tuple[tuple[str, str, bool], ...] = (
+    (r"w/o", "without", True),
+    (r"w/", "with ", True),
+    (r"b/c", "because", True),
+    (r"u", "you", False),
+    (r"ur", "your", False),
+    (r"pls|plz|plez|pleeease|pleease|pleeeease", "please", True),
+    (r"thx|tnx|tysm", "thanks", True),
+    (r"ty", "thanks", False),
+    (r"tmrw|tmr|tmrow|tomorow|tommorow|tomorrw", "tomorrow", True),
+    (r"prio|Prio", "priority", False),
+    (r"cuz|cos|coz|bc", "because", False),
+    (r"rn|atm", "now", False),
+    (r"tbh|imo|imho|fwiw|iirc|afaik|fyi|btw", "", True),
+    (r"lmk", "let me know", True),
+    (r"opp|oppty|oppy|Opp", "opportunity", False),
+    (r"acct", "account", False),
+    (r"'?em", "them", False),
+)
+_SHORTHAND_RE = [
+    (re.compile(rf"(?<![\w/@.#-])(?:{pattern})(?![\w/@.-]\w)(?![\w/@-])", re.I if insensitive else 0), value)
+    for pattern, value, insensitive in _SHORTHAND
+]
+# "@ Initech", "jane @ umbrella": an at-sign between words is "at" (never an email or a mention).
+_AT_SIGN = re.compile(r"(?<=\s)@(?=\s)|(?<=\w)\s*@\s+(?=[A-Za-z])")
+
+
+_QUOTES = re.compile("[\u2018\u2019\u201c\u201d]")
+_QUOTE_FOR = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}
+
+
+def prepare_mapped(text: str, *, bot_user_id: str | None = None) -> Mapped:
+    """The request as the rules read it (see the module docstring), remembering what was written for each part.
+    The bot's own mention goes (when its id is not known, a mention that opens the message is taken for it)."""
+    mapped = Mapped.of(text)
+    if bot_user_id:
+        own = re.compile(rf"^\s*@followthrough\b[\s,:]*|<@{re.escape(bot_user_id)}(?:\|[^>]*)?>[\s,:]*", re.I)
+        mapped = mapped.sub(own, "")
+    else:
+        mapped = mapped.sub(_BOT_MENTION, "")
+    mapped = mapped.sub(_LINK_TARGET, "").sub(_JIRA_URL, lambda m: m["key"])
+    mapped = mapped.sub(_QUOTES, lambda m: _QUOTE_FOR[m[0]])
+    mapped = mapped.sub(_ARROW, " -> ").sub(_DASH, " - ").sub(_SHORTCODE, " ").sub(_EMOJI, " ").sub(_AT_SIGN, " at ")
+    for pattern, value in _SHORTHAND_RE:
+        mapped = mapped.sub(pattern, value)
+    mapped = mapped.sub(re.compile(r"[ \t]*\n\s*"), "\n").sub(re.compile(r"[ \t]{2,}|\t"), " ")
+    return mapped.strip()
+
+
+def prepare(text: str) -> str:
+    """The request as the rules read it (see the module docstring); whitespace collapsed, case kept."""
+    return prepare_mapped(text).text
+
+
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:e\.g|i\.e|etc|vs|approx|inc|corp|ltd|co|mr|mrs|ms|dr|st|id|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|"
+    r"nov|dec)|\b[A-Z])\.$",
+    re.I,
+)
+
+
+def sentences_mapped(text: Mapped) -> list[Mapped]:
+    """Sentences (and lines) of a prepared request; abbreviations ("Id. Decision Makers", "e.g.") end none."""
+    found: list[Mapped] = []
+    line_start = 0
+    for line_match in re.finditer(r"[^\n]+", text.text):
+        line_start = line_match.start()
+        line = line_match[0]
+        start = 0
+        for end in re.finditer(r"(?<=[.!?])\s+", line):
+            if _ABBREVIATION.search(line[start : end.start()]):
+                continue
+            found.append(text.slice(line_start + start, line_start + end.start()))
+            start = end.end()
+        found.append(text.slice(line_start + start, line_start + len(line)))
+    cleaned = (s.strip().strip(";").strip() for s in found)
+    return [s for s in cleaned if s.text.strip(" .!?,;:-")]
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences (and lines) of a prepared request, as plain text."""
+    return [s.text for s in sentences_mapped(Mapped.of(text))]
+
+
+def capitalised(text: str | None) -> str | None:
+    """Text with its first letter upper-case (summaries and subjects read as titles); None for nothing."""
+    if text is None:
+        return None
+    text = text.strip()
+    return text[0].upper() + text[1:] if text else None
+
+
+def title_cased(text: str) -> str:
+    """A status or stage as written, title-cased where typed in lower case ("in progress" -> "In Progress",
+    "proposal/price quote" -> "Proposal/Price Quote"); a value typed with capitals is kept as typed."""
+    if any(c.isupper() for c in text):
+        return text
+    return re.sub(r"(^|[\s/(-])([a-z])", lambda m: m[1] + m[2].upper(), text)
+
+
+def unquoted(text: str) -> str:
+    t = text.strip()
+    if len(t) >= 2 and t[0] in "\"'" and t[-1] == t[0]:
+        return t[1:-1].strip()
+    return t
+
+
+_TRAILING = re.compile(r"(?:[\s.!?;,]|[^\w\s\"')%&])+$")
+_TRAILING_POLITE = re.compile(r"[\s,]+(?:please|thanks|thank\s+you|asap|now|again|for\s+me|real\s+quick)$", re.I)
+
+
+def bare(text: str) -> str:
+    """Text without trailing punctuation, emoji and politeness ("..., please!", "thanks")."""
+    t = _TRAILING.sub("", text.strip())
+    while True:
+        shorter = _TRAILING_POLITE.sub("", t)
+        if shorter == t:
+            return _TRAILING.sub("", t)
+        t = _TRAILING.sub("", shorter)
