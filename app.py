@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import math
 import os
 import signal
 import socket
@@ -40,6 +41,7 @@ from approvals.store import ProposalStore
 from bot.context import SlackThreadReader
 from bot.directory import SlackDirectory
 from bot.notifier import SlackNotifier
+from bot.parser_first import ParserFirstExtractor
 from connectors.jira import JiraConnector
 from connectors.salesforce import SalesforceConnector
 from understanding.answers import TypedAnswers
@@ -68,6 +70,12 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     openai_model: str = "gpt-4.1-mini"
+    openai_timeout: float = Field(default=20.0, gt=0.0)
+    """Seconds one call to the language model may take (a model on a CPU needs minutes)."""
+    openai_timeout_total: float | None = Field(default=None, gt=0.0)
+    """Seconds the model may take to read one request, retries included (default: two calls and 5 s)."""
+    followthrough_parser_first: bool = True
+    """With a language model: a request the offline parser reads completely is not sent to the model."""
     followthrough_policy: Path = DEFAULT_POLICY
 
     # Advanced: durations the jobs use (production keeps the defaults; tests shorten them).
@@ -147,7 +155,38 @@ class Settings(BaseSettings):
         if any(salesforce.values()) and not all(salesforce.values()):
             missing = ", ".join(name for name, value in salesforce.items() if not value)
             raise ValueError(f"Salesforce needs both of its settings; missing: {missing}")
+        if self.openai_timeout_total is not None and self.openai_timeout_total < self.openai_timeout:
+            raise ValueError(
+                f"OPENAI_TIMEOUT_TOTAL ({self.openai_timeout_total:g} s) must be at least OPENAI_TIMEOUT "
+                f"({self.openai_timeout:g} s); unset it to get two calls' worth"
+            )
         return self
+
+    @property
+    def uses_llm(self) -> bool:
+        """OPENAI_API_KEY is set, or OPENAI_BASE_URL alone (a local server that needs no key)."""
+        return bool(self.openai_base_url) or (
+            self.openai_api_key is not None and bool(self.openai_api_key.get_secret_value())
+        )
+
+    @property
+    def openai_budget_seconds(self) -> float:
+        """How long the model may take to read one request: OPENAI_TIMEOUT_TOTAL, or two whole calls and 5 s (so
+        one call that timed out is tried once more)."""
+        if self.openai_timeout_total is not None:
+            return self.openai_timeout_total
+        from bot.llm import total_timeout_for  # openai is imported only by deployments that use it
+
+        return total_timeout_for(self.openai_timeout)
+
+    @property
+    def job_timeout(self) -> int:
+        """RQ's limit on one job. With a model it leaves room for two readings (an answer to an open question is
+        read alone and with the request: approvals.clarifying) and 30 s for Slack, grounding and the card, so a slow
+        model is told as a timeout by our code, never cut off by RQ's."""
+        if not self.uses_llm:
+            return Timing.job_timeout
+        return max(Timing.job_timeout, math.ceil(2 * self.openai_budget_seconds + 30.0))
 
     @property
     def timing(self) -> Timing:
@@ -158,11 +197,12 @@ class Settings(BaseSettings):
             reaper_interval=self.followthrough_reaper_interval,
             stale_intake_after=self.followthrough_stale_after,
             stale_execution_after=self.followthrough_lease_seconds,
-            announce_grace=min(10.0, self.followthrough_stale_after),
+            announce_grace=min(5.0, self.followthrough_stale_after),
             running_notice_after=self.followthrough_running_notice_after,
             undo_window=self.followthrough_undo_window,
             question_ttl=self.followthrough_question_ttl,
             max_attempts=self.followthrough_max_attempts,
+            job_timeout=self.job_timeout,
         )
 
 
@@ -276,15 +316,30 @@ class SlowExtractor:
 
 def _extractor(settings: Settings) -> Extractor:
     """The LLM extractor when OPENAI_API_KEY is set, or OPENAI_BASE_URL alone (a local server that needs no key:
-    vLLM, Ollama, llama.cpp); otherwise the offline parser."""
+    vLLM, Ollama, llama.cpp), behind the offline parser unless FOLLOWTHROUGH_PARSER_FIRST is off; otherwise the
+    offline parser alone."""
     extractor: Extractor = OfflineParser()
     api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key is not None else ""
-    if api_key or settings.openai_base_url:
+    if settings.uses_llm:
         from bot.llm import build_openai_extractor  # openai is imported only by deployments that use it
 
-        llm = build_openai_extractor(api_key or None, settings.openai_base_url or None, settings.openai_model)
-        logger.info("requests are read by %s at %s%s", llm.name, llm.endpoint, "" if api_key else " (no API key)")
-        extractor = llm
+        llm = build_openai_extractor(
+            api_key or None,
+            settings.openai_base_url or None,
+            settings.openai_model,
+            timeout=settings.openai_timeout,
+            total_timeout=settings.openai_budget_seconds,
+        )
+        logger.info(
+            "requests are read by %s at %s%s (%g s a call, %g s in all%s)",
+            llm.name,
+            llm.endpoint,
+            "" if api_key else " (no API key)",
+            settings.openai_timeout,
+            settings.openai_budget_seconds,
+            ", after the offline parser" if settings.followthrough_parser_first else "",
+        )
+        extractor = ParserFirstExtractor(llm) if settings.followthrough_parser_first else llm
     if settings.followthrough_bench_extractor_delay:
         extractor = SlowExtractor(extractor, settings.followthrough_bench_extractor_delay)
     return extractor

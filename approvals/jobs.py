@@ -874,18 +874,28 @@ def reap_once(rt: Runtime) -> dict[str, int]:
     policy to waiting ones; safe to run any number of times. A duty that fails (Slack or Redis unavailable) is
     logged and tried again at the next pass; the others still run.
 
-    Workers run it from their maintenance pass (approvals/worker.py).
+    Workers run it from their maintenance pass (approvals/worker.py), and ``rescue_once`` more often.
     """
-    duties: tuple[tuple[str, Callable[[Runtime], int]], ...] = (
-        ("intake", _requeue_intakes),
-        ("execute", _requeue_executions),
-        ("announced", announce_owed),
-        ("expired", _expire_overdue),
-        ("answers", _requeue_answers),
-        ("undos", lambda rt: requeue_stuck_undos(rt, older_than=rt.timing.stale_intake_after)),
-        ("parked", _announce_parked_work),
-        ("reevaluated", sweep_policy),
+    return _run_duties(
+        rt,
+        (
+            *RESCUE_DUTIES,
+            ("expired", _expire_overdue),
+            ("answers", _requeue_answers),
+            ("undos", lambda rt: requeue_stuck_undos(rt, older_than=rt.timing.stale_intake_after)),
+            ("parked", _announce_parked_work),
+            ("reevaluated", sweep_policy),
+        ),
     )
+
+
+def rescue_once(rt: Runtime) -> dict[str, int]:
+    """The reaper's quick duties, cheap enough to run every few seconds: a request or a run whose process died
+    (its lease lapsed) is queued again, and an announcement a dead process left owed is made."""
+    return _run_duties(rt, RESCUE_DUTIES)
+
+
+def _run_duties(rt: Runtime, duties: Sequence[tuple[str, Callable[[Runtime], int]]]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for name, duty in duties:
         try:
@@ -898,7 +908,9 @@ def reap_once(rt: Runtime) -> dict[str, int]:
 
 def _requeue_intakes(rt: Runtime) -> int:
     count = 0
-    for key in rt.inbox.pending_older_than(rt.timing.stale_intake_after):
+    # A request no job waits for and no intake holds (its lease lapses within lease_seconds of its process dying)
+    # is taken in again; younger ones may still be between their record and their job.
+    for key in rt.inbox.pending_older_than(min(rt.timing.stale_intake_after, rt.timing.lease_seconds)):
         job = rt.connection.get(f"ft:intakejob:{key}")
         if (job is None or not job_waiting(rt, job.decode())) and not rt.ledger.lease_held(f"intake:{key}"):
             enqueue_intake(rt, key, reason="reaper: request still unanswered")
@@ -923,6 +935,13 @@ def _requeue_executions(rt: Runtime) -> int:
         enqueue_execute(rt, proposal.id, reason="reaper: approved but not running")
         count += 1
     return count
+
+
+RESCUE_DUTIES: tuple[tuple[str, Callable[[Runtime], int]], ...] = (
+    ("intake", _requeue_intakes),
+    ("execute", _requeue_executions),
+    ("announced", announce_owed),
+)
 
 
 def _expire_overdue(rt: Runtime) -> int:

@@ -50,7 +50,7 @@ class Timing:
     stale_intake_after: float = 60.0
     stale_execution_after: float = 15.0
     """An approved proposal no run has touched for this long, with no run alive and no job waiting, is re-queued."""
-    announce_grace: float = 10.0
+    announce_grace: float = 5.0
     """An owed announcement older than this is the reaper's to make (its announcer died or could not reach Slack)."""
     running_notice_after: float = 60.0
     """An approved request still being retried after this long is said to be, with the time of the next try, once
@@ -172,11 +172,17 @@ _WAITING_JOB_STATUSES = frozenset({JobStatus.QUEUED, JobStatus.SCHEDULED, JobSta
 
 
 def job_waiting(rt: Runtime, job_id: str) -> bool:
-    """The job is queued or scheduled. A 'started' job does not count: its worker may have died."""
+    """The job is queued or scheduled. A 'started' job does not count: its worker may have died. Neither does a
+    'queued' one that is no longer in its queue: a worker took it and died before marking it started (RQ's own
+    clean-up of those takes minutes)."""
     try:
-        return Job.fetch(job_id, connection=rt.connection).get_status() in _WAITING_JOB_STATUSES
+        job = Job.fetch(job_id, connection=rt.connection)
+        status = job.get_status()
     except NoSuchJobError:
         return False
+    if status is JobStatus.QUEUED:
+        return rt.connection.lpos(Queue(job.origin, connection=rt.connection).key, job_id) is not None
+    return status in _WAITING_JOB_STATUSES
 
 
 _runtime: Runtime | None = None

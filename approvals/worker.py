@@ -1,7 +1,11 @@
 """Followthrough's RQ worker: RQ's forking worker, a scheduler no crash can hold, and duties in its maintenance pass.
 
-1. The reaper (``approvals.jobs.reap_once``), at most once per interval across all workers (a Redis lock).
-   Maintenance runs in the worker's main thread between jobs, never concurrently with a fork.
+1. The reaper (``approvals.jobs.reap_once``), at most once per ``reaper_interval`` across all workers (a Redis
+   lock), and its quick duties (``rescue_once``: a request or a run whose process died is queued again, an
+   announcement a dead process left owed is made) every ``RESCUE_INTERVAL``, so a crash costs seconds, not the
+   reaper's interval. Maintenance runs in the worker's main thread between jobs, never concurrently with a fork;
+   an idle worker wakes for it every ``RESCUE_INTERVAL`` (RQ's would block on the queue for the reaper's
+   interval).
 2. The scheduler. RQ runs one scheduler per queue across all workers: a child process of one worker holds the lock
    ``rq:scheduler-lock:<queue>`` (its name, with a 61 s time-to-live it renews every second) and moves due jobs
    (our retries with Retry-After, deadlines, reminders) onto the queues. A holder that is SIGKILLed keeps the lock
@@ -29,15 +33,22 @@ from typing import Any
 
 from redis import ConnectionPool, Redis
 from redis.exceptions import RedisError
-from rq import Worker
+from rq import Worker, worker_registration
+from rq.registry import clean_registries
 from rq.scheduler import SCHEDULER_KEY_TEMPLATE, SCHEDULER_LOCKING_KEY_TEMPLATE
+from rq.utils import now
 
-from approvals.jobs import reap_once
+from approvals.jobs import reap_once, rescue_once
 from approvals.runtime import current
 
 logger = logging.getLogger(__name__)
 
 REAPER_LOCK = "ft:reaper-lock"
+RESCUE_LOCK = "ft:rescue-lock"
+RESCUE_INTERVAL = 5.0
+"""How often (at most, across all workers) the reaper's quick duties run."""
+CLEANING_LOCK_SECONDS = 60
+"""RQ's registry-cleaning lock lasts 899 s: a worker killed while cleaning stopped all cleaning for 15 minutes."""
 
 SCHEDULER_WATCH_INTERVAL = 1.0
 """How often each worker looks at the scheduler locks."""
@@ -104,8 +115,11 @@ def release_dead_scheduler_locks(
 
 class FollowthroughWorker(Worker):
     def __init__(self, *args: Any, reaper_interval: float = 30.0, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        # Before RQ's constructor: it sizes the connection's socket timeout from dequeue_timeout.
         self.reaper_interval = reaper_interval
+        self.rescue_interval = min(reaper_interval, RESCUE_INTERVAL)
+        super().__init__(*args, **kwargs)
+        self.maintenance_interval = max(1, min(self.maintenance_interval, int(self.rescue_interval)))
         self._scheduler_guard = threading.RLock()
         self._watch_stop = threading.Event()
         self._watch: threading.Thread | None = None
@@ -180,6 +194,24 @@ class FollowthroughWorker(Worker):
 
     # -- maintenance ---------------------------------------------------------------------------------------------
 
+    def clean_registries(self) -> None:
+        """RQ's clean-up of each queue's registries (abandoned jobs, jobs stuck between dequeue and start), by one
+        worker at a time, under a lock a killed worker holds for ``CLEANING_LOCK_SECONDS``, not 15 minutes."""
+        for queue in self.queues:
+            if self.connection.set(queue.registry_cleaning_key, 1, nx=True, ex=CLEANING_LOCK_SECONDS):
+                try:
+                    clean_registries(queue, self._exc_handlers)
+                    worker_registration.clean_worker_registry(queue)
+                    queue.intermediate_queue.cleanup(self, queue)
+                finally:
+                    queue.release_maintenance_lock()
+        self.last_cleaned_at = now()
+
+    @property
+    def dequeue_timeout(self) -> int:
+        """An idle worker stops waiting for a job this often, to run its maintenance (RQ: worker_ttl - 15 s)."""
+        return max(1, min(self.worker_ttl - 15, int(self.rescue_interval)))
+
     def run_maintenance_tasks(self) -> None:
         with self._scheduler_guard:
             super().run_maintenance_tasks()
@@ -189,11 +221,17 @@ class FollowthroughWorker(Worker):
                 warm()
             except Exception:
                 logger.exception("warming the caches failed; jobs will load what they need themselves")
-        if self.connection.set(REAPER_LOCK, self.name, nx=True, px=max(1, int(self.reaper_interval * 1000))):
-            try:
-                counts = reap_once(current())
-            except Exception:
-                logger.exception("reaper pass failed; it runs again in %.0f s", self.reaper_interval)
-            else:
-                if any(counts.values()):
-                    logger.info("reaper: %s", counts)
+        for lock, interval, duties in (
+            (REAPER_LOCK, self.reaper_interval, reap_once),
+            (RESCUE_LOCK, self.rescue_interval, rescue_once),
+        ):
+            # The full pass includes the quick duties; at most one of either per interval across all workers.
+            if self.connection.set(lock, self.name, nx=True, px=max(1, int(interval * 900))):
+                try:
+                    counts = duties(current())
+                except Exception:
+                    logger.exception("reaper pass failed; it runs again in %.0f s", interval)
+                else:
+                    if any(counts.values()):
+                        logger.info("reaper: %s", counts)
+                break

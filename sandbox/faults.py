@@ -10,7 +10,8 @@ A ``Fault`` says which requests it hits (HTTP method and a regex searched in the
 ``before`` / ``after`` / ``drop`` may also carry a ``delay`` spent before the response (a window in which tests can
 kill a client mid-call). A fault fires ``count`` times (``None``: until cleared), on each matching request with
 ``probability`` (1.0: every one; 0.05: one in twenty, at random, as a flaky service does); a request it passes over
-may be taken by the next matching fault. The error body comes from the
+may be taken by the next matching fault. ``body_matches`` (a regex searched in the request's body, as JSON) narrows
+it to some calls of one method: the ``chat.postMessage`` of a result, not that of a card. The error body comes from the
 emulator that owns the injector, so a 429 from the Jira emulator looks like Jira's and one from Slack like Slack's.
 
 ``RequestLog`` records every request an emulator served (control endpoints excluded) so tests can assert on the
@@ -52,6 +53,7 @@ class Fault:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     probability: float = 1.0
+    body_matches: str | None = None
     fired: int = 0
 
     def __post_init__(self) -> None:
@@ -60,11 +62,18 @@ class Fault:
         if not 0.0 < self.probability <= 1.0:
             raise ValueError(f"probability must be in (0, 1], got {self.probability!r}")
         re.compile(self.path)
+        if self.body_matches is not None:
+            re.compile(self.body_matches)
 
-    def matches(self, method: str, path: str) -> bool:
+    def matches(self, method: str, path: str, body: Any = None) -> bool:
         if self.method is not None and self.method.upper() != method.upper():
             return False
-        return re.search(self.path, path) is not None
+        if re.search(self.path, path) is None:
+            return False
+        if self.body_matches is None:
+            return True
+        text = body if isinstance(body, str) else json.dumps(body, default=str)
+        return re.search(self.body_matches, text) is not None
 
     @property
     def exhausted(self) -> bool:
@@ -163,11 +172,11 @@ class FaultInjector:
         with self._lock:
             return [f for f in self._faults if not f.exhausted]
 
-    def take(self, method: str, path: str) -> Fault | None:
+    def take(self, method: str, path: str, body: Any = None) -> Fault | None:
         """Return the first live fault matching the request and count it as fired."""
         with self._lock:
             for fault in self._faults:
-                if not fault.exhausted and fault.matches(method, path):
+                if not fault.exhausted and fault.matches(method, path, body):
                     if fault.probability < 1.0 and self.rng.random() >= fault.probability:
                         continue
                     fault.fired += 1
@@ -232,7 +241,7 @@ def instrument(
         generation = log.generation
         arrived = time.perf_counter()
         body = await _read_body(request)
-        fault = injector.take(request.method, request.path)
+        fault = injector.take(request.method, request.path, body)
         status = 0
         try:
             if fault is not None and fault.mode == "before":
