@@ -270,6 +270,11 @@ class Notifier(Protocol):
         """Take the Undo button off the replies that announced ``proposal``'s success; ``note`` says why."""
         ...
 
+    def is_own_message(self, proposal: Proposal, channel: str, ts: str) -> bool:
+        """Whether the message at ``ts`` in ``channel`` is one the app posted for ``proposal`` (a copy of its card, a
+        reply announcing its result), as Slack has it."""
+        ...
+
     def alert(self, admins: Sequence[str], text: str, *, once: str | None = None) -> None:
         """A direct message to each admin (with ``once``, not again to one who already has it)."""
         ...

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import assert_never
 
 from approvals import workflow
@@ -27,7 +28,7 @@ from approvals.reversing import enqueue_undo, request_undo
 from approvals.runtime import Runtime
 from approvals.states import ProposalState
 from approvals.store import ProposalNotFound
-from approvals.workflow import AuditEntry, Change, Refused
+from approvals.workflow import AuditEntry, Change, NotItsCard, Refused
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,53 @@ def _refused(rt: Runtime, proposal_id: str, actor: str, what: str, refusal: Refu
         at=rt.clock(),
     )
     return refusal
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The message a click came from, as the click's payload names it (``container.channel_id`` and
+    ``container.message_ts``); None for a click with no message (a modal, the App Home, a slash command)."""
+
+    channel: str
+    ts: str
+
+
+NOT_ITS_CARD = "That button is not on this request's card, so nothing was done."
+
+
+def check_origin(rt: Runtime, proposal_id: str, actor: str, origin: Origin | None) -> None:
+    """A click counts only when it comes from one of the proposal's own messages: a copy of its card (its channel and
+    ts among those recorded for it) or, asked of Slack, a message the app posted for it (a card not yet recorded, a
+    reply announcing its result, which carries Undo). Slack builds real payloads from stored messages, so a click
+    naming another proposal than its message is a forged or replayed payload: refused, and audited as suspicious."""
+    if origin is None:
+        return
+    proposal = _load(rt, proposal_id)
+    if any(ref.channel == origin.channel and ref.ts == origin.ts for ref in proposal.cards):
+        return
+    if origin.channel != "modal" and rt.notifier.is_own_message(proposal, origin.channel, origin.ts):
+        return
+    logger.warning(
+        "proposal %s: a click by %s came from %s/%s, which is none of its messages: refused as suspicious",
+        proposal_id,
+        actor,
+        origin.channel,
+        origin.ts,
+    )
+    rt.store.audit.write(
+        proposal_id,
+        AuditEntry(
+            "click.suspicious",
+            actor,
+            {
+                "reason": "the click came from a message that is not one of this request's",
+                "channel": origin.channel,
+                "ts": origin.ts,
+            },
+        ),
+        at=rt.clock(),
+    )
+    raise NotItsCard(NOT_ITS_CARD, proposal_id=proposal_id)
 
 
 def _load(rt: Runtime, proposal_id: str) -> Proposal:

@@ -57,6 +57,12 @@ class NotAllowed(Refused):
     code = "not_allowed"
 
 
+class NotItsCard(Refused):
+    """A click that came from a message other than the proposal's own (a forged or replayed payload)."""
+
+    code = "not_its_card"
+
+
 class AlreadyDecided(Refused):
     code = "already_decided"
 

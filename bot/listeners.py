@@ -37,6 +37,7 @@ from approvals.jobs import enqueue_intake
 from approvals.policy import Principal
 from approvals.queries import remember_home_viewer
 from approvals.runtime import Runtime
+from approvals.service import Origin
 from approvals.states import ProposalState
 from approvals.store import asking_key
 from approvals.undo import undo_label
@@ -69,6 +70,8 @@ class Click:
     proposal_id: str
     fingerprint: str
     trigger_id: str | None
+    origin: Origin | None = None
+    """The message the button was on (None for a button that is on no message)."""
 
 
 def read_click(body: dict[str, Any]) -> Click | None:
@@ -85,7 +88,24 @@ def read_click(body: dict[str, Any]) -> Click | None:
         proposal_id=proposal_id,
         fingerprint=fingerprint,
         trigger_id=body.get("trigger_id"),
+        origin=_origin(body),
     )
+
+
+def _origin(body: dict[str, Any]) -> Origin | None:
+    container = body.get("container") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+    if container.get("type", "message") != "message" or not channel or not ts:
+        return None
+    return Origin(channel=str(channel), ts=str(ts))
+
+
+_MODAL_TTL = 3600
+
+
+def _modal_key(view_id: str) -> str:
+    return f"ft:modal:{view_id}"
 
 
 def register(app: App, deps: BotDependencies) -> None:
@@ -143,6 +163,7 @@ def register(app: App, deps: BotDependencies) -> None:
             logger.warning("a click carried no proposal: %r", body.get("actions"))
             return
         try:
+            service.check_origin(rt, click.proposal_id, click.user, click.origin)
             run(click, rt.directory.principal(click.user))
         except Refused as refusal:
             tell(click, refusal.user_message)
@@ -162,6 +183,7 @@ def register(app: App, deps: BotDependencies) -> None:
             logger.warning("a pick carried no question: %r", value)
             return
         try:
+            service.check_origin(rt, proposal_id, user, _origin(body))
             service.pick(rt, proposal_id, rt.directory.principal(user), token, index)
         except Refused as refusal:
             rt.notifier.tell(user, channel, refusal.user_message, thread_ts=container.get("thread_ts"))
@@ -194,10 +216,28 @@ def register(app: App, deps: BotDependencies) -> None:
 
     def open_modal(client: WebClient, click: Click, view: dict[str, Any]) -> None:
         try:
-            client.views_open(trigger_id=click.trigger_id, view=view)
+            opened = client.views_open(trigger_id=click.trigger_id, view=view)
         except SlackApiError as exc:
             logger.warning("proposal %s: could not open a modal: %s", click.proposal_id, exc.response.get("error"))
             tell(click, "Slack did not let me open the form in time; please click again.")
+            return
+        view_id = (opened.get("view") or {}).get("id")
+        if view_id:
+            # The form is bound to the card it was opened from: its submission may act on that proposal only.
+            rt.connection.set(_modal_key(str(view_id)), click.proposal_id, ex=_MODAL_TTL)
+
+    def modal_is_its_own(body: dict[str, Any], proposal_id: str, user: str) -> bool:
+        """Whether the submitted form is one this app opened for ``proposal_id`` (else audited as suspicious)."""
+        view_id = str((body.get("view") or {}).get("id") or "")
+        opened_for = rt.connection.get(_modal_key(view_id)) if view_id else None
+        if opened_for is not None and opened_for.decode() == proposal_id:
+            return True
+        logger.warning("proposal %s: a form submitted by %s was not opened for it: refused", proposal_id, user)
+        try:
+            service.check_origin(rt, proposal_id, user, Origin(channel="modal", ts=view_id or "?"))
+        except Refused as refusal:
+            rt.notifier.tell(user, None, refusal.user_message)
+        return False
 
     @app.action(action_ids.REJECT)
     def on_reject(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -222,6 +262,8 @@ def register(app: App, deps: BotDependencies) -> None:
         proposal_id, _ = read_metadata(view)
         user = body["user"]["id"]
         ack()
+        if not modal_is_its_own(body, proposal_id, user):
+            return
         try:
             service.reject(rt, proposal_id, rt.directory.principal(user), read_reason(view))
         except Refused as refusal:
@@ -253,6 +295,9 @@ def register(app: App, deps: BotDependencies) -> None:
     def on_edit_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         proposal_id, fingerprint = read_metadata(view)
         user = body["user"]["id"]
+        if not modal_is_its_own(body, proposal_id, user):
+            ack()
+            return
         result = edited_issue(rt, proposal_id, user, view, today=deps.clock().date())
         if isinstance(result, dict):
             ack(response_action="errors", errors=result)

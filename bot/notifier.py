@@ -186,6 +186,31 @@ class SlackNotifier:
             self._update(CardRef(channel=proposal.channel, ts=ts), reply, proposal.id)
         logger.info("proposal %s: Undo retired (%s)", proposal.id, note)
 
+    def is_own_message(self, proposal: Proposal, channel: str, ts: str) -> bool:
+        try:
+            if channel == proposal.channel:
+                page = self.client.conversations_replies(
+                    channel=channel, ts=proposal.thread_ts, limit=200, include_all_metadata=True
+                )
+            else:
+                page = self.client.conversations_history(
+                    channel=channel, latest=ts, inclusive=True, limit=1, include_all_metadata=True
+                )
+        except SlackApiError as exc:
+            logger.warning(
+                "proposal %s: cannot read message %s in %s: %s", proposal.id, ts, channel, exc.response.get("error")
+            )
+            return False
+        for message in page.get("messages", []):
+            metadata = message.get("metadata") or {}
+            if (
+                str(message.get("ts")) == ts
+                and metadata.get("event_type") in (action_ids.CARD_METADATA, action_ids.RESULT_METADATA)
+                and (metadata.get("event_payload") or {}).get("proposal_id") == proposal.id
+            ):
+                return True
+        return False
+
     def alert_admins(self, proposal: Proposal, text: str, admins: Sequence[str]) -> None:
         message = (
             f":rotating_light: Proposal `{proposal.id}` from <@{proposal.requester}> in {where_asked(proposal)} "

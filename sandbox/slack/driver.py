@@ -249,6 +249,34 @@ class Driver:
         """Click the button ``action_id`` (and ``value``/``block_id`` when given) in a message ``user`` sees."""
         return self._act_on_message(user, channel, message_ts, action_id, block_id=block_id, click_value=value)
 
+    def forge_click(
+        self, user: str, channel: str, message_ts: str, action_id: str, *, forged_value: str
+    ) -> InteractionResult:
+        """A hostile payload: the block_actions Slack would send for ``user`` clicking ``action_id`` on the message at
+        ``message_ts``, except that the action's value is ``forged_value`` (say, another card's button value).
+        Slack itself never sends one; a forged or replayed payload can."""
+        uid, cid = self.user_id(user), self.channel_id(channel)
+        ws = self.ws
+        with ws.changed:
+            conv, message, is_ephemeral = self._visible_message(uid, cid, message_ts)
+            items = blockkit.interactive_elements(message.get("blocks", []))
+            item = _find(items, action_id, None, f"message {message_ts} in {channel}", clickable=True)
+            action = {**interactions.action_entry(item, None, action_ts=ws.next_ts()), "value": forged_value}
+            trigger_id = ws.new_trigger(uid)
+            url = self._response_url(uid, cid, source="block_actions", message_ts=message_ts, is_ephemeral=False)
+            payload = interactions.block_actions_on_message(
+                ws,
+                uid,
+                conv,
+                message,
+                action,
+                is_ephemeral=is_ephemeral,
+                state={},
+                trigger_id=trigger_id,
+                response_url=url,
+            )
+        return self._dispatch("interactive", payload, uid)
+
     def select(
         self,
         user: str,
