@@ -725,7 +725,11 @@ def _retry_later(
         reason = f"waiting: {why}"
     wait = max(1.0, wait)
     enqueue_execute(rt, proposal.id, reason=reason, delay=wait)
-    _say_still_running(rt, proposal, why, next_try=rt.clock() + dt.timedelta(seconds=wait))
+    try:
+        _say_still_running(rt, proposal, why, next_try=rt.clock() + dt.timedelta(seconds=wait))
+    except Exception as exc:
+        # A courtesy: the retry is queued whether or not Slack took the notice (the next one may say it).
+        logger.warning("proposal %s: could not say it is still running (%s)", proposal.id, describe_error(exc))
     return f"retry-in-{wait:.0f}s"
 
 

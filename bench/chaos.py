@@ -120,6 +120,7 @@ class Thread:
     thread_ts: str = ""
     request_at: float = 0.0
     card_ts: str | None = None
+    card_at: float | None = None
     proposal_id: str | None = None
     approved_at: float | None = None
     rejected_at: float | None = None
@@ -191,6 +192,7 @@ class Observer:
         with self.lock:
             if kind == action_ids.CARD_METADATA and payload.get("audience") == "thread":
                 record.card_ts = record.card_ts or message["ts"]
+                record.card_at = record.card_at or now
                 record.proposal_id = record.proposal_id or payload.get("proposal_id")
             elif kind == action_ids.RESULT_METADATA and first:
                 record.proposal_id = record.proposal_id or payload.get("proposal_id")
@@ -370,7 +372,7 @@ class People:
             value = check()
             if value:
                 return value
-            time.sleep(0.1)
+            time.sleep(0.2)
         return None
 
     def _buttons(self, record: Thread) -> bool:
@@ -608,6 +610,7 @@ class Report:
     told_share: float
     last_told_after_clear: float
     approve_to_result: list[float]
+    request_to_card: list[float]
     request_to_result_auto: list[float]
     scheduler_gaps: list[float]
     restarts: int
@@ -638,6 +641,8 @@ class Report:
             f"  approve -> result             p50 {pct(self.approve_to_result, 50)}  p95 "
             f"{pct(self.approve_to_result, 95)}  p99 {pct(self.approve_to_result, 99)}  max "
             f"{max(self.approve_to_result, default=0):.1f} s  (n={len(self.approve_to_result)})",
+            f"  request -> card (Jira)        p50 {pct(self.request_to_card, 50)}  p99 "
+            f"{pct(self.request_to_card, 99)}  (n={len(self.request_to_card)}; intake waits behind approved work)",
             f"  request -> result (auto)      p50 {pct(self.request_to_result_auto, 50)}  p99 "
             f"{pct(self.request_to_result_auto, 99)}  (n={len(self.request_to_result_auto)})",
             f"  scheduler resumed after       max {max(gaps, default=0):.1f} s over {len(self.scheduler_gaps)} kills "
@@ -747,6 +752,7 @@ def check(
         told_share=told / max(1, len(threads)),
         last_told_after_clear=max((t - cleared_at for t in told_times), default=0.0),
         approve_to_result=approve_to_result,
+        request_to_card=[t.card_at - t.request_at for t in threads if t.kind == "jira" and t.card_at is not None],
         request_to_result_auto=auto_latency,
         scheduler_gaps=list(nemesis.scheduler_gaps),
         restarts=restarts,
