@@ -1,16 +1,20 @@
 """How well an extractor understands requests: labelled cases (bench/understanding_cases/ by default) scored.
 
     python bench/eval_understanding.py                       the offline parser on the default set
-    python bench/eval_understanding.py --openai [--base-url URL] [--model M]
-                                                             the LLM extractor (OPENAI_API_KEY, OPENAI_BASE_URL)
+    python bench/eval_understanding.py --openai [--base-url URL] [--model M] [--parser-first]
+                                                             the LLM extractor (OPENAI_API_KEY, OPENAI_BASE_URL,
+                                                             OPENAI_TIMEOUT, OPENAI_TIMEOUT_TOTAL); with
+                                                             --parser-first, behind the offline parser
     options: --cases DIR (repeatable: one report block per directory), --goals in-sample|unseen,
-             --only SUBSTRING (case ids), --report-only (exit 0 even when a goal is missed), -v
+             --only SUBSTRING (case ids), --every N (every Nth case of each set), --ids FILE (only the case ids
+             listed in FILE), --report-only (exit 0 even when a goal is missed), -v
 
 For each case set it prints action-type accuracy, all-fields exact match, how often an ambiguous request was
 answered without a guess, the injection cases passed, the silently wrong answers, a per-kind breakdown and every
 failing case as a compact diff; for the LLM also the schema-valid share, tokens (prompt / completion / cached, from
-``Understanding.usage``) and latency p50 / p95. Exit status: 0 when every set meets every goal of its preset (or
-with --report-only), 1 when one is missed, 2 when the LLM cannot be configured.
+``Understanding.usage``) and latency p50 / p95; with ``--parser-first`` also the share of requests the parser read
+completely (the model was not asked) and the tokens that saved. Exit status: 0 when every set meets every goal of
+its preset (or with --report-only), 1 when one is missed, 2 when the LLM cannot be configured.
 
 Goals are a per-run setting, one of two presets (``--goals``; by default ``in-sample`` for the default directory,
 the set the offline parser was developed against, and ``unseen`` for any other directory)::
@@ -56,8 +60,8 @@ Scoring rules (a case fails when it misses action type, every field, or, if ambi
 from __future__ import annotations
 
 import argparse
-import functools
 import datetime as dt
+import functools
 import os
 import re
 import statistics
@@ -599,7 +603,13 @@ def _shown_path(directory: Path) -> str:
 
 
 def format_report(
-    report: Report, *, extractor_name: str, verbose: bool = False, llm: bool = False, cases_dir: Path | None = None
+    report: Report,
+    *,
+    extractor_name: str,
+    verbose: bool = False,
+    llm: bool = False,
+    parser_first: bool = False,
+    cases_dir: Path | None = None,
 ) -> str:
     where = f" in {_shown_path(cases_dir)}" if cases_dir is not None else ""
     goals = report.goals
@@ -618,7 +628,7 @@ def format_report(
     for kind, (type_score, field_score) in report.by_kind.items():
         lines.append(f"  {kind:<31}  {type_score}  {field_score}")
     if llm:
-        lines += ["", *_llm_lines(report)]
+        lines += ["", *_llm_lines(report, parser_first=parser_first)]
     failures = report.failures
     lines += ["", f"Failing cases ({len(failures)}):" if failures else "No failing cases."]
     for result in failures:
@@ -633,7 +643,38 @@ def format_report(
     return "\n".join(lines)
 
 
-def _llm_lines(report: Report) -> list[str]:
+PARSER_NAME = "offline-parser"
+"""``Understanding.extractor`` of an answer the offline parser gave (``understanding.parser.OfflineParser.name``)."""
+
+
+def _parser_first_lines(report: Report) -> list[str]:
+    """How many requests the parser read completely (no model call), and the tokens that saved: those requests at
+    the mean tokens of the requests the model read in the same run (an estimate: the model was not asked)."""
+    skipped = [r for r in report.results if r.understanding is not None and r.understanding.extractor == PARSER_NAME]
+    asked = [r for r in report.results if r not in skipped]
+    spent = [
+        r.understanding.usage.get("prompt_tokens", 0) + r.understanding.usage.get("completion_tokens", 0)
+        for r in asked
+        if r.understanding is not None and r.understanding.usage.get("calls")
+    ]
+    n = len(report.results)
+    lines = [f"  skipped the model    {Score(len(skipped), n)}   (read completely by the offline parser)"]
+    if spent and n:
+        per_request = sum(spent) / len(spent)
+        saved = per_request * len(skipped)
+        lines.append(
+            f"  tokens saved         ~{saved:.0f} ({saved / (saved + sum(spent)):.0%} of the model alone; "
+            f"{per_request:.0f} per request the model read)"
+        )
+    if skipped and asked:
+        lines.append(
+            f"  latency, skipped     p50 {_percentile([r.seconds for r in skipped], 0.5) * 1000:.0f} ms; "
+            f"asked p50 {_percentile([r.seconds for r in asked], 0.5) * 1000:.0f} ms"
+        )
+    return lines
+
+
+def _llm_lines(report: Report, *, parser_first: bool = False) -> list[str]:
     usage: Counter[str] = Counter()
     for result in report.results:
         if result.understanding is not None:
@@ -655,10 +696,15 @@ def _llm_lines(report: Report) -> list[str]:
             f"  latency              p50 {_percentile(seconds, 0.50) * 1000:.0f} ms, "
             f"p95 {_percentile(seconds, 0.95) * 1000:.0f} ms, max {max(seconds) * 1000:.0f} ms"
         )
+    if parser_first:
+        lines += _parser_first_lines(report)
     return lines
 
 
 def _extractor(args: argparse.Namespace) -> Extractor | None:
+    if args.parser_first and not args.openai:
+        print("--parser-first puts the offline parser before the model: use it with --openai.", file=sys.stderr)
+        return None
     if not args.openai:
         from understanding.parser import OfflineParser
 
@@ -672,15 +718,40 @@ def _extractor(args: argparse.Namespace) -> Extractor | None:
             file=sys.stderr,
         )
         return None
-    from bot.llm import build_openai_extractor  # another extractor's module: loaded only when asked for
+    # Other extractors' modules: loaded only when asked for.
+    from bot.llm import DEFAULT_TIMEOUT, build_openai_extractor
+    from bot.parser_first import ParserFirstExtractor
 
-    return build_openai_extractor(api_key or None, base_url, args.model)
+    try:
+        timeout = float(os.environ.get("OPENAI_TIMEOUT") or DEFAULT_TIMEOUT)
+        total = float(os.environ["OPENAI_TIMEOUT_TOTAL"]) if os.environ.get("OPENAI_TIMEOUT_TOTAL") else None
+    except ValueError:
+        print("OPENAI_TIMEOUT and OPENAI_TIMEOUT_TOTAL are seconds, for example 300.", file=sys.stderr)
+        return None
+
+    try:
+        llm = build_openai_extractor(api_key or None, base_url, args.model, timeout=timeout, total_timeout=total)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return None
+    return ParserFirstExtractor(llm) if args.parser_first else llm
+
+
+def _listed_ids(path: Path) -> frozenset[str]:
+    """The case ids in a sample file: one per line (the first word of it), blank lines and # comments ignored."""
+    lines = (line.split("#", 1)[0].split() for line in path.read_text(encoding="utf-8").splitlines())
+    return frozenset(words[0] for words in lines if words)
 
 
 def main(argv: Sequence[str] | None = None, *, extractor: Extractor | None = None) -> int:
     """The command line; ``extractor`` stands in for the one the options choose (for tests)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--openai", action="store_true", help="score the LLM extractor instead of the offline parser")
+    parser.add_argument(
+        "--parser-first",
+        action="store_true",
+        help="with --openai: the offline parser reads first, the model only what it did not read completely",
+    )
     parser.add_argument("--base-url", default=None, help="OpenAI-compatible base URL (default: OPENAI_BASE_URL)")
     parser.add_argument(
         "--model", default=os.environ.get("OPENAI_MODEL") or "gpt-4.1-mini", help="model (default: OPENAI_MODEL)"
@@ -699,16 +770,34 @@ def main(argv: Sequence[str] | None = None, *, extractor: Extractor | None = Non
         help="goal preset (default: in-sample for the default directory, unseen for any other)",
     )
     parser.add_argument("--only", default=None, help="run only the cases whose id contains this")
+    parser.add_argument(
+        "--every",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run only every Nth case of each set, in file order (a sample for a slow model; default: every case)",
+    )
+    parser.add_argument(
+        "--ids",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="run only the cases whose id is listed in FILE (one per line, # comments): a fixed sample",
+    )
     parser.add_argument("--report-only", action="store_true", help="exit 0 even when a goal is missed")
     parser.add_argument("-v", "--verbose", action="store_true", help="also list the passing cases")
     args = parser.parse_args(argv)
 
     directories: list[Path] = args.cases or [CASES_DIR]
+    listed = _listed_ids(args.ids) if args.ids is not None else frozenset()
     sets: list[tuple[Path, list[Case]]] = []
     for directory in directories:
         cases = load_cases(directory)
         if args.only:
             cases = [c for c in cases if args.only in c.id]
+        cases = cases[:: max(args.every, 1)]
+        if args.ids is not None:
+            cases = [c for c in cases if c.id in listed]
         sets.append((directory, cases))
     extractor = extractor or _extractor(args)
     if extractor is None:
@@ -720,9 +809,18 @@ def main(argv: Sequence[str] | None = None, *, extractor: Extractor | None = Non
             print("\n" + "=" * 72 + "\n")
         report = evaluate(extractor, cases, goals=args.goals or default_goals(directory))
         shown = directory if len(sets) > 1 or directory.resolve() != CASES_DIR.resolve() else None
-        print(format_report(report, extractor_name=name, verbose=args.verbose, llm=args.openai, cases_dir=shown))
+        print(
+            format_report(
+                report,
+                extractor_name=name,
+                verbose=args.verbose,
+                llm=args.openai,
+                parser_first=args.parser_first,
+                cases_dir=shown,
+            )
+        )
         uncovered = sorted(set(REQUEST_KINDS) - {k for c in cases for k in c.kinds})
-        if uncovered and not args.only:
+        if uncovered and not args.only and args.every <= 1 and args.ids is None:
             print(f"Request kinds without a case: {', '.join(uncovered)}")
         if report.missed_goals():
             missed.append(_shown_path(directory))

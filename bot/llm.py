@@ -24,14 +24,16 @@ Retries are ours, not the client's (its own are switched off for these calls) so
 at most ``max_attempts`` calls within ``total_seconds`` of wall time. Each call's timeout is ``attempt_timeout``
 cut to what is left of the budget (never below ``min_attempt_seconds``), and a retry is only made when its wait
 plus ``min_attempt_seconds`` still fits, so an extraction ends close to ``total_seconds`` at worst (httpx times
-connect, write and read separately, so one call can overrun by a connect). The defaults (4 calls, 20 s each, 45 s
-in all) stay below the intake job's 60 s stale-request window and 120 s lease, so a slow model never makes the
-reaper start a second intake.
+connect, write and read separately, so one call can overrun by a connect). The defaults are 4 calls, 20 s each,
+45 s in all; a deployment sets the two times (``OPENAI_TIMEOUT``, ``OPENAI_TIMEOUT_TOTAL``: a model on a CPU needs
+minutes) and ``app.py`` gives the worker's jobs time for them. A slow call never starts a second intake: the
+intake's lease is renewed for as long as its worker lives, and the reaper leaves a request with a held lease alone.
 """
 
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
 import random
 import re
@@ -49,6 +51,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from approvals.intents import ActionRequest, Understanding
 from approvals.ports import ExtractionInput, ExtractionUnavailable
+from bot.llm_evidence import supported_requests
 from bot.llm_prompt import DEFAULT_THREAD_BUDGET_TOKENS, system_prompt, user_message
 from bot.llm_schema import ANSWER_ONLY_FIELDS, SCHEMA_NAME, Decision, request_field_names, understanding_schema
 
@@ -100,13 +103,25 @@ TOO_MANY = (
 )
 
 
+DEFAULT_TIMEOUT = 20.0
+"""Seconds one call may take (``OPENAI_TIMEOUT``): enough for a hosted model, not for one on a CPU."""
+DEFAULT_TIMEOUT_TOTAL = 45.0
+"""Seconds one extraction may take, retries included (``OPENAI_TIMEOUT_TOTAL``)."""
+
+
+def total_timeout_for(timeout: float) -> float:
+    """The budget of one extraction when only the per-call timeout is set: two whole calls and 5 s, so a call that
+    timed out is tried once more (20 s a call gives the 45 s of the defaults)."""
+    return 2 * timeout + 5.0
+
+
 @dataclass(frozen=True)
 class RetryBudget:
     """How hard one extraction tries: see the module docstring."""
 
     max_attempts: int = 4
-    total_seconds: float = 45.0
-    attempt_timeout: float = 20.0
+    total_seconds: float = DEFAULT_TIMEOUT_TOTAL
+    attempt_timeout: float = DEFAULT_TIMEOUT
     backoff_initial: float = 0.5
     backoff_max: float = 8.0
     min_attempt_seconds: float = 1.0
@@ -182,10 +197,41 @@ def _problems(exc: ValidationError) -> list[str]:
     return found
 
 
-def read_answer(content: str, *, extractor: str, usage: Mapping[str, int]) -> Understanding:
-    """The Understanding a model's JSON answer stands for; ``InvalidAnswer`` when it is not one."""
+@dataclass(frozen=True)
+class Reading:
+    """A usable answer: the Understanding, and the request fields left empty because nobody wrote their value
+    (``kind.field`` names, never values: see ``bot.llm_evidence``)."""
+
+    understanding: Understanding
+    emptied: tuple[str, ...] = ()
+
+
+def read_answer(
+    content: str,
+    request: ExtractionInput,
+    *,
+    extractor: str,
+    usage: Mapping[str, int],
+    check_values: bool = True,
+) -> Reading:
+    """The Understanding a model's JSON answer to ``request`` stands for; ``InvalidAnswer`` when it is not one.
+
+    Each request's values are checked against what people wrote before they are validated (``bot.llm_evidence``):
+    a value nobody wrote is left empty, a date is read from the words the model copied, and a request with nothing
+    left is dropped. An answer whose every request was dropped proposes nothing. ``check_values=False`` reads the
+    answer as the model gave it (dates only read from their words): for tests of the layers behind it.
+    """
     try:
-        answer = _Answer.model_validate_json(content)
+        raw = json.loads(content)
+    except ValueError as exc:
+        raise InvalidAnswer([f"Invalid JSON: {exc}"]) from None
+    asked_for = raw.get("requests") if isinstance(raw, dict) else None
+    emptied: list[str] = []
+    if isinstance(asked_for, list):
+        kept, emptied = supported_requests(asked_for, request, check_values=check_values)
+        raw = {**raw, "requests": kept}
+    try:
+        answer = _Answer.model_validate(raw)
     except ValidationError as exc:
         raise InvalidAnswer(_problems(exc)) from None
     problems: list[str] = []
@@ -195,25 +241,28 @@ def read_answer(content: str, *, extractor: str, usage: Mapping[str, int]) -> Un
     known = set(request_field_names())
     problems += [f"missing: {name!r} is not a request field" for name in answer.missing if name not in known]
     question = (answer.question or "").strip()
-    if answer.decision == "actions" and not answer.requests:
+    if answer.decision == "actions" and not asked_for:
         problems.append("decision is actions but requests is empty")
     elif answer.decision == "question" and not question:
         problems.append("decision is question but question is empty")
-    elif answer.decision == "none" and answer.requests:
+    elif answer.decision == "none" and asked_for:
         problems.append("decision is none but requests is not empty")
     if problems:
         raise InvalidAnswer(problems)
     understood = shown_text(answer.understood)
     if len(answer.requests) > MAX_REQUESTS_PER_MESSAGE:
         too_many = TOO_MANY.format(count=len(answer.requests), limit=MAX_REQUESTS_PER_MESSAGE)
-        return Understanding(question=too_many, understood=understood, extractor=extractor, usage=dict(usage))
+        return Reading(Understanding(question=too_many, understood=understood, extractor=extractor, usage=dict(usage)))
     match answer.decision:
+        case "actions" if not answer.requests:
+            # Every request named only things nobody wrote: nothing to propose, and nothing of it to repeat.
+            understanding = Understanding(extractor=extractor, usage=dict(usage))
         case "actions":
-            return Understanding(
+            understanding = Understanding(
                 requests=answer.requests, understood=understood, extractor=extractor, usage=dict(usage)
             )
         case "question":
-            return Understanding(
+            understanding = Understanding(
                 requests=answer.requests,
                 question=shown_text(question),
                 missing=answer.missing,
@@ -222,9 +271,10 @@ def read_answer(content: str, *, extractor: str, usage: Mapping[str, int]) -> Un
                 usage=dict(usage),
             )
         case "none":
-            return Understanding(understood=understood, extractor=extractor, usage=dict(usage))
+            understanding = Understanding(understood=understood, extractor=extractor, usage=dict(usage))
         case _:
             assert_never(answer.decision)
+    return Reading(understanding, tuple(emptied))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -346,6 +396,7 @@ class OpenAIExtractor:
         max_output_tokens: int = 4096,
         temperature: float | None = None,
         thread_budget_tokens: int = DEFAULT_THREAD_BUDGET_TOKENS,
+        check_values: bool = True,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -358,6 +409,8 @@ class OpenAIExtractor:
         self.max_output_tokens = max_output_tokens
         self.temperature = temperature
         self.thread_budget_tokens = thread_budget_tokens
+        self.check_values = check_values
+        """Leave out what the request does not say (``bot.llm_evidence``); off only to test the layers behind."""
         self._clock = clock
         self._sleep = sleep
 
@@ -403,7 +456,7 @@ class OpenAIExtractor:
                 failure = classify(exc)
             else:
                 try:
-                    understanding = self._read(completion, usage)
+                    reading = self._read(completion, request, usage)
                 except InvalidAnswer as invalid:
                     if not reasked and self._may_retry(usage.calls, 0.0, deadline):
                         reasked = True
@@ -429,7 +482,11 @@ class OpenAIExtractor:
                         usage.cached_tokens,
                         usage.completion_tokens,
                     )
-                    return understanding
+                    if reading.emptied:
+                        logger.info(
+                            "%s: left out what the request does not say: %s", self.name, ", ".join(reading.emptied)
+                        )
+                    return reading.understanding
             if failure.retryable:
                 wait = failure.retry_after if failure.retry_after is not None else budget.backoff(usage.calls)
                 if self._may_retry(usage.calls, wait, deadline):
@@ -449,7 +506,7 @@ class OpenAIExtractor:
         budget = self.budget
         return calls < budget.max_attempts and self._clock() + wait + budget.min_attempt_seconds <= deadline
 
-    def _read(self, completion: object, usage: _Usage) -> Understanding:
+    def _read(self, completion: object, request: ExtractionInput, usage: _Usage) -> Reading:
         # The client hands back whatever a 200 carried (a proxy's login page is a str): check the shape first.
         choices = completion.choices if isinstance(completion, ChatCompletion) else None
         if not isinstance(choices, list) or not all(isinstance(c, Choice) for c in choices):
@@ -471,7 +528,9 @@ class OpenAIExtractor:
         if not content.strip():
             raise InvalidAnswer(["the answer was empty"], content=content)
         try:
-            return read_answer(content, extractor=self.name, usage=usage.as_dict())
+            return read_answer(
+                content, request, extractor=self.name, usage=usage.as_dict(), check_values=self.check_values
+            )
         except InvalidAnswer as invalid:
             raise InvalidAnswer(invalid.problems, content=content) from None
 
@@ -494,14 +553,26 @@ def build_openai_extractor(
     base_url: str | None,
     model: str,
     *,
+    timeout: float = DEFAULT_TIMEOUT,
+    total_timeout: float | None = None,
     budget: RetryBudget | None = None,
 ) -> OpenAIExtractor:
     """The extractor for a deployment: a client with timeouts on and its own retries off (ours are bounded).
 
-    ``api_key`` None or empty with a ``base_url``: a local server that needs no key (vLLM, Ollama, llama.cpp); a
-    placeholder is sent, since the client requires one.
+    ``timeout``: seconds per call; ``total_timeout``: seconds for the whole extraction, retries included (default
+    ``total_timeout_for(timeout)``); a ``budget`` given replaces both. ``api_key`` None or empty with a
+    ``base_url``: a local server that needs no key (vLLM, Ollama, llama.cpp); a placeholder is sent, since the
+    client requires one.
     """
-    budget = budget or RetryBudget()
+    if budget is None:
+        if total_timeout is None:
+            total_timeout = total_timeout_for(timeout)
+        if timeout <= 0 or total_timeout < timeout:
+            raise ValueError(
+                f"the LLM timeouts must be positive with the total at least one call's: got {timeout} s per call "
+                f"and {total_timeout} s in all (OPENAI_TIMEOUT, OPENAI_TIMEOUT_TOTAL)"
+            )
+        budget = RetryBudget(attempt_timeout=timeout, total_seconds=total_timeout)
     if not api_key and not base_url:
         raise ValueError("an OpenAI extractor needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local server")
     client = openai.OpenAI(

@@ -8,7 +8,9 @@ patterns, ``oneOf``, ``allOf``, ``default``, ``title``). Bounds the schema canno
 our side, whatever the backend claims.
 
 A request kind added to ``REQUEST_TYPES`` appears here with no edit: one object per kind, ``kind`` a single-value
-enum, dates as strings of format ``date``, ``Decimal`` as number, tuples as arrays. A field type this module cannot
+enum, ``Decimal`` as number, tuples as arrays, and dates as strings *in the requester's words* ("Friday", "12/1"):
+the code reads them against the request's today (``bot.llm_evidence``), because weekday arithmetic is where models,
+small ones above all, go wrong. A field type this module cannot
 express raises ``TypeError`` when the schema is built (the tests build it), not at the first request.
 
 Nothing in the schema names who asks, who approves or what policy applies: the code decides those.
@@ -31,6 +33,12 @@ SCHEMA_NAME = "followthrough_understanding"
 
 Decision = Literal["actions", "question", "none"]
 DECISIONS: tuple[str, ...] = get_args(Decision)
+
+DATE_AS_WRITTEN: dict[str, Any] = {
+    "type": "string",
+    "description": "The date as the requester wrote it (Friday, next Tuesday, 12/1, the 15th, end of month).",
+}
+"""A date field: the words, read by the application (an ISO date is read too)."""
 
 ANSWER_ONLY_FIELDS = frozenset({"confirmed_duplicate"})
 """Fields only the requester's own answer may set (``JiraCreateIssueRequest.confirmed_duplicate`` skips the
@@ -69,7 +77,7 @@ def json_schema_for(annotation: Any) -> dict[str, Any]:
     if annotation is dt.datetime:
         return {"type": "string", "format": "date-time"}
     if annotation is dt.date:
-        return {"type": "string", "format": "date"}
+        return dict(DATE_AS_WRITTEN)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return object_schema(annotation)
     raise TypeError(f"no strict JSON schema for {annotation!r}: teach bot/llm_schema.json_schema_for about it")

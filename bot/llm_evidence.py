@@ -1,0 +1,514 @@
+"""A model's requests checked against the words they came from: a value the person did not write is not proposed.
+
+A language model, a small one above all, fills fields the request never mentions (a priority, the requester as the
+assignee, a description), makes up issue keys, gets weekday arithmetic wrong, writes ``"null"`` for nothing and
+copies the whole request into a comment. The strict schema cannot see any of that, and grounding only catches a
+value that does not exist, not a real-looking wrong one. So before an answer becomes an ``Understanding`` each
+request is checked here, as plain JSON, field by field, against the request text and the quoted thread.
+
+Invariant: every value that leaves ``supported_request`` is supported by what people wrote (the request, or the
+thread for names and free text), in the form the field's convention asks for (``approvals.intents``); a value that
+is not supported is left empty (grounding asks for it when the action needs it), and a request left with no value at
+all is dropped. Nothing is ever added or guessed here: a field is only kept, put in its canonical form (a priority,
+a status or stage of the vocabulary, ``me``), or emptied. Dates are the one thing computed: the model copies the
+words ("Friday", "12/1") and ``understanding.dates`` reads them against the request's ``today``, since weekday
+arithmetic is what small models get wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, get_args
+
+from approvals.intents import ACCOUNT_OWNER, LINK_TYPES, NOBODY, OPPORTUNITY_OWNER, REQUEST_TYPES, THIS_THREAD
+from approvals.ports import ExtractionInput
+from approvals.vocabulary import Vocabulary
+from understanding.dates import DATE_PATTERN, parse_date
+
+
+def _fields_of_type(wanted: type) -> frozenset[str]:
+    return frozenset(
+        name
+        for request_type in REQUEST_TYPES
+        for name, field in request_type.model_fields.items()
+        if field.annotation is wanted or wanted in get_args(field.annotation)
+    )
+
+
+DATE_FIELDS = _fields_of_type(dt.date)
+"""Every date field of every request kind: the model copies the words, ``understanding.dates`` reads them."""
+PAST_DATE_FIELDS = frozenset({"call_date"})
+PERSON_FIELDS = frozenset({"assignee", "owner"})
+ISSUE_FIELDS = frozenset({"issue", "other"})
+FREE_TEXT_FIELDS = frozenset({"summary", "body", "description", "subject", "next_step"})
+NAME_FIELDS = frozenset({"account", "opportunity", "contact", "first_name", "last_name", "title"})
+"""Records and names: kept when every word of them was written."""
+
+NULL_WORDS = frozenset({"", "null", "none", "nil", "n/a", "na", "unknown", "not specified", "not provided", "-"})
+"""What small models write for "nothing" in a string field."""
+
+_ISSUE_KEY = re.compile(r"[A-Z][A-Z0-9_]{1,9}-[1-9][0-9]*")
+_WORD = re.compile(r"[a-z0-9]+")
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_STOP = frozenset(
+    {"a", "an", "the", "of", "to", "for", "on", "in", "at", "and", "or", "with", "by", "is", "it", "its", "this"}
+    | {"that", "from", "as", "be", "me", "my", "our", "your", "their", "his", "her", "please", "pls"}
+)
+_FIRST_PERSON = re.compile(r"\b(?:me|my|myself|i|mine)\b", re.I)
+_NOBODY = re.compile(r"\b(?:unassign\w*|nobody|no one|no-one|noone|unowned|remove|off)\b", re.I)
+_THIS = re.compile(r"\b(?:this|it|that|the ticket|the issue|the bug)\b", re.I)
+_OWNER = re.compile(r"\bowner\b", re.I)
+
+PRIORITY_WORDS: Mapping[str, str] = {
+    "highest": "Highest",
+    "blocker": "Highest",
+    "critical": "Highest",
+    "urgent": "Highest",
+    "p0": "Highest",
+    "high": "High",
+    "p1": "High",
+    "medium": "Medium",
+    "normal": "Medium",
+    "p2": "Medium",
+    "low": "Low",
+    "p3": "Low",
+    "lowest": "Lowest",
+    "trivial": "Lowest",
+    "p4": "Lowest",
+}
+"""Words for priorities and the priority each means (the prompt's table): the evidence a priority needs."""
+
+ISSUE_TYPE_WORDS: Mapping[str, tuple[str, ...]] = {
+    "bug": ("bug", "bugs", "defect"),
+    "task": ("task", "tasks", "ticket", "tickets", "todo", "to-do", "chore"),
+    "story": ("story", "stories"),
+    "epic": ("epic", "epics"),
+}
+
+STATUS_WORDS: Mapping[str, str] = {
+    "close": "done",
+    "closed": "done",
+    "resolve": "done",
+    "resolved": "done",
+    "finish": "done",
+    "finished": "done",
+    "fixed": "done",
+    "complete": "done",
+    "completed": "done",
+    "done": "done",
+    "start": "inprogress",
+    "started": "inprogress",
+    "starting": "inprogress",
+    "working": "inprogress",
+    "wip": "inprogress",
+    "reopen": "todo",
+    "todo": "todo",
+}
+"""Words that name a status without its name (squashed: "inprogress" is In Progress): "close PAY-4" is Done."""
+
+LINK_EVIDENCE: Mapping[str, re.Pattern[str]] = {
+    "blocks": re.compile(r"\bblock(?:s|ing)?\b(?!\s+by)", re.I),
+    "is blocked by": re.compile(r"\bblocked\s+by\b|\bdepends?\s+on\b|\bwait(?:s|ing)?\s+(?:on|for)\b", re.I),
+    "relates to": re.compile(r"\brelat(?:es?|ed|ing)\b", re.I),
+    "duplicates": re.compile(r"\bdup(?:e|licate)?s?\b(?!\s+by)|\bduplicate\s+of\b|\bsame\s+as\b", re.I),
+    "is duplicated by": re.compile(r"\bduplicated\s+by\b", re.I),
+    "clones": re.compile(r"\bclon(?:e|es|ed|ing)\b", re.I),
+}
+_AMOUNT = re.compile(
+    r"(?<![\w.])\$?\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s?(k|m|mm|b|bn|thousand|million|billion)?\b", re.I
+)
+_SCALE = {"k": 1000, "thousand": 1000, "m": 1000000, "mm": 1000000, "million": 1000000, "b": 10**9, "bn": 10**9}
+_OPPORTUNITY_ALONE = frozenset({"deal", "the deal", "opportunity", "the opportunity", "opp", "the opp", "opps"})
+ANCHORS: Mapping[str, tuple[str, ...]] = {
+    "jira.create_issue": ("project", "summary"),
+    "jira.comment": ("issue",),
+    "jira.transition": ("issue",),
+    "jira.assign": ("issue",),
+    "jira.update_fields": ("issue",),
+    "jira.link_issues": ("issue", "other"),
+    "salesforce.update_opportunity": ("account", "opportunity"),
+    "salesforce.create_task": ("subject",),
+    "salesforce.log_call": ("contact", "account"),
+    "salesforce.update_contact": ("contact",),
+    "salesforce.create_contact": ("first_name", "last_name"),
+}
+"""Per kind, the fields that say which record (or what) a request is about. When the model named one and none of
+what it named was written, the request is about something nobody asked for: it is dropped, not asked about."""
+_GENERIC_WORDS = frozenset(
+    {"call", "calls", "called", "meeting", "task", "follow", "up", "followup", "log", "logged", "chat", "sync", "re"}
+)
+_CONTACT_AT = re.compile(r"^(?P<contact>.+?)\s+(?:at|from|@)\s+(?P<account>.+)$", re.I)
+
+
+@dataclass(frozen=True)
+class Source:
+    """What people wrote, prepared once per request: the request text and the whole thread."""
+
+    request: ExtractionInput
+    text: str
+    everything: str
+    text_words: frozenset[str]
+    all_words: frozenset[str]
+    vocabulary: Vocabulary
+
+    @classmethod
+    def of(cls, request: ExtractionInput) -> Source:
+        text = request.request_text
+        everything = "\n".join([text, *(m.text for m in request.thread)])
+        vocabulary = (request.vocabulary or Vocabulary(projects=tuple(request.known_projects))).with_defaults()
+        return cls(request, text, everything, _words(text), _words(everything), vocabulary)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(text.casefold()))
+
+
+def _significant(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text.casefold()) if w not in _STOP]
+
+
+def _squash(text: str) -> str:
+    return "".join(_WORD.findall(text.casefold()))
+
+
+def _written(word: str, words: frozenset[str]) -> bool:
+    """``word`` is among ``words``, allowing an ending ("renewal" for "renewals", "invoice" for "invoices")."""
+    if word in words:
+        return True
+    if len(word) < 4:
+        return False
+    return any(w.startswith(word) and len(w) - len(word) <= 3 for w in words) or any(
+        word.startswith(w) and len(w) >= 4 and len(word) - len(w) <= 3 for w in words
+    )
+
+
+def _all_written(value: str, words: frozenset[str]) -> bool:
+    significant = _significant(value)
+    return bool(significant) and all(_written(w, words) for w in significant)
+
+
+def _share_written(value: str, words: frozenset[str]) -> float:
+    significant = _significant(value)
+    if not significant:
+        return 0.0
+    return sum(_written(w, words) for w in significant) / len(significant)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# One field
+
+
+def _person(value: str, source: Source) -> str | None:
+    requester = source.request.requester
+    lowered = " ".join(value.casefold().split())
+    own = {
+        requester.slack_user_id.casefold(),
+        (requester.display_name or "").casefold(),
+        (requester.real_name or "").casefold(),
+        "the requester",
+        "requester",
+        "me",
+        "myself",
+        "i",
+    } - {""}
+    mentioned = _MENTION.search(value)
+    if lowered in own or "(the requester)" in lowered or (mentioned and mentioned[1] == requester.slack_user_id):
+        if mentioned and mentioned[0] in source.text and not _FIRST_PERSON.search(source.text):
+            return mentioned[0]
+        if lowered not in ("me", "myself", "i") and _all_written(value, source.text_words):
+            return value  # the requester named themselves ("assign it to Dana")
+        return "me" if _FIRST_PERSON.search(source.text) else None
+    if lowered in (NOBODY, "nobody", "no one", "none"):
+        return NOBODY if _NOBODY.search(source.text) else None
+    if lowered in (ACCOUNT_OWNER, OPPORTUNITY_OWNER):
+        return lowered if _OWNER.search(source.text) else None
+    if mentioned:
+        return mentioned[0] if mentioned[0] in source.everything else None
+    return value if _all_written(value.lstrip("@"), source.all_words) else None
+
+
+def _issue(value: str, source: Source) -> str | None:
+    if value.casefold().strip() == THIS_THREAD:
+        return THIS_THREAD if _THIS.search(source.text) else None
+    key = value.strip().strip("<>").upper()
+    if not _ISSUE_KEY.fullmatch(key):
+        return None
+    written = re.search(rf"(?<![A-Za-z0-9]){re.escape(key)}(?![0-9])", source.everything, re.I)
+    return key if written else None
+
+
+def _project(value: str, source: Source) -> str | None:
+    key = value.strip().upper()
+    if not re.fullmatch(r"[A-Z][A-Z0-9_]{1,9}", key):
+        return None
+    # The key as a word of the request, not inside an issue key ("PAY-12" names an issue, not where to file one).
+    written = re.search(rf"(?<![A-Za-z0-9-]){re.escape(key)}(?![A-Za-z0-9]|-\d)", source.text, re.I)
+    return key if written else None
+
+
+def _priority(value: str, source: Source) -> str | None:
+    wanted = PRIORITY_WORDS.get(_squash(value))
+    if wanted is None:
+        return None
+    said = {PRIORITY_WORDS[w] for w in source.text_words if w in PRIORITY_WORDS}
+    return wanted if wanted in said else None
+
+
+def _type_words(issue_type: str) -> tuple[str, ...]:
+    return ISSUE_TYPE_WORDS.get(_squash(issue_type), (_squash(issue_type),))
+
+
+def _issue_type(value: str, source: Source) -> str | None:
+    """A type of the vocabulary; kept when written, or when the request names no type at all (a model may tell a
+    bug from its description: "checkout fails"), emptied when the request names another ("ticket", "story")."""
+    squashed = _squash(value)
+    known = next((t for t in source.vocabulary.issue_types if squashed in (_squash(t), _squash(t) + "s")), None)
+    if known is None:
+        return None
+    if any(w in source.text_words for w in _type_words(known)):
+        return known
+    named = any(w in source.text_words for t in source.vocabulary.issue_types for w in _type_words(t))
+    return None if named or "to-do" in source.text.casefold() else known
+
+
+def _status(value: str, source: Source) -> str | None:
+    squashed = _squash(value)
+    canonical = {_squash(s): s for s in source.vocabulary.statuses}
+    wanted = squashed if squashed in canonical else STATUS_WORDS.get(squashed)
+    if wanted is None or wanted not in canonical:
+        return None
+    status = canonical[wanted]
+    if _squash(source.text).find(wanted) >= 0 and _all_written(status, source.text_words):
+        return status
+    if any(STATUS_WORDS.get(w) == wanted for w in source.text_words):
+        return status
+    if wanted == "todo" and re.search(r"\bto\s*-?\s*do\b", source.text, re.I):
+        return status
+    return None
+
+
+def _stage(value: str, source: Source) -> str | None:
+    squashed = _squash(re.sub(r"^\s*stage\s+", "", value, flags=re.I))
+    if not squashed:
+        return None
+    if squashed in ("won", "closedwon", "win"):
+        return "Closed Won" if source.text_words & {"won", "win", "closed"} else None
+    if squashed in ("lost", "closedlost", "lose"):
+        return "Closed Lost" if source.text_words & {"lost", "lose", "closed"} else None
+    known = [s for s in source.vocabulary.stages if squashed in _squash(s)]
+    if not known:
+        return None
+    return value.strip() if _all_written(value, source.text_words) else None
+
+
+def _link_type(value: str, source: Source) -> str | None:
+    wanted = " ".join(value.casefold().split())
+    evidence = LINK_EVIDENCE.get(wanted)
+    if wanted not in LINK_TYPES or evidence is None:
+        return None
+    return wanted if evidence.search(source.text) else None
+
+
+def _amounts(text: str) -> set[Decimal]:
+    found = set()
+    for match in _AMOUNT.finditer(text):
+        whole, fraction, scale = match[1].replace(",", ""), match[2], (match[3] or "").casefold()
+        try:
+            number = Decimal(f"{whole}.{fraction}" if fraction else whole)
+        except InvalidOperation:
+            continue
+        found.add(number * _SCALE.get(scale, 1))
+    return found
+
+
+def _amount(value: Any, source: Source) -> Any:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return value if number in _amounts(source.text) else None
+
+
+def _date(value: str, field: str, source: Source) -> str | None:
+    today, past = source.request.today, field in PAST_DATE_FIELDS
+    meant = parse_date(value, today=today, past=past)
+    if meant is None:
+        return None
+    written = {parse_date(m[0], today=today, past=past) for m in re.finditer(DATE_PATTERN, source.text, re.I)}
+    if meant in written or (value.casefold().strip() in source.text.casefold() and not _is_iso(value)):
+        return meant.isoformat()
+    return None
+
+
+def _read_date(field: str, value: Any, source: Source) -> Any:
+    """A date from the words, unchecked (``check_values=False``): what is not read is passed on for validation."""
+    if not isinstance(value, str):
+        return value
+    meant = parse_date(value, today=source.request.today, past=field in PAST_DATE_FIELDS)
+    return meant.isoformat() if meant is not None else value
+
+
+def _is_iso(value: str) -> bool:
+    return bool(re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value))
+
+
+def _email(value: str, source: Source) -> str | None:
+    return value.strip() if value.strip().casefold() in source.text.casefold() else None
+
+
+def _phone(value: str, source: Source) -> str | None:
+    digits = re.sub(r"\D", "", value)
+    return value.strip() if len(digits) >= 4 and digits in re.sub(r"\D", "", source.text) else None
+
+
+def _name(field: str, value: str, source: Source) -> str | None:
+    if field == "opportunity" and " ".join(value.casefold().split()) in _OPPORTUNITY_ALONE:
+        return None
+    return value.strip() if _all_written(value, source.all_words) else None
+
+
+def _adds_nothing(value: str, others: Iterable[Any]) -> bool:
+    """The text only repeats the request's other values ("Ana at Initech call" as the subject of a call with Ana at
+    Initech): it is not a value of its own."""
+    named = {w for other in others if isinstance(other, str) for w in _significant(other)}
+    words = _significant(value)
+    return bool(words) and all(w in named or w in _GENERIC_WORDS for w in words)
+
+
+def _free_text(field: str, value: str, source: Source) -> str | None:
+    if _share_written(value, source.all_words) < 0.75:
+        return None
+    # The model copied the request itself into a field ("lower PAY-9 to p3" as the summary, a chat message as a
+    # comment body): that is the request, not a value of it.
+    request_words = set(_significant(source.text))
+    if len(request_words) >= 3 and len(request_words & set(_significant(value))) >= 0.8 * len(request_words):
+        return None
+    return value.strip()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# One request
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == [] or value == "" or value is False
+
+
+def _null_word(value: Any) -> bool:
+    return isinstance(value, str) and " ".join(value.casefold().split()).strip(".") in NULL_WORDS
+
+
+def _check(field: str, value: Any, source: Source) -> Any:
+    """The field's value when what people wrote supports it (in its canonical form), else None."""
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str) and not _null_word(v) and _all_written(v, source.text_words)]
+    if _null_word(value):
+        return None
+    if not isinstance(value, str):
+        return _amount(value, source) if field == "amount" and value is not None else value
+    match field:
+        case _ if field in DATE_FIELDS:
+            return _date(value, field, source)
+        case _ if field in PERSON_FIELDS:
+            return _person(value, source)
+        case _ if field in ISSUE_FIELDS:
+            return _issue(value, source)
+        case _ if field in FREE_TEXT_FIELDS:
+            return _free_text(field, value, source)
+        case _ if field in NAME_FIELDS:
+            return _name(field, value, source)
+        case "project":
+            return _project(value, source)
+        case "priority":
+            return _priority(value, source)
+        case "issue_type":
+            return _issue_type(value, source)
+        case "status":
+            return _status(value, source)
+        case "stage":
+            return _stage(value, source)
+        case "link_type":
+            return _link_type(value, source)
+        case "email":
+            return _email(value, source)
+        case "phone":
+            return _phone(value, source)
+        case "amount":
+            return _amount(value, source)
+        case _:
+            return value
+
+
+def _split_contact_at_account(fields: dict[str, Any]) -> dict[str, Any]:
+    """ "Ana at Initech" written as the contact is contact Ana, account Initech (the prompt's convention)."""
+    contact = fields.get("contact")
+    if not isinstance(contact, str) or "account" not in fields or fields.get("account") not in (None, ""):
+        return fields
+    match = _CONTACT_AT.match(contact.strip())
+    if match is None:
+        return fields
+    return {**fields, "contact": match["contact"], "account": match["account"]}
+
+
+@dataclass(frozen=True)
+class Checked:
+    request: dict[str, Any] | None
+    """The request with only supported values, or None when none was left."""
+    emptied: tuple[str, ...]
+    """``kind.field`` of each value left out (names only: values are never logged)."""
+
+
+def supported_request(raw: Mapping[str, Any], request: ExtractionInput, *, source: Source | None = None) -> Checked:
+    """``raw`` (one request of the model's JSON answer) with every value checked against what people wrote."""
+    source = source or Source.of(request)
+    kind = raw.get("kind")
+    fields = _split_contact_at_account({k: v for k, v in raw.items() if k != "kind"})
+    checked: dict[str, Any] = {"kind": kind}
+    emptied = []
+    others = [v for k, v in fields.items() if k not in FREE_TEXT_FIELDS]
+    for name, value in fields.items():
+        kept = _check(name, value, source)
+        if name in FREE_TEXT_FIELDS and isinstance(kept, str) and _adds_nothing(kept, others):
+            kept = None
+        if name == "labels" and kind == "jira.update_fields" and not kept:
+            kept = None  # no labels written is no change to them, not "remove every label"
+        dropped = not _empty(value) and not _null_word(value) and _empty(kept)
+        if dropped or (isinstance(value, list) and isinstance(kept, list) and len(kept) < len(value)):
+            emptied.append(f"{kind}.{name}")
+        checked[name] = kept
+    if all(_empty(v) for k, v in checked.items() if k != "kind"):
+        return Checked(None, tuple(emptied))
+    anchors = ANCHORS.get(str(kind), ())
+    named = [a for a in anchors if not _empty(fields.get(a)) and not _null_word(fields.get(a))]
+    if named and all(_empty(checked.get(a)) for a in named):
+        return Checked(None, tuple(emptied))
+    return Checked(checked, tuple(emptied))
+
+
+def supported_requests(
+    raws: Iterable[Any], request: ExtractionInput, *, check_values: bool = True
+) -> tuple[list[Any], list[str]]:
+    """Each request of an answer checked (see ``supported_request``); what is not a request object is passed on
+    unchanged, for validation to refuse. Returns the requests kept and the fields emptied. ``check_values=False``
+    only reads dates from their words and passes every other value on as the model wrote it."""
+    source = Source.of(request)
+    kept: list[Any] = []
+    emptied: list[str] = []
+    for raw in raws:
+        if not isinstance(raw, dict) or not isinstance(raw.get("kind"), str):
+            kept.append(raw)
+            continue
+        if not check_values:
+            kept.append({k: _read_date(k, v, source) if k in DATE_FIELDS else v for k, v in raw.items()})
+            continue
+        checked = supported_request(raw, request, source=source)
+        emptied += checked.emptied
+        if checked.request is not None:
+            kept.append(checked.request)
+        else:
+            emptied.append(f"{raw['kind']} (nothing of it was written)")
+    return kept, emptied
