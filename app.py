@@ -42,6 +42,7 @@ from bot.context import SlackThreadReader
 from bot.directory import SlackDirectory
 from bot.notifier import SlackNotifier
 from bot.parser_first import ParserFirstExtractor
+from approvals.followthrough import FollowThroughConnector, ensure_sweep
 from connectors.jira import JiraConnector
 from connectors.salesforce import SalesforceConnector
 from understanding.answers import TypedAnswers
@@ -266,6 +267,7 @@ def build_runtime(settings: Settings) -> Runtime:
         except ValueError as exc:
             raise ConfigurationError(f"Followthrough cannot start: SALESFORCE_INSTANCE_URL: {exc}") from None
         connectors["salesforce"] = salesforce
+    connectors["followthrough"] = FollowThroughConnector()  # follow-ups are kept by Followthrough itself
     directory = SlackDirectory(client, policy)
     threads = SlackThreadReader(client)
 
@@ -397,6 +399,7 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
         # An idle worker wakes every worker_ttl - 15 s; keep that close to the reaper's interval.
         worker_ttl=int(interval) + 15,
     )
+    ensure_sweep(runtime)  # one sweep of the follow-ups stays scheduled (a fixed job id)
     logger.info("worker starting on %s and %s", runtime.actions_queue.name, runtime.intake_queue.name)
     worker.work(with_scheduler=True, burst=burst, logging_level=settings.followthrough_log_level)
 

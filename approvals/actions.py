@@ -25,7 +25,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
-System = Literal["jira", "salesforce"]
+System = Literal["jira", "salesforce", "followthrough"]
+"""``followthrough`` is Followthrough itself: a follow-up is stored as a commitment (approvals.commitments)."""
 Risk = Literal["low", "high"]
 """``high``: money, deletions, anything hard to reverse. A policy can never let a high-risk action run unapproved."""
 
@@ -483,6 +484,54 @@ class SalesforceDeleteRecord(_Action):
         return {"object": self.record.object}
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Followthrough itself
+
+
+class FollowUp(_Action):
+    """Follow a promise through: by ``due``, read ``issue`` (or ``record``) in its system; if it is not done, nudge
+    ``owner`` and, with ``escalate``, climb the policy's ladder; close the loop in the thread when it is done.
+    ``until``: ``resolved`` (a done status, a resolution; a task completed, an opportunity closed) or ``status``
+    (the issue reached one of ``statuses``). ``every_days``: nudge again every so many days until done."""
+
+    kind: Literal["followthrough.follow_up"] = "followthrough.follow_up"
+    issue: JiraIssueRef | None = None
+    record: SfRecordRef | None = None
+    owner: Person
+    due: dt.datetime
+    until: Literal["resolved", "status"] = "resolved"
+    statuses: tuple[str, ...] = ()
+    escalate: bool = False
+    every_days: int | None = Field(default=None, ge=1, le=366)
+
+    system: ClassVar[System] = "followthrough"
+    operation: ClassVar[str] = "follow_up"
+    policy_field_names: ClassVar[tuple[str, ...]] = ("owner", "system", "escalate")
+    undo_note: ClassVar[str | None] = "To stop it, its owner (or whoever asked) picks Won't do on its nudge."
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> FollowUp:
+        if (self.issue is None) == (self.record is None):
+            raise ValueError("a follow-up is about exactly one Jira issue or Salesforce record")
+        if self.due.tzinfo is None:
+            raise ValueError("a follow-up's due time must carry its time zone")
+        return self
+
+    @property
+    def subject_name(self) -> str:
+        if self.issue is not None:
+            return f"{self.issue.key} ({self.issue.summary})" if self.issue.summary else self.issue.key
+        assert self.record is not None
+        return self.record.name
+
+    def policy_fields(self) -> dict[str, Any]:
+        return {
+            "owner": self.owner.email,
+            "system": "jira" if self.issue is not None else "salesforce",
+            "escalate": self.escalate,
+        }
+
+
 Action = Annotated[
     JiraCreateIssue
     | JiraComment
@@ -498,7 +547,8 @@ Action = Annotated[
     | SalesforceLogCall
     | SalesforceUpdateContact
     | SalesforceCreateContact
-    | SalesforceDeleteRecord,
+    | SalesforceDeleteRecord
+    | FollowUp,
     Field(discriminator="kind"),
 ]
 """Every action kind, discriminated by ``kind``."""
@@ -521,6 +571,7 @@ ACTION_TYPES: tuple[type[_Action], ...] = (
     SalesforceUpdateContact,
     SalesforceCreateContact,
     SalesforceDeleteRecord,
+    FollowUp,
 )
 
 ACTION_KINDS: tuple[str, ...] = tuple(t.model_fields["kind"].default for t in ACTION_TYPES)

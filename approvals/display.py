@@ -247,6 +247,13 @@ def refresh_homes(rt: Runtime, users: set[str]) -> None:
 
 def publish_home(rt: Runtime, user_id: str) -> None:
     lists = home_lists(rt, rt.directory.principal(user_id))
+    owed = rt.commitments.owed_by(user_id)
+    awaited = [c for c in rt.commitments.asked_by(user_id) if c.owner != user_id]
     rt.notifier.publish_home(
-        user_id, waiting_for_me=lists.waiting_for_me, my_requests=lists.my_requests, recently_done=lists.recently_done
+        user_id,
+        waiting_for_me=lists.waiting_for_me,
+        my_requests=lists.my_requests,
+        recently_done=lists.recently_done,
+        owed=owed,
+        awaited=awaited,
     )

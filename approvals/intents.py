@@ -214,6 +214,30 @@ class SalesforceCreateContactRequest(_Request):
     answerable: ClassVar[dict[str, str]] = {"last_name": "text", "account": "record", "email": "text"}
 
 
+class FollowUpRequest(_Request):
+    """Follow something through: check ``issue`` (or the Salesforce record ``account`` + ``opportunity``) at the due
+    time, nudge ``owner`` if it is not done, escalate if asked, and close the loop in the thread.
+
+    ``owner``: who must do it, as written; None for the issue's assignee (the record's owner), ``me`` for the
+    requester ("remind me to check ..."). Due: ``due_date`` (a day, "on Friday"), or ``due_in_minutes`` ("in 2
+    hours" is 120). ``until_status``: done when the issue reaches this status ("check whether OPS-4 is in progress");
+    None for resolved / closed. ``escalate``: "escalate to her manager if not". ``every_days``: a recurring nudge
+    ("every Monday" is 7, with ``due_date`` the first Monday)."""
+
+    kind: Literal["followthrough.follow_up"] = "followthrough.follow_up"
+    issue: str | None = None
+    account: str | None = None
+    opportunity: str | None = None
+    owner: str | None = None
+    due_date: dt.date | None = None
+    due_in_minutes: int | None = Field(default=None, ge=1, le=60 * 24 * 366)
+    until_status: str | None = None
+    escalate: bool = False
+    every_days: int | None = Field(default=None, ge=1, le=366)
+
+    answerable: ClassVar[dict[str, str]] = {"issue": "issue", "owner": "person", "due_date": "date"}
+
+
 ActionRequest = Annotated[
     JiraCreateIssueRequest
     | JiraCommentRequest
@@ -225,7 +249,8 @@ ActionRequest = Annotated[
     | SalesforceCreateTaskRequest
     | SalesforceLogCallRequest
     | SalesforceUpdateContactRequest
-    | SalesforceCreateContactRequest,
+    | SalesforceCreateContactRequest
+    | FollowUpRequest,
     Field(discriminator="kind"),
 ]
 """Every request kind the extractors may produce, discriminated by ``kind`` (the action kind it grounds into)."""
@@ -242,6 +267,7 @@ REQUEST_TYPES: tuple[type[_Request], ...] = (
     SalesforceLogCallRequest,
     SalesforceUpdateContactRequest,
     SalesforceCreateContactRequest,
+    FollowUpRequest,
 )
 
 REQUEST_KINDS: tuple[str, ...] = tuple(t.model_fields["kind"].default for t in REQUEST_TYPES)

@@ -41,6 +41,7 @@ from approvals.display import (
     refresh_cards,
     schedule_undo_window,
 )
+from approvals.followthrough import attach_follow_ups
 from approvals.inbox import InboundRequest
 from approvals.intents import Understanding
 from approvals.ledger import LeaseHeld, LedgerEntry, action_id
@@ -571,6 +572,10 @@ def _run(rt: Runtime, proposal_id: str, runs: int) -> str:
     _forget_attempts(rt, proposal_id)
     schedule_undo_window(rt, proposal)
     announce_once(rt, proposal)
+    try:
+        attach_follow_ups(rt, proposal)  # what the policy follows through after this change (idempotent)
+    except Exception:  # a follow-up that could not be made never turns a success into a failure
+        logger.exception("proposal %s: the policy's follow-ups could not be attached", proposal_id)
     return "succeeded"
 
 

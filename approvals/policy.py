@@ -160,11 +160,99 @@ class ActionPolicy(_Model):
     rules: tuple[Rule, ...] = Field(min_length=1)
 
 
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class LadderStep(_Model):
+    """Who hears about a follow-up that is still not done, and how long after its due time: ``owner``,
+    ``requester``, ``manager`` (the owner's manager in Slack), ``admins``, or a role of this file."""
+
+    to: str
+    after: int = 0
+
+    @field_validator("after", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return 0 if value in (None, 0, "0") else parse_duration(value)
+
+
+class Attach(_Model):
+    """A follow-up the policy attaches to every action of ``kind`` that matches ``when`` (once it ran): "every
+    Highest bug filed from Slack is followed until it is resolved, with the assignee as owner and a 2-day check"."""
+
+    name: str | None = None
+    kind: str
+    when: tuple[str, ...] = ()
+    owner: Literal["assignee", "requester", "record owner"] = "assignee"
+    check_after: int = Field(default=parse_duration("2d"))
+    escalate: bool = True
+
+    @field_validator("check_after", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return parse_duration(value)
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _when_list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class FollowThroughPolicy(_Model):
+    """How promises are followed through (``follow_through:`` in the file; every key optional)::
+
+    follow_through:
+      working_hours: {start: "09:00", end: "18:00", days: [mon, tue, wed, thu, fri]}   # in each person's zone
+      nudge_interval: 1d          # never nudge the same person faster than this
+      sweep_every: 5m             # how often the systems are read for follow-ups met early
+      ladder: [{to: owner}, {to: manager, after: 1d}, {to: admins, after: 2d}]
+      attach:
+        - {kind: jira.create_issue, when: ["priority == Highest"], owner: assignee, check_after: 2d}
+    """
+
+    working_hours: dict[str, Any] = Field(default_factory=lambda: {"start": "09:00", "end": "18:00"})
+    nudge_interval: int = Field(default=parse_duration("1d"))
+    sweep_every: int = Field(default=parse_duration("5m"))
+    ladder: tuple[LadderStep, ...] = (
+        LadderStep(to="owner"),
+        LadderStep(to="manager", after=parse_duration("1d")),
+        LadderStep(to="admins", after=parse_duration("2d")),
+    )
+    attach: tuple[Attach, ...] = ()
+
+    @field_validator("nudge_interval", "sweep_every", mode="before")
+    @classmethod
+    def _durations(cls, value: Any) -> Any:
+        return parse_duration(value)
+
+    @field_validator("working_hours")
+    @classmethod
+    def _hours(cls, value: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(value) - {"start", "end", "days"}
+        if unknown:
+            raise ValueError(f"working_hours takes start, end and days, not {', '.join(sorted(unknown))}")
+        for key in ("start", "end"):
+            if key in value and not re.fullmatch(r"\d{1,2}:\d{2}", str(value[key])):
+                raise ValueError(f"working_hours.{key} is a time like 09:00, not {value[key]!r}")
+        for day in value.get("days", ()):
+            if str(day).lower()[:3] not in _WEEKDAYS:
+                raise ValueError(f"{day!r} is not a weekday (mon, tue, wed, thu, fri, sat, sun)")
+        return value
+
+    def hours(self) -> tuple[tuple[int, int], tuple[int, int], tuple[int, ...]]:
+        """(start hour, minute), (end hour, minute), working weekdays (Monday 0)."""
+        start = tuple(int(p) for p in str(self.working_hours.get("start", "09:00")).split(":"))
+        end = tuple(int(p) for p in str(self.working_hours.get("end", "18:00")).split(":"))
+        days = tuple(_WEEKDAYS.index(str(d).lower()[:3]) for d in self.working_hours.get("days", _WEEKDAYS[:5]))
+        return (start[0], start[1]), (end[0], end[1]), days  # type: ignore[return-value]
+
+
 class PolicyDocument(_Model):
     version: Literal[1]
     roles: dict[str, RoleSpec] = Field(default_factory=dict)
     admins: tuple[str, ...] = ()
     actions: dict[str, ActionPolicy] = Field(default_factory=dict)
+    follow_through: FollowThroughPolicy = Field(default_factory=FollowThroughPolicy)
 
 
 @dataclass(frozen=True)
@@ -549,6 +637,34 @@ def _check_semantics(
                     check_role(rule.approve.escalate_to, (*rule_path, "approve", "escalate_to"))
             if not rule.when and unconditional_at is None:
                 unconditional_at = index
+    follow = document.follow_through
+    for index, step in enumerate(follow.ladder):
+        if step.to not in ("owner", "requester", "manager", "admins"):
+            check_role(step.to, ("follow_through", "ladder", index, "to"))
+    for index, attach in enumerate(follow.attach):
+        path = ("follow_through", "attach", index)
+        if attach.kind not in ACTION_KINDS or attach.kind == "followthrough.follow_up":
+            problems.append(
+                PolicyProblem(
+                    f"follow_through.attach: {attach.kind!r} is not an action kind to follow", lines.line_of(path)
+                )
+            )
+            continue
+        fields = set(POLICY_FIELDS[attach.kind]) | CONTEXT_FIELDS
+        for j, text in enumerate(attach.when):
+            try:
+                condition = parse_condition(text)
+            except ConditionSyntaxError as exc:
+                problems.append(PolicyProblem(str(exc), lines.line_of((*path, "when", j))))
+                continue
+            if condition.field not in fields:
+                problems.append(
+                    PolicyProblem(
+                        f"{attach.kind} has no field {condition.field!r}; conditions can test: "
+                        f"{', '.join(sorted(fields))}",
+                        lines.line_of((*path, "when", j)),
+                    )
+                )
     return problems, conditions
 
 

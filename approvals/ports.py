@@ -19,11 +19,12 @@ Connector errors, drawn as a tree (each says what the executor may do next)::
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from approvals.actions import Action
+from approvals.commitments import Commitment, Observation
 from approvals.intents import Understanding
 from approvals.policy import Principal
 from approvals.proposal import CardRef, Proposal
@@ -244,8 +245,11 @@ class Notifier(Protocol):
         waiting_for_me: Sequence[Proposal],
         my_requests: Sequence[Proposal],
         recently_done: Sequence[Proposal],
+        owed: Sequence[Commitment] = (),
+        awaited: Sequence[Commitment] = (),
     ) -> None:
-        """Show the person's App Home tab with these lists."""
+        """Show the person's App Home tab with these lists (``owed``: follow-ups they owe, overdue first;
+        ``awaited``: follow-ups they asked of others)."""
         ...
 
     def publish(self, proposal: Proposal, approvers: Sequence[str], *, fresh: bool) -> tuple[CardRef, ...]:
@@ -285,4 +289,27 @@ class Notifier(Protocol):
 
     def add_approvers(self, proposal: Proposal, users: Sequence[str]) -> tuple[CardRef, ...]:
         """Send the card to more approvers (an escalation); return the new copies."""
+        ...
+
+    def nudge(
+        self,
+        commitment: Commitment,
+        user_id: str,
+        *,
+        seen: Observation | None,
+        escalated: bool,
+        reassigned_by: str | None = None,
+    ) -> None:
+        """A direct message to ``user_id`` about a follow-up that is due: what was promised, where and by whom, what
+        the system shows now, and (for its owner) the buttons Done, Snooze, Reassign and Won't do."""
+        ...
+
+
+@runtime_checkable
+class Observer(Protocol):
+    """Reads the state of records in one system for follow-ups, many at once (one query per call)."""
+
+    def observe(self, subjects: Sequence[tuple[str, str]]) -> Mapping[str, Observation]:
+        """``subjects`` are (object, ref) pairs (``("Issue", "PAY-12")``, ``("Opportunity", "006...")``); the
+        answer maps each ref the system has to what it shows (a ref missing from it is gone or invisible)."""
         ...

@@ -217,7 +217,8 @@ def _grounding_asks(understanding: Understanding) -> bool:
 
 
 def _is_jira(request: ActionRequest) -> bool:
-    return request.kind.startswith("jira.")
+    """Whether ``request`` may name a Jira issue (so "the ticket from this thread" has to be looked up)."""
+    return request.kind.startswith("jira.") or getattr(request, "issue", None) is not None
 
 
 def propose(
@@ -298,6 +299,7 @@ def reground(
         thread_quote=quote,
         # Only Jira requests can mean "the ticket from this thread": don't read the thread's proposals otherwise.
         thread_issues=thread_issue_keys(rt, channel, thread_ts) if any(_is_jira(r) for r in requests) else (),
+        now=rt.clock(),
     )
     actions: list[Action] = []
     for index, wanted in enumerate(requests):

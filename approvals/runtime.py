@@ -23,6 +23,7 @@ from rq.job import Job, JobStatus
 from approvals.grounding import JiraCatalog, Lookups, SalesforceCatalog
 from approvals.inbox import Inbox
 from approvals.ledger import Ledger
+from approvals.commitment_store import CommitmentStore
 from approvals.parking import ParkingLot
 from approvals.policy import Policy, PolicyError, load_policy
 from approvals.ports import AnswerReader, Connector, Directory, Extractor, Notifier, ThreadReader
@@ -150,6 +151,11 @@ class Runtime:
     """How the workspace writes a numeric date like 12/1: "MD" (December 1st) or "DM" (12 January)."""
     warm_caches: Callable[[], None] | None = None
     """Loads directory and catalog caches in a worker's parent process, so forked jobs start with them."""
+
+    @property
+    def commitments(self) -> CommitmentStore:
+        """Follow-ups (approvals.commitments) in Redis."""
+        return CommitmentStore(self.connection, clock=self.clock)
 
     @property
     def parking(self) -> ParkingLot:

@@ -24,6 +24,14 @@ def home_open(proposal_id: str) -> str:
     return f"{HOME_OPEN}_{proposal_id}"
 
 
+FOLLOWUP_DONE = "ft_followup_done"
+FOLLOWUP_SNOOZE = "ft_followup_snooze"
+FOLLOWUP_REASSIGN = "ft_followup_reassign"
+FOLLOWUP_WONT_DO = "ft_followup_wont_do"
+WONT_DO_VIEW = "ft_wont_do_view"
+FOLLOWUP_METADATA = "followthrough_followup"
+"""A nudge about a follow-up (its payload names the commitment)."""
+
 MESSAGE_SHORTCUT = "ft_message_request"
 
 SLASH_COMMAND = "/followthrough"

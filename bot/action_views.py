@@ -15,6 +15,7 @@ from typing import Any, assert_never
 
 from approvals.actions import (
     Action,
+    FollowUp,
     JiraAssign,
     JiraComment,
     JiraCreateIssue,
@@ -35,6 +36,7 @@ from approvals.actions import (
     SfRecordRef,
 )
 from approvals.intents import ActionRequest
+from approvals.wording import slack_time
 
 WATCHED_MARK = ":small_orange_diamond:"
 _DESCRIPTION_PREVIEW = 600
@@ -275,6 +277,18 @@ def view_action(action: Action, *, watched: Collection[str] = (), thread_link: s
         case SalesforceDeleteRecord():
             title = f"Delete the {action.record.object.lower()} {action.record.name}"
             return ActionView(title, notes=_undo_note(action))
+        case FollowUp():
+            subject = _issue(action.issue) if action.issue is not None else _record(action.record)  # type: ignore[arg-type]
+            done = "resolved" if action.until == "resolved" else " or ".join(action.statuses)
+            if_not = "nudge the owner" + (", then escalate (their manager, then admins)" if action.escalate else "")
+            fields = [
+                ("On", subject),
+                ("Owner", person(action.owner)),
+                ("Checked", slack_time(action.due)),
+                ("Done when", f"it is {done} in {'Jira' if action.issue is not None else 'Salesforce'}"),
+                ("If not", if_not + (f", every {action.every_days} day(s) until done" if action.every_days else "")),
+            ]
+            return ActionView("Follow up", fields)
         case _:
             assert_never(action)
 
@@ -291,6 +305,7 @@ _REQUEST_TITLES = {
     "salesforce.log_call": "Log a call in Salesforce",
     "salesforce.update_contact": "Update a Salesforce contact",
     "salesforce.create_contact": "Create a Salesforce contact",
+    "followthrough.follow_up": "Follow up",
 }
 
 

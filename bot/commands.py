@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from approvals import service
+from approvals.commitments import Commitment
 from approvals.deadlines import sweep_policy
 from approvals.jobs import USAGE_METRIC
 from approvals.parking import ParkedWork
@@ -227,7 +228,7 @@ def policy_test(inv: Invocation) -> str:
 def policy_reload(inv: Invocation) -> str:
     before = inv.rt.policy.current.content_hash
     try:
-        fresh = inv.rt.policy.reload()
+        fresh = inv.rt.policy.reload(by=inv.caller.user_id)  # audited (approvals.audit.AuditLog.record_policy)
     except PolicyError as exc:
         return (
             f":warning: The policy file has {plural(len(exc.problems), 'problem')}, so the last good policy "
@@ -274,6 +275,53 @@ def stats(inv: Invocation) -> str:
     return "\n".join(lines)
 
 
+def _followup_line(commitment: Commitment, now: dt.datetime, *, show_owner: bool) -> str:
+    late = ":red_circle: overdue, " if commitment.overdue(now) else ""
+    owner = f"<@{commitment.owner}> · " if show_owner else ""
+    return (
+        f"• {late}{owner}{commitment.subject.name}: due {slack_time(commitment.due)}, asked in "
+        f"{place(commitment.channel)} · `{commitment.id}` ({commitment.state.value})"
+    )
+
+
+def _followups(commitments: list[Commitment], now: dt.datetime, *, show_owner: bool) -> list[str]:
+    ordered = sorted(commitments, key=lambda c: (not c.overdue(now), c.due))
+    return [_followup_line(c, now, show_owner=show_owner) for c in ordered[:30]]
+
+
+def owed(inv: Invocation) -> str:
+    """`/followthrough owed [@person]`: the follow-ups someone owes (and, for yourself, those you wait on)."""
+    rt, now = inv.rt, inv.rt.clock()
+    target = inv.args.strip()
+    if target:
+        mention = _MENTION.match(target)
+        user_id = mention[1] if mention else _user_by_name(rt, target.lstrip("@"))
+        if user_id != inv.caller.user_id and not inv.is_admin:
+            raise Refused("You can see what you owe and what you wait on; an admin can see anyone's.")
+    else:
+        user_id = inv.caller.user_id
+    owes = rt.commitments.owed_by(user_id)
+    lines = [f"*What <@{user_id}> owes*" if target else "*What you owe*"]
+    lines += _followups(owes, now, show_owner=False) or ["Nothing open."]
+    if not target:
+        waiting = [c for c in rt.commitments.asked_by(user_id) if c.owner != user_id]
+        lines += ["", "*What you're waiting on*", *(_followups(waiting, now, show_owner=True) or ["Nothing open."])]
+    return "\n".join(lines)
+
+
+def overdue(inv: Invocation) -> str:
+    """`/followthrough overdue`: overdue follow-ups, yours (admins: everyone's)."""
+    rt, now = inv.rt, inv.rt.clock()
+    live = (
+        rt.commitments.all_live()
+        if inv.is_admin
+        else [*rt.commitments.owed_by(inv.caller.user_id), *rt.commitments.asked_by(inv.caller.user_id)]
+    )
+    late = list({c.id: c for c in live if c.overdue(now)}.values())
+    title = "*Overdue follow-ups*" if inv.is_admin else "*Your overdue follow-ups* (owed or asked for)"
+    return "\n".join([title, *(_followups(late, now, show_owner=True) or ["None. :tada:"])])
+
+
 def _help(inv: Invocation) -> str:
     lines = ["*What you can do with `/followthrough`*"]
     for sub in SUBCOMMANDS:
@@ -318,6 +366,10 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         True,
         stats,
     ),
+    Subcommand(
+        "owed", "/followthrough owed [@person]", "follow-ups you owe and wait on (someone else's: admins)", False, owed
+    ),
+    Subcommand("overdue", "/followthrough overdue", "overdue follow-ups (admins: everyone's)", False, overdue),
     Subcommand("help", "/followthrough help", "this list", False, _help),
 )
 

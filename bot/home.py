@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,7 +16,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from approvals.proposal import Proposal, is_direct_message
+from approvals.commitments import Commitment
+from approvals.proposal import Proposal, is_direct_message, place
+from approvals.wording import slack_time
 from bot import action_ids
 from bot.cards import action_summary, status_line
 
@@ -52,12 +55,47 @@ def _section(title: str, proposals: Sequence[Proposal], empty: str, viewer: str 
     return blocks
 
 
+def _followup(commitment: Commitment, now: dt.datetime, *, show_owner: bool) -> list[Any]:
+    late = ":red_circle: *Overdue* · " if commitment.overdue(now) else ""
+    owner = f" · owner <@{commitment.owner}>" if show_owner else ""
+    return [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"{late}*{commitment.subject.name}*\nDue {slack_time(commitment.due)}{owner}"[:3000]
+            )
+        ),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f"Asked by <@{commitment.requester}> in {place(commitment.channel)} · `{commitment.id}`"
+                    if commitment.requester != "policy"
+                    else f"Attached by the policy in {place(commitment.channel)} · `{commitment.id}`"
+                )
+            ]
+        ),
+    ]
+
+
+def _followups(title: str, commitments: Sequence[Commitment], empty: str, *, show_owner: bool) -> list[Any]:
+    now = dt.datetime.now(dt.UTC)
+    ordered = sorted(commitments, key=lambda c: (not c.overdue(now), c.due))
+    blocks: list[Any] = [HeaderBlock(text=title)]
+    if not ordered:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"_{empty}_")))
+    for commitment in ordered[:10]:
+        blocks.extend(_followup(commitment, now, show_owner=show_owner))
+    blocks.append(DividerBlock())
+    return blocks
+
+
 def build_home(
     *,
     waiting_for_me: Sequence[Proposal],
     my_requests: Sequence[Proposal],
     recently_done: Sequence[Proposal],
     viewer: str | None = None,
+    owed: Sequence[Commitment] = (),
+    awaited: Sequence[Commitment] = (),
 ) -> dict[str, Any]:
     """The Home of ``viewer`` (a Slack user id: what they may open decides which items link to their thread)."""
     blocks = [
@@ -70,6 +108,8 @@ def build_home(
         ),
         DividerBlock(),
         *_section("Waiting for you", waiting_for_me, "Nothing is waiting for your decision.", viewer),
+        *_followups("What I owe", owed, "No follow-ups are waiting on you.", show_owner=False),
+        *_followups("What I'm waiting on", awaited, "You're not waiting on anyone.", show_owner=True),
         *_section("Your requests", my_requests, "You have no open requests.", viewer),
         *_section("Recently done", recently_done, "Nothing yet.", viewer),
     ]

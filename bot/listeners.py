@@ -26,7 +26,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from approvals import service, workflow
+from approvals import followthrough, service, workflow
 from approvals.actions import JiraCreateIssue
 from approvals.decisions import decide_now
 from approvals.display import publish_home
@@ -41,11 +41,13 @@ from approvals.service import Origin
 from approvals.states import ProposalState
 from approvals.store import asking_key
 from approvals.undo import undo_label
+from approvals.wording import slack_time
 from approvals.workflow import Refused
 from bot import action_ids
 from bot.cards import parse_button_value, parse_choice_value
 from bot.commands import run_command
 from bot.events import classify_event
+from bot.followup_cards import commitment_of, read_wont_do, wont_do_modal
 from bot.modals import IssueEdit, edit_issue_modal, read_issue_edit, read_metadata, read_reason, reject_modal
 from bot.text import to_plain
 
@@ -311,6 +313,91 @@ def register(app: App, deps: BotDependencies) -> None:
     @app.action(re.compile(rf"^{action_ids.HOME_OPEN}(_[\w-]+)?$"))
     def on_home_link(ack: Ack) -> None:
         ack()  # a link button: Slack opens the URL itself, the app only acknowledges
+
+    # -- follow-ups: the buttons of a nudge ----------------------------------------------------------------------
+
+    def followup(body: dict[str, Any], run: Callable[[str, str], str | None]) -> None:
+        """Run ``run(commitment_id, user)`` for a click on a nudge (only from a nudge message of that follow-up);
+        what it returns, or why it was refused, is told to the clicker."""
+        user = body["user"]["id"]
+        channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
+        commitment_id = commitment_of(body)
+        if commitment_id is None:
+            logger.warning("a follow-up click carried no follow-up: %r", body.get("actions"))
+            return
+        try:
+            said = run(commitment_id, user)
+        except followthrough.FollowUpRefused as refusal:
+            rt.notifier.tell(user, channel, refusal.user_message)
+            return
+        if said:
+            rt.notifier.tell(user, channel, said)
+
+    @app.action(action_ids.FOLLOWUP_DONE)
+    def on_followup_done(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        followup(body, lambda cid, user: followthrough.done_clicked(rt, cid, user))
+
+    @app.action(action_ids.FOLLOWUP_SNOOZE)
+    def on_followup_snooze(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        value = str(body["actions"][0]["selected_option"]["value"])
+        seconds = int(value.rsplit("|", 1)[-1])
+
+        def run(cid: str, user: str) -> str:
+            changed = followthrough.snooze(rt, cid, user, rt.clock() + dt.timedelta(seconds=seconds))
+            return f"Snoozed: I'll check again {slack_time(changed.snoozed_until or rt.clock())}."
+
+        followup(body, run)
+
+    @app.action(action_ids.FOLLOWUP_REASSIGN)
+    def on_followup_reassign(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        new_owner = str(body["actions"][0].get("selected_user") or "")
+
+        def run(cid: str, user: str) -> str:
+            followthrough.reassign(rt, cid, user, new_owner)
+            return f"<@{new_owner}> owns it now; I told them."
+
+        followup(body, run)
+
+    @app.action(action_ids.FOLLOWUP_WONT_DO)
+    def on_followup_wont_do(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+
+        def run(cid: str, user: str) -> None:
+            commitment = rt.commitments.find(cid)
+            if commitment is None or not commitment.live:
+                raise followthrough.FollowUpRefused("This follow-up is already closed.")
+            try:
+                opened = client.views_open(trigger_id=body.get("trigger_id"), view=wont_do_modal(commitment))
+            except SlackApiError as exc:
+                logger.warning("follow-up %s: could not open the form: %s", cid, exc.response.get("error"))
+                raise followthrough.FollowUpRefused(
+                    "Slack did not let me open the form in time; click again."
+                ) from None
+            view_id = (opened.get("view") or {}).get("id")
+            if view_id:
+                rt.connection.set(_modal_key(str(view_id)), cid, ex=_MODAL_TTL)
+
+        followup(body, run)
+
+    @app.view(action_ids.WONT_DO_VIEW)
+    def on_wont_do_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        commitment_id, reason = read_wont_do(view)
+        user = body["user"]["id"]
+        if not " ".join(reason.split()):
+            ack(response_action="errors", errors={"reason": "Say why, so the thread knows."})
+            return
+        ack()
+        opened_for = rt.connection.get(_modal_key(str(view.get("id") or "")))
+        if opened_for is None or opened_for.decode() != commitment_id:
+            logger.warning("follow-up %s: a form submitted by %s was not opened for it: refused", commitment_id, user)
+            return
+        try:
+            followthrough.wont_do(rt, commitment_id, user, reason)
+        except followthrough.FollowUpRefused as refusal:
+            rt.notifier.tell(user, None, refusal.user_message)
 
     @app.command(action_ids.SLASH_COMMAND)
     def on_command(ack: Ack, body: dict[str, Any], respond: Respond) -> None:

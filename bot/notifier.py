@@ -16,11 +16,13 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from approvals.commitments import Commitment, Observation
 from approvals.proposal import CardRef, Proposal
 from approvals.states import ProposalState
 from approvals.undo import undoable
 from bot import action_ids
 from bot.cards import Message, Watched, action_summary, build_proposal_card, build_result_reply, where_asked
+from bot.followup_cards import nudge_message
 from bot.home import build_home
 
 logger = logging.getLogger(__name__)
@@ -98,9 +100,16 @@ class SlackNotifier:
         waiting_for_me: Sequence[Proposal],
         my_requests: Sequence[Proposal],
         recently_done: Sequence[Proposal],
+        owed: Sequence[Commitment] = (),
+        awaited: Sequence[Commitment] = (),
     ) -> None:
         view = build_home(
-            waiting_for_me=waiting_for_me, my_requests=my_requests, recently_done=recently_done, viewer=user_id
+            waiting_for_me=waiting_for_me,
+            my_requests=my_requests,
+            recently_done=recently_done,
+            viewer=user_id,
+            owed=owed,
+            awaited=awaited,
         )
         try:
             self.client.views_publish(user_id=user_id, view=view)
@@ -210,6 +219,26 @@ class SlackNotifier:
             ):
                 return True
         return False
+
+    def nudge(
+        self,
+        commitment: Commitment,
+        user_id: str,
+        *,
+        seen: Observation | None,
+        escalated: bool,
+        reassigned_by: str | None = None,
+    ) -> None:
+        dm = self._open_dm(user_id)
+        if dm is None:
+            logger.warning("follow-up %s: no DM with %s, so no nudge", commitment.id, user_id)
+            return
+        message = nudge_message(commitment, user_id, seen=seen, escalated=escalated, reassigned_by=reassigned_by)
+        meta = {"commitment_id": commitment.id, "version": commitment.version, "user": user_id}
+        if self._find_posted(dm, None, action_ids.FOLLOWUP_METADATA, meta) is not None:
+            return  # this step's nudge was posted already (a repeated job)
+        self._post(dm, message, thread_ts=None, event_type=action_ids.FOLLOWUP_METADATA, payload=meta)
+        logger.info("follow-up %s: %s %s", commitment.id, "escalated to" if escalated else "nudged", user_id)
 
     def alert_admins(self, proposal: Proposal, text: str, admins: Sequence[str]) -> None:
         message = (

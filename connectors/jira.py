@@ -55,6 +55,7 @@ from approvals.actions import (
     JiraTransition,
     JiraUpdateFields,
 )
+from approvals.commitments import Observation
 from approvals.grounding import JiraIssueInfo, JiraLinkType, JiraProjectInfo
 from approvals.ports import (
     AmbiguousError,
@@ -921,6 +922,39 @@ class JiraConnector:
             transitions=tuple(dict.fromkeys(o.to for o in snapshot.offers)),
         )
 
+    # -- Observer (follow-ups) ------------------------------------------------------------------------------
+
+    def observe(self, subjects: Sequence[tuple[str, str]]) -> Mapping[str, Observation]:
+        """What Jira shows of these issues now: one search per 100 keys (``key in (...)``). Jira refuses a whole
+        query naming a key that no longer exists, so such a batch is read one issue at a time instead."""
+        keys = [ref for kind, ref in subjects if kind == "Issue"]
+        seen: dict[str, Observation] = {}
+        for start in range(0, len(keys), 100):
+            chunk = keys[start : start + 100]
+            jql = f"key in ({', '.join(chunk)})"
+
+            def search(jql: str = jql, size: int = len(chunk)) -> Any:
+                return self.client.search_issues(
+                    jql, maxResults=size, fields="status,resolution,assignee,updated,summary"
+                )
+
+            try:
+                issues = list(self._call(search, writes=False))
+            except PermanentError:
+                issues = [issue for key in chunk if (issue := self._observe_one(key)) is not None]
+            for issue in issues:
+                seen[str(issue.key)] = _observation(issue, self.browse_url(str(issue.key)))
+        return seen
+
+    def _observe_one(self, key: str) -> Any:
+        def read() -> Any:
+            return self.client.issue(key, fields="status,resolution,assignee,updated,summary")
+
+        try:
+            return self._call(read, writes=False)
+        except PermanentError:
+            return None
+
     def statuses(self) -> Sequence[str]:
         """Every workflow status the instance knows (the parser's vocabulary: "PAY-10 is in code review")."""
 
@@ -941,6 +975,22 @@ class JiraConnector:
             )
 
         return self._cached("link_types", load)
+
+
+def _observation(issue: Any, url: str) -> Observation:
+    fields = issue.fields
+    status = getattr(fields, "status", None)
+    category = getattr(getattr(status, "statusCategory", None), "key", None)
+    resolution = getattr(fields, "resolution", None)
+    assignee = getattr(fields, "assignee", None)
+    return Observation(
+        status=getattr(status, "name", None),
+        status_category=category if category in ("new", "indeterminate", "done") else None,
+        resolution=getattr(resolution, "name", None) if resolution is not None else None,
+        assignee=getattr(assignee, "displayName", None) if assignee is not None else None,
+        updated=getattr(fields, "updated", None),
+        url=url,
+    )
 
 
 def render_description(text: str) -> str:

@@ -70,6 +70,7 @@ from approvals.actions import (
     SalesforceUpdateOpportunity,
     SfRecordRef,
 )
+from approvals.commitments import Observation
 from approvals.grounding import KnownRecords, SfRecordInfo
 from approvals.ports import (
     AuthError,
@@ -869,6 +870,27 @@ class SalesforceConnector:
         found = self._read(object_name, record_id)
         return self._info(object_name, found) if found is not None else None
 
+    # -- Observer (follow-ups) ------------------------------------------------------------------------------
+
+    def observe(self, subjects: Sequence[tuple[str, str]]) -> Mapping[str, Observation]:
+        """What Salesforce shows of these records now: one query per object and 200 ids (``Id IN (...)``)."""
+        by_object: dict[str, list[str]] = {}
+        for kind, ref in subjects:
+            if kind in _OBSERVED and ref.isalnum() and len(ref) in (15, 18):
+                by_object.setdefault(kind, []).append(ref)
+        seen: dict[str, Observation] = {}
+        for kind, ids in by_object.items():
+            for start in range(0, len(ids), 200):
+                chunk = ids[start : start + 200]
+                listed = ", ".join(soql_string(i) for i in chunk)
+                soql = f"SELECT {_OBSERVED[kind]} FROM {kind} WHERE Id IN ({listed})"
+                for record in self._query(soql):
+                    observation = _observation(kind, record)
+                    seen[str(record["Id"])] = observation
+                    if len(str(record["Id"])) == 18:
+                        seen.setdefault(str(record["Id"])[:15], observation)
+        return seen
+
     def user_id_for_email(self, email: str) -> str | None:
         wanted = email.strip().casefold()
         if not wanted:
@@ -970,3 +992,30 @@ def _response_id(response: Any) -> str | None:
         return None  # an older API's 204: no body
     value = body.get("id") if isinstance(body, dict) else None
     return str(value) if value else None
+
+
+_OBSERVED: Mapping[str, str] = {
+    "Opportunity": "Id, StageName, IsClosed, IsWon, LastModifiedDate, LastModifiedBy.Name, Owner.Name",
+    "Task": "Id, Status, IsClosed, LastModifiedDate, LastModifiedBy.Name, Owner.Name",
+}
+"""What a follow-up reads of each object it can follow."""
+
+
+def _observation(kind: str, record: Mapping[str, Any]) -> Observation:
+    modified_by = _path(record, "LastModifiedBy.Name")
+    owner = _path(record, "Owner.Name")
+    if kind == "Opportunity":
+        return Observation(
+            stage=record.get("StageName"),
+            is_closed=bool(record.get("IsClosed")),
+            updated=record.get("LastModifiedDate"),
+            changed_by=str(modified_by) if modified_by else None,
+            assignee=str(owner) if owner else None,
+        )
+    return Observation(
+        status=record.get("Status"),
+        is_closed=bool(record.get("IsClosed")),
+        updated=record.get("LastModifiedDate"),
+        changed_by=str(modified_by) if modified_by else None,
+        assignee=str(owner) if owner else None,
+    )

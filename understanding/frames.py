@@ -31,6 +31,7 @@ from approvals.intents import (
     SalesforceUpdateOpportunityRequest,
 )
 from understanding.dates import parse_date
+from understanding.follow_ups import follow_up
 from understanding.lexicon import EMAIL, LINK_PATTERN, LINK_TYPES, MENTION, PHONE, Record
 from understanding.mapped import Mapped
 from understanding.reading import (
@@ -323,6 +324,9 @@ def _create_with(
     ):
         start = end - (1 if sep == '"' else 0)
         stop = _summary_end(low, start)
+        following = next_request_at(low, start)
+        if following is not None and following < stop and _starts_request(piece.slice(following, len(low)), ctx):
+            stop = following  # "..., and make sure alice fixes it by Wednesday": a request of its own
         trailing = re.search(rf"\s+(?:by|due(?:\s+on)?|before)\s+(?P<date>{DATE})\s*$", low[start:stop], _I)
         if trailing is not None:
             fields["due_date"] = parse_date(trailing["date"], today=ctx.today, order=ctx.order)
@@ -1064,7 +1068,8 @@ _LOG_IT = _m(
 
 _NEXT_REQUEST = re.compile(
     r"(?:,\s*|\s+)(?:and\s+|also\s+|then\s+)+(?:please\s+|can\s+you\s+)?(?=(?:assign|move|close|bump|set|create|file|"
-    r"log|remind|update|mark|link|comment|add|push|change|open|raise|give|unassign|start|reopen|resolve|make)\b)",
+    r"log|remind|update|mark|link|comment|add|push|change|open|raise|give|unassign|start|reopen|resolve|make|"
+    r"follow\s+up|track|ping|check\s+(?:back|in|on))\b)",
     _I,
 )
 
@@ -2049,6 +2054,7 @@ def unsupported(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
 
 
 FRAMES: tuple[Frame, ...] = (
+    follow_up,
     log_call,
     create_issue,
     create_contact,

@@ -28,6 +28,7 @@ from approvals.intents import (
     NOBODY,
     THIS_THREAD,
     ActionRequest,
+    FollowUpRequest,
     JiraAssignRequest,
     JiraCommentRequest,
     JiraCreateIssueRequest,
@@ -1065,6 +1066,9 @@ def describe(request: ActionRequest) -> str:
         case SalesforceCreateContactRequest():
             name = " ".join(p for p in (request.first_name, request.last_name) if p)
             return f"add the contact {name}".rstrip()
+        case FollowUpRequest():
+            target = request.issue or " ".join(p for p in (request.account, request.opportunity) if p) or "it"
+            return f"follow up on {_issue_text(target) if request.issue else target}"
         case _:
             assert_never(request)
 

@@ -27,13 +27,16 @@ from approvals.grounding.common import (
     Unworkable,
     resolve_person,
 )
+from approvals.grounding.followup import ground_follow_up
 from approvals.grounding.jira import ground_jira
 from approvals.grounding.salesforce import ground_salesforce
-from approvals.intents import ActionRequest
+from approvals.intents import ActionRequest, FollowUpRequest
 
 
 def ground(request: ActionRequest, lookups: Lookups, context: GroundingContext) -> Action | NeedsInfo | Unworkable:
     """The action ``request`` means, a question for the requester, or why it cannot be done."""
+    if isinstance(request, FollowUpRequest):
+        return ground_follow_up(request, lookups=lookups, context=context)
     system = request.kind.split(".", 1)[0]
     if system == "jira":
         if lookups.jira is None:

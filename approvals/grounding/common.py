@@ -60,6 +60,8 @@ class GroundingContext:
     thread_quote: str = ""
     thread_issues: tuple[str, ...] = ()
     """Keys of the Jira issues this thread already produced, oldest first ("the ticket from this thread")."""
+    now: dt.datetime | None = None
+    """The moment of the request (for "in 2 hours"); None reads as noon UTC of ``today``."""
 
 
 @dataclass(frozen=True)

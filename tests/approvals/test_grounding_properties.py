@@ -68,6 +68,8 @@ def _value(annotation: Any) -> st.SearchStrategy[Any]:
         return TEXT
     if annotation is bool:
         return st.booleans()
+    if annotation is int:
+        return st.integers(min_value=1, max_value=10_000)
     if annotation is dt.date:
         return st.dates()
     if annotation is Decimal:

@@ -13,6 +13,7 @@ import pytest
 from approvals import workflow
 from approvals.actions import (
     Action,
+    FollowUp,
     JiraAssign,
     JiraComment,
     JiraCreateIssue,
@@ -147,6 +148,22 @@ EVERY_KIND: dict[str, tuple[Action, list[str]]] = {
     "salesforce.delete_record": (
         SalesforceDeleteRecord(record=SfRecordRef(object="Task", id="00T5g00000Tsk01EAB", name="Send the deck")),
         ["Delete the task Send the deck", "recycle bin"],
+    ),
+    "followthrough.follow_up": (
+        FollowUp(
+            issue=JiraIssueRef(key="PAY-12", summary="Checkout fails"),
+            owner=Person(display_name="Alice Chen", slack_user_id="U0ALICE01"),
+            due=dt.datetime(2026, 11, 27, 22, 0, tzinfo=dt.UTC),
+            escalate=True,
+        ),
+        [
+            "Follow up",
+            "PAY-12",
+            "<@U0ALICE01>",
+            "<!date^1795816800^",
+            "resolved in Jira",
+            "then escalate (their manager, then admins)",
+        ],
     ),
 }
 

@@ -39,7 +39,9 @@ def test_an_approve_click_that_names_another_cards_proposal_is_refused_and_audit
     dm = card_a["channel"]
 
     # Bob "clicks" Approve on A's card, but the payload carries B's button value.
-    flow.driver.forge_click("bob", dm, card_a["ts"], action_ids.APPROVE, forged_value=button_value(card_b, action_ids.APPROVE))
+    flow.driver.forge_click(
+        "bob", dm, card_a["ts"], action_ids.APPROVE, forged_value=button_value(card_b, action_ids.APPROVE)
+    )
     flow.settle()
 
     store = flow.runtime.store

@@ -1,0 +1,187 @@
+"""Commitments in Redis, changed only through atomic, audited steps (the same discipline as proposals).
+
+A commitment's record, its indexes and the audit line that explains a step are written in one MULTI/EXEC under
+WATCH of the record: of a sweep and a scheduled check that both find PAY-12 resolved, exactly one closes the loop.
+
+Keys (under ``ft:cm:``): ``<id>`` (JSON), ``live`` (sorted set: live ids by the epoch of their next due step, so a
+sweep or a reaper finds what is due without a scan), ``owner:<user>`` and ``requester:<user>`` (sorted sets of
+every commitment by creation time: what someone owes, what they wait on), ``system:<jira|salesforce>`` (set of live
+ids: one batched query per system and sweep), ``subject:<system>:<ref>`` (set of live ids about one record).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Sequence
+
+from redis import Redis, WatchError
+
+from approvals import audit
+from approvals.commitments import Commitment, CommitmentError
+from approvals.workflow import AuditEntry
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+
+
+class CommitmentNotFound(KeyError):
+    def __init__(self, commitment_id: str) -> None:
+        super().__init__(commitment_id)
+        self.commitment_id = commitment_id
+
+    def __str__(self) -> str:
+        return f"no follow-up {self.commitment_id!r}; check the id (they look like cm-7kq2mx9c)"
+
+
+def _key(commitment_id: str) -> str:
+    return f"ft:cm:{commitment_id}"
+
+
+LIVE = "ft:cm:live"
+
+
+def _owner_key(user_id: str) -> str:
+    return f"ft:cm:owner:{user_id}"
+
+
+def _requester_key(user_id: str) -> str:
+    return f"ft:cm:requester:{user_id}"
+
+
+def _system_key(system: str) -> str:
+    return f"ft:cm:system:{system}"
+
+
+def _subject_key(system: str, ref: str) -> str:
+    return f"ft:cm:subject:{system}:{ref}"
+
+
+class CommitmentStore:
+    def __init__(self, connection: Redis, *, clock: Clock) -> None:
+        self.connection = connection
+        self.clock = clock
+
+    # -- reading ----------------------------------------------------------------------------------------------
+
+    def get(self, commitment_id: str) -> Commitment:
+        raw = self.connection.get(_key(commitment_id))
+        if raw is None:
+            raise CommitmentNotFound(commitment_id)
+        return Commitment.model_validate_json(raw)
+
+    def find(self, commitment_id: str) -> Commitment | None:
+        try:
+            return self.get(commitment_id)
+        except CommitmentNotFound:
+            return None
+
+    def many(self, ids: Iterable[str | bytes]) -> list[Commitment]:
+        keys = [_key(i.decode() if isinstance(i, bytes) else i) for i in ids]
+        if not keys:
+            return []
+        return [Commitment.model_validate_json(raw) for raw in self.connection.mget(keys) if raw is not None]
+
+    def live_ids(self, system: str) -> list[str]:
+        return sorted(m.decode() for m in self.connection.smembers(_system_key(system)))
+
+    def due(self, now: dt.datetime, *, limit: int = 500) -> list[str]:
+        """Live commitments whose next step is due at ``now`` (the reaper's safety net under the scheduled jobs)."""
+        return [m.decode() for m in self.connection.zrangebyscore(LIVE, "-inf", now.timestamp(), start=0, num=limit)]
+
+    def owed_by(self, user_id: str, *, limit: int = 200) -> list[Commitment]:
+        ids = self.connection.zrevrange(_owner_key(user_id), 0, limit - 1)
+        return [c for c in self.many(ids) if c.live]
+
+    def asked_by(self, user_id: str, *, limit: int = 200) -> list[Commitment]:
+        ids = self.connection.zrevrange(_requester_key(user_id), 0, limit - 1)
+        return [c for c in self.many(ids) if c.live]
+
+    def all_live(self, *, limit: int = 2000) -> list[Commitment]:
+        return self.many(self.connection.zrange(LIVE, 0, limit - 1))
+
+    def about(self, system: str, ref: str) -> list[Commitment]:
+        return self.many(self.connection.smembers(_subject_key(system, ref)))
+
+    # -- writing ----------------------------------------------------------------------------------------------
+
+    def create(self, commitment: Commitment, entry: AuditEntry, *, next_at: dt.datetime | None) -> bool:
+        """Store a new commitment (False when one with its id exists: a repeated job)."""
+        key = _key(commitment.id)
+        with self.connection.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    if pipe.exists(key):
+                        pipe.unwatch()
+                        return False
+                    pipe.multi()
+                    pipe.set(key, commitment.model_dump_json())
+                    created = commitment.created_at.timestamp()
+                    pipe.zadd(_owner_key(commitment.owner), {commitment.id: created})
+                    pipe.zadd(_requester_key(commitment.requester), {commitment.id: created})
+                    self._index(pipe, commitment, next_at)
+                    audit.append(pipe, commitment.id, entry, at=self.clock())
+                    pipe.execute()
+                    logger.info(
+                        "follow-up %s created for %s on %s", commitment.id, commitment.owner, commitment.subject.ref
+                    )
+                    return True
+                except WatchError:
+                    continue
+
+    def update(
+        self,
+        commitment_id: str,
+        step: Callable[[Commitment], tuple[Commitment, AuditEntry] | None],
+        *,
+        next_at: Callable[[Commitment], dt.datetime | None],
+    ) -> Commitment | None:
+        """Apply ``step`` to the current record atomically; None when ``step`` decides there is nothing to do.
+        ``CommitmentError`` (a step its state does not allow) propagates."""
+        key = _key(commitment_id)
+        with self.connection.pipeline(transaction=True) as pipe:
+            for _ in range(20):
+                try:
+                    pipe.watch(key)
+                    raw = pipe.get(key)
+                    if raw is None:
+                        pipe.unwatch()
+                        raise CommitmentNotFound(commitment_id)
+                    current = Commitment.model_validate_json(raw)
+                    done = step(current)
+                    if done is None:
+                        pipe.unwatch()
+                        return None
+                    changed, entry = done
+                    pipe.multi()
+                    if changed.owner != current.owner:
+                        pipe.zadd(_owner_key(changed.owner), {changed.id: changed.created_at.timestamp()})
+                    pipe.set(key, changed.model_dump_json())
+                    self._index(pipe, changed, next_at(changed))
+                    audit.append(pipe, changed.id, entry, at=self.clock())
+                    pipe.execute()
+                    return changed
+                except WatchError:
+                    continue
+        raise CommitmentError(f"{commitment_id}: too many concurrent changes")
+
+    @staticmethod
+    def _index(pipe: object, commitment: Commitment, next_at: dt.datetime | None) -> None:
+        system = commitment.subject.system
+        if commitment.live:
+            score = next_at.timestamp() if next_at is not None else commitment.due.timestamp()
+            pipe.zadd(LIVE, {commitment.id: score})  # type: ignore[attr-defined]
+            pipe.sadd(_system_key(system), commitment.id)  # type: ignore[attr-defined]
+            pipe.sadd(_subject_key(system, commitment.subject.ref), commitment.id)  # type: ignore[attr-defined]
+        else:
+            pipe.zrem(LIVE, commitment.id)  # type: ignore[attr-defined]
+            pipe.srem(_system_key(system), commitment.id)  # type: ignore[attr-defined]
+            pipe.srem(_subject_key(system, commitment.subject.ref), commitment.id)  # type: ignore[attr-defined]
+
+    def count_live(self) -> int:
+        return int(self.connection.zcard(LIVE))
+
+    def owners(self) -> Sequence[str]:
+        return sorted({c.owner for c in self.all_live()})
