@@ -238,6 +238,18 @@ class FollowUpRequest(_Request):
     answerable: ClassVar[dict[str, str]] = {"issue": "issue", "owner": "person", "due_date": "date"}
 
 
+class ReadRequest(_Request):
+    """A question about a record, answered with live values: "what's the status of PAY-12?", "who has PAY-9?",
+    "what's the Acme renewal at?" (``issue``, or ``account`` + ``opportunity``); "what do I owe?" (``owed``).
+    Nothing is changed, so nothing is approved; the policy's ``reads`` decide who may see which system."""
+
+    kind: Literal["read.record"] = "read.record"
+    issue: str | None = None
+    account: str | None = None
+    opportunity: str | None = None
+    owed: bool = False
+
+
 ActionRequest = Annotated[
     JiraCreateIssueRequest
     | JiraCommentRequest
@@ -250,7 +262,8 @@ ActionRequest = Annotated[
     | SalesforceLogCallRequest
     | SalesforceUpdateContactRequest
     | SalesforceCreateContactRequest
-    | FollowUpRequest,
+    | FollowUpRequest
+    | ReadRequest,
     Field(discriminator="kind"),
 ]
 """Every request kind the extractors may produce, discriminated by ``kind`` (the action kind it grounds into)."""
@@ -268,6 +281,7 @@ REQUEST_TYPES: tuple[type[_Request], ...] = (
     SalesforceUpdateContactRequest,
     SalesforceCreateContactRequest,
     FollowUpRequest,
+    ReadRequest,
 )
 
 REQUEST_KINDS: tuple[str, ...] = tuple(t.model_fields["kind"].default for t in REQUEST_TYPES)

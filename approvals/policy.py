@@ -253,6 +253,9 @@ class PolicyDocument(_Model):
     admins: tuple[str, ...] = ()
     actions: dict[str, ActionPolicy] = Field(default_factory=dict)
     follow_through: FollowThroughPolicy = Field(default_factory=FollowThroughPolicy)
+    reads: dict[Literal["jira", "salesforce"], tuple[str, ...]] = Field(default_factory=dict)
+    """Who may ask about records of each system ("what's the status of PAY-12?"): roles, like ``request:``. A system
+    not listed is read by nobody."""
 
 
 @dataclass(frozen=True)
@@ -349,6 +352,16 @@ class Policy:
 
     def is_admin(self, principal: Principal) -> bool:
         return bool(self.roles_of(principal) & set(self.document.admins))
+
+    def may_read(self, system: str, principal: Principal) -> str | None:
+        """None when ``principal`` may ask about records of ``system``; otherwise why not (for them)."""
+        allowed = self.document.reads.get(system)  # type: ignore[call-overload]
+        name = "Jira" if system == "jira" else "Salesforce"
+        if not allowed:
+            return f"The policy lets nobody ask me about {name} records; an admin can add `reads: {{{system}: [...]}}`."
+        if not self.roles_of(principal) & set(allowed):
+            return f"You can't ask me about {name} records (the policy allows: {', '.join(allowed)})."
+        return None
 
     def watched_fields(self, kind: str) -> frozenset[str]:
         """The action fields this policy's rules for ``kind`` test (the card highlights them)."""
@@ -637,6 +650,9 @@ def _check_semantics(
                     check_role(rule.approve.escalate_to, (*rule_path, "approve", "escalate_to"))
             if not rule.when and unconditional_at is None:
                 unconditional_at = index
+    for system, allowed in document.reads.items():
+        for index, role in enumerate(allowed):
+            check_role(role, ("reads", system, index))
     follow = document.follow_through
     for index, step in enumerate(follow.ladder):
         if step.to not in ("owner", "requester", "manager", "admins"):

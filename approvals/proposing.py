@@ -22,11 +22,13 @@ from approvals.intents import (
     ActionRequest,
     JiraCommentRequest,
     JiraCreateIssueRequest,
+    ReadRequest,
     Understanding,
 )
 from approvals.policy import PolicyDecision
 from approvals.ports import ExtractionInput, ExtractionUnavailable, PersonMatch, ThreadMessage
 from approvals.proposal import is_direct_message
+from approvals.reads import answer_reads
 from approvals.runtime import Runtime
 from approvals.states import ProposalState
 from approvals.timezones import local_today
@@ -205,6 +207,12 @@ def _tolerant(system: str, load: Callable[[], dict[str, Any]]) -> dict[str, Any]
         return {}
 
 
+_ONE_AT_A_TIME = (
+    "Ask me about a record, or ask me to change something, one message at a time: I answered nothing and changed "
+    "nothing."
+)
+
+
 def _grounding_asks(understanding: Understanding) -> bool:
     """Whether the extractor's question is about fields its requests leave empty, which grounding asks for itself
     (with the system's values to pick from)."""
@@ -261,6 +269,18 @@ def propose(
         return Asking(understanding, understanding.requests, NeedsInfo(understanding.question, ()), 0)
     if understanding.is_empty:
         return Answer("nothing-to-do", NOTHING_TO_DO, understanding)
+    reads = [r for r in understanding.requests if isinstance(r, ReadRequest)]
+    if reads:
+        if len(reads) != len(understanding.requests):
+            return Answer("question", _ONE_AT_A_TIME, understanding)
+        context = GroundingContext(
+            requester=requester,
+            today=local_today(rt.clock(), requester.tz),
+            thread_issues=thread_issue_keys(rt, channel, thread_ts),
+            now=rt.clock(),
+        )
+        read_id = f"rd-{channel}-{request_ts or thread_ts}".replace(".", "_")
+        return Answer("read", answer_reads(rt, requester, reads, context=context, read_id=read_id), understanding)
     return reground(
         rt,
         requester=requester,

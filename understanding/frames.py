@@ -54,6 +54,7 @@ from understanding.reading import (
     read_date,
     read_money,
 )
+from understanding.reads import read_question
 from understanding.text import unquoted
 
 Frame = Callable[[Mapped, Ctx], tuple[Item, int] | None]
@@ -2044,8 +2045,8 @@ def unsupported(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         ), _end(vague, low)
     if _READ_QUESTION.match(low):
         return Unsupported(
-            "I can't look things up for you yet: I make changes in Jira and Salesforce (`move PAY-12 to Done`, "
-            "`set the Acme renewal's stage to Negotiation`)."
+            "I can tell you where a Jira issue or a Salesforce deal stands (`what's the status of PAY-12?`, `what's "
+            "the Acme renewal at?`) and make changes there (`move PAY-12 to Done`); I can't answer that one."
         ), len(low)
     for pattern, question in _UNSUPPORTED:
         if pattern.search(low) if pattern.pattern.startswith("\\b") else pattern.match(low):
@@ -2066,6 +2067,7 @@ FRAMES: tuple[Frame, ...] = (
     update_fields,
     update_contact,
     update_opportunity,
+    read_question,
     unsupported,
 )
 """In order: the first frame that reads the head of the text wins (a call before "log a bug"; a Jira issue names its

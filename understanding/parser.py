@@ -35,6 +35,7 @@ from approvals.intents import (
     JiraLinkIssuesRequest,
     JiraTransitionRequest,
     JiraUpdateFieldsRequest,
+    ReadRequest,
     SalesforceCreateContactRequest,
     SalesforceCreateTaskRequest,
     SalesforceLogCallRequest,
@@ -1066,6 +1067,11 @@ def describe(request: ActionRequest) -> str:
         case SalesforceCreateContactRequest():
             name = " ".join(p for p in (request.first_name, request.last_name) if p)
             return f"add the contact {name}".rstrip()
+        case ReadRequest():
+            if request.owed:
+                return "tell you what you owe"
+            target = request.issue or " ".join(p for p in (request.account, request.opportunity) if p) or "it"
+            return f"tell you where {_issue_text(target) if request.issue else target} stands"
         case FollowUpRequest():
             target = request.issue or " ".join(p for p in (request.account, request.opportunity) if p) or "it"
             return f"follow up on {_issue_text(target) if request.issue else target}"

@@ -30,13 +30,15 @@ from approvals.grounding.common import (
 from approvals.grounding.followup import ground_follow_up
 from approvals.grounding.jira import ground_jira
 from approvals.grounding.salesforce import ground_salesforce
-from approvals.intents import ActionRequest, FollowUpRequest
+from approvals.intents import ActionRequest, FollowUpRequest, ReadRequest
 
 
 def ground(request: ActionRequest, lookups: Lookups, context: GroundingContext) -> Action | NeedsInfo | Unworkable:
     """The action ``request`` means, a question for the requester, or why it cannot be done."""
     if isinstance(request, FollowUpRequest):
         return ground_follow_up(request, lookups=lookups, context=context)
+    if isinstance(request, ReadRequest):
+        return Unworkable("A question about a record is answered, not run: ask it on its own.")
     system = request.kind.split(".", 1)[0]
     if system == "jira":
         if lookups.jira is None:

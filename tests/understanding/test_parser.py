@@ -21,6 +21,7 @@ from approvals.intents import (
     JiraLinkIssuesRequest,
     JiraTransitionRequest,
     JiraUpdateFieldsRequest,
+    ReadRequest,
     SalesforceCreateContactRequest,
     SalesforceCreateTaskRequest,
     SalesforceLogCallRequest,
@@ -682,7 +683,7 @@ def test_requests_in_the_thread_are_not_read() -> None:
         ("remove the due date from PAY-12", "can't clear a field"),
         ("create a Jira project called Payments", "can't create Jira projects"),
         ("create a task", "A Jira task names its project"),
-        ("what's the status of PAY-12?", "can't look things up"),
+        ("what do you think about this?", "I can't answer that one"),
     ],
 )
 def test_what_followthrough_does_not_do_is_a_question_that_says_so(text: str, says: str) -> None:
@@ -785,3 +786,28 @@ def test_a_numeric_date_is_read_in_the_workspaces_order() -> None:
 
     assert due("MD") == dt.date(2027, 4, 11)
     assert due("DM") == dt.date(2027, 11, 4)  # 4 November has passed this year: the next one
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("what's the status of PAY-12?", ReadRequest(issue="PAY-12")),
+        ("who has PAY-9?", ReadRequest(issue="PAY-9")),
+        ("is PAY-12 done yet?", ReadRequest(issue="PAY-12")),
+        ("any update on the ticket?", ReadRequest(issue=THIS_THREAD)),
+        ("what do I owe?", ReadRequest(owed=True)),
+    ],
+)
+def test_questions_about_records_are_reads(text: str, expected: ReadRequest) -> None:
+    assert one(text) == expected
+
+
+def test_a_question_about_a_deal_needs_a_company_the_vocabulary_knows() -> None:
+    from sandbox.seed import seed_vocabulary
+
+    request = ExtractionInput(
+        "what's the Acme renewal at?", (), REQUESTER, "sales", TODAY, vocabulary=seed_vocabulary()
+    )
+    assert OfflineParser().extract(request).requests == (ReadRequest(account="Acme", opportunity="renewal"),)
+    unknown = ExtractionInput("what's the weather at?", (), REQUESTER, "sales", TODAY, vocabulary=seed_vocabulary())
+    assert OfflineParser().extract(unknown).requests == ()

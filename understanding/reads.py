@@ -1,0 +1,82 @@
+"""Frames for questions about records: "what's the status of PAY-12?", "who has PAY-9?", "is PAY-12 done yet?",
+"what's the Acme renewal at?", "how much is the initech expansion worth?", "what do I owe?".
+
+Only a question that names a record the systems can show becomes a read; any other question stays what it was
+(a question the bot can't answer, or talk).
+"""
+
+from __future__ import annotations
+
+import re
+
+from approvals.intents import ReadRequest
+from understanding.mapped import Mapped
+from understanding.reading import ISSUE_REF, Ctx, Item, Read, issue_value
+
+_I = re.IGNORECASE
+_END = (
+    r"(?:\s+(?:now|today|currently|right\s+now|these\s+days|again))?\s*(?:\?+|\.|!)?\s*(?:please|pls|thanks)?"
+    r"\s*[?.!]*\s*$"
+)
+_RECORD = r"(?P<rec>(?:the\s+)?[a-z0-9][\w&.'/-]*(?:\s+[a-z0-9][\w&.'/-]*){0,4}?)"
+
+_ISSUE_QUESTIONS = [
+    re.compile(
+        rf"^(?:hey\s+)?(?:what'?s|what\s+is|whats)\s+(?:the\s+)?(?:status|state|latest|story)\s+(?:of|on|with)\s+"
+        rf"(?P<issue>{ISSUE_REF}){_END}",
+        _I,
+    ),
+    re.compile(rf"^(?:status|update)\s+(?:of|on)\s+(?P<issue>{ISSUE_REF}){_END}", _I),
+    re.compile(
+        rf"^(?:who'?s|who\s+is|who)\s+(?:has|owns|on|working\s+on|assigned\s+to|handling)\s+(?P<issue>{ISSUE_REF}){_END}",
+        _I,
+    ),
+    re.compile(
+        rf"^(?:is|has)\s+(?P<issue>{ISSUE_REF})\s+(?:done|fixed|closed|resolved|shipped|been\s+\w+)(?:\s+yet)?{_END}",
+        _I,
+    ),
+    re.compile(
+        rf"^(?:where\s+are\s+we|where'?s|any\s+(?:news|update|progress))\s+(?:on|with)\s+(?P<issue>{ISSUE_REF}){_END}",
+        _I,
+    ),
+    re.compile(rf"^(?:what'?s|what\s+is)\s+(?P<issue>{ISSUE_REF})(?:'s\s+status|\s+status)?{_END}", _I),
+]
+_RECORD_QUESTIONS = [
+    re.compile(rf"^(?:what'?s|what\s+is|where'?s|where\s+is)\s+{_RECORD}\s+at{_END}", _I),
+    re.compile(
+        rf"^(?:what\s+stage\s+is|how\s+much\s+is|when\s+does|when\s+will|who\s+owns)\s+{_RECORD}"
+        rf"(?:\s+(?:in|worth|close|closing|at))?{_END}",
+        _I,
+    ),
+    re.compile(
+        rf"^(?:what'?s|what\s+is)\s+(?:the\s+)?(?:status|stage|amount|close\s+date)\s+(?:of|on)\s+{_RECORD}{_END}", _I
+    ),
+]
+_OWED = re.compile(
+    r"^(?:what|which\s+follow[\s-]?ups?)\s+(?:do\s+i\s+owe|am\s+i\s+on\s+the\s+hook\s+for|is\s+on\s+my\s+plate|do\s+i\s+have\s+"
+    r"(?:open|due|pending)|should\s+i\s+be\s+doing)" + _END,
+    _I,
+)
+
+
+def read_question(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    low = piece.text.lower()
+    if _OWED.match(low):
+        return Read(ReadRequest(owed=True)), len(low)
+    for pattern in _ISSUE_QUESTIONS:
+        match = pattern.match(low)
+        if match is not None:
+            issue, _ = issue_value(match["issue"], ctx)
+            return Read(ReadRequest(issue=issue)), len(low)
+    for pattern in _RECORD_QUESTIONS:
+        match = pattern.match(low)
+        if match is None:
+            continue
+        record = ctx.lexicon.record(piece.source(match.start("rec"), match.end("rec")))
+        if record is None or not (record.account and ctx.lexicon.account(record.account)):
+            continue
+        return Read(ReadRequest(account=record.account, opportunity=record.opportunity)), len(low)
+    return None
+
+
+__all__ = ["read_question"]
