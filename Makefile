@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 BROWSER_PACKAGES := chromium chromium-driver
 
-.PHONY: install lint format test browser-deps demo bench clean
+.PHONY: install lint format test browser-deps postgres-deps demo bench clean
 
 # The first install takes about two minutes: it says so, then shows each package pip collects (one line each; pip's
 # whole output is kept in $(VENV)/install.log, and shown in part if it fails).
@@ -54,7 +54,27 @@ browser-deps: $(STAMP)
 		echo "No Chromium at $(CHROMIUM), and apt-get cannot be used here: the browser tests will be skipped."; \
 	fi
 
-test: lint browser-deps
+# The audit archive's tests start a PostgreSQL server of their own from Debian's binaries (a free port, a temporary
+# directory; never the machine's own server). The package is installed here when it is missing and this may be done
+# (root, apt-get), without its default cluster, so nothing is started on PostgreSQL's standard port.
+postgres-deps: $(STAMP)
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's PostgreSQL for the audit archive tests (log: $(VENV)/postgresql-install.log)"; \
+		export DEBIAN_FRONTEND=noninteractive UCF_FORCE_CONFFOLD=1; \
+		mkdir -p /etc/postgresql-common; \
+		[ -e /etc/postgresql-common/createcluster.conf ] \
+			|| echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.conf; \
+		{ apt-get install -y -q --no-install-recommends postgresql \
+		  || { apt-get update -q && apt-get install -y -q --no-install-recommends postgresql; }; \
+		} >$(VENV)/postgresql-install.log 2>&1 \
+		|| { echo "Could not install PostgreSQL (see $(VENV)/postgresql-install.log)."; exit 1; }; \
+	else \
+		echo "No PostgreSQL server binaries in /usr/lib/postgresql and apt-get cannot be used here:"; \
+		echo "install Debian's postgresql package; the audit archive tests need it."; exit 1; \
+	fi
+
+test: lint browser-deps postgres-deps
 	$(BIN)/python -m pytest
 
 # `make demo DEMO_ARGS=--story` also plays the story; `DEMO_ARGS="--port 8321"` keeps the page on one address.

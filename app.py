@@ -3,6 +3,7 @@
     python app.py                 the bot: Bolt in Socket Mode (Procfile ``bot:``)
     python app.py worker          an RQ worker with the scheduler (Procfile ``worker:``)
     python app.py policy check F  validate a policy file (exit 1 with every problem and its line)
+    python app.py audit export    an evidence pack of the audit trail (JSON Lines); `audit verify` checks one
 
 Nothing is built at import time. Configuration comes from the environment or ``.env`` (see README); a missing or
 malformed setting stops start-up with the variable's name and how to fix it, and tokens are never logged.
@@ -22,15 +23,20 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlparse
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+import psycopg
+from pydantic import AfterValidator, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from redis import Redis
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from approvals.archive import AuditArchive, verify_archive
+from approvals.audit import START_UP, AuditLog, Signer
+from approvals.evidence import EvidenceExporter, Scope, parse_moment, verify_pack, verify_redis
+from approvals.followthrough import FollowThroughConnector, ensure_sweep
 from approvals.inbox import Inbox
 from approvals.intents import Understanding
 from approvals.ledger import Ledger
@@ -42,7 +48,6 @@ from bot.context import SlackThreadReader
 from bot.directory import SlackDirectory
 from bot.notifier import SlackNotifier
 from bot.parser_first import ParserFirstExtractor
-from approvals.followthrough import FollowThroughConnector, ensure_sweep
 from connectors.jira import JiraConnector
 from connectors.salesforce import SalesforceConnector
 from understanding.answers import TypedAnswers
@@ -52,6 +57,39 @@ logger = logging.getLogger("followthrough")
 
 APP_DIR = Path(__file__).resolve().parent
 DEFAULT_POLICY = APP_DIR / "policies" / "default.yml"
+
+
+def _audit_key(value: SecretStr | None) -> SecretStr | None:
+    if value is None or not value.get_secret_value():
+        return None
+    if len(value.get_secret_value()) < 16:
+        raise ValueError(
+            "must be at least 16 characters of secret; generate one with "
+            "python -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+    return value
+
+
+def _audit_database_url(value: SecretStr | None) -> SecretStr | None:
+    if value is None or not value.get_secret_value():
+        return None
+    if urlparse(value.get_secret_value()).scheme not in ("postgresql", "postgres"):
+        raise ValueError("must be a postgresql:// URL, for example postgresql://followthrough:secret@db:5432/audit")
+    return value
+
+
+AuditKey = Annotated[SecretStr | None, AfterValidator(_audit_key)]
+AuditDatabaseUrl = Annotated[SecretStr | None, AfterValidator(_audit_database_url)]
+
+
+class AuditSettings(BaseSettings):
+    """What `followthrough audit` reads: REDIS_URL and the audit's own settings, so no Slack token is needed."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    redis_url: str | None = None
+    followthrough_audit_key: AuditKey = None
+    followthrough_audit_database_url: AuditDatabaseUrl = None
 
 
 class Settings(BaseSettings):
@@ -78,6 +116,10 @@ class Settings(BaseSettings):
     followthrough_parser_first: bool = True
     """With a language model: a request the offline parser reads completely is not sent to the model."""
     followthrough_policy: Path = DEFAULT_POLICY
+    followthrough_audit_key: AuditKey = None
+    """HMAC key that signs every audit entry's hash (approvals.audit); without it the chains are kept unsigned."""
+    followthrough_audit_database_url: AuditDatabaseUrl = None
+    """PostgreSQL that archives every audit entry (approvals.archive); it may hold a password, hence secret."""
 
     # Advanced: durations the jobs use (production keeps the defaults; tests shorten them).
     followthrough_lease_seconds: float = Field(default=15.0, gt=0.0)
@@ -252,6 +294,13 @@ def build_runtime(settings: Settings) -> Runtime:
     except PolicyError as exc:
         raise ConfigurationError(f"Followthrough cannot start: FOLLOWTHROUGH_POLICY is invalid.\n{exc}") from None
     connection = build_redis(settings)
+    database = settings.followthrough_audit_database_url
+    audit_log = AuditLog(
+        connection,
+        key=settings.followthrough_audit_key,
+        archive=AuditArchive(database.get_secret_value()) if database is not None else None,
+    )
+    policy.observe(lambda loaded, text, by: audit_log.record_policy(loaded, text, by=by, at=utc_now()))
     client = build_slack_client(settings)
     jira: JiraConnector | None = None
     salesforce: SalesforceConnector | None = None
@@ -280,7 +329,7 @@ def build_runtime(settings: Settings) -> Runtime:
 
     return Runtime(
         connection=connection,
-        store=ProposalStore(connection, clock=utc_now),
+        store=ProposalStore(connection, clock=utc_now, audit_log=audit_log),
         inbox=Inbox(connection, clock=utc_now),
         ledger=Ledger(connection, clock=utc_now),
         policy=policy,
@@ -351,6 +400,11 @@ def _is_local(url: str) -> bool:
     return (urlparse(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
 
 
+def record_policy_at_start(runtime: Runtime) -> None:
+    """A policy deployed while the processes were stopped is audited by the first one to start with it."""
+    runtime.store.audit.record_policy(runtime.policy.current, runtime.policy.text, by=START_UP, at=utc_now())
+
+
 def run_bot(settings: Settings) -> None:
     from slack_bolt import App
     from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -366,6 +420,7 @@ def run_bot(settings: Settings) -> None:
     enable_tcp_nodelay()
     runtime = build_runtime(settings)
     runtime.connection.ping()
+    record_policy_at_start(runtime)
     try:
         app = App(client=build_slack_client(settings), listener_executor=ThreadPoolExecutor(max_workers=16))
     except BoltError as exc:
@@ -388,6 +443,7 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
 
     runtime = build_runtime(settings)
     runtime.connection.ping()
+    record_policy_at_start(runtime)
     configure(runtime)
     interval = runtime.timing.reaper_interval
     worker = FollowthroughWorker(
@@ -461,6 +517,90 @@ def test_policy(
     return 0
 
 
+def _settings_problem(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    return f"{'_'.join(str(p) for p in error['loc']).upper()}: {str(error['msg']).removeprefix('Value error, ')}"
+
+
+def export_audit(proposal: str | None, *, since: str | None, until: str | None, output: str) -> int:
+    """`audit export`: an evidence pack of one proposal or of a time range, as JSON Lines (``-``: stdout)."""
+    if (proposal is None) == (since is None and until is None):
+        print("audit export needs --proposal ID, or --since and/or --until", file=sys.stderr)
+        return 2
+    try:
+        settings = AuditSettings()
+        now = utc_now()
+        scope = Scope(
+            proposal_id=proposal,
+            since=parse_moment(since, now=now) if since else None,
+            until=parse_moment(until, now=now) if until else None,
+        )
+    except ValidationError as exc:
+        print(f"audit export: {_settings_problem(exc)}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"audit export: {exc}", file=sys.stderr)
+        return 2
+    if not settings.redis_url:
+        print("audit export: REDIS_URL is not set; set it to the Redis Followthrough uses", file=sys.stderr)
+        return 2
+    signer = Signer(settings.followthrough_audit_key) if settings.followthrough_audit_key else None
+    exporter = EvidenceExporter(
+        Redis.from_url(settings.redis_url, socket_connect_timeout=5), signer=signer, clock=utc_now
+    )
+    try:
+        if output == "-":
+            entries = exporter.write(scope, sys.stdout)
+        else:
+            with open(output, "w", encoding="utf-8") as out:
+                entries = exporter.write(scope, out)
+    except LookupError as exc:
+        print(f"audit export: {exc.args[0]}", file=sys.stderr)
+        return 1
+    signed = f"signed with key {signer.kid}" if signer else "not signed: FOLLOWTHROUGH_AUDIT_KEY is not set"
+    print(f"{entries} audit entries written to {'stdout' if output == '-' else output} ({signed})", file=sys.stderr)
+    return 0
+
+
+def verify_audit(path: str | None, *, redis: bool, archive: bool, show_all: bool) -> int:
+    """`audit verify FILE|--redis|--archive`: recompute the chains and signatures; one line, exit 1 on a mismatch."""
+    if [path is not None, redis, archive].count(True) != 1:
+        print("audit verify needs one of: a FILE, --redis, --archive", file=sys.stderr)
+        return 2
+    try:
+        settings = AuditSettings()
+    except ValidationError as exc:
+        print(f"audit verify: {_settings_problem(exc)}", file=sys.stderr)
+        return 2
+    signer = Signer(settings.followthrough_audit_key) if settings.followthrough_audit_key else None
+    if path is not None:
+        try:
+            with open(path, encoding="utf-8") as lines:
+                result = verify_pack(lines, signer=signer)
+        except OSError as exc:
+            print(f"audit verify: cannot read {path} ({exc.strerror})", file=sys.stderr)
+            return 2
+    elif archive:
+        if settings.followthrough_audit_database_url is None:
+            print("audit verify --archive: FOLLOWTHROUGH_AUDIT_DATABASE_URL is not set", file=sys.stderr)
+            return 2
+        try:
+            result = verify_archive(settings.followthrough_audit_database_url.get_secret_value(), signer=signer)
+        except psycopg.Error as exc:
+            print(f"audit verify --archive: cannot read the archive ({type(exc).__name__}: {exc})", file=sys.stderr)
+            return 2
+    else:
+        if not settings.redis_url:
+            print("audit verify --redis: REDIS_URL is not set; set it to the Redis Followthrough uses", file=sys.stderr)
+            return 2
+        result = verify_redis(Redis.from_url(settings.redis_url, socket_connect_timeout=5), signer=signer)
+    if show_all:
+        for problem in result.problems:
+            print(f"  {problem.describe()}")
+    print(result.summary())
+    return 0 if result.ok else 1
+
+
 def check_policy(path: str) -> int:
     try:
         policy = load_policy(path)
@@ -489,7 +629,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     test.add_argument("--channel", help="the channel the request is made in (name or id)")
     test.add_argument("--action", help='the action as JSON, e.g. {"kind": "jira.create_issue", "project": "PAY", ...}')
     test.add_argument("--cases", help="a cases file (see policies/tests/); exit 1 if any case fails")
+    audit = commands.add_parser("audit", help="export and verify the audit trail (REDIS_URL, FOLLOWTHROUGH_AUDIT_KEY)")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    export = audit_commands.add_parser("export", help="write an evidence pack as JSON Lines")
+    export.add_argument("--proposal", metavar="ID", help="one request (with its undo), e.g. ft-7kq2mx9c")
+    export.add_argument("--since", help="from this time: 2025-03-01, 2025-03-01T14:00 (UTC unless zoned), or 24h, 7d")
+    export.add_argument("--until", help="up to (not including) this time, written like --since")
+    export.add_argument("--output", "-o", default="-", help="the file to write (default: stdout)")
+    verify = audit_commands.add_parser("verify", help="recompute the chains and signatures; exit 1 on a mismatch")
+    verify.add_argument("file", nargs="?", help="an evidence pack written by `audit export`")
+    verify.add_argument("--redis", action="store_true", help="verify the trail in Redis (REDIS_URL)")
+    verify.add_argument(
+        "--archive", action="store_true", help="verify the PostgreSQL archive (FOLLOWTHROUGH_AUDIT_DATABASE_URL)"
+    )
+    verify.add_argument("--all", action="store_true", help="list every problem before the summary")
     args = parser.parse_args(argv)
+
+    if args.command == "audit":
+        if args.audit_command == "export":
+            return export_audit(args.proposal, since=args.since, until=args.until, output=args.output)
+        return verify_audit(args.file, redis=args.redis, archive=args.archive, show_all=args.all)
 
     if args.command == "policy":
         if args.policy_command == "test":

@@ -8,6 +8,7 @@ worker start, before any job runs; forked work-horses inherit them. Nothing here
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import threading
 import time
@@ -20,10 +21,11 @@ from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
+from approvals.audit import FILE_WATCHER
+from approvals.commitment_store import CommitmentStore
 from approvals.grounding import JiraCatalog, Lookups, SalesforceCatalog
 from approvals.inbox import Inbox
 from approvals.ledger import Ledger
-from approvals.commitment_store import CommitmentStore
 from approvals.parking import ParkingLot
 from approvals.policy import Policy, PolicyError, load_policy
 from approvals.ports import AnswerReader, Connector, Directory, Extractor, Notifier, ThreadReader
@@ -61,6 +63,10 @@ class Timing:
     """How many times a request is taken in (an answer acted on, an undo prepared) before the work is parked."""
 
 
+PolicyObserver = Callable[[Policy, str | None, str], None]
+"""Told of a policy load: the policy, the file's text (None if unreadable), and who loaded it."""
+
+
 class PolicySource:
     """The current policy of this process, following the file; a bad file never replaces a good one.
 
@@ -68,6 +74,10 @@ class PolicySource:
     ``check_interval`` seconds and loads it again when it changed, so an edited policy reaches all processes within
     seconds of a `/followthrough policy reload` or a deploy. When the new file is invalid, the last good policy
     stays in force and ``last_error`` says why (logged once per broken version).
+
+    ``observe`` registers who hears of each load (the audit, approvals.audit.AuditLog.record_policy): a load that
+    changed the policy, and every reload a person asked for, with who (``FILE_WATCHER`` when nobody did) and the
+    file's text. A failing observer is logged; it never keeps a good policy from loading.
     """
 
     def __init__(
@@ -81,6 +91,19 @@ class PolicySource:
         self._signature = self._file_signature()
         self._checked_at = clock()
         self.last_error: PolicyError | None = None
+        self.text = self._text_of(self._policy)
+        """The text of the file the policy in force was loaded from (None if it changed again while read)."""
+        self._observers: list[PolicyObserver] = []
+
+    def observe(self, observer: PolicyObserver) -> None:
+        self._observers.append(observer)
+
+    def _text_of(self, policy: Policy) -> str | None:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except OSError:
+            return None
+        return text if hashlib.sha256(text.encode("utf-8")).hexdigest()[:16] == policy.content_hash else None
 
     def _file_signature(self) -> tuple[int, int] | None:
         try:
@@ -101,8 +124,9 @@ class PolicySource:
         with self._lock:
             return self._policy
 
-    def reload(self) -> Policy:
-        """Load the file again; PolicyError (with every problem) leaves the current policy in place."""
+    def reload(self, *, by: str = FILE_WATCHER) -> Policy:
+        """Load the file again; PolicyError (with every problem) leaves the current policy in place. ``by`` is the
+        person who asked (a Slack user id), or ``FILE_WATCHER``."""
         signature = self._file_signature()
         try:
             fresh = load_policy(self.path)
@@ -113,12 +137,23 @@ class PolicySource:
             if not already_reported:
                 logger.error("policy file %s is invalid, keeping the last good policy: %s", self.path, exc)
             raise
+        text = self._text_of(fresh)
         with self._lock:
             previous, self._policy = self._policy, fresh
             self._signature, self.last_error = signature, None
+            self.text = text
         if previous.content_hash != fresh.content_hash:
             logger.info("policy reloaded from %s: %s -> %s", self.path, previous.content_hash, fresh.content_hash)
+        if previous.content_hash != fresh.content_hash or by != FILE_WATCHER:
+            self._tell(fresh, text, by)
         return fresh
+
+    def _tell(self, policy: Policy, text: str | None, by: str) -> None:
+        for observer in self._observers:
+            try:
+                observer(policy, text, by)
+            except Exception:
+                logger.exception("policy %s loaded, but recording it (by %s) failed", policy.content_hash, by)
 
     def reload_if_changed(self) -> Policy:
         """Reload when the file changed; keep the last good policy (and remember why) on errors."""

@@ -133,11 +133,18 @@ def _owes(before: Proposal | None, after: Proposal) -> bool:
 class ProposalStore:
     """Reads and atomically changes proposals. Takes its Redis connection and clock explicitly."""
 
-    def __init__(self, connection: Redis, *, clock: Clock, max_attempts: int = 20) -> None:
+    def __init__(
+        self,
+        connection: Redis,
+        *,
+        clock: Clock,
+        max_attempts: int = 20,
+        audit_log: audit.AuditLog | None = None,
+    ) -> None:
         self.connection = connection
         self.clock = clock
         self.max_attempts = max_attempts
-        self.audit = audit.AuditLog(connection)
+        self.audit = audit_log or audit.AuditLog(connection)
         self._settle = connection.register_script(_SETTLE)
 
     def find(self, proposal_id: str) -> Proposal | None:
@@ -160,8 +167,8 @@ class ProposalStore:
                     raise ProposalExists(proposal.id)
                 pipe.multi()
                 self._write(pipe, None, proposal)
-                audit.append(pipe, proposal.id, entry, at=self.clock())
-                pipe.execute()
+                appended = self.audit.append(pipe, proposal.id, entry, at=self.clock())
+                self.audit.sign(pipe.execute(), appended)
             except WatchError:
                 raise ProposalExists(proposal.id) from None
         logger.info("proposal %s created in %s", proposal.id, proposal.state.value)
@@ -186,10 +193,11 @@ class ProposalStore:
                     updated = change.proposal.model_copy(update={"version": current.version + 1})
                     pipe.multi()
                     self._write(pipe, current, updated)
-                    audit.append(pipe, proposal_id, change.audit, at=self.clock())
-                    pipe.execute()
+                    appended = self.audit.append(pipe, proposal_id, change.audit, at=self.clock())
+                    results = pipe.execute()
                 except WatchError:
                     continue
+                self.audit.sign(results, appended)
                 if updated.state is not current.state:
                     logger.info(
                         "proposal %s: %s -> %s (%s by %s)",

@@ -21,6 +21,8 @@
    twice.
 3. Warming the caches (people, user groups, the Jira catalog) in this parent process, so every forked job starts
    with them instead of asking Slack and Jira again.
+4. Archiving the audit trail to PostgreSQL, when FOLLOWTHROUGH_AUDIT_DATABASE_URL is set (approvals.archive: one
+   worker at a time, backing off while PostgreSQL is down; the entries wait in Redis meanwhile).
 """
 
 from __future__ import annotations
@@ -221,6 +223,12 @@ class FollowthroughWorker(Worker):
                 warm()
             except Exception:
                 logger.exception("warming the caches failed; jobs will load what they need themselves")
+        archive = current().store.audit.archive
+        if archive is not None:
+            try:
+                archive.drain_if_due(self.connection)
+            except Exception:
+                logger.exception("archiving the audit trail failed; the entries wait in Redis for the next pass")
         for lock, interval, duties in (
             (REAPER_LOCK, self.reaper_interval, reap_once),
             (RESCUE_LOCK, self.rescue_interval, rescue_once),

@@ -1,12 +1,18 @@
 """app.py as an operator meets it: start-up refuses bad configuration with the variable and the fix, and the
-policy CLI checks files with a useful exit code."""
+policy and audit CLIs check files with a useful exit code."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+from approvals.audit import AuditLog
+from approvals.workflow import AuditEntry
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -118,3 +124,62 @@ def test_policy_test_of_one_request_shows_rule_outcome_and_who_is_asked() -> Non
     bad = run_app("policy", "test", str(REPO / "policies" / "northwind.yml"), "--as", "U1", "--action", "{nope")
     assert bad.returncode == 2
     assert "--action:" in bad.stderr
+
+
+def test_audit_export_writes_a_pack_that_audit_verify_accepts_and_a_changed_one_fails(
+    tmp_path: Path, redis_server: Any, redis_db: Any
+) -> None:
+    key = "a-key-for-the-cli-test-0123456789"
+    log = AuditLog(redis_db, key=key)
+    for event in ("proposal.created", "proposal.approved", "proposal.succeeded"):
+        log.write("ft-aaaaaaaa", AuditEntry(event, "U0BOB0001", {"event": event}), at=dt.datetime.now(dt.UTC))
+    env = {"REDIS_URL": redis_server.url, "FOLLOWTHROUGH_AUDIT_KEY": key}
+    pack = tmp_path / "pack.jsonl"
+
+    exported = run_app("audit", "export", "--proposal", "ft-aaaaaaaa", "-o", str(pack), env=env, cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    assert "3 audit entries written to" in exported.stderr and "signed with key" in exported.stderr
+    verified = run_app("audit", "verify", str(pack), env=env, cwd=tmp_path)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert verified.stdout.startswith("OK: 3 entries in 1 chain") and len(verified.stdout.splitlines()) == 1
+    in_redis = run_app("audit", "verify", "--redis", env=env, cwd=tmp_path)
+    assert in_redis.returncode == 0 and "3 signatures valid" in in_redis.stdout
+
+    no_key = run_app("audit", "verify", str(pack), env={"REDIS_URL": redis_server.url}, cwd=tmp_path)
+    assert no_key.returncode == 0 and "signatures not checked" in no_key.stdout
+
+    lines = pack.read_text().splitlines()
+    index = next(i for i, line in enumerate(lines) if json.loads(line)["type"] == "entry")
+    entry = json.loads(lines[index + 1])
+    entry["actor"] = "U0EVE0001"
+    lines[index + 1] = json.dumps(entry, sort_keys=True)
+    pack.write_text("\n".join(lines) + "\n")
+    changed = run_app("audit", "verify", str(pack), env=env, cwd=tmp_path)
+    assert changed.returncode == 1
+    assert changed.stdout.startswith(f"FAILED: entry {entry['id']} (seq 2, ft-aaaaaaaa #2, proposal.approved): ")
+    assert len(changed.stdout.splitlines()) == 1
+
+
+def test_audit_commands_say_what_they_need(tmp_path: Path) -> None:
+    assert run_app("audit", "export", cwd=tmp_path).returncode == 2
+    missing = run_app("audit", "export", "--since", "24h", cwd=tmp_path)
+    assert missing.returncode == 2 and "REDIS_URL is not set" in missing.stderr
+    bad_time = run_app("audit", "export", "--since", "last week", env={"REDIS_URL": "redis://x"}, cwd=tmp_path)
+    assert bad_time.returncode == 2 and "is not a time" in bad_time.stderr
+    short_key = run_app("audit", "verify", "--redis", env={"FOLLOWTHROUGH_AUDIT_KEY": "short"}, cwd=tmp_path)
+    assert short_key.returncode == 2 and "FOLLOWTHROUGH_AUDIT_KEY: must be at least 16 characters" in short_key.stderr
+    assert run_app("audit", "verify", cwd=tmp_path).returncode == 2
+    assert run_app("audit", "verify", str(tmp_path / "none.jsonl"), cwd=tmp_path).returncode == 2
+
+
+def test_a_bad_audit_database_url_stops_start_up(tmp_path: Path) -> None:
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_APP_TOKEN": "xapp-1",
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+        "FOLLOWTHROUGH_AUDIT_DATABASE_URL": "mysql://user:hunter2@db/audit",
+    }
+    result = run_app(env=env, cwd=tmp_path)
+    assert result.returncode != 0
+    assert "FOLLOWTHROUGH_AUDIT_DATABASE_URL: must be a postgresql:// URL" in result.stderr
+    assert "hunter2" not in result.stderr
