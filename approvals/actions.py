@@ -72,6 +72,23 @@ class SfRecordRef(FrozenModel):
     name: str
 
 
+FACT_FIELDS: dict[str, tuple[str, ...]] = {
+    "jira.comment": ("issue.assignee", "issue.status", "issue.reporter"),
+    "jira.transition": ("issue.assignee", "issue.status", "issue.reporter"),
+    "jira.assign": ("issue.assignee", "issue.status", "issue.reporter"),
+    "jira.update_fields": ("issue.assignee", "issue.status", "issue.reporter"),
+    "jira.link_issues": ("issue.assignee", "issue.status", "issue.reporter"),
+    "salesforce.update_opportunity": ("record.owner", "record.stage", "record.account.type"),
+    "salesforce.update_contact": ("record.owner", "record.account.type"),
+}
+"""The grounded record's facts a policy condition may test, per kind: "reps may update only their own
+opportunities" is ``record.owner == requester``; "a closed-won deal can't be changed from Slack" is ``record.stage
+!= Closed Won``; "only the assignee or a lead may close an issue" is ``issue.assignee == requester``. People are
+emails when the system shows them (else the system's id)."""
+
+PERSON_FACTS: frozenset[str] = frozenset({"issue.assignee", "issue.reporter", "record.owner"})
+
+
 class _Action(FrozenModel):
     system: ClassVar[System]
     operation: ClassVar[str]
@@ -82,6 +99,10 @@ class _Action(FrozenModel):
     reconcile_lags: ClassVar[bool] = False
     """The connector finds an earlier attempt through a search index that lags (a Jira label search): a miss right
     after an attempt proves nothing, so the executor waits before sending it again."""
+
+    facts: dict[str, Any] = Field(default_factory=dict)
+    """What grounding read of the record the action changes (``FACT_FIELDS`` of its kind), for the policy's
+    record-level conditions; read again before it runs (a change is re-decided, like any other conflict)."""
 
     def policy_fields(self) -> dict[str, Any]:
         """The values policy conditions may test, as they will be after the action runs."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
@@ -33,6 +33,8 @@ _CHANGE = re.compile(
 )
 
 CONTEXT_FIELDS = frozenset({"requester", "channel"})
+PERSON_FACTS = frozenset({"issue.assignee", "issue.reporter", "record.owner"})
+"""Facts that name a person: compared with ``requester`` (the requester's identities) or with roles."""
 
 
 class ConditionSyntaxError(ValueError):
@@ -58,6 +60,11 @@ class EvaluationContext:
     requester_roles: frozenset[str]
     channel_names: frozenset[str]
     previous: dict[str, Any]
+    requester_ids: frozenset[str] = frozenset()
+    """Every identity of the requester (Slack id, email, Jira account id, Salesforce user id), lower-cased: what
+    ``record.owner == requester`` compares with."""
+    fact_roles: dict[str, frozenset[str]] = field(default_factory=dict)
+    """The policy roles of each person a fact names (``record.owner in [sales-managers]``)."""
 
 
 def _scalar(text: str) -> Any:
@@ -187,6 +194,14 @@ def evaluate(condition: Condition, context: EvaluationContext) -> bool:
     if condition.field not in context.fields:
         return False
     current = context.fields[condition.field]
+    person = condition.field in PERSON_FACTS
+    if person and (condition.value == "requester" or condition.value == ("requester",)):
+        hit = current is not None and str(current).lower() in context.requester_ids
+        return hit if op in ("==", "in") else (not hit if op in ("!=", "not in") else False)
+    if person and op in ("in", "not in"):
+        roles = context.fact_roles.get(condition.field, frozenset())
+        hit = bool({str(v).lower() for v in condition.value} & {r.lower() for r in roles})
+        return hit if op == "in" else not hit
     if op == "changes_by_more_than":
         return _changes_by_more_than(context.previous.get(condition.field), current, condition.value)
     if op == "==":

@@ -8,10 +8,12 @@ under and the current one, the stricter winning.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from approvals import workflow
 from approvals.actions import Action
+from approvals.conditions import PERSON_FACTS
 from approvals.policy import Policy, PolicyDecision, Principal
 from approvals.proposal import Proposal
 from approvals.runtime import Runtime
@@ -54,22 +56,76 @@ def combine_decisions(decisions: Sequence[PolicyDecision], policy_hash: str) -> 
     )
 
 
+@dataclass(frozen=True)
+class People:
+    """What record-level conditions compare with: the requester's identities in every system, and the policy
+    roles of the people the actions' facts name (``record.owner in [sales-managers]``)."""
+
+    identities: frozenset[str] = frozenset()
+    fact_roles: Mapping[int, dict[str, frozenset[str]]] = field(default_factory=dict)
+    """Per action index: fact name -> roles of the person it names."""
+
+
+def people_for(rt: Runtime, policy: Policy, actions: Sequence[Action], requester: Principal) -> People:
+    """The lookups record-level conditions need, done only when an action carries a fact that names a person."""
+    named = [(i, n, str(v)) for i, a in enumerate(actions) for n, v in a.facts.items() if n in PERSON_FACTS and v]
+    if not named:
+        return People()
+    identities: set[str] = {requester.user_id, *([requester.email] if requester.email else [])}
+    if requester.email:
+        for lookup in (rt.jira_catalog, rt.salesforce_catalog):
+            if lookup is None:
+                continue
+            find = getattr(lookup, "account_id_for_email", None) or getattr(lookup, "user_id_for_email", None)
+            try:
+                found = find(requester.email) if find is not None else None
+            except Exception:  # an identity that can't be read is not one of theirs: the condition stays false
+                found = None
+            if found:
+                identities.add(str(found))
+    roles: dict[int, dict[str, frozenset[str]]] = {}
+    for index, name, value in named:
+        person = rt.directory.person_by_email(value) if "@" in value else None
+        held = policy.roles_of(rt.directory.principal(person.slack_user_id)) if person is not None else frozenset()
+        roles.setdefault(index, {})[name] = held
+    return People(identities=frozenset(identities), fact_roles=roles)
+
+
 def decide_all(
-    policy: Policy, actions: Sequence[Action], *, requester: Principal, channel_names: Sequence[str]
+    policy: Policy,
+    actions: Sequence[Action],
+    *,
+    requester: Principal,
+    channel_names: Sequence[str],
+    people: People | None = None,
 ) -> PolicyDecision:
     """``policy``'s one decision for ``actions`` asked by ``requester`` in a channel with these names."""
+    people = people or People()
     return combine_decisions(
-        [policy.decide(a, requester=requester, channel_names=channel_names) for a in actions], policy.content_hash
+        [
+            policy.decide(
+                a,
+                requester=requester,
+                channel_names=channel_names,
+                identities=people.identities,
+                fact_roles=people.fact_roles.get(i),
+            )
+            for i, a in enumerate(actions)
+        ],
+        policy.content_hash,
     )
 
 
 def decide_now(rt: Runtime, actions: Sequence[Action], *, requester: str, channel: str) -> PolicyDecision:
     """The decision the policy in force now makes for ``actions``, asked by ``requester`` in ``channel``."""
+    policy = rt.policy.current
+    principal = rt.directory.principal(requester)
     return decide_all(
-        rt.policy.current,
+        policy,
         actions,
-        requester=rt.directory.principal(requester),
+        requester=principal,
         channel_names=rt.threads.channel_names(channel),
+        people=people_for(rt, policy, actions, principal),
     )
 
 

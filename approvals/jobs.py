@@ -42,6 +42,7 @@ from approvals.display import (
     schedule_undo_window,
 )
 from approvals.followthrough import attach_follow_ups
+from approvals.grounding import facts_now
 from approvals.inbox import InboundRequest
 from approvals.intents import Understanding
 from approvals.ledger import LeaseHeld, LedgerEntry, action_id
@@ -507,6 +508,8 @@ def _run(rt: Runtime, proposal_id: str, runs: int) -> str:
             return _finish_failed(rt, proposal_id, [*results, _failed(index, action, message)], message, alert=True)
         try:
             with rt.ledger.lease(aid, seconds=rt.timing.lease_seconds):
+                if proposal.undo_of is None and entry.status == "pending":
+                    _check_facts(rt, action)
                 outcome = _run_action(rt, connector, action, context, entry)
         except LeaseHeld:
             logger.warning("proposal %s action %s: lease held by another worker, retrying later", proposal_id, aid)
@@ -617,6 +620,23 @@ class _AwaitingIndex(RetryableError):
     """An earlier attempt may have landed but the search that would find it lags: look again later, do not send."""
 
 
+def _check_facts(rt: Runtime, action: Action) -> None:
+    """The record-level facts the policy decided on (its owner, its stage, who the issue is assigned to) still hold;
+    if the record changed since, the request is decided again (raised as a conflict)."""
+    try:
+        now = facts_now(action, rt.lookups)
+    except ConnectorError:
+        return  # can't read them: the connector's own checks on the fields it changes still apply
+    if now is None:
+        return
+    changed = {k: (v, now.get(k)) for k, v in action.facts.items() if k in now and now.get(k) != v}
+    if changed:
+        said = ", ".join(
+            f"{k.split('.', 1)[1]} was {old or 'empty'}, is {new or 'empty'}" for k, (old, new) in changed.items()
+        )
+        raise ConflictError(f"It changed since it was approved ({said})", current={}, facts=now)
+
+
 def _changed_since_approval(
     rt: Runtime, proposal_id: str, index: int, action: Action, exc: ConflictError, done: list[ActionResult]
 ) -> str:
@@ -626,7 +646,9 @@ def _changed_since_approval(
     if proposal.undo_of is not None or not isinstance(action, UpdateAction):
         message = f"{exc.user_message}. I did not overwrite it"
         return _finish_failed(rt, proposal_id, [*done, _failed(index, action, message)], message, alert=False)
-    refreshed = type(action).model_validate({**action.model_dump(), "before": {**action.before, **exc.current}})
+    refreshed = type(action).model_validate(
+        {**action.model_dump(), "before": {**action.before, **exc.current}, "facts": exc.facts or action.facts}
+    )
     actions = tuple(refreshed if i == index else a for i, a in enumerate(proposal.actions))
     decision = decide_now(rt, actions, requester=proposal.requester, channel=proposal.channel)
     if decision.outcome != "approve":

@@ -38,9 +38,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from approvals.actions import ACTION_KINDS, POLICY_FIELDS, RISK, Action
+from approvals.actions import ACTION_KINDS, FACT_FIELDS, POLICY_FIELDS, RISK, Action
 from approvals.conditions import (
     CONTEXT_FIELDS,
+    PERSON_FACTS,
     Condition,
     ConditionSyntaxError,
     EvaluationContext,
@@ -389,6 +390,8 @@ class Policy:
         requester: Principal,
         channel_names: Iterable[str] = (),
         previous: Mapping[str, Any] | None = None,
+        identities: Iterable[str] = (),
+        fact_roles: Mapping[str, frozenset[str]] | None = None,
     ) -> PolicyDecision:
         """Evaluate the request of ``action`` by ``requester``: first matching rule wins, else deny.
 
@@ -406,10 +409,12 @@ class Policy:
             allowed = ", ".join(entry.request)
             return self._deny("request", f"You are not allowed to request {action.kind} (allowed roles: {allowed}).")
         context = EvaluationContext(
-            fields=action.policy_fields(),
+            fields={**action.policy_fields(), **action.facts},
             requester_roles=roles,
             channel_names=frozenset(channel_names),
             previous=dict(previous if previous is not None else action.previous_values()),
+            requester_ids=frozenset(i.lower() for i in (requester.user_id, requester.email, *identities) if i),
+            fact_roles=dict(fact_roles or {}),
         )
         for index, rule in enumerate(entry.rules):
             conditions = self.conditions[(action.kind, index)]
@@ -598,7 +603,7 @@ def _check_semantics(
                 PolicyProblem(f"unknown action {kind!r}: use one of {', '.join(ACTION_KINDS)}", lines.line_of(base))
             )
             continue
-        fields = set(POLICY_FIELDS[kind]) | CONTEXT_FIELDS
+        fields = set(POLICY_FIELDS[kind]) | set(FACT_FIELDS.get(kind, ())) | CONTEXT_FIELDS
         for i, role in enumerate(entry.request):
             check_role(role, (*base, "request", i))
         unconditional_at: int | None = None
@@ -632,6 +637,10 @@ def _check_semantics(
                 if condition.field == "requester":
                     for value in condition.value:
                         check_role(str(value), cond_path)
+                if condition.field in PERSON_FACTS and condition.op in ("in", "not in"):
+                    for value in condition.value:
+                        if str(value) != "requester":
+                            check_role(str(value), cond_path)
                 compiled.append(condition)
             problems.extend(PolicyProblem(p, lines.line_of((*rule_path, "when"))) for p in _contradictions(compiled))
             conditions[(kind, index)] = tuple(compiled)

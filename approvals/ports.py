@@ -53,9 +53,13 @@ class ConflictError(ConnectorError):
     """A field to change no longer has the value the approver saw. ``current`` holds the record's values now, under
     the same names as the action's ``before`` (the job rebuilds the action with them and asks for approval again)."""
 
-    def __init__(self, user_message: str, *, current: dict[str, Any], detail: str = "") -> None:
+    def __init__(
+        self, user_message: str, *, current: dict[str, Any], detail: str = "", facts: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(user_message, detail=detail)
         self.current = current
+        self.facts = facts
+        """The record's facts now, when they (not a field to change) are what changed (record-level policy)."""
 
 
 class PermanentError(ConnectorError):

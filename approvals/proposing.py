@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from approvals.actions import Action, JiraCreateIssue, JiraDeleteIssue
-from approvals.decisions import decide_all
+from approvals.decisions import decide_all, people_for
 from approvals.grounding import Choice, GroundingContext, NeedsInfo, Unworkable, ground
 from approvals.intents import (
     WHOLE_REQUEST,
@@ -333,5 +333,11 @@ def reground(
                 return Answer("not-allowed", f"I can't do that: {refused}", understanding)
             return Asking(understanding, tuple(requests), grounded, index)
         actions.append(grounded)
-    decision = decide_all(policy, actions, requester=principal, channel_names=channel_names)
+    decision = decide_all(
+        policy,
+        actions,
+        requester=principal,
+        channel_names=channel_names,
+        people=people_for(rt, policy, actions, principal),
+    )
     return Proposed(understanding, tuple(actions), decision, tuple(requests))

@@ -77,7 +77,7 @@ CATALOG_TTL_SECONDS = 300.0
 COMMENT_PAGE_SIZE = 100
 
 # Every read of an issue asks for these (one small GET), so a conflict can report any value the approver saw.
-_ISSUE_FIELDS = "summary,status,assignee,priority,labels,duedate,issuetype,project"
+_ISSUE_FIELDS = "summary,status,assignee,priority,labels,duedate,issuetype,project,reporter"
 # Our field names that can be compared with what the approver saw, and names that only describe (never compared).
 _COMPARED = frozenset({"summary", "status", "assignee", "priority", "labels", "due_date", "issue_type", "project"})
 _DESCRIPTIVE = frozenset({"assignee_name"})
@@ -210,6 +210,9 @@ class _Snapshot:
             "status": (fields.get("status") or {}).get("name"),
             "assignee": assignee.get("accountId"),
             "assignee_name": assignee.get("displayName"),
+            "assignee_email": assignee.get("emailAddress"),
+            "reporter": (fields.get("reporter") or {}).get("emailAddress")
+            or (fields.get("reporter") or {}).get("accountId"),
             "priority": (fields.get("priority") or {}).get("name"),
             "labels": [label for label in labels if not label.startswith(LABEL_PREFIX)],
             "due_date": fields.get("duedate"),
@@ -920,6 +923,8 @@ class JiraConnector:
             labels=tuple(values["labels"]),
             due_date=dt.date.fromisoformat(due) if due else None,
             transitions=tuple(dict.fromkeys(o.to for o in snapshot.offers)),
+            assignee_email=values.get("assignee_email"),
+            reporter=values.get("reporter"),
         )
 
     # -- Observer (follow-ups) ------------------------------------------------------------------------------

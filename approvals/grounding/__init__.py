@@ -9,7 +9,9 @@ answers.
 
 from __future__ import annotations
 
-from approvals.actions import Action
+from typing import Any
+
+from approvals.actions import Action, JiraIssueRef, SfRecordRef
 from approvals.grounding.catalogs import (
     JiraCatalog,
     JiraIssueInfo,
@@ -28,9 +30,25 @@ from approvals.grounding.common import (
     resolve_person,
 )
 from approvals.grounding.followup import ground_follow_up
-from approvals.grounding.jira import ground_jira
-from approvals.grounding.salesforce import ground_salesforce
+from approvals.grounding.jira import ground_jira, issue_facts
+from approvals.grounding.salesforce import ground_salesforce, record_facts_of
 from approvals.intents import ActionRequest, FollowUpRequest, ReadRequest
+
+
+def facts_now(action: Action, lookups: Lookups) -> dict[str, Any] | None:
+    """The facts of the record ``action`` changes as its system shows them now (None when it has none to compare,
+    or the record can't be read: the connector's own checks then decide)."""
+    if not action.facts:
+        return None
+    issue = getattr(action, "issue", None) or getattr(action, "outward", None)
+    if isinstance(issue, JiraIssueRef) and lookups.jira is not None:
+        info = lookups.jira.issue(issue.key)
+        return issue_facts(info) if info is not None else None
+    record = getattr(action, "opportunity", None) or getattr(action, "contact", None)
+    if isinstance(record, SfRecordRef) and lookups.salesforce is not None:
+        found = lookups.salesforce.record(record.object, record.id)
+        return record_facts_of(found) if found is not None else None
+    return None
 
 
 def ground(request: ActionRequest, lookups: Lookups, context: GroundingContext) -> Action | NeedsInfo | Unworkable:
@@ -62,6 +80,7 @@ __all__ = [
     "SalesforceCatalog",
     "SfRecordInfo",
     "Unworkable",
+    "facts_now",
     "ground",
     "resolve_person",
 ]

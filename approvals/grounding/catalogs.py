@@ -33,6 +33,9 @@ class JiraIssueInfo:
     labels: tuple[str, ...]
     due_date: dt.date | None
     transitions: tuple[str, ...]
+    assignee_email: str | None = None
+    reporter: str | None = None
+    """The reporter's email when Jira shows it, else their account id (for ``issue.reporter == requester``)."""
 
 
 @dataclass(frozen=True)

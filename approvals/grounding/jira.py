@@ -147,6 +147,15 @@ def _ref(info: JiraIssueInfo) -> JiraIssueRef:
     return JiraIssueRef(key=info.key, summary=info.summary[:254])
 
 
+def issue_facts(info: JiraIssueInfo) -> dict[str, Any]:
+    """What a record-level condition may test of the issue (``approvals.actions.FACT_FIELDS``)."""
+    return {
+        "issue.assignee": info.assignee_email or info.assignee_account_id,
+        "issue.status": info.status,
+        "issue.reporter": info.reporter,
+    }
+
+
 def _comment(request: JiraCommentRequest, *, jira: JiraCatalog, context: GroundingContext) -> Outcome:
     info = resolve_issue(request.issue, jira=jira, context=context)
     if isinstance(info, NeedsInfo):
@@ -155,7 +164,7 @@ def _comment(request: JiraCommentRequest, *, jira: JiraCatalog, context: Groundi
     if not body:
         return NeedsInfo(f"What should the comment on {info.key} say?", ("body",))
     try:
-        return JiraComment(issue=_ref(info), body=body)
+        return JiraComment(issue=_ref(info), body=body, facts=issue_facts(info))
     except ValidationError as exc:
         return invalid(exc)
 
@@ -192,7 +201,7 @@ def _transition(request: JiraTransitionRequest, *, jira: JiraCatalog, context: G
             ("status",),
             choices,
         )
-    return JiraTransition(issue=_ref(info), status=target, before={"status": info.status})
+    return JiraTransition(issue=_ref(info), status=target, before={"status": info.status}, facts=issue_facts(info))
 
 
 def _assign(request: JiraAssignRequest, *, lookups: Lookups, jira: JiraCatalog, context: GroundingContext) -> Outcome:
@@ -207,13 +216,13 @@ def _assign(request: JiraAssignRequest, *, lookups: Lookups, jira: JiraCatalog, 
     if means_nobody(request.assignee):
         if info.assignee_account_id is None:
             return Unworkable(f"{info.key} is already unassigned.")
-        return JiraAssign(issue=_ref(info), assignee=None, before=before)
+        return JiraAssign(issue=_ref(info), assignee=None, before=before, facts=issue_facts(info))
     person = jira_person(request.assignee, lookups=lookups, jira=jira, context=context)
     if not isinstance(person, Person):
         return person
     if person.jira_account_id == info.assignee_account_id:
         return Unworkable(f"{info.key} is already assigned to {person.display_name}.")
-    return JiraAssign(issue=_ref(info), assignee=person, before=before)
+    return JiraAssign(issue=_ref(info), assignee=person, before=before, facts=issue_facts(info))
 
 
 def jira_person(
@@ -273,7 +282,7 @@ def _update_fields(request: JiraUpdateFieldsRequest, *, jira: JiraCatalog, conte
         return Unworkable(f"{info.key} already has {already}.")
     before = {name: _json(current[name]) for name in changes}
     try:
-        return JiraUpdateFields(issue=_ref(info), before=before, **changes)
+        return JiraUpdateFields(issue=_ref(info), before=before, facts=issue_facts(info), **changes)
     except ValidationError as exc:
         return invalid(exc)
 
@@ -314,7 +323,7 @@ def _link(request: JiraLinkIssuesRequest, *, jira: JiraCatalog, context: Groundi
         )
     name, reversed_ = chosen
     outward, inward = (second, first) if reversed_ else (first, second)
-    return JiraLinkIssues(outward=_ref(outward), inward=_ref(inward), link_type=name)
+    return JiraLinkIssues(outward=_ref(outward), inward=_ref(inward), link_type=name, facts=issue_facts(outward))
 
 
 _STATUS_SYNONYMS = {

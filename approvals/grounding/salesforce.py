@@ -230,6 +230,17 @@ def resolve_contact(name: str | None, account: str | None, *, sf: SalesforceCata
     )
 
 
+def record_facts_of(record: SfRecordInfo) -> dict[str, Any]:
+    """What a record-level condition may test of the record (``approvals.actions.FACT_FIELDS``)."""
+    facts: dict[str, Any] = {
+        "record.owner": record.fields.get("owner_email") or record.fields.get("owner_id"),
+        "record.account.type": record.fields.get("account_type"),
+    }
+    if record.object == "Opportunity":
+        facts["record.stage"] = record.fields.get("stage")
+    return facts
+
+
 def _ref(record: SfRecordInfo) -> SfRecordRef:
     return SfRecordRef(object=record.object, id=record.id, name=record.name[:255] or record.id)  # type: ignore[arg-type]
 
@@ -296,6 +307,7 @@ def _update_opportunity(request: SalesforceUpdateOpportunityRequest, *, sf: Sale
             opportunity=_ref(record),
             account=str(now.get("account") or ""),
             before=before,
+            facts=record_facts_of(record),
             **changes,
         )
     except ValidationError as exc:
@@ -324,7 +336,10 @@ def _update_contact(request: SalesforceUpdateContactRequest, *, sf: SalesforceCa
         return Unworkable(f"{record.name} already has {already}.")
     try:
         return SalesforceUpdateContact(
-            contact=_ref(record), before={name: record.fields.get(name) for name in changes}, **changes
+            contact=_ref(record),
+            before={name: record.fields.get(name) for name in changes},
+            facts=record_facts_of(record),
+            **changes,
         )
     except ValidationError as exc:
         return invalid(exc)

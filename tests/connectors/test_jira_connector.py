@@ -606,6 +606,8 @@ def test_issue_is_read_fresh_with_the_moves_its_workflow_offers_now(
         labels=("tax",),
         due_date=None,
         transitions=("To Do", "Done"),
+        assignee_email="alice@northwind.example",
+        reporter="bob@northwind.example",  # seeded issues are reported by their project's lead
     )
     assert jira.issue("PAY-12").transitions == ("In Progress",)  # type: ignore[union-attr]
 
