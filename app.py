@@ -24,22 +24,27 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
 import psycopg
 from pydantic import AfterValidator, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from approvals.archive import AuditArchive, verify_archive
 from approvals.audit import START_UP, AuditLog, Signer
 from approvals.evidence import EvidenceExporter, Scope, parse_moment, verify_pack, verify_redis
 from approvals.followthrough import FollowThroughConnector, ensure_sweep
+from approvals.health import HealthServer
 from approvals.inbox import Inbox
 from approvals.intents import Understanding
 from approvals.ledger import Ledger
+from approvals.logs import configure_logging
 from approvals.policy import PolicyError, load_policy
 from approvals.ports import ExtractionInput, Extractor
 from approvals.runtime import PolicySource, Runtime, Timing, configure
@@ -128,6 +133,10 @@ class Settings(BaseSettings):
     followthrough_reaper_interval: float = 30.0
     followthrough_stale_after: float = 60.0
     followthrough_log_level: str = "INFO"
+    followthrough_log_format: Literal["text", "json"] = "text"
+    """``json``: one JSON object per line, the ids a line names (proposal, request, Slack users, job) as fields."""
+    followthrough_health_port: int | None = Field(default=None, ge=0, le=65535)
+    """Serve /healthz and /readyz on this port (off when unset; 0 picks a free one)."""
     followthrough_undo_window: float = Field(default=86400.0, ge=0.0)
     """Seconds after a result during which its Undo button works (0 turns Undo off)."""
     followthrough_question_ttl: float = Field(default=7 * 86400.0, gt=0.0)
@@ -427,6 +436,12 @@ def run_bot(settings: Settings) -> None:
         raise ConfigurationError(f"Followthrough cannot start: SLACK_BOT_TOKEN was refused by Slack ({exc}).") from None
     register(app, BotDependencies(runtime=runtime, clock=utc_now))
     handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+    heard = SocketActivity(handler.client)
+    if settings.followthrough_health_port is not None:
+        HealthServer(
+            settings.followthrough_health_port,
+            {"redis": lambda: _redis_problem(runtime), "slack": heard.problem},
+        ).start()
 
     def stop(signum: int, frame: object) -> None:
         logger.info("bot stopping (signal %d)", signum)
@@ -435,7 +450,45 @@ def run_bot(settings: Settings) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     logger.info("bot starting: Slack %s, policy %s", settings.slack_api_url, runtime.policy.current.content_hash)
-    handler.start()
+    try:
+        handler.start()
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        raise ConfigurationError(
+            f"Followthrough cannot start: SLACK_APP_TOKEN was refused by Slack ({error})."
+        ) from None
+
+
+class SocketActivity:
+    """When the Socket Mode connection last showed it is alive (a message from Slack, or a pong to our ping)."""
+
+    STALE_AFTER = 60.0
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.last_message = time.time()
+        client.message_listeners.append(self._heard)
+
+    def _heard(self, *args: Any) -> None:
+        self.last_message = time.time()
+
+    def problem(self) -> str | None:
+        if not self.client.is_connected():
+            return "the Socket Mode connection is down"
+        session = getattr(self.client, "current_session", None)
+        pong = getattr(session, "last_ping_pong_time", None) or 0.0
+        quiet = time.time() - max(self.last_message, pong)
+        if quiet > self.STALE_AFTER:
+            return f"nothing from Slack for {quiet:.0f} s (no message, no pong)"
+        return None
+
+
+def _redis_problem(runtime: Runtime) -> str | None:
+    try:
+        runtime.connection.ping()
+    except RedisError as exc:
+        return f"Redis does not answer: {exc}"
+    return None
 
 
 def run_worker(settings: Settings, *, burst: bool = False) -> None:
@@ -456,8 +509,34 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
         worker_ttl=int(interval) + 15,
     )
     ensure_sweep(runtime)  # one sweep of the follow-ups stays scheduled (a fixed job id)
+    if settings.followthrough_health_port is not None:
+        HealthServer(
+            settings.followthrough_health_port,
+            {
+                "redis": lambda: _redis_problem(runtime),
+                "heartbeat": lambda: _heartbeat_problem(worker, interval + 15),
+                "queues": lambda: _queues_problem(runtime),
+            },
+        ).start()
     logger.info("worker starting on %s and %s", runtime.actions_queue.name, runtime.intake_queue.name)
     worker.work(with_scheduler=True, burst=burst, logging_level=settings.followthrough_log_level)
+
+
+def _heartbeat_problem(worker: Any, ttl: float) -> str | None:
+    beat = getattr(worker, "last_heartbeat", None)
+    if beat is None:
+        return "the worker has not sent a heartbeat yet"
+    age = (dt.datetime.now(dt.UTC) - beat.replace(tzinfo=dt.UTC)).total_seconds()
+    return f"the last heartbeat is {age:.0f} s old" if age > ttl else None
+
+
+def _queues_problem(runtime: Runtime) -> str | None:
+    try:
+        waiting = runtime.actions_queue.count + runtime.intake_queue.count
+    except RedisError as exc:
+        return f"the queues can't be read: {exc}"
+    logger.debug("%d jobs wait in the queues", waiting)
+    return None
 
 
 def test_policy(
@@ -663,15 +742,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return check_policy(args.file)
 
     settings = load_settings()
-    logging.basicConfig(
-        level=settings.followthrough_log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s",
-    )
-    if args.command == "worker":
-        run_worker(settings, burst=args.burst)
-    else:
-        run_bot(settings)
+    configure_logging(settings.followthrough_log_level, settings.followthrough_log_format)
+    try:
+        if args.command == "worker":
+            run_worker(settings, burst=args.burst)
+        else:
+            run_bot(settings)
+    except RedisConnectionError as exc:
+        raise ConfigurationError(
+            f"Followthrough cannot start: Redis at {_redis_place(settings.redis_url)} is unreachable ({exc})."
+        ) from None
     return 0
+
+
+def _redis_place(url: str) -> str:
+    """The Redis URL without its password, for an error message."""
+    parts = urlsplit(url)
+    host = parts.hostname or "localhost"
+    return f"{parts.scheme}://{host}:{parts.port or 6379}{parts.path or ''}"
 
 
 if __name__ == "__main__":
