@@ -36,6 +36,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from approvals import metrics
 from approvals.archive import AuditArchive, verify_archive
 from approvals.audit import START_UP, AuditLog, Signer
 from approvals.evidence import EvidenceExporter, Scope, parse_moment, verify_pack, verify_redis
@@ -441,6 +442,7 @@ def run_bot(settings: Settings) -> None:
         HealthServer(
             settings.followthrough_health_port,
             {"redis": lambda: _redis_problem(runtime), "slack": heard.problem},
+            metrics=lambda: metrics.exposition(metrics.runtime_state(runtime)),
         ).start()
 
     def stop(signum: int, frame: object) -> None:
@@ -517,6 +519,7 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
                 "heartbeat": lambda: _heartbeat_problem(worker, interval + 15),
                 "queues": lambda: _queues_problem(runtime),
             },
+            metrics=lambda: metrics.exposition(metrics.runtime_state(runtime)),
         ).start()
     logger.info("worker starting on %s and %s", runtime.actions_queue.name, runtime.intake_queue.name)
     worker.work(with_scheduler=True, burst=burst, logging_level=settings.followthrough_log_level)
@@ -743,6 +746,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     settings = load_settings()
     configure_logging(settings.followthrough_log_level, settings.followthrough_log_format)
+    if settings.followthrough_health_port is not None:
+        metrics.enable()  # before any job is forked: they write to the same directory
     try:
         if args.command == "worker":
             run_worker(settings, burst=args.burst)

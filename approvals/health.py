@@ -1,11 +1,12 @@
-"""``/healthz`` and ``/readyz`` for each process, so an orchestrator restarts one that is stuck.
+"""``/healthz``, ``/readyz`` and ``/metrics`` for each process, so an orchestrator restarts one that is stuck.
 
 ``/healthz`` answers 200 while the process runs (its HTTP thread is alive). ``/readyz`` runs the process's checks
 and answers 200 with each one's result, or 503 naming the one that failed: for the bot, Redis and a Socket Mode
 connection that received a message or a pong recently (a long-lived WebSocket can die silently); for a worker,
-Redis, its heartbeat and its queues. The server is a small threaded ``http.server`` on
-``FOLLOWTHROUGH_HEALTH_PORT`` (off when unset), started beside the process's own loop; checks are callables the
-composition root (``app.py``) gives it, so this module knows neither Slack nor RQ.
+Redis, its heartbeat and its queues. ``/metrics`` serves the Prometheus metrics (approvals.metrics) when given. The
+server is a small threaded ``http.server`` on ``FOLLOWTHROUGH_HEALTH_PORT`` (off when unset), started beside the
+process's own loop; checks are callables the composition root (``app.py``) gives it, so this module knows neither
+Slack nor RQ.
 """
 
 from __future__ import annotations
@@ -23,17 +24,32 @@ Check = Callable[[], str | None]
 
 
 class HealthServer:
-    def __init__(self, port: int, checks: Mapping[str, Check], *, host: str = "0.0.0.0") -> None:
+    def __init__(
+        self,
+        port: int,
+        checks: Mapping[str, Check],
+        *,
+        host: str = "0.0.0.0",
+        metrics: Callable[[], tuple[bytes, str]] | None = None,
+    ) -> None:
         self.checks = dict(checks)
+        self.metrics = metrics
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 if self.path.split("?", 1)[0] == "/healthz":
                     self._answer(200, {"status": "alive"})
                 elif self.path.split("?", 1)[0] == "/readyz":
                     status, body = server.readiness()
                     self._answer(status, body)
+                elif self.path.split("?", 1)[0] == "/metrics" and server.metrics is not None:
+                    data, content_type = server.metrics()
+                    self.send_response(200)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
                 else:
                     self._answer(404, {"error": "try /healthz or /readyz"})
 
@@ -45,7 +61,7 @@ class HealthServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's name
+            def log_message(self, format: str, *args: object) -> None:
                 return  # probes every few seconds would drown the log
 
         self.httpd = ThreadingHTTPServer((host, port), Handler)

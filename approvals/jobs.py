@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from approvals import workflow
+from approvals import metrics, workflow
 from approvals.actions import Action, UpdateAction
 from approvals.attempts import after_failure, announce_parked, describe_error, park
 from approvals.clarifying import (
@@ -118,8 +118,11 @@ def intake(request_key: str) -> str:
                 )
                 return park_intake(rt, request, f"the intake stopped {attempt - 1} times without finishing")
             try:
-                return _intake(rt, request, request_key)
+                outcome = _intake(rt, request, request_key)
+                metrics.request("proposed" if outcome.startswith("ft-") else outcome.split(":", 1)[0])
+                return outcome
             except Exception as exc:
+                metrics.request("raised")
                 return _intake_failed(rt, request, attempt, exc)
     except LeaseHeld:
         logger.info("request %s: another intake is already working on it", request_key)
@@ -521,6 +524,7 @@ def _run(rt: Runtime, proposal_id: str, runs: int) -> str:
             _audit(rt, proposal_id, "action.awaiting_index", action, aid, exc)
             return _retry_later(rt, proposal, results, exc.user_message, delay=exc.retry_after, counts=False)
         except RetryableError as exc:
+            metrics.connector_error(action.system, type(exc).__name__)
             if not isinstance(action, UpdateAction):
                 # Refused before it did anything: send it again next time. An update stays 'sent', so the next
                 # attempt reads the record first and keeps the before and after Undo needs if it did land.
@@ -528,17 +532,21 @@ def _run(rt: Runtime, proposal_id: str, runs: int) -> str:
             _audit(rt, proposal_id, "action.retryable", action, aid, exc)
             return _retry_later(rt, proposal, results, exc.user_message, delay=exc.retry_after, counts=True)
         except AmbiguousError as exc:
+            metrics.connector_error(action.system, "AmbiguousError")
             _audit(rt, proposal_id, "action.ambiguous", action, aid, exc)
             return _retry_later(rt, proposal, results, exc.user_message, delay=exc.retry_after, counts=True)
         except ConflictError as exc:
+            metrics.connector_error(action.system, "ConflictError")
             rt.ledger.mark_failed(aid, exc.user_message)
             _audit(rt, proposal_id, "action.conflict", action, aid, exc)
             return _changed_since_approval(rt, proposal_id, index, action, exc, results)
         except (PermanentError, AuthError) as exc:
+            metrics.connector_error(action.system, type(exc).__name__)
             rt.ledger.mark_failed(aid, exc.user_message)
             _audit(rt, proposal_id, "action.failed", action, aid, exc)
             failed = [*results, _failed(index, action, exc.user_message)]
             return _finish_failed(rt, proposal_id, failed, exc.user_message, alert=isinstance(exc, AuthError))
+        metrics.executed(action.system, "done")
         rt.ledger.mark_done(
             aid,
             {"summary": outcome.summary, "key": outcome.key, "url": outcome.url, "changes": outcome.changes},
@@ -741,6 +749,7 @@ def _retry_later(
     delay of the schedule (a Retry-After, when the target system gave one, wins over the schedule), and the one
     after the last delay fails the proposal. A wait (for Jira's index, for another worker) spends nothing."""
     delays = rt.timing.retry_delays
+    metrics.retry("attempt" if counts else "wait")
     if counts:
         failures = _count_failure(rt, proposal.id)
         if failures > len(delays):
@@ -797,6 +806,8 @@ def _finish_failed(rt: Runtime, proposal_id: str, results: list[ActionResult], r
 
     proposal = rt.store.update(proposal_id, decide).proposal
     logger.warning("proposal %s failed: %s", proposal_id, reason)
+    for result in results:
+        metrics.executed(result.system, result.status)
     _forget_attempts(rt, proposal_id)
     announce_once(rt, proposal)
     if alert:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from approvals import metrics
 from approvals.actions import Action, JiraCreateIssue, JiraDeleteIssue
 from approvals.decisions import decide_all, people_for
 from approvals.grounding import Choice, GroundingContext, NeedsInfo, Unworkable, ground
@@ -243,6 +245,7 @@ def propose(
     """Understand ``text`` (asked by ``requester`` in ``channel``), ground it and ask the current policy."""
     channel_names = tuple(rt.threads.channel_names(channel))
     known_projects = tuple(sorted(rt.jira_catalog.projects())) if rt.jira_catalog is not None else ()
+    started = time.monotonic()
     try:
         understanding = rt.extractor.extract(
             ExtractionInput(
@@ -258,8 +261,11 @@ def propose(
             )
         )
     except ExtractionUnavailable as exc:
+        metrics.llm("unavailable", exc.usage, time.monotonic() - started)
         # The tokens a failed attempt spent still count (the usage metric sums them).
         return Answer("unavailable", exc.user_message, Understanding(extractor=rt.extractor.name, usage=exc.usage))
+    if understanding.usage.get("calls"):
+        metrics.llm("answered", understanding.usage, time.monotonic() - started)
     if understanding.question is not None and not understanding.requests:
         # Not even the kind of action is clear: the answer is read again together with the request.
         return Asking(understanding, (), NeedsInfo(understanding.question, ()), 0)

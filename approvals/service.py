@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import assert_never
 
-from approvals import workflow
+from approvals import metrics, workflow
 from approvals.actions import Action
 from approvals.clarifying import enqueue_continue, record_answer
 from approvals.deadlines import schedule_deadlines
@@ -113,6 +113,7 @@ def approve(rt: Runtime, proposal_id: str, approver: Principal, fingerprint: str
     except Refused as refusal:
         raise _refused(rt, proposal_id, approver.user_id, "approve", refusal) from None
     if change.proposal.state is ProposalState.APPROVED:
+        metrics.decided((rt.clock() - change.proposal.created_at).total_seconds())
         enqueue_execute(rt, proposal_id, reason=f"approved by {approver.user_id}")
     refresh_cards(rt, proposal_id)
     return change

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +27,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from approvals import followthrough, service, workflow
+from approvals import followthrough, metrics, service, workflow
 from approvals.actions import JiraCreateIssue
 from approvals.decisions import decide_now
 from approvals.display import publish_home
@@ -115,6 +116,13 @@ def register(app: App, deps: BotDependencies) -> None:
     rt = deps.runtime
 
     def record_request(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> None:
+        received = time.monotonic()
+        try:
+            take_or_skip(body, context, next)
+        finally:
+            metrics.envelope(str(body.get("type") or "event"), received)
+
+    def take_or_skip(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> None:
         request = classify_event(body, bot_user_id=context.bot_user_id, now=deps.clock())
         # Only a reply in a thread where the bot waits for an answer is ours to take in.
         if (

@@ -147,3 +147,35 @@ def test_the_procfile_processes_answer_readiness_with_their_own_checks(start_pro
     assert any(e["message"].startswith("bot starting") for e in entries)
     assert not any("will be unused" in e["message"] for e in entries), "Bolt's warning about our own client is gone"
     assert not any("xoxb-" in line or "xapp-" in line for line in lines)
+
+
+@pytest.mark.slow
+def test_metrics_count_what_happened_in_every_process(start_product, sandbox) -> None:  # type: ignore[no-untyped-def]
+    from tests.e2e.helpers import ask, start_thread, wait_for_card
+
+    bot_port, worker_port = free_port(), free_port()
+    start_product(worker=False, FOLLOWTHROUGH_HEALTH_PORT=str(bot_port))
+    start_product(bot=False, FOLLOWTHROUGH_HEALTH_PORT=str(worker_port))
+    thread = start_thread(sandbox)
+    ask(sandbox, thread)
+    wait_for_card(sandbox, thread)
+
+    def scrape(port: int) -> str:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            return response.read().decode()
+
+    import time
+
+    # The intake ran in a job the worker forked: its counter is added up by the process serving /metrics (the card
+    # is posted a moment before the job ends and counts itself).
+    deadline = time.monotonic() + 10
+    worker = scrape(worker_port)
+    while "followthrough_requests_total{" not in worker and time.monotonic() < deadline:
+        time.sleep(0.2)
+        worker = scrape(worker_port)
+    bot = scrape(bot_port)
+    assert 'followthrough_envelopes_total{type="event_callback"}' in bot, bot
+    assert "followthrough_ack_seconds_count" in bot
+    assert 'followthrough_requests_total{outcome="proposed"} 1.0' in worker, worker
+    assert 'followthrough_proposals{state="awaiting_approval"} 1.0' in worker, worker
+    assert 'followthrough_queue_depth{queue="followthrough-actions"}' in worker
