@@ -160,6 +160,7 @@ class JiraEmulator(Emulator):
                 path = f"/rest/api/{version}/{route.path}"
                 app.router.add_route(route.method, path, self._endpoint(route, rendered))
         app.router.add_get(CONTROL + "issues", self._control_issues)
+        app.router.add_post(CONTROL + "issues/{key}/transition", self._control_transition)
         app.router.add_get(CONTROL + "index_lag", self._control_get_index_lag)
         app.router.add_post(CONTROL + "index_lag", self._control_set_index_lag)
         app.router.add_post(CONTROL + "rate_limit", self._control_rate_limit)
@@ -290,6 +291,14 @@ class JiraEmulator(Emulator):
             self.state.move(issue, transition, now=self.state.now())
             self._seq += 1
             return self._full(self._view("2"), issue)
+
+    def moves(self) -> dict[str, list[str]]:
+        """For every issue, the statuses its workflow offers a move to now (what a person sees in Jira's status
+        menu), in the workflow's order."""
+        with self.lock:
+            return {
+                issue.key: [t.to.name for t in self.state.transitions(issue)] for issue in self.state.issues.values()
+            }
 
     def comments(self, key: str) -> list[dict[str, Any]]:
         with self.lock:
@@ -725,6 +734,22 @@ class JiraEmulator(Emulator):
     # --- control endpoints (/_sandbox/jira/...) ---
     async def _control_issues(self, request: web.Request) -> web.Response:
         return json_response(self.issues())
+
+    async def _control_transition(self, request: web.Request) -> web.Response:
+        """``POST /_sandbox/jira/issues/{key}/transition {"status": "Done"}``: a person moves the issue in Jira."""
+        key = request.match_info["key"]
+        try:
+            status = (await request.json())["status"]
+            if not isinstance(status, str) or not status:
+                raise TypeError("status must be a non-empty string")
+        except (ValueError, KeyError, TypeError) as exc:
+            return json_response({"error": f'send {{"status": "<a status its workflow offers>"}}: {exc}'}, status=400)
+        try:
+            return json_response(self.transition_issue(key, status))
+        except KeyError as exc:
+            return json_response({"error": str(exc.args[0])}, status=404)
+        except ValueError as exc:
+            return json_response({"error": str(exc)}, status=409)
 
     async def _control_get_index_lag(self, request: web.Request) -> web.Response:
         return json_response({"seconds": self.index_lag})

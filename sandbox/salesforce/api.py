@@ -29,6 +29,7 @@ from aiohttp import web
 from sandbox.emulator import Emulator
 from sandbox.faults import CONTROL_PREFIX, Fault
 from sandbox.salesforce import errors
+from sandbox.salesforce.editing import RecordEditing
 from sandbox.salesforce.errors import SalesforceError
 from sandbox.salesforce.query import run_query
 from sandbox.salesforce.records import MultipleMatches, Payload, RecordStore, format_datetime, record_url
@@ -109,7 +110,7 @@ class _Cursor:
     version: str
 
 
-class SalesforceEmulator(Emulator):
+class SalesforceEmulator(RecordEditing, Emulator):
     """Salesforce REST for Account, Contact, Opportunity, Task and User, built from the seed.
 
     Python API (thread-safe): ``records``, ``record``, ``find``, ``api_usage``, ``api_limit``, ``set_api_limit``,

@@ -18,8 +18,10 @@ Routes (JSON; an error is ``{"error": "<what is wrong>"}`` with a 4xx status)::
                                              the person's conversations, one conversation, one thread, modals
     GET  /api/changes?slack=N&jira=M&salesforce=K&timeout=S
                                              long poll: the three change counters, once one differs
-    GET  /api/jira                           issues, newest first
-    GET  /api/salesforce                     opportunities and tasks
+    GET  /api/jira                           issues, newest first (each with the statuses it can move to)
+    GET  /api/salesforce                     opportunities and tasks (and the stages and statuses they can take)
+    POST /api/jira/transition     {as, key, status}              a person moves an issue in "Jira"
+    POST /api/salesforce/update   {as, object, id, fields}       a person edits a record in "Salesforce"
     POST /api/messages   {as, channel, text, thread_ts?}
     POST /api/dms        {as, with}                        -> {"channel": id}
     POST /api/reactions  {as, channel, ts, name, remove?}
@@ -45,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from sandbox.processes import REPO
+from sandbox.salesforce.errors import SalesforceError
 from sandbox.slack.driver import DriverError, InteractionResult
 from sandbox.slack.workspace import SlackError
 from sandbox.web import views
@@ -140,6 +143,8 @@ class WebConsole:
         r.add_get("/api/changes", self._changes)
         r.add_get("/api/jira", self._endpoint(self.jira))
         r.add_get("/api/salesforce", self._endpoint(self.salesforce))
+        r.add_post("/api/jira/transition", self._endpoint(self.move_issue))
+        r.add_post("/api/salesforce/update", self._endpoint(self.edit_record))
         r.add_post("/api/messages", self._endpoint(self.post_message, status=201))
         r.add_post("/api/dms", self._endpoint(self.open_dm))
         r.add_post("/api/reactions", self._endpoint(self.react))
@@ -249,7 +254,9 @@ class WebConsole:
 
     def jira(self, body: Body, params: Params) -> dict[str, Any]:
         jira = self.sandbox.jira
-        return {"seq": jira.seq, "site": jira.base_url, "issues": views.jira_issues(jira.issues(), site=jira.base_url)}
+        seq, moves = jira.seq, jira.moves()
+        issues = views.jira_issues(jira.issues(), site=jira.base_url, moves=moves)
+        return {"seq": seq, "site": jira.base_url, "issues": issues}
 
     def salesforce(self, body: Body, params: Params) -> dict[str, Any]:
         sf = self.sandbox.salesforce
@@ -275,6 +282,33 @@ class WebConsole:
             if now != seen or time.monotonic() >= deadline:
                 return web.json_response(now, headers={"Cache-Control": "no-store"})
             await asyncio.sleep(POLL_INTERVAL)
+
+    # ------------------------------------------------------------------ people working in Jira and Salesforce
+
+    def move_issue(self, body: Body, params: Params) -> dict[str, Any]:
+        """A person moves an issue along its workflow, as in Jira's status menu: the app is not involved, it only
+        sees the change when it reads Jira (a follow-up met)."""
+        self._person(body)
+        try:
+            issue = self.sandbox.jira.transition_issue(_text(body, "key"), _text(body, "status"))
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
+        return {"key": issue["key"], "status": issue["fields"]["status"]["name"]}
+
+    def edit_record(self, body: Body, params: Params) -> dict[str, Any]:
+        """A person changes a Salesforce record (a stage, a task's status) and is its last modifier."""
+        uid = self._person(body)
+        fields = body.get("fields")
+        if not isinstance(fields, dict) or not fields:
+            raise BadRequest('\'fields\' must be an object of the fields to change, like {"StageName": "Closed Won"}')
+        name = self.sandbox.seed.person_by_slack_id(uid).name
+        try:
+            record = self.sandbox.salesforce.update_record(_text(body, "object"), _text(body, "id"), fields, by=name)
+        except SalesforceError as exc:
+            raise BadRequest(_salesforce_message(exc)) from None
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
+        return {"id": record["Id"], **{k: record.get(k) for k in fields}}
 
     # ------------------------------------------------------------------ actions (all through the driver)
 
@@ -376,6 +410,12 @@ async def _loopback_only(
     if name not in LOOPBACK_NAMES:
         return _error(f"the sandbox page answers on 127.0.0.1 or localhost only, not {request.host!r}", 403)
     return await handler(request)
+
+
+def _salesforce_message(exc: SalesforceError) -> str:
+    """What Salesforce's page would say about a refused change (its error array's messages)."""
+    entries = exc.body if isinstance(exc.body, list) else [exc.body]
+    return "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in entries)
 
 
 def _error(message: str, status: int) -> web.Response:

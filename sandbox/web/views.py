@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from sandbox.salesforce import SalesforceEmulator
+from sandbox.salesforce.seeding import INTEGRATION_USER_ID
 from sandbox.seed import Seed
 from sandbox.slack.workspace import Conversation, Workspace
 
@@ -147,8 +148,12 @@ def split_ephemerals(
 # ---------------------------------------------------------------------- Jira and Salesforce
 
 
-def jira_issues(issues: list[dict[str, Any]], *, site: str) -> list[dict[str, Any]]:
-    """Issues as the side pane lists them, newest first."""
+def jira_issues(
+    issues: list[dict[str, Any]], *, site: str, moves: dict[str, list[str]] | None = None
+) -> list[dict[str, Any]]:
+    """Issues as the side pane lists them, newest first, each with the statuses its workflow offers a move to now
+    (``moves``, from ``JiraEmulator.moves``: the pane's "Move to" menu)."""
+    offered = moves or {}
     rows = []
     for issue in issues:
         f = issue["fields"]
@@ -168,15 +173,19 @@ def jira_issues(issues: list[dict[str, Any]], *, site: str) -> list[dict[str, An
                 "duedate": f.get("duedate"),
                 "created": f.get("created") or "",
                 "updated": f.get("updated") or "",
+                "moves": list(offered.get(issue["key"], [])),
             }
         )
     rows.sort(key=lambda row: (row["created"], int(row["id"])), reverse=True)
     return rows
 
 
-def salesforce_records(sf: SalesforceEmulator) -> dict[str, list[dict[str, Any]]]:
-    """Opportunities and tasks with their ids resolved to names, most recently changed first."""
+def salesforce_records(sf: SalesforceEmulator) -> dict[str, list[Any]]:
+    """Opportunities and tasks with their ids resolved to names, most recently changed first, and the values their
+    stage and status can be moved to (the pane's menus)."""
     users = {u["Id"]: u.get("Name") or u.get("Username", "") for u in sf.records("User")}
+    # Who last changed a record, when it was a person (the integration user is the bot, or the seed's loader).
+    people = {i: n for i, n in users.items() if i != INTEGRATION_USER_ID}
     accounts = {a["Id"]: a.get("Name", "") for a in sf.records("Account")}
     opportunities = sf.records("Opportunity")
     contacts = {c["Id"]: " ".join(filter(None, (c.get("FirstName"), c.get("LastName")))) for c in sf.records("Contact")}
@@ -197,6 +206,7 @@ def salesforce_records(sf: SalesforceEmulator) -> dict[str, list[dict[str, Any]]
                     "close_date": o.get("CloseDate"),
                     "owner": users.get(o.get("OwnerId") or "", ""),
                     "modified": o.get("LastModifiedDate") or "",
+                    "modified_by": people.get(o.get("LastModifiedById") or "", ""),
                 }
                 for o in opportunities
             ]
@@ -211,8 +221,11 @@ def salesforce_records(sf: SalesforceEmulator) -> dict[str, list[dict[str, Any]]
                     "due": t.get("ActivityDate"),
                     "status": t.get("Status", ""),
                     "modified": t.get("LastModifiedDate") or "",
+                    "modified_by": people.get(t.get("LastModifiedById") or "", ""),
                 }
                 for t in sf.records("Task")
             ]
         ),
+        "stages": sf.picklist("Opportunity", "StageName"),
+        "task_statuses": sf.picklist("Task", "Status"),
     }

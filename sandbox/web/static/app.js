@@ -992,6 +992,46 @@ function markRow(node, marks, id) {
 }
 
 
+// People work in Jira and Salesforce too: a "Move to" menu on each record changes it as the person you act as would
+// in those systems (the app only learns of it when it reads them: a follow-up met, say).
+function moveMenu(label, current, choices, onPick) {
+  const select = el("select", "move");
+  select.setAttribute("aria-label", label);
+  select.title = label;
+  const prompt = el("option", "", current === null ? "Move to…" : current);
+  prompt.value = "";
+  prompt.selected = true;
+  select.appendChild(prompt);
+  for (const choice of choices) {
+    if (choice === current) continue;
+    const option = el("option", "", choice);
+    option.value = choice;
+    select.appendChild(option);
+  }
+  select.disabled = !select.querySelector("option[value]:not([value=''])");
+  select.addEventListener("change", async () => {
+    const picked = select.value;
+    if (!picked) return;
+    select.disabled = true;
+    try {
+      await onPick(picked);
+    } catch (error) {
+      toast(error.message);
+      select.value = "";
+      select.disabled = false;
+    }
+  });
+  return select;
+}
+
+function moveIssue(key, status) {
+  return api("POST", "/api/jira/transition", { as: state.me, key, status });
+}
+
+function editRecord(object, id, fields) {
+  return api("POST", "/api/salesforce/update", { as: state.me, object, id, fields });
+}
+
 function renderJira() {
   const jira = state.jira;
   const fingerprint = (row) => JSON.stringify([row.summary, row.status, row.assignee, row.priority, row.labels, row.comments]);
@@ -1015,6 +1055,10 @@ function renderJira() {
       meta.appendChild(el("span", "assignee", row.assignee || "Unassigned"));
       meta.appendChild(el("span", "", row.comments === 1 ? "1 comment" : `${row.comments} comments`));
       if (row.duedate) meta.appendChild(el("span", "", `due ${row.duedate}`));
+      const moves = row.moves || [];
+      if (moves.length) {
+        meta.appendChild(moveMenu(`Move ${row.key} to another status`, null, moves, (status) => moveIssue(row.key, status)));
+      }
       card.appendChild(meta);
       if (row.labels.length) {
         const labels = el("div", "labels");
@@ -1062,10 +1106,16 @@ function renderSalesforce() {
       top.appendChild(el("span", "record-amount", o.amount === null || o.amount === undefined ? "—" : MONEY.format(o.amount)));
       row.appendChild(top);
       const meta = el("div", "record-meta");
-      meta.appendChild(el("span", "stage", o.stage));
+      const stage = moveMenu(`Stage of ${o.name}`, o.stage, sf.data.stages || [], (value) =>
+        editRecord("Opportunity", o.id, { StageName: value }),
+      );
+      stage.classList.add("stage");
+      stage.dataset.testid = "stage";
+      meta.appendChild(stage);
       meta.appendChild(el("span", "", o.account || "no account"));
       meta.appendChild(el("span", "", `closes ${o.close_date || "—"}`));
       meta.appendChild(el("span", "assignee", o.owner));
+      if (o.modified_by) meta.appendChild(el("span", "", `changed by ${o.modified_by}`));
       row.appendChild(meta);
       markRow(row, sf.marks, o.id);
       return row;
@@ -1081,9 +1131,15 @@ function renderSalesforce() {
       top.appendChild(el("span", `status ${t.status === "Completed" ? "status-done" : "status-new"}`, t.status));
       row.appendChild(top);
       const meta = el("div", "record-meta");
+      meta.appendChild(
+        moveMenu(`Status of the task ${t.subject}`, null, sf.data.task_statuses || [], (value) =>
+          editRecord("Task", t.id, { Status: value }),
+        ),
+      );
       meta.appendChild(el("span", "assignee", t.owner));
       meta.appendChild(el("span", "", `due ${t.due || "—"}`));
       if (t.related_to) meta.appendChild(el("span", "", `re: ${t.related_to}`));
+      if (t.modified_by) meta.appendChild(el("span", "", `changed by ${t.modified_by}`));
       row.appendChild(meta);
       markRow(row, sf.marks, t.id);
       return row;
