@@ -3,17 +3,27 @@
 A commitment's record, its indexes and the audit line that explains a step are written in one MULTI/EXEC under
 WATCH of the record: of a sweep and a scheduled check that both find PAY-12 resolved, exactly one closes the loop.
 
+A second invariant, as for proposals: a step that owes people a message (the nudges of a rung, the new owner of a
+reassigned follow-up, the closing line in the origin thread) records an *owed message* in the same MULTI/EXEC, and
+only the one who said it settles it, after posting. A worker killed between the step and the post (or between the
+post and the settling) leaves the record; the sweep says it again, and the notifier finds a message already posted by
+its metadata, so it is said once.
+
 Keys (under ``ft:cm:``): ``<id>`` (JSON), ``live`` (sorted set: live ids by the epoch of their next due step, so a
 sweep or a reaper finds what is due without a scan), ``owner:<user>`` and ``requester:<user>`` (sorted sets of
 every commitment by creation time: what someone owes, what they wait on), ``system:<jira|salesforce>`` (set of live
-ids: one batched query per system and sweep), ``subject:<system>:<ref>`` (set of live ids about one record).
+ids: one batched query per system and sweep), ``subject:<system>:<ref>`` (set of live ids about one record),
+``owed`` (hash: commitment id -> the message its last step owes, as JSON).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
 
 from redis import Redis, WatchError
 
@@ -40,6 +50,59 @@ def _key(commitment_id: str) -> str:
 
 
 LIVE = "ft:cm:live"
+OWED = "ft:cm:owed"
+
+_SETTLE = """
+if redis.call('hget', KEYS[1], ARGV[1]) == ARGV[2] then
+    return redis.call('hdel', KEYS[1], ARGV[1])
+end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class OwedMessage:
+    """What the step that made version ``version`` of a commitment owes people: ``nudge`` (a DM to each of ``to``;
+    ``escalated`` when it is a rung above the owner, ``reassigned_by`` when it tells a new owner) or ``closed`` (the
+    closing line in the origin thread). ``at`` is the step's time, which says how long it has been owed."""
+
+    commitment_id: str
+    version: int
+    kind: Literal["nudge", "closed"]
+    at: dt.datetime
+    to: tuple[str, ...] = ()
+    escalated: bool = False
+    reassigned_by: str | None = None
+    raw: str = field(default="", compare=False)
+    """The record as stored, which ``settle`` compares before deleting it."""
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "version": self.version,
+                "kind": self.kind,
+                "at": self.at.isoformat(),
+                "to": list(self.to),
+                "escalated": self.escalated,
+                "reassigned_by": self.reassigned_by,
+            },
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, commitment_id: str, raw: str | bytes) -> OwedMessage:
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        data = json.loads(text)
+        return cls(
+            commitment_id=commitment_id,
+            version=int(data["version"]),
+            kind=data["kind"],
+            at=dt.datetime.fromisoformat(data["at"]),
+            to=tuple(data.get("to") or ()),
+            escalated=bool(data.get("escalated")),
+            reassigned_by=data.get("reassigned_by"),
+            raw=text,
+        )
 
 
 def _owner_key(user_id: str) -> str:
@@ -62,6 +125,7 @@ class CommitmentStore:
     def __init__(self, connection: Redis, *, clock: Clock) -> None:
         self.connection = connection
         self.clock = clock
+        self._settle = connection.register_script(_SETTLE)
 
     # -- reading ----------------------------------------------------------------------------------------------
 
@@ -137,9 +201,11 @@ class CommitmentStore:
         step: Callable[[Commitment], tuple[Commitment, AuditEntry] | None],
         *,
         next_at: Callable[[Commitment], dt.datetime | None],
+        owes: Callable[[Commitment], OwedMessage] | None = None,
     ) -> Commitment | None:
         """Apply ``step`` to the current record atomically; None when ``step`` decides there is nothing to do.
-        ``CommitmentError`` (a step its state does not allow) propagates."""
+        ``owes`` (given the changed commitment) is the message the step owes, recorded with it (see the module
+        docstring). ``CommitmentError`` (a step its state does not allow) propagates."""
         key = _key(commitment_id)
         with self.connection.pipeline(transaction=True) as pipe:
             for _ in range(20):
@@ -160,6 +226,8 @@ class CommitmentStore:
                         pipe.zadd(_owner_key(changed.owner), {changed.id: changed.created_at.timestamp()})
                     pipe.set(key, changed.model_dump_json())
                     self._index(pipe, changed, next_at(changed))
+                    if owes is not None:
+                        pipe.hset(OWED, changed.id, owes(changed).to_json())
                     audit.append(pipe, changed.id, entry, at=self.clock())
                     pipe.execute()
                     return changed
@@ -179,6 +247,18 @@ class CommitmentStore:
             pipe.zrem(LIVE, commitment.id)  # type: ignore[attr-defined]
             pipe.srem(_system_key(system), commitment.id)  # type: ignore[attr-defined]
             pipe.srem(_subject_key(system, commitment.subject.ref), commitment.id)  # type: ignore[attr-defined]
+
+    # -- owed messages (see the module docstring) ----------------------------------------------------------------
+
+    def owed_older_than(self, seconds: float) -> list[OwedMessage]:
+        """Messages owed for more than ``seconds`` (whoever owed them died or could not reach Slack), oldest first."""
+        cutoff = self.clock() - dt.timedelta(seconds=seconds)
+        found = [OwedMessage.from_json(k.decode(), v) for k, v in self.connection.hgetall(OWED).items()]
+        return sorted((o for o in found if o.at <= cutoff), key=lambda o: o.at)
+
+    def settle(self, owed: OwedMessage) -> bool:
+        """``owed`` was said: forget it, unless a later step of the commitment recorded another meanwhile."""
+        return bool(self._settle(keys=[OWED], args=[owed.commitment_id, owed.raw or owed.to_json()]))
 
     def count_live(self) -> int:
         return int(self.connection.zcard(LIVE))

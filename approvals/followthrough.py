@@ -8,15 +8,19 @@ The pure model and its transition table are in ``approvals.commitments``; this m
   succeeded, the same way.
 - **Checked**: each step is one RQ scheduled job with a fixed id per commitment and step (``followup-<id>-<n>``):
   it survives restarts of every process, fires once, and does nothing once the commitment moved on (it compares
-  ``n`` with the commitment's history). The sweep (``followup-sweep``, every ``sweep_every``) reads every live
-  subject with one batched query per system (JQL ``key in (...)``, SOQL ``Id IN (...)``), so a fix made early is
-  heard within minutes and the cost grows with the systems, not with the commitments.
+  ``n`` with the commitment's history). The sweep (``followup-sweep-<epoch>``, one job per ``sweep_every`` slot,
+  each scheduling the next before it starts) reads every live subject with batched queries per system (JQL ``key
+  in (...)`` for 100 keys, SOQL ``Id IN (...)`` for 200 ids), so a fix made early is heard within minutes and the
+  cost grows with the systems and the number of records watched / 100, never one call per commitment.
 - **Nudged and escalated**: at the due time the owner gets a DM with what was promised, where and by whom, and
   buttons (Done, Snooze, Reassign, Won't do); if nothing moves, the ladder from the policy (manager, a role,
   admins). Every message goes out inside the recipient's working hours, in their zone, never faster than the
   policy's interval, and stops the moment the condition is met.
 - **Closed**: met is read from the system, never taken from a message ("Done" on a nudge while Jira still says In
   Progress is refused and says so); the origin thread hears what happened, once.
+- **Said once, never lost**: a step records what it owes people (its nudges, the closing line) with the step itself
+  (``approvals.commitment_store``); what a killed or failing worker left owed is said by the next sweep, and the
+  notifier finds a message already posted by its metadata instead of posting it twice.
 """
 
 from __future__ import annotations
@@ -24,11 +28,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from approvals.actions import Action, FollowUp, JiraIssueRef, SfRecordRef
-from approvals.commitment_store import CommitmentNotFound, CommitmentStore
+from approvals.attempts import describe_error
+from approvals.commitment_store import CommitmentNotFound, CommitmentStore, OwedMessage
 from approvals.commitments import (
     Commitment,
     CommitmentError,
@@ -48,7 +53,7 @@ from approvals.conditions import EvaluationContext, evaluate, parse_condition
 from approvals.ports import ConnectorError, ExecutionContext, Outcome, PermanentError
 from approvals.proposal import ActionResult, Proposal
 from approvals.runtime import Runtime, current
-from approvals.wording import slack_time
+from approvals.timezones import zone
 from approvals.workflow import AuditEntry
 
 logger = logging.getLogger(__name__)
@@ -56,6 +61,8 @@ logger = logging.getLogger(__name__)
 SWEEP_JOB = "followup-sweep"
 CHECK_RETRY = dt.timedelta(minutes=5)
 """A check that could not read the system is tried again this much later (its step is unchanged)."""
+OWED_GIVE_UP_AFTER = dt.timedelta(days=1)
+"""A message still owed after this long (Slack refused it all along) is given up, with an error in the log."""
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -171,19 +178,22 @@ class FollowThroughConnector:
             nudge_interval=dt.timedelta(seconds=policy.nudge_interval),
         )
         made = make(rt, commitment, actor=proposal.requester)
-        return _outcome(made)
+        return _outcome(rt, made)
 
     def reconcile(self, action: Action, context: ExecutionContext) -> Outcome | None:
         found = self.rt.commitments.find(derived_commitment_id(context.action_id))
-        return _outcome(found) if found is not None else None
+        return _outcome(self.rt, found) if found is not None else None
 
 
-def _outcome(commitment: Commitment) -> Outcome:
-    who = f"<@{commitment.owner}>"
+def _outcome(rt: Runtime, commitment: Commitment) -> Outcome:
+    # A summary is plain text (the cards escape it): the owner by name, the time where they are.
+    person = rt.directory.person(commitment.owner)
+    who = person.real_name if person is not None else commitment.owner
+    local = commitment.due.astimezone(zone(person.tz if person is not None else None))
     return Outcome(
         summary=(
-            f"Following up on {commitment.subject.name} with {who}: checked {slack_time(commitment.due)}, "
-            f"nudged if it isn't done"
+            f"Following up on {commitment.subject.name} with {who}: checked {local:%a %d %b %H:%M} "
+            f"({local.tzname()}), nudged if it isn't done"
         ),
         key=commitment.id,
         changes={"created": {"commitment": commitment.id}},
@@ -309,12 +319,18 @@ def schedule(rt: Runtime, commitment: Commitment, *, at: dt.datetime | None = No
     return job_id
 
 
-def ensure_sweep(rt: Runtime) -> None:
-    """Keep one sweep scheduled (a fixed job id: scheduling it again moves it, never doubles it)."""
+def ensure_sweep(rt: Runtime) -> str:
+    """Keep the next sweep scheduled: at the next multiple of ``sweep_every`` (epoch seconds), with that moment in
+    its job id. Every caller (a worker starting, a follow-up made, the sweep itself) names the same job, so
+    scheduling it again neither doubles it nor moves it later (a stream of new follow-ups can't postpone the sweep
+    for ever), and it is never the id of a sweep still running (whose end would overwrite the next one's job)."""
     every = rt.policy.current.document.follow_through.sweep_every
+    slot = (math.floor(rt.clock().timestamp() / every) + 1) * every
+    job_id = f"{SWEEP_JOB}-{slot}"
     rt.actions_queue.enqueue_at(
-        _at(rt.clock() + dt.timedelta(seconds=every)), sweep, job_id=SWEEP_JOB, result_ttl=600, failure_ttl=86400
+        dt.datetime.fromtimestamp(slot, tz=dt.UTC), sweep, job_id=job_id, result_ttl=600, failure_ttl=86400
     )
+    return job_id
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -436,15 +452,87 @@ def _step_due(rt: Runtime, commitment: Commitment, seen: Observation) -> str:
             {"to": users, "rung": rung.model_dump(mode="json"), "seen": seen.model_dump(exclude_none=True)},
         )
 
-    changed = rt.commitments.update(commitment.id, step, next_at=lambda c: next_at(rt, c))
+    owes = _nudging(users, escalated=event is CommitmentEvent.ESCALATE)
+    changed = rt.commitments.update(commitment.id, step, next_at=lambda c: next_at(rt, c), owes=owes)
     if changed is None:
         return "stale"
-    for user in users:
-        rt.notifier.nudge(changed, user, seen=seen, escalated=event is CommitmentEvent.ESCALATE)
     if not users:
         logger.info("follow-up %s: nobody to send the %s step to (%s)", changed.id, event.value, rung.who)
-    schedule(rt, changed)
+    say(rt, changed, owes(changed))
     return event.value
+
+
+def _nudging(
+    users: Sequence[str], *, escalated: bool, reassigned_by: str | None = None
+) -> Callable[[Commitment], OwedMessage]:
+    def owes(c: Commitment) -> OwedMessage:
+        return OwedMessage(
+            commitment_id=c.id,
+            version=c.version,
+            kind="nudge",
+            at=c.updated_at,
+            to=tuple(users),
+            escalated=escalated,
+            reassigned_by=reassigned_by,
+        )
+
+    return owes
+
+
+def _closing(c: Commitment) -> OwedMessage:
+    return OwedMessage(commitment_id=c.id, version=c.version, kind="closed", at=c.updated_at)
+
+
+def say(rt: Runtime, commitment: Commitment, owed: OwedMessage) -> None:
+    """Say what ``owed`` owes for ``commitment`` (each message looked up by its metadata before it is posted, so
+    saying it again posts nothing new), schedule the commitment's next step, then settle it."""
+    if owed.kind == "closed":
+        rt.notifier.reply(
+            commitment.channel, commitment.thread_ts, close_text(commitment), once=f"followup:{commitment.id}:closed"
+        )
+    else:
+        for user in owed.to:
+            rt.notifier.nudge(
+                commitment,
+                user,
+                seen=commitment.last_seen,
+                escalated=owed.escalated,
+                reassigned_by=owed.reassigned_by,
+            )
+        schedule(rt, commitment)
+    rt.commitments.settle(owed)
+
+
+def say_what_is_owed(rt: Runtime) -> int:
+    """Say what a killed worker (or a Slack that refused) left owed, once it has been owed for a few seconds;
+    returns how many were said. A message about a version the commitment has left since is dropped: it no longer
+    describes the follow-up."""
+    said = 0
+    now = rt.clock()
+    for owed in rt.commitments.owed_older_than(rt.timing.announce_grace):
+        commitment = rt.commitments.find(owed.commitment_id)
+        if commitment is None or commitment.version != owed.version:
+            rt.commitments.settle(owed)
+            continue
+        try:
+            say(rt, commitment, owed)
+        except Exception as exc:
+            if now - owed.at > OWED_GIVE_UP_AFTER:
+                rt.commitments.settle(owed)
+                logger.exception(
+                    "follow-up %s: the %s message was never said; giving up", owed.commitment_id, owed.kind
+                )
+            else:
+                logger.warning(
+                    "follow-up %s: saying the owed %s message failed (%s); the next sweep tries again",
+                    owed.commitment_id,
+                    owed.kind,
+                    describe_error(exc),
+                )
+            continue
+        said += 1
+        logger.info("follow-up %s: said the %s message a step had left owed", owed.commitment_id, owed.kind)
+    return said
 
 
 def close_met(rt: Runtime, commitment_id: str, seen: Observation, *, by: str) -> Commitment | None:
@@ -469,12 +557,12 @@ def _close(
         return changed, AuditEntry(f"commitment.{changed.state.value}", by, data)
 
     try:
-        changed = rt.commitments.update(commitment_id, step, next_at=lambda c: None)
+        changed = rt.commitments.update(commitment_id, step, next_at=lambda c: None, owes=_closing)
     except (CommitmentError, CommitmentNotFound):
         return None
     if changed is None:
         return None
-    rt.notifier.reply(changed.channel, changed.thread_ts, close_text(changed), once=f"followup:{changed.id}:closed")
+    say(rt, changed, _closing(changed))
     logger.info("follow-up %s: %s (%s)", changed.id, changed.state.value, note)
     return changed
 
@@ -498,9 +586,10 @@ def close_text(commitment: Commitment) -> str:
 
 def sweep() -> str:
     rt = current()
+    ensure_sweep(rt)  # the next one first: a worker killed in the middle of this one must not end the chain
+    said = say_what_is_owed(rt)
     found = sweep_once(rt)
-    ensure_sweep(rt)
-    return f"{found} met"
+    return f"{found} met, {said} owed message(s) said"
 
 
 def sweep_once(rt: Runtime) -> int:
@@ -611,9 +700,9 @@ def reassign(rt: Runtime, commitment_id: str, user: str, new_owner: str) -> Comm
         )
         return changed, AuditEntry("commitment.reassigned", user, {"from": c.owner, "to": new_owner})
 
-    changed = _update(rt, commitment_id, step)
-    rt.notifier.nudge(changed, new_owner, seen=changed.last_seen, escalated=False, reassigned_by=user)
-    schedule(rt, changed)
+    owes = _nudging([new_owner], escalated=False, reassigned_by=user)
+    changed = _update(rt, commitment_id, step, owes=owes)
+    say(rt, changed, owes(changed))
     return changed
 
 
@@ -629,9 +718,11 @@ def wont_do(rt: Runtime, commitment_id: str, user: str, reason: str) -> Commitme
     return changed
 
 
-def _update(rt: Runtime, commitment_id: str, step: Any) -> Commitment:
+def _update(
+    rt: Runtime, commitment_id: str, step: Any, *, owes: Callable[[Commitment], OwedMessage] | None = None
+) -> Commitment:
     try:
-        changed = rt.commitments.update(commitment_id, step, next_at=lambda c: next_at(rt, c))
+        changed = rt.commitments.update(commitment_id, step, next_at=lambda c: next_at(rt, c), owes=owes)
     except CommitmentError as exc:
         raise FollowUpRefused(str(exc)) from None
     if changed is None:
