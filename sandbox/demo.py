@@ -4,9 +4,14 @@ Starts the four emulators and the sandbox page, a private Redis (unless REDIS_UR
 a worker exactly as the Procfile would (``python app.py`` / ``python app.py worker``), then seeds the start of the
 story: Dana's thread in #support about checkout failing on Safari. The page's URL is printed; open it, act as
 Dana and ask @followthrough in the thread, switch to Bob and approve. With ``--story`` the rest of the story is
-played for you (Dana asks, Bob approves, the worker files PAY-13). Everything that happens in Slack is also printed
-as a transcript. Ctrl-C stops every process it started. Logs and the environment file are in ``.demo/``
-(``--dir`` puts them elsewhere). Each part is announced as it starts, so a slow first start is never silent.
+played for you (Dana asks, Bob approves, the worker files PAY-13; a follow-up met early and one escalated; the
+Salesforce story). Everything that happens in Slack is also printed as a transcript. Ctrl-C stops every process it
+started. Logs, the environment file and the policy of the run are in ``.demo/`` (``--dir`` puts them elsewhere).
+Each part is announced as it starts, so a slow first start is never silent.
+
+The policy is Northwind's (``policies/northwind.yml``) with follow-through on a clock you can watch
+(``demo_policy``): Jira and Salesforce are read every 5 seconds, every High bug filed from Slack is checked 15
+seconds after it is filed, the owner's manager hears 15 seconds after the owner, the admins 30, at any hour.
 """
 
 from __future__ import annotations
@@ -24,18 +29,35 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from sandbox.harness import Sandbox
 from sandbox.processes import REPO, ProductProcess, wait_until
 from sandbox.redis_server import RedisServer, redis_server_binary
 from sandbox.transcript import render_message
 
 DEMO_DIR = REPO / ".demo"
-DEMO_FILES = ("bot.log", "worker.log", "sandbox.env", "redis")  # what a run leaves in its directory
+DEMO_FILES = ("bot.log", "worker.log", "sandbox.env", "policy.yml", "redis")  # what a run leaves in its directory
 POLICY = REPO / "policies" / "northwind.yml"
+FOLLOW_THROUGH_CLOCK: dict[str, Any] = {
+    "working_hours": {"start": "00:00", "end": "23:59", "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]},
+    "nudge_interval": "10s",
+    "sweep_every": "5s",
+    "ladder": [{"to": "owner"}, {"to": "manager", "after": "15s"}, {"to": "admins", "after": "30s"}],
+}
+FOLLOW_HIGH_BUGS: dict[str, Any] = {
+    "name": "High bugs are checked 15 seconds after they are filed (the demo's clock)",
+    "kind": "jira.create_issue",
+    "when": ["priority == High"],
+    "owner": "assignee",
+    "check_after": "15s",
+}
 THREAD = "Customers say checkout fails on Safari 17: the card form never loads. Started after this morning's deploy."
 REQUEST = "@followthrough create a bug in PAY: Checkout fails on Safari, assign to Alice, priority high"
 SALES_THREAD = "Acme came back on the renewal: they'll sign at 120k."
 SALES_REQUEST = "@followthrough move the Acme renewal to Negotiation and set the amount to 120k"
+FOLLOW_UP_THREAD = "Admins keep asking when they can export payouts as CSV."
+FOLLOW_UP_REQUEST = "@followthrough follow up on PAY-9 on Friday"
 
 
 class Transcript:
@@ -116,7 +138,24 @@ def redis_for_demo(directory: Path) -> Iterator[str]:
         yield server.url
 
 
-def play_story(sandbox: Sandbox, transcript: Transcript, thread_ts: str) -> None:
+def demo_policy(directory: Path) -> Path:
+    """Northwind's policy with follow-through on a clock you can watch (see the module docstring), written to
+    ``directory/policy.yml``: its requests, approvals and rules are Northwind's, unchanged."""
+    document = yaml.safe_load(POLICY.read_text(encoding="utf-8"))
+    follow = document.get("follow_through") or {}
+    document["follow_through"] = {
+        **follow,
+        **FOLLOW_THROUGH_CLOCK,
+        "attach": [*(follow.get("attach") or []), FOLLOW_HIGH_BUGS],
+    }
+    path = directory / "policy.yml"
+    header = f"# Written by `make demo`: {POLICY.relative_to(REPO)} with follow-through on a clock you can watch.\n"
+    path.write_text(header + yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def play_story(sandbox: Sandbox, transcript: Transcript, thread_ts: str) -> str:
+    """Dana asks for a bug, Bob approves, the worker files it; returns its key."""
     driver = sandbox.slack.driver
     say("Dana asks Followthrough, in her thread, to file a bug.")
     driver.post_message("dana", "#support", REQUEST, thread_ts=thread_ts)
@@ -141,6 +180,55 @@ def play_story(sandbox: Sandbox, transcript: Transcript, thread_ts: str) -> None
         f"{fields['priority']['name']}, assignee {(fields.get('assignee') or {}).get('displayName', 'nobody')}, "
         f"labels {', '.join(fields['labels'])})."
     )
+    return str(issue["key"])
+
+
+def _nudge(sandbox: Sandbox, user: str, needle: str, *, timeout: float) -> dict[str, Any]:
+    """The first follow-up message in ``user``'s DM with the app that says ``needle``."""
+    driver = sandbox.slack.driver
+    found = wait_until(
+        lambda: [
+            m
+            for m in driver.dm_messages(user)
+            if (m.get("metadata") or {}).get("event_type") == "followthrough_followup" and needle in str(m)
+        ],
+        timeout=timeout,
+        message=f"{user} never heard about the follow-up",
+    )
+    return found[0]  # type: ignore[index]
+
+
+def play_follow_through_story(sandbox: Sandbox, transcript: Transcript, issue_key: str) -> None:
+    """A follow-up met early (Bob resolves PAY-9 in Jira: the thread hears it within a sweep) and one escalated (the
+    demo's policy follows ``issue_key``, Dana's High bug, and nobody touches it: Alice, then Bob, her manager)."""
+    driver = sandbox.slack.driver
+    say("Hank asks Followthrough, in a new thread, to follow up on PAY-9 (Bob's story) on Friday.")
+    thread_ts = str(driver.post_message("hank", "#support", FOLLOW_UP_THREAD)["ts"])
+    driver.post_message("hank", "#support", FOLLOW_UP_REQUEST, thread_ts=thread_ts)
+    driver.wait_for_bot_message(channel="#support", thread_ts=thread_ts, contains="Following up on", timeout=30)
+    time.sleep(0.3)
+    transcript.catch_up()
+    say(
+        "Bob finishes early: in Jira he moves PAY-9 to In Progress, then to Done (the sandbox page's Jira records "
+        "have a Move to menu that does the same). Followthrough reads Jira every 5 seconds here."
+    )
+    sandbox.jira.transition_issue("PAY-9", "In Progress")
+    sandbox.jira.transition_issue("PAY-9", "Done")
+    driver.wait_for_bot_message(channel="#support", thread_ts=thread_ts, contains="PAY-9 was resolved", timeout=30)
+    time.sleep(0.3)
+    transcript.catch_up()
+    say(
+        f"Meanwhile the policy follows {issue_key}, Dana's High bug that Alice owns. Nobody touches it: at its check "
+        "Alice is nudged in a DM, with Done (checked in Jira), Snooze, Reassign and Won't do."
+    )
+    _nudge(sandbox, "alice", issue_key, timeout=60)
+    time.sleep(0.3)
+    transcript.catch_up()
+    say("Still nothing moves, so the ladder climbs: Bob, Alice's manager in Slack, hears next.")
+    _nudge(sandbox, "bob", "nothing has moved", timeout=60)
+    time.sleep(0.3)
+    transcript.catch_up()
+    say(f"The follow-up on {issue_key} is escalated; the admins (Grace) would hear next. Try /followthrough overdue.")
 
 
 def _bot_card(sandbox: Sandbox, channel: str, thread_ts: str, needle: str) -> dict[str, Any]:
@@ -231,6 +319,9 @@ def print_page(sandbox: Sandbox, thread_ts: str, *, story: bool) -> None:
         print('            then pick Bob under "You are" and click Approve: PAY-13 appears in the Jira records.')
         print(f"  Or as Erin in #sales: {SALES_REQUEST}")
         print("            pick the renewal in the card, approve as Frank and Kara, then try Undo on the result.")
+        print(f"  Or follow up: as Hank, in a thread in #support: {FOLLOW_UP_REQUEST}")
+        print("            then, as Bob, move PAY-9 to In Progress and Done in the Jira records: the thread hears it.")
+        print("            A High bug filed from Slack is followed on its own: its owner is nudged 15 s later.")
     print(f"{rule}\n  Slack activity is printed below as it happens. Press Ctrl-C to stop everything.\n", flush=True)
 
 
@@ -257,7 +348,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--story",
         action="store_true",
-        help="also play the stories (Dana asks, Bob approves; Erin moves the Acme renewal, managers approve, Undo)",
+        help=(
+            "also play the stories (Dana asks, Bob approves; a follow-up met early and one escalated; Erin moves "
+            "the Acme renewal, managers approve, Undo)"
+        ),
     )
     parser.add_argument("--port", type=int, default=0, help="port of the sandbox page (default: a free one)")
     parser.add_argument(
@@ -289,7 +383,9 @@ def main(argv: list[str] | None = None) -> int:
         env_file = logs / "sandbox.env"
         sandbox.write_env_file(env_file)
         env = {k: v for k, v in sandbox.environment().items() if not k.startswith("OPENAI_")}
-        env.update(REDIS_URL=redis_url, FOLLOWTHROUGH_POLICY=str(POLICY))
+        policy = demo_policy(logs)
+        say(f"Policy: {POLICY.relative_to(REPO)} with follow-through on a clock you can watch ({policy}).")
+        env.update(REDIS_URL=redis_url, FOLLOWTHROUGH_POLICY=str(policy))
         for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL"):
             if os.environ.get(name):
                 env[name] = os.environ[name]  # a real model, if you configured one
@@ -309,7 +405,8 @@ def main(argv: list[str] | None = None) -> int:
             transcript = Transcript(sandbox)
             thread_ts = seed_thread(sandbox, transcript)
             if args.story:
-                play_story(sandbox, transcript, thread_ts)
+                issue_key = play_story(sandbox, transcript, thread_ts)
+                play_follow_through_story(sandbox, transcript, issue_key)
                 play_sales_story(sandbox, transcript)
             print_next_steps(sandbox, env_file, logs)
             print_page(sandbox, thread_ts, story=args.story)
