@@ -85,6 +85,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/eval_understanding.py
 	$(BIN)/python bench/ack_latency.py
 	$(BIN)/python bench/flow_latency.py
+	$(BIN)/python bench/followthrough.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info test-output
