@@ -122,9 +122,11 @@ def _subject_key(system: str, ref: str) -> str:
 
 
 class CommitmentStore:
-    def __init__(self, connection: Redis, *, clock: Clock) -> None:
+    def __init__(self, connection: Redis, *, clock: Clock, audit_log: audit.AuditLog | None = None) -> None:
         self.connection = connection
         self.clock = clock
+        self.audit = audit_log or audit.AuditLog(connection)
+        """The audit trail (chained, and signed by this process when it holds the audit key)."""
         self._settle = connection.register_script(_SETTLE)
 
     # -- reading ----------------------------------------------------------------------------------------------
@@ -186,8 +188,8 @@ class CommitmentStore:
                     pipe.zadd(_owner_key(commitment.owner), {commitment.id: created})
                     pipe.zadd(_requester_key(commitment.requester), {commitment.id: created})
                     self._index(pipe, commitment, next_at)
-                    audit.append(pipe, commitment.id, entry, at=self.clock())
-                    pipe.execute()
+                    appended = self.audit.append(pipe, commitment.id, entry, at=self.clock())
+                    self.audit.sign(pipe.execute(), appended)
                     logger.info(
                         "follow-up %s created for %s on %s", commitment.id, commitment.owner, commitment.subject.ref
                     )
@@ -228,8 +230,8 @@ class CommitmentStore:
                     self._index(pipe, changed, next_at(changed))
                     if owes is not None:
                         pipe.hset(OWED, changed.id, owes(changed).to_json())
-                    audit.append(pipe, changed.id, entry, at=self.clock())
-                    pipe.execute()
+                    appended = self.audit.append(pipe, changed.id, entry, at=self.clock())
+                    self.audit.sign(pipe.execute(), appended)
                     return changed
                 except WatchError:
                     continue

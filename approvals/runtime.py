@@ -190,7 +190,7 @@ class Runtime:
     @property
     def commitments(self) -> CommitmentStore:
         """Follow-ups (approvals.commitments) in Redis."""
-        return CommitmentStore(self.connection, clock=self.clock)
+        return CommitmentStore(self.connection, clock=self.clock, audit_log=self.store.audit)
 
     @property
     def parking(self) -> ParkingLot:
