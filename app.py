@@ -4,6 +4,7 @@
     python app.py worker          an RQ worker with the scheduler (Procfile ``worker:``)
     python app.py policy check F  validate a policy file (exit 1 with every problem and its line)
     python app.py audit export    an evidence pack of the audit trail (JSON Lines); `audit verify` checks one
+    python app.py shadow report   shadow mode's figures: precision per action kind from the Right / Wrong answers
 
 Nothing is built at import time. Configuration comes from the environment or ``.env`` (see README); a missing or
 malformed setting stops start-up with the variable's name and how to fix it, and tokens are never logged.
@@ -49,6 +50,7 @@ from approvals.logs import configure_logging
 from approvals.policy import PolicyError, load_policy
 from approvals.ports import ExtractionInput, Extractor
 from approvals.runtime import PolicySource, Runtime, Timing, configure
+from approvals.shadow import build_report, report_lines
 from approvals.store import ProposalStore
 from bot.context import SlackThreadReader
 from bot.directory import SlackDirectory
@@ -683,6 +685,30 @@ def verify_audit(path: str | None, *, redis: bool, archive: bool, show_all: bool
     return 0 if result.ok else 1
 
 
+def shadow_report(since: str | None) -> int:
+    """`shadow report`: precision per action kind from the Right / Wrong answers on shadow cards, what was not
+    answered, the questions asked, the requests not understood and the rules that fired (approvals.shadow)."""
+    try:
+        settings = AuditSettings()
+        start = parse_moment(since, now=utc_now()) if since else None
+    except ValidationError as exc:
+        print(f"shadow report: {_settings_problem(exc)}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"shadow report: {exc}", file=sys.stderr)
+        return 2
+    if not settings.redis_url:
+        print("shadow report: REDIS_URL is not set; set it to the Redis Followthrough uses", file=sys.stderr)
+        return 2
+    connection = Redis.from_url(settings.redis_url, socket_connect_timeout=5)
+    try:
+        report = build_report(ProposalStore(connection, clock=utc_now), since=start)
+    finally:
+        connection.close()
+    print("\n".join(report_lines(report)))
+    return 0
+
+
 def check_policy(path: str) -> int:
     try:
         policy = load_policy(path)
@@ -725,7 +751,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--archive", action="store_true", help="verify the PostgreSQL archive (FOLLOWTHROUGH_AUDIT_DATABASE_URL)"
     )
     verify.add_argument("--all", action="store_true", help="list every problem before the summary")
+    shadow = commands.add_parser("shadow", help="shadow mode: what the bot would have done, and how often it was right")
+    shadow_commands = shadow.add_subparsers(dest="shadow_command", required=True)
+    report = shadow_commands.add_parser("report", help="precision per action kind from the Right / Wrong answers")
+    report.add_argument("--since", help="only requests from this time: 2025-03-01, or 24h, 7d (default: all)")
     args = parser.parse_args(argv)
+
+    if args.command == "shadow":
+        return shadow_report(args.since)
 
     if args.command == "audit":
         if args.audit_command == "export":

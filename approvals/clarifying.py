@@ -35,6 +35,8 @@ from approvals.ports import AnswerReader, ExtractionInput, ExtractionUnavailable
 from approvals.proposal import Proposal, Question, QuestionChoice
 from approvals.proposing import Answer, Asking, Proposed, bot_user_id, reground, vocabulary_for
 from approvals.runtime import Runtime, current
+from approvals.shadow import plan_for
+from approvals.shadow import show as show_shadow
 from approvals.states import Event, ProposalState
 from approvals.timezones import local_today
 from approvals.workflow import AuditEntry, Change
@@ -377,10 +379,23 @@ def _wait(rt: Runtime) -> dt.timedelta:
 
 
 def _complete(rt: Runtime, proposal: Proposal, proposed: Proposed, *, typed: bool) -> str:
+    shadow = plan_for(
+        rt,
+        actions=proposed.actions,
+        decision=proposed.decision,
+        requester=proposal.requester,
+        channel=proposal.channel,
+    )
     change = rt.store.update(
         proposal.id,
         lambda p: workflow.complete(
-            p, requests=proposed.requests, actions=proposed.actions, decision=proposed.decision, now=rt.clock()
+            p,
+            requests=proposed.requests,
+            actions=proposed.actions,
+            decision=proposed.decision,
+            now=rt.clock(),
+            shadow_scope=shadow.scope if shadow is not None else None,
+            would_ask=shadow.would_ask if shadow is not None else (),
         ),
     )
     completed = change.proposal
@@ -400,6 +415,15 @@ def _complete(rt: Runtime, proposal: Proposal, proposed: Proposed, *, typed: boo
     # Imported here: jobs imports this module for intake's use of the question machinery.
     from approvals.jobs import enqueue_execute
 
+    if completed.state is ProposalState.SHADOWED:
+        show_shadow(rt, completed)  # the question card becomes the shadow card; nobody is asked, nothing queued
+        if typed:
+            _reply(
+                rt,
+                completed,
+                "Thanks, that's all I needed. This is in shadow mode: the card above says what I would do.",
+            )
+        return "shadowed"
     if completed.state is ProposalState.DENIED:
         announce_once(rt, completed)  # the card shows the refusal; the thread hears why
         return "denied"

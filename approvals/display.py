@@ -148,9 +148,10 @@ def has_thread_card(proposal: Proposal) -> bool:
 
 
 def approvers_to_ask(rt: Runtime, proposal: Proposal) -> list[str]:
-    """Who gets the card in a DM: the members of the approver roles (the requester only if self-approval is on)."""
+    """Who gets the card in a DM: the members of the approver roles (the requester only if self-approval is on).
+    Nobody, for a proposal in shadow mode: it asks no one (approvals/shadow.py)."""
     decision = proposal.policy
-    if decision.outcome != "approve":
+    if decision.outcome != "approve" or proposal.state is ProposalState.SHADOWED or proposal.shadow is not None:
         return []
     return [
         user

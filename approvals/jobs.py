@@ -70,6 +70,8 @@ from approvals.proposal import (
 from approvals.proposing import Answer, Asking, propose, shortcut_question
 from approvals.reversing import requeue_stuck_undos
 from approvals.runtime import Runtime, current, job_waiting
+from approvals.shadow import note_if_asking_in_shadow, plan_for_proposal, shadow_scope
+from approvals.shadow import show as show_shadow
 from approvals.states import Event, ProposalState
 from approvals.store import ProposalExists
 from approvals.workflow import AuditEntry, Change, Refused
@@ -354,15 +356,26 @@ def _created_entry(
 
 
 def advance_new_proposal(rt: Runtime, proposal: Proposal, *, fresh: bool) -> Proposal:
-    """Finish what intake owes a proposal: submit it, post its cards, start it if the policy says auto."""
+    """Finish what intake owes a proposal: submit it, post its cards, start it if the policy says auto. In shadow
+    mode (approvals/shadow.py) it ends shadowed instead, with its card in the thread only: nothing is queued."""
     if proposal.state is ProposalState.NEEDS_INFO:
+        note_if_asking_in_shadow(rt, proposal)
         announce_once(rt, proposal, fresh=fresh)  # the question card (owed since the proposal was stored)
         schedule_deadlines(rt, proposal)
         return rt.store.get(proposal.id)
     auto_approved = False
     if proposal.state is ProposalState.DRAFTED:
-        change = rt.store.update(proposal.id, lambda p: workflow.submit(p, now=rt.clock()))
-        proposal, auto_approved = change.proposal, change.event is Event.AUTO_APPROVE
+        plan = plan_for_proposal(rt, proposal)
+        if plan is not None:
+            proposal = rt.store.update(
+                proposal.id,
+                lambda p: workflow.shadow(p, scope=plan.scope, would_ask=plan.would_ask, now=rt.clock()),
+            ).proposal
+        else:
+            change = rt.store.update(proposal.id, lambda p: workflow.submit(p, now=rt.clock()))
+            proposal, auto_approved = change.proposal, change.event is Event.AUTO_APPROVE
+    if proposal.state is ProposalState.SHADOWED:
+        return show_shadow(rt, proposal, fresh=fresh)
     if proposal.state is ProposalState.DENIED:
         if not has_thread_card(proposal):
             announce_once(rt, proposal)
@@ -445,6 +458,9 @@ def _execution_raised(rt: Runtime, proposal_id: str, exc: Exception) -> str:
 
 def _execute(rt: Runtime, proposal_id: str) -> str:
     proposal = rt.store.get(proposal_id)
+    if proposal.state is ProposalState.SHADOWED or proposal.shadow is not None:
+        # No transition leads here from shadow mode; should a job arrive all the same, nothing is sent.
+        return _refuse_shadowed(rt, proposal, "it was handled in shadow mode, where nothing is written")
     if proposal.state in (ProposalState.SUCCEEDED, ProposalState.FAILED):
         announce_once(rt, proposal)
         return f"noop:{proposal.state.value}"
@@ -478,6 +494,10 @@ def _run(rt: Runtime, proposal_id: str, runs: int) -> str:
     problem = recheck_rights(rt, proposal)
     if problem is not None:
         return _finish_failed(rt, proposal_id, [], problem, alert=True)
+    scope = shadow_scope(rt, kinds=[a.kind for a in proposal.actions], channel=proposal.channel)
+    if scope is not None or proposal.shadow is not None:
+        # Shadow mode was turned on for it after it was approved: from then on nothing of it is written.
+        return _refuse_shadowed(rt, proposal, f"{scope or 'it is in shadow mode'}, so nothing was written")
     if runs > len(rt.timing.retry_delays) + 1:
         # The earlier runs died without a word (the worker was killed): counted all the same, so this ends.
         logger.error("proposal %s: execution stopped %d times without finishing; giving up", proposal_id, runs - 1)
@@ -588,6 +608,24 @@ def _run(rt: Runtime, proposal_id: str, runs: int) -> str:
     except Exception:  # a follow-up that could not be made never turns a success into a failure
         logger.exception("proposal %s: the policy's follow-ups could not be attached", proposal_id)
     return "succeeded"
+
+
+def _refuse_shadowed(rt: Runtime, proposal: Proposal, reason: str) -> str:
+    """Fail closed: a proposal in shadow mode that reached the execute job sends nothing, and the audit says so. One
+    that could still run (approved, or running) fails, so the thread and the card say why."""
+    logger.warning("proposal %s: execute refused: %s", proposal.id, reason)
+    rt.store.audit.write(
+        proposal.id,
+        AuditEntry(
+            "execute.refused",
+            "worker",
+            {"reason": reason, "state": proposal.state.value, "shadow": True},
+        ),
+        at=rt.clock(),
+    )
+    if proposal.state in (ProposalState.APPROVED, ProposalState.EXECUTING):
+        _finish_failed(rt, proposal.id, [], reason, alert=False)
+    return "refused:shadow"
 
 
 def _run_action(

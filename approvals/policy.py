@@ -19,6 +19,10 @@ can add to it. Its shape::
             when: ["project in [PAY]"]
             approve: {by: [eng-leads]}
 
+A top-level ``shadow:`` section puts channels, action kinds or the whole workspace in shadow mode (see
+``ShadowPolicy``): requests there are decided as usual but never carried out, so an admin can measure before letting
+the bot write.
+
 An outcome is exactly one of ``auto: true``, ``approve: {...}`` or ``deny: "reason shown to the requester"``;
 ``auto`` is refused for action kinds the code marks high-risk (money, deletions).
 Anything the file does not allow is denied. Loading checks everything it can (syntax, unknown roles, fields and
@@ -33,10 +37,18 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from approvals.actions import ACTION_KINDS, FACT_FIELDS, POLICY_FIELDS, RISK, Action
 from approvals.conditions import (
@@ -248,6 +260,36 @@ class FollowThroughPolicy(_Model):
         return (start[0], start[1]), (end[0], end[1]), days  # type: ignore[return-value]
 
 
+def _channel_name(value: str) -> str:
+    name = value.strip().lstrip("#")
+    if not name or any(c in name for c in " <>&|,"):
+        raise ValueError(f"{value!r} is not a channel: write its name (sales or #sales) or its id (C0ABC1234)")
+    return name
+
+
+class ShadowPolicy(_Model):
+    """Where requests are decided but never carried out (``shadow:`` in the file; every key optional)::
+
+    shadow:
+      everywhere: false                       # true: the whole workspace
+      channels: [sales]                       # channel names (with or without #) or ids (C…)
+      kinds: [salesforce.update_opportunity]  # action kinds
+
+    A request asked in one of ``channels``, or with an action of one of ``kinds``, is understood, grounded and
+    decided as usual (questions included); its card says what would happen, with Right / Wrong, and nothing is
+    written and nobody is asked to approve (approvals/shadow.py). Removing an entry turns writes on for it: a policy
+    change like any other, audited with its diff.
+    """
+
+    everywhere: bool = False
+    channels: tuple[Annotated[str, AfterValidator(_channel_name)], ...] = ()
+    kinds: tuple[str, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        return self.everywhere or bool(self.channels or self.kinds)
+
+
 class PolicyDocument(_Model):
     version: Literal[1]
     roles: dict[str, RoleSpec] = Field(default_factory=dict)
@@ -257,6 +299,7 @@ class PolicyDocument(_Model):
     reads: dict[Literal["jira", "salesforce"], tuple[str, ...]] = Field(default_factory=dict)
     """Who may ask about records of each system ("what's the status of PAY-12?"): roles, like ``request:``. A system
     not listed is read by nobody."""
+    shadow: ShadowPolicy = Field(default_factory=ShadowPolicy)
 
 
 @dataclass(frozen=True)
@@ -362,6 +405,22 @@ class Policy:
             return f"The policy lets nobody ask me about {name} records; an admin can add `reads: {{{system}: [...]}}`."
         if not self.roles_of(principal) & set(allowed):
             return f"You can't ask me about {name} records (the policy allows: {', '.join(allowed)})."
+        return None
+
+    def shadow_scope(self, kinds: Iterable[str], channel_names: Iterable[str]) -> str | None:
+        """Why a request with actions of ``kinds``, asked in a channel with these names (and id), is in shadow mode;
+        None when it is not. Any one of its kinds puts the whole request in shadow: nothing of it is written."""
+        shadow = self.document.shadow
+        if shadow.everywhere:
+            return "shadow mode is on everywhere"
+        names = {str(n).lower().lstrip("#") for n in channel_names}
+        for channel in shadow.channels:
+            if channel.lower() in names:
+                shown = f"<#{channel}>" if re.fullmatch(r"[CG][A-Z0-9]{2,}", channel) else f"#{channel}"
+                return f"{shown} is in shadow mode"
+        for kind in dict.fromkeys(kinds):
+            if kind in shadow.kinds:
+                return f"{kind} is in shadow mode"
         return None
 
     def watched_fields(self, kind: str) -> frozenset[str]:
@@ -662,6 +721,14 @@ def _check_semantics(
     for system, allowed in document.reads.items():
         for index, role in enumerate(allowed):
             check_role(role, ("reads", system, index))
+    for index, kind in enumerate(document.shadow.kinds):
+        if kind not in ACTION_KINDS:
+            problems.append(
+                PolicyProblem(
+                    f"shadow.kinds: unknown action {kind!r}: use one of {', '.join(ACTION_KINDS)}",
+                    lines.line_of(("shadow", "kinds", index)),
+                )
+            )
     follow = document.follow_through
     for index, step in enumerate(follow.ladder):
         if step.to not in ("owner", "requester", "manager", "admins"):

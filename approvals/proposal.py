@@ -121,6 +121,37 @@ class ActionResult(_Model):
     error: str | None = None
 
 
+class ShadowVerdict(_Model):
+    """One person's answer to a shadow card: was what the bot would have done right (and, optionally, why not)."""
+
+    user_id: str
+    right: bool
+    at: dt.datetime
+    note: str = ""
+
+
+class Shadow(_Model):
+    """What a request in shadow mode would have done instead of doing it, and what people said about that.
+
+    ``would`` follows the policy's decision: ``ask`` (approvers, named in ``would_ask`` as they were when it was
+    decided), ``run`` (no approval needed) or ``refuse``. ``verdicts`` holds each person's newest answer (the audit
+    keeps every one)."""
+
+    scope: str
+    """Why the request was in shadow mode, in words ("#sales is in shadow mode")."""
+    would: Literal["ask", "run", "refuse"]
+    would_ask: tuple[str, ...] = ()
+    verdicts: tuple[ShadowVerdict, ...] = ()
+
+    @property
+    def verdict(self) -> bool | None:
+        """Right only when everyone who answered said so: one Wrong makes it wrong (precision is measured
+        pessimistically); None before anyone answered."""
+        if not self.verdicts:
+            return None
+        return all(v.right for v in self.verdicts)
+
+
 class Proposal(_Model):
     id: str
     state: ProposalState
@@ -152,6 +183,8 @@ class Proposal(_Model):
     cancelled_by: str | None = None
     results: tuple[ActionResult, ...] = ()
     failure: str | None = None
+    shadow: Shadow | None = None
+    """Set when the proposal ended in shadow mode (``shadowed``): what it would have done, and the answers given."""
     cards: tuple[CardRef, ...] = ()
     created_at: dt.datetime
     updated_at: dt.datetime

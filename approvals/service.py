@@ -232,6 +232,31 @@ def pick(rt: Runtime, proposal_id: str, person: Principal, token: str, index: in
         raise _refused(rt, proposal_id, person.user_id, "answer", refusal) from None
 
 
+def check_may_judge(rt: Runtime, proposal_id: str, person: Principal) -> Proposal:
+    """The shadow proposal, if ``person`` may say whether it was right (Wrong opens its note form only then)."""
+    proposal = _load(rt, proposal_id)
+    reason = workflow.may_judge(proposal, person, rt.policy.current)
+    if reason is not None:
+        raise _refused(rt, proposal_id, person.user_id, "shadow", Refused(reason, proposal_id=proposal_id))
+    return proposal
+
+
+def judge_shadow(rt: Runtime, proposal_id: str, person: Principal, *, right: bool, note: str = "") -> Change:
+    """``person`` answers a shadow card: what the bot would have done was right, or wrong (and why, in ``note``).
+    Stored on the proposal with the audit line (``shadow.judged``); every copy of the card shows it."""
+    policy = rt.policy.current
+    _load(rt, proposal_id)
+    try:
+        change = rt.store.update(
+            proposal_id, lambda p: workflow.judge(p, person, policy, right=right, note=note, now=rt.clock())
+        )
+    except Refused as refusal:
+        raise _refused(rt, proposal_id, person.user_id, "shadow", refusal) from None
+    logger.info("proposal %s: shadow answer by %s: %s", proposal_id, person.user_id, "right" if right else "wrong")
+    refresh_cards(rt, proposal_id)
+    return change
+
+
 def undo(rt: Runtime, proposal_id: str, person: Principal) -> str:
     """Someone clicked Undo on a result: the undo proposal is prepared (the policy decides who approves it)."""
     return request_undo(rt, proposal_id, person)

@@ -8,9 +8,10 @@ drafted ──submit──> awaiting_approval ──approve──> approved ─�
    │                     │  └─cancel───> cancelled                            (the record changed since approval)
    │                     └─reject───> rejected
    ├─ask──> needs_info ──(ask: another question)
-   │          └─submit / auto_approve / deny / cancel / expire, as from drafted and awaiting_approval
+   │          └─submit / auto_approve / deny / shadow / cancel / expire, as from drafted and awaiting_approval
    ├─auto_approve──> approved        (the policy lets it run without a human)
    ├─deny────────> denied            (the policy refuses it; also from awaiting_approval after a policy reload)
+   ├─shadow──────> shadowed          (the policy puts its channel, its kind or everything in shadow mode)
    └─cancel──────> cancelled
 ```
 
@@ -19,6 +20,18 @@ opportunities); the proposal has its understood requests and a question, but no 
 in the card or a reply in the thread) grounds it again: another question, or actions and a policy decision.
 ``conflict``: the executor found a field no longer holding the value the approver saw; the action now carries the
 current values, its fingerprint changed, and people approve again.
+
+``shadowed``: the request was understood, grounded and decided exactly as usual (questions asked and answered on
+the way), but the policy puts it in shadow mode (approvals/shadow.py), so it ends where it would have been submitted,
+run or refused. ``shadow`` leaves ``drafted`` and ``needs_info`` only, where ``submit``, ``auto_approve`` and ``deny``
+do, and the state is terminal: the proposal keeps its actions and the decision they got, and records on itself what
+would have happened (``Proposal.shadow``), but no event leads from it to ``approved``, so nothing runs, nobody is
+asked to approve, and no deadline, reminder or escalation applies to it. It is a state of its own rather than a flag
+on an existing end so that every path that reads states stays honest without knowing about shadows: the reaper
+re-queues only ``approved`` and ``executing``, expires only waiting states, announces only the owed ends (a shadow
+card is posted by intake or the answer job, like a card waiting for approval); Undo needs ``succeeded``; pending
+lists show waiting states; the App Home lists it among the ended requests. The Right / Wrong answers people give on
+its card are recorded on the proposal without a transition, as an answer to a question is.
 
 An ``approve`` that does not complete the quorum (M-of-N) records the approval and keeps the state
 ``awaiting_approval``; so do an ``edit`` (new content, approvals voided, routing restarted), an ``escalate`` (more
@@ -44,6 +57,7 @@ class ProposalState(StrEnum):
     DENIED = "denied"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
+    SHADOWED = "shadowed"
 
 
 class Event(StrEnum):
@@ -64,6 +78,7 @@ class Event(StrEnum):
     FAIL = "fail"
     RETRY = "retry"
     CONFLICT = "conflict"
+    SHADOW = "shadow"
 
 
 S = ProposalState
@@ -75,12 +90,14 @@ TRANSITIONS: dict[tuple[ProposalState, Event], ProposalState] = {
     (S.DRAFTED, E.DENY): S.DENIED,
     (S.DRAFTED, E.CANCEL): S.CANCELLED,
     (S.DRAFTED, E.ASK): S.NEEDS_INFO,
+    (S.DRAFTED, E.SHADOW): S.SHADOWED,
     (S.NEEDS_INFO, E.ASK): S.NEEDS_INFO,
     (S.NEEDS_INFO, E.SUBMIT): S.AWAITING_APPROVAL,
     (S.NEEDS_INFO, E.AUTO_APPROVE): S.APPROVED,
     (S.NEEDS_INFO, E.DENY): S.DENIED,
     (S.NEEDS_INFO, E.CANCEL): S.CANCELLED,
     (S.NEEDS_INFO, E.EXPIRE): S.EXPIRED,
+    (S.NEEDS_INFO, E.SHADOW): S.SHADOWED,
     (S.AWAITING_APPROVAL, E.APPROVE_PARTIAL): S.AWAITING_APPROVAL,
     (S.AWAITING_APPROVAL, E.EDIT): S.AWAITING_APPROVAL,
     (S.AWAITING_APPROVAL, E.ESCALATE): S.AWAITING_APPROVAL,
@@ -99,7 +116,9 @@ TRANSITIONS: dict[tuple[ProposalState, Event], ProposalState] = {
     (S.FAILED, E.RETRY): S.APPROVED,
 }
 
-TERMINAL_STATES: frozenset[ProposalState] = frozenset({S.SUCCEEDED, S.REJECTED, S.DENIED, S.CANCELLED, S.EXPIRED})
+TERMINAL_STATES: frozenset[ProposalState] = frozenset(
+    {S.SUCCEEDED, S.REJECTED, S.DENIED, S.CANCELLED, S.EXPIRED, S.SHADOWED}
+)
 """States no event leaves. ``failed`` is not terminal: an admin may retry it."""
 
 DECIDED_STATES: frozenset[ProposalState] = frozenset(

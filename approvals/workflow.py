@@ -16,12 +16,22 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from approvals.actions import Action, fingerprint
 from approvals.intents import ActionRequest
 from approvals.policy import Policy, PolicyDecision, Principal
-from approvals.proposal import ActionResult, Approval, Proposal, Question, QuestionChoice, Rejection, expiry
+from approvals.proposal import (
+    ActionResult,
+    Approval,
+    Proposal,
+    Question,
+    QuestionChoice,
+    Rejection,
+    Shadow,
+    ShadowVerdict,
+    expiry,
+)
 from approvals.states import Event, IllegalTransition, ProposalState, next_state
 from approvals.wording import plural
 
@@ -84,6 +94,8 @@ def _describe_state(proposal: Proposal) -> str:
         return f"was already rejected by <@{proposal.rejection.user_id}>"
     if state is ProposalState.CANCELLED and proposal.cancelled_by is not None:
         return f"was already cancelled by <@{proposal.cancelled_by}>"
+    if state is ProposalState.SHADOWED:
+        return "was handled in shadow mode, where nothing is carried out"
     if state in (
         ProposalState.APPROVED,
         ProposalState.EXECUTING,
@@ -124,6 +136,85 @@ def submit(proposal: Proposal, *, now: dt.datetime) -> Change:
         ),
         Event.SUBMIT,
     )
+
+
+_WOULD: dict[str, Literal["ask", "run", "refuse"]] = {"approve": "ask", "auto": "run", "deny": "refuse"}
+"""What a shadow proposal would have done, by the policy's outcome."""
+
+
+def shadow(proposal: Proposal, *, scope: str, would_ask: Sequence[str], now: dt.datetime) -> Change:
+    """The policy puts the proposal in shadow mode (``scope`` says why): decided as usual, it ends here, recording
+    what would have happened (``would_ask``: the approvers it would have asked). Nothing runs and nobody is asked."""
+    decision = proposal.policy
+    would = _WOULD[decision.outcome]
+    record = Shadow(scope=scope, would=would, would_ask=tuple(would_ask) if would == "ask" else ())
+    try:
+        result = _transition(proposal, Event.SHADOW, now, shadow=record, question=None, expires_at=None)
+    except IllegalTransition:
+        raise AlreadyDecided(f"This request {_describe_state(proposal)}.", proposal_id=proposal.id) from None
+    data = {
+        "scope": scope,
+        "would": would,
+        "would_ask": list(record.would_ask),
+        "outcome": decision.outcome,
+        "rule": decision.rule,
+        "policy_hash": decision.policy_hash,
+        "reason": decision.reason,
+        "approver_roles": list(decision.approver_roles),
+        "min_approvers": decision.min_approvers,
+        "kinds": sorted({a.kind for a in proposal.actions}),
+    }
+    return Change(result, AuditEntry("proposal.shadowed", "policy", data), Event.SHADOW)
+
+
+NOTE_LIMIT = 500
+
+
+def may_judge(proposal: Proposal, person: Principal, policy: Policy) -> str | None:
+    """None if ``person`` may say whether a shadow proposal was right, else why not: the requester, the people it
+    would have asked (or anyone of its approver roles now), and admins."""
+    record = proposal.shadow
+    if proposal.state is not ProposalState.SHADOWED or record is None:
+        return "This request was not handled in shadow mode, so there is nothing to judge."
+    if person.user_id == proposal.requester or person.user_id in record.would_ask or policy.is_admin(person):
+        return None
+    roles = set(proposal.policy.approver_roles)
+    if roles and policy.roles_of(person) & roles:
+        return None
+    return (
+        f"Only <@{proposal.requester}> (who asked), the people it would have asked, or an admin can say whether "
+        "this was right."
+    )
+
+
+def judge(
+    proposal: Proposal, person: Principal, policy: Policy, *, right: bool, note: str = "", now: dt.datetime
+) -> Change:
+    """``person`` says whether what the shadow proposal would have done was right (with an optional ``note``). Their
+    newest answer replaces their earlier one; the state does not change."""
+    reason = may_judge(proposal, person, policy)
+    if reason is not None:
+        if proposal.state is not ProposalState.SHADOWED:
+            raise AlreadyDecided(reason, proposal_id=proposal.id)
+        raise NotAllowed(reason, proposal_id=proposal.id)
+    record = proposal.shadow
+    assert record is not None
+    note = " ".join(note.split())[:NOTE_LIMIT]
+    earlier = next((v for v in record.verdicts if v.user_id == person.user_id), None)
+    if earlier is not None and (earlier.right, earlier.note) == (right, note):
+        raise Duplicate(f"You already said this was {'right' if right else 'wrong'}.", proposal_id=proposal.id)
+    verdict = ShadowVerdict(user_id=person.user_id, right=right, at=now, note=note)
+    verdicts = (*(v for v in record.verdicts if v.user_id != person.user_id), verdict)
+    result = proposal.with_changes(shadow=record.model_copy(update={"verdicts": verdicts}), updated_at=now)
+    data = {
+        "right": right,
+        "note": note,
+        "changed_from": None if earlier is None else ("right" if earlier.right else "wrong"),
+        "would": record.would,
+        "rule": proposal.policy.rule,
+        "kinds": sorted({a.kind for a in proposal.actions}),
+    }
+    return Change(result, AuditEntry("shadow.judged", person.user_id, data))
 
 
 def ask(
@@ -216,9 +307,12 @@ def complete(
     actions: tuple[Action, ...],
     decision: PolicyDecision,
     now: dt.datetime,
+    shadow_scope: str | None = None,
+    would_ask: Sequence[str] = (),
 ) -> Change:
     """The answers made every request an action: the proposal gets them and the policy's decision, then moves
-    on exactly as a new proposal would (wait for approval, run, or be refused)."""
+    on exactly as a new proposal would (wait for approval, run, or be refused; in shadow mode, when ``shadow_scope``
+    says why it is in one, it ends saying which of those it would have done)."""
     if proposal.state is not ProposalState.NEEDS_INFO:
         raise AlreadyDecided(f"This request {_describe_state(proposal)}.", proposal_id=proposal.id)
     grounded = proposal.with_changes(
@@ -229,6 +323,8 @@ def complete(
         question=None,
         expires_at=expiry(decision, now),
     )
+    if shadow_scope is not None:
+        return shadow(grounded, scope=shadow_scope, would_ask=would_ask, now=now)
     return submit(grounded, now=now)
 
 

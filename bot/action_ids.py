@@ -14,7 +14,12 @@ QUESTION_PICK = "ft_question_pick"
 QUESTION_BUTTON = "ft_question_choice"
 """Each choice button's action_id is this plus ``_<n>`` (Slack wants action_ids unique within a message)."""
 
+SHADOW_RIGHT = "ft_shadow_right"
+SHADOW_WRONG = "ft_shadow_wrong"
+"""The answers on a shadow card: what the bot would have done was right, or wrong (Wrong opens a form for why)."""
+
 REJECT_VIEW = "ft_reject_view"
+SHADOW_WRONG_VIEW = "ft_shadow_wrong_view"
 EDIT_VIEW = "ft_edit_view"
 HOME_OPEN = "ft_home_open"
 """Each "Open thread" button of the App Home is this plus ``_<proposal id>`` (a view's action_ids must differ)."""

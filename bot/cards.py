@@ -1,8 +1,10 @@
 """Block Kit for proposals and results: pure functions from data to messages.
 
 A card is rebuilt from the proposal on every transition, so every copy (the thread and each approver's DM) shows
-the same truth, and only a card whose proposal is waiting for approval carries buttons: a decided card can never
-be clicked. Texts escape what users typed (``&``, ``<``, ``>``) so a summary cannot smuggle a mention or a link in.
+the same truth, and only a card whose proposal is waiting for approval carries decision buttons: a decided card can
+never be approved. A shadow card (approvals/shadow.py) says what would have happened and carries *Right* / *Wrong*,
+which record an opinion and change nothing else. Texts escape what users typed (``&``, ``<``, ``>``) so a summary
+cannot smuggle a mention or a link in.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ContextBlock,
     DividerBlock,
+    InputBlock,
     MarkdownTextObject,
     Option,
+    PlainTextInputElement,
     SectionBlock,
     StaticSelectElement,
 )
+from slack_sdk.models.views import View
 
 from approvals.actions import Action
 from approvals.proposal import Proposal, Question, is_direct_message
@@ -197,8 +202,46 @@ def status_line(proposal: Proposal, approvers: Sequence[str]) -> str:
             if not proposal.actions:
                 return ":hourglass: Expired: my question was not answered in time, so nothing was changed."
             return ":hourglass: Expired: nobody approved it in time, so nothing was changed."
+        case ProposalState.SHADOWED:
+            return shadow_status(proposal)
         case _:
             assert_never(state)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def shadow_status(proposal: Proposal) -> str:
+    """What a request in shadow mode would have done ("Shadow: would ask @Bob or @Carol to approve this: create a
+    Jira bug in PAY"), that nothing was, and the Right / Wrong answers given so far."""
+    record = proposal.shadow
+    decision = proposal.policy
+    what = escape(_lower_first(action_title(proposal.actions[0])))
+    if len(proposal.actions) > 1:
+        what += f" (and {len(proposal.actions) - 1} more)"
+    if record is None or record.would == "refuse":
+        line = f":thought_balloon: Shadow: the policy would refuse it: {escape(decision.reason)}"
+    elif record.would == "run":
+        line = f":thought_balloon: Shadow: would run at once: {what}"
+    else:
+        who = (
+            _people(record.would_ask)
+            if record.would_ask
+            else f"someone from {' or '.join(decision.approver_roles)} (nobody holds that role now)"
+        )
+        count = f" ({decision.min_approvers} approvals)" if decision.min_approvers > 1 else ""
+        line = f":thought_balloon: Shadow: would ask {who} to approve this{count}: {what}"
+    line += "\nNothing was written and nobody was asked. Was that the right thing to do?"
+    if record is not None and record.verdicts:
+        said = " · ".join(
+            f"{'right' if v.right else 'wrong'} ({_mention(v.user_id)}"
+            + (f": “{escape(_clip(v.note, 300))}”" if v.note else "")
+            + ")"
+            for v in record.verdicts
+        )
+        line += f"\nAnswers: {said}"
+    return line
 
 
 def where_asked(proposal: Proposal, *, viewer: str | None = None) -> str:
@@ -265,6 +308,17 @@ def build_proposal_card(
         if audience == "thread":
             buttons.append(ButtonElement(text="Cancel", action_id=action_ids.CANCEL, value=value))
         blocks.append(ActionsBlock(block_id="ft_decision", elements=buttons))
+    if proposal.state is ProposalState.SHADOWED:
+        value = button_value(proposal)
+        blocks.append(
+            ActionsBlock(
+                block_id="ft_shadow",
+                elements=[
+                    ButtonElement(text="Right", action_id=action_ids.SHADOW_RIGHT, value=value, style="primary"),
+                    ButtonElement(text="Wrong", action_id=action_ids.SHADOW_WRONG, value=value, style="danger"),
+                ],
+            )
+        )
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_clip(context_line(proposal), 3000))]))
     summary = "; ".join(action_title(a) for a in proposal.actions)
     text = f"{summary}: {_plain(status_line(proposal, approvers))}"
@@ -362,8 +416,40 @@ def context_line(proposal: Proposal) -> str:
         parts.append("the current policy also requires: " + escape(describe_decision(newer)))
     if proposal.escalated_to:
         parts.append(f"escalated to {_people(proposal.escalated_to, conjunction='and')}")
+    if proposal.shadow is not None:
+        parts.append(proposal.shadow.scope)
     parts.append(f"`{proposal.id}`")
     return " · ".join(parts)
+
+
+SHADOW_NOTE_LIMIT = 500
+
+
+def shadow_wrong_modal(proposal: Proposal) -> dict[str, Any]:
+    """The form behind *Wrong* on a shadow card: why it was wrong, optional. Its private_metadata binds it to the
+    proposal and the version the person saw (read back with bot.modals.read_metadata and read_reason)."""
+    view = View(
+        type="modal",
+        callback_id=action_ids.SHADOW_WRONG_VIEW,
+        private_metadata=button_value(proposal),
+        title="Wrong in shadow mode",
+        submit="Say it's wrong",
+        close="Back",
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=_clip(f"*{action_summary(proposal)}*\n{shadow_status(proposal).splitlines()[0]}", 3000)
+                )
+            ),
+            InputBlock(
+                block_id="reason",
+                optional=True,
+                label="What should it have done? (for the shadow report)",
+                element=PlainTextInputElement(action_id="text", multiline=True, max_length=SHADOW_NOTE_LIMIT),
+            ),
+        ],
+    )
+    return view.to_dict()
 
 
 def _plain(mrkdwn: str) -> str:

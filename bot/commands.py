@@ -22,6 +22,7 @@ from approvals.proposal import Proposal, place
 from approvals.proposing import Answer, Asking, propose
 from approvals.queries import all_waiting, may_see, waiting_for
 from approvals.runtime import Runtime
+from approvals.shadow import build_report, describe_policy, report_lines
 from approvals.states import ProposalState
 from approvals.store import ProposalNotFound
 from approvals.wording import plural, slack_time
@@ -272,7 +273,19 @@ def stats(inv: Invocation) -> str:
         )
     else:
         lines.append(f"*Understanding*: {rt.extractor.name} (no tokens used)")
+    lines.extend(_shadow_stats(rt))
     return "\n".join(lines)
+
+
+def _shadow_stats(rt: Runtime) -> list[str]:
+    """Shadow mode's figures (approvals.shadow), when the policy has a shadow section or anything was shadowed."""
+    in_shadow = rt.policy.current.document.shadow
+    report = build_report(rt.store)
+    if report.empty and not in_shadow.active:
+        return []
+    lines = report_lines(report, markdown=True, person=lambda user_id: f"<@{user_id}>")
+    lines.insert(1, f"In shadow mode now: {describe_policy(in_shadow)}. `followthrough shadow report` prints this too.")
+    return lines
 
 
 def _followup_line(commitment: Commitment, now: dt.datetime, *, show_owner: bool) -> str:
@@ -362,7 +375,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "stats",
         "/followthrough stats",
-        "requests by state, work stopped for an admin, and the language model's token use",
+        "requests by state, work stopped for an admin, the language model's token use, and shadow mode's precision",
         True,
         stats,
     ),

@@ -45,7 +45,7 @@ from approvals.undo import undo_label
 from approvals.wording import slack_time
 from approvals.workflow import Refused
 from bot import action_ids
-from bot.cards import parse_button_value, parse_choice_value
+from bot.cards import parse_button_value, parse_choice_value, shadow_wrong_modal
 from bot.commands import run_command
 from bot.events import classify_event
 from bot.followup_cards import commitment_of, read_wont_do, wont_do_modal
@@ -276,6 +276,34 @@ def register(app: App, deps: BotDependencies) -> None:
             return
         try:
             service.reject(rt, proposal_id, rt.directory.principal(user), read_reason(view))
+        except Refused as refusal:
+            rt.notifier.tell(user, None, refusal.user_message)
+
+    # -- shadow mode: Right / Wrong on a shadow card ---------------------------------------------------------------
+
+    @app.action(action_ids.SHADOW_RIGHT)
+    def on_shadow_right(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        decide(body, lambda c, p: service.judge_shadow(rt, c.proposal_id, p, right=True))
+
+    @app.action(action_ids.SHADOW_WRONG)
+    def on_shadow_wrong(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+
+        def run(click: Click, person: Principal) -> None:
+            open_modal(client, click, shadow_wrong_modal(service.check_may_judge(rt, click.proposal_id, person)))
+
+        decide(body, run)
+
+    @app.view(action_ids.SHADOW_WRONG_VIEW)
+    def on_shadow_wrong_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        proposal_id, _ = read_metadata(view)
+        user = body["user"]["id"]
+        ack()
+        if not modal_is_its_own(body, proposal_id, user):
+            return
+        try:
+            service.judge_shadow(rt, proposal_id, rt.directory.principal(user), right=False, note=read_reason(view))
         except Refused as refusal:
             rt.notifier.tell(user, None, refusal.user_message)
 

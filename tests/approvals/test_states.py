@@ -27,12 +27,14 @@ EXPECTED_TRANSITIONS = {
     (S.DRAFTED, E.DENY): S.DENIED,
     (S.DRAFTED, E.CANCEL): S.CANCELLED,
     (S.DRAFTED, E.ASK): S.NEEDS_INFO,
+    (S.DRAFTED, E.SHADOW): S.SHADOWED,
     (S.NEEDS_INFO, E.ASK): S.NEEDS_INFO,
     (S.NEEDS_INFO, E.SUBMIT): S.AWAITING_APPROVAL,
     (S.NEEDS_INFO, E.AUTO_APPROVE): S.APPROVED,
     (S.NEEDS_INFO, E.DENY): S.DENIED,
     (S.NEEDS_INFO, E.CANCEL): S.CANCELLED,
     (S.NEEDS_INFO, E.EXPIRE): S.EXPIRED,
+    (S.NEEDS_INFO, E.SHADOW): S.SHADOWED,
     (S.AWAITING_APPROVAL, E.APPROVE_PARTIAL): S.AWAITING_APPROVAL,
     (S.AWAITING_APPROVAL, E.EDIT): S.AWAITING_APPROVAL,
     (S.AWAITING_APPROVAL, E.ESCALATE): S.AWAITING_APPROVAL,
@@ -93,7 +95,7 @@ def test_terminal_state_has_no_outgoing_event(state: ProposalState) -> None:
 
 
 def test_terminal_states_are_the_ends_of_the_diagram() -> None:
-    assert {S.SUCCEEDED, S.REJECTED, S.DENIED, S.CANCELLED, S.EXPIRED} == TERMINAL_STATES
+    assert {S.SUCCEEDED, S.REJECTED, S.DENIED, S.CANCELLED, S.EXPIRED, S.SHADOWED} == TERMINAL_STATES
 
 
 def test_failed_is_not_terminal_because_an_admin_may_retry() -> None:
@@ -122,8 +124,8 @@ def test_every_state_is_reachable_from_drafted() -> None:
 @pytest.mark.parametrize(
     ("state", "events"),
     [
-        (S.DRAFTED, {E.SUBMIT, E.AUTO_APPROVE, E.DENY, E.CANCEL, E.ASK}),
-        (S.NEEDS_INFO, {E.ASK, E.SUBMIT, E.AUTO_APPROVE, E.DENY, E.CANCEL, E.EXPIRE}),
+        (S.DRAFTED, {E.SUBMIT, E.AUTO_APPROVE, E.DENY, E.CANCEL, E.ASK, E.SHADOW}),
+        (S.NEEDS_INFO, {E.ASK, E.SUBMIT, E.AUTO_APPROVE, E.DENY, E.CANCEL, E.EXPIRE, E.SHADOW}),
         (
             S.AWAITING_APPROVAL,
             {E.APPROVE_PARTIAL, E.APPROVE, E.REJECT, E.CANCEL, E.EXPIRE, E.EDIT, E.ESCALATE, E.REEVALUATE, E.DENY},
@@ -136,6 +138,7 @@ def test_every_state_is_reachable_from_drafted() -> None:
         (S.DENIED, set()),
         (S.CANCELLED, set()),
         (S.EXPIRED, set()),
+        (S.SHADOWED, set()),
     ],
 )
 def test_allowed_events_lists_the_events_the_table_allows_from_a_state(

@@ -218,8 +218,9 @@ def assert_valid(message: Message) -> None:
 
 
 def test_the_table_covers_every_state_of_a_proposal_with_actions() -> None:
-    # needs_info has no actions yet: its question card is tested on its own below.
-    assert {make().state for make, _ in STATES.values()} == set(ProposalState) - {S.NEEDS_INFO}
+    # needs_info has no actions yet: its question card is tested on its own below; a shadowed card carries Right /
+    # Wrong instead of decisions, and is tested in tests/bot/test_shadow_cards.py.
+    assert {make().state for make, _ in STATES.values()} == set(ProposalState) - {S.NEEDS_INFO, S.SHADOWED}
 
 
 @pytest.mark.parametrize("audience", ["thread", "dm"])
