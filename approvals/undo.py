@@ -46,9 +46,17 @@ from approvals.wording import slack_time
 logger = logging.getLogger(__name__)
 
 UNDONE_BY_FAILURE = frozenset(
-    {ProposalState.FAILED, ProposalState.REJECTED, ProposalState.DENIED, ProposalState.CANCELLED, ProposalState.EXPIRED}
+    {
+        ProposalState.FAILED,
+        ProposalState.REJECTED,
+        ProposalState.DENIED,
+        ProposalState.CANCELLED,
+        ProposalState.EXPIRED,
+        ProposalState.SHADOWED,
+    }
 )
-"""States of an undo proposal after which the original may be undone again (the undo did not happen)."""
+"""States of an undo proposal after which the original may be undone again (the undo did not happen; a shadowed
+undo only said what it would have done)."""
 
 
 @dataclass(frozen=True)
