@@ -12,9 +12,21 @@ call is simply sent again after the executor's back-off:
   holds neither the value the approver saw nor the new one, and PATCH absolute values only;
 - deletes (the undo of a create) succeed when the record is already gone, and refuse when it changed since.
 
+Logging in (``SalesforceLogin``): a static access token (for trials: it cannot be renewed), or a connected app's
+OAuth 2.0 JWT bearer or client-credentials flow, both done by simple-salesforce's own ``SalesforceLogin``. The
+connector builds its client from the session it obtained (``session_id``), so simple-salesforce never re-logs in by
+itself: its automatic re-login repeats *any* call after a 401, writes included. Here a 401 ``INVALID_SESSION_ID``
+logs in again once per call (``execute``, ``reconcile`` or one catalog read) and then:
+
+- a read is sent again;
+- a write is not: the whole action runs again from its start, and every action re-reads before it writes (a create
+  looks its external id up, an update compares the fields, a delete re-reads the record), so what the refused
+  write would have done is done at most once even if the 401 was not the clean refusal it normally is;
+- a second 401, or a refused login, is an ``AuthError`` for an admin (the login's own error and what to check).
+
 Errors are translated at this edge (``translate``) into the tree of ``approvals.ports``::
 
-    401 SalesforceExpiredSession                     -> AuthError      (an admin renews SALESFORCE_ACCESS_TOKEN)
+    401 SalesforceExpiredSession                     -> a new login and one more try (above), else AuthError
     403 REQUEST_LIMIT_EXCEEDED (daily API limit)     -> RetryableError, retry_after 15 minutes
     403 otherwise                                    -> PermanentError (permissions)
     400 UNABLE_TO_LOCK_ROW                           -> RetryableError (row-lock contention, Salesforce's own advice)
@@ -40,9 +52,12 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -50,6 +65,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from simple_salesforce.api import Salesforce, SFType
 from simple_salesforce.exceptions import (
+    SalesforceAuthenticationFailed,
     SalesforceError,
     SalesforceExpiredSession,
     SalesforceMalformedRequest,
@@ -57,6 +73,7 @@ from simple_salesforce.exceptions import (
     SalesforceRefusedRequest,
     SalesforceResourceNotFound,
 )
+from simple_salesforce.login import SalesforceLogin as simple_salesforce_login
 from simple_salesforce.util import Usage
 
 from approvals.actions import (
@@ -294,15 +311,21 @@ def _codes(exc: SalesforceError) -> set[str]:
     return {str(e.get("errorCode", "")) for e in _entries(exc)}
 
 
-def translate(exc: Exception, *, not_found: str | None = None) -> ConnectorError:
-    """The ``approvals.ports`` error for a failed Salesforce call. ``not_found`` is what a 404 means here."""
+STATIC_TOKEN_REFUSED = "Salesforce refused our session; an admin must renew SALESFORCE_ACCESS_TOKEN"
+NEW_SESSION_REFUSED = (
+    "Salesforce refused a session it had just issued; an admin must check the integration user's access "
+    "(its profile, permission sets and the connected app's IP and session policies)"
+)
+
+
+def translate(exc: Exception, *, not_found: str | None = None, refused: str = STATIC_TOKEN_REFUSED) -> ConnectorError:
+    """The ``approvals.ports`` error for a failed Salesforce call. ``not_found`` is what a 404 means here, and
+    ``refused`` what an admin should do about a 401 that a new login cannot (or could not) cure."""
     if isinstance(exc, SalesforceError):
         message, codes = salesforce_message(exc), _codes(exc)
         detail = f"HTTP {exc.status} {', '.join(sorted(c for c in codes if c))}".strip()
         if isinstance(exc, SalesforceExpiredSession):
-            return AuthError(
-                "Salesforce refused our session; an admin must renew SALESFORCE_ACCESS_TOKEN", detail=detail
-            )
+            return AuthError(refused, detail=detail)
         if isinstance(exc, SalesforceRefusedRequest):
             if "REQUEST_LIMIT_EXCEEDED" in codes:
                 return RetryableError(
@@ -361,25 +384,38 @@ def _retry_after_seen() -> float | None:
 
 class SalesforceAdapter(HTTPAdapter):
     """Applies a timeout to every request (simple-salesforce passes none), and, for a local plain-http emulator
-    only, sends the https:// URLs simple-salesforce always builds over http (connectors.md 2.1)."""
+    only, sends the https:// URLs simple-salesforce always builds over http (connectors.md 2.1); ``send_to`` (an
+    ``http://host:port`` on this machine) also replaces the host: simple-salesforce logs in only at
+    ``https://<domain>.salesforce.com``, so a local login server stands in for one such host."""
 
-    def __init__(self, timeout: tuple[float, float], *, downgrade_https: bool = False) -> None:
+    def __init__(
+        self, timeout: tuple[float, float], *, downgrade_https: bool = False, send_to: str | None = None
+    ) -> None:
         super().__init__()
         self.timeout = timeout
-        self.downgrade_https = downgrade_https
+        self.downgrade_https = downgrade_https or send_to is not None
+        self.send_to = send_to
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout
         if self.downgrade_https and request.url is not None and request.url.startswith("https://"):
-            request.url = "http://" + request.url[len("https://") :]
+            if self.send_to is not None:
+                parts = urlsplit(request.url)
+                request.url = self.send_to + request.url[len(f"{parts.scheme}://{parts.netloc}") :]
+            else:
+                request.url = "http://" + request.url[len("https://") :]
         response = super().send(request, *args, **kwargs)
         _note_retry_after(response)
         return response
 
 
-def build_session(instance_url: str, timeout: tuple[float, float]) -> requests.Session:
-    """A session with timeouts everywhere; plain http is allowed only for an instance on this machine."""
+def build_session(
+    instance_url: str, timeout: tuple[float, float], *, local_login: tuple[str, str] | None = None
+) -> requests.Session:
+    """A session with timeouts everywhere; plain http is allowed only for an instance on this machine.
+    ``local_login`` is (the ``https://<domain>.salesforce.com`` simple-salesforce logs in at, the local
+    ``http://host:port`` that answers for it)."""
     parts = urlsplit(instance_url)
     session = requests.Session()
     session.mount("https://", SalesforceAdapter(timeout))
@@ -387,6 +423,10 @@ def build_session(instance_url: str, timeout: tuple[float, float]) -> requests.S
     if parts.scheme == "http":
         # A local emulator: downgrade its origin only, and never send its requests through a proxy.
         session.mount(f"https://{parts.netloc}/", SalesforceAdapter(timeout, downgrade_https=True))
+        session.trust_env = False
+    if local_login is not None:
+        stand_in, local = local_login
+        session.mount(f"{stand_in}/", SalesforceAdapter(timeout, send_to=local))
         session.trust_env = False
     return session
 
@@ -401,6 +441,118 @@ def _check_instance_url(instance_url: str) -> None:
         f"Salesforce instance URL {instance_url!r} must be https://<your domain>.my.salesforce.com "
         "(plain http only for a local emulator on localhost or 127.0.0.1)"
     )
+
+
+# --- logging in ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    """A session id an admin obtained by hand, for trials: it expires within hours and cannot be renewed here."""
+
+    token: str = dataclass_field(repr=False)
+
+
+@dataclass(frozen=True)
+class JwtBearerLogin:
+    """The OAuth 2.0 JWT bearer flow: the connected app's consumer key, the integration user's username, and the
+    private key (PEM) whose certificate is uploaded to the app. ``login_url`` is where the token is requested:
+    ``https://login.salesforce.com`` (a production org, the default), ``https://test.salesforce.com`` (a sandbox
+    org) or the org's My Domain; None picks the default (the instance itself when it is a local emulator)."""
+
+    client_id: str
+    username: str
+    private_key_file: Path
+    login_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ClientCredentialsLogin:
+    """The OAuth 2.0 client-credentials flow: the connected app's consumer key and secret; the session runs as the
+    app's "Run As" user. Salesforce takes it only at the org's My Domain (``login_url``; None: the instance)."""
+
+    client_id: str
+    client_secret: str = dataclass_field(repr=False)
+    login_url: str | None = None
+
+
+SalesforceLogin = AccessToken | JwtBearerLogin | ClientCredentialsLogin
+
+PRODUCTION_LOGIN_URL = "https://login.salesforce.com"
+SALESFORCE_SUFFIX = ".salesforce.com"
+EMULATOR_MY_DOMAIN = "emulator.my"
+"""The My Domain a local login server stands in for in the client-credentials flow (any name but login or test)."""
+
+
+@dataclass(frozen=True)
+class LoginRoute:
+    """Where simple-salesforce's ``SalesforceLogin`` sends the token request, in its own terms: ``domain`` makes
+    ``https://<domain>.salesforce.com`` (the JWT's audience), ``token_domain`` the host of the token endpoint when
+    it differs, and ``local`` the ``http://host:port`` of a local login server answering for that host."""
+
+    domain: str
+    token_domain: str | None = None
+    local: str | None = None
+
+    @property
+    def host_url(self) -> str:
+        return f"https://{self.token_domain or self.domain}{SALESFORCE_SUFFIX}"
+
+
+def login_route(login_url: str, *, jwt: bool) -> LoginRoute:
+    """The ``LoginRoute`` for ``login_url``; ValueError says what a login URL must look like."""
+    parts = urlsplit(login_url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "http" and host in LOCAL_HOSTS:
+        if jwt:  # the assertion's audience is then login.salesforce.com, as for a production org
+            return LoginRoute(domain="login", local=f"http://{parts.netloc}")
+        return LoginRoute(domain=EMULATOR_MY_DOMAIN, local=f"http://{parts.netloc}")
+    if parts.scheme != "https" or not host.endswith(SALESFORCE_SUFFIX) or parts.port not in (None, 443):
+        raise ValueError(
+            f"login URL {login_url!r} must be https://login.salesforce.com, https://test.salesforce.com or your My "
+            "Domain (https://<domain>.my.salesforce.com); plain http only for a local emulator"
+        )
+    domain = host[: -len(SALESFORCE_SUFFIX)]
+    if not jwt:
+        if domain in ("login", "test"):
+            raise ValueError(
+                f"the client-credentials flow works only at your My Domain (https://<domain>.my.salesforce.com), "
+                f"not at {login_url}"
+            )
+        return LoginRoute(domain=domain)
+    if domain in ("login", "test"):
+        return LoginRoute(domain=domain)
+    # A JWT's audience must be login or test (Salesforce refuses a My Domain one): ask the My Domain for the token,
+    # with the audience of the kind of org it is.
+    return LoginRoute(domain="test" if ".sandbox.my" in f".{domain}" else "login", token_domain=domain)
+
+
+def _login_fix(code: object, description: str) -> str:
+    """What an admin should check for Salesforce's OAuth error ``code`` / ``description``."""
+    if code == "invalid_client_id":
+        return "check SALESFORCE_CLIENT_ID (the connected app's consumer key)"
+    if code == "invalid_client":
+        return "check SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET (the connected app's consumer key and secret)"
+    if "approved this consumer" in description:
+        return (
+            "pre-authorise the integration user in the connected app (Manage > Edit Policies > Admin approved users "
+            "are pre-authorized, then add the user's profile or a permission set)"
+        )
+    if "audience" in description:
+        return "SALESFORCE_LOGIN_URL must be https://login.salesforce.com or https://test.salesforce.com"
+    if "client credentials user" in description:
+        return "set a Run As user in the connected app's client credentials flow settings"
+    if "expired" in description:
+        return "check this machine's clock: the login assertion looked expired to Salesforce"
+    return (
+        "check SALESFORCE_USERNAME, and that the certificate uploaded to the connected app belongs to "
+        "SALESFORCE_PRIVATE_KEY_FILE"
+    )
+
+
+class _SessionRenewed(Exception):
+    """A write was refused with 401 and a new login succeeded: the action runs again from its start (never a
+    ``ConnectorError``, so nothing on the way out mistakes it for a failure of the action)."""
 
 
 # --- the connector ---------------------------------------------------------------------------------------------
@@ -420,8 +572,9 @@ def _searchable(*texts: str) -> bool:
 class SalesforceConnector:
     """Implements ``approvals.ports.Connector`` and ``approvals.grounding.SalesforceCatalog`` for one org.
 
-    The client is built on first use. Catalog look-ups that rarely change (stages, user ids) are cached for
-    ``CATALOG_TTL_SECONDS``; records never are: every write re-reads first.
+    The client is built on first use (logging in, unless ``login`` is a static token). Catalog look-ups that rarely
+    change (stages, user ids) are cached for ``CATALOG_TTL_SECONDS``; records never are: every write re-reads first.
+    ``login`` is a ``SalesforceLogin``, or a plain string: a static access token.
     """
 
     system = "salesforce"
@@ -429,7 +582,7 @@ class SalesforceConnector:
     def __init__(
         self,
         instance_url: str,
-        access_token: str,
+        login: SalesforceLogin | str,
         *,
         external_id_field: str = "Followthrough_Action_Id__c",
         api_version: str = "59.0",
@@ -440,17 +593,34 @@ class SalesforceConnector:
         self.instance_url = instance_url.rstrip("/")
         self.external_id_field = external_id_field
         self.api_version = api_version
-        self._token = access_token
+        self.login = AccessToken(login) if isinstance(login, str) else login
+        self._route = self._login_route(self.login)
+        if isinstance(self.login, JwtBearerLogin) and not Path(self.login.private_key_file).is_file():
+            raise ValueError(f"the private key file {str(self.login.private_key_file)!r} does not exist")
         self._timeout = timeout
-        self._session_factory = session_factory or (lambda: build_session(self.instance_url, self._timeout))
+        local_login = (self._route.host_url, self._route.local) if self._route and self._route.local else None
+        self._session_factory = session_factory or (
+            lambda: build_session(self.instance_url, self._timeout, local_login=local_login)
+        )
         self._client: Salesforce | None = None
         self._lock = threading.Lock()
+        self._call_state = threading.local()  # ``renewed``: this thread's current call has logged in again
         self._catalog: dict[str, tuple[float, Any]] = {}
         self.api_usage: Usage | None = None
         self._warned_percent = USAGE_WARNING_PERCENT - 1
 
     def __repr__(self) -> str:  # never the token
-        return f"SalesforceConnector({self.instance_url!r})"
+        return f"SalesforceConnector({self.instance_url!r}, {type(self.login).__name__})"
+
+    def _login_route(self, login: SalesforceLogin) -> LoginRoute | None:
+        if isinstance(login, AccessToken):
+            return None
+        url = login.login_url
+        if url is None:
+            local = urlsplit(self.instance_url).scheme == "http"
+            jwt_default = self.instance_url if local else PRODUCTION_LOGIN_URL
+            url = jwt_default if isinstance(login, JwtBearerLogin) else self.instance_url
+        return login_route(url, jwt=isinstance(login, JwtBearerLogin))
 
     @property
     def client(self) -> Salesforce:
@@ -458,25 +628,127 @@ class SalesforceConnector:
             if self._client is None:
                 session = self._session_factory()
                 session.hooks["response"].append(self._watch_usage)
-                # session_id + instance_url: no request is made here (connectors.md 2.1).
-                self._client = Salesforce(
-                    instance_url=self.instance_url,
-                    session_id=self._token,
-                    session=session,
-                    version=self.api_version,
-                )
+                self._client = self._connect(session)
             return self._client
+
+    def _connect(self, session: requests.Session) -> Salesforce:
+        """A client on ``session`` with a session id: the static one, or one from a new login. Either way the
+        client is built from ``session_id`` (no request here, connectors.md 2.1), so it never logs in by itself."""
+        if isinstance(self.login, AccessToken):
+            return Salesforce(
+                instance_url=self.instance_url, session_id=self.login.token, session=session, version=self.api_version
+            )
+        session_id, instance = self._log_in(session)
+        return Salesforce(instance=instance, session_id=session_id, session=session, version=self.api_version)
+
+    def _log_in(self, session: requests.Session) -> tuple[str, str]:
+        """A new session from the connected app's flow: (session id, instance host), or the error for an admin."""
+        login, route = self.login, self._route
+        assert route is not None and not isinstance(login, AccessToken)
+        try:
+            if isinstance(login, JwtBearerLogin):
+                session_id, instance = simple_salesforce_login(
+                    username=login.username,
+                    consumer_key=login.client_id,
+                    privatekey_file=str(login.private_key_file),
+                    domain=route.domain,
+                    instance_url=route.token_domain,
+                    session=session,
+                    sf_version=self.api_version,
+                )
+            else:
+                session_id, instance = simple_salesforce_login(
+                    consumer_key=login.client_id,
+                    consumer_secret=login.client_secret,
+                    domain=route.domain,
+                    session=session,
+                    sf_version=self.api_version,
+                )
+        except SalesforceAuthenticationFailed as exc:
+            code, description = exc.code, exc.auth_message
+            if isinstance(code, int) and (code >= 500 or code == 429):
+                raise RetryableError(
+                    f"Salesforce's login server answered HTTP {code}", detail=description[:300]
+                ) from exc
+            raise AuthError(
+                f"Salesforce refused Followthrough's login ({code}: {description}); {_login_fix(code, description)}",
+                detail=f"{type(login).__name__} at {route.host_url}",
+            ) from exc
+        except requests.RequestException as exc:
+            raise RetryableError(
+                f"Salesforce's login server {route.host_url} could not be reached", detail=type(exc).__name__
+            ) from exc
+        except OSError as exc:
+            raise AuthError(
+                f"Followthrough cannot read its Salesforce private key (SALESFORCE_PRIVATE_KEY_FILE: {exc.strerror})"
+            ) from exc
+        except ValueError as exc:  # PyJWT / cryptography: not a PEM RSA private key
+            raise AuthError(
+                "SALESFORCE_PRIVATE_KEY_FILE is not a PEM RSA private key; give the key whose certificate is "
+                "uploaded to the connected app",
+                detail=type(exc).__name__,
+            ) from exc
+        if not session_id or not instance:
+            raise AuthError("Salesforce's login answered without a session; check the connected app")
+        logger.info("logged in to Salesforce at %s (%s)", instance, type(login).__name__)
+        return str(session_id), str(instance)
 
     def _sobject(self, name: str) -> SFType:
         sobject = getattr(self.client, name)
         assert isinstance(sobject, SFType)
         return sobject
 
-    def _call(self, fn: Callable[[], T], *, not_found: str | None = None) -> T:
+    @contextmanager
+    def _one_login(self) -> Iterator[None]:
+        """One call of the connector (``execute``, ``reconcile``): at most one new login inside it."""
+        outer = getattr(self._call_state, "renewed", None)
+        if outer is None:
+            self._call_state.renewed = False
+        try:
+            yield
+        finally:
+            if outer is None:
+                del self._call_state.renewed
+
+    def _call(self, fn: Callable[[], T], *, not_found: str | None = None, writes: bool = False) -> T:
+        """``fn`` (one request) with Salesforce's errors translated; on 401 INVALID_SESSION_ID a new login, then a
+        read is sent again and a write raises ``_SessionRenewed`` (module docstring)."""
+        used = self.client.session_id  # logs in first if need be (a refused login is an AuthError already)
+        try:
+            return fn()
+        except SalesforceExpiredSession as exc:
+            if not self._may_renew(exc):
+                refused = STATIC_TOKEN_REFUSED if isinstance(self.login, AccessToken) else NEW_SESSION_REFUSED
+                raise translate(exc, not_found=not_found, refused=refused) from exc
+            self._renew(used)
+            if writes:
+                raise _SessionRenewed from exc
+            logger.info("Salesforce refused our session on a read; logged in again and reading once more")
+        except (SalesforceError, requests.RequestException) as exc:
+            raise translate(exc, not_found=not_found) from exc
         try:
             return fn()
         except (SalesforceError, requests.RequestException) as exc:
-            raise translate(exc, not_found=not_found) from exc
+            raise translate(exc, not_found=not_found, refused=NEW_SESSION_REFUSED) from exc
+
+    def _may_renew(self, exc: SalesforceExpiredSession) -> bool:
+        return (
+            not isinstance(self.login, AccessToken)
+            and "INVALID_SESSION_ID" in _codes(exc)
+            and not getattr(self._call_state, "renewed", False)
+        )
+
+    def _renew(self, refused_session: str) -> None:
+        """Log in again, unless another thread already replaced ``refused_session``; counts for this call."""
+        if getattr(self._call_state, "renewed", None) is not None:
+            self._call_state.renewed = True
+        with self._lock:
+            current = self._client
+            if current is not None and current.session_id != refused_session:
+                return
+            session = current.session if current is not None else self._session_factory()
+            logger.info("Salesforce refused our session (expired or revoked); logging in again")
+            self._client = self._connect(session)
 
     def _watch_usage(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         """Response hook: every call, also those through ``sf.<Object>`` (whose own ``api_usage`` is discarded with
@@ -519,6 +791,20 @@ class SalesforceConnector:
     # -- Connector -------------------------------------------------------------------------------------------
 
     def execute(self, action: Action, context: ExecutionContext) -> Outcome:
+        with self._one_login():
+            try:
+                return self._execute(action, context)
+            except _SessionRenewed:
+                # The write was refused (401), so it was not made; the action's own re-read decides again.
+                logger.info(
+                    "proposal %s: Salesforce refused a write of action %s with an expired session; logged in again "
+                    "and running it again from its re-read",
+                    context.proposal_id,
+                    context.action_id,
+                )
+                return self._execute(action, context)
+
+    def _execute(self, action: Action, context: ExecutionContext) -> Outcome:
         if isinstance(action, SalesforceUpdateOpportunity):
             return self._update(_expect(action.opportunity, "Opportunity"), action.before, action.changes(), context)
         if isinstance(action, SalesforceUpdateContact):
@@ -530,6 +816,10 @@ class SalesforceConnector:
         raise PermanentError(f"the Salesforce connector cannot run {action.kind}")
 
     def reconcile(self, action: Action, context: ExecutionContext) -> Outcome | None:
+        with self._one_login():
+            return self._reconcile(action, context)
+
+    def _reconcile(self, action: Action, context: ExecutionContext) -> Outcome | None:
         if isinstance(action, SfCreate):
             record_id = self._created_id(_object_of(action), context.action_id)
             return self._created_outcome(action, record_id) if record_id is not None else None
@@ -579,7 +869,7 @@ class SalesforceConnector:
                 changes={"unchanged": True},
             )
         body = {fields[n].path: _api_value(fields[n], v) for n, v in to_set.items()}
-        self._call(lambda: self._sobject(ref.object).update(ref.id, body), not_found=gone)
+        self._call(lambda: self._sobject(ref.object).update(ref.id, body), not_found=gone, writes=True)
         logger.info(
             "proposal %s: updated Salesforce %s %s (%s) for action %s",
             context.proposal_id,
@@ -651,7 +941,7 @@ class SalesforceConnector:
             )
             return self._created_outcome(action, existing)
         key = f"{self.external_id_field}/{quote(context.action_id, safe='')}"
-        response = self._call(lambda: self._sobject(object_name).upsert(key, body, raw_response=True))
+        response = self._call(lambda: self._sobject(object_name).upsert(key, body, raw_response=True), writes=True)
         record_id = _response_id(response) or self._created_id(object_name, context.action_id)
         if record_id is None:
             raise RetryableError(f"Salesforce accepted the {object_name.lower()} but does not show it yet")
@@ -761,7 +1051,7 @@ class SalesforceConnector:
             current = {name: json_value(field, _path(record, field.path)) for name, field in checked.items()}
             raise ConflictError(f"{ref.name} changed since it was created: {'; '.join(differs)}", current=current)
         try:
-            self._call(lambda: self._sobject(ref.object).delete(ref.id))
+            self._call(lambda: self._sobject(ref.object).delete(ref.id), writes=True)
         except PermanentError as exc:
             if not isinstance(exc.__cause__, SalesforceResourceNotFound):
                 raise

@@ -9,6 +9,11 @@ functions of a ``Call``; they never see aiohttp. Adding an endpoint is one ``Rou
 Invariants: every answer from ``/services/data/vNN.N/`` carries ``Sforce-Limit-Info: api-usage=N/LIMIT``; a call
 is counted exactly when it is authenticated and under the limit; state changes only under ``self.lock``, which
 tests also take (through the Python API) from their own thread.
+
+Authentication: a bearer token is valid while its session is (``sandbox.salesforce.oauth``): the seed's static
+access token (for trials), or one ``POST /services/oauth2/token`` issued to a registered connected app through the
+JWT bearer or client-credentials flow. ``expire_sessions`` (or ``POST /_sandbox/salesforce/sessions/expire``) ends
+sessions as a timeout would; their next call answers 401 ``INVALID_SESSION_ID`` and a new login is needed.
 """
 
 from __future__ import annotations
@@ -31,10 +36,11 @@ from sandbox.faults import CONTROL_PREFIX, Fault
 from sandbox.salesforce import errors
 from sandbox.salesforce.editing import RecordEditing
 from sandbox.salesforce.errors import SalesforceError
+from sandbox.salesforce.oauth import ConnectedApp, Flow, OAuthError, TokenEndpoint
 from sandbox.salesforce.query import run_query
 from sandbox.salesforce.records import MultipleMatches, Payload, RecordStore, format_datetime, record_url
 from sandbox.salesforce.schema import ObjectSpec, build_schemas, child_relationships
-from sandbox.salesforce.seeding import INTEGRATION_USER_ID, populate
+from sandbox.salesforce.seeding import INTEGRATION_USER_ID, integration_username, populate
 from sandbox.seed import Seed
 
 logger = logging.getLogger(__name__)
@@ -114,8 +120,10 @@ class SalesforceEmulator(RecordEditing, Emulator):
     """Salesforce REST for Account, Contact, Opportunity, Task and User, built from the seed.
 
     Python API (thread-safe): ``records``, ``record``, ``find``, ``api_usage``, ``api_limit``, ``set_api_limit``,
-    and the ``query_batch_size`` attribute. Control routes: ``GET /_sandbox/salesforce/records/{Obj}``,
-    ``GET`` / ``POST /_sandbox/salesforce/limits``.
+    ``add_connected_app``, ``sessions``, ``expire_sessions``, ``logins``, and the ``query_batch_size`` attribute.
+    Control routes: ``GET /_sandbox/salesforce/records/{Obj}``, ``GET`` / ``POST /_sandbox/salesforce/limits``,
+    ``POST /_sandbox/salesforce/connected_apps``, ``GET /_sandbox/salesforce/sessions``,
+    ``POST /_sandbox/salesforce/sessions/expire``.
     """
 
     name = "salesforce"
@@ -130,6 +138,8 @@ class SalesforceEmulator(RecordEditing, Emulator):
         self._api_usage = 0
         self._cursors: OrderedDict[str, _Cursor] = OrderedDict()
         self._seq = 0
+        self.oauth = self._fresh_oauth()
+        self.logins = 0  # successful token requests since the last reset
 
     # --- Emulator ------------------------------------------------------------------------------------------------
 
@@ -137,6 +147,10 @@ class SalesforceEmulator(RecordEditing, Emulator):
         app.router.add_get(CONTROL_BASE + "records/{sobject}", self._control_records)
         app.router.add_get(CONTROL_BASE + "limits", self._control_get_limits)
         app.router.add_post(CONTROL_BASE + "limits", self._control_set_limits)
+        app.router.add_post(CONTROL_BASE + "connected_apps", self._control_add_connected_app)
+        app.router.add_get(CONTROL_BASE + "sessions", self._control_sessions)
+        app.router.add_post(CONTROL_BASE + "sessions/expire", self._control_expire_sessions)
+        app.router.add_post("/services/oauth2/token", self._token)  # before the catch-all: first match wins
         app.router.add_route("*", "/services/{tail:.*}", self._dispatch)
 
     def error_response(self, status: int, fault: Fault) -> web.Response:
@@ -154,6 +168,8 @@ class SalesforceEmulator(RecordEditing, Emulator):
             self._api_usage = 0
             self._cursors.clear()
             self.query_batch_size = DEFAULT_BATCH_SIZE
+            self.oauth = self._fresh_oauth()
+            self.logins = 0
             self._seq += 1
 
     def environment(self) -> dict[str, str]:
@@ -161,6 +177,16 @@ class SalesforceEmulator(RecordEditing, Emulator):
             "SALESFORCE_INSTANCE_URL": self.base_url,
             "SALESFORCE_ACCESS_TOKEN": self.seed.salesforce.access_token,
         }
+
+    def _fresh_oauth(self) -> TokenEndpoint:
+        token = self.seed.salesforce.access_token
+        endpoint = TokenEndpoint(org_id=token.split("!", 1)[0], users=self._user_by_username, clock=self.clock)
+        endpoint.add_static(token, username=integration_username(self.seed), user_id=INTEGRATION_USER_ID)
+        return endpoint
+
+    def _user_by_username(self, username: str) -> dict[str, Any] | None:
+        users = self._store.rows(self.schemas["User"].name, include_deleted=False)
+        return next((dict(r) for r in users if r.get("Username") == username), None)
 
     def _fresh_store(self) -> RecordStore:
         store = RecordStore(self.schemas, integration_user_id=INTEGRATION_USER_ID)
@@ -212,6 +238,33 @@ class SalesforceEmulator(RecordEditing, Emulator):
             self._api_limit = limit
             if usage is not None:
                 self._api_usage = usage
+
+    def add_connected_app(
+        self,
+        consumer_key: str,
+        *,
+        consumer_secret: str | None = None,
+        certificate: str | None = None,
+        run_as: str | None = None,
+        approved_users: frozenset[str] | None = None,
+    ) -> ConnectedApp:
+        """Register a connected app (see ``sandbox.salesforce.oauth.ConnectedApp``); ``run_as`` defaults to the
+        integration user when a secret is given. Kept until ``reset``."""
+        if consumer_secret and run_as is None:
+            run_as = integration_username(self.seed)
+        app = ConnectedApp(consumer_key, consumer_secret, certificate, run_as, approved_users)
+        with self.lock:
+            return self.oauth.register(app)
+
+    def sessions(self) -> list[dict[str, Any]]:
+        """Every session the org issued or was seeded with (tokens shown by their last four characters)."""
+        with self.lock:
+            return [s.describe() for s in self.oauth.sessions.values()]
+
+    def expire_sessions(self, *, token: str | None = None, flow: Flow | None = None) -> int:
+        """End sessions as a timeout does: one ``token``, every session of a ``flow``, or all; returns how many."""
+        with self.lock:
+            return self.oauth.expire(token=token, flow=flow)
 
     def _spec_or_raise(self, sobject: str) -> ObjectSpec:
         spec = self._spec(sobject)
@@ -282,9 +335,24 @@ class SalesforceEmulator(RecordEditing, Emulator):
 
     def _authenticate(self, request: web.Request) -> None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        expected = self.seed.salesforce.access_token
-        if scheme.lower() not in ("bearer", "oauth") or not secrets.compare_digest(token.strip(), expected):
+        if scheme.lower() not in ("bearer", "oauth") or self.oauth.valid(token.strip()) is None:
             raise errors.invalid_session()
+
+    async def _token(self, request: web.Request) -> web.Response:
+        """``POST /services/oauth2/token``: a form body, answered with a session or an OAuth error (no API call
+        is counted, and no ``Sforce-Limit-Info``: the login server is not the REST API)."""
+        form = {k: str(v) for k, v in (await request.post()).items()}
+        try:
+            with self.lock:
+                body = self.oauth.token(
+                    form, authorization=request.headers.get("Authorization"), instance_url=self.base_url
+                )
+                self.logins += 1
+            status = 200
+        except OAuthError as exc:
+            body, status = exc.body(), exc.status
+        headers = {"Cache-Control": "no-cache,must-revalidate,max-age=0,no-store,private", "Pragma": "no-cache"}
+        return web.json_response(body, status=status, headers=headers)
 
     def _count_call(self) -> None:
         if self._api_usage >= self._api_limit:
@@ -476,6 +544,33 @@ class SalesforceEmulator(RecordEditing, Emulator):
         except (TypeError, ValueError, AttributeError) as exc:
             return web.json_response({"error": f"invalid limits: {exc}"}, status=400)
         return web.json_response({"usage": self.api_usage, "limit": self.api_limit})
+
+    async def _control_add_connected_app(self, request: web.Request) -> web.Response:
+        try:
+            spec = await request.json()
+            approved = spec.get("approved_users")
+            app = self.add_connected_app(
+                str(spec["consumer_key"]),
+                consumer_secret=spec.get("consumer_secret"),
+                certificate=spec.get("certificate"),
+                run_as=spec.get("run_as"),
+                approved_users=frozenset(approved) if approved is not None else None,
+            )
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            return web.json_response({"error": f"invalid connected app: {exc}"}, status=400)
+        return web.json_response({"consumer_key": app.consumer_key, "run_as": app.run_as})
+
+    async def _control_sessions(self, request: web.Request) -> web.Response:
+        return web.json_response(self.sessions())
+
+    async def _control_expire_sessions(self, request: web.Request) -> web.Response:
+        try:
+            spec = await request.json() if request.body_exists else {}
+            expired = self.expire_sessions(token=spec.get("token"), flow=spec.get("flow"))
+        except (TypeError, ValueError, AttributeError) as exc:
+            hint = 'send {"token": ..., "flow": ...} (both optional)'
+            return web.json_response({"error": f"{hint}: {exc}"}, status=400)
+        return web.json_response({"expired": expired})
 
 
 def _route(pattern: str, **handlers: Handler) -> Route:

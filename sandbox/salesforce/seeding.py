@@ -18,6 +18,11 @@ INTEGRATION_USER_ID = "0055g00000FtIntAAF"
 SEED_TIMESTAMP = "2026-10-01T09:00:00.000+0000"
 
 
+def integration_username(seed: Seed) -> str:
+    """The integration user's username: the ``sub`` of its JWT and the "Run As" user of client credentials."""
+    return f"followthrough-integration@{seed.company.domain}"
+
+
 def populate(store: RecordStore, seed: Seed) -> None:
     """Insert the seed's users, accounts, contacts, opportunities and tasks into an empty ``store``."""
     sf = seed.salesforce
@@ -37,7 +42,7 @@ def populate(store: RecordStore, seed: Seed) -> None:
         "User",
         INTEGRATION_USER_ID,
         {
-            "Username": f"followthrough-integration@{seed.company.domain}",
+            "Username": integration_username(seed),
             "FirstName": "Followthrough",
             "LastName": "Integration",
             "Email": f"followthrough-integration@{seed.company.domain}",
