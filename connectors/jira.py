@@ -22,6 +22,14 @@ read timeout is retryable on a read but ambiguous on every write, idempotent or 
 decides what the audit and Undo record (a changed field, or "already had the value"), and ``reconcile`` tells by
 reading the record directly. 400 / 403 / 404 are permanent and carry Jira's own words; 401 is for an admin.
 
+Jira Cloud and Jira Data Center / Server: the client asks ``serverInfo`` which one it talks to (its
+``deploymentType``), and the connector follows. Cloud takes the bot's email and API token (HTTP Basic) and knows
+people by ``accountId``; Data Center / Server takes a personal access token (``JIRA_PAT``, a bearer token) and knows
+them by user ``name`` (their ``key`` is not what its user fields take). "Account id" in our models
+(``Person.jira_account_id``, an issue's ``assignee``) is whichever of the two the site uses; user fields are written
+``{"accountId": ...}`` or ``{"name": ...}`` accordingly (``_user_field``). Searches go to ``/search/jql`` on Cloud
+and ``/search`` on Data Center / Server, as the library chooses from ``serverInfo``.
+
 The client is built with ``max_retries=0``: the library's own retries re-send POSTs and created duplicates in
 tests; retrying is the executor's job, after reconciling. Calls the library has no one-request method for (or
 whose method adds a request: ``assign_issue`` searches users, ``create_issue_link`` lists link types) go through
@@ -133,8 +141,13 @@ def _never_sent(exc: requests.ConnectionError) -> bool:
     return isinstance(getattr(reason, "reason", reason), NewConnectionError)
 
 
-def translate(exc: Exception, *, writes: bool) -> ConnectorError:
-    """The ``approvals.ports`` error for a failure of a Jira call; ``writes`` marks calls that change Jira."""
+CLOUD_CREDENTIALS = "JIRA_EMAIL and JIRA_API_TOKEN"
+SERVER_CREDENTIALS = "JIRA_PAT"
+
+
+def translate(exc: Exception, *, writes: bool, credentials: str = CLOUD_CREDENTIALS) -> ConnectorError:
+    """The ``approvals.ports`` error for a failure of a Jira call; ``writes`` marks calls that change Jira, and
+    ``credentials`` names the settings an admin checks after a 401."""
     if isinstance(exc, JIRAError):
         status = exc.status_code or 0
         detail = _jira_message(exc)
@@ -142,9 +155,7 @@ def translate(exc: Exception, *, writes: bool) -> ConnectorError:
         if status == 429:
             return RetryableError("Jira is rate limiting us", detail=detail, retry_after=retry_after)
         if status == 401:
-            return AuthError(
-                "Jira refused our credentials; an admin needs to check JIRA_EMAIL and JIRA_API_TOKEN", detail=detail
-            )
+            return AuthError(f"Jira refused our credentials; an admin needs to check {credentials}", detail=detail)
         if status == 403:
             return PermanentError(f"Jira does not allow this: {detail}", detail=detail)
         if status == 404:
@@ -208,7 +219,7 @@ class _Snapshot:
         values = {
             "summary": fields.get("summary"),
             "status": (fields.get("status") or {}).get("name"),
-            "assignee": assignee.get("accountId"),
+            "assignee": _user_id(assignee),
             "assignee_name": assignee.get("displayName"),
             "assignee_email": assignee.get("emailAddress"),
             "reporter": (fields.get("reporter") or {}).get("emailAddress")
@@ -243,6 +254,12 @@ class _Snapshot:
     def current(self, names: Iterable[str]) -> dict[str, Any]:
         """The values now under ``names`` (those we can read), for a ConflictError."""
         return {name: self.values[name] for name in dict.fromkeys(names) if name in self.values}
+
+
+def _user_id(user: Mapping[str, Any]) -> str | None:
+    """A user's identifier as the site shows it: ``accountId`` on Cloud, the user ``name`` on Data Center / Server."""
+    value = user.get("accountId") or user.get("name")
+    return str(value) if value else None
 
 
 def _normal(name: str, value: Any) -> Any:
@@ -304,29 +321,52 @@ def _describe_link_types(types: Sequence[JiraLinkType]) -> str:
 
 
 class JiraConnector:
-    """Implements ``approvals.ports.Connector`` and ``approvals.grounding.JiraCatalog`` for one Jira Cloud site."""
+    """Implements ``approvals.ports.Connector`` and ``approvals.grounding.JiraCatalog`` for one Jira Cloud site
+    (``email`` and ``api_token``) or one Jira Data Center / Server instance (``personal_access_token``)."""
 
     system = "jira"
 
     def __init__(
         self,
         url: str,
-        email: str,
-        api_token: str,
+        email: str | None = None,
+        api_token: str | None = None,
         *,
+        personal_access_token: str | None = None,
         timeout: tuple[float, float] = (5.0, 20.0),
         client_factory: Callable[[], JIRA] | None = None,
     ) -> None:
+        if (personal_access_token is None) == (email is None or api_token is None):
+            raise ValueError(
+                "give Jira either an email and an API token (Jira Cloud) or a personal access token "
+                "(Jira Data Center / Server), not both and not neither"
+            )
         self.url = url.rstrip("/")
         self._email = email
         self._token = api_token
+        self._pat = personal_access_token
+        self._credentials = SERVER_CREDENTIALS if personal_access_token is not None else CLOUD_CREDENTIALS
         self._timeout = timeout
         self._client_factory = client_factory or self._build_client
         self._client: JIRA | None = None
         self._lock = threading.Lock()
         self._catalog: dict[str, tuple[float, Any]] = {}
 
+    def __repr__(self) -> str:  # never a token
+        return f"JiraConnector({self.url!r}, {'PAT' if self._pat is not None else 'email + API token'})"
+
     def _build_client(self) -> JIRA:
+        # get_server_info stays on: serverInfo's deploymentType is how the client (and this connector) tell Cloud
+        # from Data Center / Server, which decides the search endpoint and the shape of user fields.
+        if self._pat is not None:
+            return JIRA(
+                server=self.url,
+                token_auth=self._pat,
+                max_retries=0,
+                timeout=self._timeout,
+                options={"check_update": False},
+            )
+        assert self._email is not None and self._token is not None
         return JIRA(
             server=self.url,
             basic_auth=(self._email, self._token),
@@ -336,20 +376,30 @@ class JiraConnector:
         )
 
     @property
+    def cloud(self) -> bool:
+        """Whether the site is Jira Cloud (else Data Center / Server), as its serverInfo says."""
+        return bool(self.client._is_cloud)
+
+    def _user_field(self, user_id: str | None) -> dict[str, str | None]:
+        """A user field's value for ``user_id`` (None: nobody): ``{"accountId": ...}`` on Cloud, ``{"name": ...}``
+        on Data Center / Server, which takes no accountId."""
+        return {"accountId": user_id} if self.cloud else {"name": user_id}
+
+    @property
     def client(self) -> JIRA:
         with self._lock:
             if self._client is None:
                 try:
                     self._client = self._client_factory()
                 except Exception as exc:
-                    raise translate(exc, writes=False) from exc
+                    raise translate(exc, writes=False, credentials=self._credentials) from exc
             return self._client
 
     def _call(self, fn: Callable[[], T], *, writes: bool) -> T:
         try:
             return fn()
         except (JIRAError, requests.RequestException) as exc:
-            raise translate(exc, writes=writes) from exc
+            raise translate(exc, writes=writes, credentials=self._credentials) from exc
 
     def _request(
         self,
@@ -371,9 +421,9 @@ class JiraConnector:
         except JIRAError as exc:
             if missing_ok and exc.status_code == 404:
                 return None
-            raise translate(exc, writes=writes) from exc
+            raise translate(exc, writes=writes, credentials=self._credentials) from exc
         except requests.RequestException as exc:
-            raise translate(exc, writes=writes) from exc
+            raise translate(exc, writes=writes, credentials=self._credentials) from exc
 
     def warm(self) -> None:
         """Cache the catalog for forked jobs, then close the client's pooled sockets: a socket must never be shared
@@ -485,7 +535,7 @@ class JiraConnector:
         if action.priority:
             fields["priority"] = {"name": action.priority}
         if action.assignee is not None and action.assignee.jira_account_id:
-            fields["assignee"] = {"accountId": action.assignee.jira_account_id}
+            fields["assignee"] = self._user_field(action.assignee.jira_account_id)
         if action.due_date is not None:
             fields["duedate"] = action.due_date.isoformat()
         issue = self._call(lambda: self.client.create_issue(fields=fields, prefetch=False), writes=True)
@@ -640,7 +690,7 @@ class JiraConnector:
             name = snapshot.values["assignee_name"]
             return self._unchanged(context, key, f"{key} is already {f'assigned to {name}' if name else 'unassigned'}")
         account_id = todo["assignee"]
-        self._request("PUT", f"issue/{key}/assignee", writes=True, body={"accountId": account_id})
+        self._request("PUT", f"issue/{key}/assignee", writes=True, body=self._user_field(account_id))
         logger.info(
             "proposal %s: assigned %s to %s (was %s, action %s)",
             context.proposal_id,
@@ -898,11 +948,18 @@ class JiraConnector:
         )
 
     def account_id_for_email(self, email: str) -> str | None:
+        """The site's identifier of the person with ``email``: accountId on Cloud (``query=``), the user name on
+        Data Center / Server (whose user search takes ``username=``, matched against names and emails)."""
+
         def load() -> str | None:
-            users = self._call(lambda: self.client.search_users(query=email, maxResults=5), writes=False)
-            exact = [u for u in users if getattr(u, "emailAddress", "").lower() == email.lower()]
+            cloud = self.cloud
+            search = {"query": email} if cloud else {"user": email}
+            users = self._call(lambda: self.client.search_users(maxResults=5, **search), writes=False)
+            exact = [u for u in users if (getattr(u, "emailAddress", None) or "").lower() == email.lower()]
             chosen = exact[0] if exact else (users[0] if len(users) == 1 else None)
-            return getattr(chosen, "accountId", None) if chosen is not None else None
+            if chosen is None:
+                return None
+            return getattr(chosen, "accountId" if cloud else "name", None)
 
         return self._cached(f"account:{email.lower()}", load)
 

@@ -7,7 +7,10 @@ To Do and Done -> In Progress (reopen), and not To Do -> Done. ``Workflow.availa
 "which transitions may this issue take", so the HTTP handlers and the Python API cannot disagree.
 
 Ids follow Jira Cloud's shapes: projects ``10000+``, issue types ``10001+``, statuses ``10000+``, the standard
-priority ids ``1``-``5``, accountIds from the seed.
+priority ids ``1``-``5``, accountIds from the seed. Users also carry what Data Center / Server knows them by: a
+``name`` (the login, the seed's person name) and a ``key`` that differs from it (``JIRAUSER10000+``, as Jira 8+ gives
+new users), so code that mixes the two fails here as it would there. The state always refers to users by accountId;
+only the views and the request parsers speak the flavour's identifiers.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ StatusCategory = Literal["new", "indeterminate", "done"]
 
 BOT_ACCOUNT_ID = "712020:followthrough-bot"
 BOT_DISPLAY_NAME = "Followthrough"
+BOT_USERNAME = "followthrough"
+PERSONAL_ACCESS_TOKEN = "sandbox-jira-pat-0001"
+"""The bot's personal access token on a Data Center / Server site (Cloud has none: it takes email + API token)."""
 
 # Jira's fixed status categories: (id, key, colour, name).
 STATUS_CATEGORIES: dict[StatusCategory, tuple[int, str, str, str]] = {
@@ -106,6 +112,7 @@ class User:
     display_name: str
     email: str
     username: str  # Server/DC's user name; Cloud hides it
+    key: str = ""  # Server/DC's user key (stable across renames); Cloud hides it
 
 
 @dataclass(frozen=True)
@@ -201,6 +208,7 @@ class Catalog:
 
     @classmethod
     def from_seed(cls, seed: Seed) -> Catalog:
+        """The site of ``seed``, as Jira Cloud or Data Center / Server per ``seed.jira.deployment_type``."""
         jira = seed.jira
         statuses = tuple(
             Status(str(10000 + i), name, _category(i, len(jira.workflow.statuses)))
@@ -209,8 +217,11 @@ class Catalog:
         workflow = Workflow.from_table(statuses, [(t.id, t.name, t.to, t.sources) for t in jira.workflow.transitions])
         people = {p.name: p for p in seed.people}
         users = (
-            User(BOT_ACCOUNT_ID, BOT_DISPLAY_NAME, jira.email, "followthrough"),
-            *(User(p.jira_account_id, p.real_name, p.email, p.name) for p in seed.people),
+            User(BOT_ACCOUNT_ID, BOT_DISPLAY_NAME, jira.email, BOT_USERNAME, "JIRAUSER10000"),
+            *(
+                User(p.jira_account_id, p.real_name, p.email, p.name, f"JIRAUSER{10001 + i}")
+                for i, p in enumerate(seed.people)
+            ),
         )
         count = len(jira.priorities)
         return cls(
@@ -255,6 +266,13 @@ class Catalog:
 
     def user_by_username(self, username: str) -> User | None:
         return next((u for u in self.users if u.username == username), None)
+
+    def user_by_key(self, key: str) -> User | None:
+        return next((u for u in self.users if u.key == key), None)
+
+    def user_ref(self, user: User) -> dict[str, str]:
+        """How a request names ``user`` in a user field on this flavour: ``accountId`` or (Server/DC) ``name``."""
+        return {"accountId": user.account_id} if self.cloud else {"name": user.username}
 
     def link_type(self, name: str) -> LinkType | None:
         return next((t for t in self.link_types if name.lower() == t.name.lower() or name == t.id), None)

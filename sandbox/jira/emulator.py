@@ -7,11 +7,17 @@ handler, run under ``self.lock`` against ``JiraState`` -> JSON response. A handl
 handler method and one ``Route`` row in ``JiraEmulator.ROUTES``; every route is served under ``/rest/api/2``,
 ``/rest/api/3`` and ``/rest/api/latest`` (v3 renders rich text as ADF).
 
-Deliberate differences from a bare "accept anything" fake, each as Jira Cloud behaves: a bad or missing
-credential is a 401 (anonymous ``serverInfo`` excepted); the legacy ``/search`` answers 410 on a Cloud site (it
-was removed) while ``/search/jql`` needs a bounded query; transitions are offered and accepted only along the
-project's workflow; issues created less than ``index_lag`` seconds ago are invisible to search but readable by
-key. Texts not confirmed against a real capture are marked in ``sandbox.jira.messages``.
+Two flavours (``deployment``, by default the seed's): Jira Cloud takes HTTP Basic with the bot's email and API
+token, shows users by ``accountId`` only and searches at ``/search/jql``; Jira Data Center / Server takes a
+personal access token (``Authorization: Bearer``; Basic with the user name and password too), shows users by
+``name`` and ``key`` (no accountId), takes ``{"name": ...}`` in user fields and searches at the legacy ``/search``.
+
+Deliberate differences from a bare "accept anything" fake, each as Jira behaves: a bad or missing credential is a
+401 (anonymous ``serverInfo`` excepted), and so is a bearer token on Cloud (its API tokens are Basic only); the
+legacy ``/search`` answers 410 on a Cloud site (it was removed) while ``/search/jql`` needs a bounded query;
+transitions are offered and accepted only along the project's workflow; issues created less than ``index_lag``
+seconds ago are invisible to search but readable by key. Texts not confirmed against a real capture are marked in
+``sandbox.jira.messages``.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from aiohttp import web
 from multidict import MultiMapping
@@ -36,7 +42,7 @@ from sandbox.emulator import Emulator
 from sandbox.faults import Fault, json_response
 from sandbox.jira import messages as msg
 from sandbox.jira import search
-from sandbox.jira.catalog import BOT_ACCOUNT_ID, SYSTEM_FIELDS, Catalog
+from sandbox.jira.catalog import BOT_ACCOUNT_ID, BOT_USERNAME, PERSONAL_ACCESS_TOKEN, SYSTEM_FIELDS, Catalog
 from sandbox.jira.messages import JiraError
 from sandbox.jira.state import Issue, JiraState
 from sandbox.jira.views import FieldSelection, View, timestamp
@@ -136,12 +142,16 @@ class TokenBucket:
 
 
 class JiraEmulator(Emulator):
-    """Jira Cloud's REST v2/v3 subset that the ``jira`` library uses, over a state built from the seed."""
+    """Jira's REST v2/v3 subset that the ``jira`` library uses, over a state built from the seed, as Jira Cloud or
+    Data Center / Server (``deployment``; None: the seed's ``jira.deployment_type``)."""
 
     name = "jira"
 
-    def __init__(self, seed: Seed) -> None:
+    def __init__(self, seed: Seed, *, deployment: Literal["Cloud", "Server"] | None = None) -> None:
+        if deployment is not None and deployment != seed.jira.deployment_type:
+            seed = seed.model_copy(update={"jira": seed.jira.model_copy(update={"deployment_type": deployment})})
         super().__init__(seed)
+        self.personal_access_token = PERSONAL_ACCESS_TOKEN
         self.catalog = Catalog.from_seed(seed)
         self.state = JiraState(seed, self.catalog)
         self._index_lag = 0.0
@@ -187,11 +197,24 @@ class JiraEmulator(Emulator):
             self._bucket = None
 
     def environment(self) -> dict[str, str]:
+        if not self.catalog.cloud:
+            return {"JIRA_URL": self.base_url, "JIRA_PAT": self.personal_access_token}
         return {
             "JIRA_URL": self.base_url,
             "JIRA_EMAIL": self.seed.jira.email,
             "JIRA_API_TOKEN": self.seed.jira.api_token,
         }
+
+    @property
+    def cloud(self) -> bool:
+        """Whether this site is Jira Cloud (else Data Center / Server)."""
+        return self.catalog.cloud
+
+    def user_id(self, person: str) -> str:
+        """What the REST API of this flavour identifies ``person`` (a seed name) by: accountId, or user name."""
+        user = self.catalog.user(self.seed.person(person).jira_account_id)
+        assert user is not None, f"{person!r} is a seeded user"
+        return user.account_id if self.catalog.cloud else user.username
 
     # --- Python API for tests and the demo (thread-safe) ---
     @property
@@ -266,7 +289,8 @@ class JiraEmulator(Emulator):
         if description is not None:
             fields["description"] = description
         if assignee is not None:
-            fields["assignee"] = {"accountId": assignee}
+            user = self.catalog.user(assignee)
+            fields["assignee"] = self.catalog.user_ref(user) if user is not None else {"accountId": assignee}
         if priority is not None:
             fields["priority"] = {"name": priority}
         body: dict[str, Any] = {"fields": fields}
@@ -376,6 +400,8 @@ class JiraEmulator(Emulator):
         return json_response(body, status=429, headers=headers)
 
     def _authenticate(self, request: web.Request) -> str | None:
+        """The bot's accountId for a valid credential: Cloud, Basic with its email and API token; Server/DC, a
+        bearer personal access token, or Basic with its user name (or email) and password (the API token here)."""
         scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
         expected = self.seed.jira
         if scheme.lower() == "basic":
@@ -383,12 +409,13 @@ class JiraEmulator(Emulator):
                 decoded = base64.b64decode(credential.strip(), validate=True).decode("utf-8")
             except (binascii.Error, UnicodeDecodeError):
                 return None
-            email, _, token = decoded.partition(":")
-            valid = hmac.compare_digest(email.lower(), expected.email.lower()) & hmac.compare_digest(
+            login, _, token = decoded.partition(":")
+            logins = (expected.email.lower(),) if self.catalog.cloud else (expected.email.lower(), BOT_USERNAME)
+            valid = any(hmac.compare_digest(login.lower(), name) for name in logins) & hmac.compare_digest(
                 token, expected.api_token
             )
         elif scheme.lower() == "bearer":
-            valid = hmac.compare_digest(credential.strip(), expected.api_token)
+            valid = not self.catalog.cloud and hmac.compare_digest(credential.strip(), self.personal_access_token)
         else:
             return None
         return BOT_ACCOUNT_ID if valid else None
@@ -429,10 +456,11 @@ class JiraEmulator(Emulator):
         return Reply(body=body | {"groups": {"size": 0, "items": []}, "expand": "groups,applicationRoles"})
 
     def session(self, call: Call) -> Reply:
+        who = f"accountId={call.actor}" if self.catalog.cloud else f"username={BOT_USERNAME}"
         return Reply(
             body={
-                "self": f"{self.base_url}/rest/api/latest/user?accountId={call.actor}",
-                "name": self.seed.jira.email,
+                "self": f"{self.base_url}/rest/api/latest/user?{who}",
+                "name": self.seed.jira.email if self.catalog.cloud else BOT_USERNAME,
                 "loginInfo": {"failedLoginCount": 0, "loginCount": 1},
             }
         )
@@ -489,9 +517,10 @@ class JiraEmulator(Emulator):
             if not account_id:
                 raise msg.bad_request(msg.ACCOUNT_ID_REQUIRED)
             user = self.catalog.user(account_id)
+        elif call.arg("username"):
+            user = self.catalog.user_by_username(call.arg("username") or "")
         else:
-            username = call.arg("username") or call.arg("key")
-            user = self.catalog.user_by_username(username) if username else None
+            user = self.catalog.user_by_key(call.arg("key") or "")
         if user is None:
             raise msg.not_found(msg.user_not_found())
         return Reply(body=view.user_json(user))

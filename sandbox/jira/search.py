@@ -321,7 +321,7 @@ def _user(text: str, ctx: SearchContext) -> str | None:
     for user in ctx.catalog.users:
         if text in (user.account_id,) or text.lower() in (user.email.lower(), user.display_name.lower()):
             return user.account_id
-        if not ctx.catalog.cloud and text == user.username:
+        if not ctx.catalog.cloud and text in (user.username, user.key):
             return user.account_id
     return None
 

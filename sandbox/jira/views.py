@@ -102,20 +102,28 @@ class View:
         return self.user_json(user) if user else None
 
     def user_json(self, user: User) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "self": f"{self.api}/user?accountId={quote(user.account_id)}",
-            "accountId": user.account_id,
-            "accountType": "atlassian",
+        """Cloud: ``accountId`` (no name or key: GDPR strict mode). Data Center / Server: ``name`` and ``key``, no
+        ``accountId``, and ``self`` by user name."""
+        if self.catalog.cloud:
+            identity: dict[str, Any] = {
+                "self": f"{self.api}/user?accountId={quote(user.account_id)}",
+                "accountId": user.account_id,
+                "accountType": "atlassian",
+            }
+        else:
+            identity = {
+                "self": f"{self.api}/user?username={quote(user.username)}",
+                "key": user.key,
+                "name": user.username,
+            }
+        return identity | {
             "emailAddress": user.email,
-            "avatarUrls": self._avatars("useravatar", user.account_id),
+            "avatarUrls": self._avatars("useravatar", user.account_id if self.catalog.cloud else user.key),
             "displayName": user.display_name,
             "active": True,
             "timeZone": "Etc/UTC",
             "locale": "en_US",
         }
-        if not self.catalog.cloud:
-            body |= {"name": user.username, "key": user.username}
-        return body
 
     def _avatars(self, kind: str, owner: str) -> dict[str, str]:
         return {size: f"{self.base_url}/secure/{kind}?size={size}&ownerId={quote(owner)}" for size in AVATAR_SIZES}

@@ -1,4 +1,5 @@
-"""The Jira connector's contract, against the Jira emulator through the real ``jira`` library.
+"""The Jira connector's contract, against the Jira emulator through the real ``jira`` library, for Jira Cloud and
+for Jira Data Center / Server (every test runs against both flavours: ``emulator`` is parametrized).
 
 Every test starts from the seed. Assertions read the emulator's state (what Jira now holds) and its request log
 (what was sent), not only the connector's answer. "Behind the connector's back" changes go through the emulator's
@@ -11,6 +12,7 @@ import datetime as dt
 import logging
 import socket
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -46,8 +48,6 @@ from sandbox.seed import Seed
 from sandbox.server import ServerThread
 from tests.emulators import reset, serve
 
-ALICE = "712020:0d1a6e2c-alice"
-JUAN = "712020:0d1a6e2c-juan"
 PROPOSAL = "prop-7f3a"
 AID = "a1b2c3d4e5f6a7b8c9d0"
 OTHER = "0f9e8d7c6b5a4f3e2d1c"
@@ -55,22 +55,55 @@ PERMALINK = "https://northwind.slack.com/archives/C0SUPPORT/p1700000000000100"
 PAY12_SUMMARY = "Checkout button stays disabled after a failed card"
 
 
-@pytest.fixture(scope="module")
-def emulator(seed: Seed, server_thread: ServerThread) -> JiraEmulator:
-    return serve(JiraEmulator(seed), server_thread)
+@dataclass(frozen=True)
+class Ids:
+    """What the site identifies people by: accountIds on Cloud, user names on Data Center / Server."""
+
+    alice: str
+    juan: str
+
+
+@pytest.fixture(scope="module", params=["Cloud", "Server"])
+def emulator(request: pytest.FixtureRequest, seed: Seed, server_thread: ServerThread) -> JiraEmulator:
+    return serve(JiraEmulator(seed, deployment=request.param), server_thread)
+
+
+def connector(emulator: JiraEmulator, *, token: str | None = None, **kwargs: Any) -> JiraConnector:
+    """The connector as a deployment configures it for this flavour: email + API token, or a PAT."""
+    if emulator.cloud:
+        seed = emulator.seed
+        return JiraConnector(emulator.base_url, seed.jira.email, token or seed.jira.api_token, **kwargs)
+    return JiraConnector(emulator.base_url, personal_access_token=token or emulator.personal_access_token, **kwargs)
 
 
 @pytest.fixture
-def jira(emulator: JiraEmulator, seed: Seed) -> JiraConnector:
+def jira(emulator: JiraEmulator) -> JiraConnector:
     reset(emulator)
-    return JiraConnector(emulator.base_url, seed.jira.email, seed.jira.api_token, timeout=(2.0, 5.0))
+    return connector(emulator, timeout=(2.0, 5.0))
+
+
+@pytest.fixture
+def ids(emulator: JiraEmulator) -> Ids:
+    return Ids(alice=emulator.user_id("alice"), juan=emulator.user_id("juan"))
+
+
+def user_field(emulator: JiraEmulator, user_id: str | None) -> dict[str, str | None]:
+    return {"accountId": user_id} if emulator.cloud else {"name": user_id}
+
+
+def assignee_of(emulator: JiraEmulator, key: str) -> str | None:
+    assignee = emulator.issue(key)["fields"]["assignee"]
+    return None if assignee is None else assignee.get("accountId") or assignee["name"]
 
 
 @pytest.fixture
 def http(emulator: JiraEmulator, seed: Seed) -> Iterator[requests.Session]:
     """Another Jira user's session, for changes made behind the connector's back."""
     with requests.Session() as session:
-        session.auth = (seed.jira.email, seed.jira.api_token)
+        if emulator.cloud:
+            session.auth = (seed.jira.email, seed.jira.api_token)
+        else:
+            session.headers["Authorization"] = f"Bearer {emulator.personal_access_token}"
         yield session
 
 
@@ -113,6 +146,22 @@ def test_create_carries_the_label_and_a_retry_finds_the_issue_instead_of_creatin
     assert retry(jira, action, ctx()) == outcome
     assert sent(emulator, "POST", r"/issue$") == 1
     assert jira.reconcile(action, ctx(OTHER)) is None
+
+
+def test_create_assigns_by_the_flavours_identifier_and_reconcile_searches_where_the_flavour_searches(
+    jira: JiraConnector, emulator: JiraEmulator, ids: Ids
+) -> None:
+    alice = Person(display_name="Alice Chen", jira_account_id=ids.alice)
+
+    outcome = jira.execute(bug(assignee=alice), ctx())
+
+    (post,) = emulator.requests.entries(path=r"/issue$", method="POST")
+    assert post.body["fields"]["assignee"] == user_field(emulator, ids.alice)
+    assert assignee_of(emulator, str(outcome.key)) == ids.alice
+    assert jira.reconcile(bug(assignee=alice), ctx()) == outcome
+    # Cloud removed /search (410); Data Center / Server has no /search/jql (404).
+    searched = r"/rest/api/2/search/jql$" if emulator.cloud else r"/rest/api/2/search$"
+    assert sent(emulator, "GET", searched) == 1
 
 
 def test_create_whose_connection_drops_is_ambiguous_and_reconcile_finds_the_one_made(
@@ -249,46 +298,48 @@ def test_transition_whose_connection_drops_is_ambiguous_and_reconcile_sees_it_do
 
 
 # --- assign ---
-def test_assign_sets_the_account_once(jira: JiraConnector, emulator: JiraEmulator) -> None:
-    alice = Person(display_name="Alice Chen", jira_account_id=ALICE)
+def test_assign_sets_the_account_once(jira: JiraConnector, emulator: JiraEmulator, ids: Ids) -> None:
+    alice = Person(display_name="Alice Chen", jira_account_id=ids.alice)
     action = JiraAssign(issue=ref("PAY-12"), assignee=alice, before={"assignee": None})
 
     outcome = jira.execute(action, ctx())
     again = jira.execute(action, ctx())
 
-    assert emulator.issue("PAY-12")["fields"]["assignee"]["accountId"] == ALICE
+    assert assignee_of(emulator, "PAY-12") == ids.alice
     assert outcome.changes == {
         "before": {"assignee": None, "assignee_name": None},
-        "after": {"assignee": ALICE, "assignee_name": "Alice Chen"},
+        "after": {"assignee": ids.alice, "assignee_name": "Alice Chen"},
     }
     assert (again.summary, again.changes) == ("PAY-12 is already assigned to Alice Chen", {"unchanged": True})
-    assert emulator.requests.entries(path=r"/issue/PAY-12/assignee$", method="PUT")[0].body == {"accountId": ALICE}
+    put = emulator.requests.entries(path=r"/issue/PAY-12/assignee$", method="PUT")[0]
+    assert put.body == user_field(emulator, ids.alice)  # Server/DC takes {"name": ...}, Cloud {"accountId": ...}
     assert sent(emulator, "PUT", r"/assignee$") == 1
 
 
-def test_unassign_clears_the_assignee(jira: JiraConnector, emulator: JiraEmulator) -> None:
-    outcome = jira.execute(JiraAssign(issue=ref("PAY-4"), assignee=None, before={"assignee": ALICE}), ctx())
+def test_unassign_clears_the_assignee(jira: JiraConnector, emulator: JiraEmulator, ids: Ids) -> None:
+    outcome = jira.execute(JiraAssign(issue=ref("PAY-4"), assignee=None, before={"assignee": ids.alice}), ctx())
 
     assert emulator.issue("PAY-4")["fields"]["assignee"] is None
     assert outcome.summary == "Unassigned PAY-4"
     assert outcome.changes == {
-        "before": {"assignee": ALICE, "assignee_name": "Alice Chen"},
+        "before": {"assignee": ids.alice, "assignee_name": "Alice Chen"},
         "after": {"assignee": None, "assignee_name": None},
     }
 
 
 def test_assign_after_someone_else_took_the_issue_is_a_conflict(
-    jira: JiraConnector, emulator: JiraEmulator, http: requests.Session
+    jira: JiraConnector, emulator: JiraEmulator, http: requests.Session, ids: Ids
 ) -> None:
-    http.put(f"{emulator.base_url}/rest/api/2/issue/PAY-12/assignee", json={"accountId": JUAN}).raise_for_status()
+    url = f"{emulator.base_url}/rest/api/2/issue/PAY-12/assignee"
+    http.put(url, json=user_field(emulator, ids.juan)).raise_for_status()
     emulator.requests.clear()
-    alice = Person(display_name="Alice Chen", jira_account_id=ALICE)
+    alice = Person(display_name="Alice Chen", jira_account_id=ids.alice)
 
     with pytest.raises(ConflictError) as caught:
         jira.execute(JiraAssign(issue=ref("PAY-12"), assignee=alice, before={"assignee": None}), ctx())
 
-    assert caught.value.current == {"assignee": JUAN}
-    assert emulator.issue("PAY-12")["fields"]["assignee"]["accountId"] == JUAN
+    assert caught.value.current == {"assignee": ids.juan}
+    assert assignee_of(emulator, "PAY-12") == ids.juan
     assert sent(emulator, "PUT", r"/assignee$") == 0
 
 
@@ -535,10 +586,10 @@ def test_429_on_a_write_was_refused_before_it_happened(jira: JiraConnector, emul
     ids=["read", "write"],
 )
 def test_503_is_retryable_on_a_read_and_ambiguous_on_a_write(
-    jira: JiraConnector, emulator: JiraEmulator, method: str, path: str, expected: type[Exception]
+    jira: JiraConnector, emulator: JiraEmulator, ids: Ids, method: str, path: str, expected: type[Exception]
 ) -> None:
     emulator.inject(path, method=method, status=503)
-    alice = Person(display_name="Alice Chen", jira_account_id=ALICE)
+    alice = Person(display_name="Alice Chen", jira_account_id=ids.alice)
 
     with pytest.raises(expected) as caught:
         jira.execute(JiraAssign(issue=ref("PAY-12"), assignee=alice, before={"assignee": None}), ctx())
@@ -546,12 +597,13 @@ def test_503_is_retryable_on_a_read_and_ambiguous_on_a_write(
     assert type(caught.value) is expected
 
 
-def test_bad_credentials_are_an_auth_error(emulator: JiraEmulator, seed: Seed) -> None:
+def test_bad_credentials_are_an_auth_error_naming_the_settings_to_check(emulator: JiraEmulator) -> None:
     reset(emulator)
-    wrong = JiraConnector(emulator.base_url, seed.jira.email, "not-the-token", timeout=(2.0, 5.0))
+    wrong = connector(emulator, token="not-the-token", timeout=(2.0, 5.0))
 
-    with pytest.raises(AuthError):
+    with pytest.raises(AuthError) as caught:
         wrong.execute(JiraComment(issue=ref("PAY-12"), body="hello"), ctx())
+    assert ("JIRA_API_TOKEN" if emulator.cloud else "JIRA_PAT") in caught.value.user_message
     with pytest.raises(AuthError):
         wrong.issue("PAY-12")
 
@@ -564,9 +616,9 @@ def test_a_401_in_the_middle_of_a_session_is_an_auth_error(jira: JiraConnector, 
     assert emulator.comments("PAY-12") == []
 
 
-def test_read_timeout_is_retryable_on_a_read_and_ambiguous_on_a_write(emulator: JiraEmulator, seed: Seed) -> None:
+def test_read_timeout_is_retryable_on_a_read_and_ambiguous_on_a_write(emulator: JiraEmulator) -> None:
     reset(emulator)
-    impatient = JiraConnector(emulator.base_url, seed.jira.email, seed.jira.api_token, timeout=(2.0, 0.2))
+    impatient = connector(emulator, timeout=(2.0, 0.2))
     action = JiraComment(issue=ref("PAY-12"), body="Looking into it")
     assert impatient.reconcile(action, ctx()) is None  # connected, before any fault
 
@@ -593,14 +645,14 @@ def test_a_connection_that_never_opened_is_retryable_even_for_a_write() -> None:
 
 # --- JiraCatalog ---
 def test_issue_is_read_fresh_with_the_moves_its_workflow_offers_now(
-    jira: JiraConnector, emulator: JiraEmulator
+    jira: JiraConnector, emulator: JiraEmulator, ids: Ids
 ) -> None:
     assert jira.issue("PAY-10") == JiraIssueInfo(
         key="PAY-10",
         summary="Tax is computed twice for Canadian orders",
         project="PAY",
         status="In Progress",
-        assignee_account_id=ALICE,
+        assignee_account_id=ids.alice,
         assignee_name="Alice Chen",
         priority="High",
         labels=("tax",),
@@ -622,6 +674,17 @@ def test_issue_that_cannot_be_read_is_an_error_not_none(jira: JiraConnector, emu
     emulator.inject(r"/issue/PAY-12$", method="GET", status=429, retry_after=2)
     with pytest.raises(RetryableError):
         jira.issue("PAY-12")
+
+
+def test_a_person_is_found_by_email_as_the_flavour_identifies_people(
+    jira: JiraConnector, emulator: JiraEmulator, ids: Ids
+) -> None:
+    assert jira.cloud is emulator.cloud
+    assert jira.account_id_for_email("alice@northwind.example") == ids.alice
+    assert jira.account_id_for_email("nobody@northwind.example") is None
+    (search, _) = emulator.requests.entries(path=r"/user/search$")
+    # Cloud's user search takes query= (username= is refused in GDPR strict mode); Server/DC's takes username=.
+    assert ("query" if emulator.cloud else "username") in search.query
 
 
 def test_link_types_are_listed_and_cached(jira: JiraConnector, emulator: JiraEmulator) -> None:
