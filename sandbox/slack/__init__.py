@@ -33,6 +33,7 @@ from sandbox.server import ServerThread
 from sandbox.slack import control, events, response_urls, web_api
 from sandbox.slack import methods as _methods  # noqa: F401 - importing it registers the Web API methods
 from sandbox.slack.driver import Driver, DriverError, InteractionResult
+from sandbox.slack.manifest import AppManifest, load_manifest
 from sandbox.slack.socket_mode import EnvelopeTooLarge, SocketModeServer
 from sandbox.slack.workspace import SlackError, Workspace
 
@@ -55,15 +56,21 @@ _ERROR_NAMES = {
 
 
 class SlackEmulator(Emulator):
-    """One Slack workspace with the Followthrough app installed (bot token + app-level token from the seed)."""
+    """One Slack workspace with the Followthrough app installed as ``manifest.yml`` declares it: the bot token
+    (from the seed) holds the manifest's bot scopes (``bot_scopes``) and the app receives its bot events
+    (``subscriptions``); tests may change either, and ``reset`` goes back to the manifest."""
 
     name = "slack"
 
-    def __init__(self, seed: Seed, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, seed: Seed, *, clock: Callable[[], float] = time.time, manifest: AppManifest | None = None
+    ) -> None:
         super().__init__(seed)
+        self.manifest = manifest or load_manifest()
         self.workspace = Workspace(seed, clock=clock, lock=self.lock)
         self.socket = SocketModeServer(app_id=seed.slack.app_id)
-        self.subscriptions: frozenset[str] = events.DEFAULT_SUBSCRIPTIONS
+        self.subscriptions: frozenset[str] = self.manifest.bot_events
+        self.bot_scopes: frozenset[str] = self.manifest.bot_scopes
         self.driver = Driver(self)
 
     # ------------------------------------------------------------------ Emulator
@@ -92,7 +99,8 @@ class SlackEmulator(Emulator):
     def reset(self) -> None:
         self.workspace.reset()
         self.socket.reset()
-        self.subscriptions = events.DEFAULT_SUBSCRIPTIONS
+        self.subscriptions = self.manifest.bot_events
+        self.bot_scopes = self.manifest.bot_scopes
 
     def environment(self) -> dict[str, str]:
         tokens = self.seed.slack.tokens
@@ -103,6 +111,10 @@ class SlackEmulator(Emulator):
     def subscribe(self, names: Iterable[str]) -> None:
         """Set the bot events the app subscribes to (``message.channels``, ``reaction_added``, ...)."""
         self.subscriptions = frozenset(names)
+
+    def grant(self, scopes: Iterable[str]) -> None:
+        """Set the bot token's scopes (as if the app were reinstalled with them); ``reset`` restores the manifest's."""
+        self.bot_scopes = frozenset(scopes)
 
     def token_kind(self, token: str | None) -> web_api.TokenKind | None:
         tokens = self.seed.slack.tokens

@@ -143,6 +143,17 @@ class Driver:
         except SlackError as exc:
             raise DriverError(str(exc)) from exc
 
+    def create_channel(
+        self, user: str, name: str, *members: str, private: bool = False, invite_bot: bool = True
+    ) -> str:
+        """``user`` creates ``#name`` with ``members`` (``private``: a private channel only they see) and, when
+        ``invite_bot``, adds the bot as ``/invite @followthrough`` does; returns the channel's id."""
+        ids = {self.user_id(user), *(self.user_id(m) for m in members)}
+        try:
+            return self.ws.create_channel(name, ids, private=private, bot_member=invite_bot).id
+        except SlackError as exc:
+            raise DriverError(str(exc)) from exc
+
     def expand(self, text: str) -> str:
         """Turn ``@name`` / ``#channel`` shorthands into Slack markup (see the module docstring)."""
 

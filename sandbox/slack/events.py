@@ -1,9 +1,10 @@
 """Events API payloads, built as Slack builds them (see the reference's section 2) and filtered by subscription.
 
 Pure functions: they read the workspace and return dictionaries; the emulator decides when to deliver them. The
-subscription rules are Slack's: ``message.channels`` / ``message.im`` / ``message.mpim`` only for conversations the
-bot is a member of, ``app_mention`` only where the bot is a member and never in a DM with the bot (there the app
-gets ``message.im`` alone), ``reaction_added`` / ``reaction_removed`` only where the bot is a member.
+subscription rules are Slack's: ``message.channels`` / ``message.groups`` (private channels) / ``message.im`` /
+``message.mpim`` only for conversations the bot is a member of, ``app_mention`` only where the bot is a member and
+never in a DM with the bot (there the app gets ``message.im`` alone), ``reaction_added`` / ``reaction_removed``
+only where the bot is a member.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from sandbox.slack.workspace import Conversation, Workspace
 
 VERIFICATION_TOKEN = "sandbox-verification-token"
 
-# The bot events of the Followthrough manifest.
-DEFAULT_SUBSCRIPTIONS = frozenset({"app_mention", "message.channels", "message.im", "app_home_opened"})
-
-_MESSAGE_SUBSCRIPTION = {"channel": "message.channels", "im": "message.im", "mpim": "message.mpim"}
+_MESSAGE_SUBSCRIPTION = {
+    "channel": "message.channels",
+    "private": "message.groups",
+    "im": "message.im",
+    "mpim": "message.mpim",
+}
 
 # Fields of a stored message that are state, not part of the "message posted" event.
 _STATE_FIELDS = (

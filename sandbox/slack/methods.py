@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from sandbox.slack import events
 from sandbox.slack.content import bot_message as build_bot_message
 from sandbox.slack.content import checked_blocks, checked_text, checked_view, decode_json, message_parts
-from sandbox.slack.web_api import Args, Call, method
+from sandbox.slack.web_api import HISTORY, READ, WRITE, Args, Call, method
 from sandbox.slack.workspace import MANAGER_FIELD, Conversation, SlackError, Workspace
 
 T = TypeVar("T")
@@ -33,17 +33,21 @@ MAX_PAGE = 1000
 # ---------------------------------------------------------------------- shared lookups
 
 
-def conversation_for_bot(ws: Workspace, ref: str, *, must_be_member: bool = True) -> Conversation:
-    """Resolve ``channel`` as Slack does for a bot token: an id, ``#name``, ``name`` or a user id (the DM).
+def conversation_for_bot(ws: Workspace, ref: str, ctx: Call, *, must_be_member: bool = True) -> Conversation:
+    """Resolve ``channel`` as Slack does for a bot token: an id, ``#name``, ``name`` or a user id (the DM), and
+    check the scope the method needs for that kind of conversation (``missing_scope`` otherwise).
 
-    A DM the bot is not part of does not exist for it (``channel_not_found``); a public channel it has not
-    joined answers ``not_in_channel`` when ``must_be_member``.
+    A DM or private channel the bot is not part of does not exist for it (``channel_not_found``); a public
+    channel it has not joined answers ``not_in_channel`` when ``must_be_member``.
     """
     if ref.startswith(("U", "W")) and ref in ws.users:
-        return ws.conversation(ws.dm_with_bot(ref))
+        conv = ws.conversation(ws.dm_with_bot(ref))
+        ctx.check_conversation(conv.kind)
+        return conv
     conv = ws.conversations.get(ref) or ws.channel_by_name(ref)
     if conv is None or (conv.kind != "channel" and ws.bot_user_id not in conv.members):
         raise SlackError("channel_not_found", detail=f"no conversation {ref!r} visible to the bot")
+    ctx.check_conversation(conv.kind)
     if must_be_member and ws.bot_user_id not in conv.members:
         raise SlackError("not_in_channel", detail=f"the bot is not a member of #{conv.name}")
     return conv
@@ -106,7 +110,7 @@ def conversation_info(ws: Workspace, conv: Conversation, *, num_members: bool = 
     info: dict[str, Any] = {
         "id": conv.id,
         "name": conv.name,
-        "is_channel": conv.kind == "channel",
+        "is_channel": conv.kind in ("channel", "private"),  # a private channel since 2021 (C...) is a channel
         "is_group": False,
         "is_im": False,
         "is_mpim": conv.kind == "mpim",
@@ -151,7 +155,7 @@ def auth_test(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
     }
 
 
-@method("apps.connections.open", token="app")
+@method("apps.connections.open", token="app", scopes=("connections:write",))
 def apps_connections_open(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
     return {"url": ctx.emulator.socket.open_ticket()}
 
@@ -159,9 +163,9 @@ def apps_connections_open(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any
 # ---------------------------------------------------------------------- chat
 
 
-@method("chat.postMessage")
+@method("chat.postMessage", scopes=("chat:write",))
 def chat_post_message(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
-    conv = conversation_for_bot(ws, args.str("channel", missing="channel_not_found"))
+    conv = conversation_for_bot(ws, args.str("channel", missing="channel_not_found"), ctx)
     text, blocks, attachments = message_parts(
         ws, text=args.raw("text"), blocks=args.raw("blocks"), attachments=args.raw("attachments")
     )
@@ -174,9 +178,9 @@ def chat_post_message(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
     return {"channel": conv.id, "ts": stored["ts"], "message": stored}
 
 
-@method("chat.update")
+@method("chat.update", scopes=("chat:write",))
 def chat_update(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
-    conv = conversation_for_bot(ws, args.str("channel", missing="channel_not_found"))
+    conv = conversation_for_bot(ws, args.str("channel", missing="channel_not_found"), ctx)
     ts = args.str("ts", missing="message_not_found")
     current = ws.message(conv.id, ts)
     if current.get("bot_id") != ws.bot_id:
@@ -202,9 +206,9 @@ def chat_update(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
     return {"channel": conv.id, "ts": ts, "text": updated.get("text", ""), "message": updated}
 
 
-@method("chat.postEphemeral")
+@method("chat.postEphemeral", scopes=("chat:write",))
 def chat_post_ephemeral(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
-    conv = conversation_for_bot(ws, args.str("channel", missing="channel_not_found"))
+    conv = conversation_for_bot(ws, args.str("channel", missing="channel_not_found"), ctx)
     user_id = args.str("user", missing="user_not_found")
     ws.user(user_id)
     if user_id not in conv.members:
@@ -220,9 +224,9 @@ def chat_post_ephemeral(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
     return {"message_ts": stored["ts"]}
 
 
-@method("chat.delete")
+@method("chat.delete", scopes=("chat:write",))
 def chat_delete(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
-    conv = conversation_for_bot(ws, args.str("channel", missing="channel_not_found"))
+    conv = conversation_for_bot(ws, args.str("channel", missing="channel_not_found"), ctx)
     ts = args.str("ts", missing="message_not_found")
     current = ws.message(conv.id, ts)
     if current.get("bot_id") != ws.bot_id:
@@ -234,7 +238,7 @@ def chat_delete(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
 
 @method("chat.getPermalink")
 def chat_get_permalink(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
-    conv = conversation_for_bot(ws, args.str("channel", missing="channel_not_found"), must_be_member=False)
+    conv = conversation_for_bot(ws, args.str("channel", missing="channel_not_found"), ctx, must_be_member=False)
     ts = args.str("message_ts", missing="message_not_found")
     message = ws.message(conv.id, ts)
     permalink = f"{ctx.base_url}/archives/{conv.id}/p{ts.replace('.', '')}"
@@ -247,9 +251,9 @@ def chat_get_permalink(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
 # ---------------------------------------------------------------------- conversations
 
 
-@method("conversations.replies")
+@method("conversations.replies", conversation=HISTORY)
 def conversations_replies(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
-    conv = conversation_for_bot(ws, args.str("channel", missing="channel_not_found"))
+    conv = conversation_for_bot(ws, args.str("channel", missing="channel_not_found"), ctx)
     thread = ws.thread(conv.id, args.str("ts", missing="thread_not_found"))
     parent, replies = thread[0], [m for m in thread[1:] if in_range(m["ts"], args)]
     cursor = args.opt_str("cursor")
@@ -260,9 +264,9 @@ def conversations_replies(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any
     return {"messages": page, "has_more": bool(next_cursor), "response_metadata": {"next_cursor": next_cursor}}
 
 
-@method("conversations.history")
+@method("conversations.history", conversation=HISTORY)
 def conversations_history(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
-    conv = conversation_for_bot(ws, args.str("channel", missing="channel_not_found"))
+    conv = conversation_for_bot(ws, args.str("channel", missing="channel_not_found"), ctx)
     messages = [m for m in reversed(ws.history(conv.id)) if in_range(m["ts"], args)]
     page, next_cursor = paginate(
         messages,
@@ -281,10 +285,10 @@ def conversations_history(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any
     }
 
 
-@method("conversations.open")
+@method("conversations.open", conversation=WRITE)
 def conversations_open(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
     if "channel" in args:
-        conv = conversation_for_bot(ws, args.str("channel"))
+        conv = conversation_for_bot(ws, args.str("channel"), ctx)
         if conv.kind == "channel":
             raise SlackError("method_not_supported_for_channel_type", detail="conversations.open takes a DM")
         existed = True
@@ -295,6 +299,7 @@ def conversations_open(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
         if len(users) > 8:
             raise SlackError("too_many_users", detail="a group DM holds at most 8 people besides the app")
         ids = {ws.user(u)["id"] for u in users} | {ws.bot_user_id}
+        ctx.check_conversation("im" if len(ids) == 2 else "mpim")
         known = set(ws.conversations)
         conv = ws.open_dm(ids)
         existed = conv.id in known
@@ -304,19 +309,22 @@ def conversations_open(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
     return body
 
 
-@method("conversations.info")
+@method("conversations.info", conversation=READ)
 def conversations_info(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
-    conv = conversation_for_bot(ws, args.str("channel", missing="channel_not_found"), must_be_member=False)
+    conv = conversation_for_bot(ws, args.str("channel", missing="channel_not_found"), ctx, must_be_member=False)
     return {"channel": conversation_info(ws, conv, num_members=args.bool("include_num_members"))}
 
 
-@method("conversations.list")
+@method("conversations.list", conversation=READ)
 def conversations_list(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
     """Channels of the requested ``types`` (default ``public_channel``), sorted by id, paginated by cursor."""
     kinds = {
         {"public_channel": "channel", "private_channel": "private", "mpim": "mpim", "im": "im"}.get(t.strip(), "?")
         for t in (args.opt_str("types") or "public_channel").split(",")
     }
+    for kind in ("channel", "private", "mpim", "im"):  # each type asked for needs its scope
+        if kind in kinds:
+            ctx.check_conversation(kind)
     with ws.changed:
         conversations = sorted((c for c in ws.conversations.values() if c.kind in kinds), key=lambda c: c.id)
         infos = [conversation_info(ws, c) for c in conversations]
@@ -329,29 +337,36 @@ def conversations_list(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
 # ---------------------------------------------------------------------- users and user groups
 
 
-@method("users.info")
+@method("users.info", scopes=("users:read",))
 def users_info(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
-    user = ws.user(args.str("user", missing="user_not_found"))
+    user = _shown_user(ws.user(args.str("user", missing="user_not_found")), ctx)
     if args.bool("include_locale"):
         user["locale"] = "en-US"
     return {"user": user}
 
 
-@method("users.list")
+def _shown_user(user: dict[str, Any], ctx: Call) -> dict[str, Any]:
+    """A user as the token may see it: the email only with ``users:read.email``, as Slack shows it."""
+    if "users:read.email" not in ctx.granted:
+        user["profile"].pop("email", None)
+    return user
+
+
+@method("users.list", scopes=("users:read",))
 def users_list(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
-    members = [ws.user(uid) for uid in ws.user_ids()]
+    members = [_shown_user(ws.user(uid), ctx) for uid in ws.user_ids()]
     page, next_cursor = paginate(
         members, limit=args.int("limit", 0), cursor=args.opt_str("cursor"), key=lambda u: u["id"], prefix="user"
     )
     return {"members": page, "cache_ts": int(ws.clock()), "response_metadata": {"next_cursor": next_cursor}}
 
 
-@method("users.lookupByEmail")
+@method("users.lookupByEmail", scopes=("users:read.email",))
 def users_lookup_by_email(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
     return {"user": ws.user_by_email(args.str("email", missing="users_not_found"))}
 
 
-@method("users.profile.get")
+@method("users.profile.get", scopes=("users.profile:read",))
 def users_profile_get(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
     """Another user's profile with its custom ``fields`` (users.info leaves them out, as Slack does)."""
     user = ws.user(args.opt_str("user") or ws.bot_user_id)
@@ -361,17 +376,17 @@ def users_profile_get(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
     return {"profile": {**user["profile"], "fields": fields}}
 
 
-@method("team.profile.get")
+@method("team.profile.get", scopes=("users.profile:read",))
 def team_profile_get(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
     return {"profile": {"fields": [dict(MANAGER_FIELD)], "sections": []}}
 
 
-@method("usergroups.users.list")
+@method("usergroups.users.list", scopes=("usergroups:read",))
 def usergroups_users_list(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
     return {"users": ws.usergroup(args.str("usergroup", missing="no_such_subteam"))["users"]}
 
 
-@method("usergroups.list")
+@method("usergroups.list", scopes=("usergroups:read",))
 def usergroups_list(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
     groups = [ws.usergroup(g) for g in ws.usergroups]
     if not args.bool("include_users"):
@@ -383,9 +398,9 @@ def usergroups_list(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
 # ---------------------------------------------------------------------- reactions
 
 
-@method("reactions.add")
+@method("reactions.add", scopes=("reactions:write",))
 def reactions_add(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
-    conv = conversation_for_bot(ws, args.str("channel", missing="channel_not_found"))
+    conv = conversation_for_bot(ws, args.str("channel", missing="channel_not_found"), ctx)
     name = args.str("name", missing="invalid_name")
     message = ws.add_reaction(conv.id, args.str("timestamp", missing="message_not_found"), name, ws.bot_user_id)
     ctx.emit(
@@ -396,9 +411,9 @@ def reactions_add(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
     return {}
 
 
-@method("reactions.remove")
+@method("reactions.remove", scopes=("reactions:write",))
 def reactions_remove(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
-    conv = conversation_for_bot(ws, args.str("channel", missing="channel_not_found"))
+    conv = conversation_for_bot(ws, args.str("channel", missing="channel_not_found"), ctx)
     name = args.str("name", missing="invalid_name")
     message = ws.remove_reaction(conv.id, args.str("timestamp", missing="message_not_found"), name, ws.bot_user_id)
     ctx.emit(

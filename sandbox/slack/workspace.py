@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 from sandbox.seed import Seed
 
-ConversationKind = Literal["channel", "im", "mpim"]
+ConversationKind = Literal["channel", "private", "im", "mpim"]
 ViewKind = Literal["modal", "home"]
 
 # Slack's limits, as documented for the methods that enforce them.
@@ -79,7 +79,8 @@ MANAGER_FIELD: dict[str, Any] = {
 
 @dataclass
 class Conversation:
-    """A public channel, a DM (``im``) or a group DM (``mpim``); ``members`` holds user ids, the bot included."""
+    """A public channel, a private channel, a DM (``im``) or a group DM (``mpim``); ``members`` holds user ids, the
+    bot included."""
 
     id: str
     kind: ConversationKind
@@ -92,8 +93,8 @@ class Conversation:
 
     @property
     def channel_type(self) -> str:
-        """The ``channel_type`` of message events (``channel``, ``im`` or ``mpim``)."""
-        return self.kind
+        """The ``channel_type`` of message events: ``channel``, ``group`` (a private channel), ``im`` or ``mpim``."""
+        return "group" if self.kind == "private" else self.kind
 
 
 @dataclass
@@ -451,9 +452,37 @@ class Workspace:
         wanted = name.lstrip("#")
         with self.changed:
             for conv in self.conversations.values():
-                if conv.kind == "channel" and conv.name == wanted:
+                if conv.kind in ("channel", "private") and conv.name == wanted:
                     return conv
         return None
+
+    def create_channel(
+        self, name: str, member_ids: Iterable[str], *, private: bool = False, bot_member: bool = True
+    ) -> Conversation:
+        """A new channel (``private``: only its members see it) with ``member_ids`` and, when ``bot_member``, the
+        bot (as after ``/invite @followthrough``). Refuses a name in use (``name_taken``) as Slack does."""
+        wanted = name.lstrip("#")
+        with self.changed:
+            if not re.fullmatch(r"[a-z0-9_-]{1,80}", wanted):
+                raise SlackError("invalid_name_specials", detail=f"{wanted!r}: lower case letters, digits, - and _")
+            if self.channel_by_name(wanted) is not None:
+                raise SlackError("name_taken", detail=f"#{wanted} exists")
+            members = set(member_ids)
+            for uid in members:
+                if uid not in self.users:
+                    raise SlackError("user_not_found", detail=f"no user {uid!r}")
+            if bot_member:
+                members.add(self.bot_user_id)
+            conv = Conversation(
+                id=self.next_id("C0", 8),
+                kind="private" if private else "channel",
+                name=wanted,
+                members=members,
+                created=int(self.clock()),
+            )
+            self.conversations[conv.id] = conv
+            self._record("conversation_opened", channel=conv.id)
+            return conv
 
     def is_member(self, channel: str, user_id: str) -> bool:
         with self.changed:
