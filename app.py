@@ -57,7 +57,13 @@ from bot.directory import SlackDirectory
 from bot.notifier import SlackNotifier
 from bot.parser_first import ParserFirstExtractor
 from connectors.jira import JiraConnector
-from connectors.salesforce import SalesforceConnector
+from connectors.salesforce import (
+    AccessToken,
+    ClientCredentialsLogin,
+    JwtBearerLogin,
+    SalesforceConnector,
+    SalesforceLogin,
+)
 from understanding.answers import TypedAnswers
 from understanding.parser import OfflineParser
 
@@ -112,8 +118,20 @@ class Settings(BaseSettings):
     jira_url: str | None = None
     jira_email: str | None = None
     jira_api_token: SecretStr | None = None
+    jira_pat: SecretStr | None = None
+    """Jira Data Center / Server: a personal access token (bearer), instead of JIRA_EMAIL + JIRA_API_TOKEN."""
     salesforce_instance_url: str | None = None
     salesforce_access_token: SecretStr | None = None
+    """A static session for trials; it expires within hours. Production uses a connected app (below)."""
+    salesforce_client_id: str | None = None
+    """The connected app's consumer key: with SALESFORCE_USERNAME + SALESFORCE_PRIVATE_KEY_FILE (JWT bearer flow)
+    or with SALESFORCE_CLIENT_SECRET (client-credentials flow); either logs in again when a session expires."""
+    salesforce_client_secret: SecretStr | None = None
+    salesforce_username: str | None = None
+    salesforce_private_key_file: Path | None = None
+    salesforce_login_url: str | None = None
+    """Where a connected app logs in: https://login.salesforce.com (JWT default), https://test.salesforce.com, or
+    the My Domain (client credentials; default SALESFORCE_INSTANCE_URL)."""
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     openai_model: str = "gpt-4.1-mini"
@@ -199,17 +217,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _complete_groups(self) -> Settings:
-        jira = {"JIRA_URL": self.jira_url, "JIRA_EMAIL": self.jira_email, "JIRA_API_TOKEN": self.jira_api_token}
-        if any(jira.values()) and not all(jira.values()):
-            missing = ", ".join(name for name, value in jira.items() if not value)
-            raise ValueError(f"Jira needs JIRA_URL, JIRA_EMAIL and JIRA_API_TOKEN together; missing: {missing}")
-        salesforce = {
-            "SALESFORCE_INSTANCE_URL": self.salesforce_instance_url,
-            "SALESFORCE_ACCESS_TOKEN": self.salesforce_access_token,
-        }
-        if any(salesforce.values()) and not all(salesforce.values()):
-            missing = ", ".join(name for name, value in salesforce.items() if not value)
-            raise ValueError(f"Salesforce needs both of its settings; missing: {missing}")
+        problem = _jira_problem(self) or _salesforce_problem(self)
+        if problem:
+            raise ValueError(problem)
         if self.openai_timeout_total is not None and self.openai_timeout_total < self.openai_timeout:
             raise ValueError(
                 f"OPENAI_TIMEOUT_TOTAL ({self.openai_timeout_total:g} s) must be at least OPENAI_TIMEOUT "
@@ -268,6 +278,98 @@ _FIXES = {
 }
 
 
+def _jira_problem(settings: Settings) -> str | None:
+    """One line on what is wrong with the Jira settings, or None: JIRA_URL with JIRA_EMAIL + JIRA_API_TOKEN (Jira
+    Cloud) or with JIRA_PAT (Data Center / Server)."""
+    cloud = {"JIRA_EMAIL": settings.jira_email, "JIRA_API_TOKEN": settings.jira_api_token}
+    if not settings.jira_url and not any(cloud.values()) and settings.jira_pat is None:
+        return None
+    if settings.jira_pat is not None and any(cloud.values()):
+        return "Jira takes JIRA_PAT (Data Center / Server) or JIRA_EMAIL + JIRA_API_TOKEN (Cloud), not both: unset one"
+    missing = [name for name, value in ({"JIRA_URL": settings.jira_url} | cloud).items() if not value]
+    if settings.jira_pat is not None:
+        missing = [name for name in missing if name == "JIRA_URL"]
+    if not missing:
+        return None
+    alternative = (
+        " or JIRA_PAT" if settings.jira_pat is None and len(missing) == 2 and "JIRA_URL" not in missing else ""
+    )
+    return (
+        "Jira needs JIRA_URL with JIRA_EMAIL and JIRA_API_TOKEN (Jira Cloud) or with JIRA_PAT (Data Center / "
+        f"Server); missing: {', '.join(missing)}{alternative}"
+    )
+
+
+def _salesforce_problem(settings: Settings) -> str | None:
+    """One line on what is wrong with the Salesforce settings, or None: SALESFORCE_INSTANCE_URL and exactly one way
+    to log in (a static SALESFORCE_ACCESS_TOKEN, the JWT bearer flow, or the client-credentials flow)."""
+    jwt = {
+        "SALESFORCE_USERNAME": settings.salesforce_username,
+        "SALESFORCE_PRIVATE_KEY_FILE": settings.salesforce_private_key_file,
+    }
+    given = {
+        "SALESFORCE_ACCESS_TOKEN": settings.salesforce_access_token,
+        "SALESFORCE_CLIENT_ID": settings.salesforce_client_id,
+        "SALESFORCE_CLIENT_SECRET": settings.salesforce_client_secret,
+        "SALESFORCE_LOGIN_URL": settings.salesforce_login_url,
+        **jwt,
+    }
+    named = [name for name, value in given.items() if value]
+    if not settings.salesforce_instance_url:
+        if not named:
+            return None
+        return f"Salesforce needs SALESFORCE_INSTANCE_URL (https://<domain>.my.salesforce.com) with {', '.join(named)}"
+    flows = (
+        "SALESFORCE_CLIENT_ID with SALESFORCE_USERNAME and SALESFORCE_PRIVATE_KEY_FILE (JWT bearer flow) or with "
+        "SALESFORCE_CLIENT_SECRET (client-credentials flow)"
+    )
+    if settings.salesforce_access_token is not None:
+        others = [name for name in named if name != "SALESFORCE_ACCESS_TOKEN"]
+        if others:
+            return f"Salesforce logs in one way: SALESFORCE_ACCESS_TOKEN or a connected app; unset {', '.join(others)}"
+    elif not settings.salesforce_client_id:
+        return f"Salesforce needs SALESFORCE_ACCESS_TOKEN (a static token, for trials) or {flows}"
+    elif any(jwt.values()) and settings.salesforce_client_secret is not None:
+        return f"Salesforce logs in with one flow: {flows}; unset the other's settings"
+    elif any(jwt.values()) and not all(jwt.values()):
+        missing = ", ".join(name for name, value in jwt.items() if not value)
+        return (
+            f"Salesforce's JWT bearer flow needs SALESFORCE_USERNAME and SALESFORCE_PRIVATE_KEY_FILE; missing {missing}"
+        )
+    elif not any(jwt.values()) and settings.salesforce_client_secret is None:
+        return f"SALESFORCE_CLIENT_ID alone cannot log in; use {flows}"
+    try:
+        SalesforceConnector(settings.salesforce_instance_url, salesforce_login(settings))  # type: ignore[arg-type]
+    except ValueError as exc:
+        if settings.salesforce_private_key_file is not None and not settings.salesforce_private_key_file.is_file():
+            return f"SALESFORCE_PRIVATE_KEY_FILE: {exc}; give the PEM key whose certificate the connected app holds"
+        instance = str(exc).startswith("Salesforce instance URL")
+        return f"{'SALESFORCE_INSTANCE_URL' if instance else 'SALESFORCE_LOGIN_URL'}: {exc}"
+    return None
+
+
+def salesforce_login(settings: Settings) -> SalesforceLogin | None:
+    """How the Salesforce connector logs in, from the settings (None: Salesforce is not configured)."""
+    if settings.salesforce_access_token is not None:
+        return AccessToken(settings.salesforce_access_token.get_secret_value())
+    if not settings.salesforce_client_id:
+        return None
+    if settings.salesforce_client_secret is not None:
+        return ClientCredentialsLogin(
+            settings.salesforce_client_id,
+            settings.salesforce_client_secret.get_secret_value(),
+            login_url=settings.salesforce_login_url,
+        )
+    if settings.salesforce_username and settings.salesforce_private_key_file is not None:
+        return JwtBearerLogin(
+            settings.salesforce_client_id,
+            settings.salesforce_username,
+            settings.salesforce_private_key_file,
+            login_url=settings.salesforce_login_url,
+        )
+    return None
+
+
 class ConfigurationError(SystemExit):
     """Start-up refused: the message names each bad variable and the fix."""
 
@@ -317,19 +419,21 @@ def build_runtime(settings: Settings) -> Runtime:
     jira: JiraConnector | None = None
     salesforce: SalesforceConnector | None = None
     connectors: dict[str, Any] = {}
-    if settings.jira_url and settings.jira_email and settings.jira_api_token:
+    if settings.jira_url and settings.jira_pat is not None:
+        jira = JiraConnector(settings.jira_url, personal_access_token=settings.jira_pat.get_secret_value())
+        connectors["jira"] = jira
+    elif settings.jira_url and settings.jira_email and settings.jira_api_token:
         jira = JiraConnector(settings.jira_url, settings.jira_email, settings.jira_api_token.get_secret_value())
         connectors["jira"] = jira
-    if settings.salesforce_instance_url and settings.salesforce_access_token:
+    salesforce_auth = salesforce_login(settings)
+    if settings.salesforce_instance_url and salesforce_auth is not None:
         try:
-            salesforce = SalesforceConnector(
-                settings.salesforce_instance_url, settings.salesforce_access_token.get_secret_value()
-            )
+            salesforce = SalesforceConnector(settings.salesforce_instance_url, salesforce_auth)
         except ValueError as exc:
             raise ConfigurationError(f"Followthrough cannot start: SALESFORCE_INSTANCE_URL: {exc}") from None
         connectors["salesforce"] = salesforce
     connectors["followthrough"] = FollowThroughConnector()  # follow-ups are kept by Followthrough itself
-    directory = SlackDirectory(client, policy)
+    directory = SlackDirectory(client, policy, connection)
     threads = SlackThreadReader(client)
 
     def warm_caches() -> None:
