@@ -133,6 +133,16 @@ def reject(rt: Runtime, proposal_id: str, approver: Principal, reason: str = "")
     return change
 
 
+def check_may_reject(rt: Runtime, proposal_id: str, approver: Principal) -> Proposal:
+    """The proposal, if ``approver`` may reject it now (the Reject button opens the reason form only then); the same
+    check ``reject`` makes, under the policy the proposal was made under and the current one."""
+    proposal = _load(rt, proposal_id)
+    refusal = workflow.may_reject(proposal, approver, rt.policy.current, current=_current(rt, proposal))
+    if refusal is not None:
+        raise _refused(rt, proposal_id, approver.user_id, "reject", refusal)
+    return proposal
+
+
 def check_may_edit(rt: Runtime, proposal_id: str, editor: Principal) -> Proposal:
     """The proposal, if ``editor`` may edit it now (the Edit button opens the modal only then)."""
     proposal = _load(rt, proposal_id)

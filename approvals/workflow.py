@@ -464,19 +464,30 @@ def reject(
     current: PolicyDecision | None = None,
 ) -> Change:
     """An approver says no; nothing will run."""
-    if proposal.state is not ProposalState.AWAITING_APPROVAL:
-        raise AlreadyDecided(f"This request {_describe_state(proposal)}.", proposal_id=proposal.id)
-    if not may_decide(proposal, approver, policy, current=current):
-        needed = ", ".join(sorted({r for d in _requirements(proposal, current) for r in d.approver_roles}))
-        raise NotAllowed(
-            f"Only an approver can reject this request (someone from: {needed}). "
-            "If you asked for it, use Cancel instead.",
-            proposal_id=proposal.id,
-        )
+    refusal = may_reject(proposal, approver, policy, current=current)
+    if refusal is not None:
+        raise refusal
     result = _transition(
         proposal, Event.REJECT, now, rejection=Rejection(user_id=approver.user_id, at=now, reason=reason.strip())
     )
     return Change(result, AuditEntry("proposal.rejected", approver.user_id, {"reason": reason.strip()}), Event.REJECT)
+
+
+def may_reject(
+    proposal: Proposal, approver: Principal, policy: Policy, *, current: PolicyDecision | None = None
+) -> Refused | None:
+    """None if ``approver`` may reject ``proposal`` now (under the policy it was made under and the current one),
+    else the refusal to tell them: the one check, whether they click Reject or submit its form."""
+    if proposal.state is not ProposalState.AWAITING_APPROVAL:
+        return AlreadyDecided(f"This request {_describe_state(proposal)}.", proposal_id=proposal.id)
+    if not may_decide(proposal, approver, policy, current=current):
+        needed = ", ".join(sorted({r for d in _requirements(proposal, current) for r in d.approver_roles}))
+        return NotAllowed(
+            f"Only an approver can reject this request (someone from: {needed}). "
+            "If you asked for it, use Cancel instead.",
+            proposal_id=proposal.id,
+        )
+    return None
 
 
 def may_decide(proposal: Proposal, person: Principal, policy: Policy, *, current: PolicyDecision | None = None) -> bool:

@@ -27,7 +27,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from approvals import followthrough, metrics, service, workflow
+from approvals import followthrough, metrics, service
 from approvals.actions import JiraCreateIssue
 from approvals.decisions import decide_now
 from approvals.display import publish_home
@@ -39,7 +39,6 @@ from approvals.policy import Principal
 from approvals.queries import remember_home_viewer
 from approvals.runtime import Runtime
 from approvals.service import Origin
-from approvals.states import ProposalState
 from approvals.store import asking_key
 from approvals.undo import undo_label
 from approvals.wording import slack_time
@@ -254,15 +253,7 @@ def register(app: App, deps: BotDependencies) -> None:
         ack()
 
         def run(click: Click, person: Principal) -> None:
-            proposal = rt.store.get(click.proposal_id)
-            if proposal.state is not ProposalState.AWAITING_APPROVAL:
-                raise workflow.AlreadyDecided(f"This request is already {proposal.state.value.replace('_', ' ')}.")
-            if not workflow.may_decide(proposal, person, rt.policy.current):
-                needed = ", ".join(sorted({r for d in proposal.requirements for r in d.approver_roles}))
-                raise Refused(
-                    f"Only an approver can reject this request (someone from: {needed}). "
-                    "If you asked for it, use Cancel instead."
-                )
+            proposal = service.check_may_reject(rt, click.proposal_id, person)
             open_modal(client, click, reject_modal(proposal))
 
         decide(body, run)
@@ -434,6 +425,24 @@ def register(app: App, deps: BotDependencies) -> None:
             followthrough.wont_do(rt, commitment_id, user, reason)
         except followthrough.FollowUpRefused as refusal:
             rt.notifier.tell(user, None, refusal.user_message)
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> None:
+        """An unexpected error in a handler: logged with what it was about, and the person who clicked (or typed) is
+        told, only them, that it failed and was logged, instead of a button that silently does nothing."""
+        user = (body.get("user") or {}).get("id") or body.get("user_id")
+        channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
+        channel = channel or body.get("channel_id")
+        what = body.get("type") or ("command" if body.get("command") else "event")
+        logger.error("a %s by %s failed: %s", what, user or "nobody", error, exc_info=error)
+        if not user or what not in ("block_actions", "view_submission", "command", "shortcut", "message_action"):
+            return
+        try:
+            rt.notifier.tell(
+                str(user), channel, "Sorry, that failed on my side and was logged; nothing was changed. Try again."
+            )
+        except Exception:
+            logger.exception("could not tell %s that their %s failed", user, what)
 
     @app.command(action_ids.SLASH_COMMAND)
     def on_command(ack: Ack, body: dict[str, Any], respond: Respond) -> None:

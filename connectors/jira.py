@@ -223,7 +223,8 @@ class _Snapshot:
             "assignee_name": assignee.get("displayName"),
             "assignee_email": assignee.get("emailAddress"),
             "reporter": (fields.get("reporter") or {}).get("emailAddress")
-            or (fields.get("reporter") or {}).get("accountId"),
+            or (fields.get("reporter") or {}).get("accountId")
+            or (fields.get("reporter") or {}).get("name"),  # Data Center / Server: people by user name
             "priority": (fields.get("priority") or {}).get("name"),
             "labels": [label for label in labels if not label.startswith(LABEL_PREFIX)],
             "due_date": fields.get("duedate"),
