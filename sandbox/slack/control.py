@@ -24,6 +24,8 @@ Routes::
     GET  /_sandbox/slack/connections   GET /_sandbox/slack/deliveries
     POST /_sandbox/slack/disconnect    {reason?}        POST /_sandbox/slack/drop_acks {count}
     GET|POST /_sandbox/slack/settings  {ack_timeout?, max_retries?}
+    POST /_sandbox/slack/crowd         {members?, groups?, groups_each?, join?}   (a large workspace: driver.populate)
+    GET  /_sandbox/slack/api_calls?since=T&until=T      (Web API calls per method: {"users.info": 2, ...})
 """
 
 from __future__ import annotations
@@ -178,6 +180,22 @@ def add_routes(app: web.Application, driver: Driver) -> None:
         d.drop_acks(count)
         return {"ok": True}
 
+    def populate(body: Body, p: dict[str, str]) -> Any:
+        sizes = {k: body[k] for k in ("members", "groups", "groups_each") if body.get(k) is not None}
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in sizes.values()):
+            raise _BadRequest("members, groups and groups_each must be integers")
+        join = body.get("join") or {}
+        if not isinstance(join, dict) or not all(isinstance(v, int) for v in join.values()):
+            raise _BadRequest('join must map a user group handle to a count, e.g. {"support": 50}')
+        return d.populate(**sizes, join=join).to_dict()
+
+    def api_calls(body: Body, p: dict[str, str]) -> Any:
+        try:
+            bounds = {k: float(p[k]) for k in ("since", "until") if k in p}
+        except ValueError:
+            raise _BadRequest("since and until are epoch seconds") from None
+        return d.api_calls(**bounds)
+
     r = app.router
     r.add_get(PREFIX + "/users", endpoint(lambda b, p: d.users()))
     r.add_get(PREFIX + "/channels", endpoint(lambda b, p: d.channels()))
@@ -226,3 +244,5 @@ def add_routes(app: web.Application, driver: Driver) -> None:
     r.add_post(PREFIX + "/drop_acks", endpoint(drop))
     r.add_get(PREFIX + "/settings", endpoint(lambda b, p: d.configure()))
     r.add_post(PREFIX + "/settings", endpoint(settings))
+    r.add_post(PREFIX + "/crowd", endpoint(populate, created=True))
+    r.add_get(PREFIX + "/api_calls", endpoint(api_calls))

@@ -23,12 +23,13 @@ from __future__ import annotations
 import copy
 import re
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sandbox import blockkit
-from sandbox.slack import events, interactions
+from sandbox.slack import crowd, events, interactions
 from sandbox.slack.content import checked_view
 from sandbox.slack.interactions import CLICKABLE, InputError
 from sandbox.slack.response_urls import ResponseTarget, apply_response, response_url
@@ -635,6 +636,35 @@ class Driver:
 
     def users(self) -> list[dict[str, Any]]:
         return [self.ws.user(u) for u in self.ws.user_ids()]
+
+    # ------------------------------------------------------------------ scale
+
+    def populate(
+        self,
+        *,
+        members: int = 10_000,
+        groups: int = 500,
+        groups_each: int = 2,
+        join: dict[str, int] | None = None,
+    ) -> crowd.Crowd:
+        """Add ``members`` generated people and ``groups`` user groups beside the seed's (``sandbox.slack.crowd``):
+        a large workspace until the next ``reset``."""
+        try:
+            return crowd.populate(self.ws, members=members, groups=groups, groups_each=groups_each, join=join)
+        except SlackError as exc:
+            raise DriverError(str(exc), status=409) from exc
+        except ValueError as exc:
+            raise DriverError(str(exc)) from exc
+
+    def api_calls(self, *, since: float | None = None, until: float | None = None) -> dict[str, int]:
+        """How many times the app called each Web API method (``{"users.info": 2, ...}``), counting the calls that
+        arrived between ``since`` and ``until`` (epoch seconds) when given; the request log's generation only."""
+        counts: Counter[str] = Counter()
+        for entry in self._emu.requests.entries(path=r"^/api/"):
+            arrived = entry.at - entry.duration
+            if (since is None or arrived >= since) and (until is None or arrived <= until):
+                counts[entry.path.removeprefix("/api/")] += 1
+        return dict(sorted(counts.items()))
 
     # ------------------------------------------------------------------ waiting
 
