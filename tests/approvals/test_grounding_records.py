@@ -56,7 +56,10 @@ DANA = PersonMatch("U0DANA001", "dana", "Dana Reyes", "dana@northwind.example")
 @pytest.fixture
 def lookups(product_env: dict[str, str]) -> Lookups:
     settings = load_settings(**{name.lower(): value for name, value in product_env.items()})
-    return build_runtime(settings).lookups
+    runtime = build_runtime(settings)
+    assert runtime.warm_caches is not None
+    runtime.warm_caches()  # a worker's first maintenance pass: the directory learns the workspace's names
+    return runtime.lookups
 
 
 def context(requester: PersonMatch = DANA, **changes: Any) -> GroundingContext:
