@@ -632,12 +632,18 @@ def _load(rt: Runtime, commitment_id: str) -> Commitment:
 
 
 def _may_act(rt: Runtime, commitment: Commitment, user: str) -> None:
+    """The owner, whoever asked, an admin, and the people an escalation reached (the rungs climbed so far: the
+    owner's manager, a role's members) may act on a follow-up's buttons."""
     if user in (commitment.owner, commitment.requester):
         return
     if rt.policy.current.is_admin(rt.directory.principal(user)):
         return
+    reached = {u for rung in commitment.ladder[1 : commitment.rung] for u in _recipients(rt, commitment, rung)}
+    if user in reached:
+        return
     raise FollowUpRefused(
-        f"Only <@{commitment.owner}> (who owns it), <@{commitment.requester}> or an admin can do that."
+        f"Only <@{commitment.owner}> (who owns it), <@{commitment.requester}>, those it was escalated to or an admin "
+        "can do that."
     )
 
 

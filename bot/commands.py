@@ -115,6 +115,8 @@ def _details(data: dict) -> str:
 
 def audit(inv: Invocation) -> str:
     target = inv.args.strip()
+    if re.fullmatch(r"`?cm-[a-z0-9]{8}`?", target):
+        return _followup_audit(inv, target.strip("`"))
     mention = _MENTION.match(target)
     if mention or target.startswith("@"):
         if not inv.is_admin:
@@ -137,6 +139,18 @@ def audit(inv: Invocation) -> str:
     records = inv.rt.store.audit.for_proposal(proposal_id)
     lines = [_format_audit_line(r.at, r.event, r.actor, _details(r.data)) for r in records]
     return f"*Audit of `{proposal_id}`* ({action_summary(proposal)})\n" + "\n".join(lines)
+
+
+def _followup_audit(inv: Invocation, commitment_id: str) -> str:
+    """The audit trail of a follow-up: for its owner, whoever asked for it, and admins."""
+    commitment = inv.rt.commitments.find(commitment_id)
+    if commitment is None:
+        raise Refused(f"I can't find the follow-up {commitment_id}; check the id (they look like cm-7kq2mx9c).")
+    if inv.caller.user_id not in (commitment.owner, commitment.requester) and not inv.is_admin:
+        raise Refused("You can read the audit of follow-ups you own or asked for; ask an admin.")
+    records = inv.rt.store.audit.for_proposal(commitment_id)
+    lines = [_format_audit_line(r.at, r.event, r.actor, _details(r.data)) for r in records]
+    return f"*Audit of `{commitment_id}`* (follow-up on {commitment.subject.name})\n" + "\n".join(lines)
 
 
 def _user_by_name(rt: Runtime, name: str) -> str:
@@ -355,7 +369,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "audit",
         "/followthrough audit <id | @person>",
-        "the audit trail of a request (of a person: admins)",
+        "the audit trail of a request or a follow-up (of a person: admins)",
         False,
         audit,
     ),

@@ -45,7 +45,7 @@ from approvals.intents import (
 )
 from approvals.ports import ExtractionInput
 from understanding.frames import CANNOT_TELL, FRAMES, LEAD, WHAT_SHOULD_CHANGE, update_opportunity
-from understanding.lexicon import EMAIL, ISSUE_KEY, MENTION, PHONE, Lexicon
+from understanding.lexicon import EMAIL, ISSUE_KEY, MENTION, PHONE, lexicon_for
 from understanding.mapped import Mapped
 from understanding.reading import (
     DATE,
@@ -894,7 +894,7 @@ class OfflineParser:
 
     def read(self, request: ExtractionInput) -> Reading:
         """The understanding, and whether the parser read the request completely (see ``Reading.complete``)."""
-        lexicon = Lexicon(request.vocabulary, projects=request.known_projects)
+        lexicon = lexicon_for(request.vocabulary, projects=request.known_projects)
         ctx = Ctx(request=request, lexicon=lexicon, thread_summary=_thread_summary(request))
         message = _Message()
         prepared = prepare_mapped(request.request_text, bot_user_id=request.bot_user_id)

@@ -212,3 +212,21 @@ def test_the_policy_follows_a_highest_bug_until_it_is_resolved(flow: Flow, clock
     assert commitment.due == MONDAY_MORNING + dt.timedelta(days=2)
     created = [i for i in flow.sandbox.jira.issues() if i["fields"]["summary"] == "EU card payments fail"]
     assert created and commitment.subject.ref == created[0]["key"]
+
+
+def test_the_audit_of_a_follow_up_and_the_escalated_manager_may_act(flow: Flow, clock: Clock) -> None:
+    from tests.e2e.helpers import command
+
+    _, commitment = follow_up(flow, "make sure bob closes PAY-9 by Friday, escalate to his manager if not")
+    trail = command(flow.sandbox, "bob", f"audit {commitment.id}")
+    assert f"Audit of `{commitment.id}`" in trail and "commitment.created" in trail
+    assert "You can read the audit of follow-ups" in command(flow.sandbox, "hank", f"audit {commitment.id}")
+
+    clock.to(dt.datetime(2026, 12, 11, 17, 1, tzinfo=NEW_YORK))
+    followthrough.run_check(flow.runtime, commitment.id)
+    clock.to(dt.datetime(2026, 12, 14, 9, 1, tzinfo=NEW_YORK))
+    assert followthrough.run_check(flow.runtime, commitment.id) == "escalate"
+    (escalation,) = nudges(flow, "carol")
+    flow.driver.select("carol", escalation["channel"], escalation["ts"], action_ids.FOLLOWUP_REASSIGN, "U0ALICE01")
+    flow.settle()
+    assert flow.runtime.commitments.get(commitment.id).owner == "U0ALICE01", "the manager it reached reassigned it"
