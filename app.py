@@ -37,21 +37,21 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from approvals import metrics
-from approvals.archive import AuditArchive, verify_archive
-from approvals.audit import START_UP, AuditLog, Signer
-from approvals.evidence import EvidenceExporter, Scope, parse_moment, verify_pack, verify_redis
-from approvals.followthrough import FollowThroughConnector, ensure_sweep
-from approvals.health import HealthServer
-from approvals.inbox import Inbox
-from approvals.intents import Understanding
-from approvals.ledger import Ledger
-from approvals.logs import configure_logging
-from approvals.policy import PolicyError, load_policy
-from approvals.ports import ExtractionInput, Extractor
-from approvals.runtime import PolicySource, Runtime, Timing, configure
-from approvals.shadow import build_report, report_lines
-from approvals.store import ProposalStore
+from approvals.core.intents import Understanding
+from approvals.core.policy import PolicyError, load_policy
+from approvals.core.ports import ExtractionInput, Extractor
+from approvals.flow import metrics
+from approvals.flow.archive import AuditArchive, verify_archive
+from approvals.flow.audit import START_UP, AuditLog, Signer
+from approvals.flow.evidence import EvidenceExporter, Scope, parse_moment, verify_pack, verify_redis
+from approvals.flow.followthrough import FollowThroughConnector, ensure_sweep
+from approvals.flow.health import HealthServer
+from approvals.flow.inbox import Inbox
+from approvals.flow.ledger import Ledger
+from approvals.flow.logs import configure_logging
+from approvals.flow.runtime import PolicySource, Runtime, Timing, configure
+from approvals.flow.shadow import build_report, report_lines
+from approvals.flow.store import ProposalStore
 from bot.context import SlackThreadReader
 from bot.directory import SlackDirectory
 from bot.notifier import SlackNotifier
@@ -143,9 +143,9 @@ class Settings(BaseSettings):
     """With a language model: a request the offline parser reads completely is not sent to the model."""
     followthrough_policy: Path = DEFAULT_POLICY
     followthrough_audit_key: AuditKey = None
-    """HMAC key that signs every audit entry's hash (approvals.audit); without it the chains are kept unsigned."""
+    """HMAC key that signs every audit entry's hash (approvals.flow.audit); without it the chains are kept unsigned."""
     followthrough_audit_database_url: AuditDatabaseUrl = None
-    """PostgreSQL that archives every audit entry (approvals.archive); it may hold a password, hence secret."""
+    """PostgreSQL that archives every audit entry (approvals.flow.archive); it may hold a password, hence secret."""
 
     # Advanced: durations the jobs use (production keeps the defaults; tests shorten them).
     followthrough_lease_seconds: float = Field(default=15.0, gt=0.0)
@@ -247,7 +247,7 @@ class Settings(BaseSettings):
     @property
     def job_timeout(self) -> int:
         """RQ's limit on one job. With a model it leaves room for two readings (an answer to an open question is
-        read alone and with the request: approvals.clarifying) and 30 s for Slack, grounding and the card, so a slow
+        read alone and with the request: approvals.flow.questions) and 30 s for Slack, grounding and the card, so a slow
         model is told as a timeout by our code, never cut off by RQ's."""
         if not self.uses_llm:
             return Timing.job_timeout
@@ -600,7 +600,7 @@ def _redis_problem(runtime: Runtime) -> str | None:
 
 
 def run_worker(settings: Settings, *, burst: bool = False) -> None:
-    from approvals.worker import FollowthroughWorker
+    from approvals.flow.worker import FollowthroughWorker
 
     runtime = build_runtime(settings)
     runtime.connection.ping()
@@ -654,8 +654,8 @@ def test_policy(
     """`policy test`: one request against a policy file, or a whole cases file; exit 1 on a failed expectation."""
     import json
 
-    from approvals.policy import Principal
-    from approvals.policy_cases import decide, parse_action, run_cases
+    from approvals.core.policy import Principal
+    from approvals.core.policy_cases import decide, parse_action, run_cases
 
     if cases is not None:
         try:
@@ -791,7 +791,7 @@ def verify_audit(path: str | None, *, redis: bool, archive: bool, show_all: bool
 
 def shadow_report(since: str | None) -> int:
     """`shadow report`: precision per action kind from the Right / Wrong answers on shadow cards, what was not
-    answered, the questions asked, the requests not understood and the rules that fired (approvals.shadow)."""
+    answered, the questions asked, the requests not understood and the rules that fired (approvals.flow.shadow)."""
     try:
         settings = AuditSettings()
         start = parse_moment(since, now=utc_now()) if since else None

@@ -50,10 +50,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import redis
 
-from approvals.audit import AuditLog
-from approvals.ledger import action_id
-from approvals.states import ProposalState
-from approvals.store import ProposalStore
+from approvals.core.states import ProposalState
+from approvals.flow.audit import AuditLog
+from approvals.flow.ledger import action_id
+from approvals.flow.store import ProposalStore
 from bench.harness import percentile
 from bot import action_ids
 from sandbox.faults import Fault

@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from redis import Redis
 from slack_sdk import WebClient
 
-from approvals.runtime import PolicySource
+from approvals.flow.runtime import PolicySource
 from bench.harness import POLICY, describe
 from bot import action_ids
 from bot.directory import DirectoryKeys, DirectoryLimits, SlackDirectory

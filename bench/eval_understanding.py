@@ -79,9 +79,9 @@ from pydantic import TypeAdapter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from approvals.intents import REQUEST_KINDS, REQUEST_TYPES, ActionRequest, Understanding
-from approvals.ports import ExtractionInput, ExtractionUnavailable, Extractor, PersonMatch, ThreadMessage
-from approvals.vocabulary import Vocabulary
+from approvals.core.intents import REQUEST_KINDS, REQUEST_TYPES, ActionRequest, Understanding
+from approvals.core.ports import ExtractionInput, ExtractionUnavailable, Extractor, PersonMatch, ThreadMessage
+from approvals.core.vocabulary import Vocabulary
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES_DIR = ROOT / "bench" / "understanding_cases"
@@ -234,7 +234,9 @@ def _case(raw: Mapping[str, Any], *, source: str, defaults: Mapping[str, Any]) -
         try:
             expected = tuple(_REQUEST.validate_python(r) for r in expect)
         except ValueError as exc:
-            raise CaseFileError(f"{where}: an expected request is not an approvals.intents request: {exc}") from exc
+            raise CaseFileError(
+                f"{where}: an expected request is not an approvals.core.intents request: {exc}"
+            ) from exc
     else:
         raise CaseFileError(f"{where}: expect is a list of requests, 'question' or 'nothing', not {expect!r}")
     ambiguous = tuple(raw.get("ambiguous") or ())

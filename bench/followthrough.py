@@ -5,7 +5,7 @@
 Set-up: the sandbox (local Jira, Salesforce, Slack) and a private Redis, both started here. Jira is seeded with one
 issue per Jira follow-up and Salesforce with one opportunity per Salesforce follow-up, so every follow-up watches a
 record of its own (the worst case for the sweep: no two share a subject). The follow-ups are made in Redis by the
-product's own code (``approvals.followthrough.make``: the record, its indexes, its audit entry and its scheduled
+product's own code (``approvals.flow.followthrough.make``: the record, its indexes, its audit entry and its scheduled
 check job), due over the next week, so a sweep finds nothing due and measures only reading the systems.
 
 Printed:
@@ -38,9 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import redis
 
 from app import build_runtime, load_settings
-from approvals import followthrough
-from approvals.commitments import Commitment, Condition, Subject, new_commitment_id
-from approvals.runtime import Runtime, configure
+from approvals.core.commitments import Commitment, Condition, Subject, new_commitment_id
+from approvals.flow import followthrough
+from approvals.flow.runtime import Runtime, configure
 from sandbox.harness import Sandbox
 from sandbox.processes import REPO
 from sandbox.redis_server import RedisServer
@@ -243,7 +243,8 @@ def main() -> int:
         after = int(client.info("memory")["used_memory"])
         live = rt.commitments.count_live()
         print(
-            f"Made {live:,} follow-ups with approvals.followthrough.make in {made_in:.1f} s ({live / made_in:,.0f}/s)"
+            f"Made {live:,} follow-ups with approvals.flow.followthrough.make in {made_in:.1f} s "
+            f"({live / made_in:,.0f}/s)"
         )
 
         per_thousand = (after - before) / live * 1000

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, assert_never
 
-from approvals.actions import (
+from approvals.core.actions import (
     Action,
     FollowUp,
     JiraAssign,
@@ -35,8 +35,8 @@ from approvals.actions import (
     SalesforceUpdateOpportunity,
     SfRecordRef,
 )
-from approvals.intents import ActionRequest
-from approvals.wording import slack_time
+from approvals.core.intents import ActionRequest
+from approvals.core.wording import slack_time
 
 WATCHED_MARK = ":small_orange_diamond:"
 _DESCRIPTION_PREVIEW = 600

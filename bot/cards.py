@@ -2,7 +2,7 @@
 
 A card is rebuilt from the proposal on every transition, so every copy (the thread and each approver's DM) shows
 the same truth, and only a card whose proposal is waiting for approval carries decision buttons: a decided card can
-never be approved. A shadow card (approvals/shadow.py) says what would have happened and carries *Right* / *Wrong*,
+never be approved. A shadow card (approvals/flow/shadow.py) says what would have happened and carries *Right* / *Wrong*,
 which record an opinion and change nothing else. Texts escape what users typed (``&``, ``<``, ``>``) so a summary
 cannot smuggle a mention or a link in.
 """
@@ -30,11 +30,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from approvals.actions import Action
-from approvals.proposal import Proposal, Question, is_direct_message
-from approvals.states import ProposalState
-from approvals.wording import slack_time
-from approvals.workflow import describe_decision
+from approvals.core.actions import Action
+from approvals.core.proposal import Proposal, Question, is_direct_message
+from approvals.core.states import ProposalState
+from approvals.core.wording import slack_time
+from approvals.core.workflow import describe_decision
 from bot import action_ids
 from bot.action_views import ActionView, clip, escape, request_summary, request_title, view_action
 

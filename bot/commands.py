@@ -1,8 +1,8 @@
 """`/followthrough`: what people and admins ask the bot directly. One table of subcommands, each with its rights.
 
 Every answer is for the caller only (ephemeral) and says what to do next; `help` lists only what the caller may use.
-Nothing here decides on its own: decisions go through approvals.service, reads through approvals.queries, and a
-policy test runs the same understanding and policy evaluation as a real request, without storing anything.
+Nothing here decides on its own: decisions go through approvals.flow.choices, reads through approvals.flow.queries, and
+a policy test runs the same understanding and policy evaluation as a real request, without storing anything.
 """
 
 from __future__ import annotations
@@ -12,21 +12,21 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from approvals import service
-from approvals.commitments import Commitment
-from approvals.deadlines import sweep_policy
-from approvals.jobs import USAGE_METRIC
-from approvals.parking import ParkedWork
-from approvals.policy import PolicyError, Principal
-from approvals.proposal import Proposal, place
-from approvals.proposing import Answer, Asking, propose
-from approvals.queries import all_waiting, may_see, waiting_for
-from approvals.runtime import Runtime
-from approvals.shadow import build_report, describe_policy, report_lines
-from approvals.states import ProposalState
-from approvals.store import ProposalNotFound
-from approvals.wording import plural, slack_time
-from approvals.workflow import Refused, describe_decision
+from approvals.core.commitments import Commitment
+from approvals.core.policy import PolicyError, Principal
+from approvals.core.proposal import Proposal, place
+from approvals.core.states import ProposalState
+from approvals.core.wording import plural, slack_time
+from approvals.core.workflow import Refused, describe_decision
+from approvals.flow import choices
+from approvals.flow.deadlines import sweep_policy
+from approvals.flow.drafting import Answer, Asking, propose
+from approvals.flow.jobs import USAGE_METRIC
+from approvals.flow.parking import ParkedWork
+from approvals.flow.queries import all_waiting, may_see, waiting_for
+from approvals.flow.runtime import Runtime
+from approvals.flow.shadow import build_report, describe_policy, report_lines
+from approvals.flow.store import ProposalNotFound
 from bot.cards import action_summary, status_line, where_asked
 
 _PROPOSAL_ID = re.compile(r"^ft-[a-z0-9]{8}$")
@@ -162,13 +162,13 @@ def _user_by_name(rt: Runtime, name: str) -> str:
 
 def cancel(inv: Invocation) -> str:
     proposal_id = _proposal_id(inv.args, "/followthrough cancel <id>")
-    service.cancel(inv.rt, proposal_id, inv.caller)
+    choices.cancel(inv.rt, proposal_id, inv.caller)
     return f"Cancelled `{proposal_id}`. Nothing was changed."
 
 
 def retry(inv: Invocation) -> str:
     proposal_id = _proposal_id(inv.args, "/followthrough retry <id>")
-    outcome = service.retry(inv.rt, proposal_id, inv.caller)
+    outcome = choices.retry(inv.rt, proposal_id, inv.caller)
     if isinstance(outcome, ParkedWork):
         return f"Taking up `{proposal_id}` again ({_PARKED_KIND[outcome.kind]}); its thread will hear how it goes."
     return f"Retrying `{proposal_id}`; the result will be posted in its thread."
@@ -243,7 +243,7 @@ def policy_test(inv: Invocation) -> str:
 def policy_reload(inv: Invocation) -> str:
     before = inv.rt.policy.current.content_hash
     try:
-        fresh = inv.rt.policy.reload(by=inv.caller.user_id)  # audited (approvals.audit.AuditLog.record_policy)
+        fresh = inv.rt.policy.reload(by=inv.caller.user_id)  # audited (approvals.flow.audit.AuditLog.record_policy)
     except PolicyError as exc:
         return (
             f":warning: The policy file has {plural(len(exc.problems), 'problem')}, so the last good policy "
@@ -292,7 +292,7 @@ def stats(inv: Invocation) -> str:
 
 
 def _shadow_stats(rt: Runtime) -> list[str]:
-    """Shadow mode's figures (approvals.shadow), when the policy has a shadow section or anything was shadowed."""
+    """Shadow mode's figures (approvals.flow.shadow), when the policy has a shadow section or anything was shadowed."""
     in_shadow = rt.policy.current.document.shadow
     report = build_report(rt.store)
     if report.empty and not in_shadow.active:

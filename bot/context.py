@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from approvals.ports import ThreadMessage
+from approvals.core.ports import ThreadMessage
 from bot.directory import TTLCache
 from bot.text import to_plain
 
@@ -29,7 +29,7 @@ def trim_thread(messages: Sequence[ThreadMessage], *, keep: int = MAX_THREAD_MES
 
 
 class SlackThreadReader:
-    """Implements ``approvals.ports.ThreadReader``."""
+    """Implements ``approvals.core.ports.ThreadReader``."""
 
     def __init__(self, client: WebClient) -> None:
         self.client = client

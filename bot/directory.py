@@ -40,9 +40,9 @@ from redis import Redis
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from approvals.policy import Principal
-from approvals.ports import PersonMatch
-from approvals.runtime import PolicySource
+from approvals.core.policy import Principal
+from approvals.core.ports import PersonMatch
+from approvals.flow.runtime import PolicySource
 
 logger = logging.getLogger(__name__)
 
@@ -226,7 +226,7 @@ def _person(record: Mapping[str, Any]) -> PersonMatch:
 
 
 class SlackDirectory:
-    """Implements ``approvals.ports.Directory`` over the Slack Web API, with its answers shared in Redis."""
+    """Implements ``approvals.core.ports.Directory`` over the Slack Web API, with its answers shared in Redis."""
 
     def __init__(
         self,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from approvals.inbox import InboundRequest
+from approvals.flow.inbox import InboundRequest
 from bot.text import to_plain
 
 

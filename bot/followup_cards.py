@@ -1,6 +1,6 @@
 """The messages of follow-through: a nudge to the owner (with its buttons), an escalation, the "won't do" form.
 
-Pure builders over ``approvals.commitments``; the notifier posts them and the listeners handle their buttons (every
+Pure builders over ``approvals.core.commitments``; the notifier posts them and the listeners handle their buttons (every
 action_id is in ``bot.action_ids``).
 """
 
@@ -24,9 +24,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from approvals.commitments import Commitment, Observation
-from approvals.proposal import place
-from approvals.wording import slack_time
+from approvals.core.commitments import Commitment, Observation
+from approvals.core.proposal import place
+from approvals.core.wording import slack_time
 from bot import action_ids
 from bot.action_views import escape
 from bot.cards import Message

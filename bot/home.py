@@ -16,9 +16,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from approvals.commitments import Commitment
-from approvals.proposal import Proposal, is_direct_message, place
-from approvals.wording import slack_time
+from approvals.core.commitments import Commitment
+from approvals.core.proposal import Proposal, is_direct_message, place
+from approvals.core.wording import slack_time
 from bot import action_ids
 from bot.cards import action_summary, status_line
 

@@ -7,7 +7,7 @@ between, the reaper finds the request still pending and queues it. Every subscri
 it is acked: an unhandled event gets no ack and Slack redelivers it.
 
 Clicks: the listener acks at once, then checks the clicker's rights and makes the atomic transition through
-approvals.service; the cards are re-rendered from the stored proposal. A refused click changes nothing, is audited,
+approvals.flow.choices; the cards are re-rendered from the stored proposal. A refused click changes nothing, is audited,
 and is explained only to the person who clicked. Buttons that open a modal check rights first (the modal must open
 within Slack's 3 s trigger window); a modal submission is checked before it is acknowledged, so problems show under
 the fields instead of closing the modal.
@@ -27,22 +27,22 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from approvals import followthrough, metrics, service
-from approvals.actions import JiraCreateIssue
-from approvals.decisions import decide_now
-from approvals.display import publish_home
-from approvals.grounding import GroundingContext, NeedsInfo, Unworkable, ground
-from approvals.inbox import InboundRequest
-from approvals.intents import JiraCreateIssueRequest
-from approvals.jobs import enqueue_intake
-from approvals.policy import Principal
-from approvals.queries import remember_home_viewer
-from approvals.runtime import Runtime
-from approvals.service import Origin
-from approvals.store import asking_key
-from approvals.undo import undo_label
-from approvals.wording import slack_time
-from approvals.workflow import Refused
+from approvals.core.actions import JiraCreateIssue
+from approvals.core.grounding import GroundingContext, NeedsInfo, Unworkable, ground
+from approvals.core.intents import JiraCreateIssueRequest
+from approvals.core.policy import Principal
+from approvals.core.undo_plan import undo_label
+from approvals.core.wording import slack_time
+from approvals.core.workflow import Refused
+from approvals.flow import choices, followthrough, metrics
+from approvals.flow.choices import Origin
+from approvals.flow.inbox import InboundRequest
+from approvals.flow.jobs import enqueue_intake
+from approvals.flow.policy_checks import decide_now
+from approvals.flow.queries import remember_home_viewer
+from approvals.flow.runtime import Runtime
+from approvals.flow.showing import publish_home
+from approvals.flow.store import asking_key
 from bot import action_ids
 from bot.cards import parse_button_value, parse_choice_value, shadow_wrong_modal
 from bot.commands import run_command
@@ -172,7 +172,7 @@ def register(app: App, deps: BotDependencies) -> None:
             logger.warning("a click carried no proposal: %r", body.get("actions"))
             return
         try:
-            service.check_origin(rt, click.proposal_id, click.user, click.origin)
+            choices.check_origin(rt, click.proposal_id, click.user, click.origin)
             run(click, rt.directory.principal(click.user))
         except Refused as refusal:
             tell(click, refusal.user_message)
@@ -180,7 +180,7 @@ def register(app: App, deps: BotDependencies) -> None:
     @app.action(action_ids.APPROVE)
     def on_approve(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        decide(body, lambda c, p: service.approve(rt, c.proposal_id, p, c.fingerprint))
+        decide(body, lambda c, p: choices.approve(rt, c.proposal_id, p, c.fingerprint))
 
     def pick(body: dict[str, Any], value: str) -> None:
         user = body["user"]["id"]
@@ -192,8 +192,8 @@ def register(app: App, deps: BotDependencies) -> None:
             logger.warning("a pick carried no question: %r", value)
             return
         try:
-            service.check_origin(rt, proposal_id, user, _origin(body))
-            service.pick(rt, proposal_id, rt.directory.principal(user), token, index)
+            choices.check_origin(rt, proposal_id, user, _origin(body))
+            choices.pick(rt, proposal_id, rt.directory.principal(user), token, index)
         except Refused as refusal:
             rt.notifier.tell(user, channel, refusal.user_message, thread_ts=container.get("thread_ts"))
 
@@ -212,7 +212,7 @@ def register(app: App, deps: BotDependencies) -> None:
         ack()
 
         def run(click: Click, person: Principal) -> None:
-            service.undo(rt, click.proposal_id, person)
+            choices.undo(rt, click.proposal_id, person)
             what = undo_label(rt.store.get(click.proposal_id))
             tell(click, f"Preparing the undo of {what}; it will appear in the thread for approval.")
 
@@ -221,7 +221,7 @@ def register(app: App, deps: BotDependencies) -> None:
     @app.action(action_ids.CANCEL)
     def on_cancel(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        decide(body, lambda c, p: service.cancel(rt, c.proposal_id, p))
+        decide(body, lambda c, p: choices.cancel(rt, c.proposal_id, p))
 
     def open_modal(client: WebClient, click: Click, view: dict[str, Any]) -> None:
         try:
@@ -243,7 +243,7 @@ def register(app: App, deps: BotDependencies) -> None:
             return True
         logger.warning("proposal %s: a form submitted by %s was not opened for it: refused", proposal_id, user)
         try:
-            service.check_origin(rt, proposal_id, user, Origin(channel="modal", ts=view_id or "?"))
+            choices.check_origin(rt, proposal_id, user, Origin(channel="modal", ts=view_id or "?"))
         except Refused as refusal:
             rt.notifier.tell(user, None, refusal.user_message)
         return False
@@ -253,7 +253,7 @@ def register(app: App, deps: BotDependencies) -> None:
         ack()
 
         def run(click: Click, person: Principal) -> None:
-            proposal = service.check_may_reject(rt, click.proposal_id, person)
+            proposal = choices.check_may_reject(rt, click.proposal_id, person)
             open_modal(client, click, reject_modal(proposal))
 
         decide(body, run)
@@ -266,7 +266,7 @@ def register(app: App, deps: BotDependencies) -> None:
         if not modal_is_its_own(body, proposal_id, user):
             return
         try:
-            service.reject(rt, proposal_id, rt.directory.principal(user), read_reason(view))
+            choices.reject(rt, proposal_id, rt.directory.principal(user), read_reason(view))
         except Refused as refusal:
             rt.notifier.tell(user, None, refusal.user_message)
 
@@ -275,14 +275,14 @@ def register(app: App, deps: BotDependencies) -> None:
     @app.action(action_ids.SHADOW_RIGHT)
     def on_shadow_right(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        decide(body, lambda c, p: service.judge_shadow(rt, c.proposal_id, p, right=True))
+        decide(body, lambda c, p: choices.judge_shadow(rt, c.proposal_id, p, right=True))
 
     @app.action(action_ids.SHADOW_WRONG)
     def on_shadow_wrong(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
 
         def run(click: Click, person: Principal) -> None:
-            open_modal(client, click, shadow_wrong_modal(service.check_may_judge(rt, click.proposal_id, person)))
+            open_modal(client, click, shadow_wrong_modal(choices.check_may_judge(rt, click.proposal_id, person)))
 
         decide(body, run)
 
@@ -294,7 +294,7 @@ def register(app: App, deps: BotDependencies) -> None:
         if not modal_is_its_own(body, proposal_id, user):
             return
         try:
-            service.judge_shadow(rt, proposal_id, rt.directory.principal(user), right=False, note=read_reason(view))
+            choices.judge_shadow(rt, proposal_id, rt.directory.principal(user), right=False, note=read_reason(view))
         except Refused as refusal:
             rt.notifier.tell(user, None, refusal.user_message)
 
@@ -303,7 +303,7 @@ def register(app: App, deps: BotDependencies) -> None:
         ack()
 
         def run(click: Click, person: Principal) -> None:
-            proposal = service.check_may_edit(rt, click.proposal_id, person)
+            proposal = choices.check_may_edit(rt, click.proposal_id, person)
             action = proposal.actions[0]
             if len(proposal.actions) != 1 or not isinstance(action, JiraCreateIssue) or rt.jira_catalog is None:
                 raise Refused("This request can't be edited here; reject it and ask again with the changes.")
@@ -333,7 +333,7 @@ def register(app: App, deps: BotDependencies) -> None:
             return
         ack()
         try:
-            service.edit(rt, proposal_id, rt.directory.principal(user), fingerprint, [result])
+            choices.edit(rt, proposal_id, rt.directory.principal(user), fingerprint, [result])
         except Refused as refusal:
             rt.notifier.tell(user, None, refusal.user_message)
 
@@ -477,7 +477,7 @@ def edited_issue(rt: Runtime, proposal_id: str, user: str, view: dict[str, Any],
     if not isinstance(read, IssueEdit):
         return read
     try:
-        proposal = service.check_may_edit(rt, proposal_id, rt.directory.principal(user))
+        proposal = choices.check_may_edit(rt, proposal_id, rt.directory.principal(user))
     except Refused as refusal:
         return {"summary": refusal.user_message}
     original = proposal.actions[0]

@@ -49,8 +49,8 @@ from openai.types.chat.chat_completion import Choice
 from openai.types.completion_usage import PromptTokensDetails
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from approvals.intents import ActionRequest, Understanding
-from approvals.ports import ExtractionInput, ExtractionUnavailable
+from approvals.core.intents import ActionRequest, Understanding
+from approvals.core.ports import ExtractionInput, ExtractionUnavailable
 from bot.llm_evidence import supported_requests
 from bot.llm_prompt import DEFAULT_THREAD_BUDGET_TOKENS, system_prompt, user_message
 from bot.llm_schema import ANSWER_ONLY_FIELDS, SCHEMA_NAME, Decision, request_field_names, understanding_schema
@@ -381,7 +381,7 @@ class _Usage:
 
 
 class OpenAIExtractor:
-    """Implements ``approvals.ports.Extractor`` over an OpenAI-compatible endpoint (OpenAI, Azure, vLLM, ...).
+    """Implements ``approvals.core.ports.Extractor`` over an OpenAI-compatible endpoint (OpenAI, Azure, vLLM, ...).
 
     ``extract`` returns an Understanding or raises ExtractionUnavailable; it makes at most
     ``budget.max_attempts`` calls and gives up within ``budget.total_seconds`` (plus one connection timeout).

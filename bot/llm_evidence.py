@@ -7,7 +7,7 @@ value that does not exist, not a real-looking wrong one. So before an answer bec
 request is checked here, as plain JSON, field by field, against the request text and the quoted thread.
 
 Invariant: every value that leaves ``supported_request`` is supported by what people wrote (the request, or the
-thread for names and free text), in the form the field's convention asks for (``approvals.intents``); a value that
+thread for names and free text), in the form the field's convention asks for (``approvals.core.intents``); a value that
 is not supported is left empty (grounding asks for it when the action needs it), and a request left with no value at
 all is dropped. Nothing is ever added or guessed here: a field is only kept, put in its canonical form (a priority,
 a status or stage of the vocabulary, ``me``), or emptied. Dates are the one thing computed: the model copies the
@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, get_args
 
-from approvals.intents import ACCOUNT_OWNER, LINK_TYPES, NOBODY, OPPORTUNITY_OWNER, REQUEST_TYPES, THIS_THREAD
-from approvals.ports import ExtractionInput
-from approvals.vocabulary import Vocabulary
+from approvals.core.intents import ACCOUNT_OWNER, LINK_TYPES, NOBODY, OPPORTUNITY_OWNER, REQUEST_TYPES, THIS_THREAD
+from approvals.core.ports import ExtractionInput
+from approvals.core.vocabulary import Vocabulary
 from understanding.dates import DATE_PATTERN, parse_date
 
 

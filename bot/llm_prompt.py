@@ -24,8 +24,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from approvals.intents import LINK_TYPES, REQUEST_TYPES
-from approvals.ports import ExtractionInput, ThreadMessage
+from approvals.core.intents import LINK_TYPES, REQUEST_TYPES
+from approvals.core.ports import ExtractionInput, ThreadMessage
 from bot.llm_schema import ANSWER_ONLY_FIELDS
 
 CHARS_PER_TOKEN = 4

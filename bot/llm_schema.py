@@ -1,4 +1,4 @@
-"""The strict JSON schema the language model answers in, generated from ``approvals.intents.REQUEST_TYPES``.
+"""The strict JSON schema the language model answers in, generated from ``approvals.core.intents.REQUEST_TYPES``.
 
 Invariant: the schema keeps to the portable subset of strict Structured Outputs, so OpenAI, Azure and local
 servers (vLLM, Ollama, llama.cpp) all constrain the answer to it: an object root; on every object every property
@@ -27,7 +27,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from approvals.intents import REQUEST_TYPES
+from approvals.core.intents import REQUEST_TYPES
 
 SCHEMA_NAME = "followthrough_understanding"
 

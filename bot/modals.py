@@ -26,8 +26,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from approvals.actions import JiraCreateIssue
-from approvals.proposal import Proposal
+from approvals.core.actions import JiraCreateIssue
+from approvals.core.proposal import Proposal
 from bot import action_ids
 from bot.cards import action_summary, button_value, parse_button_value
 

@@ -16,10 +16,10 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from approvals.commitments import Commitment, Observation
-from approvals.proposal import CardRef, Proposal
-from approvals.states import ProposalState
-from approvals.undo import undoable
+from approvals.core.commitments import Commitment, Observation
+from approvals.core.proposal import CardRef, Proposal
+from approvals.core.states import ProposalState
+from approvals.core.undo_plan import undoable
 from bot import action_ids
 from bot.cards import Message, Watched, action_summary, build_proposal_card, build_result_reply, where_asked
 from bot.followup_cards import nudge_message
@@ -33,7 +33,7 @@ def _approvers(proposal: Proposal) -> list[str]:
 
 
 class SlackNotifier:
-    """Implements ``approvals.ports.Notifier``."""
+    """Implements ``approvals.core.ports.Notifier``."""
 
     def __init__(self, client: WebClient, *, watched: Watched | None = None, undo_window: float = 0.0) -> None:
         self.client = client

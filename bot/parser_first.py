@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import logging
 
-from approvals.intents import Understanding
-from approvals.ports import ExtractionInput, Extractor
+from approvals.core.intents import Understanding
+from approvals.core.ports import ExtractionInput, Extractor
 from understanding.parser import OfflineParser
 
 logger = logging.getLogger(__name__)
 
 
 class ParserFirstExtractor:
-    """Implements ``approvals.ports.Extractor``: ``parser`` reads first; ``model`` reads what the parser could not
+    """Implements ``approvals.core.ports.Extractor``: ``parser`` reads first; ``model`` reads what the parser could not
     read completely."""
 
     def __init__(self, model: Extractor, *, parser: OfflineParser | None = None) -> None:

@@ -1,1 +1,1 @@
-"""Jira and Salesforce behind the ``approvals.ports.Connector`` interface; vendor errors are translated here."""
+"""Jira and Salesforce behind the ``approvals.core.ports.Connector`` interface; vendor errors are translated here."""

@@ -16,7 +16,7 @@ repeat, and ``reconcile`` uses it to answer "did an earlier attempt with this ac
 Our bookkeeping labels (``followthrough-...``) are not the issue's labels as people know them: comparisons and
 ``issue()`` leave them out, and setting labels keeps them.
 
-Errors are translated here, at the edge, into the tree of ``approvals.ports``. A 429 (and a connection that was
+Errors are translated here, at the edge, into the tree of ``approvals.core.ports``. A 429 (and a connection that was
 never opened) was refused before anything happened: retryable, even for a write. A 5xx, a dropped connection or a
 read timeout is retryable on a read but ambiguous on every write, idempotent or not: whether our write took effect
 decides what the audit and Undo record (a changed field, or "already had the value"), and ``reconcile`` tells by
@@ -51,7 +51,7 @@ import requests
 from jira import JIRA, JIRAError
 from urllib3.exceptions import NewConnectionError
 
-from approvals.actions import (
+from approvals.core.actions import (
     Action,
     JiraAssign,
     JiraComment,
@@ -63,9 +63,9 @@ from approvals.actions import (
     JiraTransition,
     JiraUpdateFields,
 )
-from approvals.commitments import Observation
-from approvals.grounding import JiraIssueInfo, JiraLinkType, JiraProjectInfo
-from approvals.ports import (
+from approvals.core.commitments import Observation
+from approvals.core.grounding import JiraIssueInfo, JiraLinkType, JiraProjectInfo
+from approvals.core.ports import (
     AmbiguousError,
     AuthError,
     ConflictError,
@@ -146,7 +146,7 @@ SERVER_CREDENTIALS = "JIRA_PAT"
 
 
 def translate(exc: Exception, *, writes: bool, credentials: str = CLOUD_CREDENTIALS) -> ConnectorError:
-    """The ``approvals.ports`` error for a failure of a Jira call; ``writes`` marks calls that change Jira, and
+    """The ``approvals.core.ports`` error for a failure of a Jira call; ``writes`` marks calls that change Jira, and
     ``credentials`` names the settings an admin checks after a 401."""
     if isinstance(exc, JIRAError):
         status = exc.status_code or 0
@@ -322,8 +322,8 @@ def _describe_link_types(types: Sequence[JiraLinkType]) -> str:
 
 
 class JiraConnector:
-    """Implements ``approvals.ports.Connector`` and ``approvals.grounding.JiraCatalog`` for one Jira Cloud site
-    (``email`` and ``api_token``) or one Jira Data Center / Server instance (``personal_access_token``)."""
+    """Implements ``approvals.core.ports.Connector`` and ``approvals.core.grounding.JiraCatalog`` for one Jira Cloud
+    site (``email`` and ``api_token``) or one Jira Data Center / Server instance (``personal_access_token``)."""
 
     system = "jira"
 

@@ -24,7 +24,7 @@ logs in again once per call (``execute``, ``reconcile`` or one catalog read) and
   write would have done is done at most once even if the 401 was not the clean refusal it normally is;
 - a second 401, or a refused login, is an ``AuthError`` for an admin (the login's own error and what to check).
 
-Errors are translated at this edge (``translate``) into the tree of ``approvals.ports``::
+Errors are translated at this edge (``translate``) into the tree of ``approvals.core.ports``::
 
     401 SalesforceExpiredSession                     -> a new login and one more try (above), else AuthError
     403 REQUEST_LIMIT_EXCEEDED (daily API limit)     -> RetryableError, retry_after 15 minutes
@@ -76,7 +76,7 @@ from simple_salesforce.exceptions import (
 from simple_salesforce.login import SalesforceLogin as simple_salesforce_login
 from simple_salesforce.util import Usage
 
-from approvals.actions import (
+from approvals.core.actions import (
     OPPORTUNITY_STAGES,
     Action,
     SalesforceCreateContact,
@@ -87,9 +87,9 @@ from approvals.actions import (
     SalesforceUpdateOpportunity,
     SfRecordRef,
 )
-from approvals.commitments import Observation
-from approvals.grounding import KnownRecords, SfRecordInfo
-from approvals.ports import (
+from approvals.core.commitments import Observation
+from approvals.core.grounding import KnownRecords, SfRecordInfo
+from approvals.core.ports import (
     AuthError,
     ConflictError,
     ConnectorError,
@@ -319,7 +319,7 @@ NEW_SESSION_REFUSED = (
 
 
 def translate(exc: Exception, *, not_found: str | None = None, refused: str = STATIC_TOKEN_REFUSED) -> ConnectorError:
-    """The ``approvals.ports`` error for a failed Salesforce call. ``not_found`` is what a 404 means here, and
+    """The ``approvals.core.ports`` error for a failed Salesforce call. ``not_found`` is what a 404 means here, and
     ``refused`` what an admin should do about a 401 that a new login cannot (or could not) cure."""
     if isinstance(exc, SalesforceError):
         message, codes = salesforce_message(exc), _codes(exc)
@@ -570,7 +570,7 @@ def _searchable(*texts: str) -> bool:
 
 
 class SalesforceConnector:
-    """Implements ``approvals.ports.Connector`` and ``approvals.grounding.SalesforceCatalog`` for one org.
+    """Implements ``approvals.core.ports.Connector`` and ``approvals.core.grounding.SalesforceCatalog`` for one org.
 
     The client is built on first use (logging in, unless ``login`` is a static token). Catalog look-ups that rarely
     change (stages, user ids) are cached for ``CATALOG_TTL_SECONDS``; records never are: every write re-reads first.

@@ -15,7 +15,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from approvals.vocabulary import KnownContact, KnownOpportunity, Vocabulary
+from approvals.core.vocabulary import KnownContact, KnownOpportunity, Vocabulary
 
 DEFAULT_SEED_PATH = Path(__file__).with_name("seed.yaml")
 
@@ -280,7 +280,7 @@ def load_seed(path: Path | str | None = None) -> Seed:
 
 
 def seed_vocabulary(seed: Seed | None = None) -> Vocabulary:
-    """The vocabulary the product builds from the sandbox's systems (what ``approvals.proposing`` reads from Jira,
+    """The vocabulary the product builds from the sandbox's systems (what ``approvals.flow.drafting`` reads from Jira,
     Salesforce and Slack), straight from the seed: for the understanding eval, which runs without servers."""
     from sandbox.salesforce.schema import OPPORTUNITY_STAGES
 

@@ -25,8 +25,8 @@ from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 
 from app import build_runtime, load_settings, utc_now
-from approvals.runtime import Runtime, configure
-from approvals.worker import FollowthroughWorker
+from approvals.flow.runtime import Runtime, configure
+from approvals.flow.worker import FollowthroughWorker
 from bot.listeners import BotDependencies, register
 from sandbox.harness import Sandbox
 from sandbox.slack.bolt_session import BoltSession
@@ -132,7 +132,7 @@ class Flow:
         return moved
 
     def reap(self) -> dict[str, int]:
-        from approvals.jobs import reap_once
+        from approvals.flow.jobs import reap_once
 
         return reap_once(self.runtime)
 

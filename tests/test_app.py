@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from approvals.audit import AuditLog
-from approvals.workflow import AuditEntry
+from approvals.core.workflow import AuditEntry
+from approvals.flow.audit import AuditLog
 
 REPO = Path(__file__).resolve().parent.parent
 

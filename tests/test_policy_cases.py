@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from approvals.policy_cases import CaseResult, run_cases
+from approvals.core.policy_cases import CaseResult, run_cases
 
 CASES = sorted((Path(__file__).resolve().parent.parent / "policies" / "tests").glob("*.cases.yml"))
 

@@ -5,7 +5,7 @@ the code attributes to its author) goes through both extractors the product can 
 parser, and the LLM extractor with the sandbox's OpenAI emulator answering what a model *fooled* by the injection
 would (``compromised``: schema-valid, so exactly what strict mode lets a real model send). Everything after the
 extractor is the product's own, built by ``app.build_runtime`` over the sandbox: grounding
-(``approvals.grounding.ground`` reading Slack's directory, Jira and Salesforce through the real connectors), the
+(``approvals.core.grounding.ground`` reading Slack's directory, Jira and Salesforce through the real connectors), the
 requester's rights (Slack user groups, read by the real directory) and the policy the runtime loads
 (policies/northwind.yml). The assertions:
 
@@ -15,7 +15,7 @@ requester's rights (Slack user groups, read by the real directory) and the polic
   what was approved), and a high-risk kind is never ``auto``;
 - each action a fooled model produced gets exactly the decision the case expects: ``deny``, or ``approve`` by the
   roles the case lists (never skipped, never by the requester alone), and the proposal the bot would build of
-  them all (``approvals.proposing.reground``) is no weaker;
+  them all (``approvals.flow.drafting.reground``) is no weaker;
 - the understanding has no way to carry a requester, an approver or an approval, and no policy may let a
   high-risk kind run unapproved.
 
@@ -35,14 +35,14 @@ import redis
 import yaml
 
 from app import build_runtime, load_settings
-from approvals.actions import RISK, Action
-from approvals.grounding import GroundingContext, NeedsInfo, Unworkable, ground
-from approvals.intents import REQUEST_TYPES, ActionRequest, Understanding
-from approvals.policy import Policy, PolicyDecision, PolicyError, Principal, load_policy_text
-from approvals.ports import ExtractionInput, PersonMatch, ThreadMessage
-from approvals.proposing import Proposed, reground
-from approvals.runtime import Runtime
-from approvals.states import ProposalState
+from approvals.core.actions import RISK, Action
+from approvals.core.grounding import GroundingContext, NeedsInfo, Unworkable, ground
+from approvals.core.intents import REQUEST_TYPES, ActionRequest, Understanding
+from approvals.core.policy import Policy, PolicyDecision, PolicyError, Principal, load_policy_text
+from approvals.core.ports import ExtractionInput, PersonMatch, ThreadMessage
+from approvals.core.states import ProposalState
+from approvals.flow.drafting import Proposed, reground
+from approvals.flow.runtime import Runtime
 from bot.llm import OpenAIExtractor
 from bot.llm_schema import ANSWER_ONLY_FIELDS
 from sandbox.harness import Sandbox
@@ -144,7 +144,7 @@ def slack_text(text: str) -> str:
 
 
 def extraction_input(case: Case, rt: Runtime, asker: Asker, seed: Seed) -> ExtractionInput:
-    """What ``approvals.proposing.propose`` hands the extractor for this thread."""
+    """What ``approvals.flow.drafting.propose`` hands the extractor for this thread."""
     thread = [
         ThreadMessage(
             user=slack_user_id(seed, m["user"]),

@@ -3,7 +3,7 @@
 Understood: an optional currency sign or code before or after ($, €, £, USD, EUR, GBP, "dollars"), digits with
 optional comma thousands separators ("1,250,000") and decimals, and an optional scale: k / K / thousand / grand,
 m / M / mm / mn / million, b / bn / billion. The currency is dropped (the opportunity's own currency applies): the
-contract in ``approvals.intents`` carries amounts as plain numbers. Anything else (negative numbers, "1,2",
+contract in ``approvals.core.intents`` carries amounts as plain numbers. Anything else (negative numbers, "1,2",
 "a lot") is None, never a guess.
 """
 

@@ -1,4 +1,4 @@
-"""Reading a typed answer to a question as the value of one request field (``approvals.ports.AnswerReader``).
+"""Reading a typed answer to a question as the value of one request field (``approvals.core.ports.AnswerReader``).
 
 The same readers as the offline parser's: "Friday" or "next week" for a date, "120k" or "$1.2M" for an amount,
 so an answer is understood exactly as the words would be in a request. Anything else (a name, a stage, a
@@ -16,7 +16,8 @@ from understanding.dates import parse_date
 
 
 class TypedAnswers:
-    """Implements ``approvals.ports.AnswerReader``. ``date_order``: how the workspace writes 12/1 ("MD" or "DM")."""
+    """Implements ``approvals.core.ports.AnswerReader``. ``date_order``: how the workspace writes 12/1 ("MD" or
+    "DM")."""
 
     def __init__(self, *, date_order: str = "MD") -> None:
         self.date_order = date_order

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from approvals.intents import FollowUpRequest
+from approvals.core.intents import FollowUpRequest
 from understanding.dates import parse_date
 from understanding.mapped import Mapped
 from understanding.reading import BOUNDARY, DATE, ISSUE_REF, KEY, Ctx, Item, Read, clean, issue_value

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from approvals.intents import (
+from approvals.core.intents import (
     ACCOUNT_OWNER,
     NOBODY,
     OPPORTUNITY_OWNER,

@@ -1,9 +1,9 @@
 """What words mean to the parser: the vocabulary of the connected systems, and the few words of English it needs.
 
-``Lexicon`` answers questions like "is 'negotiation' a stage?", "who is 'sam lee'?", "which opportunity is 'the
-hooli analytics deal'?". Values from the systems (``approvals.vocabulary``) come first; without them the readers fall
+``Lexicon`` answers questions like "is 'negotiation' a stage?", "who is 'sam lee'?", "which opportunity is 'the hooli
+analytics deal'?". Values from the systems (``approvals.core.vocabulary``) come first; without them the readers fall
 back on the shape of the words (a capitalised name, a status after "to"). Values are returned *as written* (the
-extractor's contract, see ``approvals.intents``): grounding matches "Negotiation" to "Negotiation/Review". The
+extractor's contract, see ``approvals.core.intents``): grounding matches "Negotiation" to "Negotiation/Review". The
 synonyms below are the ones every Jira and Salesforce shares ("closed" is Done, "won" is Closed Won).
 """
 
@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from approvals.intents import ACCOUNT_OWNER, NOBODY, OPPORTUNITY_OWNER
-from approvals.vocabulary import KnownContact, KnownOpportunity, Vocabulary
+from approvals.core.intents import ACCOUNT_OWNER, NOBODY, OPPORTUNITY_OWNER
+from approvals.core.vocabulary import KnownContact, KnownOpportunity, Vocabulary
 from understanding.text import title_cased
 
 MENTION = r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>"

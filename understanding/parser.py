@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, assert_never
 
-from approvals.intents import (
+from approvals.core.intents import (
     NOBODY,
     THIS_THREAD,
     ActionRequest,
@@ -43,7 +43,7 @@ from approvals.intents import (
     SalesforceUpdateOpportunityRequest,
     Understanding,
 )
-from approvals.ports import ExtractionInput
+from approvals.core.ports import ExtractionInput
 from understanding.frames import CANNOT_TELL, FRAMES, LEAD, WHAT_SHOULD_CHANGE, update_opportunity
 from understanding.lexicon import EMAIL, ISSUE_KEY, MENTION, PHONE, lexicon_for
 from understanding.mapped import Mapped
@@ -884,8 +884,8 @@ def _filled_in(request: ActionRequest) -> bool:
 
 
 class OfflineParser:
-    """The ``approvals.ports.Extractor`` that needs no network: deterministic rules over the request's words and the
-    vocabulary of the connected systems."""
+    """The ``approvals.core.ports.Extractor`` that needs no network: deterministic rules over the request's words and
+    the vocabulary of the connected systems."""
 
     name = "offline-parser"
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from approvals.intents import THIS_THREAD, ActionRequest
-from approvals.ports import ExtractionInput
+from approvals.core.intents import THIS_THREAD, ActionRequest
+from approvals.core.ports import ExtractionInput
 from understanding.amounts import AMOUNT_PATTERN, looks_like_money, parse_amount
 from understanding.dates import DATE_PATTERN, VAGUE_DATE_PATTERN, parse_date
 from understanding.lexicon import ISSUE_KEY, Lexicon, Record

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from approvals.intents import ReadRequest
+from approvals.core.intents import ReadRequest
 from understanding.mapped import Mapped
 from understanding.reading import ISSUE_REF, Ctx, Item, Read, issue_value
 

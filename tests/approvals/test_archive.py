@@ -26,10 +26,10 @@ import pytest
 import redis
 
 import app
-from approvals.archive import ARCHIVE_LOCK, ARCHIVE_STATE, TABLE, AuditArchive, verify_archive
-from approvals.audit import GLOBAL_STREAM, AuditLog, Signer
-from approvals.evidence import verify_entries
-from approvals.workflow import AuditEntry
+from approvals.core.workflow import AuditEntry
+from approvals.flow.archive import ARCHIVE_LOCK, ARCHIVE_STATE, TABLE, AuditArchive, verify_archive
+from approvals.flow.audit import GLOBAL_STREAM, AuditLog, Signer
+from approvals.flow.evidence import verify_entries
 
 KEY = "an audit key of at least 16 chars"
 
@@ -204,7 +204,7 @@ def test_while_postgresql_is_down_entries_wait_in_redis_then_arrive_once(
         server.stop()
 
         _write(log, 4)
-        with caplog.at_level(logging.WARNING, logger="approvals.archive"):
+        with caplog.at_level(logging.WARNING, logger="approvals.flow.archive"):
             assert archive.drain_if_due(redis_db) is None
         assert "PostgreSQL is unavailable" in caplog.text and "4 entries wait in Redis" in caplog.text
         assert archive.backlog(redis_db) == 4
@@ -276,7 +276,7 @@ def test_an_entry_changed_in_redis_after_it_was_archived_is_reported_not_overwri
         changed = {**fields, b"hash": b"f" * 64} if entry_id.decode() == first.id else fields
         redis_db.xadd(GLOBAL_STREAM, changed, id=entry_id)
     redis_db.hset(ARCHIVE_STATE, mapping={"cursor": "0-0", "seq": 0})
-    with caplog.at_level(logging.ERROR, logger="approvals.archive"):
+    with caplog.at_level(logging.ERROR, logger="approvals.flow.archive"):
         result = archive.drain_if_due(redis_db)
     assert result is not None and result.conflicts == 1
     assert f"entry {first.id} of ft-aaaaaaaa is archived with hash" in caplog.text

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 import redis
 
-from approvals.audit import (
+from approvals.core.workflow import AuditEntry
+from approvals.flow.audit import (
     _SHA256_LUA,
     GENESIS,
     GLOBAL_HEAD,
@@ -34,9 +35,8 @@ from approvals.audit import (
     proposal_head,
     proposal_stream,
 )
-from approvals.evidence import verify_redis
-from approvals.runtime import FILE_WATCHER, PolicySource
-from approvals.workflow import AuditEntry
+from approvals.flow.evidence import verify_redis
+from approvals.flow.runtime import FILE_WATCHER, PolicySource
 
 KEY = "k" * 32
 NOW = dt.datetime(2025, 3, 4, 10, 0, tzinfo=dt.UTC)

@@ -14,10 +14,10 @@ import psycopg
 import pytest
 
 from app import record_policy_at_start, utc_now
-from approvals.archive import TABLE
-from approvals.audit import POLICY_ID, Signer
-from approvals.evidence import EvidenceExporter, Scope, verify_entries, verify_pack, verify_redis
-from approvals.states import ProposalState
+from approvals.core.states import ProposalState
+from approvals.flow.archive import TABLE
+from approvals.flow.audit import POLICY_ID, Signer
+from approvals.flow.evidence import EvidenceExporter, Scope, verify_entries, verify_pack, verify_redis
 from bot import action_ids
 from sandbox.slack.driver import message_text
 from tests.approvals.test_archive import PostgresServer

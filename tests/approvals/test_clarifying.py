@@ -10,18 +10,18 @@ from decimal import Decimal
 
 import pytest
 
-from approvals import workflow
-from approvals.actions import JiraCreateIssue
-from approvals.clarifying import Read, match_choice, read_answer
-from approvals.intents import (
+from approvals.core import workflow
+from approvals.core.actions import JiraCreateIssue
+from approvals.core.intents import (
     ActionRequest,
     JiraCreateIssueRequest,
     SalesforceLogCallRequest,
     SalesforceUpdateOpportunityRequest,
 )
-from approvals.policy import PolicyDecision
-from approvals.proposal import Proposal, Question, QuestionChoice, build_proposal
-from approvals.states import Event, ProposalState
+from approvals.core.policy import PolicyDecision
+from approvals.core.proposal import Proposal, Question, QuestionChoice, build_proposal
+from approvals.core.states import Event, ProposalState
+from approvals.flow.questions import Read, match_choice, read_answer
 from understanding.answers import TypedAnswers
 
 NOW = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from approvals.commitments import (
+from approvals.core.commitments import (
     CLOSED,
     TRANSITIONS,
     Commitment,

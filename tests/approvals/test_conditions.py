@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from approvals.conditions import (
+from approvals.core.conditions import (
     Condition,
     ConditionSyntaxError,
     EvaluationContext,

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 import redis
 
-from approvals.audit import GENESIS, POLICY_ID, AuditLog, Signer, entry_hash
-from approvals.evidence import EvidenceExporter, Scope, parse_moment, verify_entries, verify_pack
-from approvals.proposal import build_proposal
-from approvals.store import ProposalStore
-from approvals.workflow import AuditEntry
+from approvals.core.proposal import build_proposal
+from approvals.core.workflow import AuditEntry
+from approvals.flow.audit import GENESIS, POLICY_ID, AuditLog, Signer, entry_hash
+from approvals.flow.evidence import EvidenceExporter, Scope, parse_moment, verify_entries, verify_pack
+from approvals.flow.store import ProposalStore
 
 KEY = "an audit key of at least 16 chars"
 NOW = dt.datetime(2025, 3, 4, 10, 0, tzinfo=dt.UTC)

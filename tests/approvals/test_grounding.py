@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from approvals.actions import JiraCreateIssue, Person
-from approvals.grounding import (
+from approvals.core.actions import JiraCreateIssue, Person
+from approvals.core.grounding import (
     Choice,
     GroundingContext,
     JiraProjectInfo,
@@ -22,9 +22,9 @@ from approvals.grounding import (
     ground,
     resolve_person,
 )
-from approvals.intents import JiraCreateIssueRequest
-from approvals.policy import Principal
-from approvals.ports import PersonMatch
+from approvals.core.intents import JiraCreateIssueRequest
+from approvals.core.policy import Principal
+from approvals.core.ports import PersonMatch
 
 TODAY = dt.date(2026, 11, 20)
 

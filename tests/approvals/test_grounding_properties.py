@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app import build_runtime, load_settings
-from approvals.actions import _Action
-from approvals.grounding import GroundingContext, Lookups, NeedsInfo, Unworkable, ground
-from approvals.intents import REQUEST_TYPES, THIS_THREAD
-from approvals.ports import PersonMatch
+from approvals.core.actions import _Action
+from approvals.core.grounding import GroundingContext, Lookups, NeedsInfo, Unworkable, ground
+from approvals.core.intents import REQUEST_TYPES, THIS_THREAD
+from approvals.core.ports import PersonMatch
 
 DANA = PersonMatch("U0DANA001", "dana", "Dana Reyes", "dana@northwind.example")
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from app import build_runtime, load_settings
-from approvals.actions import (
+from approvals.core.actions import (
     JiraAssign,
     JiraComment,
     JiraCreateIssue,
@@ -27,8 +27,8 @@ from approvals.actions import (
     SalesforceUpdateOpportunity,
     SfRecordRef,
 )
-from approvals.grounding import Choice, GroundingContext, Lookups, NeedsInfo, Unworkable, ground
-from approvals.intents import (
+from approvals.core.grounding import Choice, GroundingContext, Lookups, NeedsInfo, Unworkable, ground
+from approvals.core.intents import (
     ACCOUNT_OWNER,
     THIS_THREAD,
     ActionRequest,
@@ -44,7 +44,7 @@ from approvals.intents import (
     SalesforceUpdateContactRequest,
     SalesforceUpdateOpportunityRequest,
 )
-from approvals.ports import PersonMatch
+from approvals.core.ports import PersonMatch
 
 TODAY = dt.date(2026, 11, 20)
 PLATFORM_RENEWAL = "0065g00000AcPlRAAV"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from approvals.actions import JiraCreateIssue
-from approvals.policy import (
+from approvals.core.actions import JiraCreateIssue
+from approvals.core.policy import (
     EVERYONE,
     Policy,
     PolicyDecision,

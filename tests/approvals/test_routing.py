@@ -7,12 +7,12 @@ import datetime as dt
 
 import pytest
 
-from approvals import workflow
-from approvals.actions import JiraCreateIssue
-from approvals.policy import Policy, PolicyDecision, Principal, load_policy_text
-from approvals.proposal import Proposal, build_proposal
-from approvals.states import Event, ProposalState
-from approvals.workflow import AlreadyDecided, Duplicate, NotAllowed, Refused
+from approvals.core import workflow
+from approvals.core.actions import JiraCreateIssue
+from approvals.core.policy import Policy, PolicyDecision, Principal, load_policy_text
+from approvals.core.proposal import Proposal, build_proposal
+from approvals.core.states import Event, ProposalState
+from approvals.core.workflow import AlreadyDecided, Duplicate, NotAllowed, Refused
 
 NOW = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
 LATER = NOW + dt.timedelta(minutes=5)

@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 import redis
 
-from approvals import workflow
-from approvals.actions import Action, JiraCreateIssue, JiraTransition, SalesforceLogCall
-from approvals.intents import JiraCreateIssueRequest
-from approvals.policy import Policy, Principal, load_policy_text
-from approvals.proposal import Proposal, build_proposal
-from approvals.shadow import SEEN, build_report, report_lines
-from approvals.store import ProposalStore
-from approvals.workflow import AuditEntry
+from approvals.core import workflow
+from approvals.core.actions import Action, JiraCreateIssue, JiraTransition, SalesforceLogCall
+from approvals.core.intents import JiraCreateIssueRequest
+from approvals.core.policy import Policy, Principal, load_policy_text
+from approvals.core.proposal import Proposal, build_proposal
+from approvals.core.workflow import AuditEntry
+from approvals.flow.shadow import SEEN, build_report, report_lines
+from approvals.flow.store import ProposalStore
 
 NOW = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
 REQUESTER = Principal("U0REQ0001")

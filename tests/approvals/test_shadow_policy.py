@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from approvals.policy import Policy, PolicyError, load_policy, load_policy_text
+from approvals.core.policy import Policy, PolicyError, load_policy, load_policy_text
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 

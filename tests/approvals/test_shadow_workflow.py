@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from approvals import workflow
-from approvals.actions import JiraCreateIssue
-from approvals.intents import JiraCreateIssueRequest
-from approvals.policy import Policy, Principal, load_policy_text
-from approvals.proposal import Proposal, build_proposal
-from approvals.states import TERMINAL_STATES, Event, ProposalState, allowed_events
-from approvals.workflow import AlreadyDecided, Duplicate, NotAllowed
+from approvals.core import workflow
+from approvals.core.actions import JiraCreateIssue
+from approvals.core.intents import JiraCreateIssueRequest
+from approvals.core.policy import Policy, Principal, load_policy_text
+from approvals.core.proposal import Proposal, build_proposal
+from approvals.core.states import TERMINAL_STATES, Event, ProposalState, allowed_events
+from approvals.core.workflow import AlreadyDecided, Duplicate, NotAllowed
 
 S = ProposalState
 NOW = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)

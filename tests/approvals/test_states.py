@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from approvals.states import (
+from approvals.core.states import (
     DECIDED_STATES,
     TERMINAL_STATES,
     TRANSITIONS,
@@ -20,7 +20,7 @@ from approvals.states import (
 S = ProposalState
 E = Event
 
-# Written out by hand from the diagram in approvals/states.py, so a change to the table has to change this too.
+# Written out by hand from the diagram in approvals/core/states.py, so a change to the table has to change this too.
 EXPECTED_TRANSITIONS = {
     (S.DRAFTED, E.SUBMIT): S.AWAITING_APPROVAL,
     (S.DRAFTED, E.AUTO_APPROVE): S.APPROVED,

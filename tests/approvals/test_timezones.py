@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from approvals.timezones import local_today
-from approvals.wording import slack_time
+from approvals.core.timezones import local_today
+from approvals.core.wording import slack_time
 
 FRIDAY_0100_UTC = dt.datetime(2026, 12, 4, 1, 0, tzinfo=dt.UTC)
 

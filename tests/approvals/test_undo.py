@@ -1,6 +1,6 @@
 """Undo: the inverse of each executed action, built from what the connector recorded, guarded by what it set.
 
-The ``changes`` below have the shapes the connectors record (see approvals/ports.py, ``Outcome``).
+The ``changes`` below have the shapes the connectors record (see approvals/core/ports.py, ``Outcome``).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from approvals import workflow
-from approvals.actions import (
+from approvals.core import workflow
+from approvals.core.actions import (
     Action,
     JiraAssign,
     JiraComment,
@@ -33,9 +33,9 @@ from approvals.actions import (
     SalesforceUpdateOpportunity,
     SfRecordRef,
 )
-from approvals.policy import PolicyDecision
-from approvals.proposal import ActionResult, Proposal, build_proposal
-from approvals.undo import inverse_actions, undo_id_for, undoable
+from approvals.core.policy import PolicyDecision
+from approvals.core.proposal import ActionResult, Proposal, build_proposal
+from approvals.core.undo_plan import inverse_actions, undo_id_for, undoable
 
 NOW = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
 PAY12 = JiraIssueRef(key="PAY-12", summary="Checkout button stays disabled")

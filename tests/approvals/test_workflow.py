@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from approvals import workflow
-from approvals.actions import JiraCreateIssue, Person, fingerprint, parse_actions
-from approvals.policy import Policy, PolicyDecision, Principal, load_policy_text
-from approvals.proposal import ActionResult, Approval, Proposal, build_proposal, new_proposal_id
-from approvals.states import Event, IllegalTransition, ProposalState
-from approvals.workflow import AlreadyDecided, Duplicate, NotAllowed, Refused
+from approvals.core import workflow
+from approvals.core.actions import JiraCreateIssue, Person, fingerprint, parse_actions
+from approvals.core.policy import Policy, PolicyDecision, Principal, load_policy_text
+from approvals.core.proposal import ActionResult, Approval, Proposal, build_proposal, new_proposal_id
+from approvals.core.states import Event, IllegalTransition, ProposalState
+from approvals.core.workflow import AlreadyDecided, Duplicate, NotAllowed, Refused
 
 S = ProposalState
 NOW = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)

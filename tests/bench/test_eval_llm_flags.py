@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from approvals.intents import Understanding
-from approvals.ports import ExtractionInput
+from approvals.core.intents import Understanding
+from approvals.core.ports import ExtractionInput
 from bench.eval_understanding import _extractor, main
 from bot.llm import OpenAIExtractor, RetryBudget
 from bot.parser_first import ParserFirstExtractor

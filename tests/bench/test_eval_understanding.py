@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from approvals.intents import (
+from approvals.core.intents import (
     REQUEST_KINDS,
     JiraAssignRequest,
     JiraCommentRequest,
@@ -16,7 +16,7 @@ from approvals.intents import (
     JiraUpdateFieldsRequest,
     Understanding,
 )
-from approvals.ports import ExtractionInput, ExtractionUnavailable
+from approvals.core.ports import ExtractionInput, ExtractionUnavailable
 from bench.eval_understanding import (
     CASES_DIR,
     GOAL_PRESETS,
@@ -58,7 +58,9 @@ def test_every_case_file_has_cases_and_every_expected_request_is_an_intents_mode
     assert files == {p.name for p in CASES_DIR.glob("*.yml")}
     for case in CASES:
         for request in case.expected:
-            assert type(request).model_validate(request.model_dump()) == request  # re-validates as approvals.intents
+            assert (
+                type(request).model_validate(request.model_dump()) == request
+            )  # re-validates as approvals.core.intents
 
 
 def test_the_offline_parser_meets_the_goals_on_the_case_files() -> None:
@@ -80,8 +82,11 @@ def _write(tmp_path: Path, text: str) -> Path:
     [
         ("cases:\n  - {id: a, request: x}\n", "needs id, request and expect"),
         ("cases:\n  - {id: a, request: x, expect: maybe}\n", "expect is a list"),
-        ("cases:\n  - {id: a, request: x, expect: [{kind: jira.fly}]}\n", "not an approvals.intents request"),
-        ("cases:\n  - {id: a, request: x, expect: [{kind: jira.assign, colour: red}]}\n", "not an approvals.intents"),
+        ("cases:\n  - {id: a, request: x, expect: [{kind: jira.fly}]}\n", "not an approvals.core.intents request"),
+        (
+            "cases:\n  - {id: a, request: x, expect: [{kind: jira.assign, colour: red}]}\n",
+            "not an approvals.core.intents",
+        ),
         (
             "cases:\n  - {id: a, request: x, ambiguous: [stage], expect: [{kind: jira.assign}]}\n",
             "not a field of the expected requests",

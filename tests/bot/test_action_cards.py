@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from approvals import workflow
-from approvals.actions import (
+from approvals.core import workflow
+from approvals.core.actions import (
     Action,
     FollowUp,
     JiraAssign,
@@ -33,9 +33,9 @@ from approvals.actions import (
     SalesforceUpdateOpportunity,
     SfRecordRef,
 )
-from approvals.intents import SalesforceUpdateOpportunityRequest
-from approvals.policy import PolicyDecision
-from approvals.proposal import ActionResult, Proposal, QuestionChoice, build_proposal
+from approvals.core.intents import SalesforceUpdateOpportunityRequest
+from approvals.core.policy import PolicyDecision
+from approvals.core.proposal import ActionResult, Proposal, QuestionChoice, build_proposal
 from bot import action_ids
 from bot.cards import Message, build_proposal_card, build_result_reply, parse_choice_value
 from sandbox.blockkit import validate_blocks
@@ -169,7 +169,7 @@ EVERY_KIND: dict[str, tuple[Action, list[str]]] = {
 
 
 def test_every_kind_has_a_card_example() -> None:
-    from approvals.actions import ACTION_KINDS
+    from approvals.core.actions import ACTION_KINDS
 
     assert set(EVERY_KIND) == set(ACTION_KINDS)
 

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from approvals import workflow
-from approvals.actions import JiraCreateIssue, Person
-from approvals.policy import Principal, load_policy_text
-from approvals.proposal import ActionResult, Proposal, build_proposal
-from approvals.states import ProposalState
+from approvals.core import workflow
+from approvals.core.actions import JiraCreateIssue, Person
+from approvals.core.policy import Principal, load_policy_text
+from approvals.core.proposal import ActionResult, Proposal, build_proposal
+from approvals.core.states import ProposalState
 from bot import action_ids
 from bot.cards import (
     Message,

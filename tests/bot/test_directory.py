@@ -12,7 +12,7 @@ import pytest
 import redis
 from slack_sdk import WebClient
 
-from approvals.runtime import PolicySource
+from approvals.flow.runtime import PolicySource
 from bot import action_ids
 from bot.directory import DirectoryKeys, DirectoryLimits, SlackDirectory
 from sandbox.harness import Sandbox

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from approvals.inbox import InboundRequest
+from approvals.flow.inbox import InboundRequest
 from bot.events import classify_event
 
 BOT = "U0BOT0001"

@@ -19,14 +19,14 @@ import openai
 import pytest
 from pydantic import BaseModel
 
-from approvals.intents import (
+from approvals.core.intents import (
     REQUEST_KINDS,
     REQUEST_TYPES,
     JiraCreateIssueRequest,
     SalesforceUpdateOpportunityRequest,
     Understanding,
 )
-from approvals.ports import ExtractionInput, ExtractionUnavailable, PersonMatch, ThreadMessage
+from approvals.core.ports import ExtractionInput, ExtractionUnavailable, PersonMatch, ThreadMessage
 from bot.llm import (
     NO_KEY_PLACEHOLDER,
     REASK,

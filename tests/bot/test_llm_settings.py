@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from app import ConfigurationError, Settings, _extractor, load_settings
-from approvals.ports import ExtractionInput, PersonMatch, ThreadMessage
-from approvals.runtime import Timing
+from approvals.core.ports import ExtractionInput, PersonMatch, ThreadMessage
+from approvals.flow.runtime import Timing
 from bot.llm import DEFAULT_TIMEOUT, DEFAULT_TIMEOUT_TOTAL, OpenAIExtractor, RetryBudget, total_timeout_for
 from bot.parser_first import ParserFirstExtractor
 from sandbox.openai import OpenAIEmulator

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from approvals import workflow
-from approvals.actions import JiraCreateIssue, Person
-from approvals.policy import load_policy_text
-from approvals.proposal import Proposal, build_proposal
+from approvals.core import workflow
+from approvals.core.actions import JiraCreateIssue, Person
+from approvals.core.policy import load_policy_text
+from approvals.core.proposal import Proposal, build_proposal
 from bot import action_ids
 from bot.home import build_home
 from bot.modals import IssueEdit, edit_issue_modal, read_issue_edit, read_metadata, read_reason, reject_modal

@@ -1,6 +1,6 @@
 """Parser first, model second: the model is asked only about what the offline parser did not read completely.
 
-The model here is a small ``approvals.ports.Extractor`` of the test's own that records what it was asked and
+The model here is a small ``approvals.core.ports.Extractor`` of the test's own that records what it was asked and
 answers what the test says (or fails as a real one does); the parser is the real offline parser.
 """
 
@@ -11,8 +11,8 @@ import logging
 
 import pytest
 
-from approvals.intents import JiraTransitionRequest, SalesforceCreateTaskRequest, Understanding
-from approvals.ports import ExtractionInput, ExtractionUnavailable, PersonMatch, ThreadMessage
+from approvals.core.intents import JiraTransitionRequest, SalesforceCreateTaskRequest, Understanding
+from approvals.core.ports import ExtractionInput, ExtractionUnavailable, PersonMatch, ThreadMessage
 from bot.parser_first import ParserFirstExtractor
 from understanding.parser import OfflineParser, Reading
 

@@ -1,7 +1,7 @@
 """Property-based tests: whatever people type, the readers answer with a value, None or a question, never an exception.
 
 Random and extreme text, numbers and dates go through the date and amount readers, the typed-answer reader and the
-offline parser. The only exception an extractor may raise is ``ExtractionUnavailable`` (approvals.ports), and the
+offline parser. The only exception an extractor may raise is ``ExtractionUnavailable`` (approvals.core.ports), and the
 offline parser never needs it; any other exception would leave a request unanswered in its thread.
 """
 
@@ -13,8 +13,8 @@ from decimal import Decimal
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from approvals.intents import Understanding
-from approvals.ports import ExtractionInput, PersonMatch, ThreadMessage
+from approvals.core.intents import Understanding
+from approvals.core.ports import ExtractionInput, PersonMatch, ThreadMessage
 from understanding.amounts import looks_like_money, parse_amount
 from understanding.answers import TypedAnswers
 from understanding.dates import parse_date

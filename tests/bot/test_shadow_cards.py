@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import pytest
 
-from approvals import workflow
-from approvals.policy import Principal
-from approvals.proposal import Proposal
+from approvals.core import workflow
+from approvals.core.policy import Principal
+from approvals.core.proposal import Proposal
 from bot import action_ids
 from bot.cards import build_proposal_card, context_line, shadow_wrong_modal, status_line
 from sandbox.blockkit import validate_blocks, validate_view

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import requests
 
-from approvals.actions import (
+from approvals.core.actions import (
     Action,
     JiraAssign,
     JiraComment,
@@ -32,8 +32,8 @@ from approvals.actions import (
     JiraUpdateFields,
     Person,
 )
-from approvals.grounding import JiraIssueInfo, JiraLinkType
-from approvals.ports import (
+from approvals.core.grounding import JiraIssueInfo, JiraLinkType
+from approvals.core.ports import (
     AmbiguousError,
     AuthError,
     ConflictError,

@@ -2,7 +2,7 @@
 
 For every action kind: the change lands in the emulator's records, a second run with the same action id changes
 nothing, a record changed behind the connector's back is never overwritten, and each failure arrives as the error
-class of ``approvals.ports`` the executor acts on. Then the catalog, including hostile SOQL input.
+class of ``approvals.core.ports`` the executor acts on. Then the catalog, including hostile SOQL input.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 import requests
 from simple_salesforce.util import Usage
 
-from approvals.actions import (
+from approvals.core.actions import (
     OPPORTUNITY_STAGES,
     Action,
     Person,
@@ -32,7 +32,7 @@ from approvals.actions import (
     SalesforceUpdateOpportunity,
     SfRecordRef,
 )
-from approvals.ports import (
+from approvals.core.ports import (
     AuthError,
     ConflictError,
     Connector,

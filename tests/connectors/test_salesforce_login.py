@@ -17,7 +17,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from approvals.ports import AuthError, ExecutionContext, RetryableError
+from approvals.core.ports import AuthError, ExecutionContext, RetryableError
 from connectors.salesforce import (
     EMULATOR_MY_DOMAIN,
     ClientCredentialsLogin,

@@ -8,9 +8,9 @@ from typing import Any
 
 import redis
 
-from approvals.audit import AuditLog, AuditRecord
-from approvals.proposal import Proposal
-from approvals.store import ProposalStore
+from approvals.core.proposal import Proposal
+from approvals.flow.audit import AuditLog, AuditRecord
+from approvals.flow.store import ProposalStore
 from bot import action_ids
 from sandbox.harness import Sandbox
 from sandbox.processes import wait_until

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import redis
 
-from approvals.states import ProposalState
+from approvals.core.states import ProposalState
 from bot import action_ids
 from sandbox.harness import Sandbox
 from sandbox.processes import wait_until

@@ -23,9 +23,9 @@ import pytest
 import redis
 import yaml
 
-from approvals.audit import AuditLog
-from approvals.commitment_store import OWED, CommitmentStore
-from approvals.commitments import Commitment, CommitmentState
+from approvals.core.commitments import Commitment, CommitmentState
+from approvals.flow.audit import AuditLog
+from approvals.flow.commitment_store import OWED, CommitmentStore
 from bot import action_ids
 from sandbox import demo
 from sandbox.faults import Fault, FaultMode

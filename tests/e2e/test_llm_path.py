@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import redis
 
-from approvals.states import ProposalState
+from approvals.core.states import ProposalState
 from bot.llm import USER_MESSAGES
 from bot.llm_prompt import THREAD_END, THREAD_START
 from bot.llm_schema import SCHEMA_NAME, understanding_schema

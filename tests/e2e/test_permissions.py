@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import redis
 
-from approvals.states import ProposalState
+from approvals.core.states import ProposalState
 from sandbox.harness import Sandbox
 from sandbox.slack.driver import message_text
 from tests.conftest import Product

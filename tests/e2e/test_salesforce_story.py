@@ -15,8 +15,8 @@ import pytest
 import redis
 import requests
 
-from approvals.actions import SalesforceUpdateOpportunity
-from approvals.states import ProposalState
+from approvals.core.actions import SalesforceUpdateOpportunity
+from approvals.core.states import ProposalState
 from bot import action_ids
 from sandbox.harness import Sandbox
 from sandbox.processes import wait_until

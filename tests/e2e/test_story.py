@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import redis
 
-from approvals.ledger import action_id
-from approvals.states import ProposalState
+from approvals.core.states import ProposalState
+from approvals.flow.ledger import action_id
 from bot import action_ids
 from sandbox.harness import Sandbox
 from sandbox.processes import wait_until

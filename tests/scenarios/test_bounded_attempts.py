@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from approvals.jobs import proposal_id_for
-from approvals.states import ProposalState
+from approvals.core.states import ProposalState
+from approvals.flow.jobs import proposal_id_for
 from bot import action_ids
 from sandbox.slack.driver import message_text
 from tests.e2e.helpers import ask, bot_replies, buttons, command, ephemeral_texts, is_card, proposal, start_thread

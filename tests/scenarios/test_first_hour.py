@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from approvals.states import ProposalState
+from approvals.core.states import ProposalState
 from bot import action_ids
 from sandbox.blockkit import interactive_elements
 from sandbox.slack.driver import message_text

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from approvals import followthrough
-from approvals.commitments import Commitment, CommitmentState
+from approvals.core.commitments import Commitment, CommitmentState
+from approvals.flow import followthrough
 from bot import action_ids
 from sandbox.slack.driver import message_text
 from tests.e2e.helpers import ask, buttons, ephemeral_texts, start_thread

@@ -11,7 +11,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from approvals.states import ProposalState
+from approvals.core.states import ProposalState
 from bot import action_ids
 from sandbox.slack.driver import message_text
 from tests.e2e.helpers import BUG_REQUEST, BUG_THREAD, is_card

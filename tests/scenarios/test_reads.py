@@ -3,7 +3,7 @@ link, permission-checked by the policy's `reads:`, audited; nothing is proposed 
 
 from __future__ import annotations
 
-from approvals.states import ProposalState
+from approvals.core.states import ProposalState
 from sandbox.slack.driver import message_text
 from tests.e2e.helpers import ask, bot_replies, start_thread
 from tests.flow import Flow

@@ -4,7 +4,7 @@ approval and the run is decided again instead of written."""
 
 from __future__ import annotations
 
-from approvals.states import ProposalState
+from approvals.core.states import ProposalState
 from bot import action_ids
 from sandbox.slack.driver import message_text
 from tests.e2e.helpers import ask, bot_replies, is_card, proposal_id_of, start_thread

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from approvals.states import ProposalState
+from approvals.core.states import ProposalState
 from bot import action_ids
 from sandbox.faults import Fault
 from sandbox.harness import Sandbox

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from approvals.jobs import rescue_once
-from approvals.states import ProposalState
+from approvals.core.states import ProposalState
+from approvals.flow.jobs import rescue_once
 from bot import action_ids
 from sandbox.slack.driver import message_text
 from tests.e2e.helpers import ask, bot_replies, is_card, start_thread

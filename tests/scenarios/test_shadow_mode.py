@@ -15,9 +15,9 @@ import pytest
 import redis
 
 import app
-from approvals.audit import POLICY_ID
-from approvals.jobs import execute
-from approvals.states import ProposalState
+from approvals.core.states import ProposalState
+from approvals.flow.audit import POLICY_ID
+from approvals.flow.jobs import execute
 from bot import action_ids
 from sandbox.harness import Sandbox
 from sandbox.redis_server import RedisServer

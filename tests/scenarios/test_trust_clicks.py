@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from approvals.states import ProposalState
+from approvals.core.states import ProposalState
 from bot import action_ids
 from tests.e2e.helpers import ask, buttons, is_card, proposal_id_of, start_thread
 from tests.flow import Flow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from approvals.states import ProposalState
+from approvals.core.states import ProposalState
 from bot import action_ids
 from sandbox.slack.driver import message_text
 from tests.conftest import FAST_SETTINGS, NORTHWIND_POLICY

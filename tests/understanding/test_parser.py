@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from approvals.intents import (
+from approvals.core.intents import (
     ACCOUNT_OWNER,
     NOBODY,
     OPPORTUNITY_OWNER,
@@ -29,7 +29,7 @@ from approvals.intents import (
     SalesforceUpdateOpportunityRequest,
     Understanding,
 )
-from approvals.ports import ExtractionInput, PersonMatch, ThreadMessage
+from approvals.core.ports import ExtractionInput, PersonMatch, ThreadMessage
 from bot.text import to_plain
 from understanding.parser import OfflineParser, describe
 from understanding.text import prepare
@@ -345,7 +345,7 @@ def test_a_clause_without_a_readable_value_is_asked_about_not_dropped() -> None:
 
 @pytest.mark.parametrize("text", ["what's the weather", "who is on call?", "<@U0BOT0001> hi there", "please"])
 def test_talk_that_asks_nothing_of_jira_or_salesforce_is_an_empty_understanding(text: str) -> None:
-    """Nothing to do: the bot's reply to a mention says so with an example (approvals.proposing.NOTHING_TO_DO)."""
+    """Nothing to do: the bot's reply to a mention says so with an example (approvals.flow.drafting.NOTHING_TO_DO)."""
     assert extract(text).is_empty
 
 
