@@ -20,6 +20,10 @@ thread (nothing was changed) and the admin-facing detail goes to the log; the AP
     finish_reason "length"                no                                answer was cut off
     invalid JSON / schema / consistency   one re-ask with the problems      answer did not make sense
 
+A usable answer is then checked against what people wrote (``bot.llm_evidence``): a value nobody wrote is left
+empty (grounding asks for it), a request about a record nobody named is dropped, and when a change or part of the
+message was not written the answer becomes a question; the fields left out are logged by name, never by value.
+
 Retries are ours, not the client's (its own are switched off for these calls) so that one budget bounds them all:
 at most ``max_attempts`` calls within ``total_seconds`` of wall time. Each call's timeout is ``attempt_timeout``
 cut to what is left of the budget (never below ``min_attempt_seconds``), and a retry is only made when its wait
@@ -51,7 +55,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from approvals.core.intents import ActionRequest, Understanding
 from approvals.core.ports import ExtractionInput, ExtractionUnavailable
-from bot.llm_evidence import supported_requests
+from bot.llm_evidence import CheckedAnswer, supported_requests
 from bot.llm_prompt import DEFAULT_THREAD_BUDGET_TOKENS, system_prompt, user_message
 from bot.llm_schema import ANSWER_ONLY_FIELDS, SCHEMA_NAME, Decision, request_field_names, understanding_schema
 
@@ -226,10 +230,10 @@ def read_answer(
     except ValueError as exc:
         raise InvalidAnswer([f"Invalid JSON: {exc}"]) from None
     asked_for = raw.get("requests") if isinstance(raw, dict) else None
-    emptied: list[str] = []
+    checked = CheckedAnswer([])
     if isinstance(asked_for, list):
-        kept, emptied = supported_requests(asked_for, request, check_values=check_values)
-        raw = {**raw, "requests": kept}
+        checked = supported_requests(asked_for, request, check_values=check_values)
+        raw = {**raw, "requests": checked.requests}
     try:
         answer = _Answer.model_validate(raw)
     except ValidationError as exc:
@@ -253,10 +257,21 @@ def read_answer(
     if len(answer.requests) > MAX_REQUESTS_PER_MESSAGE:
         too_many = TOO_MANY.format(count=len(answer.requests), limit=MAX_REQUESTS_PER_MESSAGE)
         return Reading(Understanding(question=too_many, understood=understood, extractor=extractor, usage=dict(usage)))
+    unwritten = checked.question()
     match answer.decision:
-        case "actions" if not answer.requests:
+        case "actions" if not answer.requests and unwritten is None:
             # Every request named only things nobody wrote: nothing to propose, and nothing of it to repeat.
             understanding = Understanding(extractor=extractor, usage=dict(usage))
+        case "actions" if unwritten is not None:
+            # Part of it was not written: asked about before anything is proposed (approvals.flow.drafting).
+            understanding = Understanding(
+                requests=answer.requests,
+                question=unwritten,
+                missing=checked.unsure,
+                understood=understood,
+                extractor=extractor,
+                usage=dict(usage),
+            )
         case "actions":
             understanding = Understanding(
                 requests=answer.requests, understood=understood, extractor=extractor, usage=dict(usage)
@@ -274,7 +289,7 @@ def read_answer(
             understanding = Understanding(understood=understood, extractor=extractor, usage=dict(usage))
         case _:
             assert_never(answer.decision)
-    return Reading(understanding, tuple(emptied))
+    return Reading(understanding, checked.emptied)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -96,6 +96,8 @@ CASES = load_cases()
 
 def runtime_for(env: Mapping[str, str]) -> Iterator[Runtime]:
     rt = build_runtime(load_settings(**{name.lower(): value for name, value in env.items()}))
+    assert rt.warm_caches is not None
+    rt.warm_caches()  # a worker's first maintenance pass: the directory learns the workspace's names
     yield rt
     rt.connection.close()
 
@@ -108,8 +110,12 @@ def offline_runtime(product_env: dict[str, str]) -> Iterator[Runtime]:
 
 @pytest.fixture
 def llm_runtime(product_env: dict[str, str], sandbox: Sandbox) -> Iterator[Runtime]:
-    """The runtime of a deployment pointed at the sandbox's OpenAI emulator: requests are read by the LLM."""
-    yield from runtime_for({**product_env, **sandbox.openai.environment()})
+    """The runtime of a deployment pointed at the sandbox's OpenAI emulator, every request read by the LLM.
+
+    Parser first is switched off: a request the parser reads completely never reaches the model, and what is tested
+    here is what a fooled model can do."""
+    env = {**product_env, **sandbox.openai.environment(), "FOLLOWTHROUGH_PARSER_FIRST": "false"}
+    yield from runtime_for(env)
 
 
 @dataclass(frozen=True)
@@ -262,6 +268,9 @@ def test_a_fooled_model_still_cannot_get_past_the_policy(
 ) -> None:
     rt = llm_runtime
     assert isinstance(rt.extractor, OpenAIExtractor)
+    # The worst case for the policy: a model fooled so well that what it names passes the evidence check (which
+    # drops values nobody wrote, bot.llm_evidence). With the check on, a fooled answer can only shrink.
+    rt.extractor.check_values = False
     asker = asker_of(case, rt, seed)
     request = extraction_input(case, rt, asker, seed)
     sandbox.openai.respond(request.request_text, content=compromised_answer(case))

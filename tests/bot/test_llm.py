@@ -23,6 +23,7 @@ from approvals.core.intents import (
     REQUEST_KINDS,
     REQUEST_TYPES,
     JiraCreateIssueRequest,
+    JiraTransitionRequest,
     SalesforceUpdateOpportunityRequest,
     Understanding,
 )
@@ -383,6 +384,71 @@ def test_more_actions_than_one_message_may_propose_become_a_question(emulator: O
     assert understanding.question == (
         "That asks for 11 changes at once; I can propose at most 10 from one message. Could you split it up?"
     )
+
+
+def transition(**fields: Any) -> dict[str, Any]:
+    return {"kind": "jira.transition", "issue": None, "status": None, **fields}
+
+
+def test_values_nobody_wrote_are_left_out_and_logged_by_name_only(
+    emulator: OpenAIEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    # What the small local model answered in its first run: the requester as assignee, a priority, a description.
+    made_up = create_issue(
+        project="PAY",
+        issue_type="Bug",
+        summary="Checkout fails on Safari 17",
+        assignee="<@U0DANA001> (the requester)",
+        priority="High",
+        description="This is an important issue that needs to be addressed as soon as possible.",
+    )
+    emulator.respond("file this as a bug in PAY", content=answer("actions", made_up))
+
+    with caplog.at_level(logging.INFO, logger="bot.llm"):
+        understanding = extractor_for(emulator).extract(ask("file this as a bug in PAY"))
+
+    assert understanding.requests == (
+        JiraCreateIssueRequest(project="PAY", issue_type="Bug", summary="Checkout fails on Safari 17"),
+    )
+    assert understanding.question is None
+    assert (
+        "left out what the request does not say: jira.create_issue.description, jira.create_issue.assignee, "
+        "jira.create_issue.priority" in caplog.text
+    )
+    assert "important issue" not in caplog.text, "values are never logged"
+
+
+def test_a_request_about_a_record_nobody_named_proposes_nothing(emulator: OpenAIEmulator) -> None:
+    emulator.respond(
+        "advance the Initech expansion", content=answer("actions", transition(issue="ITX-1000", status="Closed Won"))
+    )
+
+    understanding = extractor_for(emulator).extract(ask("advance the Initech expansion to Closed Won"))
+
+    assert understanding.is_empty and understanding.understood == ""
+
+
+def test_a_change_nobody_wrote_becomes_a_question_about_it(emulator: OpenAIEmulator) -> None:
+    emulator.respond("bump PAY-11 to P1", content=answer("actions", transition(issue="PAY-11", status="P1")))
+
+    understanding = extractor_for(emulator).extract(ask("bump PAY-11 to P1"))
+
+    assert understanding.requests == (JiraTransitionRequest(issue="PAY-11"),)
+    assert understanding.question is not None and understanding.missing == ("status",)
+
+
+def test_dates_are_read_from_the_words_the_model_copied(emulator: OpenAIEmulator) -> None:
+    text = "file a bug in PAY: refunds fail, due Friday"
+    emulator.respond(
+        "refunds fail",
+        content=answer(
+            "actions", create_issue(project="PAY", issue_type="Bug", summary="Refunds fail", due_date="Friday")
+        ),
+    )
+
+    understanding = extractor_for(emulator).extract(ask(text))
+
+    assert understanding.requests[0].due_date == dt.date(2026, 11, 27), "asked on a Friday: the next one"
 
 
 def test_model_text_shown_in_slack_loses_broadcasts_and_links(emulator: OpenAIEmulator) -> None:
