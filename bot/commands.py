@@ -21,7 +21,7 @@ from approvals.core.workflow import Refused, describe_decision
 from approvals.flow import choices
 from approvals.flow.deadlines import sweep_policy
 from approvals.flow.drafting import Answer, Asking, propose
-from approvals.flow.jobs import USAGE_METRIC
+from approvals.flow.keys import LLM_USAGE as USAGE_METRIC
 from approvals.flow.parking import ParkedWork
 from approvals.flow.queries import all_waiting, may_see, waiting_for
 from approvals.flow.runtime import Runtime

@@ -42,6 +42,7 @@ from slack_sdk.errors import SlackApiError
 
 from approvals.core.policy import Principal
 from approvals.core.ports import PersonMatch
+from approvals.flow import keys
 from approvals.flow.runtime import PolicySource
 
 logger = logging.getLogger(__name__)
@@ -105,7 +106,7 @@ class DirectoryLimits:
 class DirectoryKeys:
     """Every Redis key of the directory, built here only (rq's ``key_template`` habit)."""
 
-    prefix = "ft:directory:"
+    prefix = keys.DIRECTORY_PREFIX
 
     @classmethod
     def user(cls, user_id: str) -> str:

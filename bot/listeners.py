@@ -34,12 +34,12 @@ from approvals.core.policy import Principal
 from approvals.core.undo_plan import undo_label
 from approvals.core.wording import slack_time
 from approvals.core.workflow import Refused
-from approvals.flow import choices, followthrough, metrics
+from approvals.flow import choices, followthrough, keys, metrics
 from approvals.flow.choices import Origin
 from approvals.flow.inbox import InboundRequest
-from approvals.flow.jobs import enqueue_intake
 from approvals.flow.policy_checks import decide_now
 from approvals.flow.queries import remember_home_viewer
+from approvals.flow.queueing import enqueue_intake
 from approvals.flow.runtime import Runtime
 from approvals.flow.showing import publish_home
 from approvals.flow.store import asking_key
@@ -107,7 +107,7 @@ _MODAL_TTL = 3600
 
 
 def _modal_key(view_id: str) -> str:
-    return f"ft:modal:{view_id}"
+    return keys.modal(view_id)
 
 
 def register(app: App, deps: BotDependencies) -> None:

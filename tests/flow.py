@@ -132,7 +132,7 @@ class Flow:
         return moved
 
     def reap(self) -> dict[str, int]:
-        from approvals.flow.jobs import reap_once
+        from approvals.flow.reaping import reap_once
 
         return reap_once(self.runtime)
 

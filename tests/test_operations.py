@@ -55,7 +55,7 @@ def test_a_check_that_raises_is_a_failed_check() -> None:
 
 
 def record(message: str, *args: object) -> logging.LogRecord:
-    return logging.LogRecord("approvals.flow.jobs", logging.INFO, __file__, 1, message, args, None)
+    return logging.LogRecord("approvals.flow.execution", logging.INFO, __file__, 1, message, args, None)
 
 
 def test_json_logs_carry_the_ids_a_line_names() -> None:
@@ -66,7 +66,7 @@ def test_json_logs_carry_the_ids_a_line_names() -> None:
     assert entry["proposal_id"] == "ft-7kq2mx9c"
     assert entry["slack_users"] == ["U0BOB0001"]
     assert entry["request"] == "C0SUPPORT-1796_592563" and entry["channel"] == "C0SUPPORT"
-    assert entry["level"] == "INFO" and entry["logger"] == "approvals.flow.jobs"
+    assert entry["level"] == "INFO" and entry["logger"] == "approvals.flow.execution"
 
 
 @pytest.mark.parametrize(

@@ -33,15 +33,16 @@ import psycopg
 from redis import Redis
 from redis.exceptions import RedisError
 
+from approvals.flow import keys
 from approvals.flow.audit import GLOBAL_HEAD, GLOBAL_STREAM, AuditLog, AuditRecord, Signer, record_from_stream
 from approvals.flow.evidence import Verification, verify_entries
 
 logger = logging.getLogger(__name__)
 
 TABLE = "followthrough_audit"
-ARCHIVE_STATE = "ft:audit:archive"
+ARCHIVE_STATE = keys.ARCHIVE_STATE
 """Hash: ``cursor`` (the last archived entry id), ``seq``, ``failures``, ``last_error``, ``archived_at``."""
-ARCHIVE_LOCK = "ft:audit:archive-lock"
+ARCHIVE_LOCK = keys.ARCHIVE_LOCK
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS {TABLE} (

@@ -58,13 +58,14 @@ from redis.exceptions import RedisError
 
 from approvals.core.policy import Policy
 from approvals.core.workflow import AuditEntry
+from approvals.flow import keys
 
 logger = logging.getLogger(__name__)
 
-GLOBAL_STREAM = "ft:audit"
-GLOBAL_HEAD = "ft:audit:head"
-SIGNATURES = "ft:audit:sig"
-POLICY_IN_FORCE = "ft:audit:policy-in-force"
+GLOBAL_STREAM = keys.AUDIT_STREAM
+GLOBAL_HEAD = keys.AUDIT_HEAD
+SIGNATURES = keys.AUDIT_SIGNATURES
+POLICY_IN_FORCE = keys.AUDIT_POLICY_IN_FORCE
 """Hash: the hash and text of the policy the trail last recorded (so each change is recorded once, with its diff)."""
 
 POLICY_ID = "policy"
@@ -80,11 +81,11 @@ GENESIS = "0" * 64
 
 
 def proposal_stream(proposal_id: str) -> str:
-    return f"ft:audit:{proposal_id}"
+    return keys.proposal_audit(proposal_id)
 
 
 def proposal_head(proposal_id: str) -> str:
-    return f"ft:audit:head:{proposal_id}"
+    return keys.proposal_audit_head(proposal_id)
 
 
 # -- the canonical forms (the one definition the writer, the script and ``verify`` share) ------------------------

@@ -19,13 +19,13 @@ from approvals.core.policy import PolicyDecision, Principal
 from approvals.core.proposal import Proposal
 from approvals.core.states import ProposalState
 from approvals.core.workflow import AuditEntry, Change, NotItsCard, Refused
-from approvals.flow import metrics
+from approvals.flow import keys, metrics
 from approvals.flow.deadlines import schedule_deadlines
-from approvals.flow.jobs import enqueue_execute, enqueue_intake
 from approvals.flow.ledger import action_id
 from approvals.flow.parking import ParkedWork
 from approvals.flow.policy_checks import current_decision, decide_now
-from approvals.flow.questions import enqueue_continue, record_answer
+from approvals.flow.questions import record_answer
+from approvals.flow.queueing import enqueue_continue, enqueue_execute, enqueue_intake
 from approvals.flow.runtime import Runtime
 from approvals.flow.showing import announce_once, refresh_cards
 from approvals.flow.store import ProposalNotFound
@@ -321,7 +321,7 @@ def retry(rt: Runtime, proposal_id: str, actor: Principal) -> Change | ParkedWor
                 rt.ledger.reopen(aid)
         except KeyError:
             continue
-    rt.connection.delete(f"ft:attempts:{proposal_id}")
+    rt.connection.delete(keys.execution_failures(proposal_id))
     enqueue_execute(rt, proposal_id, reason=f"retried by {actor.user_id}")
     refresh_cards(rt, proposal_id)
     rt.notifier.reply(proposal.channel, proposal.thread_ts, f"<@{actor.user_id}> is retrying this request.")

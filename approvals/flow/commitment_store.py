@@ -29,7 +29,7 @@ from redis import Redis, WatchError
 
 from approvals.core.commitments import Commitment, CommitmentError
 from approvals.core.workflow import AuditEntry
-from approvals.flow import audit
+from approvals.flow import audit, keys
 
 logger = logging.getLogger(__name__)
 
@@ -46,11 +46,11 @@ class CommitmentNotFound(KeyError):
 
 
 def _key(commitment_id: str) -> str:
-    return f"ft:cm:{commitment_id}"
+    return keys.commitment(commitment_id)
 
 
-LIVE = "ft:cm:live"
-OWED = "ft:cm:owed"
+LIVE = keys.COMMITMENTS_LIVE
+OWED = keys.COMMITMENTS_OWED
 
 _SETTLE = """
 if redis.call('hget', KEYS[1], ARGV[1]) == ARGV[2] then
@@ -106,19 +106,19 @@ class OwedMessage:
 
 
 def _owner_key(user_id: str) -> str:
-    return f"ft:cm:owner:{user_id}"
+    return keys.commitments_of_owner(user_id)
 
 
 def _requester_key(user_id: str) -> str:
-    return f"ft:cm:requester:{user_id}"
+    return keys.commitments_of_requester(user_id)
 
 
 def _system_key(system: str) -> str:
-    return f"ft:cm:system:{system}"
+    return keys.commitments_in_system(system)
 
 
 def _subject_key(system: str, ref: str) -> str:
-    return f"ft:cm:subject:{system}:{ref}"
+    return keys.commitments_on(system, ref)
 
 
 class CommitmentStore:

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from approvals.core import workflow
@@ -23,18 +22,12 @@ from approvals.core.policy import PolicyDecision
 from approvals.core.proposal import Proposal
 from approvals.core.states import ProposalState
 from approvals.core.workflow import AuditEntry, Change, Refused
+from approvals.flow import keys, queueing
 from approvals.flow.policy_checks import current_decision
 from approvals.flow.runtime import Runtime, current
 from approvals.flow.showing import announce_once, refresh_cards
 
 logger = logging.getLogger(__name__)
-
-_SWEPT = "ft:policy:swept"
-
-
-def _at(moment: dt.datetime) -> dt.datetime:
-    """RQ keeps scheduled times in whole seconds, truncated: round up so a deadline never fires early."""
-    return dt.datetime.fromtimestamp(math.ceil(moment.timestamp()), tz=dt.UTC)
 
 
 def _first(proposal: Proposal, attribute: str) -> PolicyDecision | None:
@@ -49,26 +42,28 @@ def schedule_deadlines(rt: Runtime, proposal: Proposal) -> list[str]:
     answer); returns the job ids scheduled."""
     if proposal.state not in (ProposalState.AWAITING_APPROVAL, ProposalState.NEEDS_INFO):
         return []
-    queue = rt.actions_queue
     started = proposal.updated_at
     scheduled: list[str] = []
 
-    def at(when: dt.datetime, job: Callable[..., Any], name: str, *args: Any) -> None:
-        job_id = f"{name}-{proposal.id}"
-        queue.enqueue_at(_at(when), job, proposal.id, *args, job_id=job_id, result_ttl=3600, failure_ttl=86400)
-        scheduled.append(job_id)
+    def at(when: dt.datetime, entry_point: str, name: str, *args: Any) -> None:
+        scheduled.append(queueing.schedule(rt, when, entry_point, proposal.id, *args, job_id=f"{name}-{proposal.id}"))
 
     if proposal.expires_at is not None:
-        at(proposal.expires_at, expire, "expire")
+        at(proposal.expires_at, queueing.EXPIRE, "expire")
     if proposal.state is ProposalState.NEEDS_INFO:
         logger.info("proposal %s: deadlines scheduled (%s)", proposal.id, ", ".join(scheduled) or "none")
         return scheduled
     remind_after = min((d.remind_after for d in proposal.requirements if d.remind_after), default=None)
     if remind_after is not None:
-        at(started + dt.timedelta(seconds=remind_after), remind, "remind", proposal.fingerprint)
+        at(started + dt.timedelta(seconds=remind_after), queueing.REMIND, "remind", proposal.fingerprint)
     escalation = _first(proposal, "escalate_after")
     if escalation is not None and escalation.escalate_after is not None:
-        at(started + dt.timedelta(seconds=escalation.escalate_after), escalate, "escalate", proposal.fingerprint)
+        at(
+            started + dt.timedelta(seconds=escalation.escalate_after),
+            queueing.ESCALATE,
+            "escalate",
+            proposal.fingerprint,
+        )
     logger.info("proposal %s: deadlines scheduled (%s)", proposal.id, ", ".join(scheduled) or "none")
     return scheduled
 
@@ -104,7 +99,7 @@ def remind(proposal_id: str, fingerprint: str) -> str:
     proposal = rt.store.find(proposal_id)
     if proposal is None or proposal.state is not ProposalState.AWAITING_APPROVAL or proposal.fingerprint != fingerprint:
         return "noop"
-    if not rt.connection.set(f"ft:reminded:{proposal_id}:{fingerprint}", "1", nx=True, ex=30 * 86400):
+    if not rt.connection.set(keys.reminded(proposal_id, fingerprint), "1", nx=True, ex=30 * 86400):
         return "already-reminded"
     users = waiting_on(proposal)
     rt.notifier.remind(proposal, users)
@@ -163,7 +158,7 @@ def escalate(proposal_id: str, fingerprint: str) -> str:
 def sweep_policy(rt: Runtime) -> int:
     """When the policy changed since the last sweep, apply it to every waiting proposal; returns how many changed."""
     policy = rt.policy.current
-    if rt.connection.get(_SWEPT) == policy.content_hash.encode():
+    if rt.connection.get(keys.POLICY_SWEPT) == policy.content_hash.encode():
         return 0
     changed = 0
     for proposal in rt.store.in_states((ProposalState.AWAITING_APPROVAL,)):
@@ -178,7 +173,7 @@ def sweep_policy(rt: Runtime) -> int:
         else:
             refresh_cards(rt, proposal.id)
             schedule_deadlines(rt, change.proposal)
-    rt.connection.set(_SWEPT, policy.content_hash)
+    rt.connection.set(keys.POLICY_SWEPT, policy.content_hash)
     if changed:
         logger.info("policy %s applied to %d waiting proposal(s)", policy.content_hash, changed)
     return changed

@@ -52,6 +52,7 @@ from approvals.core.ports import ConnectorError, ExecutionContext, Outcome, Perm
 from approvals.core.proposal import ActionResult, Proposal
 from approvals.core.timezones import zone
 from approvals.core.workflow import AuditEntry
+from approvals.flow import queueing
 from approvals.flow.attempts import describe_error
 from approvals.flow.commitment_store import CommitmentNotFound, CommitmentStore, OwedMessage
 from approvals.flow.runtime import Runtime, current
@@ -301,10 +302,6 @@ def _attached_owner(kind: str, action: Action, proposal: Proposal) -> str | None
 # Scheduling
 
 
-def _at(moment: dt.datetime) -> dt.datetime:
-    return dt.datetime.fromtimestamp(math.ceil(moment.timestamp()), tz=dt.UTC)
-
-
 def schedule(rt: Runtime, commitment: Commitment, *, at: dt.datetime | None = None) -> str | None:
     """Schedule the commitment's next step (one fixed job id per commitment and step)."""
     when = at or next_at(rt, commitment)
@@ -312,9 +309,7 @@ def schedule(rt: Runtime, commitment: Commitment, *, at: dt.datetime | None = No
         return None
     step = len(commitment.history)
     job_id = f"followup-{commitment.id}-{step}"
-    rt.actions_queue.enqueue_at(
-        _at(max(when, rt.clock())), check, commitment.id, step, job_id=job_id, result_ttl=3600, failure_ttl=86400
-    )
+    queueing.schedule(rt, when, queueing.FOLLOW_UP_STEP, commitment.id, step, job_id=job_id)
     logger.info("follow-up %s: step %d scheduled at %s", commitment.id, step, when.isoformat())
     return job_id
 
@@ -327,8 +322,8 @@ def ensure_sweep(rt: Runtime) -> str:
     every = rt.policy.current.document.follow_through.sweep_every
     slot = (math.floor(rt.clock().timestamp() / every) + 1) * every
     job_id = f"{SWEEP_JOB}-{slot}"
-    rt.actions_queue.enqueue_at(
-        dt.datetime.fromtimestamp(slot, tz=dt.UTC), sweep, job_id=job_id, result_ttl=600, failure_ttl=86400
+    queueing.schedule(
+        rt, dt.datetime.fromtimestamp(slot, tz=dt.UTC), queueing.FOLLOW_UP_SWEEP, job_id=job_id, result_ttl=600
     )
     return job_id
 

@@ -16,9 +16,11 @@ from typing import Literal
 
 from redis import Redis
 
+from approvals.flow import keys
+
 Source = Literal["mention", "direct_message", "thread_reply", "shortcut"]
 
-_PENDING = "ft:inbox:pending"
+_PENDING = keys.INBOX_PENDING
 
 # Record a request once and mark it pending, in one round trip: this runs before Slack gets its ack.
 _RECORD = """
@@ -71,7 +73,7 @@ class Inbox:
 
     @staticmethod
     def _key(key: str) -> str:
-        return f"ft:inbox:{key}"
+        return keys.inbox_record(key)
 
     def record(self, request: InboundRequest) -> bool:
         """Store ``request`` once; False if this message was already recorded (a redelivery or a twin event)."""
@@ -89,7 +91,7 @@ class Inbox:
         """The request has been answered (a card, a question or a refusal); it will not be re-run."""
         pipe = self.connection.pipeline(transaction=True)
         pipe.zrem(_PENDING, key)
-        pipe.set(f"ft:inbox:done:{key}", outcome, ex=self.ttl_seconds)
+        pipe.set(keys.inbox_done(key), outcome, ex=self.ttl_seconds)
         pipe.execute()
 
     def set_aside(self, key: str) -> None:
@@ -102,7 +104,7 @@ class Inbox:
         self.connection.zadd(_PENDING, {key: self.clock().timestamp()})
 
     def outcome(self, key: str) -> str | None:
-        raw = self.connection.get(f"ft:inbox:done:{key}")
+        raw = self.connection.get(keys.inbox_done(key))
         return raw.decode() if raw is not None else None
 
     def pending_older_than(self, seconds: float) -> list[str]:

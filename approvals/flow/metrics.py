@@ -22,6 +22,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from approvals.flow import keys
+
 logger = logging.getLogger(__name__)
 
 _ENABLED = False
@@ -196,7 +198,7 @@ def runtime_state(rt: Any) -> RedisState:
         connection = rt.connection
         with connection.pipeline(transaction=False) as pipe:
             for state in ProposalState:
-                pipe.scard(f"ft:state:{state.value}")
+                pipe.scard(keys.proposals_in_state(state.value))
             pipe.zcard(LIVE)
             pipe.zcount(LIVE, "-inf", time.time())
             counts = pipe.execute()

@@ -1,12 +1,12 @@
 """Bounded attempts and the parking lot: work that keeps failing stops, says so, and waits for an admin.
 
 Every job kind (intake of a request, acting on an answer, preparing an undo; execution keeps its own schedule in
-``approvals.flow.jobs``) counts its attempts per subject in Redis, so a crash loop is bounded even when the process dies
-before it can record the failure (the count is taken before the work starts). When the attempts run out the work is
-*parked*: one record per proposal id in ``ft:parked`` says what stopped, why and when; the reaper never queues
-parked work again, ``/followthrough stats`` lists it, and ``/followthrough retry <id>`` releases it (counting from
-zero again). Whoever parks the work owes the thread one honest message; ``announced`` records that it was sent, so
-the reaper can send what a crash left unsent.
+``approvals.flow.execution``) counts its attempts per subject in Redis, so a crash loop is bounded even when the
+process dies before it can record the failure (the count is taken before the work starts). When the attempts run out
+the work is *parked*: one record per proposal id in ``ft:parked`` says what stopped, why and when; the reaper never
+queues parked work again, ``/followthrough stats`` lists it, and ``/followthrough retry <id>`` releases it (counting
+from zero again). Whoever parks the work owes the thread one honest message; ``announced`` records that it was sent,
+so the reaper can send what a crash left unsent.
 
 Keys: ``ft:parked`` (hash: proposal id -> JSON record), ``ft:tries:<kind>:<subject>`` (attempt counters, expiring).
 """
@@ -21,14 +21,16 @@ from typing import Literal
 
 from redis import Redis
 
+from approvals.flow import keys
+
 ParkedKind = Literal["intake", "answer", "undo"]
 
-_PARKED = "ft:parked"
+_PARKED = keys.PARKED
 _TRIES_TTL = 7 * 86400
 
 
 def _tries_key(kind: str, subject: str) -> str:
-    return f"ft:tries:{kind}:{subject}"
+    return keys.tries(kind, subject)
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,11 @@ from approvals.core import workflow
 from approvals.core.policy import Principal
 from approvals.core.proposal import Proposal
 from approvals.core.states import TERMINAL_STATES, ProposalState
+from approvals.flow import keys
 from approvals.flow.policy_checks import current_decision
 from approvals.flow.runtime import Runtime
 
-_HOME_USERS = "ft:home:opened"
+_HOME_USERS = keys.HOME_OPENED
 
 
 def waiting_for(rt: Runtime, person: Principal) -> list[Proposal]:

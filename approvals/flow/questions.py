@@ -31,10 +31,11 @@ from approvals.core.proposal import Proposal, Question, QuestionChoice
 from approvals.core.states import Event, ProposalState
 from approvals.core.timezones import local_today
 from approvals.core.workflow import AuditEntry, Change
+from approvals.flow import queueing
 from approvals.flow.attempts import after_failure, park
 from approvals.flow.deadlines import schedule_deadlines
 from approvals.flow.drafting import Answer, Asking, Proposed, bot_user_id, reground, vocabulary_for
-from approvals.flow.ledger import LeaseHeld
+from approvals.flow.leases import LeaseHeld
 from approvals.flow.parking import ParkedWork
 from approvals.flow.runtime import Runtime, current
 from approvals.flow.shadow import plan_for
@@ -206,22 +207,8 @@ def record_answer(
         proposal_id,
         lambda p: workflow.answer(p, user_id, token=token, text=text, picked=picked, now=rt.clock()),
     )
-    enqueue_continue(rt, proposal_id, reason=f"answer by {user_id}")
+    queueing.enqueue_continue(rt, proposal_id, reason=f"answer by {user_id}")
     return change.proposal
-
-
-def enqueue_continue(rt: Runtime, proposal_id: str, *, reason: str, delay: float | None = None) -> str:
-    sequence = rt.connection.incr(f"ft:answerseq:{proposal_id}")
-    job_id = f"answer-{proposal_id}-{sequence}"
-    if delay:
-        rt.intake_queue.enqueue_in(
-            dt.timedelta(seconds=delay), continue_after_answer, proposal_id, job_id=job_id, result_ttl=3600
-        )
-    else:
-        rt.intake_queue.enqueue(continue_after_answer, proposal_id, job_id=job_id, result_ttl=3600)
-    rt.connection.set(f"ft:answerjob:{proposal_id}", job_id, ex=86400)
-    logger.info("proposal %s: answer job %s queued (%s)", proposal_id, job_id, reason)
-    return job_id
 
 
 def waiting_for_answer(rt: Runtime, *, channel: str, thread_ts: str, user_id: str) -> Proposal | None:
@@ -247,7 +234,7 @@ def continue_after_answer(proposal_id: str) -> str:
     if rt.parking.is_parked(proposal_id):
         return "parked"
     try:
-        with rt.ledger.lease(f"answer:{proposal_id}", seconds=rt.timing.lease_seconds):
+        with rt.leases.hold(f"answer:{proposal_id}", seconds=rt.timing.lease_seconds):
             proposal = rt.store.get(proposal_id)
             question = proposal.question
             if proposal.state is not ProposalState.NEEDS_INFO or question is None or question.answer is None:
@@ -270,7 +257,7 @@ def continue_after_answer(proposal_id: str) -> str:
                     proposal_id=proposal_id,
                     attempt=attempt,
                     exc=exc,
-                    again=lambda delay: enqueue_continue(rt, proposal_id, reason="retry", delay=delay),
+                    again=lambda delay: queueing.enqueue_continue(rt, proposal_id, reason="retry", delay=delay),
                     give_up=lambda reason: _park_answer(rt, proposal, subject, reason),
                 )
     except LeaseHeld:
@@ -412,9 +399,6 @@ def _complete(rt: Runtime, proposal: Proposal, proposed: Proposed, *, typed: boo
         ),
         at=rt.clock(),
     )
-    # Imported here: jobs imports this module for intake's use of the question machinery.
-    from approvals.flow.jobs import enqueue_execute
-
     if completed.state is ProposalState.SHADOWED:
         show_shadow(rt, completed)  # the question card becomes the shadow card; nobody is asked, nothing queued
         if typed:
@@ -430,7 +414,7 @@ def _complete(rt: Runtime, proposal: Proposal, proposed: Proposed, *, typed: boo
     completed = ensure_cards(rt, completed)
     refresh_cards(rt, proposal.id)
     if change.event is Event.AUTO_APPROVE:
-        enqueue_execute(rt, proposal.id, reason="auto-approved after an answer")
+        queueing.enqueue_execute(rt, proposal.id, reason="auto-approved after an answer")
     else:
         schedule_deadlines(rt, completed)
         if typed:

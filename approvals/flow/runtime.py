@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from redis import Redis
@@ -27,6 +28,7 @@ from approvals.core.ports import AnswerReader, Connector, Directory, Extractor, 
 from approvals.flow.audit import FILE_WATCHER
 from approvals.flow.commitment_store import CommitmentStore
 from approvals.flow.inbox import Inbox
+from approvals.flow.leases import Leases
 from approvals.flow.ledger import Ledger
 from approvals.flow.parking import ParkingLot
 from approvals.flow.store import ProposalStore
@@ -42,7 +44,7 @@ class Timing:
     """Durations the jobs use; tests shorten them, production keeps the defaults."""
 
     lease_seconds: float = 15.0
-    """How long a lease (approvals.flow.ledger) outlives a process that died holding it; a live holder renews it."""
+    """How long a lease (approvals.flow.leases) outlives a process that died holding it; a live holder renews it."""
     undo_window: float = 86400.0
     """How long after a result its Undo button works."""
     question_ttl: float = 7 * 86400.0
@@ -191,6 +193,11 @@ class Runtime:
     def commitments(self) -> CommitmentStore:
         """Follow-ups (approvals.core.commitments) in Redis."""
         return CommitmentStore(self.connection, clock=self.clock, audit_log=self.store.audit)
+
+    @cached_property
+    def leases(self) -> Leases:
+        """One process at a time on a request, a run, an action, a card (approvals.flow.leases)."""
+        return Leases(self.connection)
 
     @property
     def parking(self) -> ParkingLot:

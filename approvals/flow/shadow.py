@@ -12,9 +12,9 @@ questions asked, the requests never understood, and the rules that fired.
 Invariants:
 
 - Nothing in shadow mode reaches Jira or Salesforce. A shadowed proposal has no transition towards ``approved``, so
-  no execute job is queued for it; the execute job refuses one all the same (approvals/flow/jobs.py), and refuses any
-  approved proposal whose channel or kind the current policy puts in shadow, so turning shadow on stops writes at
-  once. Turning it off is a policy change (audited with its diff); it never makes a shadowed proposal run.
+  no execute job is queued for it; the execute job refuses one all the same (approvals/flow/execution.py), and
+  refuses any approved proposal whose channel or kind the current policy puts in shadow, so turning shadow on stops
+  writes at once. Turning it off is a policy change (audited with its diff); it never makes a shadowed proposal run.
 - Nobody is asked: the card is posted without approvers' copies, and a shadowed proposal has no deadline, reminder
   or escalation.
 - The policy that decides whether a request is in shadow is the one in force when it is decided (after its last
@@ -38,13 +38,14 @@ from approvals.core.actions import Action
 from approvals.core.policy import PolicyDecision, ShadowPolicy
 from approvals.core.proposal import Proposal
 from approvals.core.states import ProposalState
+from approvals.flow import keys
 from approvals.flow.runtime import Runtime
 from approvals.flow.showing import ensure_cards, has_thread_card, refresh_cards
 from approvals.flow.store import ProposalStore
 
 logger = logging.getLogger(__name__)
 
-SEEN = "ft:shadow:requests"
+SEEN = keys.SHADOW_SEEN
 
 
 @dataclass(frozen=True)

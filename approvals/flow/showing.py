@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from approvals.core.proposal import CardRef, Proposal
 from approvals.core.states import ProposalState
 from approvals.core.workflow import AuditEntry, Change
-from approvals.flow.ledger import LeaseHeld
+from approvals.flow import keys, queueing
+from approvals.flow.leases import LeaseHeld
 from approvals.flow.queries import home_lists, home_viewers
 from approvals.flow.runtime import Runtime, current
 from approvals.flow.store import Owed
@@ -42,9 +43,9 @@ def refresh_cards(rt: Runtime, proposal_id: str) -> Proposal | None:
     deadline = time.monotonic() + CARD_LOCK_WAIT_SECONDS
     while True:
         try:
-            with rt.ledger.lease(f"cards:{proposal_id}", seconds=30):
+            with rt.leases.hold(f"cards:{proposal_id}", seconds=30):
                 proposal = rt.store.get(proposal_id)
-                marker = f"ft:cards:{proposal_id}"
+                marker = keys.cards_posted(proposal_id)
                 rendered = rt.connection.get(marker)
                 if rendered is None or int(rendered) < proposal.version:
                     rt.notifier.refresh(proposal)
@@ -69,7 +70,7 @@ def announce_once(rt: Runtime, proposal: Proposal | str, *, fresh: bool = False)
     if rt.store.owed(proposal_id) is None:
         return False
     try:
-        with rt.ledger.lease(f"announce:{proposal_id}", seconds=rt.timing.lease_seconds):
+        with rt.leases.hold(f"announce:{proposal_id}", seconds=rt.timing.lease_seconds):
             found = rt.store.owed(proposal_id)  # again, under the lease: another announcer may have finished
             if found is None:
                 return False
@@ -228,7 +229,7 @@ def schedule_undo_window(rt: Runtime, proposal: Proposal) -> None:
     if rt.timing.undo_window <= 0 or proposal.undo_of is not None:
         return
     at = proposal.updated_at + dt.timedelta(seconds=rt.timing.undo_window)
-    rt.actions_queue.enqueue_at(at, close_undo_window, proposal.id, job_id=f"undo-window-{proposal.id}")
+    queueing.schedule(rt, at, queueing.CLOSE_UNDO_WINDOW, proposal.id, job_id=f"undo-window-{proposal.id}")
 
 
 def involved(proposal: Proposal) -> set[str]:

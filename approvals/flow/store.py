@@ -33,7 +33,7 @@ from redis import Redis, WatchError
 from approvals.core.proposal import Proposal
 from approvals.core.states import ProposalState
 from approvals.core.workflow import AuditEntry, Change
-from approvals.flow import audit
+from approvals.flow import audit, keys
 
 logger = logging.getLogger(__name__)
 
@@ -58,22 +58,22 @@ class StoreContention(RuntimeError):
 
 
 def _proposal_key(proposal_id: str) -> str:
-    return f"ft:proposal:{proposal_id}"
+    return keys.proposal(proposal_id)
 
 
 def _state_key(state: ProposalState) -> str:
-    return f"ft:state:{state.value}"
+    return keys.proposals_in_state(state.value)
 
 
 def _thread_key(channel: str, thread_ts: str) -> str:
-    return f"ft:thread:{channel}:{thread_ts}"
+    return keys.thread_proposals(channel, thread_ts)
 
 
 def asking_key(channel: str, thread_ts: str) -> str:
-    return f"ft:asking:{channel}:{thread_ts}"
+    return keys.thread_asking(channel, thread_ts)
 
 
-_OWED = "ft:owed"
+_OWED = keys.OWED_ANNOUNCEMENTS
 
 OWING_STATES: frozenset[ProposalState] = frozenset(
     {
@@ -221,7 +221,7 @@ class ProposalStore:
                 pipe.srem(_state_key(before.state), after.id)
             pipe.sadd(_state_key(after.state), after.id)
         if before is None:
-            pipe.zadd(f"ft:requester:{after.requester}", {after.id: after.created_at.timestamp()})
+            pipe.zadd(keys.requester_proposals(after.requester), {after.id: after.created_at.timestamp()})
             pipe.sadd(_thread_key(after.channel, after.thread_ts), after.id)
         asking = asking_key(after.channel, after.thread_ts)
         if after.state is ProposalState.NEEDS_INFO:
@@ -277,7 +277,7 @@ class ProposalStore:
         """Those of ``user_id``'s ``recent`` proposals that wait for their answer (only those are read)."""
         ids = [
             i.decode() if isinstance(i, bytes) else i
-            for i in self.connection.zrevrange(f"ft:requester:{user_id}", 0, recent - 1)
+            for i in self.connection.zrevrange(keys.requester_proposals(user_id), 0, recent - 1)
         ]
         with self.connection.pipeline(transaction=False) as pipe:
             for proposal_id in ids:
@@ -287,6 +287,6 @@ class ProposalStore:
         return [p for p in found if p is not None and p.state is ProposalState.NEEDS_INFO]
 
     def by_requester(self, user_id: str, *, limit: int = 20) -> list[Proposal]:
-        ids = self.connection.zrevrange(f"ft:requester:{user_id}", 0, limit - 1)
+        ids = self.connection.zrevrange(keys.requester_proposals(user_id), 0, limit - 1)
         found = [self.find(i.decode() if isinstance(i, bytes) else i) for i in ids]
         return [p for p in found if p is not None]

@@ -9,7 +9,6 @@ and moves it on like any new proposal: the policy decides who must approve it.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -36,10 +35,12 @@ from approvals.core.undo_plan import (
     undoable,
 )
 from approvals.core.workflow import AuditEntry, Change, Duplicate, Refused
+from approvals.flow import keys, queueing
+from approvals.flow.advancing import advance_new_proposal
 from approvals.flow.attempts import after_failure, park
 from approvals.flow.parking import ParkedWork
 from approvals.flow.policy_checks import decide_now
-from approvals.flow.runtime import Runtime, current, job_waiting
+from approvals.flow.runtime import Runtime, current
 from approvals.flow.showing import refresh_cards
 from approvals.flow.store import ProposalExists
 
@@ -66,7 +67,7 @@ def request_undo(rt: Runtime, proposal_id: str, person: Principal) -> str:
             raise Duplicate(f"{undo_label(original)} was already undone.", proposal_id=proposal_id)
         if previous.state not in UNDONE_BY_FAILURE:
             raise Duplicate("Undo was already asked for: its card is in the thread.", proposal_id=proposal_id)
-    attempt = int(rt.connection.incr(f"ft:undoseq:{proposal_id}"))
+    attempt = int(rt.connection.incr(keys.undo_sequence(proposal_id)))
     undo_id = undo_id_for(proposal_id, attempt)
 
     def decide(p: Proposal) -> Change:
@@ -95,39 +96,29 @@ def request_undo(rt: Runtime, proposal_id: str, person: Principal) -> str:
     return undo_id
 
 
-_PENDING_UNDOS = "ft:undo:pending"
 """Undos asked for and not yet proposed or refused (``original|undo|user`` by the time asked): the reaper's list."""
 
 
 def enqueue_undo(rt: Runtime, original_id: str, undo_id: str, user_id: str, *, delay: float | None = None) -> None:
-    sequence = rt.connection.incr(f"ft:undojobseq:{undo_id}")
-    job_id = f"undo-{undo_id}-{sequence}"
-    args = (original_id, undo_id, user_id)
-    if delay:
-        rt.intake_queue.enqueue_in(dt.timedelta(seconds=delay), propose_undo, *args, job_id=job_id, result_ttl=3600)
-    else:
-        rt.intake_queue.enqueue(propose_undo, *args, job_id=job_id, result_ttl=3600)
-    pipe = rt.connection.pipeline(transaction=True)
-    pipe.zadd(_PENDING_UNDOS, {"|".join(args): rt.clock().timestamp()}, nx=True)
-    pipe.set(f"ft:undojob:{undo_id}", job_id, ex=86400)
-    pipe.execute()
+    """Queue the undo's proposal and list it as asked for, so the reaper queues it again if its job dies."""
+    queueing.enqueue_undo(rt, original_id, undo_id, user_id, delay=delay)
+    rt.connection.zadd(keys.PENDING_UNDOS, {f"{original_id}|{undo_id}|{user_id}": rt.clock().timestamp()}, nx=True)
 
 
 def _settled(rt: Runtime, original_id: str, undo_id: str, user_id: str) -> None:
     """The undo was proposed, refused or parked: the reaper has nothing more to do for it."""
-    rt.connection.zrem(_PENDING_UNDOS, f"{original_id}|{undo_id}|{user_id}")
+    rt.connection.zrem(keys.PENDING_UNDOS, f"{original_id}|{undo_id}|{user_id}")
 
 
 def requeue_stuck_undos(rt: Runtime, *, older_than: float) -> int:
     """Queue again the undos asked for ``older_than`` seconds ago whose job died (the reaper's part); how many."""
     cutoff = rt.clock().timestamp() - older_than
     queued = 0
-    for member in rt.connection.zrangebyscore(_PENDING_UNDOS, "-inf", cutoff):
+    for member in rt.connection.zrangebyscore(keys.PENDING_UNDOS, "-inf", cutoff):
         original_id, undo_id, user_id = member.decode().split("|")
         if rt.parking.is_parked(undo_id):
             continue
-        job = rt.connection.get(f"ft:undojob:{undo_id}")
-        if job is not None and job_waiting(rt, job.decode()):
+        if queueing.waits(rt, "undo", undo_id):
             continue
         logger.info("proposal %s: undo %s asked for but not proposed; queued again", original_id, undo_id)
         enqueue_undo(rt, original_id, undo_id, user_id)
@@ -183,8 +174,6 @@ def _park_undo(rt: Runtime, original_id: str, undo_id: str, user_id: str, reason
 
 
 def _propose_undo(rt: Runtime, original_id: str, undo_id: str, user_id: str) -> str:
-    from approvals.flow.jobs import advance_new_proposal  # jobs imports the modules this one does
-
     existing = rt.store.find(undo_id)
     if existing is not None:
         advance_new_proposal(rt, existing, fresh=False)

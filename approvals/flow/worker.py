@@ -1,6 +1,6 @@
 """Followthrough's RQ worker: RQ's forking worker, a scheduler no crash can hold, and duties in its maintenance pass.
 
-1. The reaper (``approvals.flow.jobs.reap_once``), at most once per ``reaper_interval`` across all workers (a Redis
+1. The reaper (``approvals.flow.reaping.reap_once``), at most once per ``reaper_interval`` across all workers (a Redis
    lock), and its quick duties (``rescue_once``: a request or a run whose process died is queued again, an
    announcement a dead process left owed is made) every ``RESCUE_INTERVAL``, so a crash costs seconds, not the
    reaper's interval. Maintenance runs in the worker's main thread between jobs, never concurrently with a fork;
@@ -21,7 +21,9 @@
    twice.
 3. Warming the caches (people, user groups, the Jira catalog) in this parent process, so every forked job starts
    with them instead of asking Slack and Jira again.
-4. Archiving the audit trail to PostgreSQL, when FOLLOWTHROUGH_AUDIT_DATABASE_URL is set (approvals.flow.archive: one
+4. Jobs queued by an earlier version under an entry point since renamed run under its new name
+   (``approvals.flow.queueing.RENAMED``): a job in Redis outlives a deploy.
+5. Archiving the audit trail to PostgreSQL, when FOLLOWTHROUGH_AUDIT_DATABASE_URL is set (approvals.flow.archive: one
    worker at a time, backing off while PostgreSQL is down; the entries wait in Redis meanwhile).
 """
 
@@ -35,18 +37,21 @@ from typing import Any
 
 from redis import ConnectionPool, Redis
 from redis.exceptions import RedisError
-from rq import Worker, worker_registration
+from rq import Queue, Worker, worker_registration
+from rq.job import Job
 from rq.registry import clean_registries
 from rq.scheduler import SCHEDULER_KEY_TEMPLATE, SCHEDULER_LOCKING_KEY_TEMPLATE
 from rq.utils import now
 
-from approvals.flow.jobs import reap_once, rescue_once
+from approvals.flow import keys
+from approvals.flow.queueing import RENAMED
+from approvals.flow.reaping import reap_once, rescue_once
 from approvals.flow.runtime import current
 
 logger = logging.getLogger(__name__)
 
-REAPER_LOCK = "ft:reaper-lock"
-RESCUE_LOCK = "ft:rescue-lock"
+REAPER_LOCK = keys.REAPER_LOCK
+RESCUE_LOCK = keys.RESCUE_LOCK
 RESCUE_INTERVAL = 5.0
 """How often (at most, across all workers) the reaper's quick duties run."""
 CLEANING_LOCK_SECONDS = 60
@@ -125,6 +130,16 @@ class FollowthroughWorker(Worker):
         self._scheduler_guard = threading.RLock()
         self._watch_stop = threading.Event()
         self._watch: threading.Thread | None = None
+
+    # -- running a job ---------------------------------------------------------------------------------------------
+
+    def perform_job(self, job: Job, queue: Queue) -> bool:
+        renamed = RENAMED.get(job.func_name or "")
+        if renamed is not None:
+            logger.info("job %s: %s is now %s", job.id, job.func_name, renamed)
+            # RQ resolves ``job.func`` from this name each time; the job's stored data is left as it was.
+            job._func_name = renamed
+        return super().perform_job(job, queue)
 
     # -- the scheduler -------------------------------------------------------------------------------------------
 

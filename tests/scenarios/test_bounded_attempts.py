@@ -9,7 +9,7 @@ import time
 import pytest
 
 from approvals.core.states import ProposalState
-from approvals.flow.jobs import proposal_id_for
+from approvals.flow.intake import proposal_id_for
 from bot import action_ids
 from sandbox.slack.driver import message_text
 from tests.e2e.helpers import ask, bot_replies, buttons, command, ephemeral_texts, is_card, proposal, start_thread

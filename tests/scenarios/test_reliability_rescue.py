@@ -6,7 +6,7 @@ import datetime as dt
 import time
 
 from approvals.core.states import ProposalState
-from approvals.flow.jobs import rescue_once
+from approvals.flow.reaping import rescue_once
 from bot import action_ids
 from sandbox.slack.driver import message_text
 from tests.e2e.helpers import ask, bot_replies, is_card, start_thread

@@ -17,7 +17,7 @@ import redis
 import app
 from approvals.core.states import ProposalState
 from approvals.flow.audit import POLICY_ID
-from approvals.flow.jobs import execute
+from approvals.flow.execution import execute
 from bot import action_ids
 from sandbox.harness import Sandbox
 from sandbox.redis_server import RedisServer
