@@ -31,9 +31,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Ruff, then the layering (import-linter contracts in pyproject.toml; ARCHITECTURE.md says why).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import logging
 import math
 import os
@@ -33,12 +34,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from approvals.core.intents import Understanding
-from approvals.core.policy import PolicyError, load_policy
+from approvals.core.policy import PolicyError, Principal, load_policy
+from approvals.core.policy_cases import decide, parse_action, run_cases
 from approvals.core.ports import ExtractionInput, Extractor
 from approvals.flow import metrics
 from approvals.flow.archive import AuditArchive, verify_archive
@@ -52,10 +57,13 @@ from approvals.flow.logs import configure_logging
 from approvals.flow.runtime import PolicySource, Runtime, Timing, configure
 from approvals.flow.shadow import build_report, report_lines
 from approvals.flow.store import ProposalStore
+from approvals.flow.worker import FollowthroughWorker
 from bot.context import SlackThreadReader
 from bot.directory import SlackDirectory
+from bot.listeners import BotDependencies, register
 from bot.notifier import SlackNotifier
 from bot.parser_first import ParserFirstExtractor
+from bot.socket_options import enable_tcp_nodelay
 from connectors.jira import JiraConnector
 from connectors.salesforce import (
     AccessToken,
@@ -522,13 +530,6 @@ def record_policy_at_start(runtime: Runtime) -> None:
 
 
 def run_bot(settings: Settings) -> None:
-    from slack_bolt import App
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-    from slack_bolt.error import BoltError
-
-    from bot.listeners import BotDependencies, register
-    from bot.socket_options import enable_tcp_nodelay
-
     if _is_local(settings.slack_api_url):
         # slack_sdk's socket client ignores NO_PROXY; a proxy would swallow a local Slack's WebSocket.
         for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
@@ -600,8 +601,6 @@ def _redis_problem(runtime: Runtime) -> str | None:
 
 
 def run_worker(settings: Settings, *, burst: bool = False) -> None:
-    from approvals.flow.worker import FollowthroughWorker
-
     runtime = build_runtime(settings)
     runtime.connection.ping()
     record_policy_at_start(runtime)
@@ -652,11 +651,6 @@ def test_policy(
     path: str | None, *, as_user: str | None, groups: str, channel: str | None, action: str | None, cases: str | None
 ) -> int:
     """`policy test`: one request against a policy file, or a whole cases file; exit 1 on a failed expectation."""
-    import json
-
-    from approvals.core.policy import Principal
-    from approvals.core.policy_cases import decide, parse_action, run_cases
-
     if cases is not None:
         try:
             results = run_cases(cases)

@@ -193,7 +193,7 @@ BOT_USER_ID = "U0BOT0001"
 
 @functools.cache
 def _sandbox_vocabulary() -> Vocabulary:
-    from sandbox.seed import seed_vocabulary
+    from sandbox.vocabulary import seed_vocabulary
 
     return seed_vocabulary()
 

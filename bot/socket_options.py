@@ -20,6 +20,7 @@ _PATCHED = "_followthrough_nodelay"
 def enable_tcp_nodelay() -> bool:
     """Make every new Socket Mode connection set TCP_NODELAY; True if applied (or already applied)."""
     try:
+        # Imported here: a private module of slack_sdk, which a release may move; then there is nothing to patch.
         from slack_sdk.socket_mode.builtin import connection
     except ImportError:
         return False

@@ -7,15 +7,12 @@ start-up instead of producing a record owned by nobody.
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from approvals.core.vocabulary import KnownContact, KnownOpportunity, Vocabulary
 
 DEFAULT_SEED_PATH = Path(__file__).with_name("seed.yaml")
 
@@ -277,29 +274,3 @@ def load_seed(path: Path | str | None = None) -> Seed:
     with source.open(encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
     return Seed.model_validate(data)
-
-
-def seed_vocabulary(seed: Seed | None = None) -> Vocabulary:
-    """The vocabulary the product builds from the sandbox's systems (what ``approvals.flow.drafting`` reads from Jira,
-    Salesforce and Slack), straight from the seed: for the understanding eval, which runs without servers."""
-    from sandbox.salesforce.schema import OPPORTUNITY_STAGES
-
-    seed = seed or load_seed()
-    people: list[str] = []
-    for person in seed.people:
-        people.extend((person.real_name, person.name))
-    accounts = {a.name for a in seed.salesforce.accounts}
-    return Vocabulary(
-        projects=tuple(p.key for p in seed.jira.projects),
-        statuses=tuple(seed.jira.workflow.statuses),
-        priorities=tuple(seed.jira.priorities),
-        issue_types=tuple(seed.jira.issue_types),
-        stages=tuple(OPPORTUNITY_STAGES),
-        accounts=tuple(sorted(accounts)),
-        opportunities=tuple(
-            KnownOpportunity(o.account, o.name, dt.date.fromisoformat(o.close_date))
-            for o in seed.salesforce.opportunities
-        ),
-        contacts=tuple(KnownContact(c.first_name or "", c.last_name, c.account) for c in seed.salesforce.contacts),
-        people=tuple(people),
-    )

@@ -9,6 +9,7 @@ words it is not sure of: the field stays None and grounding asks.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -1728,8 +1729,6 @@ def _shift(text: str, ctx: Ctx, record: Record) -> tuple[dt.date | None] | None:
         month = known.close_date.month - 1 + count
         year = known.close_date.year + month // 12
         month = month % 12 + 1
-        import calendar
-
         day = min(known.close_date.day, calendar.monthrange(year, month)[1])
         return (dt.date(year, month, day),)
     days = count * (7 if match["unit"].lower() == "week" else 1)

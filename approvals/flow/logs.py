@@ -17,6 +17,8 @@ import logging
 import re
 from typing import Any
 
+from rq import get_current_job
+
 _PROPOSAL = re.compile(r"\b(ft-[a-z0-9]{8})\b")
 _COMMITMENT = re.compile(r"\b(cm-[a-z0-9]{8})\b")
 _REQUEST = re.compile(r"\b(request\s+)?([CDG][A-Z0-9]{2,}-\d+_\d+)\b")
@@ -50,10 +52,6 @@ class RedactingFilter(logging.Filter):
 
 
 def _job_id() -> str | None:
-    try:
-        from rq import get_current_job
-    except ImportError:  # pragma: no cover - rq is a dependency
-        return None
     try:
         job = get_current_job()
     except Exception:  # outside a job (or no connection bound): no job id

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from approvals.core.states import ProposalState
 from approvals.flow import keys
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ def enable() -> str:
 def _build() -> None:
     if _METRICS:
         return
+    # prometheus_client is imported only once enable() has set PROMETHEUS_MULTIPROC_DIR: it reads it on import.
     from prometheus_client import Counter, Histogram
 
     _METRICS.update(
@@ -147,7 +149,7 @@ class RedisState:
         self.state = state
 
     def collect(self) -> Iterator[Any]:
-        from prometheus_client.core import GaugeMetricFamily
+        from prometheus_client.core import GaugeMetricFamily  # after enable(), as above
 
         try:
             readings = self.state()
@@ -165,6 +167,7 @@ class RedisState:
 
 def exposition(state: RedisState | None = None) -> tuple[bytes, str]:
     """The ``/metrics`` body and content type: every process's events added up, and the state read now."""
+    # After enable(), as above.
     from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
     from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -181,7 +184,7 @@ def mark_process_dead(pid: int) -> None:
     if not _ENABLED:
         return
     try:
-        from prometheus_client import multiprocess
+        from prometheus_client import multiprocess  # after enable(), as above
 
         multiprocess.mark_process_dead(pid)
     except Exception:
@@ -191,16 +194,14 @@ def mark_process_dead(pid: int) -> None:
 def runtime_state(rt: Any) -> RedisState:
     """The state metrics of a runtime (``approvals.flow.runtime.Runtime``): proposals by state, each queue's depth and
     the age of its oldest waiting job, live commitments and those with a step due now."""
-    from approvals.core.states import ProposalState
-    from approvals.flow.commitment_store import LIVE
 
     def read() -> dict[str, tuple[str, dict[tuple[tuple[str, str], ...], float]]]:
         connection = rt.connection
         with connection.pipeline(transaction=False) as pipe:
             for state in ProposalState:
                 pipe.scard(keys.proposals_in_state(state.value))
-            pipe.zcard(LIVE)
-            pipe.zcount(LIVE, "-inf", time.time())
+            pipe.zcard(keys.COMMITMENTS_LIVE)
+            pipe.zcount(keys.COMMITMENTS_LIVE, "-inf", time.time())
             counts = pipe.execute()
         states = {(("state", s.value),): float(n) for s, n in zip(ProposalState, counts, strict=False)}
         depth: dict[tuple[tuple[str, str], ...], float] = {}

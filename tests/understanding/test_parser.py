@@ -803,7 +803,7 @@ def test_questions_about_records_are_reads(text: str, expected: ReadRequest) -> 
 
 
 def test_a_question_about_a_deal_needs_a_company_the_vocabulary_knows() -> None:
-    from sandbox.seed import seed_vocabulary
+    from sandbox.vocabulary import seed_vocabulary
 
     request = ExtractionInput(
         "what's the Acme renewal at?", (), REQUESTER, "sales", TODAY, vocabulary=seed_vocabulary()
