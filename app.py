@@ -62,7 +62,6 @@ from bot.context import SlackThreadReader
 from bot.directory import SlackDirectory
 from bot.listeners import BotDependencies, register
 from bot.notifier import SlackNotifier
-from bot.parser_first import ParserFirstExtractor
 from bot.socket_options import enable_tcp_nodelay
 from connectors.jira import JiraConnector
 from connectors.salesforce import (
@@ -74,6 +73,7 @@ from connectors.salesforce import (
 )
 from understanding.answers import TypedAnswers
 from understanding.parser import OfflineParser
+from understanding.parser_first import ParserFirstExtractor
 
 logger = logging.getLogger("followthrough")
 
@@ -248,7 +248,7 @@ class Settings(BaseSettings):
         one call that timed out is tried once more)."""
         if self.openai_timeout_total is not None:
             return self.openai_timeout_total
-        from bot.llm import total_timeout_for  # openai is imported only by deployments that use it
+        from understanding.llm import total_timeout_for  # openai is imported only by deployments that use it
 
         return total_timeout_for(self.openai_timeout)
 
@@ -496,7 +496,7 @@ def _extractor(settings: Settings) -> Extractor:
     extractor: Extractor = OfflineParser()
     api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key is not None else ""
     if settings.uses_llm:
-        from bot.llm import build_openai_extractor  # openai is imported only by deployments that use it
+        from understanding.llm import build_openai_extractor  # openai is imported only by deployments that use it
 
         llm = build_openai_extractor(
             api_key or None,

@@ -50,7 +50,7 @@ Scoring rules (a case fails when it misses action type, every field, or, if ambi
   has a value is a miss, not silently wrong: grounding asks for it; so is no request at all on a request case (the
   thread hears "I didn't find anything to do"). Rate over all cases.
 - "schema-valid" (``--openai`` only, no goal): the share of cases whose model answer was a usable Understanding.
-  ``bot.llm`` raises ExtractionUnavailable for every failure, with ``detail`` starting with the failure kind
+  ``understanding.llm`` raises ExtractionUnavailable for every failure, with ``detail`` starting with the failure kind
   (``invalid_output: ...``); ``invalid_output`` (no valid JSON / schema / consistency after the re-ask) and
   ``truncated`` (cut off at the token limit) are unusable answers and count against it; timeouts, connection,
   rate-limit, quota, server, misconfiguration and refusal failures are not answers and are left out of the share
@@ -338,15 +338,15 @@ def _mentions(understanding: Understanding, entry: str) -> bool:
 
 
 UNUSABLE_ANSWER = frozenset({"invalid_output", "truncated"})
-"""``bot.llm`` failure kinds that mean the model answered with something that is not a usable Understanding."""
+"""``understanding.llm`` failure kinds meaning the model answered with something that is not a usable Understanding."""
 NOT_AN_ANSWER = frozenset(
     {"timeout", "connection", "rate_limited", "quota", "server_error", "misconfigured", "refused"}
 )
-"""``bot.llm`` failure kinds where no answer was there to judge (left out of the schema-valid share)."""
+"""``understanding.llm`` failure kinds where no answer was there to judge (left out of the schema-valid share)."""
 
 
 def _cause(exc: ExtractionUnavailable) -> str | None:
-    """The failure kind ``bot.llm`` puts first in ``detail`` ("invalid_output: ..."), or None when there is none."""
+    """The failure kind ``understanding.llm`` puts first in ``detail`` ("invalid_output: ..."), or None."""
     kind = exc.detail.split(":", 1)[0].strip()
     return kind if kind in UNUSABLE_ANSWER | NOT_AN_ANSWER else None
 
@@ -721,8 +721,8 @@ def _extractor(args: argparse.Namespace) -> Extractor | None:
         )
         return None
     # Other extractors' modules: loaded only when asked for.
-    from bot.llm import DEFAULT_TIMEOUT, build_openai_extractor
-    from bot.parser_first import ParserFirstExtractor
+    from understanding.llm import DEFAULT_TIMEOUT, build_openai_extractor
+    from understanding.parser_first import ParserFirstExtractor
 
     try:
         timeout = float(os.environ.get("OPENAI_TIMEOUT") or DEFAULT_TIMEOUT)

@@ -43,13 +43,13 @@ from approvals.core.ports import ExtractionInput, PersonMatch, ThreadMessage
 from approvals.core.states import ProposalState
 from approvals.flow.drafting import Proposed, reground
 from approvals.flow.runtime import Runtime
-from bot.llm import OpenAIExtractor
-from bot.llm_schema import ANSWER_ONLY_FIELDS
 from sandbox.harness import Sandbox
 from sandbox.seed import Seed
 from sandbox.slack.driver import message_text
 from tests.conftest import NORTHWIND_POLICY, Product
 from tests.e2e.helpers import buttons, is_card, proposal, proposal_id_of, wait_for_card
+from understanding.llm import OpenAIExtractor
+from understanding.llm_schema import ANSWER_ONLY_FIELDS
 from understanding.parser import OfflineParser
 
 CASES_FILE = Path(__file__).resolve().parent / "prompt_injection_cases.yaml"
@@ -269,7 +269,7 @@ def test_a_fooled_model_still_cannot_get_past_the_policy(
     rt = llm_runtime
     assert isinstance(rt.extractor, OpenAIExtractor)
     # The worst case for the policy: a model fooled so well that what it names passes the evidence check (which
-    # drops values nobody wrote, bot.llm_evidence). With the check on, a fooled answer can only shrink.
+    # drops values nobody wrote, understanding.llm_evidence). With the check on, a fooled answer can only shrink.
     rt.extractor.check_values = False
     asker = asker_of(case, rt, seed)
     request = extraction_input(case, rt, asker, seed)

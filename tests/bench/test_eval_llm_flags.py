@@ -11,8 +11,8 @@ import pytest
 from approvals.core.intents import Understanding
 from approvals.core.ports import ExtractionInput
 from bench.eval_understanding import _extractor, main
-from bot.llm import OpenAIExtractor, RetryBudget
-from bot.parser_first import ParserFirstExtractor
+from understanding.llm import OpenAIExtractor, RetryBudget
+from understanding.parser_first import ParserFirstExtractor
 
 CASES = """today: 2026-11-20
 cases:

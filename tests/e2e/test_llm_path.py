@@ -14,9 +14,6 @@ import pytest
 import redis
 
 from approvals.core.states import ProposalState
-from bot.llm import USER_MESSAGES
-from bot.llm_prompt import THREAD_END, THREAD_START
-from bot.llm_schema import SCHEMA_NAME, understanding_schema
 from sandbox.harness import Sandbox
 from sandbox.slack.driver import message_text
 from tests.conftest import Product
@@ -33,6 +30,9 @@ from tests.e2e.helpers import (
     start_thread,
     wait_for_card,
 )
+from understanding.llm import USER_MESSAGES
+from understanding.llm_prompt import THREAD_END, THREAD_START
+from understanding.llm_schema import SCHEMA_NAME, understanding_schema
 
 pytestmark = pytest.mark.slow
 

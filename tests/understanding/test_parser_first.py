@@ -13,8 +13,8 @@ import pytest
 
 from approvals.core.intents import JiraTransitionRequest, SalesforceCreateTaskRequest, Understanding
 from approvals.core.ports import ExtractionInput, ExtractionUnavailable, PersonMatch, ThreadMessage
-from bot.parser_first import ParserFirstExtractor
 from understanding.parser import OfflineParser, Reading
+from understanding.parser_first import ParserFirstExtractor
 
 DANA = PersonMatch("U0DANA001", "dana", "Dana Reyes", "dana@northwind.example")
 MODEL_ANSWER = Understanding(
@@ -105,7 +105,7 @@ def test_the_models_failure_reaches_the_caller_as_it_was() -> None:
 def test_a_parser_bug_costs_a_model_call_not_the_request(caplog: pytest.LogCaptureFixture) -> None:
     model = RecordingModel()
 
-    with caplog.at_level(logging.ERROR, logger="bot.parser_first"):
+    with caplog.at_level(logging.ERROR, logger="understanding.parser_first"):
         understanding = ParserFirstExtractor(model, parser=BrokenParser()).extract(ask("move PAY-12 to done"))
 
     assert understanding == MODEL_ANSWER and model.asked == ["move PAY-12 to done"]

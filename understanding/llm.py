@@ -1,8 +1,8 @@
 """The LLM extractor: one request becomes an ``Understanding`` through an OpenAI-compatible Chat Completions API.
 
-It sends the static instructions and the strict schema (``bot.llm_schema``) first and the request's context as
-quoted data after them (``bot.llm_prompt``), then validates the answer again with pydantic whatever the backend
-promised. It never acts, holds no rights and names no requester: the code does that.
+It sends the static instructions and the strict schema (``understanding.llm_schema``) first and the request's
+context as quoted data after them (``understanding.llm_prompt``), then validates the answer again with pydantic
+whatever the backend promised. It never acts, holds no rights and names no requester: the code does that.
 
 Every way a call can fail ends in a defined place. ``ExtractionUnavailable`` carries a short, honest line for the
 thread (nothing was changed) and the admin-facing detail goes to the log; the API key is never logged::
@@ -20,7 +20,7 @@ thread (nothing was changed) and the admin-facing detail goes to the log; the AP
     finish_reason "length"                no                                answer was cut off
     invalid JSON / schema / consistency   one re-ask with the problems      answer did not make sense
 
-A usable answer is then checked against what people wrote (``bot.llm_evidence``): a value nobody wrote is left
+A usable answer is then checked against what people wrote (``understanding.llm_evidence``): a value nobody wrote is left
 empty (grounding asks for it), a request about a record nobody named is dropped, and when a change or part of the
 message was not written the answer becomes a question; the fields left out are logged by name, never by value.
 
@@ -55,9 +55,15 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from approvals.core.intents import ActionRequest, Understanding
 from approvals.core.ports import ExtractionInput, ExtractionUnavailable
-from bot.llm_evidence import CheckedAnswer, supported_requests
-from bot.llm_prompt import DEFAULT_THREAD_BUDGET_TOKENS, system_prompt, user_message
-from bot.llm_schema import ANSWER_ONLY_FIELDS, SCHEMA_NAME, Decision, request_field_names, understanding_schema
+from understanding.llm_evidence import CheckedAnswer, supported_requests
+from understanding.llm_prompt import DEFAULT_THREAD_BUDGET_TOKENS, system_prompt, user_message
+from understanding.llm_schema import (
+    ANSWER_ONLY_FIELDS,
+    SCHEMA_NAME,
+    Decision,
+    request_field_names,
+    understanding_schema,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -204,7 +210,7 @@ def _problems(exc: ValidationError) -> list[str]:
 @dataclass(frozen=True)
 class Reading:
     """A usable answer: the Understanding, and the request fields left empty because nobody wrote their value
-    (``kind.field`` names, never values: see ``bot.llm_evidence``)."""
+    (``kind.field`` names, never values: see ``understanding.llm_evidence``)."""
 
     understanding: Understanding
     emptied: tuple[str, ...] = ()
@@ -220,10 +226,11 @@ def read_answer(
 ) -> Reading:
     """The Understanding a model's JSON answer to ``request`` stands for; ``InvalidAnswer`` when it is not one.
 
-    Each request's values are checked against what people wrote before they are validated (``bot.llm_evidence``):
-    a value nobody wrote is left empty, a date is read from the words the model copied, and a request with nothing
-    left is dropped. An answer whose every request was dropped proposes nothing. ``check_values=False`` reads the
-    answer as the model gave it (dates only read from their words): for tests of the layers behind it.
+    Each request's values are checked against what people wrote before they are validated
+    (``understanding.llm_evidence``): a value nobody wrote is left empty, a date is read from the words the model
+    copied, and a request with nothing left is dropped. An answer whose every request was dropped proposes nothing.
+    ``check_values=False`` reads the answer as the model gave it (dates only read from their words): for tests of the
+    layers behind it.
     """
     try:
         raw = json.loads(content)
@@ -425,7 +432,7 @@ class OpenAIExtractor:
         self.temperature = temperature
         self.thread_budget_tokens = thread_budget_tokens
         self.check_values = check_values
-        """Leave out what the request does not say (``bot.llm_evidence``); off only to test the layers behind."""
+        """Leave out what the request does not say (``understanding.llm_evidence``); off only to test what is behind."""
         self._clock = clock
         self._sleep = sleep
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from approvals.core.intents import LINK_TYPES, REQUEST_TYPES
 from approvals.core.ports import ExtractionInput, ThreadMessage
-from bot.llm_schema import ANSWER_ONLY_FIELDS
+from understanding.llm_schema import ANSWER_ONLY_FIELDS
 
 CHARS_PER_TOKEN = 4
 DEFAULT_THREAD_BUDGET_TOKENS = 3000

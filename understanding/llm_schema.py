@@ -7,11 +7,11 @@ servers (vLLM, Ollama, llama.cpp) all constrain the answer to it: an object root
 patterns, ``oneOf``, ``allOf``, ``default``, ``title``). Bounds the schema cannot say are checked again by pydantic on
 our side, whatever the backend claims.
 
-A request kind added to ``REQUEST_TYPES`` appears here with no edit: one object per kind, ``kind`` a single-value
-enum, ``Decimal`` as number, tuples as arrays, and dates as strings *in the requester's words* ("Friday", "12/1"):
-the code reads them against the request's today (``bot.llm_evidence``), because weekday arithmetic is where models,
-small ones above all, go wrong. A field type this module cannot
-express raises ``TypeError`` when the schema is built (the tests build it), not at the first request.
+A request kind added to ``REQUEST_TYPES`` appears here with no edit: one object per kind, ``kind`` a single-value enum,
+``Decimal`` as number, tuples as arrays, and dates as strings *in the requester's words* ("Friday", "12/1"): the code
+reads them against the request's today (``understanding.llm_evidence``), because weekday arithmetic is where models,
+small ones above all, go wrong. A field type this module cannot express raises ``TypeError`` when the schema is built
+(the tests build it), not at the first request.
 
 Nothing in the schema names who asks, who approves or what policy applies: the code decides those.
 """
@@ -80,7 +80,9 @@ def json_schema_for(annotation: Any) -> dict[str, Any]:
         return dict(DATE_AS_WRITTEN)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return object_schema(annotation)
-    raise TypeError(f"no strict JSON schema for {annotation!r}: teach bot/llm_schema.json_schema_for about it")
+    raise TypeError(
+        f"no strict JSON schema for {annotation!r}: teach understanding/llm_schema.json_schema_for about it"
+    )
 
 
 def object_schema(model: type[BaseModel], *, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""A model's request checked against the words it came from (``bot.llm_evidence``): each test is a kind of answer the
-real small model gave in the first run (bench/llm_runs/FIRST_RUN.txt) and what may be proposed of it."""
+"""A model's request checked against the words it came from (``understanding.llm_evidence``): each test is a kind of
+answer the real small model gave in the first run (bench/llm_runs/FIRST_RUN.txt) and what may be proposed of it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from approvals.core.ports import ExtractionInput, PersonMatch, ThreadMessage
 from approvals.core.vocabulary import KnownContact, Vocabulary
-from bot.llm_evidence import supported_request, supported_requests
+from understanding.llm_evidence import supported_request, supported_requests
 
 DANA = PersonMatch("U0DANA001", "dana", "Dana Reyes", "dana@northwind.example")
 FRIDAY = dt.date(2026, 11, 20)

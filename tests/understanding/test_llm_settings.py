@@ -17,13 +17,13 @@ import pytest
 from app import ConfigurationError, Settings, _extractor, load_settings
 from approvals.core.ports import ExtractionInput, PersonMatch, ThreadMessage
 from approvals.flow.runtime import Timing
-from bot.llm import DEFAULT_TIMEOUT, DEFAULT_TIMEOUT_TOTAL, OpenAIExtractor, RetryBudget, total_timeout_for
-from bot.parser_first import ParserFirstExtractor
 from sandbox.openai import OpenAIEmulator
 from sandbox.seed import Seed
 from sandbox.server import ServerThread
 from tests.emulators import reset, serve
+from understanding.llm import DEFAULT_TIMEOUT, DEFAULT_TIMEOUT_TOTAL, OpenAIExtractor, RetryBudget, total_timeout_for
 from understanding.parser import OfflineParser
+from understanding.parser_first import ParserFirstExtractor
 
 CHAT = "/v1/chat/completions"
 DANA = PersonMatch("U0DANA001", "dana", "Dana Reyes", "dana@northwind.example")

@@ -28,7 +28,11 @@ from approvals.core.intents import (
     Understanding,
 )
 from approvals.core.ports import ExtractionInput, ExtractionUnavailable, PersonMatch, ThreadMessage
-from bot.llm import (
+from sandbox.openai import INSUFFICIENT_QUOTA_BODY, OpenAIEmulator, check_strict_schema, schema_violations
+from sandbox.seed import Seed
+from sandbox.server import ServerThread
+from tests.emulators import reset, serve
+from understanding.llm import (
     NO_KEY_PLACEHOLDER,
     REASK,
     USER_MESSAGES,
@@ -38,7 +42,7 @@ from bot.llm import (
     retry_after_seconds,
     shown_text,
 )
-from bot.llm_prompt import (
+from understanding.llm_prompt import (
     REQUEST_END,
     REQUEST_START,
     THREAD_END,
@@ -48,11 +52,7 @@ from bot.llm_prompt import (
     system_prompt,
     user_message,
 )
-from bot.llm_schema import DATE_AS_WRITTEN, SCHEMA_NAME, request_schema, understanding_schema
-from sandbox.openai import INSUFFICIENT_QUOTA_BODY, OpenAIEmulator, check_strict_schema, schema_violations
-from sandbox.seed import Seed
-from sandbox.server import ServerThread
-from tests.emulators import reset, serve
+from understanding.llm_schema import DATE_AS_WRITTEN, SCHEMA_NAME, request_schema, understanding_schema
 
 CHAT = "/v1/chat/completions"
 TODAY = dt.date(2026, 11, 20)  # a Friday
@@ -404,7 +404,7 @@ def test_values_nobody_wrote_are_left_out_and_logged_by_name_only(
     )
     emulator.respond("file this as a bug in PAY", content=answer("actions", made_up))
 
-    with caplog.at_level(logging.INFO, logger="bot.llm"):
+    with caplog.at_level(logging.INFO, logger="understanding.llm"):
         understanding = extractor_for(emulator).extract(ask("file this as a bug in PAY"))
 
     assert understanding.requests == (
@@ -649,7 +649,7 @@ def test_the_total_budget_bounds_the_retries_before_max_attempts_does(emulator: 
 def test_an_exhausted_quota_is_not_retried(emulator: OpenAIEmulator, caplog: pytest.LogCaptureFixture) -> None:
     emulator.inject(CHAT, status=429, body=INSUFFICIENT_QUOTA_BODY, count=None)
 
-    with caplog.at_level(logging.ERROR, logger="bot.llm"):
+    with caplog.at_level(logging.ERROR, logger="understanding.llm"):
         error = unavailable(extractor_for(emulator))
 
     assert error.user_message == USER_MESSAGES["quota"]
@@ -727,7 +727,7 @@ def test_a_refused_key_says_misconfigured_and_tells_the_admin_log_without_the_ke
         "Nothing was changed; please tell an admin."
     )
     assert len(chat_requests(emulator)) == 1
-    [record] = [r for r in caplog.records if r.name == "bot.llm" and r.levelno == logging.ERROR]
+    [record] = [r for r in caplog.records if r.name == "understanding.llm" and r.levelno == logging.ERROR]
     assert "HTTP 401 invalid_api_key" in record.getMessage()
     assert "check OPENAI_API_KEY" in record.getMessage()
     assert wrong not in caplog.text and wrong not in str(error)
