@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 BROWSER_PACKAGES := chromium chromium-driver
 
-.PHONY: install lint format test browser-deps postgres-deps demo bench clean
+.PHONY: install lint format test test-fast browser-deps postgres-deps demo bench clean
 
 # The first install takes about two minutes: it says so, then shows each package pip collects (one line each; pip's
 # whole output is kept in $(VENV)/install.log, and shown in part if it fails).
@@ -76,8 +76,15 @@ postgres-deps: $(STAMP)
 		echo "install Debian's postgresql package; the audit archive tests need it."; exit 1; \
 	fi
 
+# Two workers (pytest-xdist; each has its own Redis and sandbox). The slowest 15 tests are listed at the end.
+PYTEST_WORKERS ?= 2
 test: lint browser-deps postgres-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --durations=15
+
+# Lint, the pure tests and the in-process flows (tests/scenarios): no process started, no browser. Under a minute.
+FAST_TESTS := tests/approvals tests/understanding tests/bot tests/connectors tests/scenarios tests/test_policy_cases.py
+test-fast: lint
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --durations=5 $(FAST_TESTS)
 
 # `make demo DEMO_ARGS=--story` also plays the story; `DEMO_ARGS="--port 8321"` keeps the page on one address.
 demo: $(STAMP)
