@@ -35,8 +35,9 @@ from an entry someone inserted. Without a key the chains still work and ``verify
 checked. What no chain can show by itself is a cut-off tail or a whole history rewritten without a key: the archive
 (approvals.flow.archive) and exported evidence packs are the anchors outside Redis for that.
 
-Entries are never edited or deleted by the application. Retention is an operations decision (XTRIM), not ours; the
-archive's cursor must not be trimmed past.
+Entries are never edited by the application. They are deleted only by retention (approvals.flow.retention): a
+finished proposal's chain once the archive holds all of it, and the global stream up to the archive's cursor and the
+retention horizon, keeping the last trimmed entry as the anchor the first remaining one links to.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from typing import IO, Any
 from redis import Redis
 
 from approvals.core.proposal import Proposal
+from approvals.flow import keys
 from approvals.flow.audit import (
     GENESIS,
     GLOBAL_HEAD,
@@ -336,6 +337,9 @@ def verify_redis(connection: Redis, *, signer: Signer | None, batch: int = 1000)
         verifier.check(record.evidence(sig=signatures.get(record.id)))
         by_proposal.setdefault(record.proposal_id, []).append(record)
     result = verifier.result
+    trimmed = _head(connection, keys.AUDIT_TRIMMED)
+    if trimmed is not None:
+        _check_trimmed_anchor(trimmed, first, signer, result)
     head = _head(connection, GLOBAL_HEAD)
     chained = [r for r in records if r.hash]
     if chained and (head is None or head.get("hash") != chained[-1].hash):
@@ -346,8 +350,35 @@ def verify_redis(connection: Redis, *, signer: Signer | None, batch: int = 1000)
             )
         )
     for proposal_id, expected in by_proposal.items():
-        _compare_proposal_stream(connection, proposal_id, expected, result)
+        _compare_proposal_stream(connection, proposal_id, expected, result, trimmed_to=(trimmed or {}).get("id"))
     return result
+
+
+def _check_trimmed_anchor(
+    anchor: Mapping[str, str], first: AuditRecord | None, signer: Signer | None, result: Verification
+) -> None:
+    """Retention trimmed the global chain up to ``anchor`` (approvals.flow.retention): the first entry left must be
+    the one after it, linked to its hash, and the anchor signed when a key is set."""
+    seq = int(anchor.get("seq") or 0)
+    if signer is not None:
+        message = f"trimmed|{anchor.get('id')}|{anchor.get('seq')}|{anchor.get('hash')}"
+        if signer.check(message, anchor.get("sig")) != "valid":
+            result.problems.append(Problem(f"the retention anchor {anchor.get('id')} is not signed with the key"))
+    if first is None:
+        result.notes.append(f"every entry up to {anchor.get('id')} (seq {seq}) was archived and trimmed")
+        return
+    if first.seq != seq + 1 or first.prev_global != anchor.get("hash"):
+        result.problems.append(
+            _problem(
+                first,
+                f"it does not follow the retention anchor {anchor.get('id')} (seq {seq}): entries "
+                "after the trimmed ones were deleted, or the anchor was changed",
+            )
+        )
+    else:
+        result.notes.append(
+            f"entries up to {anchor.get('id')} (seq {seq}) were archived and trimmed; the rest links on"
+        )
 
 
 def _head(connection: Redis, key: str) -> dict[str, str] | None:
@@ -362,10 +393,17 @@ def _describe_head(head: Mapping[str, str] | None) -> str:
 
 
 def _compare_proposal_stream(
-    connection: Redis, proposal_id: str, expected: Sequence[AuditRecord], result: Verification
+    connection: Redis,
+    proposal_id: str,
+    expected: Sequence[AuditRecord],
+    result: Verification,
+    *,
+    trimmed_to: str | None = None,
 ) -> None:
-    """The proposal's own stream must hold exactly its entries of the global chain, unchanged."""
-    copies = [record_from_stream(i, f) for i, f in connection.xrange(proposal_stream(proposal_id))]
+    """The proposal's own stream must hold exactly its entries of the global chain, unchanged (those up to
+    ``trimmed_to`` are no longer in the global chain: retention trimmed them once archived)."""
+    start = f"({trimmed_to}" if trimmed_to else "-"
+    copies = [record_from_stream(i, f) for i, f in connection.xrange(proposal_stream(proposal_id), start, "+")]
     by_id = {r.id: r for r in copies}
     for record in expected:
         copy = by_id.pop(record.id, None)

@@ -69,6 +69,8 @@ AUDIT_STREAM = "ft:audit"
 AUDIT_HEAD = "ft:audit:head"
 AUDIT_SIGNATURES = "ft:audit:sig"
 AUDIT_POLICY_IN_FORCE = "ft:audit:policy-in-force"
+AUDIT_TRIMMED = "ft:audit:trimmed"
+RETENTION_LOCK = "ft:retention-lock"
 ARCHIVE_STATE = "ft:audit:archive"
 ARCHIVE_LOCK = "ft:audit:archive-lock"
 
@@ -204,20 +206,28 @@ KEYS: tuple[KeyInfo, ...] = (
     KeyInfo("ft:inbox:<request>", "flow.inbox", "string", "14 days", "a request as received (channel, ts, text)"),
     KeyInfo("ft:inbox:done:<request>", "flow.inbox", "string", "14 days", "what a request became"),
     KeyInfo(INBOX_PENDING, "flow.inbox", "zset", "until answered", "requests not yet answered, by time received"),
-    KeyInfo("ft:proposal:<id>", "flow.store", "hash", "kept", "a proposal, with its version"),
+    KeyInfo("ft:proposal:<id>", "flow.store", "string", "until retired", "a proposal (JSON), with its version"),
     KeyInfo("ft:state:<state>", "flow.store", "set", "while in the state", "proposals by state"),
-    KeyInfo("ft:thread:<channel>:<ts>", "flow.store", "zset", "kept", "proposals of a thread"),
+    KeyInfo("ft:thread:<channel>:<ts>", "flow.store", "set", "until retired", "proposals of a thread"),
     KeyInfo("ft:asking:<channel>:<ts>", "flow.store", "hash", "while asking", "who a thread's question waits for"),
-    KeyInfo("ft:requester:<user>", "flow.store", "zset", "kept", "a person's proposals, newest first"),
+    KeyInfo("ft:requester:<user>", "flow.store", "zset", "until retired", "a person's proposals, newest first"),
     KeyInfo(OWED_ANNOUNCEMENTS, "flow.store", "hash", "until said", "states the thread has not heard of yet"),
-    KeyInfo(AUDIT_STREAM, "flow.audit", "stream", "kept (XTRIM is operations')", "the global audit chain"),
-    KeyInfo("ft:audit:<id>", "flow.audit", "stream", "kept", "a proposal's audit chain"),
-    KeyInfo("ft:audit:head[:<id>]", "flow.audit", "string", "kept", "the hash at the head of a chain"),
-    KeyInfo(AUDIT_SIGNATURES, "flow.audit", "hash", "kept", "HMAC signatures of chain heads"),
+    KeyInfo(AUDIT_STREAM, "flow.audit", "stream", "until archived and older than retention", "the global chain"),
+    KeyInfo("ft:audit:<id>", "flow.audit", "stream", "until retired", "a proposal's audit chain"),
+    KeyInfo("ft:audit:head[:<id>]", "flow.audit", "hash", "until retired", "the hash at the head of a chain"),
+    KeyInfo(AUDIT_SIGNATURES, "flow.audit", "hash", "entries: until retired", "HMAC signature of each entry"),
     KeyInfo(AUDIT_POLICY_IN_FORCE, "flow.audit", "string", "kept", "the policy hash last audited"),
+    KeyInfo(AUDIT_TRIMMED, "flow.retention", "hash", "kept", "the last entry trimmed from the global chain"),
+    KeyInfo(RETENTION_LOCK, "flow.worker", "string", "one pass", "one retention pass at a time"),
     KeyInfo(ARCHIVE_STATE, "flow.archive", "hash", "kept", "how far the PostgreSQL archive has copied"),
     KeyInfo(ARCHIVE_LOCK, "flow.archive", "string", "seconds", "one archiver at a time"),
-    KeyInfo("ft:ledger:<action id>", "flow.ledger", "hash", "90 days", "an action: pending, sent, done, failed"),
+    KeyInfo(
+        "ft:ledger:<action id>",
+        "flow.ledger",
+        "hash",
+        "90 days, or until retired",
+        "an action: pending, sent, done, failed",
+    ),
     KeyInfo("ft:lease:<name>", "flow.leases", "string", "its holder's life", "one worker on a piece of work"),
     KeyInfo("ft:not_before:<id>", "flow.execution", "string", DAY, "earliest time of the next run (Retry-After)"),
     KeyInfo("ft:attempts:<id>", "flow.execution", "string", "7 days", "failed attempts that sent something"),

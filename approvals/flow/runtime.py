@@ -61,6 +61,8 @@ class Timing:
     """An approved request still being retried after this long is said to be, with the time of the next try, once
     per such period (0: never)."""
     job_timeout: int = 90
+    retention: float = 30 * 86400.0
+    """How long a finished proposal stays in Redis once its audit is archived (approvals.flow.retention)."""
     max_attempts: int = 3
     """How many times a request is taken in (an answer acted on, an undo prepared) before the work is parked."""
 

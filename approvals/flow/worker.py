@@ -23,7 +23,9 @@
    with them instead of asking Slack and Jira again.
 4. Jobs queued by an earlier version under an entry point since renamed run under its new name
    (``approvals.flow.queueing.RENAMED``): a job in Redis outlives a deploy.
-5. Archiving the audit trail to PostgreSQL, when FOLLOWTHROUGH_AUDIT_DATABASE_URL is set (approvals.flow.archive: one
+5. Retention, at most once an hour across workers when the audit is archived (approvals.flow.retention): finished
+   proposals older than the retention period leave Redis once the archive holds their whole trail.
+6. Archiving the audit trail to PostgreSQL, when FOLLOWTHROUGH_AUDIT_DATABASE_URL is set (approvals.flow.archive: one
    worker at a time, backing off while PostgreSQL is down; the entries wait in Redis meanwhile).
 """
 
@@ -46,6 +48,7 @@ from rq.utils import now
 from approvals.flow import keys
 from approvals.flow.queueing import RENAMED
 from approvals.flow.reaping import reap_once, rescue_once
+from approvals.flow.retention import retire_if_due
 from approvals.flow.runtime import current
 
 logger = logging.getLogger(__name__)
@@ -244,6 +247,7 @@ class FollowthroughWorker(Worker):
                 archive.drain_if_due(self.connection)
             except Exception:
                 logger.exception("archiving the audit trail failed; the entries wait in Redis for the next pass")
+            retire_if_due(current())
         for lock, interval, duties in (
             (REAPER_LOCK, self.reaper_interval, reap_once),
             (RESCUE_LOCK, self.rescue_interval, rescue_once),
