@@ -19,8 +19,8 @@ from approvals.flow.archive import TABLE
 from approvals.flow.audit import POLICY_ID, Signer
 from approvals.flow.evidence import EvidenceExporter, Scope, verify_entries, verify_pack, verify_redis
 from bot import action_ids
+from sandbox.postgres_server import PostgresServer
 from sandbox.slack.driver import message_text
-from tests.approvals.test_archive import PostgresServer
 from tests.conftest import FAST_SETTINGS, NORTHWIND_POLICY
 from tests.e2e.helpers import ask, is_card, start_thread
 from tests.flow import Flow, running_flow

@@ -20,7 +20,7 @@ from approvals.flow.ledger import action_id
 from approvals.flow.retention import RETENTION_ID, retire_finished, retire_if_due
 from approvals.flow.store import Owed
 from bot import action_ids
-from tests.approvals.test_archive import PostgresServer
+from sandbox.postgres_server import PostgresServer
 from tests.conftest import FAST_SETTINGS, NORTHWIND_POLICY
 from tests.e2e.helpers import ask, is_card, start_thread
 from tests.flow import Flow, running_flow
