@@ -23,7 +23,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationInfo, field_validator, model_validator
+
+from approvals.core.schema import drop_unknown
 
 System = Literal["jira", "salesforce", "followthrough"]
 """``followthrough`` is Followthrough itself: a follow-up is stored as a commitment (approvals.core.commitments)."""
@@ -33,6 +35,11 @@ Risk = Literal["low", "high"]
 
 class FrozenModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_unknown_when_stored(cls, data: Any, info: ValidationInfo) -> Any:
+        return drop_unknown(cls, data, info)
 
 
 class Person(FrozenModel):
@@ -614,8 +621,22 @@ def fingerprint(actions: Sequence[Action]) -> str:
 
     An approval is bound to this value; any edit changes it and so voids approvals given before.
     """
+    return _digest(actions, exclude_defaults=True)
+
+
+def legacy_fingerprint(actions: Sequence[Action]) -> str:
+    """The fingerprint of the releases before schema versions (every field, defaults included): what the proposals
+    they stored carry (approvals.core.schema)."""
+    return _digest(actions, exclude_defaults=False)
+
+
+def _digest(actions: Sequence[Action], *, exclude_defaults: bool) -> str:
+    fields = [a.model_dump(mode="json", exclude_defaults=exclude_defaults) for a in actions]
     canonical = json.dumps(
-        [{"system": a.system, "operation": a.operation, "fields": a.model_dump(mode="json")} for a in actions],
+        [
+            {"system": a.system, "operation": a.operation, "fields": {**f, "kind": a.kind}}
+            for a, f in zip(actions, fields, strict=True)
+        ],
         sort_keys=True,
         separators=(",", ":"),
     )

@@ -28,10 +28,11 @@ import hashlib
 import secrets
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
+from approvals.core.schema import SCHEMA_VERSION, drop_unknown
 from approvals.core.timezones import zone
 
 _ID_ALPHABET = "abcdefghjkmnpqrstvwxyz23456789"
@@ -102,6 +103,11 @@ class CommitmentError(ValueError):
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_unknown_when_stored(cls, data: Any, info: ValidationInfo) -> Any:
+        return drop_unknown(cls, data, info)
 
 
 class Subject(_Model):
@@ -253,6 +259,8 @@ class Commitment(_Model):
     closed_note: str = ""
     history: tuple[Step, ...] = ()
     version: int = 0
+    schema_version: int = SCHEMA_VERSION
+    """The format of the stored record (approvals.core.schema)."""
 
     @property
     def live(self) -> bool:

@@ -26,7 +26,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+
+from approvals.core.schema import drop_unknown
 
 THIS_THREAD = "this thread"
 """The issue reference for "the ticket from this thread": grounding looks up what the thread produced."""
@@ -45,6 +47,11 @@ LINK_TYPES: tuple[str, ...] = ("blocks", "is blocked by", "relates to", "duplica
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_unknown_when_stored(cls, data: Any, info: ValidationInfo) -> Any:
+        return drop_unknown(cls, data, info)
 
 
 class _Request(_Model):

@@ -13,11 +13,12 @@ import hashlib
 import secrets
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_serializer, field_validator, model_validator
 
-from approvals.core.actions import Action, fingerprint
+from approvals.core.actions import Action, fingerprint, legacy_fingerprint
 from approvals.core.intents import ActionRequest
 from approvals.core.policy import PolicyDecision
+from approvals.core.schema import SCHEMA_VERSION, drop_unknown
 from approvals.core.states import ProposalState
 
 _ID_ALPHABET = "abcdefghjkmnpqrstvwxyz23456789"
@@ -51,6 +52,11 @@ def place(channel: str) -> str:
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_unknown_when_stored(cls, data: Any, info: ValidationInfo) -> Any:
+        return drop_unknown(cls, data, info)
 
 
 class Approval(_Model):
@@ -190,6 +196,8 @@ class Proposal(_Model):
     updated_at: dt.datetime
     expires_at: dt.datetime | None = None
     version: int = 0
+    schema_version: int = SCHEMA_VERSION
+    """The format of the stored record (approvals.core.schema)."""
 
     @field_validator("decision", "reevaluated", mode="before")
     @classmethod
@@ -203,7 +211,7 @@ class Proposal(_Model):
         if self.actions and self.decision is None:
             raise ValueError(f"proposal {self.id!r} has actions but no policy decision")
         expected = fingerprint(self.actions)
-        if self.fingerprint != expected:
+        if self.fingerprint != expected and self.fingerprint != legacy_fingerprint(self.actions):
             raise ValueError(
                 f"proposal {self.id!r}: stored fingerprint {self.fingerprint!r} does not match its actions "
                 f"({expected!r}); refusing to use it"

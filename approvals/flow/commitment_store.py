@@ -28,6 +28,7 @@ from typing import Literal
 from redis import Redis, WatchError
 
 from approvals.core.commitments import Commitment, CommitmentError
+from approvals.core.schema import read_stored, stored_json
 from approvals.core.workflow import AuditEntry
 from approvals.flow import audit, keys
 
@@ -135,7 +136,7 @@ class CommitmentStore:
         raw = self.connection.get(_key(commitment_id))
         if raw is None:
             raise CommitmentNotFound(commitment_id)
-        return Commitment.model_validate_json(raw)
+        return read_stored(Commitment, raw)
 
     def find(self, commitment_id: str) -> Commitment | None:
         try:
@@ -147,7 +148,7 @@ class CommitmentStore:
         keys = [_key(i.decode() if isinstance(i, bytes) else i) for i in ids]
         if not keys:
             return []
-        return [Commitment.model_validate_json(raw) for raw in self.connection.mget(keys) if raw is not None]
+        return [read_stored(Commitment, raw) for raw in self.connection.mget(keys) if raw is not None]
 
     def live_ids(self, system: str) -> list[str]:
         return sorted(m.decode() for m in self.connection.smembers(_system_key(system)))
@@ -183,7 +184,7 @@ class CommitmentStore:
                         pipe.unwatch()
                         return False
                     pipe.multi()
-                    pipe.set(key, commitment.model_dump_json())
+                    pipe.set(key, stored_json(commitment))
                     created = commitment.created_at.timestamp()
                     pipe.zadd(_owner_key(commitment.owner), {commitment.id: created})
                     pipe.zadd(_requester_key(commitment.requester), {commitment.id: created})
@@ -217,7 +218,7 @@ class CommitmentStore:
                     if raw is None:
                         pipe.unwatch()
                         raise CommitmentNotFound(commitment_id)
-                    current = Commitment.model_validate_json(raw)
+                    current = read_stored(Commitment, raw)
                     done = step(current)
                     if done is None:
                         pipe.unwatch()
@@ -226,7 +227,7 @@ class CommitmentStore:
                     pipe.multi()
                     if changed.owner != current.owner:
                         pipe.zadd(_owner_key(changed.owner), {changed.id: changed.created_at.timestamp()})
-                    pipe.set(key, changed.model_dump_json())
+                    pipe.set(key, stored_json(changed))
                     self._index(pipe, changed, next_at(changed))
                     if owes is not None:
                         pipe.hset(OWED, changed.id, owes(changed).to_json())

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from redis import WatchError
 
 from approvals.core.proposal import Proposal
+from approvals.core.schema import read_stored
 from approvals.core.states import TERMINAL_STATES
 from approvals.core.workflow import AuditEntry
 from approvals.flow import keys
@@ -89,7 +90,7 @@ def _candidates(rt: Runtime, cutoff: dt.datetime, limit: int) -> Iterable[Propos
             for raw in rt.connection.mget([keys.proposal(i) for i in chunk]):
                 if raw is None:
                     continue
-                proposal = Proposal.model_validate_json(raw)
+                proposal = read_stored(Proposal, raw)
                 if proposal.updated_at < cutoff:
                     yield proposal
                     found += 1
@@ -158,7 +159,7 @@ def _retire(rt: Runtime, proposal: Proposal) -> bool:
         try:
             pipe.watch(key)
             raw = pipe.get(key)
-            if raw is None or Proposal.model_validate_json(raw).version != proposal.version:
+            if raw is None or read_stored(Proposal, raw).version != proposal.version:
                 return False
             entry_ids = [i.decode() for i, _ in pipe.xrange(proposal_stream(proposal.id))]
             pipe.multi()

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from redis import Redis, WatchError
 
 from approvals.core.proposal import Proposal
+from approvals.core.schema import read_stored, stored_json
 from approvals.core.states import ProposalState
 from approvals.core.workflow import AuditEntry, Change
 from approvals.flow import audit, keys
@@ -149,7 +150,7 @@ class ProposalStore:
 
     def find(self, proposal_id: str) -> Proposal | None:
         raw = self.connection.get(_proposal_key(proposal_id))
-        return None if raw is None else Proposal.model_validate_json(raw)
+        return None if raw is None else read_stored(Proposal, raw)
 
     def get(self, proposal_id: str) -> Proposal:
         proposal = self.find(proposal_id)
@@ -188,7 +189,7 @@ class ProposalStore:
                     raw = pipe.get(key)
                     if raw is None:
                         raise ProposalNotFound(proposal_id)
-                    current = Proposal.model_validate_json(raw)
+                    current = read_stored(Proposal, raw)
                     change = decide(current)
                     updated = change.proposal.model_copy(update={"version": current.version + 1})
                     pipe.multi()
@@ -211,7 +212,7 @@ class ProposalStore:
         raise StoreContention(f"proposal {proposal_id!r} kept changing under {self.max_attempts} attempts")
 
     def _write(self, pipe: Redis, before: Proposal | None, after: Proposal) -> None:
-        pipe.set(_proposal_key(after.id), after.model_dump_json())
+        pipe.set(_proposal_key(after.id), stored_json(after))
         if _owes(before, after):
             pipe.hset(_OWED, after.id, Owed(after.id, after.state, after.version, self.clock()).to_json())
         elif before is not None and before.state is not after.state and after.state not in OWING_STATES:
@@ -239,7 +240,7 @@ class ProposalStore:
             raw, owed = pipe.execute()
         if raw is None or owed is None:
             return None
-        return Proposal.model_validate_json(raw), Owed.from_json(proposal_id, owed)
+        return read_stored(Proposal, raw), Owed.from_json(proposal_id, owed)
 
     def owed_older_than(self, seconds: float) -> list[Owed]:
         """Announcements owed for more than ``seconds`` (their announcer died or failed), oldest first."""
