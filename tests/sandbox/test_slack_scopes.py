@@ -22,7 +22,7 @@ from sandbox.slack.manifest import EVENT_SCOPES, AppManifest, load_manifest
 from sandbox.slack.web_api import METHODS
 
 REPO = Path(__file__).resolve().parents[2]
-PRODUCT = ("bot", "approvals", "understanding", "connectors", "app.py")
+PRODUCT = ("followthrough", "bot", "approvals", "understanding", "connectors", "app.py")
 CALL = re.compile(r"\bclient\s*\.\s*([A-Za-z]+_[A-Za-z_]+)\s*\(")
 API_CALL = re.compile(r"""api_call\(\s*["']([\w.]+)["']""")
 

@@ -1,0 +1,7 @@
+"""``python -m followthrough``: the same command as the ``followthrough`` console script."""
+
+import sys
+
+from followthrough.cli import main
+
+sys.exit(main())
