@@ -219,6 +219,17 @@ def next_working_moment(moment: dt.datetime, tz: str | None, hours: WorkingHours
     return moment.astimezone(dt.UTC)  # no working day in a week: nudge when due rather than never
 
 
+def digest_week(moment: dt.datetime, tz: str | None, weekday: int, at: dt.time) -> str | None:
+    """The ISO week (``2026-W50``) whose weekly digest is due at ``moment`` for a person in ``tz``: on ``weekday``
+    from ``at`` to the end of that day in their zone; None at any other time (a day with no sweep skips the week).
+    Who sent a week's digest remembers the week."""
+    local = moment.astimezone(zone(tz))
+    year, week, day = local.isocalendar()
+    if day - 1 != weekday or local.time() < at:
+        return None
+    return f"{year}-W{week:02d}"
+
+
 class Step(_Model):
     """One entry of a commitment's history (its audit has the same, with more detail)."""
 

@@ -32,6 +32,7 @@ start-up instead of surprising someone at approval time. Evaluation is pure: no 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -221,6 +222,7 @@ class FollowThroughPolicy(_Model):
       ladder: [{to: owner}, {to: manager, after: 1d}, {to: admins, after: 2d}]
       attach:
         - {kind: jira.create_issue, when: ["priority == Highest"], owner: assignee, check_after: 2d}
+      digest: {day: mon, at: "09:00"}   # optional: a weekly DM to each owner listing what they have overdue
     """
 
     working_hours: dict[str, Any] = Field(default_factory=lambda: {"start": "09:00", "end": "18:00"})
@@ -232,6 +234,29 @@ class FollowThroughPolicy(_Model):
         LadderStep(to="admins", after=parse_duration("2d")),
     )
     attach: tuple[Attach, ...] = ()
+    digest: dict[str, Any] | None = None
+    """A weekly direct message to each owner listing their overdue follow-ups, in their own zone; off when absent."""
+
+    @field_validator("digest")
+    @classmethod
+    def _digest(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        unknown = set(value) - {"day", "at"}
+        if unknown:
+            raise ValueError(f"digest takes day and at, not {', '.join(sorted(unknown))}")
+        if str(value.get("day", "mon")).lower()[:3] not in _WEEKDAYS:
+            raise ValueError(f"digest.day {value.get('day')!r} is not a weekday (mon, tue, wed, thu, fri, sat, sun)")
+        if not re.fullmatch(r"\d{1,2}:\d{2}", str(value.get("at", "09:00"))):
+            raise ValueError(f"digest.at is a time like 09:00, not {value.get('at')!r}")
+        return value
+
+    def digest_at(self) -> tuple[int, dt.time] | None:
+        """(weekday, Monday 0; local time) of the weekly digest, or None when there is none."""
+        if self.digest is None:
+            return None
+        hour, minute = (int(p) for p in str(self.digest.get("at", "09:00")).split(":"))
+        return _WEEKDAYS.index(str(self.digest.get("day", "mon")).lower()[:3]), dt.time(hour, minute)
 
     @field_validator("nudge_interval", "sweep_every", mode="before")
     @classmethod

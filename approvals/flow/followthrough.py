@@ -44,15 +44,17 @@ from approvals.core.commitments import (
     apply,
     closing_line,
     derived_commitment_id,
+    digest_week,
     is_met,
     next_due_at,
 )
 from approvals.core.conditions import EvaluationContext, evaluate, parse_condition
 from approvals.core.ports import ConnectorError, ExecutionContext, Outcome, PermanentError
-from approvals.core.proposal import ActionResult, Proposal
+from approvals.core.proposal import ActionResult, Proposal, place
 from approvals.core.timezones import zone
+from approvals.core.wording import slack_time
 from approvals.core.workflow import AuditEntry
-from approvals.flow import queueing
+from approvals.flow import keys, queueing
 from approvals.flow.attempts import describe_error
 from approvals.flow.commitment_store import CommitmentNotFound, CommitmentStore, OwedMessage
 from approvals.flow.runtime import Runtime, current
@@ -584,7 +586,8 @@ def sweep() -> str:
     ensure_sweep(rt)  # the next one first: a worker killed in the middle of this one must not end the chain
     said = say_what_is_owed(rt)
     found = sweep_once(rt)
-    return f"{found} met, {said} owed message(s) said"
+    digests = send_digests(rt)
+    return f"{found} met, {said} owed message(s) said, {digests} digest(s) sent"
 
 
 def sweep_once(rt: Runtime) -> int:
@@ -605,6 +608,47 @@ def sweep_once(rt: Runtime) -> int:
         result = _act(rt, commitment, observed, due_step=commitment.id in overdue)
         met += result == "met"
     return met
+
+
+def send_digests(rt: Runtime) -> int:
+    """The weekly digest (policy ``follow_through.digest``): each owner with overdue follow-ups gets one direct
+    message a week listing them, on the digest's day from its time on, in their own zone. Each week's digest is sent
+    once: the week is remembered per owner, and the message carries it (a repeat finds it posted). Returns how many."""
+    when = rt.policy.current.document.follow_through.digest_at()
+    if when is None:
+        return 0
+    now = rt.clock()
+    late: dict[str, list[Commitment]] = {}
+    for commitment in rt.commitments.all_live(limit=100_000):
+        if commitment.overdue(now):
+            late.setdefault(commitment.owner, []).append(commitment)
+    sent = 0
+    for owner, items in late.items():
+        person = rt.directory.person(owner)
+        week = digest_week(now, person.tz if person is not None else None, *when)
+        if week is None or rt.connection.get(keys.digest_sent(owner)) == week.encode():
+            continue
+        try:
+            rt.notifier.alert([owner], digest_text(items), once=f"digest:{owner}:{week}")
+        except Exception as exc:
+            logger.warning("weekly digest for %s failed (%s); next sweep tries again", owner, describe_error(exc))
+            continue
+        rt.connection.set(keys.digest_sent(owner), week, ex=14 * 86400)
+        sent += 1
+        logger.info("weekly digest %s sent to %s: %d overdue follow-up(s)", week, owner, len(items))
+    return sent
+
+
+def digest_text(items: Sequence[Commitment]) -> str:
+    lines = [f":spiral_calendar_pad: *Your overdue follow-ups this week* ({len(items)})"]
+    for commitment in sorted(items, key=lambda c: c.due)[:30]:
+        lines.append(
+            f"• {commitment.subject.name}: was due {slack_time(commitment.due)}, asked by <@{commitment.requester}> "
+            f"in {place(commitment.channel)} · `{commitment.id}`"
+        )
+    if len(items) > 30:
+        lines.append(f"…and {len(items) - 30} more: `/followthrough owed` lists them all.")
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -171,6 +171,10 @@ COMMITMENTS_LIVE = "ft:cm:live"
 COMMITMENTS_OWED = "ft:cm:owed"
 
 
+def digest_sent(user_id: str) -> str:
+    return f"ft:cm:digest:{user_id}"
+
+
 def commitments_of_owner(user_id: str) -> str:
     return f"ft:cm:owner:{user_id}"
 
@@ -246,6 +250,7 @@ KEYS: tuple[KeyInfo, ...] = (
     KeyInfo("ft:cm:<id>", "flow.commitment_store", "hash", "kept", "a follow-up"),
     KeyInfo("ft:cm:live|owed", "flow.commitment_store", "zset/hash", "while live", "follow-ups due, messages owed"),
     KeyInfo("ft:cm:owner|requester|system|subject:…", "flow.commitment_store", "set", "while live", "indexes"),
+    KeyInfo("ft:cm:digest:<user>", "flow.followthrough", "string", "14 days", "the week of the last digest sent"),
     KeyInfo(SHADOW_SEEN, "flow.shadow", "hash", "kept", "shadow-mode counters"),
     KeyInfo(HOME_OPENED, "flow.queries", "set", "kept", "people whose App Home is kept up to date"),
     KeyInfo(LLM_USAGE, "flow.intake", "hash", "kept", "tokens the model used, summed"),

@@ -6,6 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 
 from approvals.core.commitments import (
     CLOSED,
@@ -20,10 +21,12 @@ from approvals.core.commitments import (
     WorkingHours,
     apply,
     closing_line,
+    digest_week,
     is_met,
     next_due_at,
     next_working_moment,
 )
+from approvals.core.policy import PolicyError, load_policy_text
 
 NY = ZoneInfo("America/New_York")
 FRIDAY_5PM = dt.datetime(2026, 12, 11, 17, 0, tzinfo=NY).astimezone(dt.UTC)
@@ -114,3 +117,23 @@ def test_the_closing_line_says_who_how_and_how_long() -> None:
     seen = Observation(status="Done", status_category="done", resolution="Fixed", assignee="Bob Okafor")
     line = closing_line(commitment(), seen, FRIDAY_5PM)
     assert line == "PAY-9 was resolved by Bob Okafor (Fixed) 2 days after the follow-up was asked for."
+
+
+def test_the_digest_week_comes_at_the_owners_own_monday_morning() -> None:
+    # Sunday 23:30 UTC is already Monday 08:30 in Tokyo and still Sunday in New York.
+    sunday_night = dt.datetime(2026, 12, 13, 23, 30, tzinfo=dt.UTC)
+    assert digest_week(sunday_night, "Asia/Tokyo", 0, dt.time(9, 0)) is None
+    assert digest_week(sunday_night + dt.timedelta(minutes=31), "Asia/Tokyo", 0, dt.time(9, 0)) == "2026-W51"
+    assert digest_week(sunday_night + dt.timedelta(minutes=31), "America/New_York", 0, dt.time(9, 0)) is None
+    # Only on its day: later in the week is no time for last Monday's digest.
+    assert digest_week(dt.datetime(2026, 12, 14, 23, 59, tzinfo=NY), "America/New_York", 0, dt.time(9, 0)) == "2026-W51"
+    assert digest_week(dt.datetime(2026, 12, 15, 9, 30, tzinfo=NY), "America/New_York", 0, dt.time(9, 0)) is None
+
+
+@pytest.mark.parametrize(
+    ("digest", "error"),
+    [({"day": "someday"}, "not a weekday"), ({"at": "9am"}, "a time like 09:00"), ({"every": "week"}, "day and at")],
+)
+def test_a_digest_the_policy_cannot_read_is_refused(digest: dict[str, str], error: str) -> None:
+    with pytest.raises(PolicyError, match=error):
+        load_policy_text(yaml.safe_dump({"version": 1, "actions": {}, "follow_through": {"digest": digest}}))

@@ -230,3 +230,34 @@ def test_the_audit_of_a_follow_up_and_the_escalated_manager_may_act(flow: Flow, 
     flow.driver.select("carol", escalation["channel"], escalation["ts"], action_ids.FOLLOWUP_REASSIGN, "U0ALICE01")
     flow.settle()
     assert flow.runtime.commitments.get(commitment.id).owner == "U0ALICE01", "the manager it reached reassigned it"
+
+
+def notices(flow: Flow, user: str) -> list[str]:
+    return [
+        message_text(m)
+        for m in flow.driver.dm_messages(user)
+        if (m.get("metadata") or {}).get("event_type") == action_ids.NOTICE_METADATA
+    ]
+
+
+def test_the_weekly_digest_lists_what_an_owner_has_overdue_once_a_week_in_their_zone(flow: Flow, clock: Clock) -> None:
+    _, commitment = follow_up(flow, "follow up on PAY-9 on Friday")
+    assert commitment.owner == "U0BOB0001"
+
+    clock.to(dt.datetime(2026, 12, 11, 16, 0, tzinfo=NEW_YORK))  # Friday: not due yet, and no digest day
+    assert followthrough.send_digests(flow.runtime) == 0
+    clock.to(dt.datetime(2026, 12, 14, 8, 30, tzinfo=NEW_YORK))  # Monday 08:30 for Bob: overdue, before 09:00
+    assert followthrough.send_digests(flow.runtime) == 0
+    clock.to(dt.datetime(2026, 12, 14, 9, 5, tzinfo=NEW_YORK))
+    assert followthrough.send_digests(flow.runtime) == 1
+    (digest,) = [t for t in notices(flow, "bob") if "overdue follow-ups this week" in t]
+    assert "PAY-9" in digest and commitment.id in digest and "<@U0DANA001>" in digest, digest
+    clock.to(dt.datetime(2026, 12, 16, 9, 5, tzinfo=NEW_YORK))  # later the same week: nothing more
+    assert followthrough.send_digests(flow.runtime) == 0
+    assert not notices(flow, "dana"), "only owners with something overdue hear"
+
+    flow.sandbox.jira.transition_issue("PAY-9", "In Progress")
+    flow.sandbox.jira.transition_issue("PAY-9", "Done")
+    assert followthrough.sweep_once(flow.runtime) == 1
+    clock.to(dt.datetime(2026, 12, 21, 9, 5, tzinfo=NEW_YORK))  # next Monday: nothing overdue any more
+    assert followthrough.send_digests(flow.runtime) == 0
