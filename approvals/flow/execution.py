@@ -238,12 +238,20 @@ def _run(rt: Runtime, proposal_id: str, runs: int) -> str:
     proposal = rt.store.update(proposal_id, lambda p: workflow.succeed(p, results, now=rt.clock())).proposal
     _forget_attempts(rt, proposal_id)
     schedule_undo_window(rt, proposal)
+    attach_policy_follow_ups(rt, proposal)  # before the announcement: a crash in between leaves it owed (reaping)
     announce_once(rt, proposal)
-    try:
-        attach_follow_ups(rt, proposal)  # what the policy follows through after this change (idempotent)
-    except Exception:  # a follow-up that could not be made never turns a success into a failure
-        logger.exception("proposal %s: the policy's follow-ups could not be attached", proposal_id)
     return "succeeded"
+
+
+def attach_policy_follow_ups(rt: Runtime, proposal: Proposal) -> None:
+    """What the policy follows through after a success (idempotent: the reaper calls it again for a success whose
+    announcement a dead process left owed). A follow-up that cannot be made never turns a success into a failure."""
+    if proposal.state is not ProposalState.SUCCEEDED:
+        return
+    try:
+        attach_follow_ups(rt, proposal)
+    except Exception:
+        logger.exception("proposal %s: the policy's follow-ups could not be attached", proposal.id)
 
 
 def _refuse_shadowed(rt: Runtime, proposal: Proposal, reason: str) -> str:

@@ -17,7 +17,7 @@ from approvals.core.states import ProposalState
 from approvals.flow import queueing
 from approvals.flow.attempts import announce_parked, describe_error
 from approvals.flow.deadlines import expire_proposal, sweep_policy
-from approvals.flow.execution import run_lease
+from approvals.flow.execution import attach_policy_follow_ups, run_lease
 from approvals.flow.ledger import action_id
 from approvals.flow.questions import (
     answered_but_stuck,
@@ -40,6 +40,11 @@ def announce_owed(rt: Runtime) -> int:
     for owed in rt.store.owed_older_than(rt.timing.announce_grace):
         age = (rt.clock() - owed.at).total_seconds()
         try:
+            if owed.state is ProposalState.SUCCEEDED:
+                # Its run may have died before attaching the policy's follow-ups (they come before the announcement).
+                found = rt.store.owed(owed.proposal_id)
+                if found is not None:
+                    attach_policy_follow_ups(rt, found[0])
             announced += announce_once(rt, owed.proposal_id)
         except Exception as exc:
             if age > OWED_GIVE_UP_AFTER:

@@ -4,17 +4,23 @@ forward by the test), so days pass in milliseconds; Jira is the sandbox's, chang
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from approvals.core import workflow
 from approvals.core.commitments import Commitment, CommitmentState
+from approvals.core.proposal import ActionResult
+from approvals.core.states import ProposalState
 from approvals.flow import followthrough
+from approvals.flow.reaping import rescue_once
 from bot import action_ids
 from sandbox.slack.driver import message_text
-from tests.e2e.helpers import ask, buttons, ephemeral_texts, start_thread
+from tests.e2e.helpers import ask, buttons, ephemeral_texts, is_card, start_thread
 from tests.flow import Flow
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -261,3 +267,37 @@ def test_the_weekly_digest_lists_what_an_owner_has_overdue_once_a_week_in_their_
     assert followthrough.sweep_once(flow.runtime) == 1
     clock.to(dt.datetime(2026, 12, 21, 9, 5, tzinfo=NEW_YORK))  # next Monday: nothing overdue any more
     assert followthrough.send_digests(flow.runtime) == 0
+
+
+def test_a_success_whose_run_died_before_its_follow_up_gets_it_when_the_reaper_announces_it(
+    flow: Flow, clock: Clock
+) -> None:
+    """The policy's follow-up is attached before the result is announced; a run that dies after recording the success
+    leaves the announcement owed, and the reaper that makes it attaches the follow-up too."""
+    thread = start_thread(flow.sandbox, text="Card payments fail for every EU customer.")
+    ask(flow.sandbox, thread, "<@U0BOT0001> create a bug in PAY: EU card payments fail, priority highest, assign bob")
+    flow.settle()
+    card = next(m for m in flow.driver.dm_messages("bob") if "Approve" in message_text(m))
+    flow.driver.click("bob", card["channel"], card["ts"], action_ids.APPROVE)
+    flow.settle()
+    card = next(m for m in flow.driver.dm_messages("carol") if "Approve" in message_text(m))
+    flow.driver.click("carol", card["channel"], card["ts"], action_ids.APPROVE)
+    rt = flow.runtime
+    thread_card = next(m for m in flow.driver.thread("#support", thread) if is_card(m))
+    (proposal,) = rt.store.for_thread(thread_card["channel"], thread)
+    deadline = time.monotonic() + 10
+    while rt.store.get(proposal.id).state is not ProposalState.APPROVED:
+        assert time.monotonic() < deadline, "the second approval did not land"
+        time.sleep(0.02)
+    rt.actions_queue.empty()  # the run: it records the success, then its process dies
+    rt.store.update(proposal.id, lambda p: workflow.start(p, now=rt.clock(), attempt=1))
+    done = ActionResult(index=0, status="done", system="jira", summary="Created PAY-99", key="PAY-99")
+    rt.store.update(proposal.id, lambda p: workflow.succeed(p, [done], now=rt.clock()))
+    assert not rt.commitments.all_live()
+
+    rt.timing = dataclasses.replace(rt.timing, announce_grace=0.0)  # the reaper's pass, a few seconds later
+    rescue_once(rt)
+
+    commitment = the_commitment(flow)
+    assert commitment.subject.ref == "PAY-99" and commitment.proposal_id == proposal.id
+    assert any("PAY-99" in text for text in thread_texts(flow, thread)), "and the thread hears the result"
