@@ -154,6 +154,9 @@ class Settings(_Settings):
     """Seconds after a result during which its Undo button works (0 turns Undo off)."""
     followthrough_question_ttl: float = Field(default=7 * 86400.0, gt=0.0)
     """Seconds a question waits for the requester's answer before the request expires."""
+    followthrough_retention_days: float = Field(default=30.0, gt=0.0)
+    """Days a finished proposal stays in Redis once the archive holds its audit (approvals.flow.retention); without
+    FOLLOWTHROUGH_AUDIT_DATABASE_URL nothing is removed, Redis being the only record."""
     followthrough_max_attempts: int = Field(default=3, ge=1, le=20)
     """Attempts at taking a request in (acting on an answer, preparing an undo) before it is parked for an admin."""
     followthrough_date_order: Literal["MD", "DM"] = "MD"
@@ -260,6 +263,7 @@ class Settings(_Settings):
             question_ttl=self.followthrough_question_ttl,
             max_attempts=self.followthrough_max_attempts,
             job_timeout=self.job_timeout,
+            retention=self.followthrough_retention_days * 86400.0,
         )
 
 
