@@ -29,11 +29,9 @@ REMIND_EVERY = 600.0
 
 def describe_failure(exc: Exception) -> str:
     """One line on what a system answered: a connector's error with its detail, Slack's error name, or the type
-    and message of anything else (never a token: none of these carries one)."""
+    and message of anything else (never a token: none of these carries one, and log lines are redacted anyway)."""
     if isinstance(exc, ConnectorError):
-        detail = getattr(exc, "detail", None)
-        text = str(exc)
-        return f"{text} ({detail})" if detail and detail not in text else text
+        return str(exc)  # its message and, in brackets, what the system said
     if isinstance(exc, SlackApiError):
         return f"Slack answered {exc.response.get('error')}"
     return f"{type(exc).__name__}: {exc}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
 import urllib.error
@@ -12,9 +13,15 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from slack_bolt import App
 
+from approvals.core.ports import AuthError
 from approvals.flow.health import HealthServer
 from approvals.flow.logs import JsonFormatter, RedactingFilter, redact
+from followthrough.settings import load_settings
+from followthrough.warming import CacheWarmer
+from followthrough.wiring import build_bolt_app, build_slack_client
+from sandbox.harness import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -179,3 +186,101 @@ def test_metrics_count_what_happened_in_every_process(start_product, sandbox) ->
     assert 'followthrough_requests_total{outcome="proposed"} 1.0' in worker, worker
     assert 'followthrough_proposals{state="awaiting_approval"} 1.0' in worker, worker
     assert 'followthrough_queue_depth{queue="followthrough-actions"}' in worker
+
+
+# --- Bolt on our own client, without its warning -----------------------------------------------------------------
+
+
+def test_bolt_is_built_on_our_client_without_the_unused_token_warning(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Bolt warns "token will be unused" when it is given a client and finds SLACK_BOT_TOKEN in the environment as
+    well (slack_bolt.App.__init__). The settings read the variable, then it leaves the environment before Bolt
+    looks. No log filter is in the way here: the warning is not made, rather than hidden."""
+    env = sandbox.environment()
+    monkeypatch.setenv("SLACK_BOT_TOKEN", env["SLACK_BOT_TOKEN"])  # as a deployment sets it
+    monkeypatch.setattr(logging.getLogger("slack_bolt.App"), "filters", [])
+    settings = load_settings(_env_file=None, slack_app_token=env["SLACK_APP_TOKEN"],
+                             slack_api_url=env["SLACK_API_URL"], redis_url="redis://127.0.0.1:1/0")  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger="slack_bolt"):
+        App(client=build_slack_client(settings))  # what Bolt does with both: the warning this test would catch
+    assert any("will be unused" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+
+    with caplog.at_level(logging.WARNING, logger="slack_bolt"):
+        app = build_bolt_app(build_slack_client(settings))
+    assert not [r.getMessage() for r in caplog.records if r.name.startswith("slack_bolt")]
+    assert app.client.base_url == env["SLACK_API_URL"] and app.client.token == env["SLACK_BOT_TOKEN"]
+    assert "SLACK_BOT_TOKEN" not in os.environ
+
+
+# --- a system that refuses while the worker runs -------------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_failing_warming_step_is_one_line_per_interval_and_the_others_still_run(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock, calls = Clock(), {"jira": 0, "slack": 0}
+    answers: list[Exception | None] = []
+
+    def jira() -> None:
+        calls["jira"] += 1
+        problem = answers.pop(0) if answers else None
+        if problem is not None:
+            raise problem
+
+    def slack() -> None:
+        calls["slack"] += 1
+
+    refused = AuthError("Jira refused our credentials; an admin needs to check JIRA_PAT", detail="Unauthorized")
+    warmer = CacheWarmer({"Jira catalog": jira, "Slack directory": slack}, retry_every=60, remind_every=600,
+                         clock=clock)  # fmt: skip
+
+    def warnings() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+
+    with caplog.at_level(logging.INFO, logger="followthrough.warming"):
+        answers.extend([refused] * 20)
+        for second in range(0, 700, 5):  # a maintenance pass every 5 s for 11+ minutes
+            clock.now = second
+            warmer()
+        assert calls["slack"] == 140  # every pass
+        assert calls["jira"] == 12  # once a minute: 0, 60, ..., 660
+        assert warnings() == [
+            "warming the Jira catalog failed: Jira refused our credentials; an admin needs to check JIRA_PAT "
+            "(Unauthorized); jobs load what they need themselves; tried again every 60 s",
+            "warming the Jira catalog failed: Jira refused our credentials; an admin needs to check JIRA_PAT "
+            "(Unauthorized) (failing for 600 s); jobs load what they need themselves; tried again every 60 s",
+        ]
+        answers[:] = [TimeoutError("the read timed out")]
+        clock.now = 720
+        warmer()  # a different answer is said at once
+        assert warnings()[-1].startswith("warming the Jira catalog failed: TimeoutError: the read timed out")
+        answers[:] = []
+        clock.now = 780
+        warmer()
+    assert caplog.records[-1].getMessage() == "warming the Jira catalog works again (it failed for 780 s)"
+    assert not any(r.exc_info for r in caplog.records if r.levelno >= logging.WARNING)
+
+
+@pytest.mark.slow
+def test_a_bad_jira_token_while_the_worker_runs_is_one_warning_not_a_traceback_per_pass(start_product) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    product = start_product(bot=False, JIRA_API_TOKEN="not-the-token")
+    (worker,) = product.processes
+    time.sleep(6)  # maintenance passes every second or so (FOLLOWTHROUGH_REAPER_INTERVAL=1)
+    lines = [line for line in worker.log().splitlines() if "Jira" in line]
+    assert len(lines) == 1, worker.log()
+    assert "WARNING" in lines[0] and "warming the Jira catalog failed: Jira refused our credentials" in lines[0]
+    assert "check JIRA_EMAIL and JIRA_API_TOKEN" in lines[0]
+    assert "Traceback" not in worker.log() and "not-the-token" not in worker.log()
+    assert worker.alive(), lines
