@@ -7,7 +7,8 @@ and the request itself are kept when a long thread has to be cut down.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -31,10 +32,16 @@ def trim_thread(messages: Sequence[ThreadMessage], *, keep: int = MAX_THREAD_MES
 class SlackThreadReader:
     """Implements ``approvals.core.ports.ThreadReader``."""
 
-    def __init__(self, client: WebClient) -> None:
+    LIST_EVERY = 240.0
+    """The channel list is read again at most this often (a worker's maintenance pass comes every few seconds; a
+    large workspace's list is many pages of a Tier 2 method). A channel created meanwhile is looked up on its own."""
+
+    def __init__(self, client: WebClient, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.client = client
         self._channels: TTLCache[str, tuple[str, ...]] = TTLCache(300.0)
         self._bot_user_id: str | None = None
+        self._clock = clock
+        self._listed_at: float | None = None
 
     def bot_user_id(self) -> str:
         """This bot's own user id (auth.test, asked once per process)."""
@@ -44,8 +51,10 @@ class SlackThreadReader:
 
     def warm(self) -> None:
         """Cache the name of every channel the bot can see, and the bot's own id, so forked jobs need no
-        conversations.info or auth.test."""
+        conversations.info or auth.test. The list is read at most once per ``LIST_EVERY`` seconds."""
         self.bot_user_id()
+        if self._listed_at is not None and self._clock() - self._listed_at < self.LIST_EVERY:
+            return
         cursor = None
         while True:
             page = self.client.conversations_list(types="public_channel,private_channel", limit=200, cursor=cursor)
@@ -54,6 +63,7 @@ class SlackThreadReader:
                 self._channels.get_or_load(channel["id"], lambda names=names: names)
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
+                self._listed_at = self._clock()
                 return
 
     def read_thread(self, channel: str, thread_ts: str) -> Sequence[ThreadMessage]:
