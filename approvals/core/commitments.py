@@ -308,9 +308,17 @@ def apply(
     return Commitment.model_validate(data)
 
 
-def next_due_at(commitment: Commitment, *, tz_of: Mapping[str, str | None], hours: WorkingHours) -> dt.datetime | None:
+def next_due_at(
+    commitment: Commitment,
+    *,
+    tz_of: Mapping[str, str | None],
+    hours: WorkingHours,
+    recipient_of: Mapping[str, str] | None = None,
+) -> dt.datetime | None:
     """When the next step falls due (None once closed or the ladder is done): a snoozed nudge, the next rung, or the
-    repeat of a recurring nudge; always inside the working hours of the person it goes to."""
+    repeat of a recurring nudge; always inside the working hours of the person it goes to. ``recipient_of`` names
+    the person a rung goes to (``manager`` -> a user id); a rung to several people (admins, a role) and an unknown
+    one follow the owner's hours. ``tz_of`` gives each person's zone."""
     if not commitment.live:
         return None
     if commitment.snoozed_until is not None:
@@ -320,7 +328,8 @@ def next_due_at(commitment: Commitment, *, tz_of: Mapping[str, str | None], hour
         moment = commitment.due + rung.after
         if commitment.last_nudged_at is not None:
             moment = max(moment, commitment.last_nudged_at + commitment.nudge_interval)
-        return next_working_moment(moment, tz_of.get(commitment.owner), hours)
+        person = (recipient_of or {}).get(rung.who, commitment.owner)
+        return next_working_moment(moment, tz_of.get(person, tz_of.get(commitment.owner)), hours)
     if commitment.every is not None and commitment.last_nudged_at is not None:
         return next_working_moment(commitment.last_nudged_at + commitment.every, tz_of.get(commitment.owner), hours)
     return None

@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from approvals.core.actions import Action, FollowUp, JiraIssueRef, SfRecordRef
@@ -92,14 +92,37 @@ def _ladder(rt: Runtime, escalate: bool) -> tuple[Rung, ...]:
     return tuple(rungs)
 
 
-def zones(rt: Runtime, commitment: Commitment) -> dict[str, str | None]:
-    """The time zone of each person a commitment's steps go to (the owner's decides when nudges fall due)."""
-    person = rt.directory.person(commitment.owner)
-    return {commitment.owner: person.tz if person is not None else None}
+def recipients_by_rung(rt: Runtime, commitment: Commitment) -> dict[str, str]:
+    """The one person each single-person rung goes to (owner, requester, the owner's manager)."""
+    people = {"owner": commitment.owner}
+    if commitment.requester != "policy":
+        people["requester"] = commitment.requester
+    if any(r.who == "manager" for r in commitment.ladder[commitment.rung :]):
+        manager = rt.directory.manager_of(commitment.owner)
+        if manager:
+            people["manager"] = manager
+    return people
+
+
+def zones(rt: Runtime, people: Iterable[str]) -> dict[str, str | None]:
+    """The time zone of each of ``people`` (a step falls due inside the working hours of the person it goes to)."""
+    found: dict[str, str | None] = {}
+    for user_id in people:
+        person = rt.directory.person(user_id)
+        found[user_id] = person.tz if person is not None else None
+    return found
 
 
 def next_at(rt: Runtime, commitment: Commitment) -> dt.datetime | None:
-    return next_due_at(commitment, tz_of=zones(rt, commitment), hours=working_hours(rt))
+    if not commitment.live:
+        return None
+    recipients = recipients_by_rung(rt, commitment)
+    return next_due_at(
+        commitment,
+        tz_of=zones(rt, set(recipients.values())),
+        hours=working_hours(rt),
+        recipient_of=recipients,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -97,6 +97,15 @@ def test_rungs_fall_due_after_the_due_time_and_never_faster_than_the_interval() 
     assert next_due_at(done, tz_of=zones, hours=HOURS) is None, "the ladder ran out: nothing more is sent"
 
 
+def test_an_escalation_falls_in_the_working_hours_of_the_manager_it_goes_to() -> None:
+    nudged = commitment(rung=1, last_nudged_at=FRIDAY_5PM, state=CommitmentState.NUDGED)
+    zones = {"U0BOB0001": "America/New_York", "U0CAROL01": "Asia/Tokyo"}
+    tokyo = ZoneInfo("Asia/Tokyo")
+    due = next_due_at(nudged, tz_of=zones, hours=HOURS, recipient_of={"owner": "U0BOB0001", "manager": "U0CAROL01"})
+    # A day after Friday 17:00 in New York is Sunday morning in Tokyo: Carol hears on her Monday at 09:00.
+    assert due == dt.datetime(2026, 12, 14, 9, 0, tzinfo=tokyo)
+
+
 @pytest.mark.parametrize(
     ("condition", "seen", "met"),
     [
