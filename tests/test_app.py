@@ -6,13 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from approvals.core.workflow import AuditEntry
 from approvals.flow.audit import AuditLog
+from followthrough import settings as settings_module
+from followthrough.settings import ConfigurationError, Settings, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -183,3 +188,91 @@ def test_a_bad_audit_database_url_stops_start_up(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "FOLLOWTHROUGH_AUDIT_DATABASE_URL: must be a postgresql:// URL" in result.stderr
     assert "hunter2" not in result.stderr
+
+
+# --- .env.example and secret files ----------------------------------------------------------------------------------
+
+VARIABLE = re.compile(r"^(?:# )?([A-Z][A-Z0-9_]+)=(.*)$")
+REQUIRED = {"slack_bot_token": "xoxb-1-example", "slack_app_token": "xapp-1-example", "redis_url": "redis://h:6379/0"}
+
+
+def example_lines() -> list[tuple[int, str, str]]:
+    """(line number, NAME, shown value) of every setting in .env.example."""
+    lines = (REPO / ".env.example").read_text(encoding="utf-8").splitlines()
+    return [(number, m[1], m[2]) for number, line in enumerate(lines) if (m := VARIABLE.match(line))]
+
+
+def test_env_example_lists_exactly_the_settings_each_once_with_a_comment() -> None:
+    names = [name for _, name, _ in example_lines()]
+    assert sorted(names) == sorted(field.upper() for field in Settings.model_fields)
+    assert len(names) == len(set(names))
+    lines = (REPO / ".env.example").read_text(encoding="utf-8").splitlines()
+    for number, name, _ in example_lines():
+        above = lines[number - 1]
+        assert above.startswith("# ") and not VARIABLE.match(above), f"{name} needs a one-line comment above it"
+
+
+def test_env_example_shows_no_secret_and_the_real_defaults() -> None:
+    for _, name, value in example_lines():
+        field = Settings.model_fields[name.lower()]
+        if "SecretStr" in str(field.annotation):
+            assert value == "", f"{name} is a secret: leave it empty in .env.example"
+        elif value and not field.is_required():
+            shown = getattr(load_settings(_env_file=None, **REQUIRED, **{name.lower(): value}), name.lower())
+            assert shown == field.default, f"{name}: .env.example shows {value!r}, the default is {field.default!r}"
+
+
+def test_env_example_filled_in_is_a_working_env_file(tmp_path: Path) -> None:
+    text = (REPO / ".env.example").read_text(encoding="utf-8")
+    text = text.replace("SLACK_BOT_TOKEN=\n", "SLACK_BOT_TOKEN=xoxb-1-example\n")
+    text = text.replace("SLACK_APP_TOKEN=\n", "SLACK_APP_TOKEN=xapp-1-example\n")
+    (tmp_path / ".env").write_text(text)
+    settings = load_settings(_env_file=tmp_path / ".env")
+    assert settings.redis_url == "redis://localhost:6379/0" and settings.jira_url is None
+
+
+def test_settings_are_read_from_secret_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "REDIS_URL", "JIRA_PAT"):
+        monkeypatch.delenv(name, raising=False)
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "slack_bot_token").write_text("xoxb-from-a-file\n")  # as `docker secret` or Kubernetes mount them
+    (secrets / "SLACK_APP_TOKEN").write_text("xapp-from-a-file")  # the variable's own spelling works too
+    (secrets / "jira_pat").write_text("a-personal-access-token")
+    monkeypatch.setenv("FOLLOWTHROUGH_SECRETS_DIR", str(secrets))
+    monkeypatch.setenv("REDIS_URL", "redis://from-the-environment:6379/0")
+    (secrets / "redis_url").write_text("redis://from-a-file:6379/0")  # the environment wins
+
+    settings = load_settings(_env_file=None, jira_url="https://jira.example")
+    assert settings.slack_bot_token.get_secret_value() == "xoxb-from-a-file"
+    assert settings.slack_app_token.get_secret_value() == "xapp-from-a-file"
+    assert settings.jira_pat is not None and settings.jira_pat.get_secret_value() == "a-personal-access-token"
+    assert settings.redis_url == "redis://from-the-environment:6379/0"
+
+    (secrets / "slack_bot_token").write_text("xoxp-a-user-token")
+    with pytest.raises(ConfigurationError) as refused:
+        load_settings(_env_file=None)
+    assert "SLACK_BOT_TOKEN: must be a bot token starting with xoxb-" in str(refused.value)
+    assert "xoxp-a-user-token" not in str(refused.value)
+
+
+def test_run_secrets_is_read_when_it_exists_and_a_wrong_secrets_dir_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FOLLOWTHROUGH_SECRETS_DIR", raising=False)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    run_secrets = tmp_path / "run-secrets"
+    monkeypatch.setattr(settings_module, "DEFAULT_SECRETS_DIR", run_secrets)
+    assert settings_module.secrets_dir() is None  # absent: no secret files, and no warning about it
+    run_secrets.mkdir()
+    (run_secrets / "slack_bot_token").write_text("xoxb-mounted")
+    overrides = {k: v for k, v in REQUIRED.items() if k != "slack_bot_token"}
+    assert load_settings(_env_file=None, **overrides).slack_bot_token.get_secret_value() == "xoxb-mounted"
+
+    result = run_app(env={**{k.upper(): v for k, v in REQUIRED.items()},
+                          "FOLLOWTHROUGH_SECRETS_DIR": str(tmp_path / "nowhere")}, cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"Followthrough cannot start: FOLLOWTHROUGH_SECRETS_DIR is '{tmp_path / 'nowhere'}', which is not a "
+        "directory; point it at the directory your secrets are mounted in, or unset it"
+    ]
