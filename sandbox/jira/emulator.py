@@ -53,6 +53,17 @@ CONTROL = "/_sandbox/jira/"
 SEARCH_PAGE_MAX = 100
 SEARCH_IDS_PAGE_MAX = 5000
 LEGACY_SEARCH_MAX = 1000
+CREATE_FIELDS = (  # (field id, required, has a default) on every create screen, as JiraState.create treats them
+    ("project", True, False),
+    ("issuetype", True, False),
+    ("summary", True, False),
+    ("reporter", True, True),
+    ("description", False, False),
+    ("priority", False, True),
+    ("labels", False, False),
+    ("assignee", False, False),
+    ("duedate", False, False),
+)
 
 # Bodies for injected faults and throttling: Jira's shape; the wording of these generic texts is not Jira's verbatim.
 ERROR_TEXTS: dict[int, str] = {
@@ -496,6 +507,50 @@ class JiraEmulator(Emulator):
         view = self._view(call.version)
         return Reply(body=[view.issue_type(t) for t in self.catalog.issue_types])
 
+    # --- handlers: create metadata (Jira Cloud, and Data Center / Server from 8.4) ---
+    def create_meta_issue_types(self, call: Call) -> Reply:
+        """The issue types the caller may create in a project: ``issueTypes`` on Cloud, ``values`` on Server."""
+        self._create_meta_project(call)
+        view = self._view(call.version)
+        return Reply(body=self._create_meta_page(call, [view.issue_type(t) for t in self.catalog.issue_types]))
+
+    def create_meta_fields(self, call: Call) -> Reply:
+        """The fields of the create screen of a project's issue type: ``fields`` on Cloud, ``values`` on Server.
+        What ``JiraState.create`` requires is required here; what it fills in by itself has a default."""
+        self._create_meta_project(call)
+        issue_type = self.catalog.issue_type(call.params["type"])
+        if issue_type is None or issue_type.id != call.params["type"]:
+            raise msg.not_found(msg.issue_type_id_not_found(call.params["type"]))
+        view = self._view(call.version)
+        fields = []
+        for field_id, required, has_default in CREATE_FIELDS:
+            spec = view.field(field_id)
+            fields.append(
+                {
+                    "required": required,
+                    "schema": spec["schema"],
+                    "name": spec["name"],
+                    "key": field_id,
+                    "fieldId": field_id,
+                    "hasDefaultValue": has_default,
+                    "operations": ["set"],
+                }
+            )
+        return Reply(body=self._create_meta_page(call, fields, cloud_key="fields"))
+
+    def _create_meta_project(self, call: Call) -> None:
+        if self.catalog.project(call.params["ref"]) is None:
+            raise msg.not_found(msg.project_not_found(call.params["ref"]))
+
+    def _create_meta_page(self, call: Call, items: list[Any], *, cloud_key: str = "issueTypes") -> dict[str, Any]:
+        start, size = call.int_arg("startAt", 0), call.int_arg("maxResults", 50)
+        page: dict[str, Any] = {"startAt": start, "maxResults": size, "total": len(items)}
+        if self.catalog.cloud:
+            page[cloud_key] = items[start : start + size]
+        else:
+            page.update(values=items[start : start + size], isLast=start + size >= len(items))
+        return page
+
     def priorities(self, call: Call) -> Reply:
         view = self._view(call.version)
         return Reply(
@@ -809,6 +864,8 @@ class JiraEmulator(Emulator):
         Route("GET", "project/{ref}", project),
         Route("GET", "issuetype", issue_types),
         Route("GET", "priority", priorities),
+        Route("GET", "issue/createmeta/{ref}/issuetypes", create_meta_issue_types),
+        Route("GET", "issue/createmeta/{ref}/issuetypes/{type}", create_meta_fields),
         Route("GET", "status", statuses),
         Route("GET", "resolution", resolutions),
         Route("GET", "user", user),

@@ -189,3 +189,7 @@ def jql_date_invalid(value: str, field: str) -> str:
 
 def jql_not_orderable(field: str) -> str:
     return f"Field '{field}' does not support sorting."
+
+
+def issue_type_id_not_found(ref: str) -> str:
+    return f"The issue type with id '{ref}' does not exist."

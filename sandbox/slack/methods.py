@@ -315,23 +315,46 @@ def conversations_info(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
     return {"channel": conversation_info(ws, conv, num_members=args.bool("include_num_members"))}
 
 
-@method("conversations.list", conversation=READ)
-def conversations_list(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
-    """Channels of the requested ``types`` (default ``public_channel``), sorted by id, paginated by cursor."""
+def _listed_kinds(args: Args, ctx: Call) -> set[str]:
+    """The conversation kinds of ``types`` (default ``public_channel``); each one asked for needs its scope."""
     kinds = {
         {"public_channel": "channel", "private_channel": "private", "mpim": "mpim", "im": "im"}.get(t.strip(), "?")
         for t in (args.opt_str("types") or "public_channel").split(",")
     }
-    for kind in ("channel", "private", "mpim", "im"):  # each type asked for needs its scope
+    for kind in ("channel", "private", "mpim", "im"):
         if kind in kinds:
             ctx.check_conversation(kind)
-    with ws.changed:
-        conversations = sorted((c for c in ws.conversations.values() if c.kind in kinds), key=lambda c: c.id)
-        infos = [conversation_info(ws, c) for c in conversations]
+    return kinds
+
+
+def _channels_page(ws: Workspace, args: Args, conversations: list[Conversation]) -> dict[str, Any]:
+    infos = [conversation_info(ws, c) for c in sorted(conversations, key=lambda c: c.id)]
     page, next_cursor = paginate(
         infos, limit=args.int("limit", 0), cursor=args.opt_str("cursor"), key=lambda c: c["id"], prefix="conv"
     )
     return {"channels": page, "response_metadata": {"next_cursor": next_cursor}}
+
+
+@method("conversations.list", conversation=READ)
+def conversations_list(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
+    """Channels of the requested ``types`` (default ``public_channel``), sorted by id, paginated by cursor."""
+    kinds = _listed_kinds(args, ctx)
+    with ws.changed:
+        return _channels_page(ws, args, [c for c in ws.conversations.values() if c.kind in kinds])
+
+
+@method("users.conversations", conversation=READ)
+def users_conversations(ws: Workspace, args: Args, ctx: Call) -> dict[str, Any]:
+    """The conversations of ``types`` the bot is a member of (another ``user``'s only as far as the bot sees them:
+    the public channels, and the rest the bot shares), sorted by id, paginated by cursor. ``exclude_archived`` is
+    accepted; nothing in the sandbox is archived."""
+    kinds = _listed_kinds(args, ctx)
+    user = args.opt_str("user") or ws.bot_user_id
+    if user != ws.bot_user_id:
+        ws.user(user)  # user_not_found for someone who does not exist
+    with ws.changed:
+        visible = [c for c in ws.conversations.values() if c.kind == "channel" or ws.bot_user_id in c.members]
+        return _channels_page(ws, args, [c for c in visible if c.kind in kinds and user in c.members])
 
 
 # ---------------------------------------------------------------------- users and user groups

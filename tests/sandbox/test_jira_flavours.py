@@ -90,3 +90,26 @@ def test_each_flavour_configures_a_process_with_its_own_credentials(cloud: JiraE
 def test_the_python_api_assigns_by_the_flavours_identifier(server: JiraEmulator) -> None:
     created = server.create_issue(project="OPS", summary="Rotate the keys", assignee="712020:0d1a6e2c-juan")
     assert created["fields"]["assignee"]["name"] == "juan"
+
+
+def test_create_meta_pages_are_issue_types_and_fields_on_cloud_and_values_on_server(
+    cloud: JiraEmulator, server: JiraEmulator
+) -> None:
+    """GET issue/createmeta/{project}/issuetypes[/{id}]: Cloud names the page's list ``issueTypes`` / ``fields``,
+    Data Center / Server (8.4+) ``values`` with ``isLast``; what creating an issue needs is required."""
+    basic = {"auth": (cloud.seed.jira.email, cloud.seed.jira.api_token)}
+    for emulator, credentials, key, fields_key in (
+        (cloud, basic, "issueTypes", "fields"),
+        (server, bearer(PERSONAL_ACCESS_TOKEN), "values", "values"),
+    ):
+        url = f"{emulator.base_url}/rest/api/2/issue/createmeta"
+        types = requests.get(f"{url}/PAY/issuetypes", timeout=5, **credentials).json()  # type: ignore[arg-type]
+        assert [t["name"] for t in types[key]] == ["Bug", "Task", "Story"] and types["total"] == 3
+        assert ("isLast" in types) is (emulator is server)
+        bug = types[key][0]["id"]
+        page = requests.get(f"{url}/PAY/issuetypes/{bug}", timeout=5, **credentials).json()  # type: ignore[arg-type]
+        required = {f["fieldId"] for f in page[fields_key] if f["required"] and not f["hasDefaultValue"]}
+        assert required == {"project", "issuetype", "summary"}
+        missing = requests.get(f"{url}/NOPE/issuetypes", timeout=5, **credentials)  # type: ignore[arg-type]
+        assert missing.status_code == 404
+        assert missing.json()["errorMessages"] == ["No project could be found with key 'NOPE'."]

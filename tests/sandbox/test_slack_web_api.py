@@ -459,6 +459,24 @@ def test_conversations_list_pages_through_channels_by_type(client: WebClient) ->
     assert client.conversations_list(types="im")["channels"] == [], "no DM exists before anyone opens one"
 
 
+def test_users_conversations_lists_what_the_bot_is_a_member_of(slack: SlackEmulator, client: WebClient) -> None:
+    """#random has no bot in the seed; a private channel counts once the bot is invited, not before."""
+    assert [c["name"] for c in client.users_conversations()["channels"]] == ["eng", "general", "sales", "support"]
+    slack.driver.create_channel("dana", "incidents", "bob", private=True)
+    slack.driver.create_channel("dana", "secret", "bob", private=True, invite_bot=False)
+    both = client.users_conversations(types="public_channel,private_channel", limit=3)
+    rest = client.users_conversations(
+        types="public_channel,private_channel", cursor=both["response_metadata"]["next_cursor"]
+    )
+    names = [c["name"] for c in both["channels"] + rest["channels"]]
+    assert sorted(names) == ["eng", "general", "incidents", "sales", "support"]
+    assert all(c["is_member"] for c in both["channels"] + rest["channels"])
+    slack.grant(slack.bot_scopes - {"groups:read"})
+    with pytest.raises(SlackApiError) as refused:
+        client.users_conversations(types="private_channel")
+    assert refused.value.response["error"] == "missing_scope" and refused.value.response["needed"] == "groups:read"
+
+
 def test_a_managers_field_is_read_as_slack_serves_custom_profile_fields(client: WebClient) -> None:
     """The field's id and label come from team.profile.get; each person's value from users.profile.get."""
     fields = client.team_profile_get()["profile"]["fields"]
