@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from approvals.core.states import ProposalState
 from approvals.flow.intake import proposal_id_for
 from bot import action_ids
+from sandbox.harness import Sandbox
 from sandbox.slack.driver import message_text
+from tests.conftest import FAST_SETTINGS, NORTHWIND_POLICY
 from tests.e2e.helpers import ask, bot_replies, buttons, command, ephemeral_texts, is_card, proposal, start_thread
-from tests.flow import Flow
+from tests.flow import Flow, running_flow
 
 
 def run_until(flow: Flow, done: object, *, timeout: float = 20.0) -> None:
@@ -151,11 +155,20 @@ def test_an_undo_that_cannot_be_prepared_is_parked_and_the_thread_told(flow: Flo
     assert proposal(flow.runtime.connection, parked.proposal_id).state is ProposalState.AWAITING_APPROVAL
 
 
+@pytest.fixture
+def quick_flow(sandbox: Sandbox, redis_server: Any, redis_db: Any) -> Iterator[Flow]:
+    """Retries and Jira's index lag in fractions of a second: the whole retry schedule runs in a few seconds."""
+    quick = {**FAST_SETTINGS, "followthrough_retry_delays": "0.3,0.3,0.3", "followthrough_index_lag_window": "0.5"}
+    with running_flow(sandbox, redis_server.url, policy=NORTHWIND_POLICY, **quick) as product:
+        yield product
+
+
 def test_an_execution_that_keeps_raising_fails_honestly_after_its_attempts(
-    flow: Flow, caplog: pytest.LogCaptureFixture
+    quick_flow: Flow, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Jira answers the create with a login page (a proxy in the way): the job can't tell whether the issue was
     made. It tries again (looking before sending), then fails saying so, never "nothing was changed"."""
+    flow = quick_flow
     sandbox = flow.sandbox
     driver = sandbox.slack.driver
     thread = start_thread(sandbox)
