@@ -43,6 +43,7 @@ import json
 import logging
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -90,6 +91,8 @@ _ISSUE_FIELDS = "summary,status,assignee,priority,labels,duedate,issuetype,proje
 _COMPARED = frozenset({"summary", "status", "assignee", "priority", "labels", "due_date", "issue_type", "project"})
 _DESCRIPTIVE = frozenset({"assignee_name"})
 _CASE_INSENSITIVE = frozenset({"status", "priority", "issue_type", "project"})
+ALWAYS_SENT_ON_CREATE = frozenset({"project", "issuetype", "summary", "description", "labels"})
+"""The fields every create sends (``_create_issue``); priority, assignee and duedate only when the request has them."""
 # Our names of the fields jira.update_fields sets -> Jira's field ids.
 _UPDATE_FIELDS = {"summary": "summary", "priority": "priority", "labels": "labels", "due_date": "duedate"}
 
@@ -182,6 +185,15 @@ def translate(exc: Exception, *, writes: bool, credentials: str = CLOUD_CREDENTI
 
 # ---------------------------------------------------------------------------------------------------------------
 # An issue as read, in our field names
+
+
+@dataclass(frozen=True)
+class CreateScreen:
+    """What creating an issue of ``issue_type`` asks for in one project: ``unfilled`` names the fields Jira requires,
+    with no default, that a create does not always send (it fails unless the request gives them)."""
+
+    issue_type: str
+    unfilled: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -917,6 +929,43 @@ class JiraConnector:
                 }
             },
         )
+
+    # -- the site, as an admin checks it (followthrough doctor) -----------------------------------------------
+
+    def whoami(self) -> str:
+        """Who the credentials sign in as (``myself``): the display name and the account id (Cloud) or user name."""
+        me = self._call(lambda: self.client.myself(), writes=False)
+        return f"{me.get('displayName') or '?'} ({me.get('accountId') if self.cloud else me.get('name')})"
+
+    def create_screens(self, project: str) -> tuple[CreateScreen, ...]:
+        """Each issue type the bot may create in ``project`` and what its create screen requires, from Jira's create
+        metadata (``issue/createmeta/{project}/issuetypes[/{id}]``: Cloud, and Data Center / Server from 8.4).
+        A project that does not exist, or that the bot may not see, is a PermanentError (404)."""
+        base = f"issue/createmeta/{urllib.parse.quote(project, safe='')}/issuetypes"
+        screens = []
+        for issue_type in self._create_meta(base, "issueTypes"):
+            if issue_type.get("subtask"):
+                continue  # a create here never makes a sub-task
+            fields = self._create_meta(f"{base}/{urllib.parse.quote(str(issue_type['id']), safe='')}", "fields")
+            unfilled = tuple(
+                str(f.get("name") or f.get("fieldId"))
+                for f in fields
+                if f.get("required") and not f.get("hasDefaultValue") and f.get("fieldId") not in ALWAYS_SENT_ON_CREATE
+            )
+            screens.append(CreateScreen(issue_type=str(issue_type.get("name")), unfilled=unfilled))
+        return tuple(screens)
+
+    def _create_meta(self, path: str, cloud_key: str) -> list[dict[str, Any]]:
+        """Every item of a create-metadata list, page by page: ``cloud_key`` on Cloud, ``values`` on Server."""
+        items: list[dict[str, Any]] = []
+        while True:
+            response = self._request("GET", path, writes=False, params={"startAt": str(len(items))})
+            assert response is not None  # only missing_ok calls answer None
+            page = response.json()
+            chunk = page.get(cloud_key, page.get("values")) or []
+            items.extend(chunk)
+            if not chunk or page.get("isLast") or len(items) >= int(page.get("total", len(items))):
+                return items
 
     # -- JiraCatalog ----------------------------------------------------------------------------------------
 

@@ -569,6 +569,17 @@ def _searchable(*texts: str) -> bool:
     return all(len(text) <= 255 for text in texts) and words <= 2 * MAX_SEARCH_WORDS
 
 
+@dataclass(frozen=True)
+class ExternalIdField:
+    """The external id field as one object Followthrough creates (Task, Contact) defines it: creates are upserts on
+    it, so it must exist and be an External ID; Unique makes Salesforce refuse a second record with the same id."""
+
+    object_name: str
+    exists: bool
+    external_id: bool = False
+    unique: bool = False
+
+
 class SalesforceConnector:
     """Implements ``approvals.core.ports.Connector`` and ``approvals.core.grounding.SalesforceCatalog`` for one org.
 
@@ -784,6 +795,25 @@ class SalesforceConnector:
             with self._lock:
                 if self._client is not None:
                     self._client.session.close()
+
+    def external_id_fields(self) -> tuple[ExternalIdField, ...]:
+        """How ``external_id_field`` is defined on each object Followthrough creates, from describe (this logs in
+        first if need be: a refused login is an AuthError)."""
+        found = []
+        with self._one_login():
+            for name in DELETABLE_OBJECTS:
+                describe = self._call(lambda name=name: self._sobject(name).describe())
+                wanted = self.external_id_field.lower()
+                field = next((f for f in describe.get("fields", []) if str(f.get("name", "")).lower() == wanted), None)
+                found.append(
+                    ExternalIdField(
+                        name,
+                        exists=field is not None,
+                        external_id=bool(field and field.get("externalId")),
+                        unique=bool(field and field.get("unique")),
+                    )
+                )
+        return tuple(found)
 
     def record_url(self, object_name: str, record_id: str) -> str:
         return f"{self.instance_url}/lightning/r/{object_name}/{record_id}/view"

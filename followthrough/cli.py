@@ -2,6 +2,7 @@
 
     followthrough [bot]              the bot: Bolt in Socket Mode (Procfile ``bot:``)
     followthrough worker             an RQ worker with the scheduler (Procfile ``worker:``)
+    followthrough doctor             every setting and connection checked, one line each; exit 1 on a failure
     followthrough policy check [F]   validate a policy file (exit 1 with every problem and its line)
     followthrough policy test ...    what a policy says about one request, or a cases file
     followthrough audit export       an evidence pack of the audit trail (JSON Lines); ``audit verify`` checks one
@@ -21,7 +22,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from approvals.flow import metrics
 from approvals.flow.logs import configure_logging
-from followthrough import __version__
+from followthrough import __version__, doctor
 from followthrough.admin import check_policy, export_audit, shadow_report, test_policy, verify_audit
 from followthrough.processes import run_bot, run_worker
 from followthrough.settings import ConfigurationError, PolicySettings, load_settings, redis_place
@@ -34,6 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("bot", help="run the Slack bot (default)")
     worker = commands.add_parser("worker", help="run an RQ worker with the scheduler")
     worker.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    commands.add_parser("doctor", help="check every setting and connection; exit 1 if anything fails")
     policy = commands.add_parser("policy", help="work with policy files")
     policy_commands = policy.add_subparsers(dest="policy_command", required=True)
     check = policy_commands.add_parser("check", help="validate a policy file")
@@ -66,6 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = shadow_commands.add_parser("report", help="precision per action kind from the Right / Wrong answers")
     report.add_argument("--since", help="only requests from this time: 2025-03-01, or 24h, 7d (default: all)")
     args = parser.parse_args(argv)
+
+    if args.command == "doctor":
+        configure_logging("WARNING")  # the libraries' own warnings, secrets masked, on stderr
+        return doctor.run()
 
     if args.command == "shadow":
         return shadow_report(args.since)

@@ -366,18 +366,25 @@ def salesforce_login(settings: Settings) -> SalesforceLogin | None:
     return None
 
 
+def describe_problems(exc: ValidationError) -> list[str]:
+    """One line per problem of the settings: ``VARIABLE: what is wrong and the fix`` (or the fix alone when it
+    concerns several variables)."""
+    lines = []
+    for error in exc.errors():
+        name = "_".join(str(p) for p in error["loc"]).upper()
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "missing":
+            message = "is not set; " + _FIXES.get(name, "set it in the environment, .env or a secret file")
+        lines.append(f"{name}: {message}" if name else message)
+    return lines
+
+
 def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        lines = []
-        for error in exc.errors():
-            name = "_".join(str(p) for p in error["loc"]).upper() or "configuration"
-            message = str(error["msg"]).removeprefix("Value error, ")
-            if error["type"] == "missing":
-                message = "is not set; " + _FIXES.get(name, "set it in the environment, .env or a secret file")
-            lines.append(f"  {name}: {message}" if name != "configuration" else f"  {message}")
-        raise ConfigurationError("Followthrough cannot start:\n" + "\n".join(lines)) from None
+        lines = "\n".join(f"  {line}" for line in describe_problems(exc))
+        raise ConfigurationError("Followthrough cannot start:\n" + lines) from None
 
 
 def settings_problem(exc: ValidationError) -> str:

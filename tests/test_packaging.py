@@ -102,7 +102,7 @@ def test_the_installed_command_checks_the_default_policy_it_ships(installed: Ins
 def test_the_installed_command_has_every_subcommand(installed: Installed, tmp_path: Path) -> None:
     done = installed.run("followthrough", "--help", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    for command in ("bot", "worker", "policy", "audit", "shadow"):
+    for command in ("bot", "worker", "doctor", "policy", "audit", "shadow"):
         assert command in done.stdout
     # The bot without settings: one clear refusal from the installed code, not an import error.
     refused = installed.run("followthrough", "bot", cwd=tmp_path)

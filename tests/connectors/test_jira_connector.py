@@ -725,3 +725,21 @@ def test_every_log_line_names_the_proposal(jira: JiraConnector, caplog: pytest.L
     lines = [r.getMessage() for r in caplog.records if r.name == "connectors.jira"]
     assert len(lines) == 3
     assert all(PROPOSAL in line for line in lines)
+
+
+# --- the site as an admin checks it (followthrough doctor) ------------------------------------------------------------
+
+
+def test_whoami_names_the_account_the_credentials_sign_in_as(emulator: JiraEmulator, jira: JiraConnector) -> None:
+    who = jira.whoami()
+    assert who.startswith("Followthrough (") and who.endswith(")")
+    with pytest.raises(AuthError):
+        connector(emulator, token="not-the-token").whoami()
+
+
+def test_create_screens_read_the_create_metadata_of_either_flavour(jira: JiraConnector) -> None:
+    screens = jira.create_screens("PAY")
+    assert [s.issue_type for s in screens] == ["Bug", "Task", "Story"]
+    assert all(s.unfilled == () for s in screens), "every required field is sent or has a default"
+    with pytest.raises(PermanentError, match="No project could be found with key 'NOPE'"):
+        jira.create_screens("NOPE")

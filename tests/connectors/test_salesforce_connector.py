@@ -926,3 +926,10 @@ def test_hostile_names_match_literally(sf: SalesforceConnector, emulator: Salesf
     assert names(sf.find_opportunities(account="\\", words=["'", "%", "_"], open_only=True)) == []
     assert names(sf.find_contacts(name="\\' OR '' = '", account="\n")) == []
     assert sf.user_id_for_email("erin@northwind.example' OR Email != '") is None
+
+
+def test_external_id_fields_say_how_task_and_contact_define_the_field(sf: SalesforceConnector) -> None:
+    assert [(f.object_name, f.exists, f.external_id, f.unique) for f in sf.external_id_fields()] == [
+        ("Task", True, True, True),
+        ("Contact", True, True, True),
+    ]
