@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 BROWSER_PACKAGES := chromium chromium-driver
 
-.PHONY: install lint format test test-fast browser-deps postgres-deps demo bench clean
+.PHONY: install lint format test test-fast browser-deps postgres-deps demo bench wheel image clean
 
 # The first install takes about two minutes: it says so, then shows each package pip collects (one line each; pip's
 # whole output is kept in $(VENV)/install.log, and shown in part if it fails).
@@ -95,6 +95,14 @@ bench: $(STAMP)
 	$(BIN)/python bench/ack_latency.py
 	$(BIN)/python bench/flow_latency.py
 	$(BIN)/python bench/followthrough.py
+
+# The wheel in dist/ (no network: the dev environment's setuptools), and the container image (needs Docker, which
+# this repository's own machines do not have: tests/test_packaging.py checks the Dockerfile and compose.yaml instead).
+wheel: $(STAMP)
+	$(BIN)/python -m pip wheel --no-deps --no-build-isolation --wheel-dir dist .
+
+image:
+	docker build -t followthrough:$$(sed -n 's/^__version__ = "\(.*\)"/\1/p' followthrough/__init__.py) .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info test-output

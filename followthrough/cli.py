@@ -3,6 +3,7 @@
     followthrough [bot]              the bot: Bolt in Socket Mode (Procfile ``bot:``)
     followthrough worker             an RQ worker with the scheduler (Procfile ``worker:``)
     followthrough doctor             every setting and connection checked, one line each; exit 1 on a failure
+    followthrough ready              exit 0 when this container's process answers /readyz (a health check)
     followthrough policy check [F]   validate a policy file (exit 1 with every problem and its line)
     followthrough policy test ...    what a policy says about one request, or a cases file
     followthrough audit export       an evidence pack of the audit trail (JSON Lines); ``audit verify`` checks one
@@ -16,16 +17,25 @@ malformed setting stops start-up with the variable's name and how to fix it, and
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from approvals.flow import metrics
 from approvals.flow.logs import configure_logging
 from followthrough import __version__, doctor
 from followthrough.admin import check_policy, export_audit, shadow_report, test_policy, verify_audit
-from followthrough.processes import run_bot, run_worker
-from followthrough.settings import ConfigurationError, PolicySettings, load_settings, redis_place
+from followthrough.processes import probe_readiness, run_bot, run_worker
+from followthrough.settings import (
+    ConfigurationError,
+    HealthSettings,
+    PolicySettings,
+    load_settings,
+    redis_place,
+    settings_problem,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,6 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     worker = commands.add_parser("worker", help="run an RQ worker with the scheduler")
     worker.add_argument("--burst", action="store_true", help="exit when the queues are empty")
     commands.add_parser("doctor", help="check every setting and connection; exit 1 if anything fails")
+    commands.add_parser("ready", help="exit 0 when the process on FOLLOWTHROUGH_HEALTH_PORT answers /readyz")
     policy = commands.add_parser("policy", help="work with policy files")
     policy_commands = policy.add_subparsers(dest="policy_command", required=True)
     check = policy_commands.add_parser("check", help="validate a policy file")
@@ -72,6 +83,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "doctor":
         configure_logging("WARNING")  # the libraries' own warnings, secrets masked, on stderr
         return doctor.run()
+
+    if args.command == "ready":
+        try:
+            port = HealthSettings().followthrough_health_port
+        except ValidationError as exc:
+            print(f"not ready: {settings_problem(exc)}", file=sys.stderr)
+            return 2
+        return probe_readiness(port)
 
     if args.command == "shadow":
         return shadow_report(args.since)

@@ -8,12 +8,15 @@ with the scheduler and Followthrough's maintenance duties (``approvals.flow.work
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import signal
 import socket
 import sys
 import time
+import urllib.error
+import urllib.request
 from typing import Any
 from urllib.parse import urlparse
 
@@ -155,3 +158,27 @@ def _queues_problem(runtime: Runtime) -> str | None:
         return f"the queues can't be read: {exc}"
     logger.debug("%d jobs wait in the queues", waiting)
     return None
+
+
+def probe_readiness(port: int | None, *, host: str = "127.0.0.1", timeout: float = 4.0) -> int:
+    """`followthrough ready`: this process's neighbour's /readyz, for a container's health check. Exit 0 when it
+    answers ready; 1 with one line naming the failing checks, or saying nothing answers."""
+    if port is None:
+        print("not ready: FOLLOWTHROUGH_HEALTH_PORT is not set, so no process serves /readyz", file=sys.stderr)
+        return 1
+    try:
+        with urllib.request.urlopen(f"http://{host}:{port}/readyz", timeout=timeout) as response:
+            response.read()
+    except urllib.error.HTTPError as exc:
+        try:
+            checks = json.loads(exc.read()).get("checks", {})
+        except ValueError:
+            checks = {}
+        failing = "; ".join(f"{name}: {state}" for name, state in checks.items() if state != "ok")
+        print(f"not ready ({exc.code}): {failing or exc.reason}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"not ready: nothing answers on port {port} ({getattr(exc, 'reason', exc)})", file=sys.stderr)
+        return 1
+    print("ready")
+    return 0

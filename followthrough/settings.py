@@ -393,6 +393,12 @@ def settings_problem(exc: ValidationError) -> str:
     return f"{'_'.join(str(p) for p in error['loc']).upper()}: {str(error['msg']).removeprefix('Value error, ')}"
 
 
+class HealthSettings(_Settings):
+    """What `followthrough ready` reads: FOLLOWTHROUGH_HEALTH_PORT alone."""
+
+    followthrough_health_port: int | None = Field(default=None, ge=1, le=65535)
+
+
 class PolicySettings(_Settings):
     """What `followthrough policy check` reads when given no file: FOLLOWTHROUGH_POLICY alone."""
 

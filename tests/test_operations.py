@@ -18,6 +18,7 @@ from slack_bolt import App
 from approvals.core.ports import AuthError
 from approvals.flow.health import HealthServer
 from approvals.flow.logs import JsonFormatter, RedactingFilter, redact
+from followthrough.processes import probe_readiness
 from followthrough.settings import load_settings
 from followthrough.warming import CacheWarmer
 from followthrough.wiring import build_bolt_app, build_slack_client
@@ -47,6 +48,22 @@ def test_readiness_names_the_check_that_fails() -> None:
         assert get(f"{base}/elsewhere")[0] == 404
     finally:
         server.stop()
+
+
+def test_followthrough_ready_is_the_containers_health_check(capsys: pytest.CaptureFixture[str]) -> None:
+    """`followthrough ready` (the Dockerfile's HEALTHCHECK) asks /readyz on FOLLOWTHROUGH_HEALTH_PORT: exit 0 when
+    ready, 1 naming the failing check, or saying nothing answers."""
+    state: dict[str, str | None] = {"slack": None}
+    server = HealthServer(0, {"redis": lambda: None, "slack": lambda: state["slack"]}, host="127.0.0.1").start()
+    try:
+        assert probe_readiness(server.port) == 0 and capsys.readouterr().out == "ready\n"
+        state["slack"] = "the Socket Mode connection is down"
+        assert probe_readiness(server.port) == 1
+        assert capsys.readouterr().err == "not ready (503): slack: the Socket Mode connection is down\n"
+    finally:
+        server.stop()
+    assert probe_readiness(server.port) == 1 and "nothing answers on port" in capsys.readouterr().err
+    assert probe_readiness(None) == 1 and "FOLLOWTHROUGH_HEALTH_PORT is not set" in capsys.readouterr().err
 
 
 def test_a_check_that_raises_is_a_failed_check() -> None:
