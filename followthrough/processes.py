@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 from redis.exceptions import RedisError
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.error import BoltError
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from approvals.flow import metrics
@@ -50,10 +51,11 @@ def run_bot(settings: Settings) -> None:
     enable_tcp_nodelay()
     runtime = build_runtime(settings)
     runtime.connection.ping()
+    check_slack_tokens(settings, app_token=True)
     record_policy_at_start(runtime)
     try:
         app = build_bolt_app(build_slack_client(settings))
-    except BoltError as exc:
+    except BoltError as exc:  # checked just before; a token revoked in between
         raise ConfigurationError(f"Followthrough cannot start: SLACK_BOT_TOKEN was refused by Slack ({exc}).") from None
     register(app, BotDependencies(runtime=runtime, clock=utc_now))
     handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
@@ -78,6 +80,35 @@ def run_bot(settings: Settings) -> None:
         error = exc.response.get("error")
         raise ConfigurationError(
             f"Followthrough cannot start: SLACK_APP_TOKEN was refused by Slack ({error})."
+        ) from None
+
+
+def check_slack_tokens(settings: Settings, *, app_token: bool) -> None:
+    """Start-up's check of the Slack tokens, one line and exit 1 when Slack refuses one: the bot token with
+    ``auth.test``, and (for the bot) the app-level token with ``apps.connections.open``, whose URL is left unused.
+    Bolt and the Socket Mode client would find out too, with multi-line errors and after the process had begun."""
+    cannot = "Followthrough cannot start:"
+    try:
+        build_slack_client(settings).auth_test()
+        if app_token:
+            client = WebClient(base_url=settings.slack_api_url, timeout=15)
+            client.apps_connections_open(app_token=settings.slack_app_token.get_secret_value())
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        if exc.response.api_url.endswith("apps.connections.open"):
+            raise ConfigurationError(
+                f"{cannot} SLACK_APP_TOKEN was refused by Slack ({error}); generate an app-level token with "
+                "connections:write (Basic Information > App-Level Tokens) and turn Socket Mode on"
+            ) from None
+        raise ConfigurationError(
+            f"{cannot} SLACK_BOT_TOKEN was refused by Slack ({error}); copy the Bot User OAuth Token (xoxb-...) from "
+            "your Slack app's OAuth & Permissions page"
+        ) from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise ConfigurationError(
+            f"{cannot} Slack at {settings.slack_api_url} could not be reached ({reason}); check SLACK_API_URL, the "
+            "network and any proxy"
         ) from None
 
 
@@ -116,6 +147,7 @@ def _redis_problem(runtime: Runtime) -> str | None:
 def run_worker(settings: Settings, *, burst: bool = False) -> None:
     runtime = build_runtime(settings)
     runtime.connection.ping()
+    check_slack_tokens(settings, app_token=False)  # every job talks to Slack with the bot token
     record_policy_at_start(runtime)
     configure(runtime)
     interval = runtime.timing.reaper_interval

@@ -134,6 +134,28 @@ def test_an_unreachable_redis_is_one_clear_line_not_a_traceback() -> None:
     assert "hunter2" not in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("process", "variable", "line"),
+    [
+        ("bot", "SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN was refused by Slack (invalid_auth); copy the Bot User OAuth "
+         "Token (xoxb-...) from your Slack app's OAuth & Permissions page"),
+        ("worker", "SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN was refused by Slack (invalid_auth); copy the Bot User OAuth "
+         "Token (xoxb-...) from your Slack app's OAuth & Permissions page"),
+        ("bot", "SLACK_APP_TOKEN", "SLACK_APP_TOKEN was refused by Slack (invalid_auth); generate an app-level token "
+         "with connections:write (Basic Information > App-Level Tokens) and turn Socket Mode on"),
+    ],
+)  # fmt: skip
+def test_a_refused_slack_token_is_one_clear_line_not_a_traceback(
+    product_env: dict[str, str], process: str, variable: str, line: str
+) -> None:
+    wrong = ("xoxb" if variable == "SLACK_BOT_TOKEN" else "xapp") + "-1-not-the-token"
+    done = run_app(process, env={**product_env, variable: wrong, "FOLLOWTHROUGH_LOG_FORMAT": "json"})
+    assert done.returncode == 1
+    lines = [text for text in done.stderr.splitlines() if text.strip()]
+    assert lines == [f"Followthrough cannot start: {line}"], done.stderr
+    assert wrong not in done.stderr
+
+
 def free_port() -> int:
     import socket
 
