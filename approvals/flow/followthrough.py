@@ -663,7 +663,7 @@ def send_digests(rt: Runtime) -> int:
 
 
 def digest_text(items: Sequence[Commitment]) -> str:
-    lines = [f":spiral_calendar_pad: *Your overdue follow-ups this week* ({len(items)})"]
+    lines = [f":calendar: *Your overdue follow-ups this week* ({len(items)})"]
     for commitment in sorted(items, key=lambda c: c.due)[:30]:
         lines.append(
             f"• {commitment.subject.name}: was due {slack_time(commitment.due)}, asked by <@{commitment.requester}> "
