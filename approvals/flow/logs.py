@@ -109,10 +109,3 @@ def configure_logging(level: str, fmt: str = "text") -> None:
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level.upper())
-    # Bolt warns on every start that a given client makes the token unused: that is how we build it, on purpose.
-    logging.getLogger("slack_bolt.App").addFilter(_NotTheUnusedTokenWarning())
-
-
-class _NotTheUnusedTokenWarning(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "will be unused" not in record.getMessage()
