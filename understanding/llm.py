@@ -30,7 +30,7 @@ cut to what is left of the budget (never below ``min_attempt_seconds``), and a r
 plus ``min_attempt_seconds`` still fits, so an extraction ends close to ``total_seconds`` at worst (httpx times
 connect, write and read separately, so one call can overrun by a connect). The defaults are 4 calls, 20 s each,
 45 s in all; a deployment sets the two times (``OPENAI_TIMEOUT``, ``OPENAI_TIMEOUT_TOTAL``: a model on a CPU needs
-minutes) and ``app.py`` gives the worker's jobs time for them. A slow call never starts a second intake: the
+minutes) and the composition root gives the worker's jobs time for them. A slow call never starts a second intake: the
 intake's lease is renewed for as long as its worker lives, and the reaper leaves a request with a held lease alone.
 """
 

@@ -2,7 +2,7 @@
 
 ``approvals`` imports neither ``bot`` nor ``connectors``. Jobs talk to these protocols; ``bot/`` implements the
 Slack-facing ones (``Notifier``, ``Directory``, ``ThreadReader``, ``Extractor``) and ``connectors/`` implements
-``Connector``; ``app.py`` wires them together for the bot process and the worker process.
+``Connector``; ``followthrough.wiring`` wires them together for the bot and worker processes.
 
 Connector errors, drawn as a tree (each says what the executor may do next)::
 

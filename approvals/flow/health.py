@@ -5,7 +5,7 @@ and answers 200 with each one's result, or 503 naming the one that failed: for t
 connection that received a message or a pong recently (a long-lived WebSocket can die silently); for a worker,
 Redis, its heartbeat and its queues. ``/metrics`` serves the Prometheus metrics (approvals.flow.metrics) when given. The
 server is a small threaded ``http.server`` on ``FOLLOWTHROUGH_HEALTH_PORT`` (off when unset), started beside the
-process's own loop; checks are callables the composition root (``app.py``) gives it, so this module knows neither
+process's own loop; checks are callables ``followthrough.wiring`` gives it, so this module knows neither
 Slack nor RQ.
 """
 

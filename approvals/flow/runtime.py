@@ -1,8 +1,8 @@
-"""The dependencies of jobs and handlers, built once per process by ``app.py``.
+"""The dependencies of jobs and handlers, built once per process by ``followthrough.wiring``.
 
 RQ calls job functions by name with plain arguments, so a worker needs its collaborators (Redis, the store, the
 notifier, the connectors, the policy) from somewhere other than the arguments. ``configure`` sets them once at
-worker start, before any job runs; forked work-horses inherit them. Nothing here builds a client: ``app.py`` does.
+worker start, before any job runs; forked work-horses inherit them. Nothing here builds a client.
 """
 
 from __future__ import annotations
