@@ -414,6 +414,34 @@ def _check_jira(settings: Settings, policy: Policy | None) -> Iterator[Finding]:
         yield ok("Jira projects", "the policy names none (requests may name any project the bot can see)")
     for project in projects:
         yield from _guarded(f"Jira project {project}", lambda project=project: _jira_project(jira, project))
+    if policy is not None:
+        yield from _guarded("Jira workflows", lambda: _jira_statuses(jira, policy))
+
+
+def policy_statuses(policy: Policy) -> list[str]:
+    """The Jira statuses the policy names (``status == Done``, ``issue.status in [Done, Closed]``)."""
+    return sorted({str(value) for field, value in policy_conditions(policy) if field in ("status", "issue.status")})
+
+
+def _jira_statuses(jira: JiraConnector, policy: Policy) -> Iterator[Finding]:
+    """A rule about a status no workflow has can never match: most likely a typo, or a workflow renamed since."""
+    named = policy_statuses(policy)
+    if not named:
+        return
+    try:
+        known = {status.casefold() for status in jira.statuses()}
+    except ConnectorError as exc:
+        yield fail("Jira workflows", said(exc))
+        return
+    missing = [status for status in named if status.casefold() not in known]
+    if missing:
+        yield warn(
+            "Jira workflows",
+            f"the policy names {', '.join(missing)}, a status no Jira workflow has: the rules that test it never "
+            "match; fix the policy, or the workflow",
+        )
+    else:
+        yield ok("Jira workflows", f"every status the policy names exists in Jira: {', '.join(named)}")
 
 
 def _jira_project(jira: JiraConnector, project: str) -> Iterator[Finding]:

@@ -60,8 +60,8 @@ def test_a_sound_deployment_is_ok_on_every_line(settings: dict[str, Any]) -> Non
     assert checks == [
         "settings", "policy", "Redis", "Redis persistence", "Redis eviction", "Slack bot token", "Slack scopes",
         "Slack channels", "Slack user groups", "Slack app token", "Jira", "Jira project OPS", "Jira project PAY",
-        "Salesforce", "Salesforce Task.Followthrough_Action_Id__c", "Salesforce Contact.Followthrough_Action_Id__c",
-        "language model", "audit key", "audit archive",
+        "Jira workflows", "Salesforce", "Salesforce Task.Followthrough_Action_Id__c",
+        "Salesforce Contact.Followthrough_Action_Id__c", "language model", "audit key", "audit archive",
     ]  # fmt: skip
     assert summary == f"doctor: {len(report)} ok, 0 to look at, 0 failed"
     assert "signed in as Followthrough" in line(lines, "Jira")
@@ -112,6 +112,17 @@ def test_a_policy_naming_a_jira_project_that_does_not_exist_fails_for_that_proje
         "'NOPE': fix the policy, or give the bot Browse Projects and Create Issues there"
     )
     assert line(lines, "Jira project PAY").startswith("ok")
+
+
+def test_a_policy_naming_a_status_no_workflow_has_is_a_warning(settings: dict[str, Any], tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yml"
+    policy.write_text(NORTHWIND_POLICY.read_text().replace('"status == Done"', '"status == Shipped"'))
+    status, lines = run_doctor(**{**settings, "followthrough_policy": policy})
+    assert status == 0, "\n".join(lines)
+    assert line(lines, "Jira workflows") == (
+        "warn  Jira workflows: the policy names Shipped, a status no Jira workflow has: the rules that test it never "
+        "match; fix the policy, or the workflow"
+    )
 
 
 def test_what_works_but_should_not_stay_so_is_a_warning_naming_it(
