@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from approvals.core.actions import Action, fingerprint
+from approvals.core.actions import Action, fingerprint, legacy_fingerprint
 from approvals.core.intents import ActionRequest
 from approvals.core.policy import Policy, PolicyDecision, Principal
 from approvals.core.proposal import (
@@ -522,7 +522,7 @@ def edit(
             "Only the person who asked, an approver or an admin can edit this request.", proposal_id=proposal.id
         )
     new_fingerprint = fingerprint(actions)
-    if new_fingerprint == proposal.fingerprint:
+    if proposal.fingerprint in (new_fingerprint, legacy_fingerprint(actions)):  # a record stored before versions
         raise Refused("Nothing changed.", proposal_id=proposal.id)
     if decision.outcome == "deny":
         raise NotAllowed(f"The policy does not allow the request as edited: {decision.reason}", proposal_id=proposal.id)

@@ -109,3 +109,10 @@ def test_the_store_reads_both_neighbours(redis_db: redis.Redis, policy: Any) -> 
     redis_db.set(keys.proposal(proposal.id), _next_release_json(proposal))
     read = store.get(proposal.id)
     assert read.schema_version == SCHEMA_VERSION + 1 and read.actions == proposal.actions
+
+
+def test_an_edit_that_changes_nothing_on_a_record_of_the_release_before_is_still_nothing(policy: Any) -> None:
+    proposal = workflow.submit(drafted(policy), now=NOW).proposal
+    old = read_stored(Proposal, _previous_release_json(proposal))
+    with pytest.raises(workflow.Refused, match="Nothing changed"):
+        workflow.edit(old, LEAD1, policy, actions=old.actions, decision=old.policy, now=NOW)
