@@ -23,9 +23,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationInfo, field_validator, model_validator
+from pydantic import Field, TypeAdapter, field_validator, model_validator
 
-from approvals.core.schema import drop_unknown
+from approvals.core.schema import StoredModel
 
 System = Literal["jira", "salesforce", "followthrough"]
 """``followthrough`` is Followthrough itself: a follow-up is stored as a commitment (approvals.core.commitments)."""
@@ -33,13 +33,7 @@ Risk = Literal["low", "high"]
 """``high``: money, deletions, anything hard to reverse. A policy can never let a high-risk action run unapproved."""
 
 
-class FrozenModel(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_unknown_when_stored(cls, data: Any, info: ValidationInfo) -> Any:
-        return drop_unknown(cls, data, info)
+FrozenModel = StoredModel
 
 
 class Person(FrozenModel):

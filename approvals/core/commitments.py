@@ -28,11 +28,11 @@ import hashlib
 import secrets
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import Field
 
-from approvals.core.schema import SCHEMA_VERSION, drop_unknown
+from approvals.core.schema import SCHEMA_VERSION, StoredModel
 from approvals.core.timezones import zone
 
 _ID_ALPHABET = "abcdefghjkmnpqrstvwxyz23456789"
@@ -101,13 +101,7 @@ class CommitmentError(ValueError):
     """A step the commitment's state does not allow (it was closed meanwhile, say)."""
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_unknown_when_stored(cls, data: Any, info: ValidationInfo) -> Any:
-        return drop_unknown(cls, data, info)
+_Model = StoredModel
 
 
 class Subject(_Model):

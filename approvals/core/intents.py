@@ -26,9 +26,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import Field
 
-from approvals.core.schema import drop_unknown
+from approvals.core.schema import StoredModel
 
 THIS_THREAD = "this thread"
 """The issue reference for "the ticket from this thread": grounding looks up what the thread produced."""
@@ -45,13 +45,7 @@ LINK_TYPES: tuple[str, ...] = ("blocks", "is blocked by", "relates to", "duplica
 """How a link request names the relation, from the first issue's side ("PAY-12 blocks PAY-13")."""
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_unknown_when_stored(cls, data: Any, info: ValidationInfo) -> Any:
-        return drop_unknown(cls, data, info)
+_Model = StoredModel
 
 
 class _Request(_Model):

@@ -13,12 +13,12 @@ import hashlib
 import secrets
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_serializer, field_validator, model_validator
+from pydantic import Field, field_serializer, field_validator, model_validator
 
 from approvals.core.actions import Action, fingerprint, legacy_fingerprint
 from approvals.core.intents import ActionRequest
 from approvals.core.policy import PolicyDecision
-from approvals.core.schema import SCHEMA_VERSION, drop_unknown
+from approvals.core.schema import SCHEMA_VERSION, StoredModel
 from approvals.core.states import ProposalState
 
 _ID_ALPHABET = "abcdefghjkmnpqrstvwxyz23456789"
@@ -50,13 +50,7 @@ def place(channel: str) -> str:
     return "a direct message" if is_direct_message(channel) else f"<#{channel}>"
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_unknown_when_stored(cls, data: Any, info: ValidationInfo) -> Any:
-        return drop_unknown(cls, data, info)
+_Model = StoredModel
 
 
 class Approval(_Model):

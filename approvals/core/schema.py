@@ -5,9 +5,9 @@ During a rolling deploy two releases run side by side on the same Redis. The rul
 - Every stored record (a proposal, a commitment) carries ``schema_version``. Version 1 is the format of the releases
   before versions existed, so a version-1 record is written without the field (absent means 1) and stays readable
   by them; a release that changes the format bumps ``SCHEMA_VERSION``.
-- A reader ignores fields it does not know (``read_stored``: the models' ``drop_unknown``, only for stored data;
-  everything else, a policy file or a model's answer, still refuses unknown fields). A field a release adds must have
-  a default, and that release must accept records without it.
+- A reader ignores fields it does not know (``read_stored``; ``StoredModel``, the base of every record model, does
+  so only for stored data: everything else, a policy file or a model's answer, still refuses unknown fields). A field
+  a release adds must have a default, and that release must accept records without it.
 - An action's fingerprint leaves out fields at their default (approvals.core.actions.fingerprint), so adding a
   field does not change the fingerprint of actions that do not use it. An action that does use a field an older
   reader does not know no longer matches its fingerprint there, and the older reader refuses it: it fails closed
@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationInfo
+from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,18 @@ def drop_unknown(model: type[BaseModel], data: Any, info: ValidationInfo) -> Any
         return data
     logger.debug("a stored %s has fields this release does not know (%s): ignored", model.__name__, unknown)
     return {name: value for name, value in data.items() if name in known}
+
+
+class StoredModel(BaseModel):
+    """The base of every model a stored record is made of (proposals, actions, requests, commitments): frozen, and
+    refusing unknown fields except in stored data (``drop_unknown``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_unknown_when_stored(cls, data: Any, info: ValidationInfo) -> Any:
+        return drop_unknown(cls, data, info)
 
 
 def read_stored(model: type[Model], raw: str | bytes) -> Model:
