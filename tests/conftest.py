@@ -17,6 +17,7 @@ import pytest
 import redis
 
 from sandbox.harness import Sandbox
+from sandbox.postgres_server import PostgresServer
 from sandbox.processes import REPO, ProductProcess, wait_until
 from sandbox.redis_server import RedisServer
 from sandbox.seed import Seed, load_seed
@@ -77,6 +78,14 @@ def redis_db(redis_server: RedisServer) -> Iterator[redis.Redis]:
 def sandbox_session() -> Iterator[Sandbox]:
     with Sandbox() as sandbox:
         yield sandbox
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[PostgresServer]:
+    """A private PostgreSQL per test module (Debian's binaries, a free port, a temporary directory)."""
+    server = PostgresServer().initialise().start()
+    yield server
+    server.destroy()
 
 
 @pytest.fixture

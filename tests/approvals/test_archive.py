@@ -10,7 +10,6 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +25,6 @@ from approvals.flow.evidence import verify_entries
 from sandbox.postgres_server import PostgresServer
 
 KEY = "an audit key of at least 16 chars"
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[PostgresServer]:
-    server = PostgresServer().initialise().start()
-    yield server
-    server.destroy()
 
 
 @pytest.fixture

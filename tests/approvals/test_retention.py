@@ -28,13 +28,6 @@ from tests.flow import Flow, running_flow
 KEY = "the audit key of the retention test"
 
 
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[PostgresServer]:
-    server = PostgresServer().initialise().start()
-    yield server
-    server.destroy()
-
-
 @pytest.fixture
 def archived_flow(sandbox: Any, redis_server: Any, redis_db: Any, postgres: PostgresServer) -> Iterator[Flow]:
     settings = {**FAST_SETTINGS, "followthrough_audit_key": KEY, "followthrough_audit_database_url": postgres.url}
