@@ -87,28 +87,28 @@ def waits(rt: Runtime, kind: str, subject: str) -> bool:
     return job_id is not None and job_waiting(rt, job_id.decode())
 
 
+def _on_intake_queue(rt: Runtime, kind: str, subject: str, entry_point: str, *args: str, delay: float | None) -> str:
+    """A fresh job of ``kind`` for ``subject`` on the intake queue, now or after ``delay`` seconds, recorded as the
+    latest of its kind (``waits``); returns its id."""
+    job_id = _fresh_job_id(rt, kind, subject)
+    if delay:
+        rt.intake_queue.enqueue_in(dt.timedelta(seconds=delay), entry_point, *args, job_id=job_id, result_ttl=3600)
+    else:
+        rt.intake_queue.enqueue(entry_point, *args, job_id=job_id, result_ttl=3600)
+    rt.connection.set(keys.latest_job(kind, subject), job_id, ex=86400)
+    return job_id
+
+
 def enqueue_intake(rt: Runtime, request_key: str, *, reason: str, delay: float | None = None) -> str:
     """Take the recorded request ``request_key`` in (approvals.flow.intake); returns the job id."""
-    job_id = _fresh_job_id(rt, "intake", request_key)
-    if delay:
-        rt.intake_queue.enqueue_in(dt.timedelta(seconds=delay), INTAKE, request_key, job_id=job_id, result_ttl=3600)
-    else:
-        rt.intake_queue.enqueue(INTAKE, request_key, job_id=job_id, result_ttl=3600)
-    rt.connection.set(keys.latest_job("intake", request_key), job_id, ex=86400)
+    job_id = _on_intake_queue(rt, "intake", request_key, INTAKE, request_key, delay=delay)
     logger.info("request %s: intake job %s queued (%s)", request_key, job_id, reason)
     return job_id
 
 
 def enqueue_continue(rt: Runtime, proposal_id: str, *, reason: str, delay: float | None = None) -> str:
     """Go on with a proposal whose question was answered (approvals.flow.questions); returns the job id."""
-    job_id = _fresh_job_id(rt, "answer", proposal_id)
-    if delay:
-        rt.intake_queue.enqueue_in(
-            dt.timedelta(seconds=delay), CONTINUE_AFTER_ANSWER, proposal_id, job_id=job_id, result_ttl=3600
-        )
-    else:
-        rt.intake_queue.enqueue(CONTINUE_AFTER_ANSWER, proposal_id, job_id=job_id, result_ttl=3600)
-    rt.connection.set(keys.latest_job("answer", proposal_id), job_id, ex=86400)
+    job_id = _on_intake_queue(rt, "answer", proposal_id, CONTINUE_AFTER_ANSWER, proposal_id, delay=delay)
     logger.info("proposal %s: answer job %s queued (%s)", proposal_id, job_id, reason)
     return job_id
 
@@ -134,14 +134,7 @@ def enqueue_execute(rt: Runtime, proposal_id: str, *, reason: str, delay: float 
 
 def enqueue_undo(rt: Runtime, original_id: str, undo_id: str, user_id: str, *, delay: float | None = None) -> str:
     """Propose the undo ``undo_id`` of ``original_id`` that ``user_id`` asked for (approvals.flow.undoing)."""
-    job_id = _fresh_job_id(rt, "undo", undo_id)
-    args = (original_id, undo_id, user_id)
-    if delay:
-        rt.intake_queue.enqueue_in(dt.timedelta(seconds=delay), PROPOSE_UNDO, *args, job_id=job_id, result_ttl=3600)
-    else:
-        rt.intake_queue.enqueue(PROPOSE_UNDO, *args, job_id=job_id, result_ttl=3600)
-    rt.connection.set(keys.latest_job("undo", undo_id), job_id, ex=86400)
-    return job_id
+    return _on_intake_queue(rt, "undo", undo_id, PROPOSE_UNDO, original_id, undo_id, user_id, delay=delay)
 
 
 def schedule(
