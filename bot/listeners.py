@@ -335,7 +335,15 @@ def on_reject(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
     _decide(rt, body, run)
 
 
-def on_reject_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+def _reason_submitted(
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    context: BoltContext,
+    act: Callable[[Runtime, str, Principal, str], object],
+) -> None:
+    """A form with a reason, submitted: acknowledged, refused unless this app opened it for its proposal, then
+    ``act(rt, proposal_id, who, reason)``; a refusal is told to the person only."""
     rt = _runtime(context)
     proposal_id, _ = read_metadata(view)
     user = body["user"]["id"]
@@ -343,9 +351,13 @@ def on_reject_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], co
     if not _modal_is_its_own(rt, body, proposal_id, user):
         return
     try:
-        choices.reject(rt, proposal_id, rt.directory.principal(user), read_reason(view))
+        act(rt, proposal_id, rt.directory.principal(user), read_reason(view))
     except Refused as refusal:
         rt.notifier.tell(user, None, refusal.user_message)
+
+
+def on_reject_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    _reason_submitted(ack, body, view, context, choices.reject)
 
 
 def on_edit(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -458,16 +470,10 @@ def on_shadow_wrong(ack: Ack, body: dict[str, Any], client: WebClient, context: 
 
 
 def on_shadow_wrong_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
-    rt = _runtime(context)
-    proposal_id, _ = read_metadata(view)
-    user = body["user"]["id"]
-    ack()
-    if not _modal_is_its_own(rt, body, proposal_id, user):
-        return
-    try:
-        choices.judge_shadow(rt, proposal_id, rt.directory.principal(user), right=False, note=read_reason(view))
-    except Refused as refusal:
-        rt.notifier.tell(user, None, refusal.user_message)
+    def wrong(rt: Runtime, proposal_id: str, person: Principal, note: str) -> object:
+        return choices.judge_shadow(rt, proposal_id, person, right=False, note=note)
+
+    _reason_submitted(ack, body, view, context, wrong)
 
 
 # ---------------------------------------------------------------------------------------------------------------
