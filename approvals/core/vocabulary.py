@@ -14,21 +14,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from approvals.core.actions import OPPORTUNITY_STAGES
+
 DEFAULT_STATUSES: tuple[str, ...] = ("To Do", "In Progress", "In Review", "Done", "Blocked")
 DEFAULT_PRIORITIES: tuple[str, ...] = ("Highest", "High", "Medium", "Low", "Lowest")
 DEFAULT_ISSUE_TYPES: tuple[str, ...] = ("Bug", "Task", "Story", "Epic")
-DEFAULT_STAGES: tuple[str, ...] = (
-    "Prospecting",
-    "Qualification",
-    "Needs Analysis",
-    "Value Proposition",
-    "Id. Decision Makers",
-    "Perception Analysis",
-    "Proposal/Price Quote",
-    "Negotiation/Review",
-    "Closed Won",
-    "Closed Lost",
-)
+DEFAULT_STAGES: tuple[str, ...] = OPPORTUNITY_STAGES
 """Salesforce's standard opportunity stages: read even when the org's own list is not known."""
 
 
