@@ -90,11 +90,12 @@ test-fast: lint
 demo: $(STAMP)
 	$(BIN)/python -m sandbox.demo $(DEMO_ARGS)
 
-bench: $(STAMP)
+bench: $(STAMP) postgres-deps
 	$(BIN)/python bench/eval_understanding.py
 	$(BIN)/python bench/ack_latency.py
 	$(BIN)/python bench/flow_latency.py
 	$(BIN)/python bench/followthrough.py
+	$(BIN)/python bench/retention.py
 
 # The wheel in dist/ (no network: the dev environment's setuptools), and the container image (needs Docker, which
 # this repository's own machines do not have: tests/test_packaging.py checks the Dockerfile and compose.yaml instead).
