@@ -481,6 +481,13 @@ class JiraConnector:
             return self._delete_link(action, context)
         raise PermanentError(f"the Jira connector cannot run {action.kind}")
 
+    def found_by_search(self, action: Action, context: ExecutionContext) -> bool:
+        """Whether the label search ``reconcile`` relies on finds the issue ``action`` created (approvals.flow.
+        search_lag measures how long that takes); reads only."""
+        if not isinstance(action, JiraCreateIssue):
+            return True  # only a create is found by searching
+        return self._find_by_label(idempotency_label(context.action_id), context) is not None
+
     def reconcile(self, action: Action, context: ExecutionContext) -> Outcome | None:
         if isinstance(action, JiraCreateIssue):
             found = self._find_by_label(idempotency_label(context.action_id), context)

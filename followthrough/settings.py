@@ -143,6 +143,8 @@ class Settings(_Settings):
     followthrough_lease_seconds: float = Field(default=15.0, gt=0.0)
     followthrough_retry_delays: str = "5,30,120,600,1800"
     followthrough_index_lag_window: float = 120.0
+    followthrough_index_lag_learn: bool = True
+    """Measure how long Jira's search lags our creates and wait that long (with a margin), up to the window."""
     followthrough_reaper_interval: float = 30.0
     followthrough_stale_after: float = 60.0
     followthrough_log_level: str = "INFO"
@@ -254,6 +256,7 @@ class Settings(_Settings):
             lease_seconds=self.followthrough_lease_seconds,
             retry_delays=tuple(float(p) for p in self.followthrough_retry_delays.split(",")),
             index_lag_window=self.followthrough_index_lag_window,
+            learn_index_lag=self.followthrough_index_lag_learn,
             reaper_interval=self.followthrough_reaper_interval,
             stale_intake_after=self.followthrough_stale_after,
             stale_execution_after=self.followthrough_lease_seconds,

@@ -114,6 +114,16 @@ class Connector(Protocol):
         ...
 
 
+@runtime_checkable
+class SearchProbe(Protocol):
+    """A connector whose ``reconcile`` searches an index that lags behind its writes (an action kind with
+    ``reconcile_lags``): approvals.flow.search_lag measures that lag with it."""
+
+    def found_by_search(self, action: Action, context: ExecutionContext) -> bool:
+        """Whether the search ``reconcile`` uses finds what ``action`` made; reads only, changes nothing."""
+        ...
+
+
 @dataclass(frozen=True)
 class PersonMatch:
     """A workspace member who might be the person a request names."""

@@ -43,6 +43,7 @@ from approvals.flow.leases import LeaseHeld
 from approvals.flow.ledger import LedgerEntry, action_id
 from approvals.flow.policy_checks import decide_now, recheck_rights
 from approvals.flow.runtime import Runtime, current
+from approvals.flow.search_lag import probe_after_create, window
 from approvals.flow.shadow import shadow_scope
 from approvals.flow.showing import (
     announce_once,
@@ -169,7 +170,7 @@ def _run(rt: Runtime, proposal_id: str, runs: int) -> str:
             with rt.leases.hold(aid, seconds=rt.timing.lease_seconds):
                 if proposal.undo_of is None and entry.status == "pending":
                     _check_facts(rt, action)
-                outcome = _run_action(rt, connector, action, context, entry)
+                outcome, sent_at = _run_action(rt, connector, action, context, entry)
         except LeaseHeld:
             logger.warning("proposal %s action %s: lease held by another worker, retrying later", proposal_id, aid)
             # A wait, not a failed attempt: look again once that worker's lease is renewed or lapses.
@@ -207,6 +208,8 @@ def _run(rt: Runtime, proposal_id: str, runs: int) -> str:
             aid,
             {"summary": outcome.summary, "key": outcome.key, "url": outcome.url, "changes": outcome.changes},
         )
+        if sent_at is not None:
+            probe_after_create(rt, proposal_id, action, aid, sent_at)
         rt.store.audit.write(
             proposal_id,
             AuditEntry(
@@ -274,7 +277,8 @@ def _refuse_shadowed(rt: Runtime, proposal: Proposal, reason: str) -> str:
 
 def _run_action(
     rt: Runtime, connector: Connector, action: Action, context: ExecutionContext, entry: LedgerEntry
-) -> Outcome:
+) -> tuple[Outcome, dt.datetime | None]:
+    """The action's outcome, and when it was sent if this call sent it (None when an earlier attempt had done it)."""
     if entry.status in ("sent", "failed"):
         # An earlier attempt may have taken effect: look before sending anything.
         found = connector.reconcile(action, context)
@@ -285,17 +289,17 @@ def _run_action(
                 context.action_id,
                 found.key,
             )
-            return found
+            return found, None
         if action.reconcile_lags and entry.status == "sent" and entry.sent_at is not None:
             age = (rt.clock() - entry.sent_at).total_seconds()
-            remaining = rt.timing.index_lag_window - age
+            remaining = window(rt, action.system) - age
             if remaining > 0:
                 # Look again soon while the index usually catches up (seconds), then less and less often.
                 raise _AwaitingIndex(
                     "waiting to see whether an earlier attempt went through",
                     retry_after=max(1.0, min(remaining, max(age, 1.0), 30.0)),
                 )
-    rt.ledger.mark_sent(context.action_id)
+    sent_at = rt.ledger.mark_sent(context.action_id)
     logger.info(
         "proposal %s action %s: calling %s %s",
         context.proposal_id,
@@ -303,7 +307,7 @@ def _run_action(
         action.system,
         action.operation,
     )
-    return connector.execute(action, context)
+    return connector.execute(action, context), sent_at
 
 
 class _AwaitingIndex(RetryableError):

@@ -114,6 +114,21 @@ def execution_told(proposal_id: str) -> str:
     return f"ft:told:{proposal_id}"
 
 
+# --- how far a system's search lags (approvals.flow.search_lag) -------------------------------------------------
+
+
+def search_lag_samples(system: str) -> str:
+    return f"ft:searchlag:{system}"
+
+
+def search_lag_probe(system: str) -> str:
+    return f"ft:searchlag:{system}:probe"
+
+
+def search_lag_next(system: str) -> str:
+    return f"ft:searchlag:{system}:next"
+
+
 # --- queued jobs (approvals.flow.queueing) ------------------------------------------------------------------------
 
 
@@ -238,6 +253,9 @@ KEYS: tuple[KeyInfo, ...] = (
     KeyInfo("ft:runs:<id>", "flow.execution", "string", "until a run ends", "runs started (a run killed counts)"),
     KeyInfo("ft:since:<id>", "flow.execution", "string", "7 days", "when the first try of an approval began"),
     KeyInfo("ft:told:<id>", "flow.execution", "hash", "7 days", "'still retrying' notices posted"),
+    KeyInfo("ft:searchlag:<system>", "flow.search_lag", "zset", "1 hour", "how long its search lagged our creates"),
+    KeyInfo("ft:searchlag:<system>:probe", "flow.search_lag", "string", "while probing", "the probe in flight"),
+    KeyInfo("ft:searchlag:<system>:next", "flow.search_lag", "string", "10 s", "the next probe waits"),
     KeyInfo("ft:{intake,answer,exec,undojob}seq:<subject>", "flow.queueing", "string", "30 days", "job id counter"),
     KeyInfo("ft:{intakejob,answerjob,job,undojob}:<subject>", "flow.queueing", "string", "1-7 days", "last job queued"),
     KeyInfo(PARKED, "flow.parking", "hash", "until retried", "work parked for an admin"),

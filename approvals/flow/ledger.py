@@ -46,6 +46,8 @@ class LedgerEntry:
     sent_at: dt.datetime | None
     result: dict[str, Any] | None
     error: str | None
+    spec: dict[str, Any] | None = None
+    """What ``open`` was given: the proposal id, the action's index and the action itself."""
 
 
 class Ledger:
@@ -80,14 +82,17 @@ class Ledger:
             sent_at=dt.datetime.fromisoformat(raw["sent_at"]) if raw.get("sent_at") else None,
             result=json.loads(raw["result"]) if raw.get("result") else None,
             error=raw.get("error") or None,
+            spec=json.loads(raw["spec"]) if raw.get("spec") else None,
         )
 
-    def mark_sent(self, aid: str) -> None:
-        """Recorded before the side effect: from now on, a failure means 'maybe happened'."""
+    def mark_sent(self, aid: str) -> dt.datetime:
+        """Recorded before the side effect: from now on, a failure means 'maybe happened'. Returns when."""
+        now = self.clock()
         pipe = self.connection.pipeline(transaction=True)
-        pipe.hset(self._key(aid), mapping={"status": "sent", "sent_at": self.clock().isoformat()})
+        pipe.hset(self._key(aid), mapping={"status": "sent", "sent_at": now.isoformat()})
         pipe.hincrby(self._key(aid), "attempts", 1)
         pipe.execute()
+        return now
 
     def mark_pending(self, aid: str) -> None:
         """The call was refused before it did anything (a 429): it is safe to send it again."""

@@ -22,8 +22,9 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from approvals.core.ports import SearchProbe
 from approvals.core.states import ProposalState
-from approvals.flow import keys
+from approvals.flow import keys, search_lag
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +194,8 @@ def mark_process_dead(pid: int) -> None:
 
 def runtime_state(rt: Any) -> RedisState:
     """The state metrics of a runtime (``approvals.flow.runtime.Runtime``): proposals by state, each queue's depth and
-    the age of its oldest waiting job, live commitments and those with a step due now."""
+    the age of its oldest waiting job, live commitments and those with a step due now, and how long an ambiguous
+    create waits for a system's search (approvals.flow.search_lag)."""
 
     def read() -> dict[str, tuple[str, dict[tuple[tuple[str, str], ...], float]]]:
         connection = rt.connection
@@ -214,12 +216,21 @@ def runtime_state(rt: Any) -> RedisState:
             enqueued = getattr(job, "enqueued_at", None)
             age[key] = max(0.0, time.time() - enqueued.timestamp()) if enqueued is not None else 0.0
         live, due = counts[-2], counts[-1]
+        waits = {
+            (("system", system),): search_lag.window(rt, system)
+            for system, connector in rt.connectors.items()
+            if isinstance(connector, SearchProbe)
+        }
         return {
             "followthrough_proposals": ("Proposals, by state", states),
             "followthrough_queue_depth": ("Jobs waiting, by queue", depth),
             "followthrough_queue_oldest_seconds": ("Age of the oldest waiting job, by queue", age),
             "followthrough_commitments_live": ("Follow-ups not yet met, dismissed or expired", {(): float(live)}),
             "followthrough_commitments_due": ("Follow-ups with a step due now", {(): float(due)}),
+            "followthrough_search_wait_seconds": (
+                "How long an ambiguous create waits for the system's search before it is sent again",
+                waits,
+            ),
         }
 
     return RedisState(read)

@@ -34,6 +34,7 @@ ESCALATE = "approvals.flow.deadlines.escalate"
 FOLLOW_UP_STEP = "approvals.flow.followthrough.check"
 FOLLOW_UP_SWEEP = "approvals.flow.followthrough.sweep"
 CLOSE_UNDO_WINDOW = "approvals.flow.showing.close_undo_window"
+SEARCH_PROBE = "approvals.flow.search_lag.probe"
 
 ENTRY_POINTS = (
     INTAKE,
@@ -46,6 +47,7 @@ ENTRY_POINTS = (
     FOLLOW_UP_STEP,
     FOLLOW_UP_SWEEP,
     CLOSE_UNDO_WINDOW,
+    SEARCH_PROBE,
 )
 
 RENAMED = {
@@ -151,3 +153,10 @@ def schedule(
     at = _round_up(max(when, rt.clock()))
     rt.actions_queue.enqueue_at(at, entry_point, *args, job_id=job_id, result_ttl=result_ttl, failure_ttl=failure_ttl)
     return job_id
+
+
+def enqueue_search_probe(rt: Runtime, system: str, aid: str, *, delay: float) -> str:
+    """Look, ``delay`` seconds from now, whether ``system``'s search finds what action ``aid`` made
+    (approvals.flow.search_lag); one job id per action, so looking again replaces the last look."""
+    when = rt.clock() + dt.timedelta(seconds=delay)
+    return schedule(rt, when, SEARCH_PROBE, system, aid, job_id=f"searchprobe-{aid}", result_ttl=600, failure_ttl=3600)

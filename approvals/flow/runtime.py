@@ -51,6 +51,9 @@ class Timing:
     """How long a question waits for the requester's answer before the request expires."""
     retry_delays: tuple[float, ...] = (5.0, 30.0, 120.0, 600.0, 1800.0)
     index_lag_window: float = 120.0
+    """The longest wait for a system's search to show an earlier attempt before a create is sent again."""
+    learn_index_lag: bool = True
+    """Wait as long as the search is measured to lag (approvals.flow.search_lag), within ``index_lag_window``."""
     reaper_interval: float = 30.0
     stale_intake_after: float = 60.0
     stale_execution_after: float = 15.0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -188,6 +189,22 @@ def test_create_refused_with_a_503_is_ambiguous_and_reconcile_finds_nothing(
 
     assert jira.reconcile(bug(), ctx()) is None
     assert emulator.find_issues(label=f"followthrough-{AID}") == []
+
+
+def test_found_by_search_follows_the_search_index_and_writes_nothing(
+    jira: JiraConnector, emulator: JiraEmulator
+) -> None:
+    emulator.index_lag = 0.5
+    try:
+        jira.execute(bug(), ctx())
+        writes = len([e for e in emulator.requests.entries() if e.method != "GET"])
+        assert jira.found_by_search(bug(), ctx()) is False, "the index has not caught up yet"
+        time.sleep(0.6)
+        assert jira.found_by_search(bug(), ctx()) is True
+        assert jira.found_by_search(bug(), ctx(OTHER)) is False
+        assert len([e for e in emulator.requests.entries() if e.method != "GET"]) == writes
+    finally:
+        emulator.index_lag = 0.0
 
 
 def test_create_with_a_field_jira_rejects_is_permanent_in_jiras_words(jira: JiraConnector) -> None:
