@@ -856,8 +856,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
         "--index-lag-window",
-        default="10",
-        help="FOLLOWTHROUGH_INDEX_LAG_WINDOW for this run (the emulated Jira's search lags 1 s; production: 120)",
+        default="120",
+        help="FOLLOWTHROUGH_INDEX_LAG_WINDOW for this run (the emulated Jira's search lags 1 s; the default is "
+        "production's, within which the wait follows the lag measured)",
     )
     args = parser.parse_args()
     config = ChaosConfig(
