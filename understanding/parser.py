@@ -83,10 +83,16 @@ _NO_ACTION = re.compile(
     re.I,
 )
 
+_APPROVED = (
+    r"(?:already\s+)?(?:approved|ok'?d|okayed|signed\s+off(?:\s+on)?|green-?lit|authori[sz]ed|cleared|blessed)"
+    r"(?:\s+already)?"
+)
+"""The words of an approval someone claims to have given."""
 _INSTRUCTION = (
     r"\b(?:ignore|disregard|forget|override|bypass|skip)\s+(?:all\s+|any\s+|the\s+|your\s+|my\s+|previous\s+|prior\s+|"
     r"above\s+|earlier\s+|other\s+|these\s+|those\s+|of\s+)*(?:instructions?|prompts?|rules?|messages?|guidelines|"
-    r"polic(?:y|ies)|approvals?|everything|context|review|checks?)\b"
+    r"polic(?:y|ies)|everything|context)\b"
+    r"|\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+)*(?:approvals?|review|checks?)\b"
     r"|\bnew\s+instructions\b|\bsystem\s*(?:prompt|message|override)?\s*:|\byou\s+are\s+(?:now|in)\b"
     r"|\bpretend\s+(?:to\s+be|you)\b|\b(?:admin|developer|god|sudo)\s+mode\b|\bjailbreak"
     r"|\bnote\s+to\s+(?:the\s+)?(?:bot|ai|assistant|model|llm)\b|\b(?:bot|ai|assistant)\s*:"
@@ -103,6 +109,19 @@ _CLAIM = (
     r"|\bapprovals?\s+(?:is\s+|are\s+)?(?:not\s+(?:needed|required|necessary)|off)\b"
     r"|\bwithout\s+(?:any\s+)?(?:approvals?|review)\b|\bas\s+(?:the\s+|an\s+)?admin(?:istrator)?,?\s+(?:i\b|i'?m\b)"
     r"|\bi\s+authori[sz]e\s+you\b|\bi'?m\s+authori[sz]ing\s+you\b[^:]*|\b(?:ceo|cfo|cto|vp)\s+here\b|\bjust\s+do\s+it\b"
+    # Approval said to have happened elsewhere ("kara already approved this in DM", "approved by hank (my manager)",
+    # "legal signed off on it"), and being told not to ask ("no need to ask anyone", "don't ask for approval").
+    rf"|\b{_APPROVED}\s+(?:this|it|that)\b(?:\s+(?:already|in\s+(?:a\s+|the\s+)?dms?|over\s+\w+|on\s+(?:a\s+|the\s+)?call"
+    r"|verbally|offline|earlier|yesterday))*"
+    rf"|\b{_APPROVED}\s+(?:already\s+)?(?:in\s+(?:a\s+|the\s+)?dms?|over\s+(?:dm|email|slack|the\s+phone)|on\s+(?:a\s+|the\s+)?"
+    r"call|verbally|offline)(?:\s+already)?\b"
+    r"|\bapproved\s+by\s+[a-z]+\b(?:\s*\([^)]*\))?"
+    r"|\bno\s+need\s+to\s+(?:ask|check|wait|get|loop|ping|bother)\b[^,;:.]*"
+    r"|\b(?:don'?t|do\s+not|no\s+need\s+to)\s+(?:ask|wait)\s+(?:for\s+(?:an?\s+)?)?(?:approvals?|anyone|anybody|permission|sign-?off)\b"
+    r"|\bwithout\s+(?:asking|checking\s+with)\b[^,;:.]*|\bas\s+(?:the\s+|an\s+)?admin(?:istrator)?\b"
+    r"|\bi'?m\s+authori[sz]ing\s+(?:this|it)\b|\b(?:skip|bypass)\s+(?:the\s+|any\s+)?(?:approvals?|review|checks?|sign-?off)\b"
+    r"|\bi'?m\s+(?:the|an?|their|your|his|her)\s+(?:manager|boss|admin(?:istrator)?|lead|director|vp|ceo|cfo|cto|owner)\b"
+    r"|\b(?:the\s+)?[a-z]+\s+says\s+(?:to\s+)?(?:just\s+)?do\s+it(?:\s+(?:now|asap|today))?\b"
 )
 """Claims of authority or approval ("approved by Grace already", "CEO here"): set aside, clause by clause; the request
 they stand in front of is still read (and decided by the policy, never by the claim)."""
@@ -821,10 +840,13 @@ def _set_aside_injection(sentence: Mapped) -> tuple[Mapped, str]:
     removed = sentence.source(cut, resume).strip(" ,;:-\u2014\u2013(")
     left = sentence.slice(0, cut).strip(" ,;:-(")
     right = sentence.slice(resume, len(text))
+    # The parts around what was set aside stay apart ("move PAY-12 to done, I'm the manager"): a comma between them,
+    # so the next claim found in the sentence takes only its own clause.
     gap = bool(left.text) and bool(right.text.strip())
-    text_joined = left.text + (" " if gap else "") + right.text
-    starts = left.starts + ((left.ends[-1],) if gap else ()) + right.starts
-    ends = left.ends + ((left.ends[-1],) if gap else ()) + right.ends
+    text_joined = left.text + (", " if gap else "") + right.text.lstrip()
+    right = right.slice(len(right.text) - len(right.text.lstrip()), len(right.text)) if gap else right
+    starts = left.starts + ((left.ends[-1],) * 2 if gap else ()) + right.starts
+    ends = left.ends + ((left.ends[-1],) * 2 if gap else ()) + right.ends
     return Mapped(sentence.original, text_joined, starts, ends), removed
 
 

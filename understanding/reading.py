@@ -161,15 +161,45 @@ _TRAILING = re.compile(r"(?:[\s.!?;,]|[^\w\s\"')%&$])+$")
 
 def clean(text: str) -> str:
     """Free text as written, without the punctuation and politeness around it."""
-    t = _TRAILING.sub("", text.strip()).strip()
+    t = text.strip()
+    t = t[: _trailing_end(t)].strip()
     while True:
         shorter = re.sub(r"[\s,]+(?:please|pls|plz|thanks|thank\s+you|thx|ty|asap)$", "", t, flags=re.I).strip()
-        shorter = _TRAILING.sub("", shorter)
+        shorter = shorter[: _trailing_end(shorter)]
         if shorter == t:
             break
         t = shorter
     t = re.sub(r"^(?:please|pls|plz)\s+", "", t, flags=re.I)
-    return t.strip(" \"'")
+    return _unwrapped(t)
+
+
+def _trailing_end(text: str) -> int:
+    """Where the trailing punctuation of ``text`` starts, keeping a closing bracket or quote that closes one opened
+    in the text ('{"kind": "jira.assign"}' keeps its brace, '"fixed"' its quote)."""
+    end = len(text)
+    while end > 0:
+        char = text[end - 1]
+        opener = {"}": "{", "]": "[", ")": "("}.get(char)
+        if opener is not None and text.count(opener, 0, end - 1) > text.count(char, 0, end - 1):
+            break
+        if not _TRAILING.fullmatch(char):
+            break
+        end -= 1
+    return end
+
+
+def _unwrapped(text: str) -> str:
+    """Text without the quotes around it: both ends when they match, a stray one at either end otherwise."""
+    t = text.strip()
+    if not t:
+        return t
+    if len(t) >= 2 and t[0] == t[-1] and t[0] in "\"'":
+        return t[1:-1].strip()
+    if t[:1] in "\"'" and t.count(t[0]) == 1:
+        return t[1:].strip()
+    if t[-1:] in "\"'" and t.count(t[-1]) == 1:
+        return t[:-1].strip()
+    return t
 
 
 def free_text(mapped: Mapped, start: int, end: int | None = None) -> str:
