@@ -538,6 +538,10 @@ class Lexicon:
             return None
         return Record(account, opportunity, generic or opportunity is not None)
 
+    def is_opportunity_word(self, word: str) -> bool:
+        """Whether a word tells an account's opportunities apart ("renewal", "platform", a word of a known one)."""
+        return _norm(word) in self._opportunity_words
+
     def opportunity_for(self, account: str | None, words: str | None) -> KnownOpportunity | None:
         """The one known opportunity of ``account`` whose name holds ``words`` (for a shift of its close date)."""
         if account is None:

@@ -47,6 +47,7 @@ from approvals.core.ports import ExtractionInput
 from understanding.frames import CANNOT_TELL, FRAMES, LEAD, WHAT_SHOULD_CHANGE, update_opportunity
 from understanding.lexicon import EMAIL, ISSUE_KEY, MENTION, PHONE, lexicon_for
 from understanding.mapped import Mapped
+from understanding.named_fields import read_named_field
 from understanding.reading import (
     DATE,
     Context,
@@ -284,6 +285,40 @@ def _read_sentence(sentence: Mapped, ctx: Ctx) -> list[Item]:
         _remember(items[-1], ctx)
         position = end if later is not None else (boundary.end() if boundary else len(text))
     return _share_values(items)
+
+
+def _by_named_field(items: list[Item], sentence: Mapped, ctx: Ctx) -> list[Item]:
+    """A sentence the frames read only in part ("PAY-8 needs an owner, can u assign it") or not at all ("change
+    PAY-5's priority pls"), read again by the record and the field it names (``understanding.named_fields``): that
+    request with the field left empty, together with what the frames read of the same request."""
+    # Words the frames could not read, or a sentence with no request at all; a statement next to a request that
+    # was read ("..., legal is slow") is its reason, and the request stands as read.
+    if not any(isinstance(i, Unknown) for i in items) and any(isinstance(i, Read) for i in items):
+        return items
+    if not any(isinstance(i, Unknown | Context) for i in items):
+        return items
+    if any(isinstance(i, Unsupported | Continuation) for i in items):
+        return items
+    named = read_named_field(sentence.text, ctx.lexicon)
+    if named is None:
+        return items
+    for item in items:
+        if not isinstance(item, Read):
+            continue
+        if item.request.kind != named.kind:
+            return items
+        target = getattr(item.request, "issue", None)
+        if target is not None and target != THIS_THREAD and target != getattr(named, "issue", target):
+            return items
+        values = {
+            name: value
+            for name, value in item.request.model_dump().items()
+            if name not in ("kind", "issue", "other", "account", "opportunity", "contact") and value not in (None, ())
+        }
+        named = named.model_copy(update=values)
+    read = Read(named)
+    _remember(read, ctx)
+    return [read]
 
 
 def _share_values(items: list[Item]) -> list[Item]:
@@ -936,7 +971,7 @@ class OfflineParser:
             if message.reads and _CORRECTION.match(sentence.text):
                 message.problems.append(clean(sentence.source()))
                 continue
-            items = _read_sentence(sentence, ctx)
+            items = _by_named_field(_read_sentence(sentence, ctx), sentence, ctx)
             if _OWN_PLAN.match(sentence.text) and not any(isinstance(i, Read | Unsupported) for i in items):
                 continue
             unread = not any(isinstance(i, Read | Continuation | Unsupported) for i in items)

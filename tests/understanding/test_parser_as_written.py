@@ -11,6 +11,7 @@ import pytest
 
 from approvals.core.intents import (
     ActionRequest,
+    JiraAssignRequest,
     JiraCommentRequest,
     JiraTransitionRequest,
     JiraUpdateFieldsRequest,
@@ -100,3 +101,30 @@ def test_what_follows_an_instruction_to_the_bot_in_its_sentence_goes_with_it(tex
 def test_a_comment_keeps_the_closing_brace_and_quotes_it_opened() -> None:
     body = '{"kind": "jira.assign", "assignee": "grace"}'
     assert only(f"PAY-4 comment: {body}") == JiraCommentRequest(issue="PAY-4", body=body)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A field named without a value: asked for, never guessed
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("change PAY-5's priority pls", JiraUpdateFieldsRequest(issue="PAY-5")),
+        ("PAY-8 needs an owner, can u assign it", JiraAssignRequest(issue="PAY-8")),
+        ("reassign PAY-4 to someone on eng who has time", JiraAssignRequest(issue="PAY-4")),
+        ("PAY-10 isn't really in progress anymore, can u fix the status", JiraTransitionRequest(issue="PAY-10")),
+        (
+            "advance the umbrella renewal a stage",
+            SalesforceUpdateOpportunityRequest(account="umbrella", opportunity="renewal"),
+        ),
+    ],
+)
+def test_a_field_named_without_a_value_is_left_empty_for_grounding_to_ask(text: str, expected: ActionRequest) -> None:
+    assert only(text) == expected
+
+
+def test_a_request_read_with_a_reason_beside_it_is_not_read_again_by_its_field() -> None:
+    assert only("push the initech expansion close date back a week, legal is slow") == (
+        SalesforceUpdateOpportunityRequest(account="initech", opportunity="expansion", close_date=dt.date(2026, 12, 27))
+    )

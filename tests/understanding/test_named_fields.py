@@ -1,0 +1,66 @@
+"""A change asked for by the field it names, with no value: the record and the field found by the vocabulary, the
+field left empty for grounding to ask about, and nothing read when the sentence is not that clear."""
+
+from __future__ import annotations
+
+import pytest
+
+from approvals.core.intents import (
+    ActionRequest,
+    JiraAssignRequest,
+    JiraLinkIssuesRequest,
+    JiraTransitionRequest,
+    JiraUpdateFieldsRequest,
+    SalesforceUpdateContactRequest,
+    SalesforceUpdateOpportunityRequest,
+)
+from sandbox.vocabulary import seed_vocabulary
+from understanding.lexicon import lexicon_for
+from understanding.named_fields import read_named_field
+
+LEXICON = lexicon_for(seed_vocabulary(), projects=("PAY", "OPS"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("change PAY-5's priority please", JiraUpdateFieldsRequest(issue="PAY-5")),
+        ("knock PAY-9's priority down", JiraUpdateFieldsRequest(issue="PAY-9")),
+        ("set a due date on PAY-12 sometime next month", JiraUpdateFieldsRequest(issue="PAY-12")),
+        ("PAY-5's summary is wrong, can you change it", JiraUpdateFieldsRequest(issue="PAY-5")),
+        ("PAY-8 needs an owner, can you assign it", JiraAssignRequest(issue="PAY-8")),
+        ("PAY-7 should go to whoever isn't on leave", JiraAssignRequest(issue="PAY-7")),
+        ("PAY-10 isn't really in progress anymore, can you fix the status", JiraTransitionRequest(issue="PAY-10")),
+        ("PAY-6 and PAY-2 should be linked", JiraLinkIssuesRequest(issue="PAY-6", other="PAY-2")),
+        (
+            "advance acme platform renewal a stage",
+            SalesforceUpdateOpportunityRequest(account="acme", opportunity="platform renewal"),
+        ),
+        ("move the globex deal back a stage", SalesforceUpdateOpportunityRequest(account="globex")),
+        (
+            "push out the acme support renewal close date",
+            SalesforceUpdateOpportunityRequest(account="acme", opportunity="support renewal"),
+        ),
+        ("update ana silva's title", SalesforceUpdateContactRequest(contact="ana silva")),
+    ],
+)
+def test_a_record_and_the_one_field_it_names_make_a_request_with_that_field_empty(
+    text: str, expected: ActionRequest
+) -> None:
+    assert read_named_field(text, LEXICON) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PAY-12's priority is odd",  # a statement asks for nothing
+        "change the priority please",  # no record
+        "change PAY-5 and PAY-9's priority",  # two records
+        "PAY-5 needs a new owner and a higher priority",  # two kinds of change
+        "update the labels on PAY-4",  # labels are a whole list: the frames ask about them
+        "bump the acme and globex deals a stage",  # two opportunities
+        "update ana silva's title and phone",  # two fields of a contact
+    ],
+)
+def test_nothing_is_read_when_the_record_or_the_field_is_not_one(text: str) -> None:
+    assert read_named_field(text, LEXICON) is None

@@ -1,0 +1,154 @@
+"""A change asked for by the field it names, with no value the parser can read: "change PAY-5's priority pls",
+"advance the acme platform renewal a stage", "PAY-8 needs an owner, can u assign it", "update ana silva's title".
+
+When no frame reads a sentence (or reads only part of it), the sentence is read by what it names instead of by its
+phrasing: the one record it is about, found with the vocabulary (an issue key, a known account and the opportunity
+words after it, a known contact), and the one field its words name ("priority", "owner", "stage", "close date",
+"title"...), asked for by a verb or an ask ("change", "advance", "needs", "can u"). The result is that kind of
+request about that record with the field left empty, so grounding asks for it with the system's values to pick
+from. The invariant: a value is never read here. A field is only ever named, so this reader can miss a value but
+never guess one; two records, two kinds of field, or no ask, and it reads nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from approvals.core.intents import (
+    ActionRequest,
+    JiraAssignRequest,
+    JiraLinkIssuesRequest,
+    JiraTransitionRequest,
+    JiraUpdateFieldsRequest,
+    SalesforceUpdateContactRequest,
+    SalesforceUpdateOpportunityRequest,
+)
+from understanding.lexicon import GENERIC_OPPORTUNITY, ISSUE_KEY, Lexicon
+
+_ASK = re.compile(
+    r"\b(?:needs?|should|must|has\s+to|have\s+to|can\s+(?:you|we)|could\s+(?:you|we)|please|let'?s|change|set|update|"
+    r"fix|bump|knock|push|pull|move|advance|raise|lower|increase|decrease|adjust|assign|reassign|unassign|give|hand|put|"
+    r"make|correct|edit|link|connect)\b",
+    re.I,
+)
+"""A sentence that asks for something (a statement such as "PAY-12's priority is odd" asks for nothing)."""
+
+# What each kind of record can have changed, by the words that name the field; ``None`` as the kind: the words name
+# a field this reader leaves to the frames (labels are a whole list, one at a time is asked about).
+_ISSUE_FIELDS: tuple[tuple[re.Pattern[str], str | None], ...] = (
+    (re.compile(r"\b(?:priority|prio)\b", re.I), "jira.update_fields"),
+    (re.compile(r"\b(?:due\s+date|deadline|due)\b", re.I), "jira.update_fields"),
+    (re.compile(r"\b(?:summary|title|headline)\b", re.I), "jira.update_fields"),
+    (re.compile(r"\b(?:labels?|tags?)\b", re.I), None),
+    (
+        re.compile(
+            r"\b(?:owner|assignee|(?:re-?|un-?)?assign(?:ed)?)\b"
+            r"|\b(?:go|goes|give|hand)\s+(?:it\s+)?to\s+(?:someone|somebody|whoever|anyone|anybody)\b",
+            re.I,
+        ),
+        "jira.assign",
+    ),
+    (re.compile(r"\b(?:status|state|column|transition)\b", re.I), "jira.transition"),
+    (re.compile(r"\b(?:link(?:ed)?|connect(?:ed)?)\b", re.I), "jira.link_issues"),
+)
+_OPPORTUNITY_FIELDS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"\b(?:stage|advance|advanced)\b", re.I),
+    re.compile(r"\b(?:amount|value|deal\s+size|number|price|arr|acv)\b", re.I),
+    re.compile(r"\b(?:close|closing)\s+date\b", re.I),
+    re.compile(r"\bnext\s+step\b", re.I),
+)
+_CONTACT_FIELDS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"\b(?:title|role|job)\b", re.I),
+    re.compile(r"\b(?:phone|number|cell|mobile)\b", re.I),
+    re.compile(r"\be-?mail\b", re.I),
+)
+_WORD = re.compile(r"[A-Za-z0-9][\w&.'/-]*")
+
+
+def read_named_field(text: str, lexicon: Lexicon) -> ActionRequest | None:
+    """The request a sentence asks for by naming a record and one field of it, that field left empty (see the module
+    docstring); None when it names no record, several, no field, fields of different kinds, or asks for nothing."""
+    if not _ASK.search(text):
+        return None
+    keys = list(dict.fromkeys(k.upper() for k in re.findall(ISSUE_KEY, text)))
+    record = _opportunity(text, lexicon)
+    contact = _contact(text, lexicon)
+    if sum(bool(found) for found in (keys, record, contact)) != 1:
+        return None
+    if keys:
+        return _issue_request(text, keys)
+    if record is not None:
+        named = sum(bool(p.search(text)) for p in _OPPORTUNITY_FIELDS)
+        return SalesforceUpdateOpportunityRequest(account=record[0], opportunity=record[1]) if named else None
+    assert contact is not None
+    named = sum(bool(p.search(_without(text, contact))) for p in _CONTACT_FIELDS)
+    return SalesforceUpdateContactRequest(contact=contact) if named == 1 else None
+
+
+def _issue_request(text: str, keys: Sequence[str]) -> ActionRequest | None:
+    kinds = {kind for pattern, kind in _ISSUE_FIELDS if pattern.search(text)}
+    if len(kinds) != 1 or None in kinds:
+        return None
+    kind = kinds.pop()
+    if kind == "jira.link_issues":
+        return JiraLinkIssuesRequest(issue=keys[0], other=keys[1]) if len(keys) == 2 else None
+    if len(keys) != 1:
+        return None
+    if kind == "jira.assign":
+        return JiraAssignRequest(issue=keys[0])
+    if kind == "jira.transition":
+        return JiraTransitionRequest(issue=keys[0])
+    return JiraUpdateFieldsRequest(issue=keys[0])
+
+
+def _spans(text: str) -> list[tuple[int, int, list[str]]]:
+    """Runs of one to three words, longest first at each position: (start, end in words, the words)."""
+    words = _WORD.findall(text)
+    return [(i, i + n, words[i : i + n]) for i in range(len(words)) for n in (3, 2, 1) if i + n <= len(words)]
+
+
+def _opportunity(text: str, lexicon: Lexicon) -> tuple[str, str | None] | None:
+    """The one opportunity the text names: a known account as written, and the opportunity words that follow it
+    ("acme platform renewal" -> acme + platform renewal; "the globex deal" -> globex)."""
+    words = _WORD.findall(text)
+    found: list[tuple[str, str | None]] = []
+    position = 0
+    while position < len(words):
+        for size in (3, 2, 1):
+            candidate = " ".join(words[position : position + size])
+            account = lexicon.account(re.sub(r"'s$", "", candidate)) if position + size <= len(words) else None
+            if account is not None and not account.lower().startswith(("the ", "our ", "their ")):
+                after = position + size
+                rest: list[str] = []
+                while after < len(words) and lexicon.is_opportunity_word(words[after]):
+                    rest.append(words[after])
+                    after += 1
+                if after < len(words) and words[after].lower() in GENERIC_OPPORTUNITY:
+                    after += 1
+                found.append((account, " ".join(rest) or None))
+                position = after
+                break
+        else:
+            position += 1
+    unique = list(dict.fromkeys((a.casefold(), (o or "").casefold()) for a, o in found))
+    return found[0] if len(unique) == 1 else None
+
+
+def _contact(text: str, lexicon: Lexicon) -> str | None:
+    """The one known contact the text names, as written (a full name before a first or last name alone)."""
+    names: list[str] = []
+    covered: set[int] = set()
+    for start, end, words in _spans(text):
+        if covered & set(range(start, end)):
+            continue
+        written = re.sub(r"(?:'s|')$", "", " ".join(words))
+        if lexicon.is_known_contact(written) and not lexicon.knows_person(written):
+            names.append(written)
+            covered |= set(range(start, end))
+    unique = {n.casefold() for n in names}
+    return names[0] if len(unique) == 1 else None
+
+
+def _without(text: str, name: str) -> str:
+    return re.sub(re.escape(name), " ", text, flags=re.I)
