@@ -569,7 +569,10 @@ _UNASSIGN_FRAMES = [
         rf"^(?:please\s+)?(?:set|make|change)\s+(?:the\s+)?assignee\s+(?:of|on|for)\s+(?P<issue>{ISSUE_REF})\s+(?:to"
         rf"\s+)?(?:nobody|no\s+one|none|unassigned){BOUNDARY}"
     ),
-    _m(rf"^(?:please\s+)?(?:leave|make|mark|set)\s+(?P<issue>{ISSUE_REF})\s+(?:as\s+)?unassigned{BOUNDARY}"),
+    _m(
+        rf"^(?:please\s+)?(?:leave|make|mark|set|put|change|move)\s+(?P<issue>{ISSUE_REF})\s+(?:as\s+|to\s+|back\s+to\s+)?"
+        rf"(?:unassigned|nobody|no\s+one){BOUNDARY}"
+    ),
     _m(rf"^(?:please\s+)?(?:unassign|un-assign)(?P<issue>)(?P<who>){BOUNDARY}"),
 ]
 
@@ -1468,7 +1471,15 @@ _UPDATE_CONTACT = [
         rf"{BOUNDARY}"
     ),
     _m(rf"^(?:please\s+)?(?:update|edit)\s+(?:the\s+)?(?:contact\s+)?{_CONTACT_NAME}(?P<field>)(?P<value>){BOUNDARY}"),
+    # "Wile Coyote is VP of Operations now": a known contact's new title, said as a statement
+    _m(
+        rf"^{_CONTACT_NAME}\s+is\s+(?:now\s+)?(?:the\s+|a\s+|an\s+|our\s+|their\s+)?(?P<value>[a-z][\w&/ -]*?)\s+now"
+        rf"(?P<field>){BOUNDARY}"
+    ),
 ]
+_STATED_TITLE = (4, 7)
+"""The patterns that read a title from a statement about a person: only a known contact (or a name written with
+capitals) is read as one ("standup moved to 10:30" is not a contact's new title)."""
 _UPDATE_CONTACT_LIST = _m(
     rf"^(?:please\s+)?(?:update|change|edit)\s+(?:(?:the\s+)?contact\s+)?{_CONTACT_NAME}"
     rf"(?:\s+(?:at|from)\s+(?P<account>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?))?\s*:\s*(?P<value>.+)$"
@@ -1509,16 +1520,20 @@ def update_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             continue
         if lexicon.account(name) is not None:
             continue
+        if n in (6, *_STATED_TITLE) and not (
+            lexicon.is_known_contact(name) or (n != 7 and all(w[0].isupper() for w in name.split()))
+        ):
+            continue
         if n == 6:
-            if not (lexicon.is_known_contact(name) or all(w[0].isupper() for w in name.split())):
-                continue
             return Read(SalesforceUpdateContactRequest(contact=name)), _end(match, low)
-        field = "title" if n == 4 else "phone" if n == 5 else _CONTACT_FIELDS[" ".join(match["field"].split())]
+        field = (
+            "title" if n in _STATED_TITLE else "phone" if n == 5 else _CONTACT_FIELDS[" ".join(match["field"].split())]
+        )
         raw = _text(piece, match, "value") or ""
         value = _contact_value(field, raw) if raw else None
         if raw and value is None:
             continue
-        if n == 4 and not value:
+        if n in _STATED_TITLE and not value:
             continue
         fields: dict[str, Any] = {"contact": name, field: value}
         if match.groupdict().get("account"):

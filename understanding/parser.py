@@ -186,11 +186,18 @@ _ASKS = re.compile(
 )
 _CORRECTION = re.compile(
     r"^(?:wait|actually|scratch\s+that|no\s+wait|hold\s+on|sorry|oops|correction|my\s+bad|never\s*mind\s+the|"
-    r"on\s+second\s+thought|not\s+the|i\s+meant)\b",
+    r"on\s+second\s+thought|not\s+the|i\s+meant|i\s+mean|make\s+that|or\s+rather)\b",
     re.I,
 )
 """A sentence that corrects what came before ("wait, globex is already there, just the umbrella one"): the message is
 asked about as a whole, never half-applied."""
+_CORRECTION_INSIDE = re.compile(
+    r"(?:,|;|\s-\s|\.\.+)\s*(?=(?:wait|actually\s+no|no\s+wait|scratch\s+that|sorry|oops|correction|my\s+bad|i\s+meant|"
+    r"i\s+mean|make\s+that|or\s+rather|on\s+second\s+thought)\b)",
+    re.I,
+)
+"""Where a clause that corrects the one before starts, inside a sentence ("move PAY-12 to in progress, wait no, to
+done"): the sentence is read as two, the second a correction."""
 _OWN_PLAN = re.compile(
     r"^(?:(?:ok(?:ay)?|cool|sure|great|sounds\s+good|got\s+it|kk?)[\s,.!]+)*(?:i'?ll|i\s+will|we'?ll|we\s+will|"
     r"i'?m\s+going\s+to|i'?m\s+gonna|gonna|let\s+me|i\s+can)\s+(?!need\b|want\b)",
@@ -285,6 +292,19 @@ def _read_sentence(sentence: Mapped, ctx: Ctx) -> list[Item]:
         _remember(items[-1], ctx)
         position = end if later is not None else (boundary.end() if boundary else len(text))
     return _share_values(items)
+
+
+def _corrections_apart(sentences: Sequence[Mapped]) -> list[Mapped]:
+    """The sentences, each cut where a clause in it corrects the one before (``_CORRECTION_INSIDE``)."""
+    cut: list[Mapped] = []
+    for sentence in sentences:
+        start = 0
+        for match in _CORRECTION_INSIDE.finditer(sentence.text):
+            if match.start() > start:
+                cut.append(sentence.slice(start, match.start()))
+                start = match.end()
+        cut.append(sentence.slice(start, len(sentence.text)))
+    return [s for s in cut if s.text.strip()]
 
 
 def _by_named_field(items: list[Item], sentence: Mapped, ctx: Ctx) -> list[Item]:
@@ -660,6 +680,8 @@ class _Message:
     problems: list[Unsupported | str] = field(default_factory=list)
     set_aside: list[str] = field(default_factory=list)
     context: list[Context] = field(default_factory=list)
+    corrections: list[str] = field(default_factory=list)
+    """Parts that correct what came before ("wait no, to done"): the whole message is asked about, nothing kept."""
 
     def add(self, read: Read, ctx: Ctx) -> None:
         request = read.request
@@ -955,7 +977,7 @@ class OfflineParser:
         ctx = Ctx(request=request, lexicon=lexicon, thread_summary=_thread_summary(request))
         message = _Message()
         prepared = prepare_mapped(request.request_text, bot_user_id=request.bot_user_id)
-        for raw in sentences_mapped(prepared):
+        for raw in _corrections_apart(sentences_mapped(prepared)):
             sentence = _without_small_talk(raw)
             if sentence is None:
                 continue
@@ -969,7 +991,7 @@ class OfflineParser:
             if not sentence.text.strip(" .!?,;:-"):
                 continue
             if message.reads and _CORRECTION.match(sentence.text):
-                message.problems.append(clean(sentence.source()))
+                message.corrections.append(clean(sentence.source()))
                 continue
             items = _by_named_field(_read_sentence(sentence, ctx), sentence, ctx)
             if _OWN_PLAN.match(sentence.text) and not any(isinstance(i, Read | Unsupported) for i in items):
@@ -1043,6 +1065,16 @@ class OfflineParser:
                 + "; ".join(f"“{s}”" for s in message.set_aside)
                 + ")"
             )
+        if message.corrections:
+            # The person changed their mind while writing: which version stands is theirs to say, so nothing read
+            # before the correction is proposed.
+            read_first = "; ".join(describe(r) for r in requests) or "your request"
+            corrected = "; ".join(f"“{c.strip().rstrip('.!?,;')}”" for c in message.corrections)
+            question = (
+                f"I read “{read_first}”, then a correction: {corrected}. What should I do? Send the request again as "
+                "it should be; nothing has been changed."
+            )
+            return Understanding(question=question, understood=understood, extractor=self.name)
         if not problems:
             return Understanding(requests=tuple(requests), understood=understood, extractor=self.name)
         if requests:

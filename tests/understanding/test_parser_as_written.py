@@ -15,6 +15,7 @@ from approvals.core.intents import (
     JiraCommentRequest,
     JiraTransitionRequest,
     JiraUpdateFieldsRequest,
+    SalesforceUpdateContactRequest,
     SalesforceUpdateOpportunityRequest,
     Understanding,
 )
@@ -127,4 +128,40 @@ def test_a_field_named_without_a_value_is_left_empty_for_grounding_to_ask(text: 
 def test_a_request_read_with_a_reason_beside_it_is_not_read_again_by_its_field() -> None:
     assert only("push the initech expansion close date back a week, legal is slow") == (
         SalesforceUpdateOpportunityRequest(account="initech", opportunity="expansion", close_date=dt.date(2026, 12, 27))
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Corrections, people and statements
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "move PAY-12 to in progress, wait no, to done",
+        "set acme platform renewal to 120k, actually no, 110k",
+        "assign PAY-5 to alice, no wait, bob",
+    ],
+)
+def test_a_message_that_corrects_itself_is_asked_about_and_nothing_is_proposed(text: str) -> None:
+    understanding = read(text)
+    assert understanding.requests == ()
+    assert understanding.question is not None
+    assert "correction" in understanding.question
+
+
+def test_nobody_is_who_has_an_issue_never_a_status() -> None:
+    assert only("OPS-4 shouldn't have an assignee, juan's moving teams. set it to unassigned") == JiraAssignRequest(
+        issue="OPS-4", assignee="unassigned"
+    )
+
+
+def test_a_statement_about_a_word_that_is_no_contact_changes_no_contact() -> None:
+    understanding = read("standup moved to 10:30 tmrw")
+    assert understanding.requests == ()
+
+
+def test_a_known_contact_said_to_be_something_now_has_that_title() -> None:
+    assert only("Wile Coyote is VP of Operations now") == SalesforceUpdateContactRequest(
+        contact="Wile Coyote", title="VP of Operations"
     )
