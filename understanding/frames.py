@@ -187,6 +187,8 @@ def create_issue(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     if head is None:
         return None
     desc = head["desc"]
+    if re.match(rf"(?:to|on|onto|into)\s+(?:{ISSUE_REF})\s*$", desc):
+        return None  # "add to the ticket: ...": more on an issue that exists, not a new one
     words = re.findall(r"[\w'-]+", desc)
     lexicon = ctx.lexicon
     types = [w for w in words if w in _TYPE_WORDS or lexicon.issue_type(w)]
@@ -368,8 +370,8 @@ _COMMENT_FRAMES = [
         rf"saying|that|with|which\s+says|:)?\s*)(?P<body>.*)$"
     ),
     _m(
-        rf"^(?:comment|note|reply)\s+(?:on|in|to|under)?\s*(?P<issue>{ISSUE_REF})\s*(?P<sep>(?::|-|,|with|saying|that"
-        rf")?\s*)(?P<body>.*)$"
+        rf"^(?:comment|note|reply)\s+(?:on|in|to|under|for)?\s*(?P<issue>{ISSUE_REF})\s*(?P<sep>(?::|-|,|with|saying|t"
+        rf"hat)?\s*)(?P<body>.*)$"
     ),
     _m(rf"^(?:comment|note)\s+(?P<body>\".+?\")\s+(?:on|to|in)\s+(?P<issue>{ISSUE_REF})(?P<sep>)\s*$"),
     _m(rf"^(?P<issue>{KEY})\s*(?:-|:)?\s*(?:comment|note|update)\s*(?P<sep>:|-)\s*(?P<body>.+)$"),
@@ -379,6 +381,11 @@ _COMMENT_FRAMES = [
     _m(
         r"^(?:(?:add|leave|post|write|drop)\s+(?:a\s+|an\s+|the\s+|this\s+)?)?(?:comment|note)\s*(?P<sep>:)\s*(?P<bod"
         r"y>.+)$(?P<issue>)"
+    ),
+    # "..., and leave a comment saying fixed in 4.2.1": on the issue the message named before
+    _m(
+        r"^(?:add|leave|post|write|drop|put)\s+(?:a\s+|an\s+)?(?:quick\s+|short\s+)?(?:comment|note)\s+(?P<sep>saying|tha"
+        r"t\s+says|that|with)\s+(?P<body>.+)$(?P<issue>)"
     ),
     _m(rf"^(?:tell|let)\s+(?P<issue>{KEY})\s+(?P<sep>that\s+)(?P<body>.+)$"),
 ]

@@ -263,6 +263,7 @@ def _read_sentence(sentence: Mapped, ctx: Ctx) -> list[Item]:
                 continue
         item = _classify(chunk, ctx, after=items)
         item = _same_for_another(item, items)
+        item = _on_the_issue_named_before(item, chunk, ctx)
         if isinstance(item, Continuation) and "labels" in item.values and boundary is not None and later is None:
             # a list of labels runs on over the commas ("labels ux, checkout"), up to a clause that sets a field
             stop = end
@@ -391,6 +392,29 @@ def _same_for_another(item: Item, before: Sequence[Item]) -> Item:
     if getattr(previous.request, "issue", None) is None or "other" in type(previous.request).model_fields:
         return item
     return Read(previous.request.model_copy(update={"issue": item.key}), weak=previous.weak)
+
+
+_OBJECT_VERB = re.compile(
+    r"^(?P<verb>close(?:\s+out)?|resolve|reopen|finish|complete|move|mark|flip|push|put|set|transition|assign|reassign|"
+    r"unassign|give|hand|start)\b(?!\s+(?:it|this|that|them)\b)",
+    re.I,
+)
+
+
+def _on_the_issue_named_before(item: Item, chunk: Mapped, ctx: Ctx) -> Item:
+    """ "PAY-12 fix went out this morning, pls close", "PAY-7 shipped, move to done": a verb with no object after a
+    clause that named an issue is about that issue, read as if "it" had been written (and only when that reads the
+    whole clause)."""
+    if not isinstance(item, Unknown) or ctx.last_key is None:
+        return item
+    verb = _OBJECT_VERB.match(chunk.text.strip())
+    if verb is None or re.search(ISSUE_KEY, chunk.text):
+        return item
+    with_it = chunk.strip().sub(re.compile(rf"^{re.escape(verb['verb'])}", re.I), lambda m: f"{m[0]} it")
+    found = _frame(with_it, ctx)
+    if found is None or not isinstance(found[0], Read) or found[1] < len(with_it.text.rstrip(" .!?")):
+        return item
+    return found[0]
 
 
 _STARTS = re.compile(rf"(?<=\s)(?=(?:please\s+|can\s+you\s+|could\s+you\s+)?(?:{_VERBS})\b|{ISSUE_KEY}\b)", re.I)

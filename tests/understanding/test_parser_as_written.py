@@ -165,3 +165,40 @@ def test_a_known_contact_said_to_be_something_now_has_that_title() -> None:
     assert only("Wile Coyote is VP of Operations now") == SalesforceUpdateContactRequest(
         contact="Wile Coyote", title="VP of Operations"
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The issue a message named before
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "PAY-12 fix went out in this morning's release, pls close",
+            JiraTransitionRequest(issue="PAY-12", status="Done"),
+        ),
+        ("PAY-7 shipped :rocket: pls move to done", JiraTransitionRequest(issue="PAY-7", status="Done")),
+        (
+            "note for OPS-2: cutover rescheduled, the dba is out",
+            JiraCommentRequest(issue="OPS-2", body="cutover rescheduled, the dba is out"),
+        ),
+    ],
+)
+def test_a_verb_with_no_object_is_about_the_issue_named_before(text: str, expected: ActionRequest) -> None:
+    assert only(text) == expected
+
+
+def test_a_comment_saying_something_after_a_request_is_on_its_issue() -> None:
+    understanding = read("close PAY-12 and leave a comment saying fixed in 4.2.1")
+    assert understanding.question is None
+    assert set(understanding.requests) == {
+        JiraTransitionRequest(issue="PAY-12", status="Done"),
+        JiraCommentRequest(issue="PAY-12", body="fixed in 4.2.1"),
+    }
+
+
+def test_adding_to_the_ticket_is_a_comment_on_it_never_a_new_issue() -> None:
+    assert only("pls add to the ticket: customer sent a HAR file, it's in zendesk") == JiraCommentRequest(
+        issue="this thread", body="customer sent a HAR file, it's in zendesk"
+    )
