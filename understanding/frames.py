@@ -436,8 +436,9 @@ _LINK_FRAMES = [
         rf"s\s+on|relate\s+to|relates\s+to|duplicate|duplicates|clone|clones)\s+(?P<b>{KEY}){BOUNDARY}"
     ),
     _m(
-        rf"^(?P<a>{KEY})\s+(?P<type>{LINK_PATTERN})\s+(?P<b>{KEY})(?:\s+(?:basically|probably|i\s+think|actually|afai"
-        rf"ct|it\s+seems))?{BOUNDARY}"
+        rf"^(?P<a>{KEY})\s+(?:(?:looks|seems|sounds)\s+like\s+|(?:seems|appears)\s+to\s+be\s+|(?:might|must)\s+be\s+|is\s+("
+        rf"?:probably|basically|likely|actually|just|really)\s+)?(?P<type>{LINK_PATTERN})\s+(?P<b>{KEY})(?:\s+(?:basica"
+        rf"lly|probably|i\s+think|actually|afaict|it\s+seems))?{BOUNDARY}"
     ),
     _m(
         rf"^(?:mark|flag|close)\s+(?P<a>{KEY})\s+as\s+(?:a\s+)?(?P<as>duplicate|dupe|clone)\s+of\s+(?P<b>{KEY})"
@@ -1764,7 +1765,8 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
     (
         _m(
             rf"^(?:please\s+)?(?:set|change|update|move|push|pull|bump|raise|lower|drop|mark|put|adjust|make)\s+(?:th"
-            rf"e\s+)?{_OPP_FIELD}\s+(?:of|on|for|in)\s+(?P<rec>{RECORD})\s+(?:to|as|at|->)\s*(?P<value>.+?){BOUNDARY}"
+            rf"e\s+)?{_OPP_FIELD}\s+(?:of|on|for|in)\s+(?P<rec>{RECORD})\s+(?:to|as|at|->|(?=(?:back|out|forward|up)\s))\s*(?P<v"
+            rf"alue>.+?){BOUNDARY}"
         ),
         "field",
     ),
@@ -1827,7 +1829,13 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
         ),
         "close-statement",
     ),
-    (_m(rf"^(?P<rec>{RECORD})\s+(?:->|to)\s+(?P<value>closed[\s/-]?(?:won|lost)|[a-z][\w./ -]*?){BOUNDARY}"), "terse"),
+    (
+        _m(
+            rf"^(?P<rec>{RECORD})\s+(?:->|to)\s+(?P<value>closed[\s/-]?(?:won|lost)|(?:\$|usd\s*)?\d[\d.,]*\s*(?:k|m|mm|mil"
+            rf"lion|thousand)?|[a-z][\w./ -]*?){BOUNDARY}"
+        ),
+        "terse",
+    ),
     (
         _m(
             rf"^(?:the\s+)?(?P<field>next\s+steps?)\s+(?:on|for|of)\s+(?P<rec>{RECORD})\s*(?::|(?:is|to)\b|->|=|shoul"
@@ -1910,8 +1918,10 @@ def update_opportunity(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             found = read_date(piece.source(match.start("value"), match.end("value")), ctx)
             fields = {"close_date": found[0] if found else None}
         elif how == "terse":
-            fields = _opp_value("stage", piece.source(match.start("value"), match.end("value")), ctx, record) or {}
-            if not fields or fields.get("stage") is None:
+            raw = piece.source(match.start("value"), match.end("value"))
+            amount = read_money(raw, strict=True)  # "umbrella health renewal to $95k"
+            fields = {"amount": amount} if amount is not None else _opp_value("stage", raw, ctx, record) or {}
+            if not fields or None in fields.values():
                 continue
         elif how == "update":
             fields = {}

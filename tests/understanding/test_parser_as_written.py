@@ -13,6 +13,7 @@ from approvals.core.intents import (
     ActionRequest,
     JiraAssignRequest,
     JiraCommentRequest,
+    JiraLinkIssuesRequest,
     JiraTransitionRequest,
     JiraUpdateFieldsRequest,
     SalesforceUpdateContactRequest,
@@ -201,4 +202,35 @@ def test_a_comment_saying_something_after_a_request_is_on_its_issue() -> None:
 def test_adding_to_the_ticket_is_a_comment_on_it_never_a_new_issue() -> None:
     assert only("pls add to the ticket: customer sent a HAR file, it's in zendesk") == JiraCommentRequest(
         issue="this thread", body="customer sent a HAR file, it's in zendesk"
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Shorthand, hedged links, terse amounts and shifted close dates
+
+
+def test_should_typed_short_is_read_as_should() -> None:
+    assert only("PAY-4 shd go back to to do, alice is blocked on legal") == JiraTransitionRequest(
+        issue="PAY-4", status="To Do"
+    )
+
+
+def test_a_hedged_link_statement_gives_its_type_to_the_link_asked_for() -> None:
+    assert only("PAY-12 looks like a dup of PAY-8, link em") == JiraLinkIssuesRequest(
+        issue="PAY-12", other="PAY-8", link_type="duplicates"
+    )
+
+
+def test_an_opportunity_to_an_amount_sets_the_amount() -> None:
+    assert only("umbrella health renewal to $95k") == SalesforceUpdateOpportunityRequest(
+        account="umbrella health", opportunity="renewal", amount=Decimal(95000)
+    )
+
+
+def test_the_close_date_on_a_deal_pushed_back_a_span_moves_from_the_known_date() -> None:
+    # the seed's Globex - New Business closes on 2027-02-28
+    assert only("push the close date on the globex new business deal back two weeks") == (
+        SalesforceUpdateOpportunityRequest(
+            account="globex", opportunity="new business", close_date=dt.date(2027, 3, 14)
+        )
     )
