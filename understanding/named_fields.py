@@ -1,5 +1,7 @@
 """A change asked for by the field it names, with no value the parser can read: "change PAY-5's priority pls",
-"advance the acme platform renewal a stage", "PAY-8 needs an owner, can u assign it", "update ana silva's title".
+"advance the acme platform renewal a stage", "PAY-8 needs an owner, can u assign it", "update ana silva's title";
+and a terse change that is an issue and one value with nothing else around it: "OPS-3 -> p2", "PAY-9 in progress
+pls", "give bob PAY-5".
 
 When no frame reads a sentence (or reads only part of it), the sentence is read by what it names instead of by its
 phrasing: the one record it is about, found with the vocabulary (an issue key, a known account and the opportunity
@@ -84,6 +86,100 @@ def read_named_field(text: str, lexicon: Lexicon) -> ActionRequest | None:
     assert contact is not None
     named = sum(bool(p.search(_without(text, contact))) for p in _CONTACT_FIELDS)
     return SalesforceUpdateContactRequest(contact=contact) if named == 1 else None
+
+
+_GLUE = frozenset(
+    [
+        "to",
+        "is",
+        "be",
+        "should",
+        "can",
+        "could",
+        "you",
+        "please",
+        "now",
+        "it",
+        "a",
+        "an",
+        "the",
+        "as",
+        "make",
+        "set",
+        "put",
+        "mark",
+        "go",
+        "needs",
+        "need",
+        "asap",
+        "just",
+        "ok",
+        "okay",
+        "so",
+        "and",
+        "for",
+        "can't",
+        "with",
+        "this",
+        "that",
+    ]
+)
+"""Words that carry no value of their own around a terse change ("PAY-9 should be low please")."""
+_GLUE_FOR: dict[str, frozenset[str]] = {
+    "status": frozenset(["move", "moved", "back", "status", "change", "flip", "switch", "transition"]),
+    "priority": frozenset(["priority", "prio", "bump", "raise", "lower", "drop", "up", "down", "change"]),
+    "person": frozenset(["give", "hand", "assign", "reassign", "take", "over", "on", "owner", "assignee"]),
+}
+
+
+def read_terse_change(text: str, lexicon: Lexicon) -> ActionRequest | None:
+    """An issue and exactly one value, a status, a priority or a person, with only glue words around them ("OPS-3
+    -> p2", "make PAY-5 a p0", "PAY-9 in progress pls", "PAY-6 should be bob's"): that change. None for anything
+    else: a word that is neither glue nor the value means the sentence says more than this reader understands."""
+    keys = list(dict.fromkeys(k.upper() for k in re.findall(ISSUE_KEY, text)))
+    if len(keys) != 1:
+        return None
+    rest = re.sub(ISSUE_KEY, " ", text)
+    words = re.findall(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>|[\w'.-]+", rest)
+    words = [w.strip(".'") for w in words if w.strip(".'-")]
+    if re.search(r"\b(?:not|no|never)\b|n't\b", rest, re.I):
+        return None
+    readings: list[ActionRequest] = []
+    for size in (3, 2, 1):
+        for start in range(len(words) - size + 1):
+            value = " ".join(words[start : start + size])
+            others = [w.lower() for w in words[:start] + words[start + size :]]
+            for kind, request in _terse_values(value, keys[0], lexicon):
+                if all(w in _GLUE or w in _GLUE_FOR[kind] for w in others):
+                    readings.append(request)
+        if readings:
+            break
+    unique = list(dict.fromkeys(readings))
+    return unique[0] if len(unique) == 1 else None
+
+
+def _terse_values(value: str, issue: str, lexicon: Lexicon) -> list[tuple[str, ActionRequest]]:
+    found: list[tuple[str, ActionRequest]] = []
+    status = lexicon.status(value)
+    if status is not None:
+        found.append(("status", JiraTransitionRequest(issue=issue, status=status)))
+    priority = lexicon.priority(value)
+    if priority is not None:
+        found.append(("priority", JiraUpdateFieldsRequest(issue=issue, priority=priority)))
+    written = re.sub(r"'s$", "", value)
+    if (
+        re.fullmatch(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>", written)
+        or lexicon.knows_person(written)
+        or written.lower()
+        in (
+            "me",
+            "mine",
+            "myself",
+        )
+    ):
+        person = "me" if written.lower() in ("me", "mine", "myself") else written
+        found.append(("person", JiraAssignRequest(issue=issue, assignee=person)))
+    return found
 
 
 def _issue_request(text: str, keys: Sequence[str]) -> ActionRequest | None:

@@ -47,7 +47,7 @@ from approvals.core.ports import ExtractionInput
 from understanding.frames import CANNOT_TELL, FRAMES, LEAD, WHAT_SHOULD_CHANGE, update_opportunity
 from understanding.lexicon import EMAIL, ISSUE_KEY, MENTION, PHONE, lexicon_for
 from understanding.mapped import Mapped
-from understanding.named_fields import read_named_field
+from understanding.named_fields import read_named_field, read_terse_change
 from understanding.reading import (
     DATE,
     Context,
@@ -320,7 +320,10 @@ def _by_named_field(items: list[Item], sentence: Mapped, ctx: Ctx) -> list[Item]
         return items
     if any(isinstance(i, Unsupported | Continuation) for i in items):
         return items
-    named = read_named_field(sentence.text, ctx.lexicon)
+    named = None
+    if not any(isinstance(i, Read) for i in items):
+        named = read_terse_change(sentence.text, ctx.lexicon)
+    named = named or read_named_field(sentence.text, ctx.lexicon)
     if named is None:
         return items
     for item in items:
@@ -550,7 +553,7 @@ def _continuation(chunk: Mapped, ctx: Ctx) -> Continuation | None:
                 continue
             value = found[0]
         elif name == "assignee":
-            value = ctx.lexicon.person(raw)
+            value = ctx.lexicon.person(raw) if not re.search(ISSUE_KEY, raw) else None  # "give bob PAY-5"
             if value is None:
                 continue
         elif name == "unassigned":

@@ -16,7 +16,7 @@ from approvals.core.intents import (
 )
 from sandbox.vocabulary import seed_vocabulary
 from understanding.lexicon import lexicon_for
-from understanding.named_fields import read_named_field
+from understanding.named_fields import read_named_field, read_terse_change
 
 LEXICON = lexicon_for(seed_vocabulary(), projects=("PAY", "OPS"))
 
@@ -64,3 +64,36 @@ def test_a_record_and_the_one_field_it_names_make_a_request_with_that_field_empt
 )
 def test_nothing_is_read_when_the_record_or_the_field_is_not_one(text: str) -> None:
     assert read_named_field(text, LEXICON) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("OPS-3 -> p2", JiraUpdateFieldsRequest(issue="OPS-3", priority="Medium")),
+        ("make PAY-5 a p0", JiraUpdateFieldsRequest(issue="PAY-5", priority="Highest")),
+        ("PAY-9 prio should be low", JiraUpdateFieldsRequest(issue="PAY-9", priority="Low")),
+        ("PAY-9 in progress please", JiraTransitionRequest(issue="PAY-9", status="In Progress")),
+        ("PAY-4 - done", JiraTransitionRequest(issue="PAY-4", status="Done")),
+        ("juan can you take OPS-3", JiraAssignRequest(issue="OPS-3", assignee="juan")),
+        ("PAY-6 should be bob's", JiraAssignRequest(issue="PAY-6", assignee="bob")),
+        ("give bob PAY-5", JiraAssignRequest(issue="PAY-5", assignee="bob")),
+        ("PAY-5 is mine", JiraAssignRequest(issue="PAY-5", assignee="me")),
+    ],
+)
+def test_an_issue_and_one_value_with_only_glue_around_them_is_that_change(text: str, expected: ActionRequest) -> None:
+    assert read_terse_change(text, LEXICON) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PAY-12 is a nasty one huh",  # no value
+        "PAY-4 is not done",  # negated
+        "PAY-4 done and PAY-5 high",  # two issues
+        "take bob off PAY-9",  # "off" is not glue: it unassigns
+        "PAY-7 high time we shipped this",  # words that are neither glue nor the value
+        "PAY-8 bob done",  # two values
+    ],
+)
+def test_a_sentence_with_more_than_an_issue_and_one_value_is_not_read_tersely(text: str) -> None:
+    assert read_terse_change(text, LEXICON) is None
