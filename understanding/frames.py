@@ -1831,6 +1831,13 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         _m(
+            rf"^(?P<rec>{RECORD})\s+(?:should|will|is\s+going\s+to|is\s+expected\s+to|now\s+closes|closes)\s+(?:close\s+)?"
+            rf"(?:by|on|in|at)?\s*(?P<value>{DATE}|{VAGUE_DATE}){_WHY}{BOUNDARY}"
+        ),
+        "close-statement",
+    ),
+    (
+        _m(
             rf"^(?P<rec>{RECORD})\s+(?:->|to)\s+(?P<value>closed[\s/-]?(?:won|lost)|(?:\$|usd\s*)?\d[\d.,]*\s*(?:k|m|mm|mil"
             rf"lion|thousand)?|[a-z][\w./ -]*?){BOUNDARY}"
         ),
@@ -1838,8 +1845,8 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         _m(
-            rf"^(?:the\s+)?(?P<field>next\s+steps?)\s+(?:on|for|of)\s+(?P<rec>{RECORD})\s*(?::|(?:is|to)\b|->|=|shoul"
-            rf"d\s+be)\s*(?P<value>.+)$"
+            rf"^(?:the\s+)?(?P<field>next\s+steps?)\s+(?:on|for|of)\s+(?P<rec>{RECORD})\s*(?::|\s-\s|(?:is|to)\b|->|=|s"
+            rf"hould\s+be)\s*(?P<value>.+)$"
         ),
         "field-to-end",
     ),

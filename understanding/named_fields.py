@@ -27,6 +27,7 @@ from approvals.core.intents import (
     SalesforceUpdateOpportunityRequest,
 )
 from understanding.lexicon import GENERIC_OPPORTUNITY, ISSUE_KEY, Lexicon
+from understanding.reading import read_money
 
 _ASK = re.compile(
     r"\b(?:needs?|should|must|has\s+to|have\s+to|can\s+(?:you|we)|could\s+(?:you|we)|please|let'?s|change|set|update|"
@@ -74,7 +75,7 @@ def read_named_field(text: str, lexicon: Lexicon) -> ActionRequest | None:
     if not _ASK.search(text):
         return None
     keys = list(dict.fromkeys(k.upper() for k in re.findall(ISSUE_KEY, text)))
-    record = _opportunity(text, lexicon)
+    record = named_opportunity(text, lexicon)
     contact = _contact(text, lexicon)
     if sum(bool(found) for found in (keys, record, contact)) != 1:
         return None
@@ -129,33 +130,62 @@ _GLUE_FOR: dict[str, frozenset[str]] = {
     "status": frozenset(["move", "moved", "back", "status", "change", "flip", "switch", "transition"]),
     "priority": frozenset(["priority", "prio", "bump", "raise", "lower", "drop", "up", "down", "change"]),
     "person": frozenset(["give", "hand", "assign", "reassign", "take", "over", "on", "owner", "assignee"]),
+    "stage": frozenset(["move", "moved", "stage", "to", "is", "at", "in", "into", "mark", "marked"]),
+    "amount": frozenset(["amount", "bump", "value", "at", "is", "to", "up", "down", "raise", "lower"]),
 }
 
 
 def read_terse_change(text: str, lexicon: Lexicon) -> ActionRequest | None:
-    """An issue and exactly one value, a status, a priority or a person, with only glue words around them ("OPS-3
-    -> p2", "make PAY-5 a p0", "PAY-9 in progress pls", "PAY-6 should be bob's"): that change. None for anything
-    else: a word that is neither glue nor the value means the sentence says more than this reader understands."""
+    """A record and exactly one value with only glue words around them: an issue and a status, a priority or a
+    person ("OPS-3 -> p2", "make PAY-5 a p0", "PAY-9 in progress pls", "PAY-6 should be bob's"), an opportunity and a
+    stage or an amount ("hooli analytics closed lost pls"): that change. None for anything else: a word that is
+    neither glue nor the value means the sentence says more than this reader understands."""
+    if re.search(r"\b(?:not|no|never)\b|n't\b", text, re.I):
+        return None
     keys = list(dict.fromkeys(k.upper() for k in re.findall(ISSUE_KEY, text)))
-    if len(keys) != 1:
+    if len(keys) > 1:
+        return None
+    record = named_opportunity(text, lexicon) if not keys else None
+    if not keys and (record is None or _contact(text, lexicon) is not None):
         return None
     rest = re.sub(ISSUE_KEY, " ", text)
-    words = re.findall(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>|[\w'.-]+", rest)
-    words = [w.strip(".'") for w in words if w.strip(".'-")]
-    if re.search(r"\b(?:not|no|never)\b|n't\b", rest, re.I):
-        return None
+    words = re.findall(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>|\$?[\w'.,/-]+", rest)
+    words = [w.strip(".,'") for w in words if w.strip(".,'-")]
+    if record is not None:
+        named = {w.casefold() for part in record if part for w in part.split()} | GENERIC_OPPORTUNITY | {"the", "our"}
+        words = [w for w in words if re.sub(r"'s$", "", w).casefold() not in named]
     readings: list[ActionRequest] = []
     for size in (3, 2, 1):
         for start in range(len(words) - size + 1):
             value = " ".join(words[start : start + size])
             others = [w.lower() for w in words[:start] + words[start + size :]]
-            for kind, request in _terse_values(value, keys[0], lexicon):
+            found = _terse_values(value, keys[0], lexicon) if keys else _terse_deal_values(value, record, lexicon)
+            for kind, request in found:
                 if all(w in _GLUE or w in _GLUE_FOR[kind] for w in others):
                     readings.append(request)
         if readings:
             break
     unique = list(dict.fromkeys(readings))
     return unique[0] if len(unique) == 1 else None
+
+
+def _terse_deal_values(
+    value: str, record: tuple[str, str | None] | None, lexicon: Lexicon
+) -> list[tuple[str, ActionRequest]]:
+    assert record is not None
+    account, opportunity = record
+    found: list[tuple[str, ActionRequest]] = []
+    stage = lexicon.stage(value)
+    if stage is not None:
+        found.append(
+            ("stage", SalesforceUpdateOpportunityRequest(account=account, opportunity=opportunity, stage=stage))
+        )
+    amount = read_money(value, strict=True)
+    if amount is not None:
+        found.append(
+            ("amount", SalesforceUpdateOpportunityRequest(account=account, opportunity=opportunity, amount=amount))
+        )
+    return found
 
 
 def _terse_values(value: str, issue: str, lexicon: Lexicon) -> list[tuple[str, ActionRequest]]:
@@ -204,7 +234,7 @@ def _spans(text: str) -> list[tuple[int, int, list[str]]]:
     return [(i, i + n, words[i : i + n]) for i in range(len(words)) for n in (3, 2, 1) if i + n <= len(words)]
 
 
-def _opportunity(text: str, lexicon: Lexicon) -> tuple[str, str | None] | None:
+def named_opportunity(text: str, lexicon: Lexicon) -> tuple[str, str | None] | None:
     """The one opportunity the text names: a known account as written, and the opportunity words that follow it
     ("acme platform renewal" -> acme + platform renewal; "the globex deal" -> globex)."""
     words = _WORD.findall(text)

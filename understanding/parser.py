@@ -45,9 +45,9 @@ from approvals.core.intents import (
 )
 from approvals.core.ports import ExtractionInput
 from understanding.frames import CANNOT_TELL, FRAMES, LEAD, WHAT_SHOULD_CHANGE, update_opportunity
-from understanding.lexicon import EMAIL, ISSUE_KEY, MENTION, PHONE, lexicon_for
+from understanding.lexicon import EMAIL, ISSUE_KEY, MENTION, PHONE, Record, lexicon_for
 from understanding.mapped import Mapped
-from understanding.named_fields import read_named_field, read_terse_change
+from understanding.named_fields import named_opportunity, read_named_field, read_terse_change
 from understanding.reading import (
     DATE,
     Context,
@@ -323,6 +323,10 @@ def _by_named_field(items: list[Item], sentence: Mapped, ctx: Ctx) -> list[Item]
     named = None
     if not any(isinstance(i, Read) for i in items):
         named = read_terse_change(sentence.text, ctx.lexicon)
+        if named is None:
+            clauses = _terse_clauses(items, ctx)
+            if clauses is not None:
+                return clauses
     named = named or read_named_field(sentence.text, ctx.lexicon)
     if named is None:
         return items
@@ -343,6 +347,28 @@ def _by_named_field(items: list[Item], sentence: Mapped, ctx: Ctx) -> list[Item]
     read = Read(named)
     _remember(read, ctx)
     return [read]
+
+
+def _terse_clauses(items: list[Item], ctx: Ctx) -> list[Item] | None:
+    """ "acme renewal closed won, ana signed": one clause of the sentence a terse change, the others statements
+    around it (their reason); None unless exactly one clause reads as a change and the rest are statements."""
+    read: list[Item] = []
+    changes = 0
+    for item in items:
+        if isinstance(item, Context | Unknown):
+            change = read_terse_change(item.text, ctx.lexicon)
+            if change is not None:
+                changes += 1
+                read.append(Read(change))
+                continue
+        if isinstance(item, Unknown):
+            return None  # words nobody read that are not a terse change: asked about as they are
+        read.append(item)
+    if changes != 1:
+        return None
+    for item in read:
+        _remember(item, ctx)
+    return read
 
 
 def _share_values(items: list[Item]) -> list[Item]:
@@ -452,11 +478,19 @@ def _remember(item: Item, ctx: Ctx) -> None:
         other = getattr(item.request, "other", None)
         if other and re.fullmatch(ISSUE_KEY, other):
             ctx.last_key = other if key is None else key
-    elif isinstance(item, Context):
-        if item.key:
-            ctx.last_key = item.key
-        if item.addressee:
+    elif isinstance(item, Context | Unknown):
+        # What a statement (or a part nobody read) names is what a later "it" means: "we're losing the hooli deal,
+        # mark it lost", "move alice off PAY-4 and put bob on it".
+        if isinstance(item, Context) and item.addressee:
             ctx.addressee = item.addressee
+        keys = list(dict.fromkeys(k.upper() for k in re.findall(ISSUE_KEY, item.text)))
+        if isinstance(item, Context) and item.key:
+            ctx.last_key = item.key
+        elif len(keys) == 1:
+            ctx.last_key = keys[0]
+        record = named_opportunity(item.text, ctx.lexicon) if not keys else None
+        if record is not None:
+            ctx.last_record = Record(record[0], record[1], named_as_record=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -623,6 +657,15 @@ _FIELD_WORD = re.compile(
 )
 
 
+_THIRD_PARTY = re.compile(
+    r"^(?:they|he|she|the\s+(?:customer|client|buyer|prospect|champion|team)|customer|client|legal|finance|procurement|"
+    r"their\s+\w+)\s+(?:(?:really|still|just|now|also)\s+)?(?:want|wants|wanted|need|needs|needed|asked|asks|is\s+asking|"
+    r"are\s+asking|said|says|prefer|prefers|would\s+like|'d\s+like|requested|insist|insists)\b",
+    re.I,
+)
+"""A statement of what someone other than the requester wants: never an instruction to the bot."""
+
+
 def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
     raw = chunk.text.strip(" ,.;:!?-")
     if not raw or _FILLER.match(raw) or re.fullmatch(r"[\W_]+", raw):
@@ -649,6 +692,9 @@ def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
     if customer is not None and not keys and ctx.lexicon.account(customer["rec"]) is not None:
         # "initech wants more seats": what a customer said, the context of the request that follows
         ctx.last_record = ctx.lexicon.record(customer["rec"])
+        return Context(raw)
+    if _THIRD_PARTY.match(raw) and not keys and any(isinstance(i, Read) for i in after):
+        # "..., they want a demo first": what someone else wants, the reason for the request before it
         return Context(raw)
     if _CONDITION.match(raw) and after:
         return Unknown(chunk.source().strip())

@@ -234,3 +234,50 @@ def test_the_close_date_on_a_deal_pushed_back_a_span_moves_from_the_known_date()
             account="globex", opportunity="new business", close_date=dt.date(2027, 3, 14)
         )
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Statements around a request, and terse deals
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "we're losing the hooli deal, mark it lost",
+            SalesforceUpdateOpportunityRequest(account="hooli", stage="Closed Lost"),
+        ),
+        (
+            "move acme support renewal to needs analysis, they want a demo first",
+            SalesforceUpdateOpportunityRequest(account="acme", opportunity="support renewal", stage="Needs Analysis"),
+        ),
+        (
+            "next step for acme support renewal - send seat count survey",
+            SalesforceUpdateOpportunityRequest(
+                account="acme", opportunity="support renewal", next_step="send seat count survey"
+            ),
+        ),
+        (
+            "globex new business should close end of month",
+            SalesforceUpdateOpportunityRequest(
+                account="globex", opportunity="new business", close_date=dt.date(2026, 12, 31)
+            ),
+        ),
+        (
+            "hooli analytics closed lost pls",
+            SalesforceUpdateOpportunityRequest(account="hooli", opportunity="analytics", stage="Closed Lost"),
+        ),
+        (
+            "acme renewal closed won, ana signed",
+            SalesforceUpdateOpportunityRequest(account="acme", opportunity="renewal", stage="Closed Won"),
+        ),
+    ],
+)
+def test_statements_name_what_it_means_and_are_otherwise_the_reason(text: str, expected: ActionRequest) -> None:
+    assert only(text) == expected
+
+
+def test_it_after_a_part_nobody_read_is_the_issue_that_part_named() -> None:
+    understanding = read("move alice off PAY-4 and put bob on it")
+    assert understanding.requests == (JiraAssignRequest(issue="PAY-4", assignee="bob"),)
+    assert understanding.question is not None  # "move alice off PAY-4" is still asked about
