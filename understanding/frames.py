@@ -1204,11 +1204,7 @@ def log_call(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     match = _CALL_STATEMENT.match(low)
     if match is not None:
         rest = match["rest"]
-        log_it = re.search(
-            r"(?:,\s*|\s+|\.\s*)(?:so\s+)?(?:can\s+you\s+)?(?:please\s+)?(?:log|record|add)\s+(?:it|that|the\s+call|t"
-            r"his)\b.*$",
-            rest,
-        )
+        log_it = _LOG_IT_AFTER.search(rest)
         stop = match.start("rest") + (log_it.start() if log_it else len(rest))
         direct = bool(re.match(r"(?:i\s+|we\s+)?(?:just\s+)?(?:called|phoned|rang)\b", low))
         fields = _read_call(piece.slice(match.start("rest"), stop), ctx, direct=direct)
@@ -1216,10 +1212,37 @@ def log_call(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             return None
         # A call someone had is a request to log it only with "log it" (here, or in the next clause).
         return Read(SalesforceLogCallRequest(**fields), weak=log_it is None), len(low) if log_it else stop
+    called = _THEY_CALLED.match(low)
+    if called is not None:
+        # "hank scorpio from globex called, log it": who called, then the ask to log it
+        log_it = _LOG_IT_AFTER.search(low, called.end())
+        fields = _read_call(piece.slice(called.start("who"), called.end("who")), ctx, direct=True)
+        if "contact" in fields and lexicon_knows_contact(fields["contact"], ctx):
+            when = _read_call(piece.slice(called.end("who"), log_it.start() if log_it else len(low)), ctx)
+            fields.update({k: v for k, v in when.items() if k == "call_date"})
+            return Read(SalesforceLogCallRequest(**fields), weak=log_it is None), len(low)
     match = _LOG_IT.match(low)
     if match is not None:
         return Read(SalesforceLogCallRequest()), len(low)
     return None
+
+
+_LOG_IT_AFTER = re.compile(
+    r"(?:,\s*|\s+|\.\s*)(?:so\s+)?(?:can\s+you\s+)?(?:please\s+)?(?:log|record|add)(?:\s+(?:it|that|the\s+call|this)\b.*|\s*"
+    r"(?:it\s+)?(?:please\s+)?[.!]*)$",
+    _I,
+)
+"""The ask to log a call someone had ("..., pls log it", "..., log that", "..., pls log")."""
+_THEY_CALLED = _m(
+    r"^(?P<who>[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*){0,1}(?:\s+(?:at|from|of)\s+[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*)?)?)"
+    r"\s+(?:just\s+)?(?:called|rang|phoned)(?:\s+(?:me|us))?\b"
+)
+
+
+def lexicon_knows_contact(name: str, ctx: Ctx) -> bool:
+    """Whether a name read as a call's contact is one the vocabulary knows (a statement about an unknown word is
+    not a call)."""
+    return ctx.lexicon.is_known_contact(name)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1650,6 +1673,12 @@ def create_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
                     part,
                     flags=_I,
                 )
+                for at_account in re.finditer(r"\s+(?:at|of|@)\s+", titled, _I):
+                    if lexicon.account(titled[at_account.end() :]) is not None:
+                        # "CFO at umbrella", "head of IT at acme": the title, and the account it is held at
+                        fields.setdefault("account", clean(titled[at_account.end() :]))
+                        titled = titled[: at_account.start()]
+                        break
                 if titled:
                     fields["title"] = titled
         return Read(SalesforceCreateContactRequest(**{k: v for k, v in fields.items() if v is not None})), len(low)

@@ -16,6 +16,8 @@ from approvals.core.intents import (
     JiraLinkIssuesRequest,
     JiraTransitionRequest,
     JiraUpdateFieldsRequest,
+    SalesforceCreateContactRequest,
+    SalesforceLogCallRequest,
     SalesforceUpdateContactRequest,
     SalesforceUpdateOpportunityRequest,
     Understanding,
@@ -281,3 +283,35 @@ def test_it_after_a_part_nobody_read_is_the_issue_that_part_named() -> None:
     understanding = read("move alice off PAY-4 and put bob on it")
     assert understanding.requests == (JiraAssignRequest(issue="PAY-4", assignee="bob"),)
     assert understanding.question is not None  # "move alice off PAY-4" is still asked about
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Calls someone had, and new contacts' titles
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "called hank scorpio @ globex yesterday, pls log",
+            SalesforceLogCallRequest(contact="hank scorpio", account="globex", call_date=dt.date(2026, 12, 2)),
+        ),
+        (
+            "hank scorpio from globex called, log it",
+            SalesforceLogCallRequest(contact="hank scorpio", account="globex"),
+        ),
+        ("ana called yesterday, pls log it", SalesforceLogCallRequest(contact="ana", call_date=dt.date(2026, 12, 2))),
+    ],
+)
+def test_a_call_someone_had_is_logged_when_asked(text: str, expected: ActionRequest) -> None:
+    assert only(text) == expected
+
+
+def test_a_contact_who_called_in_sick_is_no_call_to_log() -> None:
+    assert read("juan called in sick").requests == ()
+
+
+def test_a_new_contacts_title_held_at_a_known_account_gives_the_account() -> None:
+    assert only("add jane doe as a contact, head of IT at acme") == SalesforceCreateContactRequest(
+        first_name="jane", last_name="doe", account="acme", title="head of IT"
+    )
