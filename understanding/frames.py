@@ -111,7 +111,8 @@ _DESC_WORDS = frozenset(
     re.findall(
         r"\S+",
         "a an the new another quick jira ticket issue for this that it as in on under to into please p0 p1 p2 p3 p4 "
-        "project two three four couple few some priority high highest low lowest medium urgent critical blocker one",
+        "project two three four couple few some priority high highest low lowest medium urgent critical blocker one "
+        "2 3 4 5",
     )
 )
 _TYPE_WORDS = frozenset(
@@ -1069,7 +1070,7 @@ _CALL_HEAD = [
 ]
 _CALL_STATEMENT = _m(
     r"^(?:i\s+|we\s+)?(?:just\s+)?(?:had\s+a\s+(?:\w+\s+)?call|(?:got|hopped|jumped)\s+off\s+(?:the|a)\s+(?:phone|cal"
-    r"l)|"
+    r"l)|(?:a\s+)?(?:(?:great|good|nice|productive|solid|quick|long|tough|rough|interesting)\s+)?call(?=\s+with\b)|"
     r"was\s+on\s+the\s+phone|(?:spoke|talked|chatted)(?:\s+on\s+the\s+phone)?|called|phoned|rang|hung\s+up)\b(?P<rest"
     r">.*)$"
 )

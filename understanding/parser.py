@@ -204,6 +204,19 @@ _OWN_PLAN = re.compile(
     re.I,
 )
 """What the speaker will do ("ok cool, I'll check with legal and get back to u"): not a request to the bot."""
+_REMARK = re.compile(
+    r"^(?:(?:ok(?:ay)?|so|fyi|btw|heads\s+up)[\s,:]+)*(?:(?P<done>(?:i|we)\s+(?:just\s+|already\s+|also\s+)?(?:moved|closed|"
+    r"assigned|reassigned|unassigned|updated|set|marked|changed|created|filed|opened|resolved|fixed|linked|bumped|added|"
+    r"logged|commented|renamed|pushed)\b)|(?:great|good|nice|productive|solid|awesome|fun|quick|long|tough|rough|"
+    r"interesting)\s+(?:call|meeting|chat|demo|convo|conversation|session)\b)",
+    re.I,
+)
+"""What the writer did, or how a call went: said to the channel, not asked of the bot (unless it also asks)."""
+_ASKS_TO_ACT = re.compile(
+    r"\b(?:please|can\s+you|could\s+you|would\s+you|pls|log\s+(?:it|that|this|the\s+call)|record\s+(?:it|that)|"
+    r"undo|revert|again|but|too|also)\b|\?\s*$",
+    re.I,
+)
 _CONDITION = re.compile(r"^(?:after|before|when|once|unless|if|until|as\s+soon\s+as|only\s+if|but\s+only)\b", re.I)
 
 
@@ -293,6 +306,11 @@ def _read_sentence(sentence: Mapped, ctx: Ctx) -> list[Item]:
         _remember(items[-1], ctx)
         position = end if later is not None else (boundary.end() if boundary else len(text))
     return _share_values(items)
+
+
+def _one_key(text: str) -> str | None:
+    keys = list(dict.fromkeys(k.upper() for k in re.findall(ISSUE_KEY, text)))
+    return keys[0] if len(keys) == 1 else None
 
 
 def _corrections_apart(sentences: Sequence[Mapped]) -> list[Mapped]:
@@ -1066,6 +1084,17 @@ class OfflineParser:
             if message.reads and _CORRECTION.match(sentence.text):
                 message.corrections.append(clean(sentence.source()))
                 continue
+            remark = _REMARK.match(sentence.text) or _REMARK.match(raw.text.strip())
+            if remark is not None and not _ASKS_TO_ACT.search(sentence.text):
+                continue  # "i moved PAY-4 to done already", "great call w/ ana today!": said, not asked
+            remark = _REMARK.match(sentence.text)
+            if remark is not None and remark["done"]:
+                # "i moved PAY-4 to done, can u assign it to bob": what was done is context for the ask after it
+                cut = _CLAUSE_BREAK.search(sentence.text, remark.end())
+                if cut is None:
+                    continue
+                _remember(Context(sentence.text[: cut.start()], key=_one_key(sentence.text[: cut.start()])), ctx)
+                sentence = sentence.slice(cut.end(), len(sentence.text))
             items = _by_named_field(_read_sentence(sentence, ctx), sentence, ctx)
             if _OWN_PLAN.match(sentence.text) and not any(isinstance(i, Read | Unsupported) for i in items):
                 continue

@@ -164,7 +164,13 @@ def clean(text: str) -> str:
     t = text.strip()
     t = t[: _trailing_end(t)].strip()
     while True:
-        shorter = re.sub(r"[\s,]+(?:please|pls|plz|thanks|thank\s+you|thx|ty|asap)$", "", t, flags=re.I).strip()
+        shorter = re.sub(
+            r"[\s,]+(?:please|pls|plz|thanks|thank\s+you|thx|ty|asap|no\s+rush|no\s+hurry|whenever|when\s+you\s+(?:can|get"
+            r"\s+a\s+(?:chance|sec|minute))|if\s+you\s+can)$",
+            "",
+            t,
+            flags=re.I,
+        ).strip()
         shorter = shorter[: _trailing_end(shorter)]
         if shorter == t:
             break

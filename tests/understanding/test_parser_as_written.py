@@ -13,6 +13,7 @@ from approvals.core.intents import (
     ActionRequest,
     JiraAssignRequest,
     JiraCommentRequest,
+    JiraCreateIssueRequest,
     JiraLinkIssuesRequest,
     JiraTransitionRequest,
     JiraUpdateFieldsRequest,
@@ -315,3 +316,47 @@ def test_a_new_contacts_title_held_at_a_known_account_gives_the_account() -> Non
     assert only("add jane doe as a contact, head of IT at acme") == SalesforceCreateContactRequest(
         first_name="jane", last_name="doe", account="acme", title="head of IT"
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What the writer did, and how a call went: said, not asked
+
+
+@pytest.mark.parametrize(
+    "text", ["i moved PAY-4 to done already", "great call w/ ana today!", "we closed the acme deal!"]
+)
+def test_what_the_writer_did_or_how_a_call_went_asks_for_nothing(text: str) -> None:
+    understanding = read(text)
+    assert understanding.requests == ()
+    assert understanding.question is None
+
+
+def test_what_the_writer_did_is_context_for_the_ask_after_it() -> None:
+    assert only("i moved PAY-4 to done, can u assign it to bob") == JiraAssignRequest(issue="PAY-4", assignee="bob")
+
+
+def test_a_call_that_went_well_is_logged_when_asked() -> None:
+    assert only("great call w/ ana today, pls log it") == SalesforceLogCallRequest(contact="ana", call_date=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "hey can someone make a ticket in PAY to remove the legacy webhooks, no rush",
+            "Remove the legacy webhooks",
+        ),
+    ],
+)
+def test_politeness_after_a_summary_is_not_part_of_it(text: str, expected: str) -> None:
+    request = only(text)
+    assert isinstance(request, JiraCreateIssueRequest)
+    assert request.summary == expected
+
+
+def test_a_count_of_new_issues_before_a_numbered_list_files_each() -> None:
+    understanding = read("create 2 PAY bugs: 1) csv export slow 2) csv export missing fee column")
+    assert [r.summary for r in understanding.requests if isinstance(r, JiraCreateIssueRequest)] == [
+        "Csv export slow",
+        "Csv export missing fee column",
+    ]
