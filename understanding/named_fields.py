@@ -32,15 +32,17 @@ from understanding.reading import read_money
 _ASK = re.compile(
     r"\b(?:needs?|should|must|has\s+to|have\s+to|can\s+(?:you|we)|could\s+(?:you|we)|please|let'?s|change|set|update|"
     r"fix|bump|knock|push|pull|move|advance|raise|lower|increase|decrease|adjust|assign|reassign|unassign|give|hand|put|"
-    r"make|correct|edit|link|connect)\b",
+    r"make|mark|flag|correct|edit|link|connect|re-?prioriti[sz]e)\b"
+    r"|\b(?:is|are|looks?|seems?)\s+(?:wrong|off|incorrect|outdated|stale|out\s+of\s+date|not\s+right)\b",
     re.I,
 )
-"""A sentence that asks for something (a statement such as "PAY-12's priority is odd" asks for nothing)."""
+"""A sentence that asks for something: a verb or an ask, or a field said to be wrong ("PAY-9's due date is wrong");
+a statement such as "PAY-12's priority is odd" asks for nothing."""
 
 # What each kind of record can have changed, by the words that name the field; ``None`` as the kind: the words name
 # a field this reader leaves to the frames (labels are a whole list, one at a time is asked about).
 _ISSUE_FIELDS: tuple[tuple[re.Pattern[str], str | None], ...] = (
-    (re.compile(r"\b(?:priority|prio)\b", re.I), "jira.update_fields"),
+    (re.compile(r"\b(?:priority|prio|re-?prioriti[sz]e)\b", re.I), "jira.update_fields"),
     (re.compile(r"\b(?:due\s+date|deadline|due)\b", re.I), "jira.update_fields"),
     (re.compile(r"\b(?:summary|title|headline)\b", re.I), "jira.update_fields"),
     (re.compile(r"\b(?:labels?|tags?)\b", re.I), None),
@@ -56,7 +58,7 @@ _ISSUE_FIELDS: tuple[tuple[re.Pattern[str], str | None], ...] = (
     (re.compile(r"\b(?:link(?:ed)?|connect(?:ed)?)\b", re.I), "jira.link_issues"),
 )
 _OPPORTUNITY_FIELDS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"\b(?:stage|advance|advanced)\b", re.I),
+    re.compile(r"\b(?:stage|advance|advanced|closed)\b|\bclose\b(?!\s+date)", re.I),
     re.compile(r"\b(?:amount|value|deal\s+size|number|price|arr|acv)\b", re.I),
     re.compile(r"\b(?:close|closing)\s+date\b", re.I),
     re.compile(r"\bnext\s+step\b", re.I),

@@ -42,6 +42,12 @@ LEXICON = lexicon_for(seed_vocabulary(), projects=("PAY", "OPS"))
             SalesforceUpdateOpportunityRequest(account="acme", opportunity="support renewal"),
         ),
         ("update ana silva's title", SalesforceUpdateContactRequest(contact="ana silva")),
+        ("PAY-9 due date is wrong", JiraUpdateFieldsRequest(issue="PAY-9")),
+        ("reprioritize PAY-8", JiraUpdateFieldsRequest(issue="PAY-8")),
+        (
+            "mark the acme support renewal as closed",
+            SalesforceUpdateOpportunityRequest(account="acme", opportunity="support renewal"),
+        ),
     ],
 )
 def test_a_record_and_the_one_field_it_names_make_a_request_with_that_field_empty(
