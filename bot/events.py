@@ -11,23 +11,54 @@ The text is recorded as plain text (bot/text.py), decoded once here.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
 from typing import Any
 
 from approvals.flow.inbox import InboundRequest
 from bot.text import to_plain
 
+logger = logging.getLogger(__name__)
+
+# Slack's shapes: user ids start with U (W on Enterprise Grid), conversation ids with C, G or D; a ts is seconds.micros.
+_USER = re.compile(r"[UW][A-Z0-9]{2,40}")
+_CONVERSATION = re.compile(r"[CDG][A-Z0-9]{2,40}")
+_TS = re.compile(r"\d{1,12}\.\d{1,9}")
+
+
+def _malformed(event: dict[str, Any]) -> str | None:
+    """What makes a message event unlike any Slack sends (a forged or corrupted payload), or None."""
+    for name, shape in (("user", _USER), ("channel", _CONVERSATION), ("ts", _TS)):
+        value = event.get(name)
+        if not isinstance(value, str) or not shape.fullmatch(value):
+            return f"{name} is {str(value)[:40]!r}"
+    thread_ts = event.get("thread_ts")
+    if thread_ts is not None and not (isinstance(thread_ts, str) and _TS.fullmatch(thread_ts)):
+        return f"thread_ts is {str(thread_ts)[:40]!r}"
+    if not isinstance(event.get("text", ""), str | None):
+        return f"text is a {type(event.get('text')).__name__}"
+    return None
+
 
 def classify_event(body: dict[str, Any], *, bot_user_id: str | None, now: dt.datetime) -> InboundRequest | None:
+    """The request this event is, or None. A malformed event is none (and logged): it is acknowledged like any
+    other, since sending it again would not mend it."""
     if body.get("type") != "event_callback":
         return None
-    event = body.get("event") or {}
+    event = body.get("event")
+    if not isinstance(event, dict):
+        return None
     kind = event.get("type")
+    if kind not in ("app_mention", "message"):
+        return None
     user = event.get("user")
     if not user or user == bot_user_id or event.get("bot_id") or event.get("subtype"):
         return None
-    channel, ts = event.get("channel"), event.get("ts")
-    if not channel or not ts:
+    problem = _malformed(event)
+    if problem is not None:
+        logger.warning("event %s ignored: not as Slack sends a message (%s)", str(body.get("event_id"))[:40], problem)
         return None
+    channel, ts = event["channel"], event["ts"]
     thread_ts = event.get("thread_ts")
     if kind == "app_mention":
         source = "mention"

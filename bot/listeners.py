@@ -165,6 +165,12 @@ def register(app: App, deps: BotDependencies) -> None:
     app.action(action_ids.FOLLOWUP_WONT_DO)(on_followup_wont_do)
     app.view(action_ids.WONT_DO_VIEW)(on_wont_do_submitted)
 
+    # Last, so they answer only what nothing above does: Slack redelivers an event nobody acked, and shows "this app
+    # did not respond" for a click nobody acked. Every envelope is acked, whatever it is.
+    app.event(ANYTHING)(on_other_event)
+    app.action(ANYTHING)(on_unknown_action)
+    app.view(ANYTHING)(on_unknown_view)
+
 
 # ---------------------------------------------------------------------------------------------------------------
 # Events: recorded before the ack, taken in after it
@@ -217,7 +223,7 @@ def on_message(context: BoltContext) -> None:
 
 
 def on_home_opened(event: dict[str, Any], context: BoltContext) -> None:
-    if event.get("tab", "home") == "home":
+    if event.get("tab", "home") == "home" and isinstance(event.get("user"), str):
         rt = _runtime(context)
         remember_home_viewer(rt, event["user"])
         publish_home(rt, event["user"])
@@ -253,12 +259,47 @@ def on_message_shortcut(ack: Ack, body: dict[str, Any], context: BoltContext) ->
         rt.notifier.tell(user, channel, "That message was already taken as a request; see its thread.")
 
 
+ANYTHING = re.compile(r".*")
+
+
+def on_other_event(body: dict[str, Any]) -> None:
+    """An event no listener above takes (one the manifest does not subscribe to, or a forged one): acked, ignored."""
+    event = body.get("event")
+    logger.debug("event %s ignored", event.get("type") if isinstance(event, dict) else None)
+
+
+def on_unknown_action(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """A click on an element this version has no handler for (a message posted by another version, a forged
+    payload): the clicker hears that nothing happened, instead of Slack's "this app did not respond"."""
+    ack()
+    user, channel = _field_id(body, "user"), _field_id(body, "channel") or _field_id(body, "container", "channel_id")
+    actions = body.get("actions")
+    first = actions[0] if isinstance(actions, list) and actions and isinstance(actions[0], dict) else {}
+    logger.warning("a click on %r by %s has no handler; ignored", str(first.get("action_id"))[:60], user)
+    if user:
+        _runtime(context).notifier.tell(
+            user, channel, "That button isn't one I know (it may be from an older message); nothing was changed."
+        )
+
+
+def on_unknown_view(ack: Ack, body: dict[str, Any]) -> None:
+    ack()
+    logger.warning("a form %r has no handler; closed", _field_id(body, "view", "callback_id"))
+
+
+def _field_id(body: dict[str, Any], name: str, key: str = "id") -> str | None:
+    """``body[name][key]`` when it is a string id, else None (a payload is not trusted to have Slack's shape)."""
+    value = body.get(name)
+    found = value.get(key) if isinstance(value, dict) else None
+    return found if isinstance(found, str) and found else None
+
+
 def on_error(error: Exception, body: dict[str, Any], context: BoltContext) -> None:
     """An unexpected error in a handler: logged with what it was about, and the person who clicked (or typed) is
     told, only them, that it failed and was logged, instead of a button that silently does nothing."""
-    user = (body.get("user") or {}).get("id") or body.get("user_id")
-    channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
-    channel = channel or body.get("channel_id")
+    user = _field_id(body, "user") or (body.get("user_id") if isinstance(body.get("user_id"), str) else None)
+    channel = _field_id(body, "container", "channel_id") or _field_id(body, "channel")
+    channel = channel or (body.get("channel_id") if isinstance(body.get("channel_id"), str) else None)
     what = body.get("type") or ("command" if body.get("command") else "event")
     logger.error("a %s by %s failed: %s", what, user or "nobody", error, exc_info=error)
     if not user or what not in ("block_actions", "view_submission", "command", "shortcut", "message_action"):

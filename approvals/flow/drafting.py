@@ -65,10 +65,23 @@ class Asking:
     request_index: int
 
 
+REQUEST_TEXT_LIMIT = 4000
+"""The longest request (or request and answer together) that is read. A request is a sentence or a few; a longer
+message is a pasted log or document, which neither extractor should spend a worker's minute on (the offline parser's
+time grows with the square of the words) nor guess from. The thread around it may be as long as Slack allows: "file
+this" quotes it without reading it for a request."""
+
+TOO_LONG = (
+    "That message is too long for me to read as a request ({length:,} characters; I read up to {limit:,}). Nothing "
+    "was changed: send me the request itself in a short message. Long details (a log, notes) can go in the thread "
+    "first: say `file this as a bug in PAY` under them and I'll quote them."
+)
+
+
 @dataclass(frozen=True)
 class Answer:
     """No proposal: say ``text`` to the requester (``kind``: question, nothing-to-do, unworkable, not-allowed,
-    unavailable)."""
+    unavailable, too-long)."""
 
     kind: str
     text: str
@@ -244,6 +257,12 @@ def propose(
     permalink: str | None,
 ) -> Proposed | Asking | Answer:
     """Understand ``text`` (asked by ``requester`` in ``channel``), ground it and ask the current policy."""
+    if len(text) > REQUEST_TEXT_LIMIT:
+        return Answer(
+            "too-long",
+            TOO_LONG.format(length=len(text), limit=REQUEST_TEXT_LIMIT),
+            Understanding(extractor=rt.extractor.name),
+        )
     channel_names = tuple(rt.threads.channel_names(channel))
     known_projects = tuple(sorted(rt.jira_catalog.projects())) if rt.jira_catalog is not None else ()
     started = time.monotonic()

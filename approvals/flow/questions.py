@@ -34,7 +34,16 @@ from approvals.core.workflow import AuditEntry, Change
 from approvals.flow import queueing
 from approvals.flow.attempts import after_failure, park
 from approvals.flow.deadlines import schedule_deadlines
-from approvals.flow.drafting import Answer, Asking, Proposed, bot_user_id, reground, vocabulary_for
+from approvals.flow.drafting import (
+    REQUEST_TEXT_LIMIT,
+    TOO_LONG,
+    Answer,
+    Asking,
+    Proposed,
+    bot_user_id,
+    reground,
+    vocabulary_for,
+)
 from approvals.flow.leases import LeaseHeld
 from approvals.flow.parking import ParkedWork
 from approvals.flow.runtime import Runtime, current
@@ -159,6 +168,8 @@ def _read_again(rt: Runtime, proposal: Proposal, text: str) -> Read:
     if requester is None:
         return Read(stop="I can't look you up in this workspace any more, so I can't act for you.")
     combined = f"{proposal.request_text.rstrip(' .')}, {text.strip()}"
+    if len(combined) > REQUEST_TEXT_LIMIT:
+        return Read(again=TOO_LONG.format(length=len(combined), limit=REQUEST_TEXT_LIMIT))
     readings = [text.strip(), combined] if not proposal.requests else [combined]
     for reading in readings:
         try:
