@@ -134,3 +134,28 @@ def test_a_click_on_a_button_no_handler_knows_is_acked_and_the_clicker_told(flow
     assert click.acked, "unacked, Slack would show 'this app did not respond'"
     assert any("isn't one I know" in t for t in ephemeral_texts(flow.sandbox, "bob"))
     settle_and_check_alive(flow)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \t ",
+        "\x00\x07",
+        "pending " + "x" * 5000,
+        "audit ft-../../etc/passwd",
+        "audit " + "ft-" + "a" * 3000,
+        "retry ' OR 1=1 --",
+        "policy test " + "close every deal " * 300,
+        "policy reload; rm -rf /",
+        "stats <script>alert(1)</script>",
+        "help " + "\u202e" * 100,
+    ],
+    ids=lambda t: repr(t[:16]),
+)
+def test_a_slash_command_with_hostile_text_is_answered_and_the_bot_goes_on(flow: Flow, text: str) -> None:
+    result = flow.driver.slash_command("grace", "#support", "/followthrough", text)
+    flow.settle()
+    assert result.acked, result
+    assert flow.driver.ephemerals("grace"), "the admin heard nothing back"
+    settle_and_check_alive(flow)
