@@ -82,6 +82,23 @@ _FRAMES: list[tuple[re.Pattern[str], str]] = [
         ),
         "remind",
     ),
+    # "remind me in 2 hours to check on PAY-12", "remind alice friday to look at PAY-12"
+    (
+        _m(
+            rf"^(?:please\s+)?remind\s+{_PERSON}\s+(?:{_WHEN})\s+to\s+(?:check|look\s+at|follow\s+up\s+on|check\s+on|chase|"
+            rf"revisit)\s+(?:on\s+)?(?:{_SUBJECT})"
+        ),
+        "remind",
+    ),
+    # "ping alice friday if PAY-10 isn't done", "nudge sam tomorrow unless OPS-4 is closed"
+    (
+        _m(
+            rf"^(?:please\s+)?(?:ping|nudge|poke|remind|chase)\s+{_PERSON}\s+(?:{_WHEN})\s+(?:if|in\s+case)\s+(?:{_SUBJECT})\s+"
+            rf"(?:isn'?t|is\s+not|hasn'?t\s+been|is\s+still\s+not|still\s+isn'?t)\s+(?:done|closed|fixed|resolved|shipped|"
+            rf"finished|merged)(?:\s+(?:yet|by\s+then))?"
+        ),
+        "follow",
+    ),
     # "check in 2 hours whether OPS-4 is in progress", "check on friday if PAY-12 is done"
     (
         _m(
@@ -138,6 +155,8 @@ def _fields(piece: Mapped, match: re.Match[str], how: str, ctx: Ctx) -> dict[str
         record = ctx.lexicon.record(piece.source(match.start("rec"), match.end("rec")))
         if record is None or not (record.account and ctx.lexicon.account(record.account)):
             return None  # "follow up on the discussion": not a record anyone can check
+        if record.opportunity and not all(ctx.lexicon.is_opportunity_word(w) for w in record.opportunity.split()):
+            return None  # "chase the umbrella paperwork": a thing to do, not a deal to watch
         fields["account"], fields["opportunity"] = record.account, record.opportunity
     else:
         return None

@@ -11,6 +11,7 @@ import pytest
 
 from approvals.core.intents import (
     ActionRequest,
+    FollowUpRequest,
     JiraAssignRequest,
     JiraCommentRequest,
     JiraCreateIssueRequest,
@@ -18,6 +19,7 @@ from approvals.core.intents import (
     JiraTransitionRequest,
     JiraUpdateFieldsRequest,
     SalesforceCreateContactRequest,
+    SalesforceCreateTaskRequest,
     SalesforceLogCallRequest,
     SalesforceUpdateContactRequest,
     SalesforceUpdateOpportunityRequest,
@@ -360,3 +362,27 @@ def test_a_count_of_new_issues_before_a_numbered_list_files_each() -> None:
         "Csv export slow",
         "Csv export missing fee column",
     ]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Follow-ups
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("remind me in 2 hours to check on PAY-12", FollowUpRequest(issue="PAY-12", owner="me", due_in_minutes=120)),
+        (
+            "nudge alice friday if PAY-10 isn't done",
+            FollowUpRequest(issue="PAY-10", owner="alice", due_date=dt.date(2026, 12, 4)),
+        ),
+    ],
+)
+def test_a_follow_up_said_the_way_people_say_it(text: str, expected: ActionRequest) -> None:
+    assert only(text) == expected
+
+
+def test_a_thing_to_chase_that_is_no_deal_is_a_task_not_a_follow_up() -> None:
+    assert only("remind frank tomorrow to chase the umbrella paperwork") == SalesforceCreateTaskRequest(
+        owner="frank", subject="Chase the umbrella paperwork", due_date=dt.date(2026, 12, 4)
+    )
