@@ -1409,8 +1409,26 @@ _TASK_WHICH = (
 )
 
 
+_HAVE_DO = _m(
+    r"^(?:please\s+)?(?:have|get|ask)\s+(?P<who>[a-z<@][\w'.@<>|-]*(?:\s+(?!to\b)[a-z][\w'.-]*){0,5}?)\s+(?:to\s+)?(?=(?:follow"
+    r"\s+up|send|call|email|chase|reach\s+out|check\s+in|set\s+up|share|prepare|prep|review|book|schedule|draft)\b)"
+)
+""""have the account owner of initech follow up on ...", "ask erin to send ...": a task for that person."""
+
+
 def create_task(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     low = piece.text.lower()
+    have = _HAVE_DO.match(low)
+    if have is not None:
+        who = piece.source(have.start("who"), have.end("who"))
+        if ctx.lexicon.person(who) is not None or re.fullmatch(_OWNER_PHRASE, have["who"], _I):
+            # read as the reminder it is: "remind <who> to <the rest>"
+            asked = piece.sub(re.compile(r"^(?:please\s+)?(?:have|get|ask)\b", _I), "remind")
+            written = asked.text[len("remind ") : len("remind ") + len(have["who"])]
+            asked = asked.sub(re.compile(rf"(?<=^remind {re.escape(written)} )(?!to\b)"), "to ")
+            found = create_task(asked, ctx)
+            if found is not None and isinstance(found[0], Read):
+                return found[0], max(found[1] - (len(asked.text) - len(low)), 1)  # back to this text's positions
     for n, pattern in enumerate(_TASK_FRAMES):
         match = pattern.match(low)
         if match is None:

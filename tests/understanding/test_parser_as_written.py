@@ -386,3 +386,25 @@ def test_a_thing_to_chase_that_is_no_deal_is_a_task_not_a_follow_up() -> None:
     assert only("remind frank tomorrow to chase the umbrella paperwork") == SalesforceCreateTaskRequest(
         owner="frank", subject="Chase the umbrella paperwork", due_date=dt.date(2026, 12, 4)
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "have the account owner of initech follow up on the redlines next tuesday",
+            SalesforceCreateTaskRequest(
+                owner="the account owner",
+                account="initech",
+                subject="Follow up on the redlines",
+                due_date=dt.date(2026, 12, 8),
+            ),
+        ),
+        (
+            "ask erin to send ana the contract by friday",
+            SalesforceCreateTaskRequest(owner="erin", subject="Send ana the contract", due_date=dt.date(2026, 12, 4)),
+        ),
+    ],
+)
+def test_having_someone_do_something_is_a_task_for_them(text: str, expected: ActionRequest) -> None:
+    assert only(text) == expected
