@@ -562,7 +562,7 @@ _ASSIGN_FRAMES = [
     ),
     _m(rf"^(?:please\s+)?(?:assign|give|hand)\s+(?:this\s+|it\s+)?to\s+(?P<who>{NAME}){BOUNDARY}(?P<issue>)"),
     _m(rf"^(?:please\s+)?(?:assign|re-?assign)\s+(?P<issue>{ISSUE_REF})(?P<who>){BOUNDARY}"),
-    _m(rf"^(?P<issue>{KEY})\s+to\s+(?P<who>{NAME}){BOUNDARY}"),
+    _m(rf"^(?P<issue>{KEY})\s+(?:to|->)\s+(?P<who>{NAME}){BOUNDARY}"),
 ]
 _UNASSIGN_FRAMES = [
     _m(

@@ -430,8 +430,8 @@ class Lexicon:
         t = _norm(text.strip(" .!,:;\"'"))
         t = re.sub(r"^(?:the\s+)?(?:status\s+(?:of\s+)?)?", "", t)
         t = re.sub(r"\s+(?:status|column|state|lane)$", "", t)
-        if not t or t in _NOBODY_WORDS or t in _ME:
-            return None  # "set it to unassigned": who has it, not a status
+        if not t or t in _NOBODY_WORDS or t in _ME or (t not in self._statuses and t in self._people):
+            return None  # "set it to unassigned", "PAY-8 -> bob": who has it, not a status
         if t in self._statuses:
             return self._statuses[t]
         if t in _DONE:

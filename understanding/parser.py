@@ -331,9 +331,11 @@ def _by_named_field(items: list[Item], sentence: Mapped, ctx: Ctx) -> list[Item]
     PAY-5's priority pls"), read again by the record and the field it names (``understanding.named_fields``): that
     request with the field left empty, together with what the frames read of the same request."""
     # Words the frames could not read, or a sentence with no request at all; a statement next to a request that
-    # was read ("..., legal is slow") is its reason, and the request stands as read.
+    # was read ("..., legal is slow") is its reason, and the request stands as read, unless the statement is a
+    # terse change of its own ("PAY-4 done, PAY-5 high").
     if not any(isinstance(i, Unknown) for i in items) and any(isinstance(i, Read) for i in items):
-        return items
+        terse = [read_terse_change(i.text, ctx.lexicon) if isinstance(i, Context) else None for i in items]
+        return [Read(change) if change is not None else item for item, change in zip(items, terse, strict=True)]
     if not any(isinstance(i, Unknown | Context) for i in items):
         return items
     if any(isinstance(i, Unsupported | Continuation) for i in items):
@@ -368,8 +370,9 @@ def _by_named_field(items: list[Item], sentence: Mapped, ctx: Ctx) -> list[Item]
 
 
 def _terse_clauses(items: list[Item], ctx: Ctx) -> list[Item] | None:
-    """ "acme renewal closed won, ana signed": one clause of the sentence a terse change, the others statements
-    around it (their reason); None unless exactly one clause reads as a change and the rest are statements."""
+    """ "acme renewal closed won, ana signed", "PAY-8 -> bob, PAY-9 -> alice": clauses of the sentence that are terse
+    changes, the others statements around them (their reason); None unless some clause reads as a change and every
+    other is a statement."""
     read: list[Item] = []
     changes = 0
     for item in items:
@@ -382,7 +385,7 @@ def _terse_clauses(items: list[Item], ctx: Ctx) -> list[Item] | None:
         if isinstance(item, Unknown):
             return None  # words nobody read that are not a terse change: asked about as they are
         read.append(item)
-    if changes != 1:
+    if not changes:
         return None
     for item in read:
         _remember(item, ctx)
@@ -436,8 +439,13 @@ def _same_for_another(item: Item, before: Sequence[Item]) -> Item:
     previous = before[-1]
     if not isinstance(previous, Read) or previous.request.kind == "jira.create_issue":
         return item
-    if getattr(previous.request, "issue", None) is None or "other" in type(previous.request).model_fields:
+    if getattr(previous.request, "issue", None) is None:
         return item
+    if isinstance(previous.request, JiraLinkIssuesRequest):
+        if previous.request.other is None:
+            return item
+        # "OPS-2 blocks OPS-4 and OPS-3": the same link to the other one too
+        return Read(previous.request.model_copy(update={"other": item.key}), weak=previous.weak)
     return Read(previous.request.model_copy(update={"issue": item.key}), weak=previous.weak)
 
 

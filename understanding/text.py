@@ -26,6 +26,7 @@ _EMOJI = re.compile(
     "]+"
 )
 _ARROW = re.compile(r"\s*(?:→|⟶|➡️?|=>|-{1,2}>|⇒)\s*")
+_PLUS = re.compile(r"\s+\+\s+(?=[A-Za-z])")  # "bump to highest + assign sam lee": another ask
 _DASH = re.compile(r"\s*[\u2014\u2013]\s*|\s+--\s+")  # an em or en dash between words: a clause ends
 
 # Shorthand people type in Slack, spelled out (whole words). Case-insensitive where no project key or name could
@@ -78,7 +79,14 @@ def prepare_mapped(text: str, *, bot_user_id: str | None = None) -> Mapped:
         mapped = mapped.sub(_BOT_MENTION, "")
     mapped = mapped.sub(_LINK_TARGET, "").sub(_JIRA_URL, lambda m: m["key"])
     mapped = mapped.sub(_QUOTES, lambda m: _QUOTE_FOR[m[0]])
-    mapped = mapped.sub(_ARROW, " -> ").sub(_DASH, " - ").sub(_SHORTCODE, " ").sub(_EMOJI, " ").sub(_AT_SIGN, " at ")
+    mapped = (
+        mapped.sub(_PLUS, " and ")
+        .sub(_ARROW, " -> ")
+        .sub(_DASH, " - ")
+        .sub(_SHORTCODE, " ")
+        .sub(_EMOJI, " ")
+        .sub(_AT_SIGN, " at ")
+    )
     for pattern, value in _SHORTHAND_RE:
         mapped = mapped.sub(pattern, value)
     mapped = mapped.sub(re.compile(r"[ \t]*\n\s*"), "\n").sub(re.compile(r"[ \t]{2,}|\t"), " ")

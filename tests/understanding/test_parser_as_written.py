@@ -408,3 +408,33 @@ def test_a_thing_to_chase_that_is_no_deal_is_a_task_not_a_follow_up() -> None:
 )
 def test_having_someone_do_something_is_a_task_for_them(text: str, expected: ActionRequest) -> None:
     assert only(text) == expected
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Several terse changes in one message
+
+
+def test_a_person_after_an_arrow_is_who_gets_the_issue_never_a_status() -> None:
+    assert read("PAY-8 -> bob, PAY-9 -> alice").requests == (
+        JiraAssignRequest(issue="PAY-8", assignee="bob"),
+        JiraAssignRequest(issue="PAY-9", assignee="alice"),
+    )
+
+
+def test_a_terse_change_beside_a_request_is_a_request_of_its_own() -> None:
+    assert read("PAY-4 done, PAY-5 high, alice confirmed").requests == (
+        JiraTransitionRequest(issue="PAY-4", status="Done"),
+        JiraUpdateFieldsRequest(issue="PAY-5", priority="High"),
+    )
+
+
+def test_a_link_to_two_issues_is_two_links() -> None:
+    assert read("OPS-2 blocks OPS-4 and OPS-3").requests == (
+        JiraLinkIssuesRequest(issue="OPS-2", other="OPS-4", link_type="blocks"),
+        JiraLinkIssuesRequest(issue="OPS-2", other="OPS-3", link_type="blocks"),
+    )
+
+
+def test_a_plus_between_asks_joins_two_asks() -> None:
+    understanding = read("PAY-10: bump to highest + assign sam lee")
+    assert JiraAssignRequest(issue="PAY-10", assignee="sam lee") in understanding.requests
