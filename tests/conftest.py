@@ -9,6 +9,7 @@ queued jobs, and a failing test's report carries both processes' logs.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,32 +111,85 @@ class Product:
     log_dir: Path
     sandbox: Sandbox
     processes: list[ProductProcess] = field(default_factory=list)
+    bots: list[ProductProcess] = field(default_factory=list)
 
     def start_bot(self, name: str = "bot") -> ProductProcess:
+        return self._spawn_bot(name)()
+
+    def start_worker(self, name: str = "worker") -> ProductProcess:
+        return self._spawn_worker(name)()
+
+    def start(self, *, bot: bool = True, worker: bool = True) -> None:
+        """Start the worker and the bot side by side, then wait until both are ready: each spends about a second
+        importing and connecting, and neither needs the other to start."""
+        ready = [*([self._spawn_worker("worker")] if worker else []), *([self._spawn_bot("bot")] if bot else [])]
+        for wait in ready:
+            wait()
+
+    def _spawn_bot(self, name: str) -> Callable[[], ProductProcess]:
+        """Start a bot process; returns the wait for its Slack connection."""
         driver = self.sandbox.slack.driver
         # Wait for a connection that was not there before: a killed bot's socket may vanish meanwhile, so a count
         # of connections could stay the same while the new bot connects.
         before = {c["id"] for c in driver.connections()}
         bot = ProductProcess(name, [], self.env, self.log_dir).start()
         self.processes.append(bot)
-        wait_until(
-            lambda: {c["id"] for c in driver.connections() if not c.get("draining")} - before or not bot.alive(),
-            timeout=20,
-            message=f"{name} did not connect to Slack",
-        )
-        if not bot.alive():
-            raise AssertionError(f"{name} exited:\n{bot.log()}")
-        return bot
+        self.bots.append(bot)
 
-    def start_worker(self, name: str = "worker") -> ProductProcess:
+        def connected() -> ProductProcess:
+            wait_until(
+                lambda: {c["id"] for c in driver.connections() if not c.get("draining")} - before or not bot.alive(),
+                timeout=20,
+                message=f"{name} did not connect to Slack",
+            )
+            if not bot.alive():
+                raise AssertionError(f"{name} exited:\n{bot.log()}")
+            return bot
+
+        return connected
+
+    def _spawn_worker(self, name: str) -> Callable[[], ProductProcess]:
+        """Start a worker process; returns the wait for its start-up line."""
         worker = ProductProcess(name, ["worker"], self.env, self.log_dir).start()
         self.processes.append(worker)
-        worker.wait_for_log("worker starting", timeout=20)
-        return worker
+
+        def started() -> ProductProcess:
+            worker.wait_for_log("worker starting", timeout=20)
+            return worker
+
+        return started
 
     def stop(self) -> None:
-        for process in reversed(self.processes):
-            process.stop()
+        stop_products([self])
+
+
+BOT_STOPPING = "bot stopping"
+"""What the bot logs on SIGTERM, just before its Socket Mode client marks itself closed (it will not reconnect)."""
+
+
+def stop_products(products: list[Product]) -> None:
+    """Stop every process of ``products`` side by side: SIGTERM to all at once, then each waited for.
+
+    A bot closing its Socket Mode client waits for its receive thread to leave ``recv``: up to 3 s on an idle link.
+    Once every bot has logged that it is stopping, Slack closes their links from its side, which ends that wait at
+    once, as ``BoltSession.close`` does for the in-process bot. A bot that does not say so in time is only waited for.
+    """
+    processes = [p for product in products for p in product.processes]
+    for process in processes:
+        process.terminate()
+    bots = [p for product in products for p in product.bots if p.alive()]
+    if bots:
+        deadline = time.monotonic() + 2.0
+        while not _all_stopping(bots) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if _all_stopping(bots):
+            products[0].sandbox.slack.socket.close_connections()
+    for process in reversed(processes):
+        process.stop()
+
+
+def _all_stopping(bots: list[ProductProcess]) -> bool:
+    return all(BOT_STOPPING in bot.log() or not bot.alive() for bot in bots)
 
 
 @pytest.fixture
@@ -149,15 +203,11 @@ def start_product(
     def start(*, bot: bool = True, worker: bool = True, **extra_env: str) -> Product:
         product = Product(env={**product_env, **extra_env}, log_dir=tmp_path, sandbox=sandbox)
         started.append(product)
-        if worker:
-            product.start_worker()
-        if bot:
-            product.start_bot()
+        product.start(bot=bot, worker=worker)
         return product
 
     yield start
-    for product in started:
-        product.stop()
+    stop_products(started)
 
 
 @pytest.fixture
