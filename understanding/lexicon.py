@@ -445,6 +445,8 @@ class Lexicon:
         if t.startswith("in ") and (t[3:] in _STATUS_WORDS or t[3:] in self._statuses):
             return self._statuses.get(t[3:]) or title_cased(" ".join(text.strip(" .!,:;\"'").split()[1:]))
         words = t.split()
+        if any(w.upper() in self.projects or w in self._people for w in words):
+            return None  # "get this into PAY for Alice": a project and a person, not a status
         if (
             loose
             and 1 <= len(words) <= 3

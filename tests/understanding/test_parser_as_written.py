@@ -438,3 +438,8 @@ def test_a_link_to_two_issues_is_two_links() -> None:
 def test_a_plus_between_asks_joins_two_asks() -> None:
     understanding = read("PAY-10: bump to highest + assign sam lee")
     assert JiraAssignRequest(issue="PAY-10", assignee="sam lee") in understanding.requests
+
+
+def test_a_project_and_a_person_are_never_a_status() -> None:
+    understanding = read("can you get this into PAY for Alice? it's hurting sales")
+    assert not any(isinstance(r, JiraTransitionRequest) for r in understanding.requests)
