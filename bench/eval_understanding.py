@@ -650,9 +650,12 @@ PARSER_NAME = "offline-parser"
 
 
 def _parser_first_lines(report: Report) -> list[str]:
-    """How many requests the parser read completely (no model call), and the tokens that saved: those requests at
-    the mean tokens of the requests the model read in the same run (an estimate: the model was not asked)."""
-    skipped = [r for r in report.results if r.understanding is not None and r.understanding.extractor == PARSER_NAME]
+    """How many requests the parser answered alone (no model call), and the tokens that saved: those requests at
+    the mean tokens of the requests the model read in the same run (an estimate: the model was not asked); and how
+    many times the model was asked but the parser's reading stood (understanding.parser_first.combine)."""
+    by_parser = [r for r in report.results if r.understanding is not None and r.understanding.extractor == PARSER_NAME]
+    skipped = [r for r in by_parser if not r.understanding.usage.get("calls")]  # type: ignore[union-attr]
+    kept = [r for r in by_parser if r not in skipped]
     asked = [r for r in report.results if r not in skipped]
     spent = [
         r.understanding.usage.get("prompt_tokens", 0) + r.understanding.usage.get("completion_tokens", 0)
@@ -660,7 +663,8 @@ def _parser_first_lines(report: Report) -> list[str]:
         if r.understanding is not None and r.understanding.usage.get("calls")
     ]
     n = len(report.results)
-    lines = [f"  skipped the model    {Score(len(skipped), n)}   (read completely by the offline parser)"]
+    lines = [f"  skipped the model    {Score(len(skipped), n)}   (answered by the offline parser alone)"]
+    lines.append(f"  parser's reading     {Score(len(kept), n)}   (the model was asked; the parser's reading stood)")
     if spent and n:
         per_request = sum(spent) / len(spent)
         saved = per_request * len(skipped)

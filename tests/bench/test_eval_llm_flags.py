@@ -62,7 +62,9 @@ def test_parser_first_reports_the_share_that_skipped_the_model_and_the_tokens_sa
 
     # The parser reads c1 and c3 completely; c2 (words it does not know) and c4 (nothing to do) go to the model.
     assert model.asked == ["can you get this into PAY for Alice? it's hurting sales", "thanks!"]
-    assert "skipped the model     50.0%  (2/4)   (read completely by the offline parser)" in out
+    assert "skipped the model     50.0%  (2/4)   (answered by the offline parser alone)" in out
+    # The model read nothing in either: the parser's question (c2) and its "nothing to do" (c4) stood.
+    assert "parser's reading      50.0%  (2/4)   (the model was asked; the parser's reading stood)" in out
     assert "tokens saved         ~2200 (50% of the model alone; 1100 per request the model read)" in out
 
 
