@@ -44,8 +44,8 @@ _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fi
 
 DATE_PATTERN = (
     r"\d{4}-\d{2}-\d{2}"
-    r"|(?:eod|cob|eob|end\s+of\s+(?:the\s+)?day)\s+(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|today|tomorrow)\b"
-    r"|(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|tomorrow)\s+(?:eod|cob|eob|morning|afternoon|evening|night)\b"
+    r"|(?:eod|cob|eob|end\s+of\s+(?:the\s+)?day)\s+(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|today|tomorrow|tmrw|tmr)\b"
+    r"|(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|tomorrow|tmrw|tmr)\s+(?:eod|cob|eob|morning|afternoon|evening|night)\b"
     r"|today|tomorrow|tmrw|yesterday|eod|eow|eoq|eoy|tonight|this\s+(?:morning|afternoon|evening)"
     r"|end\s+of\s+(?:the\s+)?(?:day|next\s+week|week|month|quarter|year)"
     r"|next\s+week|in\s+(?:\d+|a|an|one|two|three|four|five|six|seven|ten)\s+(?:days?|weeks?|months?)"

@@ -916,6 +916,21 @@ _FIELDS_FRAMES: list[tuple[re.Pattern[str], str]] = [
         ),
         "priority",
     ),
+    # "due date on PAY-8 -> 12/18", "priority for OPS-3: low"
+    (
+        _m(
+            rf"^(?:the\s+)?(?:due\s+date|deadline|due)\s+(?:on|for|of)\s+(?P<issue>{ISSUE_REF})\s*(?:->|:|=|to\b|is(?:\s+no"
+            rf"w)?\b|should\s+be\b)\s*(?P<value>.+?){BOUNDARY}"
+        ),
+        "due",
+    ),
+    (
+        _m(
+            rf"^(?:the\s+)?(?:priority|prio)\s+(?:on|for|of)\s+(?P<issue>{ISSUE_REF})\s*(?:->|:|=|to\b|is(?:\s+now)?\b|sho"
+            rf"uld\s+be\b)\s*(?P<value>{_PRIO_WORD})(?:\s+priority)?{BOUNDARY}"
+        ),
+        "priority",
+    ),
     (_m(rf"^(?:please\s+)?(?:rename|retitle)\s+(?P<issue>{ISSUE_REF})\s+(?:to|as)\s+(?P<value>.+)$"), "summary"),
     (
         _m(
@@ -1914,7 +1929,8 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         _m(
-            rf"^(?P<rec>{RECORD})(?:'s|s')?\s+(?P<field>close\s+date|closing\s+date|amount|stage|next\s+step)\s*(?:is"
+            rf"^(?P<rec>{RECORD})(?:'s|s')?\s+(?P<field>close\s+date|closing\s+date|close(?=\s+(?:on\s+|by\s+)?\d)|amount|sta"
+            rf"ge|next\s+step)\s*(?:is"
             rf"\s+now\b|(?:is|now|to)\b|->|:|=|should\s+be)?\s*(?P<value>.+?){BOUNDARY}"
         ),
         "field",

@@ -64,6 +64,58 @@ _SHORTHAND_RE = [
 _AT_SIGN = re.compile(r"(?<=\s)@(?=\s)|(?<=\w)\s*@\s+(?=[A-Za-z])")
 
 
+_VERBS = (
+    "assign",
+    "reassign",
+    "unassign",
+    "close",
+    "move",
+    "create",
+    "comment",
+    "resolve",
+    "update",
+    "change",
+    "transition",
+    "remind",
+    "rename",
+    "priority",
+    "please",
+    "status",
+)
+_REAL_WORDS = frozenset(
+    {"lose", "clone", "clones", "chance", "changer", "moved", "closed", "assigns", "crate", "lease", "stats", "chang"}
+    | {"cloe", "crete", "renae", "pleas", "resole", "chane", "cose", "clos", "assin", "reind"}
+)
+"""Words one slip away from a verb above that are words of their own ("we lose the deal", "clones PAY-3")."""
+
+
+def _slips(word: str) -> set[str]:
+    """What a word becomes with two neighbouring letters swapped, one letter dropped or one doubled letter undone:
+    the slips people make typing fast ("clsoe", "asign", "assignn"); a wrong letter is not one of them (it makes
+    other words too easily: "close" / "clone")."""
+    swapped = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+    dropped = {word[:i] + word[i + 1 :] for i in range(1, len(word))}  # the first letter is not the one dropped
+    return swapped | dropped
+
+
+_TYPO_FOR: dict[str, str] = {}
+for _verb in _VERBS:
+    for _slip in _slips(_verb) - {_verb} - _REAL_WORDS:
+        if len(_slip) >= 4:
+            _TYPO_FOR.setdefault(_slip, _verb)
+    for _i in range(len(_verb)):  # a letter typed twice: "assignn", "closse"
+        _TYPO_FOR.setdefault(_verb[: _i + 1] + _verb[_i] + _verb[_i + 1 :], _verb)
+for _verb in _VERBS:
+    _TYPO_FOR.pop(_verb, None)
+_TYPO = re.compile(
+    r"(?<![\w@#/.-])(?:" + "|".join(sorted(map(re.escape, _TYPO_FOR), key=len, reverse=True)) + r")(?![\w/@.-])", re.I
+)
+
+
+def _untypo(match: re.Match[str]) -> str:
+    return _TYPO_FOR[match[0].lower()]
+
+
 _QUOTES = re.compile("[\u2018\u2019\u201c\u201d]")
 _QUOTE_FOR = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}
 
@@ -89,6 +141,7 @@ def prepare_mapped(text: str, *, bot_user_id: str | None = None) -> Mapped:
     )
     for pattern, value in _SHORTHAND_RE:
         mapped = mapped.sub(pattern, value)
+    mapped = mapped.sub(_TYPO, _untypo)  # "clsoe PAY-8", "asign OPS-3 to juan": the verb meant
     mapped = mapped.sub(re.compile(r"[ \t]*\n\s*"), "\n").sub(re.compile(r"[ \t]{2,}|\t"), " ")
     return mapped.strip()
 

@@ -443,3 +443,32 @@ def test_a_plus_between_asks_joins_two_asks() -> None:
 def test_a_project_and_a_person_are_never_a_status() -> None:
     understanding = read("can you get this into PAY for Alice? it's hurting sales")
     assert not any(isinstance(r, JiraTransitionRequest) for r in understanding.requests)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Slips of the keyboard, and fields named before their issue
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("asign PAY-12 to alice", JiraAssignRequest(issue="PAY-12", assignee="alice")),
+        ("plz clsoe PAY-8", JiraTransitionRequest(issue="PAY-8", status="Done")),
+        ("udpate PAY-12 priorty to high", JiraUpdateFieldsRequest(issue="PAY-12", priority="High")),
+        ("due date on PAY-8 -> 12/18", JiraUpdateFieldsRequest(issue="PAY-8", due_date=dt.date(2026, 12, 18))),
+        ("priority for OPS-3: low", JiraUpdateFieldsRequest(issue="OPS-3", priority="Low")),
+        ("PAY-12 due eod tmrw", JiraUpdateFieldsRequest(issue="PAY-12", due_date=dt.date(2026, 12, 4))),
+        (
+            "umbrella renewal close 3/31",
+            SalesforceUpdateOpportunityRequest(
+                account="umbrella", opportunity="renewal", close_date=dt.date(2027, 3, 31)
+            ),
+        ),
+    ],
+)
+def test_slips_and_terse_field_names_are_read_as_meant(text: str, expected: ActionRequest) -> None:
+    assert only(text) == expected
+
+
+def test_a_word_one_slip_from_a_verb_that_is_a_word_of_its_own_is_left_alone() -> None:
+    assert read("we lose the deal if PAY-12 isn't fixed").requests == ()
