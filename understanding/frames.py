@@ -2116,8 +2116,8 @@ _UNSUPPORTED: list[tuple[re.Pattern[str], str]] = [
 ]
 _VAGUE_ASK = _m(
     rf"^(?:please\s+)?(?:(?:can|could|would)\s+you\s+(?:please\s+)?)?(?:deal\s+with|handle|take\s+care\s+of|sort\s+out|"
-    rf"see\s+to|look\s+(?:at|into)|do\s+something\s+(?:about|with)|action)\s+(?P<issue>{KEY}|this|that|it)"
-    rf"(?:\s+(?:one|thread|issue|ticket))?{BOUNDARY}"
+    rf"see\s+to|look\s+(?:at|into)|do\s+something\s+(?:about|with)|action)\s+(?:(?P<issue>{KEY}|this|that|it)"
+    rf"(?:\s+(?:one|thread|issue|ticket))?|(?P<rec>{RECORD}))(?:\s+(?:for\s+me|today|asap|now))?{BOUNDARY}"
 )
 CANNOT_TELL = (
     "I can't tell what you'd like me to do with that. I understand requests like `create a bug in PAY: <summary>, "
@@ -2137,6 +2137,16 @@ _READ_QUESTION = _m(
 def unsupported(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     low = piece.text.lower()
     vague = _VAGUE_ASK.match(low)
+    if vague is not None and vague["rec"]:
+        record = ctx.lexicon.record(piece.source(vague.start("rec"), vague.end("rec")))
+        if record is not None and _is_known_record(record, ctx):
+            # "sort out the globex deal": which change is asked
+            name = " ".join(p for p in (record.account, record.opportunity) if p)
+            return Unsupported(
+                f"What should I do with the {name} opportunity? I can change its stage, amount, close date or next "
+                "step, log a call or create a task."
+            ), _end(vague, low)
+        vague = None
     if vague is not None:
         key = vague["issue"].upper()
         if not re.fullmatch(KEY, vague["issue"]):

@@ -472,3 +472,9 @@ def test_slips_and_terse_field_names_are_read_as_meant(text: str, expected: Acti
 
 def test_a_word_one_slip_from_a_verb_that_is_a_word_of_its_own_is_left_alone() -> None:
     assert read("we lose the deal if PAY-12 isn't fixed").requests == ()
+
+
+def test_a_vague_ask_about_a_deal_asks_what_to_change_on_it() -> None:
+    understanding = read("sort out the globex deal")
+    assert understanding.requests == ()
+    assert understanding.question is not None and "globex" in understanding.question
