@@ -543,9 +543,10 @@ _ASSIGN_FRAMES = [
         rf"\s+up|own|handle|taking|grabbing|owning))\s+(?P<issue>{ISSUE_REF})(?P<who>){BOUNDARY}"
     ),
     _m(
-        rf"^(?P<who>{MENTION})\s*,?\s*(?:can|could|would)\s+you\s+(?:please\s+)?(?:take|grab|pick\s+up|own|look\s+at)"
+        rf"^(?P<who>{MENTION})\s*,?\s*(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:take|grab|pick\s+up|own|look\s+at)"
         rf"\s+(?P<issue>{ISSUE_REF}){BOUNDARY}"
     ),
+    _m(rf"^(?P<who>{MENTION})\s*,?\s*(?P<issue>{KEY})\s+is\s+(?:all\s+)?yours(?:\s+now)?{BOUNDARY}"),
     _m(rf"^(?P<issue>{ISSUE_REF})\s+(?:goes|should\s+go|can\s+go|is\s+going)\s+to\s+(?P<who>{NAME}){BOUNDARY}"),
     _m(rf"^(?P<issue>{KEY})\s+(?:is\s+)?(?:assigned\s+to|owned\s+by|for)\s+(?P<who>{NAME})\s+now{BOUNDARY}"),
     _m(

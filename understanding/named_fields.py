@@ -131,7 +131,7 @@ _GLUE = frozenset(
 _GLUE_FOR: dict[str, frozenset[str]] = {
     "status": frozenset(["move", "moved", "back", "status", "change", "flip", "switch", "transition"]),
     "priority": frozenset(["priority", "prio", "bump", "raise", "lower", "drop", "up", "down", "change"]),
-    "person": frozenset(["give", "hand", "assign", "reassign", "take", "over", "on", "owner", "assignee"]),
+    "person": frozenset(["give", "hand", "assign", "reassign", "take", "over", "on", "owner", "assignee", "will"]),
     "stage": frozenset(["move", "moved", "stage", "to", "is", "at", "in", "into", "mark", "marked"]),
     "amount": frozenset(["amount", "bump", "value", "at", "is", "to", "up", "down", "raise", "lower"]),
 }

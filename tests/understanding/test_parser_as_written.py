@@ -478,3 +478,15 @@ def test_a_vague_ask_about_a_deal_asks_what_to_change_on_it() -> None:
     understanding = read("sort out the globex deal")
     assert understanding.requests == ()
     assert understanding.question is not None and "globex" in understanding.question
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("<@U0ALICE01> pls pick up PAY-12", JiraAssignRequest(issue="PAY-12", assignee="<@U0ALICE01>")),
+        ("<@U0BOB0001> PAY-5 is yours", JiraAssignRequest(issue="PAY-5", assignee="<@U0BOB0001>")),
+        ("alice will take PAY-4", JiraAssignRequest(issue="PAY-4", assignee="alice")),
+    ],
+)
+def test_someone_asked_or_said_to_take_an_issue_gets_it(text: str, expected: ActionRequest) -> None:
+    assert only(text) == expected
