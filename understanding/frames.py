@@ -763,6 +763,13 @@ def transition(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
                 written = "in " + written
             if ctx.lexicon.priority(written) or _NOT_STATUS.match(written.lower()) or read_date(written, ctx):
                 continue
+            if (
+                pronoun
+                and ctx.last_record is not None
+                and ctx.lexicon.status(written) is None
+                and ctx.lexicon.stage(written) is not None
+            ):
+                continue  # "we're moving forward w/ initech expansion, set it to proposal": the deal's stage
             status = ctx.lexicon.status(written, loose=True)
             if status is None:
                 if not _SOME_STATUS.match(written.lower()):
@@ -1902,7 +1909,7 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         _m(
-            rf"^(?P<rec>{RECORD})\s+(?:->|to)\s+(?P<value>closed[\s/-]?(?:won|lost)|(?:\$|usd\s*)?\d[\d.,]*\s*(?:k|m|mm|mil"
+            rf"^(?P<rec>{RECORD})\s+(?:->|(?:back\s+|up\s+|down\s+|forward\s+)?to)\s+(?P<value>closed[\s/-]?(?:won|lost)|(?:\$|usd\s*)?\d[\d.,]*\s*(?:k|m|mm|mil"
             rf"lion|thousand)?|[a-z][\w./ -]*?){BOUNDARY}"
         ),
         "terse",
@@ -1931,7 +1938,7 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
     (
         _m(
             rf"^(?P<rec>{RECORD})(?:'s|s')?\s+(?P<field>close\s+date|closing\s+date|close(?=\s+(?:on\s+|by\s+)?\d)|amount|sta"
-            rf"ge|next\s+step)\s*(?:is"
+            rf"ge|next\s+step)\s*(?:(?:got\s+|was\s+)?(?:pushed|moved|changed|slipped|bumped)\s+(?:out\s+|back\s+|up\s+)?to\b|is"
             rf"\s+now\b|(?:is|now|to)\b|->|:|=|should\s+be)?\s*(?P<value>.+?){BOUNDARY}"
         ),
         "field",

@@ -524,7 +524,12 @@ class Lexicon:
             candidate = " ".join(words[:size])
             if _norm(candidate) in self._accounts:
                 rest = " ".join(words[size:]) or None
+                if rest and not all(self.is_opportunity_word(w) for w in words[size:]):
+                    # "hooli analytics back", "umbrella renewal 90000": words after the deal's name are no part of it
+                    return None
                 return Record(candidate, rest, generic or rest is not None)
+        if self.vocabulary.accounts and any(_norm(w) in self._accounts for w in words[1:]):
+            return None  # "update globex new business": a word in front of a known company is no part of its name
         if not all(re.fullmatch(r"[A-Za-z0-9][\w&.'/-]*", w) for w in words):
             return None
         split = len(words)

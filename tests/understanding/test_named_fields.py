@@ -103,3 +103,8 @@ def test_an_issue_and_one_value_with_only_glue_around_them_is_that_change(text: 
 )
 def test_a_sentence_with_more_than_an_issue_and_one_value_is_not_read_tersely(text: str) -> None:
     assert read_terse_change(text, LEXICON) is None
+
+
+@pytest.mark.parametrize("phrase", ["hooli analytics back", "umbrella renewal 90000", "update globex new business"])
+def test_words_around_a_deals_name_are_no_part_of_it(phrase: str) -> None:
+    assert LEXICON.record(phrase) is None

@@ -490,3 +490,38 @@ def test_a_vague_ask_about_a_deal_asks_what_to_change_on_it() -> None:
 )
 def test_someone_asked_or_said_to_take_an_issue_gets_it(text: str, expected: ActionRequest) -> None:
     assert only(text) == expected
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Deals named as the vocabulary knows them
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "hooli analytics back to prospecting pls",
+            SalesforceUpdateOpportunityRequest(account="hooli", opportunity="analytics", stage="Prospecting"),
+        ),
+        (
+            "we're moving forward w/ initech expansion, set it to proposal/price quote",
+            SalesforceUpdateOpportunityRequest(
+                account="initech", opportunity="expansion", stage="Proposal/Price Quote"
+            ),
+        ),
+        (
+            "acme platform renewal close date pushed to 1/15",
+            SalesforceUpdateOpportunityRequest(
+                account="acme", opportunity="platform renewal", close_date=dt.date(2027, 1, 15)
+            ),
+        ),
+        (
+            "update globex new business: stage needs analysis, amount 65k",
+            SalesforceUpdateOpportunityRequest(
+                account="globex", opportunity="new business", stage="Needs Analysis", amount=Decimal(65000)
+            ),
+        ),
+    ],
+)
+def test_a_deal_is_named_by_its_company_and_its_own_words_only(text: str, expected: ActionRequest) -> None:
+    assert only(text) == expected
