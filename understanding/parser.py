@@ -1056,6 +1056,11 @@ _NEEDED: dict[str, tuple[tuple[str, ...], ...]] = {
 """Per kind, groups of fields of which at least one must be filled for the request to be read completely."""
 
 
+def needed_fields(kind: str) -> tuple[tuple[str, ...], ...]:
+    """The groups of fields of which at least one must be filled for a request of ``kind`` to be read completely."""
+    return _NEEDED.get(kind, ())
+
+
 def _filled_in(request: ActionRequest) -> bool:
     groups = _NEEDED.get(request.kind, ())
     return all(any(_filled(getattr(request, name, None)) for name in group) for group in groups)
@@ -1278,4 +1283,4 @@ def describe(request: ActionRequest) -> str:
             assert_never(request)
 
 
-__all__ = ["EXAMPLES", "OfflineParser", "Reading", "describe", "update_opportunity"]
+__all__ = ["EXAMPLES", "OfflineParser", "Reading", "describe", "needed_fields", "update_opportunity"]
