@@ -21,7 +21,6 @@ from typing import Any
 from urllib.parse import urlparse
 
 from redis.exceptions import RedisError
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -32,6 +31,7 @@ from approvals.flow.health import HealthServer
 from approvals.flow.runtime import Runtime, configure
 from approvals.flow.worker import FollowthroughWorker
 from bot.listeners import BotDependencies, register
+from bot.socket_handler import AckingSocketModeHandler
 from bot.socket_options import enable_tcp_nodelay
 from followthrough.settings import ConfigurationError, Settings
 from followthrough.wiring import build_bolt_app, build_runtime, build_slack_client, record_policy_at_start, utc_now
@@ -58,7 +58,7 @@ def run_bot(settings: Settings) -> None:
     except BoltError as exc:  # checked just before; a token revoked in between
         raise ConfigurationError(f"Followthrough cannot start: SLACK_BOT_TOKEN was refused by Slack ({exc}).") from None
     register(app, BotDependencies(runtime=runtime, clock=utc_now))
-    handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+    handler = AckingSocketModeHandler(app, settings.slack_app_token.get_secret_value())
     heard = SocketActivity(handler.client)
     if settings.followthrough_health_port is not None:
         HealthServer(

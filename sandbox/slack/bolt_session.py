@@ -29,6 +29,7 @@ class BoltSession:
         emulator: SlackEmulator,
         *,
         retry_handlers: list[RetryHandler] | None = None,
+        handler_class: type[SocketModeHandler] = SocketModeHandler,
         ping_interval: float = 10,
         timeout: float = 5.0,
         **app_options: Any,
@@ -40,6 +41,7 @@ class BoltSession:
             client.retry_handlers.extend(retry_handlers)
         self.app = App(client=client, **app_options)
         self._app_token = env["SLACK_APP_TOKEN"]
+        self._handler_class = handler_class
         self._ping_interval = ping_interval
         self._timeout = timeout
         self.handler: SocketModeHandler | None = None
@@ -47,7 +49,7 @@ class BoltSession:
     def connect(self) -> BoltSession:
         socket = self.emulator.socket
         opened = socket.connections_opened
-        self.handler = SocketModeHandler(self.app, self._app_token, ping_interval=self._ping_interval)
+        self.handler = self._handler_class(self.app, self._app_token, ping_interval=self._ping_interval)
         self.handler.connect()
         socket.wait_for(lambda: socket.connections_opened > opened, timeout=self._timeout)
         return self
