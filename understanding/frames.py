@@ -171,8 +171,50 @@ def numbered_items(text: str) -> list[tuple[int, int]] | None:
     return [(m.end(), end) for m, end in zip(marks, ends, strict=True)]
 
 
+_THREAD_AS_ISSUE = [
+    # "bug this in PAY", "ticket this for PAY", "jira this (PAY)"
+    _m(
+        r"^(?:please\s+)?(?P<type>bug|ticket|jira|task|story)\s+(?:this|it|that)(?:\s+one)?(?:\s+up)?\s*(?:(?:in|for|to|under"
+        r"|into)\s+(?:the\s+)?|\(\s*)(?P<project>[a-z][a-z0-9]{1,9})\b\s*\)?"
+    ),
+    # "PAY bug for this one", "a PAY ticket for this"
+    _m(
+        r"^(?:please\s+)?(?:an?\s+)?(?P<project>[a-z][a-z0-9]{1,9})\s+(?P<type>bug|ticket|task|story|issue)\s+(?:for|about|on)\s+"
+        r"(?:this|it|that)(?:\s+one|\s+thread)?\b"
+    ),
+    # "this needs a bug in PAY", "this should be a PAY ticket"
+    _m(
+        r"^(?:this|it|that)(?:\s+one)?\s+(?:needs|deserves|should\s+(?:be|get|have))\s+(?:an?\s+)?(?:(?P<project_first>[a-z][a"
+        r"-z0-9]{1,9})\s+)?(?P<type>bug|ticket|task|story|issue)(?:\s+(?:in|for)\s+(?P<project>[a-z][a-z0-9]{1,9}))?\b"
+    ),
+]
+_THREAD_TYPES = {"bug": "Bug", "ticket": "Task", "task": "Task", "story": "Story"}
+"""The issue type each noun names (a "ticket" is a Task, as every labelled set reads it; "jira", "issue": none)."""
+
+
+def _thread_as_issue(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    """The thread filed as an issue of a project, said with the issue's noun as the verb or the object ("bug this in
+    PAY", "PAY bug for this one pls", "this needs a bug in PAY"): the thread's first message is its summary."""
+    low = piece.text.lower()
+    for pattern in _THREAD_AS_ISSUE:
+        match = pattern.match(low)
+        if match is None:
+            continue
+        project = match.groupdict().get("project") or match.groupdict().get("project_first")
+        if not project or project.upper() not in ctx.lexicon.projects:
+            continue
+        request = JiraCreateIssueRequest(
+            project=project.upper(), issue_type=_THREAD_TYPES.get(match["type"]), summary=ctx.thread_summary
+        )
+        return Read(request), _end(match, low)
+    return None
+
+
 def create_issue(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     low = piece.text.lower()
+    found = _thread_as_issue(piece, ctx)
+    if found is not None:
+        return found
     backlog = _TO_BACKLOG.match(low)
     if (
         backlog is not None

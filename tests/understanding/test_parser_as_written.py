@@ -525,3 +525,48 @@ def test_someone_asked_or_said_to_take_an_issue_gets_it(text: str, expected: Act
 )
 def test_a_deal_is_named_by_its_company_and_its_own_words_only(text: str, expected: ActionRequest) -> None:
     assert only(text) == expected
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The thread filed, the issue's noun used as the verb
+
+
+THREAD = (
+    ThreadMessage(user="U0CUST001", text="Refund emails show USD for GBP orders. Started after a deploy.", ts="0.0"),
+)
+
+
+def read_in_thread(text: str) -> Understanding:
+    request = ExtractionInput(
+        request_text=text,
+        thread=(*THREAD, ThreadMessage(user=REQUESTER.slack_user_id, text=text, ts="1.0")),
+        requester=REQUESTER,
+        channel_name="support",
+        today=TODAY,
+        known_projects=("PAY", "OPS"),
+        vocabulary=seed_vocabulary(),
+        bot_user_id="U0BOT0001",
+    )
+    return OfflineParser().extract(request)
+
+
+@pytest.mark.parametrize(
+    ("text", "issue_type", "extra"),
+    [
+        ("bug this in PAY pls, p1", "Bug", {"priority": "High"}),
+        ("pls ticket this for PAY, assign sam lee", "Task", {"assignee": "sam lee"}),
+        ("PAY bug for this one pls", "Bug", {}),
+        ("this needs a bug in PAY", "Bug", {}),
+        ("jira this (PAY)", None, {}),
+    ],
+)
+def test_the_thread_is_filed_when_the_issues_noun_is_the_verb(
+    text: str, issue_type: str | None, extra: dict[str, str]
+) -> None:
+    understanding = read_in_thread(text)
+    assert understanding.question is None
+    assert understanding.requests == (
+        JiraCreateIssueRequest(
+            project="PAY", issue_type=issue_type, summary="Refund emails show USD for GBP orders", **extra
+        ),
+    )
