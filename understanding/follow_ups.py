@@ -99,6 +99,15 @@ _FRAMES: list[tuple[re.Pattern[str], str]] = [
         ),
         "follow",
     ),
+    # "remind me when PAY-12 is done", "let me know once OPS-4 is in progress", "ping bob when PAY-9 gets closed"
+    (
+        _m(
+            rf"^(?:please\s+)?(?:remind|ping|tell|notify|nudge|let)\s+{_PERSON}(?:\s+know)?\s+(?:when|once|as\s+soon\s+as)"
+            rf"\s+(?P<issue>{KEY}|it|this)\s+(?:is|gets|has\s+been|goes|moves)\s+(?:moved\s+)?(?:to\s+|into\s+)?"
+            rf"(?P<status>[a-z][\w ]*?)"
+        ),
+        "status",
+    ),
     # "check in 2 hours whether OPS-4 is in progress", "check on friday if PAY-12 is done"
     (
         _m(
@@ -176,7 +185,12 @@ def _fields(piece: Mapped, match: re.Match[str], how: str, ctx: Ctx) -> dict[str
         minutes = {"minute": 1, "min": 1, "hour": 60, "hr": 60, "day": 1440, "week": 10080}[unit]
         fields["due_in_minutes"] = count * minutes
     if how == "status":
-        fields["until_status"] = clean(piece.source(match.start("status"), match.end("status")))
+        written = clean(piece.source(match.start("status"), match.end("status")))
+        status = ctx.lexicon.status(written)
+        if status is None:
+            return None
+        # done, closed, resolved: the follow-up ends when the issue is resolved, which is what None means
+        fields["until_status"] = None if status == "Done" else written
     if how == "every":
         every = groups["every"].lower()
         if every in _WEEKDAYS:

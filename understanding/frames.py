@@ -386,6 +386,11 @@ def _create_with(
             start += items[0][0]
         raw = free_text(piece, start, stop)
         raw = unquoted(raw)
+        marked = re.fullmatch(r"(?:(?P<lead>p[0-4])\s*[:-]?\s+)?(?P<rest>.+?)(?:\s*[,-]?\s+(?P<tail>p[0-4]))?", raw, _I)
+        if marked is not None and (marked["lead"] or marked["tail"]) and not fields.get("priority"):
+            # "checkout broken P1", "P1: checkout broken": the priority, not words of the summary
+            fields["priority"] = lexicon.priority(marked["lead"] or marked["tail"])
+            raw = marked["rest"]
         summary = capitalised(raw) if raw else None
         end = stop
     elif what_for is not None:
@@ -1895,6 +1900,13 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
         _m(
             rf"^(?:please\s+)?(?:push|move|pull|shift|slip|bump)\s+(?:the\s+)?(?P<rec>{RECORD})(?:'s)?\s+(?P<field>cl"
             rf"ose\s+date|closing\s+date)\s+(?P<value>(?:back|out|forward|up)\s+.+?|to\s+.+?){BOUNDARY}"
+        ),
+        "field",
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:push|move|pull|shift|slip|bump)\s+(?:the\s+)?(?P<field>close\s+date|closing\s+date)\s+(?P<valu"
+            rf"e>(?:back|out|forward|up)\s+.+?)\s+(?:on|for|of)\s+(?P<rec>{RECORD}){BOUNDARY}"
         ),
         "field",
     ),

@@ -214,6 +214,26 @@ def _terse_values(value: str, issue: str, lexicon: Lexicon) -> list[tuple[str, A
     return found
 
 
+def names_a_field_of(text: str, kind: str) -> bool:
+    """Whether ``text`` names a field of a ``kind`` request, and no field of another kind ("fix the status" for a
+    transition; "once alice is back" names none): a part the frames could not read that the named field explains."""
+    if kind == "salesforce.update_opportunity":
+        return any(p.search(text) for p in _OPPORTUNITY_FIELDS)
+    if kind == "salesforce.update_contact":
+        return any(p.search(text) for p in _CONTACT_FIELDS)
+    if _BARE_ASK.fullmatch(text.strip(" .!?")):
+        return True  # "can u change it": the ask itself, about the record the sentence named
+    kinds = {k for pattern, k in _ISSUE_FIELDS if pattern.search(text)}
+    return kinds == {kind}
+
+
+_BARE_ASK = re.compile(
+    r"(?:(?:can|could|would)\s+(?:you|u|we|someone)\s+)?(?:please\s+|pls\s+)?(?:change|fix|update|correct|edit|adjust|sort|"
+    r"set|move|bump|assign|reassign|do)\s+(?:it|this|that|them)(?:\s+(?:please|pls|for\s+me|asap))?",
+    re.I,
+)
+
+
 def _issue_request(text: str, keys: Sequence[str]) -> ActionRequest | None:
     kinds = {kind for pattern, kind in _ISSUE_FIELDS if pattern.search(text)}
     if len(kinds) != 1 or None in kinds:

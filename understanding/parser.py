@@ -47,7 +47,7 @@ from approvals.core.ports import ExtractionInput
 from understanding.frames import CANNOT_TELL, FRAMES, LEAD, WHAT_SHOULD_CHANGE, update_opportunity
 from understanding.lexicon import EMAIL, ISSUE_KEY, MENTION, PHONE, Record, lexicon_for
 from understanding.mapped import Mapped
-from understanding.named_fields import named_opportunity, read_named_field, read_terse_change
+from understanding.named_fields import named_opportunity, names_a_field_of, read_named_field, read_terse_change
 from understanding.reading import (
     DATE,
     Context,
@@ -241,6 +241,8 @@ def _read_sentence(sentence: Mapped, ctx: Ctx) -> list[Item]:
             position = start + more[1]
             continue
         read = _frame(piece, ctx)
+        if read is None:
+            read = _before_a_condition(piece, ctx)
         if read is not None:
             item, used = read
             if isinstance(item, Continuation | Context):
@@ -350,6 +352,8 @@ def _by_named_field(items: list[Item], sentence: Mapped, ctx: Ctx) -> list[Item]
     named = named or read_named_field(sentence.text, ctx.lexicon)
     if named is None:
         return items
+    if any(isinstance(i, Unknown) and not names_a_field_of(i.text, named.kind) for i in items):
+        return items  # "assign PAY-4 to bob once alice is back": a part the field does not explain is still asked
     for item in items:
         if not isinstance(item, Read):
             continue
@@ -390,6 +394,22 @@ def _terse_clauses(items: list[Item], ctx: Ctx) -> list[Item] | None:
     for item in read:
         _remember(item, ctx)
     return read
+
+
+_CONDITION_INSIDE = re.compile(
+    r"\s+(?=(?:after|before|once|when|whenever|unless|until|as\s+soon\s+as|if|only\s+if)\s+\S)", re.I
+)
+
+
+def _before_a_condition(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    """ "move PAY-12 to Done after the standup": the request before the condition, read up to it; the condition is
+    the next piece, and nothing reads it, so it is asked about ("What should I do with 'after the standup'?")."""
+    for cut in _CONDITION_INSIDE.finditer(piece.text):
+        head = piece.slice(0, cut.start())
+        found = _frame(head, ctx)
+        if found is not None and isinstance(found[0], Read) and found[1] >= len(head.text.rstrip(" .!?,")):
+            return found[0], cut.start()
+    return None
 
 
 def _share_values(items: list[Item]) -> list[Item]:

@@ -570,3 +570,54 @@ def test_the_thread_is_filed_when_the_issues_noun_is_the_verb(
             project="PAY", issue_type=issue_type, summary="Refund emails show USD for GBP orders", **extra
         ),
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Conditions and follow-ups until a status
+
+
+def test_a_condition_after_a_request_is_asked_about_by_itself() -> None:
+    understanding = read("move PAY-12 to Done after the standup")
+    assert understanding.requests == (JiraTransitionRequest(issue="PAY-12", status="Done"),)
+    assert understanding.question is not None and "after the standup" in understanding.question
+
+
+def test_a_condition_is_never_swallowed_by_the_field_it_stands_beside() -> None:
+    understanding = read("assign PAY-4 to bob once alice is back")
+    assert understanding.question is not None and "once alice is back" in understanding.question
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("remind me when PAY-12 is done", FollowUpRequest(issue="PAY-12", owner="me")),
+        (
+            "let me know once OPS-4 is in progress",
+            FollowUpRequest(issue="OPS-4", owner="me", until_status="in progress"),
+        ),
+    ],
+)
+def test_remind_me_when_an_issue_reaches_a_status_is_a_follow_up_never_a_move(
+    text: str, expected: ActionRequest
+) -> None:
+    assert only(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "create a bug in PAY: checkout broken P1",
+            JiraCreateIssueRequest(project="PAY", issue_type="Bug", summary="Checkout broken", priority="High"),
+        ),
+        (
+            "push the close date back two weeks on the acme platform renewal",
+            SalesforceUpdateOpportunityRequest(
+                account="acme", opportunity="platform renewal", close_date=dt.date(2026, 12, 29)
+            ),
+        ),
+        ("PAY-5's summary is wrong, can u change it", JiraUpdateFieldsRequest(issue="PAY-5")),
+    ],
+)
+def test_more_ways_of_saying_it(text: str, expected: ActionRequest) -> None:
+    assert only(text) == expected
