@@ -28,6 +28,7 @@ from app import build_runtime, load_settings, utc_now
 from approvals.flow.runtime import Runtime, configure
 from approvals.flow.worker import FollowthroughWorker
 from bot.listeners import BotDependencies, register
+from bot.socket_handler import AckingSocketModeHandler
 from sandbox.harness import Sandbox
 from sandbox.slack.bolt_session import BoltSession
 
@@ -85,7 +86,9 @@ class Flow:
         configure(self.runtime)
         self.listeners = TrackingExecutor()
         self.jobs_run = 0
-        self.session = BoltSession(sandbox.slack, listener_executor=self.listeners)
+        self.session = BoltSession(
+            sandbox.slack, handler_class=AckingSocketModeHandler, listener_executor=self.listeners
+        )
         register(self.session.app, BotDependencies(runtime=self.runtime, clock=utc_now))
         self.session.connect()
 

@@ -159,3 +159,25 @@ def test_a_slash_command_with_hostile_text_is_answered_and_the_bot_goes_on(flow:
     assert result.acked, result
     assert flow.driver.ephemerals("grace"), "the admin heard nothing back"
     settle_and_check_alive(flow)
+
+
+def _send_interactive(flow: Flow, payload: dict[str, Any]) -> Any:
+    slack = flow.sandbox.slack
+    return slack.server.call(slack.socket.request("interactive", payload), timeout=slack.socket.ack_timeout + 10)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"type": "block_actions", "user": {"id": "U0BOB0001"}, "actions": []},
+        {"type": "block_actions", "user": "U0BOB0001"},
+        {"type": "an_interaction_from_the_future", "user": {"id": "U0BOB0001"}},
+        {"type": "view_submission", "user": {"id": "U0BOB0001"}, "view": "not a view"},
+        {"type": "block_suggestion", "user": {"id": "U0BOB0001"}, "action_id": "ft_nothing", "value": "a"},
+    ],
+    ids=lambda p: str(p["type"]),
+)
+def test_an_interaction_no_listener_matches_is_acked_and_the_bot_goes_on(flow: Flow, payload: dict[str, Any]) -> None:
+    delivery = _send_interactive(flow, payload)
+    assert delivery.acked, f"{delivery.status}: Slack would tell the user the app did not respond"
+    settle_and_check_alive(flow)
