@@ -45,6 +45,9 @@ from approvals.core.ports import PersonMatch
 from approvals.flow import keys
 from approvals.flow.runtime import PolicySource
 
+UPKEEP_WARN_EVERY = 600.0
+"""Seconds between two WARNINGs about the same failing upkeep step."""
+
 logger = logging.getLogger(__name__)
 
 K = TypeVar("K")
@@ -245,6 +248,8 @@ class SlackDirectory:
         self._clock = clock  # wall-clock seconds: ages are compared across processes and hosts
         self._spoken_update = connection.register_script(_SPOKEN_UPDATE)
         self._spoken: tuple[bytes | None, tuple[str, ...]] | None = None
+        self._upkeep_failing: dict[str, tuple[str, float]] = {}
+        """Per thing read (an upkeep step, a group), the error it last failed with and when that was last a WARNING."""
 
     # -- the shared store -----------------------------------------------------------------------------------
 
@@ -429,20 +434,22 @@ class SlackDirectory:
         try:
             return self._group_ids().get(ref.lower())
         except SlackApiError as exc:
-            logger.warning("cannot read the workspace's user groups: %s", exc.response.get("error"))
+            error = str(exc.response.get("error"))
+            self._failed("usergroups", error, "cannot read the workspace's user groups: %s", error)
             return None
 
     def _read_group(self, ref: str) -> frozenset[str]:
         """One group's members from Slack (``usergroups.users.list``), kept in Redis for every process."""
         group_id = self._group_id(ref)
         if group_id is None:
-            logger.warning("policy names Slack user group %r, which does not exist", ref)
+            self._failed(f"group {ref}", "missing", "policy names Slack user group %r, which does not exist", ref)
             users: list[str] = []
         else:
             try:
                 users = list(self.client.usergroups_users_list(usergroup=group_id).get("users", []))
             except SlackApiError as exc:
-                logger.warning("cannot read members of user group %s: %s", ref, exc.response.get("error"))
+                error = str(exc.response.get("error"))
+                self._failed(f"group {ref}", error, "cannot read members of user group %s: %s", ref, error)
                 return frozenset()  # not kept: the next reader tries again
         stored = {"id": group_id, "users": users, "at": self._clock()}
         self.connection.set(DirectoryKeys.group(ref), json.dumps(stored), ex=self.limits.keep_for)
@@ -473,7 +480,8 @@ class SlackDirectory:
         try:
             fields = self.client.team_profile_get()["profile"]["fields"]
         except SlackApiError as exc:
-            logger.warning("cannot read the workspace's profile fields: %s", exc.response.get("error"))
+            error = str(exc.response.get("error"))
+            self._failed("profile fields", error, "cannot read the workspace's profile fields: %s", error)
             return None
         found = next((f["id"] for f in fields if f.get("label", "").lower() == "manager"), None)
         self.connection.set(DirectoryKeys.manager_field, found or _MISSING, ex=3600)
@@ -507,8 +515,25 @@ class SlackDirectory:
             try:
                 step()
             except SlackApiError as exc:
-                logger.warning("directory upkeep: %s failed: %s", step.__name__, exc.response.get("error"))
+                error = str(exc.response.get("error"))
+                self._failed(step.__name__, error, "directory upkeep: %s failed: %s", step.__name__, error)
+            else:
+                if step.__name__ in self._upkeep_failing:
+                    del self._upkeep_failing[step.__name__]
+                    logger.info("directory upkeep: %s works again", step.__name__)
         self.people_names()  # this process holds the vocabulary, so the jobs it forks start with it
+
+    def _failed(self, what: str, error: str, message: str, *args: object) -> None:
+        """Log ``message`` as a WARNING when ``what`` starts failing or fails differently, and again every
+        ``UPKEEP_WARN_EVERY`` seconds while it keeps failing (a revoked token fails every maintenance pass, every few
+        seconds); the failures between are DEBUG."""
+        now = time.monotonic()
+        last = self._upkeep_failing.get(what)
+        if last is None or last[0] != error or now - last[1] >= UPKEEP_WARN_EVERY:
+            logger.warning(message, *args)
+            self._upkeep_failing[what] = (error, now)
+        else:
+            logger.debug(message, *args)
 
     def _slot(self, what: str, seconds: float) -> bool:
         """Take the one slot for ``what`` across all processes for ``seconds``; False when another holds it."""

@@ -5,6 +5,7 @@ index the background fills, and nothing on a request path that lists the workspa
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 
@@ -378,3 +379,30 @@ def test_a_new_request_and_its_approval_make_no_listing_and_few_directory_calls(
     ask(sandbox, thread)
     flow.settle()
     assert directory_calls(sandbox, since) == {}, "a warm cache makes no directory call"
+
+
+def test_upkeep_that_keeps_failing_warns_once_then_again_only_when_the_error_changes(
+    sandbox: Sandbox, connect, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A revoked token fails every maintenance pass (every few seconds): one WARNING, not one a pass."""
+    worker = connect(limits=DirectoryLimits(listing_pace=0.001, group_pace=0.001, group_ids_every=0.001))
+    revoked = sandbox.slack.inject(r"/api/", status=200, body={"ok": False, "error": "token_revoked"}, count=None)
+    with caplog.at_level(logging.DEBUG, logger="bot.directory"):
+        for _ in range(5):
+            worker.warm()
+            time.sleep(0.002)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert revoked.fired >= 5
+    assert len(warnings) == len(set(warnings)), warnings
+    assert "directory upkeep: _list_next_page failed: token_revoked" in warnings
+
+    sandbox.slack.faults.clear()
+    sandbox.slack.inject(r"/users\.list", status=200, body={"ok": False, "error": "ratelimited"}, count=1)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="bot.directory"):
+        worker.warm()
+        time.sleep(0.002)
+        worker.warm()
+    said = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert ("WARNING", "directory upkeep: _list_next_page failed: ratelimited") in said
+    assert ("INFO", "directory upkeep: _list_next_page works again") in said
