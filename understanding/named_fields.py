@@ -142,8 +142,8 @@ def read_terse_change(text: str, lexicon: Lexicon) -> ActionRequest | None:
     person ("OPS-3 -> p2", "make PAY-5 a p0", "PAY-9 in progress pls", "PAY-6 should be bob's"), an opportunity and a
     stage or an amount ("hooli analytics closed lost pls"): that change. None for anything else: a word that is
     neither glue nor the value means the sentence says more than this reader understands."""
-    if re.search(r"\b(?:not|no|never)\b|n't\b", text, re.I):
-        return None
+    if re.search(r"\b(?:not|no|never)\b|n't\b", text, re.I) or text.rstrip().endswith("?"):
+        return None  # a negation, or a question ("PAY-8 bob?"): no change asked
     keys = list(dict.fromkeys(k.upper() for k in re.findall(ISSUE_KEY, text)))
     if len(keys) > 1:
         return None
@@ -163,6 +163,8 @@ def read_terse_change(text: str, lexicon: Lexicon) -> ActionRequest | None:
             others = [w.lower() for w in words[:start] + words[start + size :]]
             found = _terse_values(value, keys[0], lexicon) if keys else _terse_deal_values(value, record, lexicon)
             for kind, request in found:
+                if kind == "person" and "is" in others and not re.search(r"'s$|^(?:mine|yours)$", value, re.I):
+                    continue  # "juan is on PAY-3" says who works on it; "PAY-5 is mine" / "bob's" give it
                 if all(w in _GLUE or w in _GLUE_FOR[kind] for w in others):
                     readings.append(request)
         if readings:

@@ -342,14 +342,17 @@ def _by_named_field(items: list[Item], sentence: Mapped, ctx: Ctx) -> list[Item]
         return items
     if any(isinstance(i, Unsupported | Continuation) for i in items):
         return items
-    named = None
-    if not any(isinstance(i, Read) for i in items):
-        named = read_terse_change(sentence.text, ctx.lexicon)
-        if named is None:
-            clauses = _terse_clauses(items, ctx)
-            if clauses is not None:
-                return clauses
-    named = named or read_named_field(sentence.text, ctx.lexicon)
+    asked = sentence.text.rstrip().endswith("?")  # "PAY-8 bob?": a question, no terse change
+    if not asked and not any(isinstance(i, Read) for i in items):
+        terse = read_terse_change(sentence.text, ctx.lexicon)
+        if terse is not None:
+            read = Read(terse)
+            _remember(read, ctx)
+            return [read]
+        clauses = _terse_clauses(items, ctx)
+        if clauses is not None:
+            return clauses
+    named = read_named_field(sentence.text, ctx.lexicon)
     if named is None:
         return items
     if any(isinstance(i, Unknown) and not names_a_field_of(i.text, named.kind) for i in items):
@@ -1129,6 +1132,9 @@ class OfflineParser:
                 _remember(Context(sentence.text[: cut.start()], key=_one_key(sentence.text[: cut.start()])), ctx)
                 sentence = sentence.slice(cut.end(), len(sentence.text))
             items = _by_named_field(_read_sentence(sentence, ctx), sentence, ctx)
+            if sentence.text.rstrip().endswith("?"):
+                # "PAY-10 done?": a question about a record states no change
+                items = [i for i in items if not (isinstance(i, Read) and i.weak)]
             if _OWN_PLAN.match(sentence.text) and not any(isinstance(i, Read | Unsupported) for i in items):
                 continue
             unread = not any(isinstance(i, Read | Continuation | Unsupported) for i in items)

@@ -621,3 +621,12 @@ def test_remind_me_when_an_issue_reaches_a_status_is_a_follow_up_never_a_move(
 )
 def test_more_ways_of_saying_it(text: str, expected: ActionRequest) -> None:
     assert only(text) == expected
+
+
+@pytest.mark.parametrize("text", ["PAY-10 done? nice", "PAY-8 bob?", "juan is on PAY-3", "PAY-11 depends on PAY-7?"])
+def test_a_question_or_a_remark_about_who_works_on_an_issue_changes_nothing(text: str) -> None:
+    assert read(text).requests == ()
+
+
+def test_a_question_that_asks_for_the_change_still_asks_for_it() -> None:
+    assert only("PAY-12 is fixed, can you close it?") == JiraTransitionRequest(issue="PAY-12", status="Done")
