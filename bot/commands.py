@@ -409,14 +409,24 @@ def _match(text: str) -> tuple[Subcommand | None, str]:
     return None, words
 
 
+REPLY_LIMIT = 39_000
+"""Slack refuses a message text longer than 40,000 characters (msg_too_long): a longer reply is cut to fit."""
+
+
 def run_command(rt: Runtime, *, user_id: str, channel: str, text: str) -> str:
-    """The reply (mrkdwn) to `/followthrough <text>` typed by ``user_id`` in ``channel``."""
+    """The reply (mrkdwn) to `/followthrough <text>` typed by ``user_id`` in ``channel``, at most ``REPLY_LIMIT``."""
+    return fit_reply(_reply(rt, user_id=user_id, channel=channel, text=text))
+
+
+def _reply(rt: Runtime, *, user_id: str, channel: str, text: str) -> str:
     caller = rt.directory.principal(user_id)
     is_admin = rt.policy.current.is_admin(caller)
     sub, args = _match(text)
     invocation = Invocation(rt=rt, caller=caller, is_admin=is_admin, channel=channel, args=args)
     if sub is None:
-        unknown = f"I don't know `{text.strip()}`. " if text.strip() else ""
+        typed = " ".join(text.split())
+        shown = (typed if len(typed) <= 60 else typed[:60] + "…").replace("`", "'")
+        unknown = f"I don't know `{shown}`. " if typed else ""
         return unknown + _help(invocation)
     if sub.admin_only and not is_admin:
         return f"Only admins can use `{sub.usage}`. `/followthrough help` lists what you can do."
@@ -424,3 +434,22 @@ def run_command(rt: Runtime, *, user_id: str, channel: str, text: str) -> str:
         return sub.run(invocation)
     except Refused as refusal:
         return refusal.user_message
+
+
+def fit_reply(reply: str, *, limit: int = REPLY_LIMIT) -> str:
+    """``reply``, or as many of its whole lines as fit in ``limit`` characters and a last line saying how many were
+    left out (an audit of hundreds of entries, a very long policy)."""
+    if len(reply) <= limit:
+        return reply
+    lines = reply.split("\n")
+    kept: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 > limit - 200:
+            break
+        kept.append(line)
+        size += len(line) + 1
+    if not kept:  # one line longer than the limit
+        return reply[: limit - 200] + "…"
+    left = len(lines) - len(kept)
+    return "\n".join(kept) + f"\n… and {left} more line(s), too long for one Slack message."

@@ -143,6 +143,7 @@ def test_a_click_on_a_button_no_handler_knows_is_acked_and_the_clicker_told(flow
         "   \t ",
         "\x00\x07",
         "pending " + "x" * 5000,
+        "frobnicate " + "y" * 5000,
         "audit ft-../../etc/passwd",
         "audit " + "ft-" + "a" * 3000,
         "retry ' OR 1=1 --",
@@ -157,7 +158,9 @@ def test_a_slash_command_with_hostile_text_is_answered_and_the_bot_goes_on(flow:
     result = flow.driver.slash_command("grace", "#support", "/followthrough", text)
     flow.settle()
     assert result.acked, result
-    assert flow.driver.ephemerals("grace"), "the admin heard nothing back"
+    replies = [message_text(m) for m in flow.driver.ephemerals("grace")]
+    assert replies, "the admin heard nothing back"
+    assert all(len(r) < 4000 for r in replies), "a hostile text is not echoed back whole"
     settle_and_check_alive(flow)
 
 
