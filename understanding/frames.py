@@ -1581,7 +1581,8 @@ _UPDATE_CONTACT = [
         rf"(?P<field>{_FIELD_NAME})\s*(?::|-)?\s*(?P<value>.*?){BOUNDARY}"
     ),
     _m(
-        rf"^{_CONTACT_NAME}(?:\s+(?:at|from)\s+(?P<account>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?))?\s+(?:got\s+promote"
+        rf"^{_CONTACT_NAME}(?:\s+(?:at|from)\s+(?P<account>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?))?\s+(?:(?:moved\s+to|got"
+        rf"|has|started|took)\s+(?:a\s+)?(?:new|different)\s+(?:role|position|job|title)|got\s+promote"
         rf"d|was\s+promoted|changed\s+roles?|is\s+now\s+the|is\s+now|moved\s+to)\s*(?:,\s*|\s+to\s+)?(?:(?:his|her|th"
         rf"eir)\s+(?:new\s+)?title\s+is\s+|(?:he|she|they)(?:'s|\s+is|\s+are)\s+(?:now\s+)?(?:the\s+|a\s+|an\s+|our\s"
         rf"+|their\s+)?)?(?P<value>.*?)(?:\s+now)?(?P<field>){BOUNDARY}"
@@ -1707,7 +1708,7 @@ def create_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         items_text = re.sub(r"[()]", ",", items_text)
         if n == 0:
             lead = re.match(
-                r"^\s*(?:(?:for|at|on)\s+(?P<acc>(?:the\s+)?[A-Za-z][\w&.'-]*(?:\s+[A-Za-z][\w&.'-]*){0,2}?)(?:\s+acc"
+                r"^\s*(?:(?:(?:for|at|on)\s+|@\s*)(?P<acc>(?:the\s+)?[A-Za-z][\w&.'-]*(?:\s+[A-Za-z][\w&.'-]*){0,2}?)(?:\s+acc"
                 r"ount)?\s*(?=:|,|$)|(?:named|called)\s+|:|,|-)*",
                 items_text,
                 _I,

@@ -630,3 +630,19 @@ def test_a_question_or_a_remark_about_who_works_on_an_issue_changes_nothing(text
 
 def test_a_question_that_asks_for_the_change_still_asks_for_it() -> None:
     assert only("PAY-12 is fixed, can you close it?") == JiraTransitionRequest(issue="PAY-12", status="Done")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Contacts as people mention them
+
+
+def test_a_new_role_is_no_title_and_the_title_said_after_it_is() -> None:
+    assert only("ana moved to a new role, she's VP Procurement now") == SalesforceUpdateContactRequest(
+        contact="ana", title="VP Procurement"
+    )
+
+
+def test_a_new_contact_at_an_account_written_with_an_at_sign() -> None:
+    assert only("new contact @ hooli: gavin belson, CEO, gavin@hooli.example") == SalesforceCreateContactRequest(
+        first_name="gavin", last_name="belson", account="hooli", email="gavin@hooli.example", title="CEO"
+    )
