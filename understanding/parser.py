@@ -307,7 +307,25 @@ def _read_sentence(sentence: Mapped, ctx: Ctx) -> list[Item]:
         items.append(item)
         _remember(items[-1], ctx)
         position = end if later is not None else (boundary.end() if boundary else len(text))
-    return _share_values(items)
+    return _share_values(_keys_listed_before(items))
+
+
+def _keys_listed_before(items: list[Item]) -> list[Item]:
+    """ "PAY-12 and PAY-8 -> done": a bare issue key right before a request about another issue asks the same for
+    it (a move, an assignment, a change of fields)."""
+    listed = list(items)
+    for index in range(len(listed) - 2, -1, -1):
+        item, following = listed[index], listed[index + 1]
+        if not (isinstance(item, Context) and item.key and isinstance(following, Read)):
+            continue
+        if not re.fullmatch(ISSUE_KEY, item.text.strip(" ,.&")):
+            continue
+        if following.request.kind not in ("jira.transition", "jira.assign", "jira.update_fields"):
+            continue
+        if getattr(following.request, "issue", None) in (None, item.key):
+            continue
+        listed[index] = Read(following.request.model_copy(update={"issue": item.key}), weak=following.weak)
+    return listed
 
 
 def _one_key(text: str) -> str | None:
@@ -382,9 +400,14 @@ def _terse_clauses(items: list[Item], ctx: Ctx) -> list[Item] | None:
     other is a statement."""
     read: list[Item] = []
     changes = 0
+    key: str | None = None  # the issue the clauses before named: "PAY-4 is waiting on legal, back to to do"
     for item in items:
         if isinstance(item, Context | Unknown):
+            named = _one_key(item.text)
             change = read_terse_change(item.text, ctx.lexicon)
+            if change is None and named is None and key is not None:
+                change = read_terse_change(f"{key} {item.text}", ctx.lexicon)
+            key = named or key
             if change is not None:
                 changes += 1
                 read.append(Read(change))
@@ -525,8 +548,8 @@ def _remember(item: Item, ctx: Ctx) -> None:
         if key and re.fullmatch(ISSUE_KEY, key):
             ctx.last_key = key
         other = getattr(item.request, "other", None)
-        if other and re.fullmatch(ISSUE_KEY, other):
-            ctx.last_key = other if key is None else key
+        if other and re.fullmatch(ISSUE_KEY, other) and key is None:
+            ctx.last_key = other
     elif isinstance(item, Context | Unknown):
         # What a statement (or a part nobody read) names is what a later "it" means: "we're losing the hooli deal,
         # mark it lost", "move alice off PAY-4 and put bob on it".
@@ -810,6 +833,9 @@ class _Message:
         issue = getattr(request, "issue", None)
         previous_read = self.reads[-1] if self.reads else None
         previous = previous_read.request if previous_read else None
+        if isinstance(request, JiraLinkIssuesRequest) and read.pronoun and issue == THIS_THREAD and ctx.last_key:
+            # "assign OPS-4 to juan and link it to PAY-3": "it" is the issue just named
+            request = request.model_copy(update={"issue": ctx.last_key})
         if isinstance(request, JiraLinkIssuesRequest) and (request.issue is None or request.other is None):
             request = self._fill_link(request)
         elif (

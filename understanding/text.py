@@ -27,6 +27,10 @@ _EMOJI = re.compile(
 )
 _ARROW = re.compile(r"\s*(?:→|⟶|➡️?|=>|-{1,2}>|⇒)\s*")
 _PLUS = re.compile(r"\s+\+\s+(?=[A-Za-z])")  # "bump to highest + assign sam lee": another ask
+_KEYS_JOINED = re.compile(
+    r"(?<![\w-])(?P<key>[A-Za-z][A-Za-z0-9]{1,9}-\d{1,7})\s*[&/]\s*(?=[A-Za-z][A-Za-z0-9]{1,9}-\d)"
+)
+"""'PAY-12 & PAY-8', 'PAY-5/PAY-9': two issues, one and the other."""
 _DASH = re.compile(r"\s*[\u2014\u2013]\s*|\s+--\s+")  # an em or en dash between words: a clause ends
 
 # Shorthand people type in Slack, spelled out (whole words). Case-insensitive where no project key or name could
@@ -132,7 +136,8 @@ def prepare_mapped(text: str, *, bot_user_id: str | None = None) -> Mapped:
     mapped = mapped.sub(_LINK_TARGET, "").sub(_JIRA_URL, lambda m: m["key"])
     mapped = mapped.sub(_QUOTES, lambda m: _QUOTE_FOR[m[0]])
     mapped = (
-        mapped.sub(_PLUS, " and ")
+        mapped.sub(_KEYS_JOINED, r"\g<key> and ")
+        .sub(_PLUS, " and ")
         .sub(_ARROW, " -> ")
         .sub(_DASH, " - ")
         .sub(_SHORTCODE, " ")

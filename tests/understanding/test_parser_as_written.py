@@ -646,3 +646,29 @@ def test_a_new_contact_at_an_account_written_with_an_at_sign() -> None:
     assert only("new contact @ hooli: gavin belson, CEO, gavin@hooli.example") == SalesforceCreateContactRequest(
         first_name="gavin", last_name="belson", account="hooli", email="gavin@hooli.example", title="CEO"
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Issues listed together, and "it" in a link
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "PAY-12 & PAY-8 -> done",
+            (JiraTransitionRequest(issue="PAY-12", status="Done"), JiraTransitionRequest(issue="PAY-8", status="Done")),
+        ),
+        (
+            "PAY-5/PAY-9 to bob",
+            (JiraAssignRequest(issue="PAY-5", assignee="bob"), JiraAssignRequest(issue="PAY-9", assignee="bob")),
+        ),
+        (
+            "assign OPS-4 to juan and link it to PAY-3",
+            (JiraAssignRequest(issue="OPS-4", assignee="juan"), JiraLinkIssuesRequest(issue="OPS-4", other="PAY-3")),
+        ),
+        ("PAY-4 is waiting on legal, back to to do", (JiraTransitionRequest(issue="PAY-4", status="To Do"),)),
+    ],
+)
+def test_issues_listed_together_and_it_in_a_link(text: str, expected: tuple[ActionRequest, ...]) -> None:
+    assert read(text).requests == expected
