@@ -53,7 +53,7 @@ from openai.types.chat.chat_completion import Choice
 from openai.types.completion_usage import PromptTokensDetails
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from approvals.core.intents import ActionRequest, Understanding
+from approvals.core.intents import MAX_REQUESTS_PER_MESSAGE, ActionRequest, Understanding
 from approvals.core.ports import ExtractionInput, ExtractionUnavailable
 from understanding.llm_evidence import CheckedAnswer, supported_requests
 from understanding.llm_prompt import DEFAULT_THREAD_BUDGET_TOKENS, system_prompt, user_message
@@ -70,7 +70,6 @@ logger = logging.getLogger(__name__)
 NO_KEY_PLACEHOLDER = "no-key"
 """Sent as the bearer token when only a base URL is configured (local servers usually ignore it)."""
 
-MAX_REQUESTS_PER_MESSAGE = 10
 MAX_SHOWN_TEXT = 500
 
 FailureKind = Literal[

@@ -287,6 +287,11 @@ REQUEST_TYPES: tuple[type[_Request], ...] = (
 REQUEST_KINDS: tuple[str, ...] = tuple(t.model_fields["kind"].default for t in REQUEST_TYPES)
 
 
+MAX_REQUESTS_PER_MESSAGE = 10
+"""The most requests one message may make: a card has room for that many (Slack allows 50 blocks a message), and a
+longer batch is more likely a misreading than a request; the requester is asked to split it."""
+
+
 class Understanding(_Model):
     """The extractor's reading of one request.
 

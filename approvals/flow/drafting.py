@@ -18,6 +18,7 @@ from typing import Any
 from approvals.core.actions import Action, JiraCreateIssue, JiraDeleteIssue
 from approvals.core.grounding import Choice, GroundingContext, NeedsInfo, Unworkable, ground
 from approvals.core.intents import (
+    MAX_REQUESTS_PER_MESSAGE,
     WHOLE_REQUEST,
     ActionRequest,
     JiraCommentRequest,
@@ -78,10 +79,16 @@ TOO_LONG = (
 )
 
 
+TOO_MANY = (
+    "That asks for {count} changes at once; I take at most {limit} from one message. Nothing was changed: send them "
+    "in smaller groups."
+)
+
+
 @dataclass(frozen=True)
 class Answer:
     """No proposal: say ``text`` to the requester (``kind``: question, nothing-to-do, unworkable, not-allowed,
-    unavailable, too-long)."""
+    unavailable, too-long, too-many)."""
 
     kind: str
     text: str
@@ -295,6 +302,9 @@ def propose(
         return Asking(understanding, understanding.requests, NeedsInfo(understanding.question, ()), 0)
     if understanding.is_empty:
         return Answer("nothing-to-do", NOTHING_TO_DO, understanding)
+    if len(understanding.requests) > MAX_REQUESTS_PER_MESSAGE:
+        count = len(understanding.requests)
+        return Answer("too-many", TOO_MANY.format(count=count, limit=MAX_REQUESTS_PER_MESSAGE), understanding)
     reads = [r for r in understanding.requests if isinstance(r, ReadRequest)]
     if reads:
         if len(reads) != len(understanding.requests):

@@ -13,6 +13,7 @@ import pytest
 
 from approvals.core import workflow
 from approvals.core.actions import JiraCreateIssue, Person
+from approvals.core.intents import MAX_REQUESTS_PER_MESSAGE
 from approvals.core.policy import Principal, load_policy_text
 from approvals.core.proposal import ActionResult, Proposal, build_proposal
 from approvals.core.states import ProposalState
@@ -536,3 +537,25 @@ def test_a_card_rebuilt_from_the_stored_proposal_is_the_same_card() -> None:
     # The card reads the decision recorded on the proposal, so a changed policy file cannot change an old card.
     proposal = submitted()
     assert card(proposal).blocks == card(Proposal.model_validate_json(proposal.model_dump_json())).blocks
+
+
+def test_a_card_with_as_many_actions_as_one_message_may_ask_for_is_valid_in_every_state() -> None:
+    actions = tuple(
+        issue(summary=f"Checkout fails on Safari {'x' * 200} {n}", description="d" * 32_000)
+        for n in range(MAX_REQUESTS_PER_MESSAGE)
+    )
+    proposal = build_proposal(
+        proposal_id="ft-7kq2mx9c",
+        requester=REQUESTER.user_id,
+        channel="C0ENG0001",
+        thread_ts="1700000000.000100",
+        request_ts="1700000000.000200",
+        request_text="ten bugs",
+        actions=actions,
+        decision=POLICY.decide(actions[0], requester=REQUESTER),
+        now=NOW,
+        permalink=PERMALINK,
+    )
+    waiting = workflow.submit(proposal, now=NOW).proposal
+    assert_valid(card(waiting, "thread"))
+    assert_valid(card(waiting, "dm"))

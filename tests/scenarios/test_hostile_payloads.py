@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from approvals.core.intents import MAX_REQUESTS_PER_MESSAGE
 from approvals.core.states import ProposalState
 from approvals.flow.drafting import REQUEST_TEXT_LIMIT
 from sandbox.slack.driver import message_text
@@ -184,3 +185,13 @@ def test_an_interaction_no_listener_matches_is_acked_and_the_bot_goes_on(flow: F
     delivery = _send_interactive(flow, payload)
     assert delivery.acked, f"{delivery.status}: Slack would tell the user the app did not respond"
     settle_and_check_alive(flow)
+
+
+def test_a_message_asking_for_more_changes_than_a_card_can_hold_is_asked_to_be_split(flow: Flow) -> None:
+    batch = ", ".join(f"PAY-{n} -> bob" for n in range(1, MAX_REQUESTS_PER_MESSAGE + 3))
+    thread = start_thread(flow.sandbox)
+    ask(flow.sandbox, thread, f"{BOT} {batch}")
+    flow.settle(timeout=30)
+    (reply,) = [message_text(m) for m in bot_replies(flow.sandbox, thread)]
+    assert f"That asks for {MAX_REQUESTS_PER_MESSAGE + 2} changes at once" in reply and "Nothing was changed" in reply
+    assert not flow.runtime.store.in_states(tuple(ProposalState))
