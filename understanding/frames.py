@@ -1145,8 +1145,8 @@ _CALL_STATEMENT = _m(
     r">.*)$"
 )
 _LOG_IT = _m(
-    r"^(?:please\s+)?(?:log|record|add|note)\s+(?:it|that|this|the\s+call|that\s+call|it\s+in\s+salesforce)(?:\s+(?:p"
-    r"lease|for\s+me))?\s*[.!]*$"
+    r"^(?:please\s+)?(?:log|record|add|note|put)\s+(?:it|that|this|the\s+call|that\s+call)(?:\s+(?:in|to|into)\s+(?:salesforce|"
+    r"sfdc|sf|the\s+crm))?(?:\s+(?:please|for\s+me))?\s*[.!]*$"
 )
 
 
@@ -1199,7 +1199,10 @@ def _read_call(rest: Mapped, ctx: Ctx, *, direct: bool = False) -> dict[str, Any
             fields["call_date"] = parsed if parsed is not None else ahead
             head = head[: candidate.start()] + " " * (candidate.end() - candidate.start()) + head[candidate.end() :]
             break
-    stop_words = r"(?!at\b|from\b|of\b|about\b|on\b|re\b|regarding\b|yesterday\b|today\b|this\b|last\b|and\b)"
+    stop_words = (
+        r"(?!at\b|from\b|of\b|about\b|on\b|re\b|regarding\b|yesterday\b|today\b|this\b|last\b|and\b|earlier\b|just\b|"
+        r"again\b|tonight\b|recently\b|before\b|after\b)"
+    )
     who = re.search(rf"\b(?:with|to|for)\s+(?P<who>[a-z][\w'.-]*(?:\s+{stop_words}[a-z][\w'.-]*){{0,2}})", head)
     if who is None and direct:
         who = re.match(rf"\s*(?P<who>[a-z][\w'.-]*(?:\s+{stop_words}[a-z][\w'.-]*){{0,2}})", head)
@@ -1299,8 +1302,8 @@ def log_call(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
 
 
 _LOG_IT_AFTER = re.compile(
-    r"(?:,\s*|\s+|\.\s*)(?:so\s+)?(?:can\s+you\s+)?(?:please\s+)?(?:log|record|add)(?:\s+(?:it|that|the\s+call|this)\b.*|\s*"
-    r"(?:it\s+)?(?:please\s+)?[.!]*)$",
+    r"(?:,\s*|\s+|\.\s*)(?:so\s+)?(?:can\s+you\s+)?(?:please\s+)?(?:log|record|add|put)(?:\s+(?:it|that|the\s+call|this)\b.*|"
+    r"\s*(?:it\s+)?(?:please\s+)?[.!]*)$",
     _I,
 )
 """The ask to log a call someone had ("..., pls log it", "..., log that", "..., pls log")."""

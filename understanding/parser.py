@@ -765,8 +765,9 @@ def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
         # "initech wants more seats": what a customer said, the context of the request that follows
         ctx.last_record = ctx.lexicon.record(customer["rec"])
         return Context(raw)
-    if _THIRD_PARTY.match(raw) and not keys and any(isinstance(i, Read) for i in after):
-        # "..., they want a demo first": what someone else wants, the reason for the request before it
+    if _THIRD_PARTY.match(raw) and not keys:
+        # "..., they want a demo first", "he wants a pilot": what someone else wants, the reason for a request (or
+        # the notes of a call), never an ask of the bot
         return Context(raw)
     if _CONDITION.match(raw) and after:
         return Unknown(chunk.source().strip())

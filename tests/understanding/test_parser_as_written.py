@@ -672,3 +672,27 @@ def test_a_new_contact_at_an_account_written_with_an_at_sign() -> None:
 )
 def test_issues_listed_together_and_it_in_a_link(text: str, expected: tuple[ActionRequest, ...]) -> None:
     assert read(text).requests == expected
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Calls: notes said after them, and asked to go into Salesforce
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "can u log my call with hank from this morning? he wants a pilot",
+            SalesforceLogCallRequest(contact="hank", call_date=TODAY, description="he wants a pilot"),
+        ),
+        ("had a call w/ ana earlier, pls add it to sf", SalesforceLogCallRequest(contact="ana")),
+        ("spoke with wile today, put it in salesforce", SalesforceLogCallRequest(contact="wile", call_date=TODAY)),
+    ],
+)
+def test_a_call_with_its_notes_or_asked_into_salesforce(text: str, expected: ActionRequest) -> None:
+    assert only(text) == expected
+
+
+def test_what_someone_else_wants_alone_asks_for_nothing() -> None:
+    understanding = read("they want a demo")
+    assert understanding.requests == () and understanding.question is None
