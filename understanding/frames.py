@@ -1947,6 +1947,7 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
     (
         _m(
             rf"^(?P<rec>{RECORD})\s+(?:slipped|slid|moved|got\s+pushed|was\s+pushed|pushed|is\s+slipping|is\s+pushed)"
+            rf"(?:\s+(?:the|their|its)\s+(?:close|close\s+date|closing\s+date|signing|signature))?"
             rf"\s+(?:out\s+|back\s+)?(?:to|till|until|into)\s+(?P<value>{DATE}|{VAGUE_DATE}){_WHY}{BOUNDARY}"
         ),
         "close-statement",

@@ -696,3 +696,9 @@ def test_a_call_with_its_notes_or_asked_into_salesforce(text: str, expected: Act
 def test_what_someone_else_wants_alone_asks_for_nothing() -> None:
     understanding = read("they want a demo")
     assert understanding.requests == () and understanding.question is None
+
+
+def test_a_company_that_pushed_its_close_moves_the_close_date() -> None:
+    assert only("heads up, initech pushed the close to jan 15") == SalesforceUpdateOpportunityRequest(
+        account="initech", close_date=dt.date(2027, 1, 15)
+    )
