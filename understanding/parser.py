@@ -7,7 +7,10 @@ comma or "and" is a field for the request before it ("priority high", "due Frida
 ("alice is OOO": context, never a value), politeness, something Followthrough can't do (said so), or words nothing
 reads (asked about, by name: "What should I do with 'after the standup'?"). The values frames read come from the
 vocabulary of the connected systems when it is known (``understanding.lexicon``): a new stage or status in
-Salesforce or Jira is read without a code change.
+Salesforce or Jira is read without a code change. A sentence no frame reads whole is read again by what it names
+(``understanding.named_fields``): an issue and one value with only glue words around it is that change ("OPS-3 ->
+p2"), a record and the one field its words name is that request with the field left empty ("change PAY-5's priority
+pls"), so a value is never guessed from words no frame read.
 
 A statement that names a change ("PAY-10 is critical now", "acme platform renewal is now $1.2M") is a request when
 the message asks for nothing else; next to an explicit request it is context ("PAY-8 is fixed, please close it":
