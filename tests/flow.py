@@ -134,6 +134,20 @@ class Flow:
                     moved += 1
         return moved
 
+    def run_until(self, done: Callable[[], Any], *, timeout: float = 20.0, message: str = "") -> Any:
+        """Settle, and queue the scheduled jobs as they fall due (RQ's scheduler, polled every 50 ms), until
+        ``done()`` is truthy; returns its value. Time is real: a deadline the policy sets 2 s away takes 2 s."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.settle()
+            value = done()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(message or f"not done within {timeout} s ({self.jobs_run} job(s) run)")
+            if not self.run_scheduled():
+                time.sleep(0.05)
+
     def reap(self) -> dict[str, int]:
         from approvals.flow.reaping import reap_once
 

@@ -72,6 +72,19 @@ def wait_for_card_text(sandbox: Sandbox, card: dict[str, Any], needle: str, *, t
     )
 
 
+def question_card(sandbox: Sandbox, thread_ts: str, needle: str, *, channel: str = "#support") -> dict[str, Any]:
+    """The bot's message in the thread that says ``needle`` (a question's card, as it is now)."""
+    driver = sandbox.slack.driver
+    cid = driver.channel_id(channel)
+    return driver.wait_for_message(
+        lambda m: m["channel"] == cid and m.get("thread_ts") == thread_ts and needle in message_text(m), timeout=15
+    )
+
+
+def approve_buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [b for b in buttons(message) if b.get("action_id") == action_ids.APPROVE]
+
+
 def click(sandbox: Sandbox, user: str, card: dict[str, Any], action: str = action_ids.APPROVE) -> Any:
     return sandbox.slack.driver.click(user, card["channel"], card["ts"], action)
 

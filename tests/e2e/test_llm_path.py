@@ -1,8 +1,9 @@
 """The LLM path end to end: the real bot and worker configured with OPENAI_API_KEY and OPENAI_BASE_URL.
 
 The sandbox's OpenAI emulator stands in for the model: it checks the strict schema as the real API does and answers
-what the test registered. A request the offline parser could not read becomes a card because the model read it; a
-model that refuses, or a rate limit longer than the budget, becomes a short honest reply and no card.
+what the test registered. A request the offline parser could not read becomes a card because the model read it. (A
+model that refuses, or a rate limit longer than the budget, becoming a short honest reply and no card is
+tests/scenarios/test_llm_path.py, in process.)
 """
 
 from __future__ import annotations
@@ -21,16 +22,13 @@ from tests.e2e.helpers import (
     BUG_THREAD,
     ask,
     audit_events,
-    bot_replies,
     buttons,
     command,
-    is_card,
     proposal,
     proposal_id_of,
     start_thread,
     wait_for_card,
 )
-from understanding.llm import USER_MESSAGES
 from understanding.llm_prompt import THREAD_END, THREAD_START
 from understanding.llm_schema import SCHEMA_NAME, understanding_schema
 
@@ -105,32 +103,3 @@ def test_a_mention_is_read_by_the_model_under_the_strict_schema_and_becomes_a_ca
     stats = command(sandbox, "grace", "stats")
     assert f"1 request(s), {usage['prompt_tokens']} prompt tokens" in stats, stats
     assert "awaiting approval: 1" in stats
-
-
-def test_a_refusal_becomes_an_honest_reply_and_no_card(llm_product: Product, sandbox: Sandbox) -> None:
-    sandbox.openai.respond("get this into PAY for Alice", refusal="I'm sorry, I can't help with that.")
-    thread_ts = start_thread(sandbox)
-
-    ask(sandbox, thread_ts, REQUEST)
-    reply = sandbox.slack.driver.wait_for_bot_message(channel="#support", thread_ts=thread_ts, timeout=15)
-
-    assert message_text(reply) == f"<@U0DANA001> {USER_MESSAGES['refused']}"
-    assert len(chat_requests(sandbox)) == 1, "a refusal is not retried"
-    assert not [m for m in sandbox.slack.driver.thread("#support", thread_ts) if is_card(m)]
-    assert len(sandbox.jira.issues()) == 16
-
-
-def test_a_rate_limit_longer_than_the_budget_is_said_at_once_and_never_retried(
-    llm_product: Product, sandbox: Sandbox
-) -> None:
-    sandbox.openai.respond("get this into PAY for Alice", content=ANSWER)
-    sandbox.openai.inject(CHAT, status=429, retry_after=120, count=None)
-    thread_ts = start_thread(sandbox)
-
-    ask(sandbox, thread_ts, REQUEST)
-    reply = sandbox.slack.driver.wait_for_bot_message(channel="#support", thread_ts=thread_ts, timeout=15)
-
-    assert message_text(reply) == f"<@U0DANA001> {USER_MESSAGES['rate_limited']}"
-    assert [r.status for r in chat_requests(sandbox)] == [429]
-    assert len(bot_replies(sandbox, thread_ts)) == 1
-    assert not [m for m in sandbox.slack.driver.thread("#support", thread_ts) if is_card(m)]

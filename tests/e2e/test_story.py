@@ -2,13 +2,10 @@
 
 Everything is real: the bot process runs Bolt's SocketModeHandler against the sandbox's Slack over WebSocket,
 an RQ worker process executes the job with the `jira` library against the Jira emulator, Redis is a real server.
+The other clicks on the card (Reject, a double click, two approvers racing) are tests/scenarios/test_story.py.
 """
 
 from __future__ import annotations
-
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 import redis
@@ -23,7 +20,6 @@ from tests.conftest import Product
 from tests.e2e.helpers import (
     ask,
     audit_events,
-    bot_replies,
     buttons,
     click,
     ephemeral_texts,
@@ -116,85 +112,3 @@ def test_a_thread_becomes_one_approved_jira_issue(product: Product, sandbox: San
     approved = next(r for r in audit_events(redis_db, proposal_id) if r.event == "proposal.approved")
     assert approved.actor == "U0BOB0001"
     assert ephemeral_texts(sandbox, "bob") == [], "a successful click needs no ephemeral explanation"
-
-
-def test_reject_asks_for_a_reason_and_creates_nothing(
-    product: Product, sandbox: Sandbox, redis_db: redis.Redis
-) -> None:
-    driver = sandbox.slack.driver
-    thread_ts = start_thread(sandbox)
-    ask(sandbox, thread_ts)
-    card = wait_for_card(sandbox, thread_ts)
-
-    assert click(sandbox, "carol", card, action_ids.REJECT).acked
-    modal = wait_until(lambda: driver.open_views("carol"), message="the reject form did not open")[-1]
-    assert modal["callback_id"] == action_ids.REJECT_VIEW
-    result = driver.submit_view("carol", modal["id"], {"reason": "Duplicate of PAY-12"})
-    assert result.ok, result
-    final = wait_for_card_text(sandbox, card, "Rejected by <@U0CAROL01>: Duplicate of PAY-12")
-    assert not buttons(final)
-    wait_until(lambda: any("Duplicate of PAY-12" in message_text(m) for m in bot_replies(sandbox, thread_ts)))
-    stored = proposal(redis_db, proposal_id_of(card))
-    assert stored.state is ProposalState.REJECTED
-    assert stored.rejection is not None and stored.rejection.reason == "Duplicate of PAY-12"
-    assert len(sandbox.jira.issues()) == 16, "nothing was created"
-
-
-def test_someone_who_may_not_reject_gets_no_form(product: Product, sandbox: Sandbox) -> None:
-    thread_ts = start_thread(sandbox)
-    ask(sandbox, thread_ts)
-    card = wait_for_card(sandbox, thread_ts)
-    assert click(sandbox, "hank", card, action_ids.REJECT).acked
-    refusal = sandbox.slack.driver.wait_for_ephemeral("hank", timeout=10)
-    assert "Only an approver can reject" in message_text(refusal["message"])
-    assert sandbox.slack.driver.open_views("hank") == []
-
-
-def _click_together(sandbox: Sandbox, card: dict[str, Any], users: list[str]) -> list[Any]:
-    """Fire one click per user at the same instant: every payload is built from the card before any refresh."""
-    barrier = threading.Barrier(len(users))
-
-    def one(user: str) -> Any:
-        barrier.wait()
-        return click(sandbox, user, card)
-
-    with ThreadPoolExecutor(max_workers=len(users)) as pool:
-        return list(pool.map(one, users))
-
-
-def test_a_double_click_approves_once_and_says_so(product: Product, sandbox: Sandbox, redis_db: redis.Redis) -> None:
-    thread_ts = start_thread(sandbox)
-    ask(sandbox, thread_ts)
-    card = wait_for_card(sandbox, thread_ts)
-
-    results = _click_together(sandbox, card, ["bob", "bob"])
-    assert all(r.acked for r in results)
-    wait_for_card_text(sandbox, card, "Done")
-    refusal = sandbox.slack.driver.wait_for_ephemeral("bob", timeout=10)
-    assert "already approved" in message_text(refusal["message"])
-    proposal_id = proposal_id_of(card)
-    approvals = [r for r in audit_events(redis_db, proposal_id) if r.event == "proposal.approved"]
-    refused = [r for r in audit_events(redis_db, proposal_id) if r.event == "approve.refused"]
-    assert len(approvals) == 1 and len(refused) == 1 and refused[0].actor == "U0BOB0001"
-    assert len(sandbox.jira.issues()) == 17, "exactly one issue"
-    # The decided card cannot be clicked again: the driver finds no button, as a Slack user would.
-    with pytest.raises(Exception, match="ft_approve"):
-        click(sandbox, "carol", card)
-
-
-def test_two_approvers_racing_one_wins(product: Product, sandbox: Sandbox, redis_db: redis.Redis) -> None:
-    thread_ts = start_thread(sandbox)
-    ask(sandbox, thread_ts)
-    card = wait_for_card(sandbox, thread_ts)
-
-    _click_together(sandbox, card, ["bob", "carol"])
-    final = wait_for_card_text(sandbox, card, "Done")
-    proposal_id = proposal_id_of(card)
-    approvals = [r for r in audit_events(redis_db, proposal_id) if r.event == "proposal.approved"]
-    assert len(approvals) == 1
-    winner = approvals[0].actor
-    loser = "carol" if winner == "U0BOB0001" else "bob"
-    assert f"<@{winner}>" in message_text(final)
-    refusal = sandbox.slack.driver.wait_for_ephemeral(loser, timeout=10)
-    assert "already approved" in message_text(refusal["message"])
-    assert len(sandbox.jira.issues()) == 17

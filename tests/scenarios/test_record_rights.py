@@ -8,8 +8,8 @@ from approvals.core.states import ProposalState
 from bot import action_ids
 from sandbox.slack.driver import message_text
 from tests.e2e.helpers import ask, bot_replies, is_card, proposal_id_of, start_thread
-from tests.e2e.test_salesforce_story import PLATFORM_RENEWAL, edit_behind_our_back, opportunity
 from tests.flow import Flow
+from tests.scenarios.test_salesforce_story import PLATFORM_RENEWAL, edit_behind_our_back, opportunity
 
 IVY_IN_SALESFORCE = "0055g00000IvyNkAAJ"
 

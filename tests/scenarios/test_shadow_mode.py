@@ -24,8 +24,8 @@ from sandbox.redis_server import RedisServer
 from sandbox.slack.driver import message_text
 from tests.conftest import FAST_SETTINGS, NORTHWIND_POLICY
 from tests.e2e.helpers import ask, buttons, command, is_card, proposal_id_of, start_thread
-from tests.e2e.test_salesforce_story import opportunity
 from tests.flow import Flow, running_flow
+from tests.scenarios.test_salesforce_story import opportunity
 
 SHADOW = """
 shadow:

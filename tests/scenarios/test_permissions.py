@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 import redis
 
 from approvals.core.states import ProposalState
 from sandbox.harness import Sandbox
 from sandbox.slack.driver import message_text
-from tests.conftest import Product
 from tests.e2e.helpers import (
     ask,
     audit_events,
@@ -19,20 +17,19 @@ from tests.e2e.helpers import (
     start_thread,
     wait_for_card,
 )
+from tests.flow import Flow
 
-pytestmark = pytest.mark.slow
 
-
-def test_the_requester_cannot_approve_their_own_request(
-    product: Product, sandbox: Sandbox, redis_db: redis.Redis
-) -> None:
+def test_the_requester_cannot_approve_their_own_request(flow: Flow, sandbox: Sandbox, redis_db: redis.Redis) -> None:
     """Bob is an eng lead, so he could approve anyone else's PAY bug, but not his own (four eyes)."""
     thread_ts = start_thread(sandbox, user="bob", channel="#support")
     ask(sandbox, thread_ts, user="bob")
+    flow.settle()
     card = wait_for_card(sandbox, thread_ts)
     proposal_id = proposal_id_of(card)
 
     assert click(sandbox, "bob", card).acked
+    flow.settle()
     refusal = sandbox.slack.driver.wait_for_ephemeral("bob", timeout=10)
     assert "someone else has to approve it" in message_text(refusal["message"])
     assert proposal(redis_db, proposal_id).state is ProposalState.AWAITING_APPROVAL
@@ -44,15 +41,15 @@ def test_the_requester_cannot_approve_their_own_request(
     assert [m for m in sandbox.slack.driver.dm_messages("carol") if buttons(m)]
 
 
-def test_a_click_by_someone_who_may_not_approve_is_refused(
-    product: Product, sandbox: Sandbox, redis_db: redis.Redis
-) -> None:
+def test_a_click_by_someone_who_may_not_approve_is_refused(flow: Flow, sandbox: Sandbox, redis_db: redis.Redis) -> None:
     thread_ts = start_thread(sandbox)
     ask(sandbox, thread_ts)
+    flow.settle()
     card = wait_for_card(sandbox, thread_ts)
     proposal_id = proposal_id_of(card)
 
     assert click(sandbox, "hank", card).acked  # Hank is in #support but is not an eng lead
+    flow.settle()
     refusal = sandbox.slack.driver.wait_for_ephemeral("hank", timeout=10)
     assert "not an approver" in message_text(refusal["message"]) and "eng-leads" in message_text(refusal["message"])
     assert proposal(redis_db, proposal_id).state is ProposalState.AWAITING_APPROVAL
@@ -61,12 +58,11 @@ def test_a_click_by_someone_who_may_not_approve_is_refused(
     assert len(sandbox.jira.issues()) == 16
 
 
-def test_a_requester_the_policy_does_not_allow_is_told_why(
-    product: Product, sandbox: Sandbox, redis_db: redis.Redis
-) -> None:
+def test_a_requester_the_policy_does_not_allow_is_told_why(flow: Flow, sandbox: Sandbox) -> None:
     """Sales may not file Jira issues under the northwind policy: no card, a clear reason, an audit line."""
     thread_ts = start_thread(sandbox, user="erin", channel="#sales", text="The Acme portal is down for their admins.")
     ask(sandbox, thread_ts, user="erin", channel="#sales")
+    flow.settle()
     reply = sandbox.slack.driver.wait_for_bot_message(
         channel="#sales", thread_ts=thread_ts, contains="can't do that", timeout=15
     )

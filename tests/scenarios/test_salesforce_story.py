@@ -1,9 +1,9 @@
-"""The Salesforce story end to end, as a sales team lives it: "move the Acme renewal to Negotiation and set the
-amount to 120k" with two Acme renewals -> a pick-list -> the choice -> a card with before -> after -> two managers
-approve -> the opportunity is updated once -> Undo -> restored. And the record changing under an approval: the
-executor never overwrites, the card comes back with the values Salesforce has now.
+"""The Salesforce story, as a sales team lives it: "move the Acme renewal to Negotiation and set the amount to 120k"
+with two Acme renewals -> a pick-list -> the choice -> a card with before -> after -> two managers approve -> the
+opportunity is updated once -> Undo -> restored. And the record changing under an approval: the executor never
+overwrites, the card comes back with the values Salesforce has now.
 
-Real processes (bot and worker), real Slack, Salesforce and Redis protocols over the sandbox.
+The bot's listeners and the jobs in process (tests/flow.py), over the sandbox's Slack, Salesforce and Redis.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 import redis
 import requests
 
@@ -21,7 +20,6 @@ from bot import action_ids
 from sandbox.harness import Sandbox
 from sandbox.processes import wait_until
 from sandbox.slack.driver import message_text
-from tests.conftest import Product
 from tests.e2e.helpers import (
     audit_events,
     buttons,
@@ -31,8 +29,7 @@ from tests.e2e.helpers import (
     proposal_id_of,
     wait_for_card_text,
 )
-
-pytestmark = pytest.mark.slow
+from tests.flow import Flow
 
 PLATFORM_RENEWAL = "0065g00000AcPlRAAV"
 REQUEST = "@followthrough move the Acme renewal to Negotiation and set the amount to 120k"
@@ -84,11 +81,12 @@ def dm_card(sandbox: Sandbox, user: str, proposal_id: str) -> dict[str, Any]:
     )[-1]
 
 
-def pick_platform_renewal(sandbox: Sandbox, redis_db: redis.Redis) -> tuple[str, dict[str, Any]]:
+def pick_platform_renewal(flow: Flow, sandbox: Sandbox, redis_db: redis.Redis) -> tuple[str, dict[str, Any]]:
     """Erin asks; the card asks which renewal; Erin picks the platform one. Returns the thread and the card."""
     driver = sandbox.slack.driver
     thread_ts = driver.post_message("erin", "#sales", "Acme came back on the renewal: they'll sign at 120k.")["ts"]
     driver.post_message("erin", "#sales", REQUEST, thread_ts=thread_ts)
+    flow.settle()
     card = message_in_thread(sandbox, thread_ts, "2 opportunities match")
     select = next(
         e
@@ -106,15 +104,16 @@ def pick_platform_renewal(sandbox: Sandbox, redis_db: redis.Redis) -> tuple[str,
     assert waiting.state is ProposalState.NEEDS_INFO and waiting.fingerprint
 
     assert driver.select("erin", card["channel"], card["ts"], action_ids.QUESTION_PICK, select["options"][0]["value"])
+    flow.settle()
     card = wait_for_card_text(sandbox, card, "Update the opportunity Acme Corp - Platform Renewal")
     return thread_ts, card
 
 
 def test_the_acme_renewal_pick_approve_update_once_undo_restore(
-    product: Product, sandbox: Sandbox, redis_db: redis.Redis
+    flow: Flow, sandbox: Sandbox, redis_db: redis.Redis
 ) -> None:
     driver = sandbox.slack.driver
-    thread_ts, card = pick_platform_renewal(sandbox, redis_db)
+    thread_ts, card = pick_platform_renewal(flow, sandbox, redis_db)
     text = message_text(card)
     assert "Proposal/Price Quote → *Negotiation/Review*" in text
     assert "$100,000 → *$120,000* (+20%)" in text
@@ -128,9 +127,11 @@ def test_the_acme_renewal_pick_approve_update_once_undo_restore(
 
     # Erin may not approve her own request; two managers do.
     assert click(sandbox, "erin", card).acked
+    flow.settle()
     wait_until(lambda: any("someone else has to approve" in t for t in ephemeral_texts(sandbox, "erin")))
     for manager in ("frank", "kara"):
         assert click(sandbox, manager, dm_card(sandbox, manager, pid)).acked
+        flow.settle()
     result = message_in_thread(sandbox, thread_ts, ":white_check_mark: Updated")
     assert "Platform Renewal>: stage Proposal/Price Quote → Negotiation/Review, amount $100,000 → $120,000" in (
         message_text(result)
@@ -144,6 +145,7 @@ def test_the_acme_renewal_pick_approve_update_once_undo_restore(
 
     # Undo is a proposal of its own: it shows the way back, and the policy asks a manager.
     assert driver.click("erin", result["channel"], result["ts"], action_ids.UNDO).acked
+    flow.settle()
     undo_card = message_in_thread(sandbox, thread_ts, "asks to undo Acme Corp - Platform Renewal")
     undo_text = message_text(undo_card)
     assert "Negotiation/Review → *Proposal/Price Quote*" in undo_text
@@ -152,9 +154,11 @@ def test_the_acme_renewal_pick_approve_update_once_undo_restore(
     assert proposal(redis_db, undo_id).undo_of == pid
     # A second click while the undo waits does not make a second undo.
     assert driver.click("erin", result["channel"], result["ts"], action_ids.UNDO).acked
+    flow.settle()
     wait_until(lambda: any("Undo was already asked for" in t for t in ephemeral_texts(sandbox, "erin")))
 
     assert click(sandbox, "frank", dm_card(sandbox, "frank", undo_id)).acked
+    flow.settle()
     message_in_thread(sandbox, thread_ts, "Undo of Acme Corp - Platform Renewal")
     record = opportunity(sandbox)
     assert (record["StageName"], float(record["Amount"])) == ("Proposal/Price Quote", 100000.0)
@@ -165,16 +169,18 @@ def test_the_acme_renewal_pick_approve_update_once_undo_restore(
 
 
 def test_an_opportunity_changed_before_the_approval_lands_goes_back_for_approval(
-    product: Product, sandbox: Sandbox, redis_db: redis.Redis
+    flow: Flow, sandbox: Sandbox, redis_db: redis.Redis
 ) -> None:
-    thread_ts, card = pick_platform_renewal(sandbox, redis_db)
+    thread_ts, card = pick_platform_renewal(flow, sandbox, redis_db)
     pid = proposal_id_of(card)
     # Kara approves first; then someone edits the deal in Salesforce; then Frank's approval completes the quorum.
     assert click(sandbox, "kara", dm_card(sandbox, "kara", pid)).acked
+    flow.settle()
     wait_until(lambda: len(proposal(redis_db, pid).approvers_so_far) == 1)
     edit_behind_our_back(sandbox, PLATFORM_RENEWAL, {"Amount": 110000})
     theirs = len(opportunity_writes(sandbox))
     assert click(sandbox, "frank", dm_card(sandbox, "frank", pid)).acked
+    flow.settle()
 
     note = message_in_thread(sandbox, thread_ts, "I did not overwrite it")
     assert "amount is now $110,000" in message_text(note)
@@ -190,6 +196,7 @@ def test_an_opportunity_changed_before_the_approval_lands_goes_back_for_approval
 
     for manager in ("kara", "frank"):
         assert click(sandbox, manager, dm_card(sandbox, manager, pid)).acked
+        flow.settle()
     message_in_thread(sandbox, thread_ts, ":white_check_mark: Updated")
     record = opportunity(sandbox)
     assert (record["StageName"], float(record["Amount"])) == ("Negotiation/Review", 120000.0)
