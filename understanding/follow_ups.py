@@ -25,7 +25,7 @@ _DURATION = (
     r"(?:in|after|within)\s+(?P<n>an?|one|two|three|four|five|six|ten|fifteen|thirty|\d+)\s+"
     r"(?P<unit>minute|min|hour|hr|day|week)s?"
 )
-_WHEN = rf"(?:(?:on|by|before|next|this|at|around)\s+)?(?P<date>{DATE})|{_DURATION}"
+_WHEN = rf"(?:(?:on|by|before|next|this|at|around|for)\s+)?(?P<date>{DATE})|{_DURATION}"
 _DONE_VERBS = (
     r"(?:close|closes|fix|fixes|finish|finishes|resolve|resolves|ship|ships|do|does|handle|handles|complete|"
     r"completes|wrap\s+up|wraps\s+up|get|gets|move|moves)"
@@ -71,6 +71,23 @@ _FRAMES: list[tuple[re.Pattern[str], str]] = [
         _m(
             rf"^(?:please\s+)?(?:can\s+you\s+)?(?:follow[\s-]?up|check(?:\s+back)?(?:\s+in)?|circle\s+back|chase(?:\s+up)?)"
             rf"(?:\s+with\s+{_PERSON})?\s+(?:on|about|re)\s+(?:{_SUBJECT})(?:\s+(?:{_WHEN}))?"
+        ),
+        "follow",
+    ),
+    # "set a follow-up on OPS-3", "add a reminder for PAY-12 on friday": the follow-up named as a thing to set
+    (
+        _m(
+            rf"^(?:please\s+)?(?:(?:can|could)\s+(?:you|u)\s+)?(?:set(?:\s+up)?|add|create|put\s+in|schedule|make)\s+"
+            rf"(?:a\s+|an\s+)?(?:follow[\s-]?up|reminder|check-?in)\s+(?:on|for|about|re)\s+(?:{_SUBJECT})"
+            rf"(?:\s+(?:{_WHEN}))?"
+        ),
+        "follow",
+    ),
+    # "ping me about the hooli deal", "nudge alice on PAY-12 friday": someone to remind about a record
+    (
+        _m(
+            rf"^(?:please\s+)?(?:ping|nudge|poke|remind)\s+{_PERSON}\s+(?:about|on|re|regarding)\s+(?:{_SUBJECT})"
+            rf"(?:\s+(?:{_WHEN}))?"
         ),
         "follow",
     ),

@@ -580,7 +580,11 @@ _ASSIGN_FRAMES = [
         rf"r\s+)?to\s+(?P<who>{NAME}|you){BOUNDARY}"
     ),
     _m(rf"^(?:please\s+)?(?:assign|re-?assign|put)\s+(?P<who>{NAME})\s+(?:to|on)\s+(?P<issue>{ISSUE_REF}){BOUNDARY}"),
-    _m(rf"^(?:please\s+)?assigning\s+(?P<issue>{ISSUE_REF})\s+to\s+(?P<who>{NAME}|you){BOUNDARY}"),
+    _m(
+        rf"^(?:please\s+)?(?:(?:i'?m|we'?re)\s+)?(?:re-?assigning|assigning|giving|handing|passing|routing|transferring|"
+        rf"delegating)\s+(?:(?:it\s+)?(?:off|over)\s+)?(?P<issue>{ISSUE_REF})\s+(?:back\s+)?(?:(?:off|over)\s+)?to\s+"
+        rf"(?P<who>{NAME}|you){BOUNDARY}"
+    ),
     _m(
         rf"^(?:please\s+)?(?:put|add|drop)\s+(?P<issue>{ISSUE_REF})\s+(?:on|in|onto)\s+(?P<who>{NAME})'s\s+(?:plate|l"
         rf"ist|queue|board){BOUNDARY}"
@@ -610,6 +614,12 @@ _ASSIGN_FRAMES = [
     ),
     _m(rf"^(?:please\s+)?(?:assign|give|hand)\s+(?:this\s+|it\s+)?to\s+(?P<who>{NAME}){BOUNDARY}(?P<issue>)"),
     _m(rf"^(?:please\s+)?(?:assign|re-?assign)\s+(?P<issue>{ISSUE_REF})(?P<who>){BOUNDARY}"),
+    # who works on it from now, said as a statement: "sam lee is taking over PAY-4 (from alice)", "bob's picking up
+    # OPS-3"; the person must be one the vocabulary knows
+    _m(
+        rf"^(?P<who>{NAME})(?:\s+is|'s|\s+will\s+be)\s+(?:now\s+)?(?:taking(?:\s+over|\s+on)?|picking\s+up|grabbing|owning|"
+        rf"handling)\s+(?P<issue>{KEY})(?:\s+(?:over\s+)?from\s+{NAME})?{BOUNDARY}"
+    ),
     _m(rf"^(?P<issue>{KEY})\s+(?:to|->)\s+(?P<who>{NAME}){BOUNDARY}"),
 ]
 _UNASSIGN_FRAMES = [
@@ -631,6 +641,8 @@ _UNASSIGN_FRAMES = [
         rf"(?:unassigned|nobody|no\s+one){BOUNDARY}"
     ),
     _m(rf"^(?:please\s+)?(?:unassign|un-assign)(?P<issue>)(?P<who>){BOUNDARY}"),
+    # "PAY-10 is done, close it and unassign alice": the person, from the issue the message is about
+    _m(rf"^(?:please\s+)?(?:unassign|un-assign)\s+(?P<who>me|myself|{NAME})(?P<issue>){BOUNDARY}"),
 ]
 
 
@@ -817,7 +829,8 @@ def transition(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
                 and ctx.lexicon.stage(written) is not None
             ):
                 continue  # "we're moving forward w/ initech expansion, set it to proposal": the deal's stage
-            status = ctx.lexicon.status(written, loose=True)
+            # "in" names a place as often as a status ("update it in salesforce"): only a status the workflow has
+            status = ctx.lexicon.status(written, loose=match.groupdict().get("prep") != "in")
             if status is None:
                 if not _SOME_STATUS.match(written.lower()):
                     continue

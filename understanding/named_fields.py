@@ -43,13 +43,16 @@ a statement such as "PAY-12's priority is odd" asks for nothing."""
 # a field this reader leaves to the frames (labels are a whole list, one at a time is asked about).
 _ISSUE_FIELDS: tuple[tuple[re.Pattern[str], str | None], ...] = (
     (re.compile(r"\b(?:priority|prio|re-?prioriti[sz]e)\b", re.I), "jira.update_fields"),
-    (re.compile(r"\b(?:due\s+date|deadline|due)\b", re.I), "jira.update_fields"),
+    (re.compile(r"\b(?:due\s+date|deadline|due|(?:a|the|its)\s+date)\b", re.I), "jira.update_fields"),
     (re.compile(r"\b(?:summary|title|headline)\b", re.I), "jira.update_fields"),
     (re.compile(r"\b(?:labels?|tags?)\b", re.I), None),
     (
         re.compile(
             r"\b(?:owner|assignee|(?:re-?|un-?)?assign(?:ed)?)\b"
-            r"|\b(?:go|goes|give|hand)\s+(?:it\s+)?to\s+(?:someone|somebody|whoever|anyone|anybody)\b",
+            r"|\bto\s+(?:someone|somebody|whoever|anyone|anybody)\b"
+            # someone to work on it, unnamed: "needs someone on it", "someone else should take it"
+            r"|\b(?:someone|somebody|anyone|anybody)\s+(?:else|new|on\s+(?:it|this|that|the\s+\w+)|to\s+(?:own|take|"
+            r"handle|pick\s+up|look\s+at|work\s+on))\b|\bneeds?\s+(?:someone|somebody|an?\s+(?:owner|assignee|person))\b",
             re.I,
         ),
         "jira.assign",
@@ -58,7 +61,7 @@ _ISSUE_FIELDS: tuple[tuple[re.Pattern[str], str | None], ...] = (
     (re.compile(r"\b(?:link(?:ed)?|connect(?:ed)?)\b", re.I), "jira.link_issues"),
 )
 _OPPORTUNITY_FIELDS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"\b(?:stage|advance|advanced|closed)\b|\bclose\b(?!\s+date)", re.I),
+    re.compile(r"\b(?:stage|advance|advanced|closed|move|progress)\b|\bclose\b(?!\s+date)", re.I),
     re.compile(r"\b(?:amount|value|deal\s+size|number|price|arr|acv)\b", re.I),
     re.compile(r"\b(?:close|closing)\s+date\b", re.I),
     re.compile(r"\bnext\s+step\b", re.I),
@@ -88,7 +91,17 @@ def read_named_field(text: str, lexicon: Lexicon) -> ActionRequest | None:
         return SalesforceUpdateOpportunityRequest(account=record[0], opportunity=record[1]) if named else None
     assert contact is not None
     named = sum(bool(p.search(_without(text, contact))) for p in _CONTACT_FIELDS)
+    if named == 0 and _UPDATE_A_RECORD.fullmatch(_without(text, contact).strip(" .!?")):
+        return SalesforceUpdateContactRequest(contact=contact)  # "update wile coyote in sf": which field is asked
     return SalesforceUpdateContactRequest(contact=contact) if named == 1 else None
+
+
+_UPDATE_A_RECORD = re.compile(
+    r"(?:(?:please|pls|plz|can\s+(?:you|u)|could\s+(?:you|u))\s+)*(?:update|edit|change|fix|correct)\s+(?:the\s+)?"
+    r"(?:(?:'s|contact|record|details|info)\s*)*(?:(?:in|on)\s+(?:sf|sfdc|salesforce|the\s+crm)\s*)?(?:please|pls|plz)?",
+    re.I,
+)
+"""An ask to update a contact that names no field ("update wile coyote in salesforce"), the contact's name removed."""
 
 
 _GLUE = frozenset(
@@ -216,22 +229,29 @@ def _terse_values(value: str, issue: str, lexicon: Lexicon) -> list[tuple[str, A
     return found
 
 
+def asks_to_update_contact(text: str, lexicon: Lexicon) -> bool:
+    """Whether the text is an ask to update the one contact it names, and nothing else ("update wile coyote in sf")."""
+    contact = _contact(text, lexicon)
+    return contact is not None and bool(_UPDATE_A_RECORD.fullmatch(_without(text, contact).strip(" .!?")))
+
+
 def names_a_field_of(text: str, kind: str) -> bool:
     """Whether ``text`` names a field of a ``kind`` request, and no field of another kind ("fix the status" for a
     transition; "once alice is back" names none): a part the frames could not read that the named field explains."""
+    if _BARE_ASK.fullmatch(text.strip(" .!?")):
+        return True  # "can u change it", "fix pls": the ask itself, about the record the sentence named
     if kind == "salesforce.update_opportunity":
         return any(p.search(text) for p in _OPPORTUNITY_FIELDS)
     if kind == "salesforce.update_contact":
         return any(p.search(text) for p in _CONTACT_FIELDS)
-    if _BARE_ASK.fullmatch(text.strip(" .!?")):
-        return True  # "can u change it": the ask itself, about the record the sentence named
     kinds = {k for pattern, k in _ISSUE_FIELDS if pattern.search(text)}
     return kinds == {kind}
 
 
 _BARE_ASK = re.compile(
     r"(?:(?:can|could|would)\s+(?:you|u|we|someone)\s+)?(?:please\s+|pls\s+)?(?:change|fix|update|correct|edit|adjust|sort|"
-    r"set|move|bump|assign|reassign|do)\s+(?:it|this|that|them)(?:\s+(?:please|pls|for\s+me|asap))?",
+    r"set|move|bump|assign|reassign|do)(?:\s+(?:it|this|that|them))?(?:\s+(?:in|on)\s+(?:sf|sfdc|salesforce|jira|the\s+crm))?"
+    r"(?:\s+(?:please|pls|plz|for\s+me|asap))?",
     re.I,
 )
 

@@ -50,7 +50,13 @@ from approvals.core.ports import ExtractionInput
 from understanding.frames import CANNOT_TELL, FRAMES, LEAD, WHAT_SHOULD_CHANGE, update_opportunity
 from understanding.lexicon import EMAIL, ISSUE_KEY, MENTION, PHONE, Record, lexicon_for
 from understanding.mapped import Mapped
-from understanding.named_fields import named_opportunity, names_a_field_of, read_named_field, read_terse_change
+from understanding.named_fields import (
+    asks_to_update_contact,
+    named_opportunity,
+    names_a_field_of,
+    read_named_field,
+    read_terse_change,
+)
 from understanding.reading import (
     DATE,
     Context,
@@ -376,7 +382,12 @@ def _by_named_field(items: list[Item], sentence: Mapped, ctx: Ctx) -> list[Item]
     named = read_named_field(sentence.text, ctx.lexicon)
     if named is None:
         return items
-    if any(isinstance(i, Unknown) and not names_a_field_of(i.text, named.kind) for i in items):
+    if any(
+        isinstance(i, Unknown)
+        and not names_a_field_of(i.text, named.kind)
+        and not (named.kind == "salesforce.update_contact" and asks_to_update_contact(i.text, ctx.lexicon))
+        for i in items
+    ):
         return items  # "assign PAY-4 to bob once alice is back": a part the field does not explain is still asked
     for item in items:
         if not isinstance(item, Read):

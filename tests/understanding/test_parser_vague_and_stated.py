@@ -1,0 +1,120 @@
+"""The offline parser on requests as people write them in Slack (issue 10, third round): a record with a vague ask
+becomes that request with the field left empty (grounding asks for it), never a guess nor the generic fallback;
+statements that name a change; several asks in one message. Each test reads with the sandbox's vocabulary."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from approvals.core.intents import (
+    ActionRequest,
+    FollowUpRequest,
+    JiraAssignRequest,
+    JiraTransitionRequest,
+    JiraUpdateFieldsRequest,
+    SalesforceUpdateContactRequest,
+    SalesforceUpdateOpportunityRequest,
+    Understanding,
+)
+from approvals.core.ports import ExtractionInput, PersonMatch, ThreadMessage
+from sandbox.vocabulary import seed_vocabulary
+from understanding.parser import OfflineParser
+
+TODAY = dt.date(2026, 12, 8)  # a Tuesday
+REQUESTER = PersonMatch("U0DANA001", "dana", "Dana Reyes", "dana@northwind.example")
+
+
+def read(text: str, *, today: dt.date = TODAY) -> Understanding:
+    request = ExtractionInput(
+        request_text=text,
+        thread=(ThreadMessage(user=REQUESTER.slack_user_id, text=text, ts="1.0"),),
+        requester=REQUESTER,
+        channel_name="support",
+        today=today,
+        known_projects=("PAY", "OPS"),
+        vocabulary=seed_vocabulary(),
+        bot_user_id="U0BOT0001",
+    )
+    return OfflineParser().extract(request)
+
+
+def requests_of(text: str) -> tuple[ActionRequest, ...]:
+    understanding = read(text)
+    assert understanding.question is None, understanding.question
+    return understanding.requests
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A record and a vague ask: the request, its field left empty
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # someone to work on it, unnamed
+        ("PAY-11 needs somebody on it, can u assign", JiraAssignRequest(issue="PAY-11")),
+        ("hand PAY-2 to someone in payments", JiraAssignRequest(issue="PAY-2")),
+        ("someone else should take OPS-1, reassign pls", JiraAssignRequest(issue="OPS-1")),
+        # the ask with no object ("fix pls") after a clause that names the field
+        ("the due date on PAY-3 is off, fix pls", JiraUpdateFieldsRequest(issue="PAY-3")),
+        ("PAY-6 should have a deadline, set a date", JiraUpdateFieldsRequest(issue="PAY-6")),
+        # moving a deal names its stage
+        ("move the hooli deal pls", SalesforceUpdateOpportunityRequest(account="hooli")),
+        # a contact to update, no field named, or a field named as changed
+        ("update alice wong in sf", SalesforceUpdateContactRequest(contact="alice wong")),
+        (
+            "ana silva got a new phone number, update it in salesforce",
+            SalesforceUpdateContactRequest(contact="ana silva"),
+        ),
+        # a follow-up named as a thing to set, or someone to remind about a record, with no when
+        ("could you add a follow-up on PAY-2", FollowUpRequest(issue="PAY-2")),
+        (
+            "nudge me about the initech expansion",
+            FollowUpRequest(account="initech", opportunity="expansion", owner="me"),
+        ),
+    ],
+)
+def test_a_record_with_a_vague_ask_is_that_request_with_the_field_left_empty(
+    text: str, expected: ActionRequest
+) -> None:
+    assert requests_of(text) == (expected,)
+
+
+def test_a_follow_up_set_with_a_day_has_that_day() -> None:
+    assert requests_of("set a reminder on OPS-4 for friday") == (
+        FollowUpRequest(issue="OPS-4", due_date=dt.date(2026, 12, 11)),
+    )
+
+
+def test_a_contact_update_with_a_condition_still_asks_about_the_condition() -> None:
+    understanding = read("update peter gibbons once he replies")
+    assert understanding.question is not None and "once he replies" in understanding.question
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Statements that name a change
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("juan is taking over OPS-2 from sam lee", JiraAssignRequest(issue="OPS-2", assignee="juan")),
+        ("carol's picking up PAY-3", JiraAssignRequest(issue="PAY-3", assignee="carol")),
+        ("passing PAY-9 over to alice, bob is at a conference", JiraAssignRequest(issue="PAY-9", assignee="alice")),
+    ],
+)
+def test_a_statement_of_who_takes_an_issue_assigns_it(text: str, expected: ActionRequest) -> None:
+    assert requests_of(text) == (expected,)
+
+
+def test_a_statement_about_someone_unknown_taking_an_issue_is_not_an_assignment() -> None:
+    assert read("the vendor is taking PAY-4").requests == ()
+
+
+def test_unassigning_a_person_after_a_request_is_about_the_same_issue() -> None:
+    assert requests_of("OPS-4 is finished, move it to done and unassign juan") == (
+        JiraTransitionRequest(issue="OPS-4", status="Done"),
+        JiraAssignRequest(issue="OPS-4", assignee="unassigned"),
+    )
