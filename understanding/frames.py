@@ -1152,7 +1152,7 @@ _CALL_HEAD = [
     ),
 ]
 _CALL_STATEMENT = _m(
-    r"^(?:i\s+|we\s+)?(?:just\s+)?(?:had\s+a\s+(?:\w+\s+)?call|(?:got|hopped|jumped)\s+off\s+(?:the|a)\s+(?:phone|cal"
+    r"^(?:i\s+|we\s+)?(?:just\s+)?(?:had\s+a\s+(?:\w+\s+)?call|(?:(?:got|hopped|jumped)\s+)?off\s+(?:the|a)\s+(?:phone|cal"
     r"l)|(?:a\s+)?(?:(?:great|good|nice|productive|solid|quick|long|tough|rough|interesting)\s+)?call(?=\s+with\b)|"
     r"was\s+on\s+the\s+phone|(?:spoke|talked|chatted)(?:\s+on\s+the\s+phone)?|called|phoned|rang|hung\s+up)\b(?P<rest"
     r">.*)$"
@@ -1293,12 +1293,17 @@ def log_call(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         rest = match["rest"]
         log_it = _LOG_IT_AFTER.search(rest)
         stop = match.start("rest") + (log_it.start() if log_it else len(rest))
+        also = _also_a_request_at(piece, match.start("rest"), ctx)
+        if also is not None and also < stop:
+            stop = also
         direct = bool(re.match(r"(?:i\s+|we\s+)?(?:just\s+)?(?:called|phoned|rang)\b", low))
         fields = _read_call(piece.slice(match.start("rest"), stop), ctx, direct=direct)
         if "contact" not in fields and "account" not in fields:
             return None
-        # A call someone had is a request to log it only with "log it" (here, or in the next clause).
-        return Read(SalesforceLogCallRequest(**fields), weak=log_it is None), len(low) if log_it else stop
+        # A call someone had is a request to log it only with "log it" (here, or in the next clause), or when the
+        # next clause asks for something "also": "had a call with ana today, also task for erin to ...".
+        asked = log_it is not None or also is not None
+        return Read(SalesforceLogCallRequest(**fields), weak=not asked), len(low) if log_it and also is None else stop
     called = _THEY_CALLED.match(low)
     if called is not None:
         # "hank scorpio from globex called, log it": who called, then the ask to log it
@@ -1311,6 +1316,22 @@ def log_call(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     match = _LOG_IT.match(low)
     if match is not None:
         return Read(SalesforceLogCallRequest()), len(low)
+    return None
+
+
+_ALSO = re.compile(r"(?:,\s*|;\s*|\s+)(?:and\s+)?(?:also|plus)\s+", _I)
+
+
+def _also_a_request_at(piece: Mapped, start: int, ctx: Ctx) -> int | None:
+    """Where ", also <a request>" starts after a call someone had (the free text of the call stops there)."""
+    for found in _ALSO.finditer(piece.text.lower(), start):
+        rest = piece.slice(found.end(), len(piece.text))
+        for frame in FRAMES:
+            if frame is log_call:
+                continue
+            read = frame(rest, ctx)
+            if read is not None and isinstance(read[0], Read):
+                return found.start()
     return None
 
 

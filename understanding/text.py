@@ -2,7 +2,7 @@
 
 The text keeps its case (summaries and names are kept as written); only spellings that carry no meaning of their
 own change: "w/" is "with", "@ Initech" is "at Initech", "u" is "you", "pls" is "please", "→" is "->", an emoji
-is a space. Nothing here decides what a request means.
+between words is a comma (elsewhere a space). Nothing here decides what a request means.
 """
 
 from __future__ import annotations
@@ -25,7 +25,11 @@ _EMOJI = re.compile(
     "\U00002b00-\U00002bff"  # arrows and stars
     "]+"
 )
-_ARROW = re.compile(r"\s*(?:→|⟶|➡️?|=>|-{1,2}>|⇒)\s*")
+_EMOJI_BETWEEN_WORDS = re.compile(
+    rf"(?<=[\w.!?])[ \t]*(?:(?:{_SHORTCODE.pattern}|{_EMOJI.pattern})[ \t]*)+(?=[A-Za-z0-9<@])"
+)
+"""An emoji between two words ends a clause, as punctuation would ("renewal signed :tada: mark it won")."""
+_ARROW = re.compile(r"\s*(?:→|⟶|➡️?|👉|=>|-{1,2}>|⇒)\s*")
 _PLUS = re.compile(r"\s+\+\s+(?=[A-Za-z])")  # "bump to highest + assign sam lee": another ask
 _KEYS_JOINED = re.compile(
     r"(?<![\w-])(?P<key>[A-Za-z][A-Za-z0-9]{1,9}-\d{1,7})\s*[&/]\s*(?=[A-Za-z][A-Za-z0-9]{1,9}-\d)"
@@ -140,6 +144,7 @@ def prepare_mapped(text: str, *, bot_user_id: str | None = None) -> Mapped:
         .sub(_PLUS, " and ")
         .sub(_ARROW, " -> ")
         .sub(_DASH, " - ")
+        .sub(_EMOJI_BETWEEN_WORDS, ", ")
         .sub(_SHORTCODE, " ")
         .sub(_EMOJI, " ")
         .sub(_AT_SIGN, " at ")

@@ -14,6 +14,8 @@ from approvals.core.intents import (
     JiraAssignRequest,
     JiraTransitionRequest,
     JiraUpdateFieldsRequest,
+    SalesforceCreateTaskRequest,
+    SalesforceLogCallRequest,
     SalesforceUpdateContactRequest,
     SalesforceUpdateOpportunityRequest,
     Understanding,
@@ -117,4 +119,29 @@ def test_unassigning_a_person_after_a_request_is_about_the_same_issue() -> None:
     assert requests_of("OPS-4 is finished, move it to done and unassign juan") == (
         JiraTransitionRequest(issue="OPS-4", status="Done"),
         JiraAssignRequest(issue="OPS-4", assignee="unassigned"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Several asks in one message; calls someone had
+
+
+def test_a_call_someone_had_is_logged_when_the_next_clause_asks_for_something_also() -> None:
+    assert requests_of("spoke with wile at acme yesterday about seats, also remind frank to send the quote monday") == (
+        SalesforceLogCallRequest(contact="wile", account="acme", call_date=dt.date(2026, 12, 7), subject="Seats"),
+        SalesforceCreateTaskRequest(owner="frank", subject="Send the quote", due_date=dt.date(2026, 12, 14)),
+    )
+
+
+def test_a_call_someone_had_is_not_logged_for_a_remark_after_it() -> None:
+    assert read("had a call with peter at initech today, he also wants a demo").requests == ()
+
+
+def test_off_a_call_with_someone_then_log_it_logs_the_call_with_them() -> None:
+    assert requests_of("off the phone w/ alice wong, log it") == (SalesforceLogCallRequest(contact="alice wong"),)
+
+
+def test_an_emoji_between_words_ends_a_clause() -> None:
+    assert requests_of("hooli analytics is back :tada: move it to qualification") == (
+        SalesforceUpdateOpportunityRequest(account="hooli", opportunity="analytics", stage="Qualification"),
     )
