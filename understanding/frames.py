@@ -937,7 +937,9 @@ _FIELDS_FRAMES: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         _m(
-            rf"^(?P<issue>{KEY})\s+(?:is\s+)?(?:now\s+)?(?:due|deadline)\s*(?::|is|->|on|by)?\s*(?P<value>.+?)"
+            # "PAY-11 due the 18th", "can PAY-7 be due the 15th", "PAY-3's due date is dec 20": a date it is due
+            rf"^(?:(?:can|could)\s+)?(?P<issue>{KEY})(?:'s)?\s+(?:(?:is|can|could|should|will|needs\s+to|has\s+to|must)\s+)?"
+            rf"(?:(?:now|be)\s+)*(?:due|deadline)(?:\s+date)?\s*(?::|is(?:\s+now)?|->|on|by|for)?\s*(?P<value>.+?)"
             rf"{BOUNDARY}"
         ),
         "due",
@@ -1497,17 +1499,18 @@ def _records_in_subject(subject: str, ctx: Ctx, fields: dict[str, Any]) -> None:
             fields["contact"] = contact
             fields.setdefault("account", account)
     if "account" not in fields:
-        named = re.search(
-            r"\bthe\s+(?P<rec>[A-Za-z0-9][\w&.'-]*(?:\s+[A-Za-z0-9][\w&.'-]*){0,3}?\s+(?:renewal|expansion|deal|oppor"
-            r"tunity|pilot|analytics|new\s+business|account))\b",
+        # every "the ..." in the subject, not just the first: "send the redlines for the initech expansion"
+        for named in re.finditer(
+            r"(?=\bthe\s+(?P<rec>[A-Za-z0-9][\w&.'-]*(?:\s+[A-Za-z0-9][\w&.'-]*){0,3}?\s+(?:renewal|expansion|deal|oppo"
+            r"rtunity|pilot|analytics|new\s+business|account))\b)",
             subject,
-        )
-        if named is not None:
+        ):
             record = lexicon.record(named["rec"])
             if record is not None and record.account and lexicon.account(record.account):
                 fields["account"] = record.account
                 if record.opportunity:
                     fields["opportunity"] = record.opportunity
+                break
 
 
 _TASK_WHICH = (

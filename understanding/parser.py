@@ -106,6 +106,9 @@ _INSTRUCTION = (
     r"|\bnew\s+instructions\b|\bsystem\s*(?:prompt|message|override)?\s*:|\byou\s+are\s+(?:now|in)\b"
     r"|\bpretend\s+(?:to\s+be|you)\b|\b(?:admin|developer|god|sudo)\s+mode\b|\bjailbreak"
     r"|\bnote\s+to\s+(?:the\s+)?(?:bot|ai|assistant|model|llm)\b|\b(?:bot|ai|assistant)\s*:"
+    r"|\b(?:print|show|reveal|dump|repeat|output|leak|share|tell\s+me|what\s+(?:is|are))\s+(?:me\s+)?(?:your\s+|the\s+"
+    r"(?=(?:hidden|system|secret|original|initial|internal)\b))(?:(?:hidden|system|secret|original|initial|full|exact|"
+    r"internal)\s+)*(?:prompts?|instructions|rules|config(?:uration)?)\b"
     r"|\bgive\s+me\s+(?:admin|root|full\s+access|approver)\b|\bmake\s+me\s+(?:an?\s+)?(?:admin|approver)\b"
     r"|\bmark\s+it\s+(?:as\s+)?done\s+already\b|\bauto-?approve|\bapprove\s+(?:this|it)\s+(?:automatically|yourself)\b"
     r"|\b(?:admin|administrator|system|security|manager)\s+override\b|\bapprove\s+(?:your|its|their)\s+own\b"
@@ -185,7 +188,8 @@ _IMPERATIVE = re.compile(
     r"export|import|sync|merge|deploy|cancel|archive|do|handle|help|check|find|show|list|get|fetch|look|pull|drop|clear|"
     r"edit|fix|track|copy|clone|escalate|approve|reject|revert|undo|roll|stop|run|build|write|draft|prepare|review|"
     r"follow|chase|ask|plan|organi[sz]e|arrange|upgrade|downgrade|renew|transfer|convert|attach|upload|tag|label|"
-    r"prioriti[sz]e|take|grab|bring|keep|cut|split|combine|finish|complete|mark)\b",
+    r"prioriti[sz]e|take|grab|bring|keep|cut|split|combine|finish|complete|mark|spin|provision|configure|install|"
+    r"enable|disable|invite|rename|setup)\b",
     re.I,
 )
 _ASKS = re.compile(
