@@ -620,6 +620,8 @@ _ASSIGN_FRAMES = [
         rf"^(?P<who>{NAME})(?:\s+is|'s|\s+will\s+be)\s+(?:now\s+)?(?:taking(?:\s+over|\s+on)?|picking\s+up|grabbing|owning|"
         rf"handling)\s+(?P<issue>{KEY})(?:\s+(?:over\s+)?from\s+{NAME})?{BOUNDARY}"
     ),
+    _m(rf"^(?P<who>{NAME})\s+(?:owns|has|gets|is\s+on)\s+(?P<issue>{KEY})\s+now{BOUNDARY}"),
+    _m(rf"^(?P<issue>{KEY})\s+(?:belongs\s+to|is\s+with|is\s+on)\s+(?P<who>{NAME})\s+now{BOUNDARY}"),
     _m(rf"^(?P<issue>{KEY})\s+(?:to|->)\s+(?P<who>{NAME}){BOUNDARY}"),
 ]
 _UNASSIGN_FRAMES = [
@@ -1599,7 +1601,15 @@ def _contact_value(field: str, raw: str) -> str | None:
         found = re.search(PHONE, value)
         return " ".join(found[0].split()) if found else None
     value = re.sub(r"\s+now$", "", value, flags=_I)
+    if re.match(_NOT_A_TITLE, value, _I):
+        return None  # "fix peter's title pls", "change ana's title once she confirms": no title was said
     return value or None
+
+
+_NOT_A_TITLE = (
+    r"(?:please|pls|plz|asap|now|thanks|thx|ty|too|again|for\s+me|quickly|real\s+quick|when|once|after|before|if|unless|"
+    r"until|since|because|as\s+soon|in\s+(?:sf|sfdc|salesforce|the\s+crm))\b"
+)
 
 
 _UPDATE_CONTACT = [

@@ -608,6 +608,8 @@ class Lexicon:
         words = t.split()
         if not 1 <= len(words) <= 3 or not all(_NAME_WORD.fullmatch(w) for w in words):
             return None
+        if any(re.fullmatch(ISSUE_KEY, w) for w in words):
+            return None  # "give PAY-4 to OPS-2": an issue, never a person
         if any(w.lower() in NOT_A_NAME for w in words):
             return None
         if _norm(t) in self._people:

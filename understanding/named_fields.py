@@ -245,6 +245,8 @@ def names_a_field_of(text: str, kind: str) -> bool:
     if kind == "salesforce.update_contact":
         return any(p.search(text) for p in _CONTACT_FIELDS)
     kinds = {k for pattern, k in _ISSUE_FIELDS if pattern.search(text)}
+    if not kinds and _MOVE.search(text):
+        kinds = {"jira.transition"}
     return kinds == {kind}
 
 
@@ -256,8 +258,14 @@ _BARE_ASK = re.compile(
 )
 
 
+_MOVE = re.compile(r"\b(?:move|moved|moving|progress|advance)\b", re.I)
+"""Moving an issue names its status, unless the sentence names another field ("move PAY-4's due date")."""
+
+
 def _issue_request(text: str, keys: Sequence[str]) -> ActionRequest | None:
     kinds = {kind for pattern, kind in _ISSUE_FIELDS if pattern.search(text)}
+    if not kinds and _MOVE.search(text):
+        kinds = {"jira.transition"}
     if len(kinds) != 1 or None in kinds:
         return None
     kind = kinds.pop()

@@ -104,6 +104,7 @@ _INSTRUCTION = (
     r"polic(?:y|ies)|everything|context)\b"
     r"|\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+)*(?:approvals?|review|checks?)\b"
     r"|\bnew\s+instructions\b|\bsystem\s*(?:prompt|message|override)?\s*:|\byou\s+are\s+(?:now|in)\b"
+    r"|\byou(?:'?re|\s+are)\s+(?:now\s+)?(?:an?\s+)?(?:admin|administrator|root|superuser|approver)\b"
     r"|\bpretend\s+(?:to\s+be|you)\b|\b(?:admin|developer|god|sudo)\s+mode\b|\bjailbreak"
     r"|\bnote\s+to\s+(?:the\s+)?(?:bot|ai|assistant|model|llm)\b|\b(?:bot|ai|assistant)\s*:"
     r"|\b(?:print|show|reveal|dump|repeat|output|leak|share|tell\s+me|what\s+(?:is|are))\s+(?:me\s+)?(?:your\s+|the\s+"
@@ -186,7 +187,7 @@ _IMPERATIVE = re.compile(
     r"mark|close|resolve|reopen|start|set|change|update|rename|bump|push|increase|decrease|lower|link|comment|leave|"
     r"post|reply|remind|put|note|delete|remove|send|schedule|book|email|call|message|ping|tell|notify|invite|share|"
     r"export|import|sync|merge|deploy|cancel|archive|do|handle|help|check|find|show|list|get|fetch|look|pull|drop|clear|"
-    r"edit|fix|track|copy|clone|escalate|approve|reject|revert|undo|roll|stop|run|build|write|draft|prepare|review|"
+    r"edit|fix|track|copy|clone|forward|escalate|approve|reject|revert|undo|roll|stop|run|build|write|draft|prepare|review|"
     r"follow|chase|ask|plan|organi[sz]e|arrange|upgrade|downgrade|renew|transfer|convert|attach|upload|tag|label|"
     r"prioriti[sz]e|take|grab|bring|keep|cut|split|combine|finish|complete|mark|spin|provision|configure|install|"
     r"enable|disable|invite|rename|setup)\b",
