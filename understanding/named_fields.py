@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 
 from approvals.core.intents import (
+    THIS_THREAD,
     ActionRequest,
     JiraAssignRequest,
     JiraLinkIssuesRequest,
@@ -82,6 +83,10 @@ def read_named_field(text: str, lexicon: Lexicon) -> ActionRequest | None:
     keys = list(dict.fromkeys(k.upper() for k in re.findall(ISSUE_KEY, text)))
     record = named_opportunity(text, lexicon)
     contact = _contact(text, lexicon)
+    if not (keys or record or contact) and _THE_TICKET.search(text):
+        # "move it to the next column", "change the ticket's owner": the issue the thread (or the message) is about
+        request = _issue_request(text, [THIS_THREAD])
+        return request if not isinstance(request, JiraLinkIssuesRequest) else None
     if sum(bool(found) for found in (keys, record, contact)) != 1:
         return None
     if keys:
@@ -103,6 +108,9 @@ _UPDATE_A_RECORD = re.compile(
 )
 """An ask to update a contact that names no field ("update wile coyote in salesforce"), the contact's name removed."""
 
+
+_THE_TICKET = re.compile(r"\b(?:its?|this(?:\s+one)?|the\s+(?:ticket|issue|bug|jira))(?:'s)?\b", re.I)
+"""An issue named by a pronoun or as "the ticket": the one from this thread, or the one the message named before."""
 
 _GLUE = frozenset(
     [

@@ -408,7 +408,7 @@ def _by_named_field(items: list[Item], sentence: Mapped, ctx: Ctx) -> list[Item]
             if name not in ("kind", "issue", "other", "account", "opportunity", "contact") and value not in (None, ())
         }
         named = named.model_copy(update=values)
-    read = Read(named)
+    read = Read(named, pronoun=getattr(named, "issue", None) == THIS_THREAD)
     _remember(read, ctx)
     return [read]
 

@@ -226,3 +226,17 @@ def test_telling_the_bot_it_is_an_admin_sets_the_rest_of_the_sentence_aside() ->
 
 def test_forwarding_is_asked_about_not_taken_for_chat() -> None:
     assert read("forward this thread to frank").question is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("move it to the next column", JiraTransitionRequest(issue="this thread")),
+        ("can you fix its priority", JiraUpdateFieldsRequest(issue="this thread")),
+        ("OPS-3 is stuck. change the owner on this one", JiraAssignRequest(issue="OPS-3")),
+    ],
+)
+def test_a_vague_ask_about_it_is_about_the_issue_named_before_or_the_threads(
+    text: str, expected: ActionRequest
+) -> None:
+    assert requests_of(text) == (expected,)
