@@ -1977,8 +1977,8 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         _m(
-            rf"^(?:please\s+)?(?:mark|set|move|flag)\s+(?P<rec>{RECORD})\s+(?:as\s+)?(?P<value>(?:closed[\s/-]?)?(?:w"
-            rf"on|lost)){BOUNDARY}"
+            rf"^(?:please\s+)?(?:mark|set|move|flag|close(?:\s+out)?)\s+(?P<rec>{RECORD})\s+(?:out\s+)?(?:as\s+)?(?P<value>"
+            rf"(?:closed[\s/-]?)?(?:won|lost)){BOUNDARY}"
         ),
         "value",
     ),
@@ -2037,7 +2037,7 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
     (
         _m(
             rf"^(?:please\s+)?(?:set|change|update|add)\s+(?:the\s+)?(?P<field>next\s+steps?)\s+(?:on|for|of)\s+(?P<r"
-            rf"ec>{RECORD})\s+(?:to|as|:)\s*(?P<value>.+)$"
+            rf"ec>{RECORD})(?:\s+(?:to|as)\b|\s*:)\s*(?P<value>.+)$"
         ),
         "field-to-end",
     ),

@@ -662,6 +662,7 @@ _CONTINUATIONS: list[tuple[re.Pattern[str], str]] = [
 def _continuation(chunk: Mapped, ctx: Ctx) -> Continuation | None:
     low = chunk.text.lower().strip()
     low = re.sub(r"[\s.!]+$", "", low)
+    low = re.sub(r"\s+(?:now|already|instead)$", "", low)  # "close date is 3/31 now": the value, said as news
     for pattern, name in _CONTINUATIONS:
         match = pattern.match(low)
         if match is None:

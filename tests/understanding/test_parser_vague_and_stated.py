@@ -240,3 +240,28 @@ def test_a_vague_ask_about_it_is_about_the_issue_named_before_or_the_threads(
     text: str, expected: ActionRequest
 ) -> None:
     assert requests_of(text) == (expected,)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Deals: values said as news, "close it lost", a colon after the record
+
+
+def test_a_close_date_said_as_news_after_a_statement_about_the_deal_is_read() -> None:
+    assert requests_of("the hooli deal slipped again, close date is 2/15 now") == (
+        SalesforceUpdateOpportunityRequest(account="hooli", close_date=dt.date(2027, 2, 15)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [("globex passed on it, close it lost", "Closed Lost"), ("close out the acme pilot as won", "Closed Won")],
+)
+def test_closing_a_deal_as_won_or_lost_sets_that_stage(text: str, stage: str) -> None:
+    (request,) = requests_of(text)
+    assert isinstance(request, SalesforceUpdateOpportunityRequest) and request.stage == stage
+
+
+def test_a_next_step_after_a_colon_right_after_the_record_is_read() -> None:
+    assert requests_of("add next step for the umbrella renewal: exec sponsor sync") == (
+        SalesforceUpdateOpportunityRequest(account="umbrella", opportunity="renewal", next_step="exec sponsor sync"),
+    )
