@@ -774,7 +774,7 @@ _TRANSITION_FRAMES: list[tuple[re.Pattern[str], str | None, bool]] = [
     # Terse: "PAY-9 to in progress", "PAY-4 back to to do", "PAY-4 done"
     (
         _m(
-            rf"^(?P<issue>{KEY})\s+(?:(?:goes|go|moves|is\s+going|should\s+go)\s+)?(?:back\s+)?(?:to|into)\s+"
+            rf"^(?P<issue>{KEY})\s+(?:(?:goes|go|moves|is\s+going|should\s+go)\s+)?(?:back\s+(?:in|into|to)\s+(?:the\s+)?|to\s+|into\s+)"
             rf"{_STATUS_TEXT}{BOUNDARY}"
         ),
         _TERSE,
@@ -1004,6 +1004,14 @@ _FIELDS_FRAMES: list[tuple[re.Pattern[str], str]] = [
         "priority",
     ),
     (_m(rf"^(?:please\s+)?(?:rename|retitle)\s+(?P<issue>{ISSUE_REF})\s+(?:to|as)\s+(?P<value>.+)$"), "summary"),
+    # "PAY-2 title should be ...", "OPS-4's summary is now ...": the new summary, said as a statement, to the end
+    (
+        _m(
+            rf"^(?P<issue>{KEY})(?:'s)?\s+(?:title|summary|headline)\s+(?:should\s+(?:be|say|read)|is\s+now|needs\s+to\s+be|"
+            rf"->|:|=)\s*(?P<value>.+)$"
+        ),
+        "summary",
+    ),
     (
         _m(
             rf"^(?:please\s+)?(?:change|set|update|edit|fix)\s+(?:the\s+)?(?:title|summary|name|headline)\s+(?:of|on|"

@@ -105,6 +105,7 @@ _INSTRUCTION = (
     r"|\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+)*(?:approvals?|review|checks?)\b"
     r"|\bnew\s+instructions\b|\bsystem\s*(?:prompt|message|override)?\s*:|\byou\s+are\s+(?:now|in)\b"
     r"|\byou(?:'?re|\s+are)\s+(?:now\s+)?(?:an?\s+)?(?:admin|administrator|root|superuser|approver)\b"
+    r"|\byou\s+(?:must|will|shall|have\s+to)\s+(?:now\s+)?(?:obey|comply)\b|\b(?:override|sudo)\s*:"
     r"|\bpretend\s+(?:to\s+be|you)\b|\b(?:admin|developer|god|sudo)\s+mode\b|\bjailbreak"
     r"|\bnote\s+to\s+(?:the\s+)?(?:bot|ai|assistant|model|llm)\b|\b(?:bot|ai|assistant)\s*:"
     r"|\b(?:print|show|reveal|dump|repeat|output|leak|share|tell\s+me|what\s+(?:is|are))\s+(?:me\s+)?(?:your\s+|the\s+"

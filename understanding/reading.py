@@ -110,7 +110,8 @@ THIS_ISSUE = (
     rf"(?:(?:the|this|that|our|my)\s+{_TICKET}(?:\s+(?:from|in|for|of|on)\s+(?:this|the)\s+thread"
     r"|\s+(?:we|you|i)\s+(?:just\s+)?(?:filed|created|opened|made|raised))?|this\s+one|it|this|that|its)"
 )
-ISSUE_REF = rf"(?:{KEY}|{THIS_ISSUE})"
+ISSUE_REF = rf"(?:(?:the\s+)?{KEY}(?:\s+{_TICKET}\b)?|{THIS_ISSUE})"
+"""An issue as a request names it: a key ("PAY-12", "the PAY-12 ticket") or the thread's ("it", "this ticket")."""
 DATE = rf"(?:{DATE_PATTERN})"
 VAGUE_DATE = rf"(?:{VAGUE_DATE_PATTERN})"
 AMOUNT = rf"(?:{AMOUNT_PATTERN})"
@@ -132,8 +133,9 @@ _PRONOUNS = frozenset({"it", "this", "that", "this one", "its"})
 def issue_value(ref: str, ctx: Ctx) -> tuple[str, bool]:
     """The request value for an issue reference as matched, and whether it was a pronoun ("it")."""
     ref = " ".join(ref.split())
-    if re.fullmatch(KEY, ref):
-        return ref.upper(), False
+    key = re.fullmatch(rf"(?:the\s+)?({KEY})(?:\s+{_TICKET})?", ref, re.I)
+    if key is not None:
+        return key[1].upper(), False
     return THIS_THREAD, ref.lower() in _PRONOUNS
 
 

@@ -265,3 +265,27 @@ def test_a_next_step_after_a_colon_right_after_the_record_is_read() -> None:
     assert requests_of("add next step for the umbrella renewal: exec sponsor sync") == (
         SalesforceUpdateOpportunityRequest(account="umbrella", opportunity="renewal", next_step="exec sponsor sync"),
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Issues named as "the KEY ticket"; summaries said as statements; "back in the X column"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("assign the OPS-3 ticket to juan", JiraAssignRequest(issue="OPS-3", assignee="juan")),
+        ("move the PAY-9 story to in progress", JiraTransitionRequest(issue="PAY-9", status="In Progress")),
+        ("OPS-1 back in the to do column", JiraTransitionRequest(issue="OPS-1", status="To Do")),
+        (
+            "PAY-11 summary should be Document webhook retries",
+            JiraUpdateFieldsRequest(issue="PAY-11", summary="Document webhook retries"),
+        ),
+    ],
+)
+def test_issue_requests_as_written(text: str, expected: ActionRequest) -> None:
+    assert requests_of(text) == (expected,)
+
+
+def test_praise_that_names_an_issue_and_a_person_is_no_assignment() -> None:
+    assert read("great job on OPS-2 juan").requests == ()
