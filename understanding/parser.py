@@ -1300,14 +1300,29 @@ def _question(problems: Sequence[Unsupported | str], requests: Sequence[ActionRe
         return _CANNOT_TELL, tuple(missing)
     if requests:
         understood = "; ".join(describe(r) for r in requests)
+        empty = _empty_fields(requests)
+        # The part that was not read is often the field the request still lacks ("OPS-3 needs someone on it,
+        # assign pls"): the question names that field too, so the answer can fill it.
+        still = " ".join(f"Which {name.replace('_', ' ')} should “{describe(r)}” have?" for r, name in empty)
         return (
-            f"I understood: {understood}. {said} Nothing has been changed: answer here, or send it again without "
-            "that part.",
-            tuple(missing),
+            f"I understood: {understood}. {said}{' ' + still if still else ''} Nothing has been changed: answer here, "
+            "or send it again without that part.",
+            tuple(dict.fromkeys((*missing, *(name for _, name in empty)))),
         )
     if all(isinstance(p, str) for p in problems):
         return f"{said} {EXAMPLES}", tuple(missing)
     return said, tuple(missing)
+
+
+def _empty_fields(requests: Sequence[ActionRequest]) -> list[tuple[ActionRequest, str]]:
+    """Each request's needed field that is empty, where its kind needs exactly that one field (an assignee, a
+    status, a link type...): what a question about the request must ask for."""
+    empty: list[tuple[ActionRequest, str]] = []
+    for request in requests:
+        for group in _NEEDED.get(request.kind, ()):
+            if len(group) == 1 and not _filled(getattr(request, group[0], None)):
+                empty.append((request, group[0]))
+    return empty
 
 
 def _issue_text(issue: str | None) -> str:

@@ -289,3 +289,17 @@ def test_issue_requests_as_written(text: str, expected: ActionRequest) -> None:
 
 def test_praise_that_names_an_issue_and_a_person_is_no_assignment() -> None:
     assert read("great job on OPS-2 juan").requests == ()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A question about a part that was not read also asks for the field the request still lacks
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [("reassign PAY-5 once carol is back", "assignee"), ("move OPS-4 after the standup", "status")],
+)
+def test_a_question_names_the_field_the_request_still_lacks(text: str, field: str) -> None:
+    understanding = read(text)
+    assert understanding.question is not None and field in understanding.missing
+    assert field.replace("_", " ") in understanding.question
