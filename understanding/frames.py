@@ -105,7 +105,7 @@ _CREATE_HEAD = _m(
     rf"[^,.;:!?\"])+?)"
     rf"(?P<sep>\s*:\s*|\s+-+\s+|\s*[\u2014\u2013]\s*|\s+\"|\s+(?:to|about|saying|that|called|titled|named|re)\s+|\s*,"
     rf"\s*|"
-    rf"(?=\s+and\s)|\s*[.!?]*\s*$)"
+    rf"(?=\s+and\s)|{POLITE_TAIL}\s*[.!?]*\s*$)"
 )
 _DESC_WORDS = frozenset(
     re.findall(
@@ -498,7 +498,7 @@ _LINK_FRAMES = [
     ),
     _m(
         rf"^(?:can\s+you\s+|please\s+)?(?:link|connect)\s+(?:them|these|those|the\s+two|both)(?:\s+(?:up|together))?("
-        rf"?:\s+as\s+(?P<as>related|duplicates?|blocking))?(?P<a>)(?P<b>){BOUNDARY}"
+        rf"?:\s+as\s+(?:a\s+)?(?P<as>related|duplicates?|dupes?|blocking|blocked|clones?))?(?P<a>)(?P<b>){BOUNDARY}"
     ),
     _m(
         rf"^(?:please\s+)?(?:link|connect|mark)\s+(?P<a>{ISSUE_REF})\s+as\s+(?:a\s+)?(?P<type>blocking|blocker\s+(?:f"
@@ -506,7 +506,10 @@ _LINK_FRAMES = [
         rf"?P<b>{KEY}){BOUNDARY}"
     ),
     _m(rf"^(?:please\s+)?(?:link|connect)\s+(?P<a>{ISSUE_REF})(?P<b>){BOUNDARY}"),
-    _m(rf"^(?:please\s+)?(?:link|connect)(?:\s+(?:them|these|those))?(?P<a>)(?P<b>){BOUNDARY}"),
+    _m(
+        rf"^(?:please\s+)?(?:link|connect)(?:\s+(?:them|these|those|it))?(?:\s+as\s+(?:a\s+)?(?P<as>related|duplicates?|dupes?|"
+        rf"blocking|blocked|clones?))?(?P<a>)(?P<b>){BOUNDARY}"
+    ),
 ]
 _AS_TYPES = {
     "related": "relates to",

@@ -50,7 +50,7 @@ _ISSUE_FIELDS: tuple[tuple[re.Pattern[str], str | None], ...] = (
     (
         re.compile(
             r"\b(?:owner|assignee|(?:re-?|un-?)?assign(?:ed)?)\b"
-            r"|\bto\s+(?:someone|somebody|whoever|anyone|anybody)\b"
+            r"|\b(?:to|by|for)\s+(?:someone|somebody|whoever|anyone|anybody)\b"
             # someone to work on it, unnamed: "needs someone on it", "someone else should take it"
             r"|\b(?:someone|somebody|anyone|anybody)\s+(?:else|new|on\s+(?:it|this|that|the\s+\w+)|to\s+(?:own|take|"
             r"handle|pick\s+up|look\s+at|work\s+on))\b|\bneeds?\s+(?:someone|somebody|an?\s+(?:owner|assignee|person))\b",
@@ -62,7 +62,7 @@ _ISSUE_FIELDS: tuple[tuple[re.Pattern[str], str | None], ...] = (
     (re.compile(r"\b(?:link(?:ed)?|connect(?:ed)?)\b", re.I), "jira.link_issues"),
 )
 _OPPORTUNITY_FIELDS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"\b(?:stage|advance|advanced|closed|move|progress)\b|\bclose\b(?!\s+date)", re.I),
+    re.compile(r"\b(?:stage|advance|advanced|closed|move|progress|bump)\b|\bclose\b(?!\s+date)", re.I),
     re.compile(r"\b(?:amount|value|deal\s+size|number|price|arr|acv)\b", re.I),
     re.compile(r"\b(?:close|closing)\s+date\b", re.I),
     re.compile(r"\bnext\s+step\b", re.I),

@@ -663,7 +663,8 @@ _CONTINUATIONS: list[tuple[re.Pattern[str], str]] = [
 def _continuation(chunk: Mapped, ctx: Ctx) -> Continuation | None:
     low = chunk.text.lower().strip()
     low = re.sub(r"[\s.!]+$", "", low)
-    low = re.sub(r"\s+(?:now|already|instead)$", "", low)  # "close date is 3/31 now": the value, said as news
+    # "close date is 3/31 now", "closed lost pls": the value, said as news or politely
+    low = re.sub(r"(?:\s+(?:now|already|instead|please|pls|plz|asap))+$", "", low)
     for pattern, name in _CONTINUATIONS:
         match = pattern.match(low)
         if match is None:
@@ -718,6 +719,9 @@ def _continuation(chunk: Mapped, ctx: Ctx) -> Continuation | None:
     amount = read_money(low, strict=True)
     if amount is not None:
         return Continuation({"amount": amount}, chunk.source())  # "umbrella renewal to proposal, 85k"
+    stage = ctx.lexicon.stage(low)
+    if stage is not None:
+        return Continuation({"stage": stage}, chunk.source())  # "the hooli deal is dead, closed lost pls"
     if re.fullmatch(EMAIL, low):
         return Continuation({"email": chunk.source().strip()}, chunk.source())
     if re.fullmatch(PHONE, low):
@@ -899,7 +903,9 @@ class _Message:
                 return request
         keys: list[str] = []
         for context in reversed(self.context):
-            keys = [k.upper() for k in re.findall(ISSUE_KEY, context.text)] or keys
+            # the statements just before, latest first: "PAY-4 and PAY-10 are the same bug" is two clauses
+            found = [k.upper() for k in re.findall(ISSUE_KEY, context.text)]
+            keys = [k for k in found if k not in keys] + keys
             if len(keys) >= 2:
                 break
         if len(keys) >= 2:

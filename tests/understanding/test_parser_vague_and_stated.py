@@ -12,6 +12,8 @@ from approvals.core.intents import (
     ActionRequest,
     FollowUpRequest,
     JiraAssignRequest,
+    JiraCreateIssueRequest,
+    JiraLinkIssuesRequest,
     JiraTransitionRequest,
     JiraUpdateFieldsRequest,
     SalesforceCreateTaskRequest,
@@ -28,10 +30,12 @@ TODAY = dt.date(2026, 12, 8)  # a Tuesday
 REQUESTER = PersonMatch("U0DANA001", "dana", "Dana Reyes", "dana@northwind.example")
 
 
-def read(text: str, *, today: dt.date = TODAY) -> Understanding:
+def read(text: str, *, today: dt.date = TODAY, before: str | None = None) -> Understanding:
+    """What the parser makes of ``text``, sent after ``before`` (a customer's message in the thread) when given."""
+    earlier = (ThreadMessage(user="U0CUST001", text=before, ts="0.5"),) if before else ()
     request = ExtractionInput(
         request_text=text,
-        thread=(ThreadMessage(user=REQUESTER.slack_user_id, text=text, ts="1.0"),),
+        thread=(*earlier, ThreadMessage(user=REQUESTER.slack_user_id, text=text, ts="1.0")),
         requester=REQUESTER,
         channel_name="support",
         today=today,
@@ -303,3 +307,35 @@ def test_a_question_names_the_field_the_request_still_lacks(text: str, field: st
     understanding = read(text)
     assert understanding.question is not None and field in understanding.missing
     assert field.replace("_", " ") in understanding.question
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Politeness after a request, links between issues named in the clauses before, a bare stage after a deal
+
+
+def test_filing_the_thread_with_please_after_it_files_it() -> None:
+    understanding = read("file this please", before="Receipts show the wrong tax line")
+    assert understanding.requests == (JiraCreateIssueRequest(summary="Receipts show the wrong tax line"),)
+
+
+def test_link_them_takes_the_two_issues_named_in_the_clauses_before() -> None:
+    assert requests_of("OPS-3 and OPS-1 are the same alert, link them as dupes") == (
+        JiraLinkIssuesRequest(issue="OPS-3", other="OPS-1", link_type="duplicates"),
+    )
+
+
+def test_a_bare_stage_after_a_statement_about_a_deal_sets_its_stage() -> None:
+    assert requests_of("the globex deal is gone, closed lost please") == (
+        SalesforceUpdateOpportunityRequest(account="globex", stage="Closed Lost"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("bump the initech expansion", SalesforceUpdateOpportunityRequest(account="initech", opportunity="expansion")),
+        ("OPS-4 should be looked at by somebody", JiraAssignRequest(issue="OPS-4")),
+    ],
+)
+def test_more_vague_asks_keep_the_request_with_the_field_empty(text: str, expected: ActionRequest) -> None:
+    assert requests_of(text) == (expected,)
