@@ -140,7 +140,7 @@ _CONTINUATION_START = _m(
     r"(?:assign(?:ed)?\b|give\s+it\s+to\b|for\s+[a-z]+\s*$|(?:(?:set\s+)?(?:the\s+)?priority|prio)\b|p[0-5]\b|"
     r"(?:highest|high|medium|low|lowest|urgent|critical|blocker|trivial)(?:\s+priority)?\s*(?:$|,|\.)|due\b|deadline\b|"
     r"by\s+(?:" + DATE + r")\b|labels?\b|tags?\b|labell?ed\b|tagged\b|leave\s+it\s+unassigned|unassigned\b|component\b|"
-    r"epic\b|(?:assignee|owner)\b\s*(?::|is\b|=)?\s*\S|(?:summary|title)\s*(?::|=|is\b))"
+    r"epic\b|(?:assignee|owner)\b\s*(?::|is\b|=)?\s*\S|(?:summary|title)\s*(?::|=|is\b)|another\s+(?:one\s+)?(?:in|for)\s)"
 )
 
 
@@ -1181,7 +1181,7 @@ _LOG_IT = _m(
 _NEXT_REQUEST = re.compile(
     r"(?:,\s*|\s+)(?:and\s+|also\s+|then\s+)+(?:please\s+|can\s+you\s+)?(?=(?:assign|move|close|bump|set|create|file|"
     r"log|remind|update|mark|link|comment|add|push|change|open|raise|give|unassign|start|reopen|resolve|make|"
-    r"follow\s+up|track|ping|check\s+(?:back|in|on))\b)",
+    r"follow\s+up|track|ping|check\s+(?:back|in|on))\b|another\s+(?:one\s+)?(?:for|in|on)\b)",
     _I,
 )
 
@@ -1403,7 +1403,9 @@ _OWNER_PHRASE = (
     r":\s+[a-z0-9][\w&.'-]*){0,3}?))?"
 )
 _PERSON_WORDS = r"(?:me|myself|<@[uw][a-z0-9]+(?:\|[^>]*)?>|[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*)??)"
-_TASK_STOP = rf"(?=\s*(?::|,|\s+to\b|\s+on\b|\s+for\b|\s+about\b|\s+by\b|\s+(?:{DATE})\b|\s+that\b|\s*$|\s+-\s))"
+_TASK_STOP = (
+    rf"(?=\s*(?::|,|\s+to\b|\s+on\b|\s+for\b|\s+about\b|\s+by\b|\s+due\b|\s+(?:{DATE})\b|\s+that\b|\s*$|\s+-\s))"
+)
 
 
 def _owner(match: re.Match[str], rest: Mapped, offset: int, ctx: Ctx, fields: dict[str, Any]) -> bool:
@@ -1720,6 +1722,12 @@ def update_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         fields: dict[str, Any] = {"contact": name, field: value}
         if match.groupdict().get("account"):
             fields["account"] = clean(piece.source(match.start("account"), match.end("account")))
+        if field == "title" and value:
+            # "hank scorpio is now President at globex": the company the title is at is the contact's account
+            at = re.match(r"(?P<title>.+?)\s+(?:at|of|with)\s+(?P<account>.+)$", value, _I)
+            if at is not None and lexicon.account(at["account"]) is not None:
+                fields["title"] = at["title"]
+                fields.setdefault("account", at["account"])
         end = _end(match, low)
         more = re.match(
             rf"\s*(?:,\s*)?(?:and\s+)?(?:(?:his|her|their)\s+)?(?P<field>{_FIELD_NAME})\s+(?:to|is|:)?\s*(?P<value>.+"

@@ -250,9 +250,10 @@ def _read_sentence(sentence: Mapped, ctx: Ctx) -> list[Item]:
         if start >= len(text):
             break
         piece = sentence.slice(start, len(text))
-        more = _another_numbered(piece, items)
+        more = _another_numbered(piece, items) or _another_like_it(piece, items, ctx)
         if more is not None:
             items.append(more[0])
+            _remember(more[0], ctx)
             position = start + more[1]
             continue
         read = _frame(piece, ctx)
@@ -496,6 +497,30 @@ def _another_numbered(piece: Mapped, before: Sequence[Item]) -> tuple[Read, int]
     return Read(first.model_copy(update={"summary": summary, "description": None})), end
 
 
+_ANOTHER = re.compile(r"^another(?:\s+one)?(?=\s+(?:for|in|on)\b)", re.I)
+
+
+def _another_like_it(piece: Mapped, before: Sequence[Item], ctx: Ctx) -> tuple[Item, int] | None:
+    """ "create a task for frank to ..., and another for kara to ...": "another" is one more of the request just read
+    (a Salesforce task, or a Jira issue of the same type), read with its noun in place of the word."""
+    found = _ANOTHER.match(piece.text)
+    if found is None or not before or not isinstance(before[-1], Read):
+        return None
+    previous = before[-1].request
+    if isinstance(previous, SalesforceCreateTaskRequest):
+        noun = "task"
+    elif isinstance(previous, JiraCreateIssueRequest) and previous.issue_type:
+        noun = f"create a {previous.issue_type.lower()}"
+    else:
+        return None
+    rest = piece.slice(found.end(), len(piece.text))
+    restated = prepare_mapped(noun + rest.text)
+    read = _frame(restated, ctx)
+    if read is None or not isinstance(read[0], Read) or read[0].request.kind != previous.kind:
+        return None
+    return read[0], max(read[1] - len(noun) + found.end(), 1)
+
+
 def _same_for_another(item: Item, before: Sequence[Item]) -> Item:
     """ "close out PAY-4 and OPS-2": a bare issue key after a request about an issue asks the same for that one."""
     if not isinstance(item, Context) or item.key is None or not before:
@@ -589,6 +614,8 @@ def _remember(item: Item, ctx: Ctx) -> None:
 # What a piece that is not a request is
 
 
+_SET = r"(?:(?:set|change|update|make|push|move|bump)\s+)?"
+"""A verb before a deal's field in a clause that continues a request ("..., set close date 1/31")."""
 _CONTINUATIONS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
@@ -645,18 +672,24 @@ _CONTINUATIONS: list[tuple[re.Pattern[str], str]] = [
         "labels",
     ),
     (
-        re.compile(r"^(?:and\s+)?(?:the\s+)?(?:amount|value|deal\s+size)\s*(?:(?:is|to)\b|:|=|->)?\s*(?P<v>.+)$", re.I),
+        re.compile(
+            rf"^(?:and\s+)?{_SET}(?:the\s+)?(?:amount|value|deal\s+size)\s*(?:(?:is|to)\b|:|=|->)?\s*(?P<v>.+)$", re.I
+        ),
         "amount",
     ),
-    (re.compile(r"^(?:and\s+)?(?:the\s+)?stage\s*(?:(?:is|to)\b|:|=|->)?\s*(?P<v>.+)$", re.I), "stage"),
+    (re.compile(rf"^(?:and\s+)?{_SET}(?:the\s+)?stage\s*(?:(?:is|to)\b|:|=|->)?\s*(?P<v>.+)$", re.I), "stage"),
     (
         re.compile(
-            r"^(?:and\s+)?(?:the\s+)?(?:close\s+date|closing\s+date|close)\s*(?:is\s+now\b|(?:is|to)\b|:|=|->)?\s*(?P<v>.+)$",
+            rf"^(?:and\s+)?{_SET}(?:the\s+)?(?:close\s+date|closing\s+date|close)\s*(?:is\s+now\b|(?:is|to)\b|:|=|->)?\s*"
+            r"(?P<v>.+)$",
             re.I,
         ),
         "close_date",
     ),
-    (re.compile(r"^(?:and\s+)?(?:the\s+)?next\s+step\s*(?:(?:is|to)\b|:|=|->)?\s*(?P<v>.+)$", re.I), "next_step"),
+    (
+        re.compile(rf"^(?:and\s+)?{_SET}(?:the\s+)?next\s+step\s*(?:(?:is|to)\b|:|=|->)?\s*(?P<v>.+)$", re.I),
+        "next_step",
+    ),
 ]
 
 

@@ -339,3 +339,41 @@ def test_a_bare_stage_after_a_statement_about_a_deal_sets_its_stage() -> None:
 )
 def test_more_vague_asks_keep_the_request_with_the_field_empty(text: str, expected: ActionRequest) -> None:
     assert requests_of(text) == (expected,)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# "another" for one more of the same; fields of a deal after a verb; a title at a company; "due" before a colon
+
+
+def test_another_after_a_task_is_one_more_task() -> None:
+    assert requests_of("task for ivy to send the case study, and another for erin to book the demo") == (
+        SalesforceCreateTaskRequest(owner="ivy", subject="Send the case study"),
+        SalesforceCreateTaskRequest(owner="erin", subject="Book the demo"),
+    )
+
+
+def test_another_after_a_new_issue_is_one_more_of_its_type() -> None:
+    assert requests_of("create a bug in OPS: disk alert flaps, and another in PAY: refund total is off") == (
+        JiraCreateIssueRequest(project="OPS", issue_type="Bug", summary="Disk alert flaps"),
+        JiraCreateIssueRequest(project="PAY", issue_type="Bug", summary="Refund total is off"),
+    )
+
+
+def test_a_deal_field_after_a_verb_continues_the_update() -> None:
+    assert requests_of("move the globex deal to qualification + set close date 2/28") == (
+        SalesforceUpdateOpportunityRequest(account="globex", stage="Qualification", close_date=dt.date(2027, 2, 28)),
+    )
+
+
+def test_a_stated_title_at_a_known_company_names_the_account() -> None:
+    assert requests_of("wile coyote is now COO at acme") == (
+        SalesforceUpdateContactRequest(contact="wile coyote", account="acme", title="COO"),
+    )
+
+
+def test_a_due_date_between_the_owner_and_the_colon_is_the_tasks() -> None:
+    assert requests_of("task for frank due 12/22: sign off the hooli postmortem") == (
+        SalesforceCreateTaskRequest(
+            owner="frank", subject="Sign off the hooli postmortem", due_date=dt.date(2026, 12, 22)
+        ),
+    )
