@@ -237,6 +237,38 @@ def _terse_values(value: str, issue: str, lexicon: Lexicon) -> list[tuple[str, A
     return found
 
 
+def read_named_issue_fields(text: str, lexicon: Lexicon) -> tuple[ActionRequest, ...]:
+    """Several kinds of change asked for on one issue by the fields they name, with no value ("PAY-5 needs an owner
+    and a due date"): one request per kind, in the order the sentence names them, each field left empty; () for
+    anything else (one kind is ``read_named_field``'s; labels and links are left to the frames)."""
+    if not _ASK.search(text):
+        return ()
+    keys = list(dict.fromkeys(k.upper() for k in re.findall(ISSUE_KEY, text)))
+    if len(keys) != 1 or named_opportunity(text, lexicon) is not None or _contact(text, lexicon) is not None:
+        return ()
+    found = sorted((m.start(), kind) for pattern, kind in _ISSUE_FIELDS if (m := pattern.search(text)))
+    kinds = list(dict.fromkeys(kind for _, kind in found))
+    if len(kinds) < 2 or None in kinds or "jira.link_issues" in kinds:
+        return ()
+    requests = (_issue_request_of(kind, keys[0]) for kind in kinds if kind is not None)
+    return tuple(r for r in requests if r is not None)
+
+
+def issue_fields_named(text: str) -> set[str | None]:
+    """The kinds of issue change whose fields the text names ("the owner and the due date": assign, update)."""
+    return {kind for pattern, kind in _ISSUE_FIELDS if pattern.search(text)}
+
+
+def _issue_request_of(kind: str, key: str) -> ActionRequest | None:
+    if kind == "jira.assign":
+        return JiraAssignRequest(issue=key)
+    if kind == "jira.transition":
+        return JiraTransitionRequest(issue=key)
+    if kind == "jira.update_fields":
+        return JiraUpdateFieldsRequest(issue=key)
+    return None
+
+
 def asks_to_update_contact(text: str, lexicon: Lexicon) -> bool:
     """Whether the text is an ask to update the one contact it names, and nothing else ("update wile coyote in sf")."""
     contact = _contact(text, lexicon)
@@ -266,7 +298,11 @@ _BARE_ASK = re.compile(
 )
 
 
-_MOVE = re.compile(r"\b(?:move|moved|moving|progress|advance)\b", re.I)
+_MOVE = re.compile(
+    r"\b(?:move|moving)\s+(?:(?:it|this|[a-z][a-z0-9]{1,9}-\d+)\s+)?(?:along|forward|ahead|on|over)\b"
+    r"|\b(?:needs?|has)\s+to\s+(?:move|progress|advance)\b|\b(?:progress|advance)\s+(?:it|this|[a-z][a-z0-9]{1,9}-\d+)\b",
+    re.I,
+)
 """Moving an issue names its status, unless the sentence names another field ("move PAY-4's due date")."""
 
 

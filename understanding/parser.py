@@ -52,9 +52,11 @@ from understanding.lexicon import EMAIL, ISSUE_KEY, MENTION, PHONE, Record, lexi
 from understanding.mapped import Mapped
 from understanding.named_fields import (
     asks_to_update_contact,
+    issue_fields_named,
     named_opportunity,
     names_a_field_of,
     read_named_field,
+    read_named_issue_fields,
     read_terse_change,
 )
 from understanding.reading import (
@@ -374,8 +376,11 @@ def _by_named_field(items: list[Item], sentence: Mapped, ctx: Ctx) -> list[Item]
         return [Read(change) if change is not None else item for item, change in zip(items, terse, strict=True)]
     if not any(isinstance(i, Unknown | Context) for i in items):
         return items
-    if any(isinstance(i, Unsupported | Continuation) for i in items):
+    if any(isinstance(i, Unsupported) for i in items):
         return items
+    if any(isinstance(i, Continuation) for i in items):
+        # "PAY-4 needs an owner, and bump it to high": the clauses around what was read, each by its field
+        return _clauses_by_named_field(items, ctx) if any(isinstance(i, Read) for i in items) else items
     asked = sentence.text.rstrip().endswith("?")  # "PAY-8 bob?": a question, no terse change
     if not asked and not any(isinstance(i, Read) for i in items):
         terse = read_terse_change(sentence.text, ctx.lexicon)
@@ -388,7 +393,7 @@ def _by_named_field(items: list[Item], sentence: Mapped, ctx: Ctx) -> list[Item]
             return clauses
     named = read_named_field(sentence.text, ctx.lexicon)
     if named is None:
-        return items
+        return _by_named_fields(items, sentence, ctx)
     if any(
         isinstance(i, Unknown)
         and not names_a_field_of(i.text, named.kind)
@@ -400,10 +405,10 @@ def _by_named_field(items: list[Item], sentence: Mapped, ctx: Ctx) -> list[Item]
         if not isinstance(item, Read):
             continue
         if item.request.kind != named.kind:
-            return items
+            return _clauses_by_named_field(items, ctx)  # "move PAY-9 to done, and the due date is wrong"
         target = getattr(item.request, "issue", None)
         if target is not None and target != THIS_THREAD and target != getattr(named, "issue", target):
-            return items
+            return _clauses_by_named_field(items, ctx)
         values = {
             name: value
             for name, value in item.request.model_dump().items()
@@ -413,6 +418,52 @@ def _by_named_field(items: list[Item], sentence: Mapped, ctx: Ctx) -> list[Item]
     read = Read(named, pronoun=getattr(named, "issue", None) == THIS_THREAD)
     _remember(read, ctx)
     return [read]
+
+
+def _by_named_fields(items: list[Item], sentence: Mapped, ctx: Ctx) -> list[Item]:
+    """ "PAY-5 needs an assignee and a due date": a sentence no frame read, asking for several kinds of change on one
+    issue by the fields it names, is one request per kind with the fields left empty; every part nothing read must
+    name one of those fields (or be the ask itself)."""
+    if any(isinstance(i, Read) for i in items):
+        return _clauses_by_named_field(items, ctx)
+    named = read_named_issue_fields(sentence.text, ctx.lexicon)
+    kinds = {r.kind for r in named}
+    if not named or any(
+        isinstance(i, Unknown)
+        and not (issue_fields_named(i.text) and issue_fields_named(i.text) <= kinds)
+        and not any(names_a_field_of(i.text, kind) for kind in kinds)
+        for i in items
+    ):
+        return items
+    reads = [Read(request) for request in named]
+    for read in reads:
+        _remember(read, ctx)
+    return list(reads)
+
+
+def _clauses_by_named_field(items: list[Item], ctx: Ctx) -> list[Item]:
+    """ "PAY-4 needs an owner, and bump it to high": next to a request the frames read, a clause they could not read
+    that asks for one field of one record (named in it, or the issue named before) is that request with the field
+    left empty; when any such clause is not that, the sentence is asked about as it is."""
+    read: list[Item] = []
+    key: str | None = None
+    for item in items:
+        if isinstance(item, Read):
+            key = _one_key(str(getattr(item.request, "issue", "") or "")) or key
+        elif isinstance(item, Context):
+            key = _one_key(item.text) or key
+        if not isinstance(item, Unknown):
+            read.append(item)
+            continue
+        named = read_named_field(item.text, ctx.lexicon)
+        if named is None and key is not None and _one_key(item.text) is None:
+            named = read_named_field(f"{key} {item.text}", ctx.lexicon)
+        if named is None:
+            return items
+        read.append(Read(named, pronoun=getattr(named, "issue", None) == THIS_THREAD))  # "its": the issue named before
+    for item in read:
+        _remember(item, ctx)
+    return read
 
 
 def _terse_clauses(items: list[Item], ctx: Ctx) -> list[Item] | None:

@@ -16,7 +16,7 @@ from approvals.core.intents import (
 )
 from sandbox.vocabulary import seed_vocabulary
 from understanding.lexicon import lexicon_for
-from understanding.named_fields import read_named_field, read_terse_change
+from understanding.named_fields import read_named_field, read_named_issue_fields, read_terse_change
 
 LEXICON = lexicon_for(seed_vocabulary(), projects=("PAY", "OPS"))
 
@@ -108,3 +108,35 @@ def test_a_sentence_with_more_than_an_issue_and_one_value_is_not_read_tersely(te
 @pytest.mark.parametrize("phrase", ["hooli analytics back", "umbrella renewal 90000", "update globex new business"])
 def test_words_around_a_deals_name_are_no_part_of_it(phrase: str) -> None:
     assert LEXICON.record(phrase) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "PAY-5 needs an owner and a due date",
+            (JiraAssignRequest(issue="PAY-5"), JiraUpdateFieldsRequest(issue="PAY-5")),
+        ),
+        (
+            "OPS-2's status and priority are wrong, can you fix",
+            (JiraTransitionRequest(issue="OPS-2"), JiraUpdateFieldsRequest(issue="OPS-2")),
+        ),
+    ],
+)
+def test_several_kinds_of_change_on_one_issue_are_one_request_each_with_the_fields_empty(
+    text: str, expected: tuple[ActionRequest, ...]
+) -> None:
+    assert read_named_issue_fields(text, LEXICON) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PAY-5 needs a new priority",  # one kind: read_named_field's
+        "PAY-5 and PAY-9 need owners and due dates",  # two issues
+        "link PAY-5 to PAY-9 and fix the priority",  # links are the frames'
+        "PAY-5's owner and priority are odd",  # no ask
+    ],
+)
+def test_several_kinds_are_read_only_for_one_issue_and_an_ask(text: str) -> None:
+    assert read_named_issue_fields(text, LEXICON) == ()

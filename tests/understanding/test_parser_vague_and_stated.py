@@ -377,3 +377,31 @@ def test_a_due_date_between_the_owner_and_the_colon_is_the_tasks() -> None:
             owner="frank", subject="Sign off the hooli postmortem", due_date=dt.date(2026, 12, 22)
         ),
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "OPS-4 needs an owner, and bump it to high",
+            (JiraAssignRequest(issue="OPS-4"), JiraUpdateFieldsRequest(issue="OPS-4", priority="High")),
+        ),
+        (
+            "close PAY-9, and its due date is wrong",
+            (JiraTransitionRequest(issue="PAY-9", status="Done"), JiraUpdateFieldsRequest(issue="PAY-9")),
+        ),
+        (
+            "PAY-2 needs an assignee and a due date",
+            (JiraAssignRequest(issue="PAY-2"), JiraUpdateFieldsRequest(issue="PAY-2")),
+        ),
+    ],
+)
+def test_a_vague_clause_next_to_a_request_is_its_own_request_with_the_field_empty(
+    text: str, expected: tuple[ActionRequest, ...]
+) -> None:
+    assert requests_of(text) == expected
+
+
+def test_a_clause_that_names_no_field_next_to_a_request_is_still_asked_about() -> None:
+    understanding = read("assign OPS-1 to juan once the migration lands")
+    assert understanding.question is not None and "once the migration lands" in understanding.question
