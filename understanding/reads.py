@@ -40,6 +40,8 @@ _ISSUE_QUESTIONS = [
         _I,
     ),
     re.compile(rf"^(?:what'?s|what\s+is)\s+(?P<issue>{ISSUE_REF})(?:'s\s+status|\s+status)?{_END}", _I),
+    # "PAY-4 status?", "OPS-3 update?": the record and what is asked about it, as a question
+    re.compile(rf"^(?P<issue>{ISSUE_REF})(?:'s)?\s+(?:status|update|progress|eta)\s*\?+\s*$", _I),
 ]
 _RECORD_QUESTIONS = [
     re.compile(rf"^(?:what'?s|what\s+is|where'?s|where\s+is)\s+{_RECORD}\s+at{_END}", _I),
@@ -51,10 +53,17 @@ _RECORD_QUESTIONS = [
     re.compile(
         rf"^(?:what'?s|what\s+is)\s+(?:the\s+)?(?:status|stage|amount|close\s+date)\s+(?:of|on)\s+{_RECORD}{_END}", _I
     ),
+    re.compile(
+        rf"^(?:where\s+are\s+we|any\s+(?:news|updates?|progress)|(?:status|update)|how'?s)\s+(?:on|with|of)\s+{_RECORD}"
+        rf"{_END}",
+        _I,
+    ),
+    re.compile(rf"^{_RECORD}(?:'s)?\s+(?:status|update|stage)\s*\?+\s*$", _I),
+    re.compile(rf"^(?:how'?s|how\s+is)\s+{_RECORD}(?:\s+(?:going|doing|looking|coming\s+along))?{_END}", _I),
 ]
 _OWED = re.compile(
     r"^(?:what|which\s+follow[\s-]?ups?)\s+(?:do\s+i\s+owe|am\s+i\s+on\s+the\s+hook\s+for|is\s+on\s+my\s+plate|do\s+i\s+have\s+"
-    r"(?:open|due|pending)|should\s+i\s+be\s+doing)" + _END,
+    r"(?:open|due|pending)|should\s+i\s+be\s+doing)(?:\s+(?:this\s+week|today|tomorrow))?" + _END,
     _I,
 )
 

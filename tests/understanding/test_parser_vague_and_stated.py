@@ -16,6 +16,7 @@ from approvals.core.intents import (
     JiraLinkIssuesRequest,
     JiraTransitionRequest,
     JiraUpdateFieldsRequest,
+    ReadRequest,
     SalesforceCreateTaskRequest,
     SalesforceLogCallRequest,
     SalesforceUpdateContactRequest,
@@ -405,3 +406,25 @@ def test_a_vague_clause_next_to_a_request_is_its_own_request_with_the_field_empt
 def test_a_clause_that_names_no_field_next_to_a_request_is_still_asked_about() -> None:
     understanding = read("assign OPS-1 to juan once the migration lands")
     assert understanding.question is not None and "once the migration lands" in understanding.question
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Questions about a record are reads
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("any news on the initech expansion?", ReadRequest(account="initech", opportunity="expansion")),
+        ("OPS-2 status?", ReadRequest(issue="OPS-2")),
+        ("globex deal update?", ReadRequest(account="globex")),
+        ("how's the hooli deal looking", ReadRequest(account="hooli")),
+        ("what do i owe today", ReadRequest(owed=True)),
+    ],
+)
+def test_a_question_about_one_record_reads_it(text: str, expected: ActionRequest) -> None:
+    assert requests_of(text) == (expected,)
+
+
+def test_a_question_about_something_that_is_no_record_reads_nothing() -> None:
+    assert read("how's the new office coming along?").requests == ()
