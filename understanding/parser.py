@@ -86,6 +86,9 @@ _SMALL_TALK_WORD = (
     r"one)|well\s+done|so\s+much|a\s+lot|team|all|everyone|folks|guys|y'?all|again|buddy|bot|followthrough|ugh|omg|"
     r"wow|oops|welp|hmm+|alright|gotcha)"
 )
+_THANKS = re.compile(r"^(?:ty|thx|tysm|thank\s+u)\b[\s,!]*", re.I)
+_THANKED_FOR = re.compile(r"^for\s+(?:\w+ing\b|the\b|that\b|this\b|your\b|all\b|getting\b)", re.I)
+"""What a thank-you is for ("thanks for moving PAY-4", "ty for the quick fix"): said, not asked."""
 _SMALL_TALK_PREFIX = re.compile(rf"^(?:{_SMALL_TALK_WORD}\b[\s,.!?:;)(-]*)+", re.I)
 _NO_ACTION = re.compile(
     r"^(?:(?:i'?ll|i\s+will|we'?ll|we\s+will|i\s+can|i'?m\s+going\s+to)\s+(?:handle|do|take\s+care\s+of|look\s+(?:into|at)|"
@@ -1186,6 +1189,8 @@ def _without_small_talk(sentence: Mapped) -> Mapped | None:
     prefix = _SMALL_TALK_PREFIX.match(text)
     rest = sentence.slice(prefix.end(), len(text)) if prefix else sentence
     rest = rest.strip()
+    if (prefix or _THANKS.match(text)) and _THANKED_FOR.match(_THANKS.sub("", rest.text)):
+        return None  # "thanks for moving PAY-4 to done!": what someone did, thanked for, not asked again
     if not rest.text or _NO_ACTION.fullmatch(rest.text.rstrip(" .!")) or _FILLER.match(rest.text):
         return None
     return rest

@@ -428,3 +428,13 @@ def test_a_question_about_one_record_reads_it(text: str, expected: ActionRequest
 
 def test_a_question_about_something_that_is_no_record_reads_nothing() -> None:
     assert read("how's the new office coming along?").requests == ()
+
+
+@pytest.mark.parametrize("text", ["thanks for moving OPS-1 to done!", "ty for assigning PAY-2 to alice 🙏"])
+def test_a_thank_you_for_a_change_asks_for_nothing(text: str) -> None:
+    understanding = read(text)
+    assert understanding.requests == () and understanding.question is None
+
+
+def test_a_thank_you_then_a_request_still_reads_the_request() -> None:
+    assert requests_of("thanks! now move OPS-1 to done") == (JiraTransitionRequest(issue="OPS-1", status="Done"),)
