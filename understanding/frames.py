@@ -1722,9 +1722,9 @@ def update_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         fields: dict[str, Any] = {"contact": name, field: value}
         if match.groupdict().get("account"):
             fields["account"] = clean(piece.source(match.start("account"), match.end("account")))
-        if field == "title" and value:
+        if n in _STATED_TITLE and value:
             # "hank scorpio is now President at globex": the company the title is at is the contact's account
-            at = re.match(r"(?P<title>.+?)\s+(?:at|of|with)\s+(?P<account>.+)$", value, _I)
+            at = re.match(r"(?P<title>.+?)\s+at\s+(?P<account>.+)$", value, _I)
             if at is not None and lexicon.account(at["account"]) is not None:
                 fields["title"] = at["title"]
                 fields.setdefault("account", at["account"])
