@@ -2001,7 +2001,13 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
         ),
         "value",
     ),
-    (_m(rf"^(?:we\s+|i\s+)?(?:just\s+|finally\s+)?(?P<value>won|lost)\s+(?P<rec>{RECORD}){BOUNDARY}"), "value"),
+    (
+        _m(
+            rf"^(?:(?:looks|seems|sounds)\s+like\s+|i\s+think\s+|so\s+|well\s+)?(?:we\s+|i\s+)?(?:just\s+|finally\s+|officially\s+)?"
+            rf"(?P<value>won|lost)\s+(?P<rec>{RECORD}){BOUNDARY}"
+        ),
+        "value",
+    ),
     (
         _m(
             rf"^(?P<rec>{RECORD})\s+(?:is\s+now|is|now|went\s+to|moved\s+to|->|=)\s+(?:at\s+|in\s+)?(?P<value>(?:\$|u"

@@ -438,3 +438,9 @@ def test_a_thank_you_for_a_change_asks_for_nothing(text: str) -> None:
 
 def test_a_thank_you_then_a_request_still_reads_the_request() -> None:
     assert requests_of("thanks! now move OPS-1 to done") == (JiraTransitionRequest(issue="OPS-1", status="Done"),)
+
+
+def test_we_lost_a_deal_after_a_hedge_then_update_sf_closes_it_lost() -> None:
+    assert requests_of("looks like we lost the umbrella renewal, update sf") == (
+        SalesforceUpdateOpportunityRequest(account="umbrella", opportunity="renewal", stage="Closed Lost"),
+    )
