@@ -31,7 +31,6 @@ class ProductProcess:
         self.env = dict(env)
         self.log_path = log_dir / f"{name}.log"
         self.process: subprocess.Popen[bytes] | None = None
-        self._terminated = False
 
     def start(self) -> ProductProcess:
         base = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "SYSTEMROOT", "TMPDIR")}
@@ -85,23 +84,17 @@ class ProductProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
 
-    def terminate(self) -> None:
-        """Ask the process to stop (SIGTERM to its group) without waiting for it; ``stop`` waits. Several processes
-        asked at once stop side by side: the bot's close alone waits out its socket's receive timeout. Asked once:
-        a second SIGTERM would interrupt the bot's handler in the middle of closing."""
-        if self.alive() and not self._terminated:
-            self._terminated = True
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.pid, signal.SIGTERM)
-
     def stop(self, *, timeout: float = 10.0) -> None:
         if self.process is None:
             return
-        self.terminate()
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        if self.alive():
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+            except ProcessLookupError:
+                pass
         self._log.close()
 
 
