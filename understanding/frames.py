@@ -95,7 +95,7 @@ def _text(piece: Mapped, match: re.Match[str], group: str) -> str | None:
 
 
 _CREATE_VERB = (
-    r"(?:create|file|open|raise|log|add|make|report|submit|enter|put\s+in|write\s+up|spin\s+up|start|cut|"
+    r"(?:create|file|open|raise|log|add|make|report|submit|enter|put\s+in|write\s+up|spin\s+up|start|cut|need|"
     r"(?:we|i)\s+(?:need|want|should\s+have|could\s+use)|can\s+we\s+(?:get|have)|let'?s\s+(?:get|have|open|file|creat"
     r"e))"
 )

@@ -110,6 +110,7 @@ _INSTRUCTION = (
     r"|\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+)*(?:approvals?|review|checks?)\b"
     r"|\bnew\s+instructions\b|\bsystem\s*(?:prompt|message|override)?\s*:|\byou\s+are\s+(?:now|in)\b"
     r"|\byou(?:'?re|\s+are)\s+(?:now\s+)?(?:an?\s+)?(?:admin|administrator|root|superuser|approver)\b"
+    r"|\byou\s+(?:now\s+)?(?:work|answer|report)\s+(?:for|to)\s+me\b"
     r"|\byou\s+(?:must|will|shall|have\s+to)\s+(?:now\s+)?(?:obey|comply)\b|\b(?:override|sudo)\s*:"
     r"|\bpretend\s+(?:to\s+be|you)\b|\b(?:admin|developer|god|sudo)\s+mode\b|\bjailbreak"
     r"|\bnote\s+to\s+(?:the\s+)?(?:bot|ai|assistant|model|llm)\b|\b(?:bot|ai|assistant)\s*:"
@@ -140,7 +141,8 @@ _CLAIM = (
     r"|\b(?:don'?t|do\s+not|no\s+need\s+to)\s+(?:ask|wait)\s+(?:for\s+(?:an?\s+)?)?(?:approvals?|anyone|anybody|permission|sign-?off)\b"
     r"|\bwithout\s+(?:asking|checking\s+with)\b[^,;:.]*|\bas\s+(?:the\s+|an\s+)?admin(?:istrator)?\b"
     r"|\bi'?m\s+authori[sz]ing\s+(?:this|it)\b|\b(?:skip|bypass)\s+(?:the\s+|any\s+)?(?:approvals?|review|checks?|sign-?off)\b"
-    r"|\bi'?m\s+(?:the|an?|their|your|his|her)\s+(?:manager|boss|admin(?:istrator)?|lead|director|vp|ceo|cfo|cto|owner)\b"
+    r"|\b(?:i'?m|i\s+am)\s+(?:the|an?|their|your|his|her)\s+(?:[a-z]+\s+)?(?:manager|boss|admin(?:istrator)?|lead|director|vp|ceo|"
+    r"cfo|cto|owner)\b|\bno\s+need\s+(?:for|of)\s+(?:an?\s+|the\s+)?(?:approvals?|review|sign-?off|a\s+card)\b"
     r"|\b(?:the\s+)?[a-z]+\s+says\s+(?:to\s+)?(?:just\s+)?do\s+it(?:\s+(?:now|asap|today))?\b"
 )
 """Claims of authority or approval ("approved by Grace already", "CEO here"): set aside, clause by clause; the request

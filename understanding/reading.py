@@ -122,7 +122,10 @@ _POLITE_WORDS = (
 )
 BOUNDARY = (
     rf"(?=(?:\s+{_POLITE_WORDS})*\s*(?:,(?!\d)|;|:|\.(?:\s|$)|\?|!|\s-\s|\s\(|"
-    r"\s+(?:and|then|also|but|so|because|since|as)\b|$))"
+    r"\s+(?:and|then|also|but|so|because|since|as)\b|$"
+    # a run-on clause with a subject of its own ("assign PAY-10 to alice pls she knows the tax code")
+    r"|\s+(?:she|he|they|we|i)(?:'(?:s|re|m|ll|ve|d))?\s+(?=[a-z]))"
+    r")"
 )
 END = r"\s*[.!?]*\s*$"
 POLITE_TAIL = rf"(?:\s+{_POLITE_WORDS})*"
