@@ -71,6 +71,15 @@ _FRAMES: list[tuple[re.Pattern[str], str]] = [
         _m(
             rf"^(?:please\s+)?(?:can\s+you\s+)?(?:follow[\s-]?up|check(?:\s+back)?(?:\s+in)?|circle\s+back|chase(?:\s+up)?)"
             rf"(?:\s+with\s+{_PERSON})?\s+(?:on|about|re)\s+(?:{_SUBJECT})(?:\s+(?:{_WHEN}))?"
+            rf"(?:\s+with\s+(?P<who_after>me|myself|<@[uw][a-z0-9]+(?:\|[^>]*)?>|[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*)?))?"
+        ),
+        "follow",
+    ),
+    # "check back tomorrow on OPS-4", "follow up friday with ivy about the hooli deal": when, before what
+    (
+        _m(
+            rf"^(?:please\s+)?(?:can\s+you\s+)?(?:follow[\s-]?up|check(?:\s+back)?|circle\s+back)\s+(?:{_WHEN})"
+            rf"(?:\s+with\s+{_PERSON})?\s+(?:on|about|re)\s+(?:{_SUBJECT})"
         ),
         "follow",
     ),
@@ -146,7 +155,8 @@ _FRAMES: list[tuple[re.Pattern[str], str]] = [
     (
         _m(
             rf"^(?:please\s+)?(?:track|keep\s+(?:an\s+)?eye\s+on|keep\s+tabs\s+on|follow|watch)\s+(?:{_SUBJECT})"
-            rf"(?:\s+through|\s+until\s+(?:it'?s?\s+)?(?:done|closed|resolved|fixed))?(?:\s+(?:{_WHEN}))?"
+            rf"(?:\s+through|\s+(?:until|till|til|'til)\s+(?:it'?s?\s+|it\s+is\s+)?(?:done|closed|resolved|fixed))?"
+            rf"(?:\s+(?:{_WHEN}))?"
         ),
         "track",
     ),
@@ -186,9 +196,10 @@ def _fields(piece: Mapped, match: re.Match[str], how: str, ctx: Ctx) -> dict[str
         fields["account"], fields["opportunity"] = record.account, record.opportunity
     else:
         return None
-    who = groups.get("who")
+    who_group = "who" if groups.get("who") else "who_after"
+    who = groups.get(who_group)
     if who:
-        person = ctx.lexicon.person(piece.source(match.start("who"), match.end("who")))
+        person = ctx.lexicon.person(piece.source(match.start(who_group), match.end(who_group)))
         if person is None:
             return None
         fields["owner"] = person

@@ -1749,7 +1749,8 @@ _CREATE_CONTACT = [
     _m(r"^(?:please\s+)?(?:add|create|new|make)\s+(?:a\s+)?(?:new\s+)?contact\b(?P<items>.*)$"),
     _m(
         r"^(?:please\s+)?add\s+(?P<items>[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*){0,2}?(?:\s+(?:at|from)\s+[a-z][\w&.'-]*(?:"
-        r"\s+[a-z][\w&.'-]*){0,2}?)?)\s+as\s+a\s+(?:new\s+)?contact(?:\s+(?:at|for|on)\s+(?P<account>[a-z][\w&.'-]*(?"
+        r"\s+[a-z][\w&.'-]*){0,2}?)?)(?:\s+(?:to|at|for|under)\s+(?P<account_first>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*){0,2}?))?"
+        r"\s+as\s+a\s+(?:new\s+)?contact(?:\s+(?:at|for|on)\s+(?P<account>[a-z][\w&.'-]*(?"
         r":\s+[a-z][\w&.'-]*){0,2}))?(?P<more>\s*[,(].*)?$"
     ),
 ]
@@ -1769,8 +1770,12 @@ def create_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         if match is None:
             continue
         fields: dict[str, Any] = {}
-        if match.groupdict().get("account"):
-            fields["account"] = clean(piece.source(match.start("account"), match.end("account")).removeprefix("the "))
+        for group in ("account", "account_first"):
+            if match.groupdict().get(group) and "account" not in fields:
+                written = clean(piece.source(match.start(group), match.end(group)).removeprefix("the "))
+                if group == "account_first" and ctx.lexicon.account(written) is None:
+                    return None  # "add sam smith to the list as a contact": not an account
+                fields["account"] = written
         items_text = piece.source(match.start("items"), match.end("items"))
         if match.groupdict().get("more"):
             items_text += piece.source(match.start("more"), match.end("more"))

@@ -17,6 +17,7 @@ from approvals.core.intents import (
     JiraTransitionRequest,
     JiraUpdateFieldsRequest,
     ReadRequest,
+    SalesforceCreateContactRequest,
     SalesforceCreateTaskRequest,
     SalesforceLogCallRequest,
     SalesforceUpdateContactRequest,
@@ -473,3 +474,28 @@ def test_telling_the_bot_it_works_for_someone_sets_the_rest_aside() -> None:
 )
 def test_a_claim_of_authority_is_set_aside_and_the_request_read(text: str) -> None:
     assert requests_of(text) == (JiraTransitionRequest(issue="PAY-3", status="In Progress"),)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Follow-ups with the parts in another order; a contact added to an account
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("check back tomorrow on PAY-3", FollowUpRequest(issue="PAY-3", due_date=dt.date(2026, 12, 9))),
+        (
+            "follow up on OPS-4 friday with juan",
+            FollowUpRequest(issue="OPS-4", owner="juan", due_date=dt.date(2026, 12, 11)),
+        ),
+        ("keep an eye on PAY-6 till it's fixed", FollowUpRequest(issue="PAY-6")),
+    ],
+)
+def test_follow_ups_with_their_parts_in_another_order(text: str, expected: ActionRequest) -> None:
+    assert requests_of(text) == (expected,)
+
+
+def test_adding_someone_to_an_account_as_a_contact_creates_the_contact() -> None:
+    assert requests_of("add Jane Roe to hooli as a contact, email jane@hooli.example") == (
+        SalesforceCreateContactRequest(first_name="Jane", last_name="Roe", account="hooli", email="jane@hooli.example"),
+    )
