@@ -2238,7 +2238,11 @@ _UNSUPPORTED: list[tuple[re.Pattern[str], str]] = [
         "`mark the Hooli deal as closed lost`).",
     ),
     (
-        _m(r"^(?:please\s+)?(?:send|write|draft|email|e-mail|message|dm|slack)\b"),
+        # "email ana the quote" is an email to send; "(ana's phone and) email changed" is a contact's field
+        _m(
+            r"^(?:please\s+)?(?:(?:send|write|draft|message|dm|slack)\b|e-?mail\b(?!\s+(?:changed|is|was|address|has|"
+            r"should|needs|too|also|as\s+well)\b|\s*$))"
+        ),
         "I can't send emails or messages; I can log a call or create a follow-up task.",
     ),
     (

@@ -34,11 +34,12 @@ _ASK = re.compile(
     r"\b(?:needs?|should|must|has\s+to|have\s+to|can\s+(?:you|we)|could\s+(?:you|we)|please|let'?s|change|set|update|"
     r"fix|bump|knock|push|pull|move|advance|raise|lower|increase|decrease|adjust|assign|reassign|unassign|give|hand|put|"
     r"make|mark|flag|correct|edit|link|connect|re-?prioriti[sz]e)\b"
-    r"|\b(?:is|are|looks?|seems?)\s+(?:wrong|off|incorrect|outdated|stale|out\s+of\s+date|not\s+right)\b",
+    r"|\b(?:is|are|looks?|seems?)\s+(?:wrong|off|incorrect|outdated|stale|out\s+of\s+date|not\s+right)\b"
+    r"|\b(?:got|has|gets|have)\s+a\s+new\b",
     re.I,
 )
-"""A sentence that asks for something: a verb or an ask, or a field said to be wrong ("PAY-9's due date is wrong");
-a statement such as "PAY-12's priority is odd" asks for nothing."""
+"""A sentence that asks for something: a verb or an ask, a field said to be wrong ("PAY-9's due date is wrong") or
+new ("hank scorpio got a new title"); a statement such as "PAY-12's priority is odd" asks for nothing."""
 
 # What each kind of record can have changed, by the words that name the field; ``None`` as the kind: the words name
 # a field this reader leaves to the frames (labels are a whole list, one at a time is asked about).

@@ -499,3 +499,16 @@ def test_adding_someone_to_an_account_as_a_contact_creates_the_contact() -> None
     assert requests_of("add Jane Roe to hooli as a contact, email jane@hooli.example") == (
         SalesforceCreateContactRequest(first_name="Jane", last_name="Roe", account="hooli", email="jane@hooli.example"),
     )
+
+
+def test_a_contact_said_to_have_a_new_field_is_that_update_with_the_field_empty() -> None:
+    assert requests_of("peter gibbons got a new title") == (SalesforceUpdateContactRequest(contact="peter gibbons"),)
+
+
+def test_a_contacts_email_said_to_have_changed_is_no_email_to_send() -> None:
+    question = read("alice wong's phone and email changed").question
+    assert question is not None and "send emails" not in question
+
+
+def test_a_field_said_to_have_changed_asks_for_nothing() -> None:
+    assert read("PAY-7's priority changed").requests == ()
