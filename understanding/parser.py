@@ -239,6 +239,14 @@ _ASKS_TO_ACT = re.compile(
     r"undo|revert|again|but|too|also)\b|\?\s*$",
     re.I,
 )
+_POLITE_CONDITION = re.compile(
+    r"(?:if\s+(?:you\s+can|possible|you\s+don'?t\s+mind|that'?s\s+ok(?:ay)?)|when\s+(?:you\s+)?(?:can|possible|"
+    r"(?:you\s+)?(?:get|have|find)\s+(?:a\s+)?(?:chance|sec|second|minute|moment|min|mo)|you'?re\s+free)|"
+    r"as\s+soon\s+as\s+(?:you\s+can|possible|poss))",
+    re.I,
+)
+"""A condition that is only politeness: the request is asked for now."""
+_POLITE_CONDITION_LEAD = re.compile(rf"^{_POLITE_CONDITION.pattern}\s*[,:;-]?\s*", re.I)
 _CONDITION = re.compile(r"^(?:after|before|when|once|unless|if|until|as\s+soon\s+as|only\s+if|but\s+only)\b", re.I)
 
 
@@ -626,9 +634,17 @@ def _later_start(sentence: Mapped, start: int, end: int, ctx: Ctx) -> int | None
     """Where a request starts inside a run of words no frame reads from its first word ("hooli went with a
     competitor mark hooli analytics closed lost"): the words before it are context."""
     for match in _STARTS.finditer(sentence.text, start + 1, end):
+        if _GOVERNED.search(sentence.text, start, match.start()):
+            continue  # "once PAY-12 is done", "PAY-8 can't ship until PAY-12 is fixed": a condition, not a request
         if _frame(sentence.slice(match.start(), len(sentence.text)), ctx) is not None:
             return match.start()
     return None
+
+
+_GOVERNED = re.compile(
+    r"\b(?:after|before|when|whenever|once|unless|until|till|if|because|since|cause|cuz|as\s+soon\s+as)\s+$", re.I
+)
+"""A conditional or causal word right before where a request would start: what follows is its clause."""
 
 
 def _frame(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
@@ -883,7 +899,9 @@ def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
         # "..., they want a demo first", "he wants a pilot": what someone else wants, the reason for a request (or
         # the notes of a call), never an ask of the bot
         return Context(raw)
-    if _CONDITION.match(raw) and after:
+    if _POLITE_CONDITION.fullmatch(raw):
+        return Filler(chunk.source())  # "as soon as you can, ...", "when you get a chance, ...": politeness
+    if _CONDITION.match(raw):  # before a request or after it: doing it now would drop the condition
         return Unknown(chunk.source().strip())
     if _IMPERATIVE.match(raw) or (_ASKS.search(raw) and not raw.endswith("?")):
         return Unknown(chunk.source().strip())
@@ -1191,6 +1209,9 @@ def _without_small_talk(sentence: Mapped) -> Mapped | None:
     prefix = _SMALL_TALK_PREFIX.match(text)
     rest = sentence.slice(prefix.end(), len(text)) if prefix else sentence
     rest = rest.strip()
+    polite = _POLITE_CONDITION_LEAD.match(rest.text)
+    if polite is not None and polite.end() < len(rest.text):
+        rest = rest.slice(polite.end(), len(rest.text)).strip()  # "when you get a chance, move PAY-8 to done"
     if (prefix or _THANKS.match(text)) and _THANKED_FOR.match(_THANKS.sub("", rest.text)):
         return None  # "thanks for moving PAY-4 to done!": what someone did, thanked for, not asked again
     if not rest.text or _NO_ACTION.fullmatch(rest.text.rstrip(" .!")) or _FILLER.match(rest.text):

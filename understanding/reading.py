@@ -213,8 +213,16 @@ def _unwrapped(text: str) -> str:
     return t
 
 
+_ONLY_POLITE = re.compile(
+    rf"[\s,.!?]*(?:{_POLITE_WORDS}|thx|ty|k|ok|okay)?(?:[\s,.!?]+{_POLITE_WORDS})*[\s,.!?]*", re.I
+)
+
+
 def free_text(mapped: Mapped, start: int, end: int | None = None) -> str:
-    """What the person wrote for ``mapped.text[start:end]``, cleaned."""
+    """What the person wrote for ``mapped.text[start:end]``, cleaned; nothing when it is only politeness ("comment
+    on OPS-4 pls" writes no comment: its text is asked for, never "pls")."""
+    if _ONLY_POLITE.fullmatch(mapped.text[start:end]):
+        return ""
     return clean(mapped.source(start, end))
 
 
