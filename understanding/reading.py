@@ -213,9 +213,10 @@ def _unwrapped(text: str) -> str:
     return t
 
 
-_ONLY_POLITE = re.compile(
-    rf"[\s,.!?]*(?:{_POLITE_WORDS}|thx|ty|k|ok|okay)?(?:[\s,.!?]+{_POLITE_WORDS})*[\s,.!?]*", re.I
-)
+_THANKS_WORDS = r"(?:please|thanks|thank\s+you|thx|ty|ok|okay|k|cheers|for\s+me|real\s+quick|if\s+you\s+can)"
+_ONLY_POLITE = re.compile(rf"[\s,.!?]*(?:{_THANKS_WORDS}(?:[\s,.!?]+{_THANKS_WORDS})*)?[\s,.!?]*", re.I)
+"""Text that is only politeness. Not ``_POLITE_WORDS``: "today" or "now" trail a request as filler but are a value
+where one is written ("set the due date to today")."""
 
 
 def free_text(mapped: Mapped, start: int, end: int | None = None) -> str:
