@@ -20,12 +20,67 @@ from tests.flow import Flow
 
 BOT = "<@U0BOT0001>"
 
+MALFORMED_MENTIONS: list[dict[str, Any]] = [
+    {"user": None},
+    {"text": None},
+    {"text": 12345},
+    {"text": {"nested": ["not", "text"]}},
+    {"channel": None},
+    {"ts": None, "event_ts": None},
+    {"ts": "not-a-timestamp"},
+    {"thread_ts": ["1765000000.000100"]},
+    {"user": "U_NOBODY_KNOWS"},
+    {"user": {"id": "U0DANA001"}},
+    {"text": "\x00\x01\x02 <@U0BOT0001> \u202e\ufeff assign PAY-12 to Alice \udbff"[:-1]},
+    {"subtype": "bot_message", "bot_id": "B0SOMEBOT"},
+    {"blocks": "not a list"},
+    {"type": "app_mention", "files": [{"id": None}] * 3},
+]
 
-def settle_and_check_alive(flow: Flow) -> None:
-    """Every envelope was acked, nothing is left running, and an ordinary request still becomes a card."""
+ODD_EVENTS: list[dict[str, Any]] = [
+    {"type": "message", "subtype": "message_changed", "channel": "C_UNKNOWN", "message": None},
+    {"type": "message", "subtype": "message_deleted", "channel": "C_UNKNOWN", "previous_message": "x"},
+    {"type": "message", "channel_type": "im", "text": None, "user": "U0DANA001", "channel": "D_UNKNOWN"},
+    {"type": "reaction_added", "reaction": None, "item": "not-a-dict", "user": "U0DANA001"},
+    {"type": "app_home_opened", "user": None, "tab": "home"},
+    {"type": "member_joined_channel", "user": ["U1"], "channel": {}},
+    {"type": "an_event_nobody_subscribed_to", "payload": "x" * 10_000},
+]
+
+HOSTILE_COMMANDS: list[str] = [
+    "",
+    "   \t ",
+    "\x00\x07",
+    "pending " + "x" * 5000,
+    "frobnicate " + "y" * 5000,
+    "audit ft-../../etc/passwd",
+    "audit " + "ft-" + "a" * 3000,
+    "retry ' OR 1=1 --",
+    "policy test " + "close every deal " * 300,
+    "policy reload; rm -rf /",
+    "stats <script>alert(1)</script>",
+    "help " + "\u202e" * 100,
+]
+
+UNMATCHED_INTERACTIONS: list[dict[str, Any]] = [
+    {"type": "block_actions", "user": {"id": "U0BOB0001"}, "actions": []},
+    {"type": "block_actions", "user": "U0BOB0001"},
+    {"type": "an_interaction_from_the_future", "user": {"id": "U0BOB0001"}},
+    {"type": "view_submission", "user": {"id": "U0BOB0001"}, "view": "not a view"},
+    {"type": "block_suggestion", "user": {"id": "U0BOB0001"}, "action_id": "ft_nothing", "value": "a"},
+]
+
+
+def settle_and_check_acked(flow: Flow) -> None:
+    """Every envelope was acked and nothing is left running (a listener that raised fails ``settle``)."""
     flow.settle()
     unacked = [d for d in flow.driver.deliveries() if d.get("status") not in ("acked",)]
     assert not unacked, unacked
+
+
+def settle_and_check_alive(flow: Flow) -> None:
+    """As ``settle_and_check_acked``, and an ordinary request still becomes a card."""
+    settle_and_check_acked(flow)
     thread = start_thread(flow.sandbox)
     ask(flow.sandbox, thread, f"{BOT} assign PAY-12 to Alice")
     flow.settle()
@@ -75,45 +130,22 @@ def _mention(flow: Flow, **overrides: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     "overrides",
-    [
-        {"user": None},
-        {"text": None},
-        {"text": 12345},
-        {"text": {"nested": ["not", "text"]}},
-        {"channel": None},
-        {"ts": None, "event_ts": None},
-        {"ts": "not-a-timestamp"},
-        {"thread_ts": ["1765000000.000100"]},
-        {"user": "U_NOBODY_KNOWS"},
-        {"user": {"id": "U0DANA001"}},
-        {"text": "\x00\x01\x02 <@U0BOT0001> \u202e\ufeff assign PAY-12 to Alice \udbff"[:-1]},
-        {"subtype": "bot_message", "bot_id": "B0SOMEBOT"},
-        {"blocks": "not a list"},
-        {"type": "app_mention", "files": [{"id": None}] * 3},
-    ],
+    MALFORMED_MENTIONS,
     ids=lambda o: ",".join(f"{k}={str(v)[:12]}" for k, v in o.items()),
 )
-def test_a_malformed_mention_is_acked_and_the_bot_goes_on(flow: Flow, overrides: dict[str, Any]) -> None:
+def test_a_malformed_mention_is_acked(flow: Flow, overrides: dict[str, Any]) -> None:
     flow.sandbox.slack.publish([_mention(flow, **overrides)])
-    settle_and_check_alive(flow)
+    settle_and_check_acked(flow)
 
 
 @pytest.mark.parametrize(
     "event",
-    [
-        {"type": "message", "subtype": "message_changed", "channel": "C_UNKNOWN", "message": None},
-        {"type": "message", "subtype": "message_deleted", "channel": "C_UNKNOWN", "previous_message": "x"},
-        {"type": "message", "channel_type": "im", "text": None, "user": "U0DANA001", "channel": "D_UNKNOWN"},
-        {"type": "reaction_added", "reaction": None, "item": "not-a-dict", "user": "U0DANA001"},
-        {"type": "app_home_opened", "user": None, "tab": "home"},
-        {"type": "member_joined_channel", "user": ["U1"], "channel": {}},
-        {"type": "an_event_nobody_subscribed_to", "payload": "x" * 10_000},
-    ],
+    ODD_EVENTS,
     ids=lambda e: f"{e['type']}:{e.get('subtype', '')}",
 )
-def test_an_odd_event_is_acked_and_the_bot_goes_on(flow: Flow, event: dict[str, Any]) -> None:
+def test_an_odd_event_is_acked(flow: Flow, event: dict[str, Any]) -> None:
     flow.sandbox.slack.publish([event])
-    settle_and_check_alive(flow)
+    settle_and_check_acked(flow)
 
 
 def test_a_click_on_a_button_no_handler_knows_is_acked_and_the_clicker_told(flow: Flow) -> None:
@@ -139,30 +171,17 @@ def test_a_click_on_a_button_no_handler_knows_is_acked_and_the_clicker_told(flow
 
 @pytest.mark.parametrize(
     "text",
-    [
-        "",
-        "   \t ",
-        "\x00\x07",
-        "pending " + "x" * 5000,
-        "frobnicate " + "y" * 5000,
-        "audit ft-../../etc/passwd",
-        "audit " + "ft-" + "a" * 3000,
-        "retry ' OR 1=1 --",
-        "policy test " + "close every deal " * 300,
-        "policy reload; rm -rf /",
-        "stats <script>alert(1)</script>",
-        "help " + "\u202e" * 100,
-    ],
+    HOSTILE_COMMANDS,
     ids=lambda t: repr(t[:16]),
 )
-def test_a_slash_command_with_hostile_text_is_answered_and_the_bot_goes_on(flow: Flow, text: str) -> None:
+def test_a_slash_command_with_hostile_text_is_answered(flow: Flow, text: str) -> None:
     result = flow.driver.slash_command("grace", "#support", "/followthrough", text)
     flow.settle()
     assert result.acked, result
     replies = [message_text(m) for m in flow.driver.ephemerals("grace")]
     assert replies, "the admin heard nothing back"
     assert all(len(r) < 4000 for r in replies), "a hostile text is not echoed back whole"
-    settle_and_check_alive(flow)
+    settle_and_check_acked(flow)
 
 
 def _send_interactive(flow: Flow, payload: dict[str, Any]) -> Any:
@@ -172,18 +191,24 @@ def _send_interactive(flow: Flow, payload: dict[str, Any]) -> Any:
 
 @pytest.mark.parametrize(
     "payload",
-    [
-        {"type": "block_actions", "user": {"id": "U0BOB0001"}, "actions": []},
-        {"type": "block_actions", "user": "U0BOB0001"},
-        {"type": "an_interaction_from_the_future", "user": {"id": "U0BOB0001"}},
-        {"type": "view_submission", "user": {"id": "U0BOB0001"}, "view": "not a view"},
-        {"type": "block_suggestion", "user": {"id": "U0BOB0001"}, "action_id": "ft_nothing", "value": "a"},
-    ],
+    UNMATCHED_INTERACTIONS,
     ids=lambda p: str(p["type"]),
 )
-def test_an_interaction_no_listener_matches_is_acked_and_the_bot_goes_on(flow: Flow, payload: dict[str, Any]) -> None:
+def test_an_interaction_no_listener_matches_is_acked(flow: Flow, payload: dict[str, Any]) -> None:
     delivery = _send_interactive(flow, payload)
     assert delivery.acked, f"{delivery.status}: Slack would tell the user the app did not respond"
+    settle_and_check_acked(flow)
+
+
+def test_after_every_hostile_payload_in_turn_the_bot_still_makes_cards(flow: Flow) -> None:
+    """The payloads above, one after another into one bot: none leaves it unable to take the next request."""
+    for overrides in MALFORMED_MENTIONS:
+        flow.sandbox.slack.publish([_mention(flow, **overrides)])
+    flow.sandbox.slack.publish(ODD_EVENTS)
+    for payload in UNMATCHED_INTERACTIONS:
+        assert _send_interactive(flow, payload).acked
+    for text in HOSTILE_COMMANDS:
+        assert flow.driver.slash_command("grace", "#support", "/followthrough", text).acked
     settle_and_check_alive(flow)
 
 
