@@ -20,6 +20,7 @@ the fields instead of closing the modal.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 import time
@@ -142,28 +143,28 @@ def register(app: App, deps: BotDependencies) -> None:
     app.event("app_mention")(on_mention)
     app.event("message")(on_message)
     app.event("app_home_opened")(on_home_opened)
-    app.command(action_ids.SLASH_COMMAND)(on_command)
-    app.shortcut(action_ids.MESSAGE_SHORTCUT)(on_message_shortcut)
+    app.command(action_ids.SLASH_COMMAND)(_reported(on_command))
+    app.shortcut(action_ids.MESSAGE_SHORTCUT)(_reported(on_message_shortcut))
 
-    app.action(action_ids.APPROVE)(on_approve)
-    app.action(action_ids.REJECT)(on_reject)
-    app.view(action_ids.REJECT_VIEW)(on_reject_submitted)
-    app.action(action_ids.EDIT)(on_edit)
-    app.view(action_ids.EDIT_VIEW)(on_edit_submitted)
-    app.action(action_ids.CANCEL)(on_cancel)
-    app.action(action_ids.UNDO)(on_undo)
-    app.action(action_ids.QUESTION_PICK)(on_question_pick)
-    app.action(re.compile(rf"^{action_ids.QUESTION_BUTTON}_\d+$"))(on_question_button)
-    app.action(action_ids.SHADOW_RIGHT)(on_shadow_right)
-    app.action(action_ids.SHADOW_WRONG)(on_shadow_wrong)
-    app.view(action_ids.SHADOW_WRONG_VIEW)(on_shadow_wrong_submitted)
+    app.action(action_ids.APPROVE)(_reported(on_approve))
+    app.action(action_ids.REJECT)(_reported(on_reject))
+    app.view(action_ids.REJECT_VIEW)(_reported(on_reject_submitted))
+    app.action(action_ids.EDIT)(_reported(on_edit))
+    app.view(action_ids.EDIT_VIEW)(_reported(on_edit_submitted))
+    app.action(action_ids.CANCEL)(_reported(on_cancel))
+    app.action(action_ids.UNDO)(_reported(on_undo))
+    app.action(action_ids.QUESTION_PICK)(_reported(on_question_pick))
+    app.action(re.compile(rf"^{action_ids.QUESTION_BUTTON}_\d+$"))(_reported(on_question_button))
+    app.action(action_ids.SHADOW_RIGHT)(_reported(on_shadow_right))
+    app.action(action_ids.SHADOW_WRONG)(_reported(on_shadow_wrong))
+    app.view(action_ids.SHADOW_WRONG_VIEW)(_reported(on_shadow_wrong_submitted))
     app.action(re.compile(rf"^{action_ids.HOME_OPEN}(_[\w-]+)?$"))(on_home_link)
 
-    app.action(action_ids.FOLLOWUP_DONE)(on_followup_done)
-    app.action(action_ids.FOLLOWUP_SNOOZE)(on_followup_snooze)
-    app.action(action_ids.FOLLOWUP_REASSIGN)(on_followup_reassign)
-    app.action(action_ids.FOLLOWUP_WONT_DO)(on_followup_wont_do)
-    app.view(action_ids.WONT_DO_VIEW)(on_wont_do_submitted)
+    app.action(action_ids.FOLLOWUP_DONE)(_reported(on_followup_done))
+    app.action(action_ids.FOLLOWUP_SNOOZE)(_reported(on_followup_snooze))
+    app.action(action_ids.FOLLOWUP_REASSIGN)(_reported(on_followup_reassign))
+    app.action(action_ids.FOLLOWUP_WONT_DO)(_reported(on_followup_wont_do))
+    app.view(action_ids.WONT_DO_VIEW)(_reported(on_wont_do_submitted))
 
     # Last, so they answer only what nothing above does: Slack redelivers an event nobody acked, and shows "this app
     # did not respond" for a click nobody acked. Every envelope is acked, whatever it is.
@@ -260,6 +261,24 @@ def on_message_shortcut(ack: Ack, body: dict[str, Any], context: BoltContext) ->
 
 
 ANYTHING = re.compile(r".*")
+
+
+def _reported(handler: Callable[..., None]) -> Callable[..., None]:
+    """``handler`` (which acks first), with what it raises after its ack reported by ``on_error`` instead of raised.
+
+    Bolt's runner loses an ack when a listener raises within about 10 ms of calling it: on an error it resets the
+    ack's response, racing the thread that waits to send it, and then sends nothing for 3 s. A click would show
+    "this app did not respond" although it was acked, on top of our own "that failed" message. Bolt reads the
+    handler's parameters through ``__wrapped__``, so it passes the same arguments as before."""
+
+    @functools.wraps(handler)
+    def reported(**kwargs: Any) -> None:
+        try:
+            handler(**kwargs)
+        except Exception as error:
+            on_error(error, kwargs.get("body") or {}, kwargs["context"])
+
+    return reported
 
 
 def on_other_event(body: dict[str, Any]) -> None:

@@ -170,6 +170,7 @@ def _policy_with(tmp_path: Path, old: str, new: str) -> Path:
 PAY_RULE = "approve: {by: [eng-leads], expires_after: 3d}"
 
 
+@pytest.mark.realtime
 def test_reminders_then_escalation_to_the_requesters_manager(
     start_flow: Callable[[Path], Flow], sandbox: Sandbox, tmp_path: Path
 ) -> None:
@@ -204,6 +205,7 @@ def test_reminders_then_escalation_to_the_requesters_manager(
         assert len(reminders) == 1, "a reminder fires once"
 
 
+@pytest.mark.realtime
 def test_nobody_approves_in_time_so_it_expires_and_fails_closed(
     start_flow: Callable[[Path], Flow], sandbox: Sandbox, redis_db: redis.Redis, tmp_path: Path
 ) -> None:

@@ -30,6 +30,7 @@ def run_until(flow: Flow, done: object, *, timeout: float = 20.0) -> None:
             time.sleep(0.05)
 
 
+@pytest.mark.realtime
 def test_a_request_whose_intake_always_raises_is_answered_parked_and_retried_by_an_admin(
     flow: Flow, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -79,6 +80,7 @@ def test_a_request_whose_intake_always_raises_is_answered_parked_and_retried_by_
     assert proposal_id not in command(sandbox, "grace", "stats")
 
 
+@pytest.mark.realtime
 def test_retry_is_for_admins(flow: Flow) -> None:
     sandbox = flow.sandbox
     sandbox.slack.inject(r"conversations\.replies", status=500, count=None)
@@ -107,6 +109,7 @@ def test_an_expired_request_record_is_set_aside_not_queued_forever(flow: Flow) -
     assert key not in flow.runtime.inbox.pending_older_than(-3600)
 
 
+@pytest.mark.realtime
 def test_an_answer_that_cannot_be_acted_on_is_parked_and_the_thread_told(flow: Flow) -> None:
     sandbox = flow.sandbox
     thread = start_thread(sandbox)
@@ -127,6 +130,7 @@ def test_an_answer_that_cannot_be_acted_on_is_parked_and_the_thread_told(flow: F
     assert proposal(flow.runtime.connection, asking.id).actions[0].project == "PAY"  # type: ignore[union-attr]
 
 
+@pytest.mark.realtime
 def test_an_undo_that_cannot_be_prepared_is_parked_and_the_thread_told(flow: Flow) -> None:
     sandbox = flow.sandbox
     driver = sandbox.slack.driver
@@ -163,6 +167,7 @@ def quick_flow(sandbox: Sandbox, redis_server: Any, redis_db: Any) -> Iterator[F
         yield product
 
 
+@pytest.mark.realtime
 def test_an_execution_that_keeps_raising_fails_honestly_after_its_attempts(
     quick_flow: Flow, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -16,6 +16,7 @@ def test_an_unexpected_error_on_a_click_is_told_to_the_clicker(flow: Flow) -> No
 
     # A failure nobody planned for: the stored record is unreadable (a bad write by hand, a broken migration).
     flow.runtime.connection.set(f"ft:proposal:{proposal_id_of(card)}", "{not json")
-    flow.driver.click("bob", card["channel"], card["ts"], action_ids.APPROVE)
+    click = flow.driver.click("bob", card["channel"], card["ts"], action_ids.APPROVE)
+    assert click.acked, "acked at once, not 'this app did not respond' after 3 s"
     flow.settle()
     assert any("failed on my side and was logged" in t for t in ephemeral_texts(flow.sandbox, "bob"))

@@ -77,6 +77,7 @@ def learn_from_creates(flow: Flow, count: int) -> None:
         flow.runtime.connection.delete(keys.search_lag_next("jira"))
 
 
+@pytest.mark.realtime
 def test_a_503_on_a_create_is_sent_again_after_the_measured_lag_not_the_whole_window(learning: Flow) -> None:
     flow = learning
     assert search_lag.window(flow.runtime, "jira") == WINDOW, "nothing measured yet: the configured window"
@@ -102,6 +103,7 @@ def test_a_503_on_a_create_is_sent_again_after_the_measured_lag_not_the_whole_wi
     assert "action.ambiguous" in events and "action.awaiting_index" in events, events
 
 
+@pytest.mark.realtime
 def test_a_search_that_stalls_lengthens_the_wait_while_its_probe_is_still_looking(learning: Flow) -> None:
     flow = learning
     learn_from_creates(flow, search_lag.MIN_SAMPLES)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
+
 from approvals.core.states import ProposalState
 from bot import action_ids
 from sandbox.slack.driver import message_text
@@ -51,6 +53,7 @@ def test_after_an_undo_the_result_has_no_undo_button_and_no_message_names_an_int
     assert not any("`ft-" in text for text in replies), replies
 
 
+@pytest.mark.realtime
 def test_after_its_window_the_result_says_undo_is_no_longer_offered(
     sandbox: Any, redis_server: Any, redis_db: Any
 ) -> None:
