@@ -245,7 +245,8 @@ _POLITE_CONDITION = re.compile(
     r"as\s+soon\s+as\s+(?:you\s+can|possible|poss))",
     re.I,
 )
-"""A condition that is only politeness: the request is asked for now."""
+"""A condition that is only politeness ("as soon as you can", "when you get a chance"): filler (``_FILLER``), so
+the request is asked for now."""
 _POLITE_CONDITION_LEAD = re.compile(rf"^{_POLITE_CONDITION.pattern}\s*[,:;-]?\s*", re.I)
 _CONDITION = re.compile(r"^(?:after|before|when|once|unless|if|until|as\s+soon\s+as|only\s+if|but\s+only)\b", re.I)
 
@@ -835,9 +836,9 @@ def _continuation(chunk: Mapped, ctx: Ctx) -> Continuation | None:
 
 
 _FILLER = re.compile(
-    rf"^(?:(?:{_SMALL_TALK_WORD}|please|thanks|asap|now|today|quick|real\s+quick|when\s+you\s+(?:can|get\s+a\s+chance)|"
-    r"if\s+you\s+can|for\s+me|too|as\s+well|already|tho|though|again|rn|plz|pls|thx|btw|fyi|lmk|"
-    r"(?:if|when)\s+possible|if\s+that'?s\s+ok(?:ay)?|no\s+rush|no\s+worries|whenever)\b[\s,.!?]*)+$",
+    rf"^(?:(?:{_SMALL_TALK_WORD}|please|thanks|asap|now|today|quick|real\s+quick|for\s+me|too|as\s+well|already|tho|"
+    rf"though|again|rn|plz|pls|thx|btw|fyi|lmk|no\s+rush|no\s+worries|whenever|{_POLITE_CONDITION.pattern})\b"
+    r"[\s,.!?]*)+$",
     re.I,
 )
 
@@ -899,8 +900,6 @@ def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
         # "..., they want a demo first", "he wants a pilot": what someone else wants, the reason for a request (or
         # the notes of a call), never an ask of the bot
         return Context(raw)
-    if _POLITE_CONDITION.fullmatch(raw):
-        return Filler(chunk.source())  # "as soon as you can, ...", "when you get a chance, ...": politeness
     if _CONDITION.match(raw):  # before a request or after it: doing it now would drop the condition
         return Unknown(chunk.source().strip())
     if _IMPERATIVE.match(raw) or (_ASKS.search(raw) and not raw.endswith("?")):
