@@ -39,6 +39,7 @@ from understanding.reading import (
     AMOUNT,
     BOUNDARY,
     DATE,
+    GOVERNING,
     ISSUE_REF,
     KEY,
     POLITE_TAIL,
@@ -789,10 +790,8 @@ _TRANSITION_FRAMES: list[tuple[re.Pattern[str], str | None, bool]] = [
         True,
     ),
 ]
-_CONDITIONAL = r"(?:after|before|when|whenever|once|unless|until|till|til|if|as|because|since|while|cause|cuz)"
-"""Words that make the clause after them a condition or a reason: "once PAY-12 is done" states no change."""
 _STATUS_STATEMENT = _m(
-    rf"^(?:(?!{_CONDITIONAL}\b)[\w'-]+\s+){{0,4}}?(?P<issue>{KEY})\s+(?:is|'s|was|has\s+been|got)\s+(?:now\s+|finally\s+|all\s+|officiall"
+    rf"^(?:(?!{GOVERNING}\b)[\w'-]+\s+){{0,4}}?(?P<issue>{KEY})\s+(?:is|'s|was|has\s+been|got)\s+(?:now\s+|finally\s+|all\s+|officiall"
     rf"y\s+)?"
     rf"(?:(?:moved|put)\s+(?:to|in)\s+)?{_STATUS_TEXT}(?:\s+(?:now|already|finally|today|as\s+of\s+today))?{BOUNDARY}"
 )

@@ -61,6 +61,7 @@ from understanding.named_fields import (
 )
 from understanding.reading import (
     DATE,
+    GOVERNING,
     Context,
     Continuation,
     Ctx,
@@ -642,9 +643,7 @@ def _later_start(sentence: Mapped, start: int, end: int, ctx: Ctx) -> int | None
     return None
 
 
-_GOVERNED = re.compile(
-    r"\b(?:after|before|when|whenever|once|unless|until|till|if|because|since|cause|cuz|as\s+soon\s+as)\s+$", re.I
-)
+_GOVERNED = re.compile(rf"\b{GOVERNING}\s+$", re.I)
 """A conditional or causal word right before where a request would start: what follows is its clause."""
 
 

@@ -213,6 +213,10 @@ def _unwrapped(text: str) -> str:
     return t
 
 
+GOVERNING = r"(?:after|before|when|whenever|once|unless|until|till|til|if|as|because|since|while|cause|cuz)"
+"""Words that make the clause after them a condition or a reason ("once PAY-12 is done", "until PAY-12 is fixed",
+"as soon as ..."): that clause states no change to make now."""
+
 _THANKS_WORDS = r"(?:please|thanks|thank\s+you|thx|ty|ok|okay|k|cheers|for\s+me|real\s+quick|if\s+you\s+can)"
 _ONLY_POLITE = re.compile(rf"[\s,.!?]*(?:{_THANKS_WORDS}(?:[\s,.!?]+{_THANKS_WORDS})*)?[\s,.!?]*", re.I)
 """Text that is only politeness. Not ``_POLITE_WORDS``: "today" or "now" trail a request as filler but are a value
