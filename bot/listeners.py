@@ -291,7 +291,7 @@ def on_unknown_action(ack: Ack, body: dict[str, Any], context: BoltContext) -> N
     """A click on an element this version has no handler for (a message posted by another version, a forged
     payload): the clicker hears that nothing happened, instead of Slack's "this app did not respond"."""
     ack()
-    user, channel = _field_id(body, "user"), _field_id(body, "channel") or _field_id(body, "container", "channel_id")
+    user, channel = _who_and_where(body)
     actions = body.get("actions")
     first = actions[0] if isinstance(actions, list) and actions and isinstance(actions[0], dict) else {}
     logger.warning("a click on %r by %s has no handler; ignored", str(first.get("action_id"))[:60], user)
@@ -313,12 +313,18 @@ def _field_id(body: dict[str, Any], name: str, key: str = "id") -> str | None:
     return found if isinstance(found, str) and found else None
 
 
-def on_error(error: Exception, body: dict[str, Any], context: BoltContext) -> None:
-    """An unexpected error in a handler: logged with what it was about, and the person who clicked (or typed) is
-    told, only them, that it failed and was logged, instead of a button that silently does nothing."""
+def _who_and_where(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The user and the channel of a click, a form or a command, each None when the payload lacks it."""
     user = _field_id(body, "user") or (body.get("user_id") if isinstance(body.get("user_id"), str) else None)
     channel = _field_id(body, "container", "channel_id") or _field_id(body, "channel")
     channel = channel or (body.get("channel_id") if isinstance(body.get("channel_id"), str) else None)
+    return user, channel
+
+
+def on_error(error: Exception, body: dict[str, Any], context: BoltContext) -> None:
+    """An unexpected error in a handler: logged with what it was about, and the person who clicked (or typed) is
+    told, only them, that it failed and was logged, instead of a button that silently does nothing."""
+    user, channel = _who_and_where(body)
     what = body.get("type") or ("command" if body.get("command") else "event")
     logger.error("a %s by %s failed: %s", what, user or "nobody", error, exc_info=error)
     if not user or what not in ("block_actions", "view_submission", "command", "shortcut", "message_action"):

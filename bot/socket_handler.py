@@ -33,16 +33,10 @@ class AckingSocketModeHandler(SocketModeHandler):
             response = run_bolt_app(self.app, req)
         except Exception as exc:
             # Bolt failed to read the payload itself (its shape is not Slack's: a block_actions without actions, a
-            # view that is not an object). Sending it again will not mend it, so it is acked; our own handlers' and
-            # middleware's failures never get here (Bolt turns them into a 500, left unacked above).
+            # view that is not an object). Sending it again will not mend it, so it is acked. Our own handlers' and
+            # middleware's failures never get here: Bolt turns them into a 500, below.
             logger.warning("a %s envelope Bolt could not read was acked and ignored: %r", req.type, exc)
-            client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
-            return
-        if response.status != 200 and req.type != "events_api":
-            # Slack never sends a click, a form or a command again; unacked, its user only sees "this app did not
-            # respond". The error handler (bot.listeners.on_error) has told them what failed; this closes it.
-            logger.info("a %s envelope answered %d was acked", req.type, response.status)
-            client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+            _ack(client, req)
             return
         if response.status == UNHANDLED:
             payload = req.payload if isinstance(req.payload, dict) else {}
@@ -51,6 +45,15 @@ class AckingSocketModeHandler(SocketModeHandler):
                 req.type,
                 str(payload.get("type") or payload.get("command") or "?")[:40],
             )
-            client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
-            return
-        send_response(client, req, response, started)
+            _ack(client, req)
+        elif response.status != 200 and req.type != "events_api":
+            # Slack never sends a click, a form or a command again; unacked, its user only sees "this app did not
+            # respond". The error handler (bot.listeners.on_error) has told them what failed; this closes it.
+            logger.info("a %s envelope answered %d was acked", req.type, response.status)
+            _ack(client, req)
+        else:
+            send_response(client, req, response, started)  # an event that failed stays unacked: Slack resends it
+
+
+def _ack(client: BaseSocketModeClient, req: SocketModeRequest) -> None:
+    client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
