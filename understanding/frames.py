@@ -511,7 +511,18 @@ _LINK_FRAMES = [
         rf"^(?:please\s+)?(?:link|connect)(?:\s+(?:them|these|those|it))?(?:\s+as\s+(?:a\s+)?(?P<as>related|duplicates?|dupes?|"
         rf"blocking|blocked|clones?))?(?P<a>)(?P<b>){BOUNDARY}"
     ),
+    # one issue waits for another, said as a statement: "PAY-8 can't ship until PAY-12 is fixed", "OPS-3 is
+    # waiting on OPS-1", "PAY-9 is stuck behind PAY-4", "PAY-8 needs PAY-12 to land first"
+    _m(
+        rf"^(?P<a>{KEY})\s+(?:(?:can'?t|cannot|can\s+not|won'?t|shouldn'?t|isn'?t\s+going\s+to|is\s+not\s+going\s+to)\s+"
+        rf"(?:[a-z][\w'-]*\s+){{1,3}}?(?:until|till|til|before|without)|(?:is\s+|'s\s+)?(?:waiting\s+(?:on|for)|stuck\s+(?:b"
+        rf"ehind|on)|held\s+up\s+by|gated\s+(?:on|by)|blocked\s+on)|needs)\s+(?P<b>{KEY})(?P<as>)(?:\s+(?:is\s+|gets\s+|"
+        rf"to\s+(?:be\s+)?|has\s+been\s+)?(?:fixed|done|merged|shipped|released|deployed|resolved|closed|finished|land(?"
+        rf":s|ed)?|ship(?:s|ped)?|merge[sd]?|go(?:es)?\s+out|in)|(?=\s+first))?(?:\s+first)?{BOUNDARY}"
+    ),
 ]
+_WAITS_FOR = len(_LINK_FRAMES) - 1
+"""The frame of one issue waiting for another (a statement; the link is "is blocked by")."""
 _AS_TYPES = {
     "related": "relates to",
     "relates": "relates to",
@@ -554,9 +565,11 @@ def link(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             link_type = LINK_TYPES.get(written) or _AS_TYPES.get(written)
         elif match.groupdict().get("as"):
             link_type = _AS_TYPES.get(match["as"])
+        elif n == _WAITS_FOR:
+            link_type = "is blocked by"
         a, pronoun = issue_value(match["a"], ctx) if match["a"] else (None, False)
         b = match["b"].upper() if match["b"] else None
-        statement = n in (2, 4)
+        statement = n in (2, 4, _WAITS_FOR)
         request = JiraLinkIssuesRequest(issue=a, other=b, link_type=link_type)
         return Read(request, weak=statement, pronoun=pronoun), _end(match, low)
     return None
@@ -1335,7 +1348,7 @@ def log_call(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     return None
 
 
-_ALSO = re.compile(r"(?:,\s*|;\s*|\s+)(?:and\s+)?(?:also|plus)\s+", _I)
+_ALSO = re.compile(r"(?:,\s*|;\s*|\s+)(?:and\s+)?(?:also|plus)\s+|(?:,|;)\s*and\s+(?:then\s+)?|\s+and\s+then\s+", _I)
 
 
 def _also_a_request_at(piece: Mapped, start: int, ctx: Ctx) -> int | None:
@@ -1346,7 +1359,7 @@ def _also_a_request_at(piece: Mapped, start: int, ctx: Ctx) -> int | None:
             if frame is log_call:
                 continue
             read = frame(rest, ctx)
-            if read is not None and isinstance(read[0], Read):
+            if read is not None and isinstance(read[0], Read) and not read[0].weak:
                 return found.start()
     return None
 
@@ -1405,7 +1418,8 @@ _OWNER_PHRASE = (
 )
 _PERSON_WORDS = r"(?:me|myself|<@[uw][a-z0-9]+(?:\|[^>]*)?>|[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*)??)"
 _TASK_STOP = (
-    rf"(?=\s*(?::|,|\s+to\b|\s+on\b|\s+for\b|\s+about\b|\s+by\b|\s+due\b|\s+(?:{DATE})\b|\s+that\b|\s*$|\s+-\s))"
+    rf"(?=\s*(?::|,|\s+to\b|\s+on\b|\s+for\b|\s+about\b|\s+by\b|\s+due\b|\s+(?:{DATE})\b|\s+that\b|\s*$|\s+-\s|"
+    r"\s+(?:please|thanks|thank\s+you|thx|ty)\b))"
 )
 
 
@@ -1444,8 +1458,12 @@ def _task_parts(rest: Mapped, ctx: Ctx, *, remind: bool, owner: str | None, foll
         if who is None or not _owner(who, rest, 0, ctx, fields):
             return None
         position = who.end()
-    for _ in range(4):
+    for _ in range(6):
         tail = low[position:]
+        polite = re.match(r"\s*,?\s*(?:please|thanks|thank\s+you|thx|ty)\b", tail)
+        if polite is not None:
+            position += polite.end()
+            continue
         who = re.match(rf"\s*for\s+(?:{_OWNER_PHRASE}|(?P<who>{_PERSON_WORDS})){_TASK_STOP}", tail, _I)
         if who is not None and "owner" not in fields and _owner(who, rest, position, ctx, fields):
             position += who.end()
@@ -1571,7 +1589,10 @@ def create_task(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         if fields is None:
             continue
         end = match.start("rest") + fields.pop("_end", len(rest.text))
-        if n in (3, 4) and not fields.get("subject"):
+        # "remind kara (tomorrow)" with nothing after it: a reminder for someone the vocabulary knows, about
+        # something not said (grounding asks what); "ping bob" alone is not a task
+        reminder = bool(fields.get("owner")) and re.match(r"(?:please\s+)?(?:remind|set\s+a\s+reminder)\b", low)
+        if n in (3, 4) and not fields.get("subject") and not reminder:
             continue
         if not any(fields.get(k) for k in ("owner", "account", "opportunity", "subject", "contact")):
             return Unsupported(_TASK_WHICH), len(low)

@@ -359,6 +359,13 @@ NOT_A_NAME = STOP_WORDS | frozenset(
         "anyone",
         "everyone",
         "team",
+        # politeness is never part of a name ("remind kara pls")
+        "please",
+        "pls",
+        "plz",
+        "thanks",
+        "thx",
+        "ty",
     ]
 )
 _NAME_WORD = re.compile(r"[A-Za-z][\w'.-]*")

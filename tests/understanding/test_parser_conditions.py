@@ -51,8 +51,10 @@ def test_a_clause_under_a_condition_is_asked_about_and_moves_nothing(text: str, 
 
 
 def test_a_reason_under_until_leaves_the_link_that_was_asked_for() -> None:
+    # "can't ship until PAY-12 is fixed" is PAY-8 waiting for PAY-12 (tests/understanding/test_parser_round_four.py)
     understanding = read("PAY-8 can't ship until PAY-12 is fixed, pls link")
-    assert understanding.requests == (JiraLinkIssuesRequest(issue="PAY-8", other="PAY-12"),)
+    assert understanding.requests == (JiraLinkIssuesRequest(issue="PAY-8", other="PAY-12", link_type="is blocked by"),)
+    assert understanding.question is None
 
 
 @pytest.mark.parametrize(
