@@ -415,18 +415,18 @@ _COMMENT_FRAMES = [
     _m(
         rf"^(?:add|leave|post|put|write|drop|make)\s+(?:a\s+|an\s+|the\s+|this\s+(?:as\s+a\s+)?|my\s+)?(?:quick\s+|sh"
         rf"ort\s+|internal\s+)?"
-        rf"(?:comment|note|reply|update)\s+(?:to|on|in|for|under)\s+(?P<issue>{ISSUE_REF})(?P<sep>\s*(?::|-|,)?\s*(?:"
+        rf"(?:comment|note|reply|update)\s+(?:to|on|in|for|under)\s+(?P<issue>{ISSUE_REF})(?P<sep>\s*(?::|->|-|,)?\s*(?:"
         rf"saying|that|with|which\s+says|:)?\s*)(?P<body>.*)$"
     ),
     _m(
-        rf"^(?:comment|note|reply)\s+(?:on|in|to|under|for)?\s*(?P<issue>{ISSUE_REF})\s*(?P<sep>(?::|-|,|with|saying|t"
+        rf"^(?:comment|note|reply)\s+(?:on|in|to|under|for)?\s*(?P<issue>{ISSUE_REF})\s*(?P<sep>(?::|->|-|,|with|saying|t"
         rf"hat)?\s*)(?P<body>.*)$"
     ),
     _m(rf"^(?:comment|note)\s+(?P<body>\".+?\")\s+(?:on|to|in)\s+(?P<issue>{ISSUE_REF})(?P<sep>)\s*$"),
-    _m(rf"^(?P<issue>{KEY})\s*(?:-|:)?\s*(?:comment|note|update)\s*(?P<sep>:|-)\s*(?P<body>.+)$"),
-    _m(rf"^add\s+to\s+(?P<issue>{ISSUE_REF})(?:\s+as\s+a\s+(?:comment|note))?\s*(?P<sep>:|-)\s*(?P<body>.+)$"),
+    _m(rf"^(?P<issue>{KEY})\s*(?:-|:)?\s*(?:comment|note|update)\s*(?P<sep>:|->|-)\s*(?P<body>.+)$"),
+    _m(rf"^add\s+to\s+(?P<issue>{ISSUE_REF})(?:\s+as\s+a\s+(?:comment|note))?\s*(?P<sep>:|->|-)\s*(?P<body>.+)$"),
     _m(rf"^reply\s+(?:on|to)\s+(?P<issue>{ISSUE_REF})\s+(?P<sep>with\s*:?\s*|:\s*)(?P<body>.+)$"),
-    _m(rf"^(?:post|write|put)\s+(?:on|to|in|under)\s+(?P<issue>{ISSUE_REF})\s*(?P<sep>:|-)\s*(?P<body>.+)$"),
+    _m(rf"^(?:post|write|put)\s+(?:on|to|in|under)\s+(?P<issue>{ISSUE_REF})\s*(?P<sep>:|->|-)\s*(?P<body>.+)$"),
     _m(
         r"^(?:(?:add|leave|post|write|drop)\s+(?:a\s+|an\s+|the\s+|this\s+)?)?(?:comment|note)\s*(?P<sep>:)\s*(?P<bod"
         r"y>.+)$(?P<issue>)"
@@ -455,12 +455,12 @@ def comment(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             continue
         issue, pronoun = _issue(match, "issue", ctx) if match["issue"] else (None, False)
         body_end = match.end("body")
-        if match["body"] and not match["sep"].strip().startswith((":", '"')):
+        if match["body"] and not match["sep"].strip().startswith((":", '"', "->")):
             # "comment on PAY-10 that the fix is on staging, then move it to In Review": a request after the body
             following = next_request_at(low, match.start("body"))
             if following is not None and _starts_request(piece.slice(following, len(low)), ctx):
                 body_end = following
-        body = unquoted(free_text(piece, match.start("body"), body_end).lstrip(":- ")) if match["body"] else ""
+        body = unquoted(free_text(piece, match.start("body"), body_end).lstrip(":-> ")) if match["body"] else ""
         if not body.strip() and match["sep"] and match["sep"].strip():
             continue
         request = JiraCommentRequest(issue=issue, body=body or None)
@@ -506,7 +506,10 @@ _LINK_FRAMES = [
         rf"or|of)|blocked\s+by|duplicate\s+of|dupe\s+of|duplicating|related\s+to|relates\s+to|clone\s+of|cloning)\s+("
         rf"?P<b>{KEY}){BOUNDARY}"
     ),
-    _m(rf"^(?:please\s+)?(?:link|connect)\s+(?P<a>{ISSUE_REF})(?P<b>){BOUNDARY}"),
+    _m(
+        rf"^(?:please\s+)?(?:link|connect)\s+(?P<a>{ISSUE_REF})(?:\s+as\s+(?:a\s+)?(?P<as>related|duplicates?|dupes?|bloc"
+        rf"king|blocked(?:\s+by)?|blocker|blocks|clones?))?(?P<b>){BOUNDARY}"
+    ),
     _m(
         rf"^(?:please\s+)?(?:link|connect)(?:\s+(?:them|these|those|it))?(?:\s+as\s+(?:a\s+)?(?P<as>related|duplicates?|dupes?|"
         rf"blocking|blocked|clones?))?(?P<a>)(?P<b>){BOUNDARY}"
@@ -972,8 +975,8 @@ _FIELDS_FRAMES: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         _m(
-            rf"^(?P<issue>{KEY})\s+(?:has\s+to|needs\s+to|must|should)\s+be\s+(?:done|finished|fixed|shipped|ready)\s"
-            rf"+by\s+(?P<value>.+?){BOUNDARY}"
+            rf"^(?P<issue>{KEY})\s+(?:has\s+to|needs\s+to|must|should)\s+(?:be\s+(?:done|finished|fixed|shipped|ready|out|"
+            rf"merged|live|in)|land|ship|go\s+(?:out|live)|merge)\s+by\s+(?P<value>.+?){BOUNDARY}"
         ),
         "due-weak",
     ),
@@ -1056,6 +1059,23 @@ _FIELDS_FRAMES: list[tuple[re.Pattern[str], str]] = [
             rf"\s*(?P<value>.+)$"
         ),
         "labels",
+    ),
+    # the field named after the issue, in any of the ways people write it: "set PAY-4's labels -> a, b", "change
+    # OPS-2 priority to low", "PAY-9 deadline: jan 8", "OPS-3's title = ..."
+    *(
+        (
+            _m(
+                rf"^(?:(?:please\s+)?(?:set|change|update|make|put|fix|edit)\s+)?(?:the\s+)?(?P<issue>{KEY})(?:'s|s')?\s+"
+                rf"{field}\s*(?:->|:|=|\bto\b|\bas\b|\bshould\s+be\b|\bis\s+now\b|\bneeds\s+to\s+be\b)\s*:?\s*{value}"
+            ),
+            name,
+        )
+        for field, value, name in (
+            (r"(?:priority|prio)", rf"(?P<value>{_PRIO_WORD})(?:\s+priority)?{BOUNDARY}", "priority"),
+            (r"(?:due\s+date|deadline|due)", rf"(?P<value>.+?){BOUNDARY}", "due"),
+            (r"(?:labels?|tags?)", r"(?P<value>.+)$", "labels"),
+            (r"(?:title|summary|headline)", r"(?P<value>.+)$", "summary"),
+        )
     ),
     (_m(rf"^(?:please\s+)?(?:label|tag)\s+(?P<issue>{ISSUE_REF})\s+(?:with\s+|as\s+)?(?P<value>.+)$"), "labels-add"),
     (_m(rf"^(?:please\s+)?(?:update|change|edit|modify|fix\s+up)\s+(?P<issue>{KEY})(?P<value>){BOUNDARY}"), "nothing"),
@@ -1343,7 +1363,11 @@ def log_call(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             fields.update({k: v for k, v in when.items() if k == "call_date"})
             return Read(SalesforceLogCallRequest(**fields), weak=log_it is None), len(low)
     match = _LOG_IT.match(low)
-    if match is not None:
+    if match is not None and (
+        "call" in low or ctx.last_kind == "salesforce.log_call" or (ctx.last_kind is None and low.startswith("log"))
+    ):
+        # "log it" is the call only where a call was the subject: after "PAY-6 duplicates PAY-12," a "record
+        # that" is about the link, not a call nobody mentioned
         return Read(SalesforceLogCallRequest()), len(low)
     return None
 
@@ -1498,6 +1522,9 @@ def _task_parts(rest: Mapped, ctx: Ctx, *, remind: bool, owner: str | None, foll
     following = next_request_at(low, start)
     if following is not None:
         subject_end = following
+    polite = re.search(r"(?:[\s,]+(?:please|thanks|thank\s+you|thx|ty))+\s*[.!]*\s*$", low[start:subject_end])
+    if polite is not None:
+        subject_end = start + polite.start()  # "..., by the 30th, thx": the date is still the last thing said
     due = re.search(
         rf"(?:,\s*|\s+)(?:and\s+)?(?:(?:it'?s\s+)?(?:due|deadline)\s*(?:date\s*)?(?::|on|by|is)?\s*|by\s+|on\s+|befor"
         rf"e\s+|until\s+)?(?P<date>{DATE}|{VAGUE_DATE})\s*[.!]*\s*$",
@@ -1508,6 +1535,8 @@ def _task_parts(rest: Mapped, ctx: Ctx, *, remind: bool, owner: str | None, foll
         fields["due_date"] = parse_date(due["date"], today=ctx.today, order=ctx.order)
         subject_end = start + due.start()
     subject = free_text(rest, start, subject_end)
+    if subject and _VAGUE_SUBJECT.fullmatch(subject):
+        subject = ""  # "about that thing we talked about": what the task is was not said, so it is asked
     if not subject and follow_up:
         subject = "Follow up"
     fields["subject"] = capitalised(subject) if subject else None
@@ -1517,18 +1546,36 @@ def _task_parts(rest: Mapped, ctx: Ctx, *, remind: bool, owner: str | None, foll
     return fields
 
 
+_VAGUE_SUBJECT = re.compile(
+    r"(?:(?:about|re|on)\s+)?(?:that|this|the|those|these)\s+(?:thing|things|stuff|matter|issue|topic)(?:\s+(?:we|i|you|they)\s+("
+    r"?:talked|spoke|chatted)\s+about|\s+(?:we|i|you|they)\s+(?:discussed|mentioned|said))?(?:\s+(?:earlier|before|yesterday"
+    r"|today|last\s+week))?|(?:what|the\s+stuff)\s+(?:we|i|you)\s+(?:discussed|talked\s+about|mentioned|said)(?:\s+(?:earlier|b"
+    r"efore|yesterday|today))?|it|that|this|stuff|something|the\s+usual",
+    _I,
+)
+"""A task subject that names nothing ("that thing we talked about", "stuff", "the usual")."""
+
+
 def _records_in_subject(subject: str, ctx: Ctx, fields: dict[str, Any]) -> None:
     """A task's subject may name what it is about: "call Ana at Initech" (a contact and the account), "review the
     Umbrella Health renewal" (an opportunity). A bare company ("send Globex the deck") stays in the subject only."""
     lexicon = ctx.lexicon
     person = re.search(
-        r"\b(?:with|call|email|ping|chase|to)\s+(?P<who>[A-Za-z][\w'-]*(?:\s+[A-Z][\w'-]*)?)\s+(?:at|from)\s+(?P<wher"
-        r"e>[A-Za-z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*)?)",
+        r"\b(?:with|call|email|ping|chase|to)\s+(?P<who>[A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*)?)\s+(?:at|from)\s+(?P<wh"
+        r"ere>[A-Za-z][\w&.'-]*(?:\s+[A-Za-z][\w&.'-]*)?)",
         subject,
     )
     if person is not None and "contact" not in fields:
-        contact = lexicon.contact(person["who"], any_case=True)
-        account = lexicon.account(person["where"]) or (person["where"] if person["where"][0].isupper() else None)
+        who, where = person["who"], person["where"]
+        # a name the vocabulary knows in any case ("call wile coyote at acme"), else capitalised words ("Ana Lee")
+        named = lexicon.is_known_contact(who) or all(w[0].isupper() for w in who.split()[1:])
+        capitalised_words = re.match(r"[A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*)?", where)
+        account = (
+            lexicon.account(where)
+            or lexicon.account(where.split()[0])
+            or (capitalised_words[0] if capitalised_words else None)
+        )
+        contact = lexicon.contact(who, any_case=True) if named else None
         if contact is not None and account is not None:
             fields["contact"] = contact
             fields.setdefault("account", account)
@@ -1775,6 +1822,11 @@ _CREATE_CONTACT = [
         r"\s+as\s+a\s+(?:new\s+)?contact(?:\s+(?:at|for|on)\s+(?P<account>[a-z][\w&.'-]*(?"
         r":\s+[a-z][\w&.'-]*){0,2}))?(?P<more>\s*[,(].*)?$"
     ),
+    # "add globex's new head of IT as a contact": a role at an account, nobody named yet
+    _m(
+        r"^(?:please\s+)?add\s+(?P<items>(?:the\s+)?[a-z][\w&.-]*(?:\s+[a-z][\w&.-]*)?(?:'s|s')\s+[a-z][\w.'-]*(?:\s+[a-z]"
+        r"[\w.'-]*){0,5}?)\s+as\s+a\s+(?:new\s+)?contact(?P<account>)(?P<more>)\s*[.!]*$"
+    ),
 ]
 _CONTACT_ITEM_FIELD = re.compile(
     r"^(?P<field>phone|mobile|cell|tel|email|e-mail|title|role|position)\s*(?::|is)?\s*(?P<value>.+)$", _I
@@ -1805,7 +1857,7 @@ def create_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         if n == 0:
             lead = re.match(
                 r"^\s*(?:(?:(?:for|at|on)\s+|@\s*)(?P<acc>(?:the\s+)?[A-Za-z][\w&.'-]*(?:\s+[A-Za-z][\w&.'-]*){0,2}?)(?:\s+acc"
-                r"ount)?\s*(?=:|,|$)|(?:named|called)\s+|:|,|-)*",
+                r"ount)?\s*(?=:|,|->|\u2192|$)|(?:named|called)\s+|:|,|->|\u2192|-)*",
                 items_text,
                 _I,
             )
@@ -1821,6 +1873,13 @@ def create_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
                     fields["account"] = clean(lead["acc"]).removeprefix("the ")
                 items_text = items_text[lead.end() :]
             items_text = re.sub(r"^\s*(?:for|named|called)\s+", "", items_text, flags=_I)
+        owned = re.fullmatch(r"\s*(?:the\s+)?(?P<acc>.+?)(?:'s|s')\s+(?:new\s+)?(?P<title>.+?)\s*", items_text, _I)
+        if n == 2 and (owned is None or lexicon.account(owned["acc"]) is None):
+            return None
+        if n in (1, 2) and owned is not None and lexicon.account(owned["acc"]) is not None:
+            # "add acme's new CTO as a contact": the account and the title; the name is asked for
+            fields.update(account=clean(owned["acc"]), title=clean(owned["title"]))
+            return Read(SalesforceCreateContactRequest(**fields)), len(low)
         parts = [p.strip() for p in re.split(r"\s*,\s*|\s*;\s*", items_text) if p.strip(" :-")]
         if not parts:
             if n == 0:

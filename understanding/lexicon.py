@@ -584,8 +584,8 @@ class Lexicon:
             return t
         if not 1 <= len(words) <= 3 or not all(_NAME_WORD.fullmatch(w) for w in words):
             return None
-        if any(w.lower() in NOT_A_NAME for w in words):
-            return None
+        if any(w.lower() in NOT_A_NAME for w in words) or any(re.search(r"'s?$", w) for w in words[:-1]):
+            return None  # "bob's friend": someone of bob's, not a name
         if any_case or all(w[0].isupper() for w in words):
             return t
         return None

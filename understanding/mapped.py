@@ -47,6 +47,22 @@ class Mapped:
         ends.extend(self.ends[position:])
         return Mapped(self.original, "".join(chars), tuple(starts), tuple(ends))
 
+    def unwrap(self, pattern: re.Pattern[str]) -> Mapped:
+        """Each match of ``pattern`` replaced by the text of its one matching named group, whose characters keep
+        where they came from ("*bold*" becomes "bold", standing for the word, not the asterisks)."""
+        keep = [True] * len(self.text)
+        for match in pattern.finditer(self.text):
+            inner = next(name for name, value in match.groupdict().items() if value is not None)
+            for i in range(match.start(), match.end()):
+                keep[i] = match.start(inner) <= i < match.end(inner)
+        kept = [i for i, k in enumerate(keep) if k]
+        return Mapped(
+            self.original,
+            "".join(self.text[i] for i in kept),
+            tuple(self.starts[i] for i in kept),
+            tuple(self.ends[i] for i in kept),
+        )
+
     def _bounds(self, start: int, end: int) -> tuple[int, int]:
         """The original span of ``text[start:end]`` (an empty span sits where it is)."""
         if start < end:

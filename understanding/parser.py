@@ -969,6 +969,21 @@ class _Message:
             request = request.model_copy(update={"issue": ctx.last_key})
         if isinstance(request, JiraLinkIssuesRequest) and (request.issue is None or request.other is None):
             request = self._fill_link(request)
+            for index, earlier in enumerate(self.reads):
+                # "OPS-4 is blocked by OPS-2, link it (as blocked by)": the ask to make the link the statement named
+                if isinstance(earlier.request, JiraLinkIssuesRequest) and earlier.request.other:
+                    merged = _merge(earlier.request, request)
+                    if (
+                        merged is None
+                        and earlier.weak
+                        and not read.weak
+                        and request.issue in (None, earlier.request.issue)
+                    ):
+                        # "..., link it as related": the kind of link asked for, over the one the statement implied
+                        merged = earlier.request.model_copy(update={"link_type": request.link_type})
+                    if merged is not None:
+                        self.reads[index] = Read(merged, weak=earlier.weak and read.weak)
+                        return
         elif (
             not isinstance(request, JiraLinkIssuesRequest)
             and "issue" in type(request).model_fields

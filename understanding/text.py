@@ -124,6 +124,18 @@ def _untypo(match: re.Match[str]) -> str:
     return _TYPO_FOR[match[0].lower()]
 
 
+# Slack's markup (mrkdwn) around words carries no meaning of its own: *bold*, _italic_, `code`, ```blocks```.
+# Struck-out text (~old~) is what the writer took back; a hidden HTML comment is not something anyone reads.
+_HIDDEN = re.compile(r"<!--[\s\S]*?(?:-->|$)|(?<![\w~])~(?=\S)[^~\n]+?(?<=\S)~(?![\w~])")
+_FENCE = re.compile(r"```")
+_MARKUP = re.compile(
+    r"(?<![\w*`])\*(?=[^\s*])(?P<bold>[^*\n]+?)(?<=[^\s*])\*(?![\w*])|(?<![\w`])`(?P<code>[^`\n]+)`(?![\w`])|(?<![\w_])_(?=[^\s_"
+    r"])(?P<italic>[^_\n]+?)(?<=[^\s_])_(?![\w_])"
+)
+_LIST_MARK = re.compile(r"(?m)^[ \t]*(?:[\u2022\u25e6\u25aa\u2023\u2043*-]|\d{1,2}[.)])[ \t]+")
+"""A bullet or a number opening a line of a list ("• prio high", "2. remind ivy"): the line is the item."""
+
+
 _QUOTES = re.compile("[\u2018\u2019\u201c\u201d]")
 _QUOTE_FOR = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}
 
@@ -138,6 +150,7 @@ def prepare_mapped(text: str, *, bot_user_id: str | None = None) -> Mapped:
     else:
         mapped = mapped.sub(_BOT_MENTION, "")
     mapped = mapped.sub(_LINK_TARGET, "").sub(_JIRA_URL, lambda m: m["key"])
+    mapped = mapped.sub(_HIDDEN, " ").sub(_FENCE, "\n").unwrap(_MARKUP).sub(_LIST_MARK, "")
     mapped = mapped.sub(_QUOTES, lambda m: _QUOTE_FOR[m[0]])
     mapped = (
         mapped.sub(_KEYS_JOINED, r"\g<key> and ")
