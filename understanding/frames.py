@@ -101,10 +101,10 @@ _CREATE_VERB = (
     r"e))"
 )
 _CREATE_HEAD = _m(
-    rf"^(?:(?P<verb>{_CREATE_VERB})\s+)?(?P<desc>(?:(?!\s*[:\"]|\s+-\s|\s+(?:to|about|saying|that|called|titled|named"
+    rf"^(?:(?P<verb>{_CREATE_VERB})\s+)?(?P<desc>(?:(?!\s*[:\"]|\s*->|\s+-\s|\s+(?:to|about|saying|that|called|titled|named"
     rf"|re|and)\s)"
     rf"[^,.;:!?\"])+?)"
-    rf"(?P<sep>\s*:\s*|\s+-+\s+|\s*[\u2014\u2013]\s*|\s+\"|\s+(?:to|about|saying|that|called|titled|named|re)\s+|\s*,"
+    rf"(?P<sep>\s*:\s*|\s*->\s*|\s+-+\s+|\s*[\u2014\u2013]\s*|\s+\"|\s+(?:to|about|saying|that|called|titled|named|re)\s+|\s*,"
     rf"\s*|"
     rf"(?=\s+and\s)|{POLITE_TAIL}\s*[.!?]*\s*$)"
 )
@@ -113,7 +113,7 @@ _DESC_WORDS = frozenset(
         r"\S+",
         "a an the new another quick jira ticket issue for this that it as in on under to into please p0 p1 p2 p3 p4 "
         "project two three four couple few some priority high highest low lowest medium urgent critical blocker one "
-        "2 3 4 5",
+        "2 3 4 5 opened filed created raised logged up",
     )
 )
 _TYPE_WORDS = frozenset(
@@ -189,6 +189,24 @@ _THREAD_AS_ISSUE = [
         r"-z0-9]{1,9})\s+)?(?P<type>bug|ticket|task|story|issue)(?:\s+(?:in|for)\s+(?P<project>[a-z][a-z0-9]{1,9}))?\b"
     ),
 ]
+_THREAD_AS_ISSUE += [
+    # "turn this into a PAY bug", "make it a bug in PAY", "convert this to an OPS ticket"
+    _m(
+        r"^(?:please\s+)?(?:turn|make|convert|change)\s+(?:this|it|that)(?:\s+one)?\s+(?:in)?to\s+(?:an?\s+)?(?:(?P<project_first"
+        r">[a-z][a-z0-9]{1,9})\s+)?(?P<type>bug|ticket|task|story|issue|jira)(?:\s+(?:in|for|under)\s+(?P<project>[a-z][a-z0-9]{1,"
+        r"9}))?\b"
+    ),
+    # "let's file this - bug in PAY", "log it: ticket for OPS"
+    _m(
+        r"^(?:let'?s\s+)?(?:please\s+)?(?:file|log|open|raise|create)\s+(?:this|it|that)(?:\s+one)?\s*(?:-|:|,)\s*(?:an?\s+)?(?P"
+        r"<type>bug|ticket|task|story|issue)\s+(?:in|for|under|to)\s+(?P<project>[a-z][a-z0-9]{1,9})\b"
+    ),
+    # "put this in OPS", "throw it into the PAY backlog": the project only, the type is asked
+    _m(
+        r"^(?:please\s+)?(?:put|throw|drop|stick|file|log)\s+(?:this|it|that)(?:\s+one)?\s+(?:in|into|under|on)\s+(?:the"
+        r"\s+)?(?P<project>[a-z][a-z0-9]{1,9})(?:\s+(?:backlog|board|project|queue))?(?P<type>)\b"
+    ),
+]
 _THREAD_TYPES = {"bug": "Bug", "ticket": "Task", "task": "Task", "story": "Story"}
 """The issue type each noun names (a "ticket" is a Task, as every labelled set reads it; "jira", "issue": none)."""
 
@@ -246,7 +264,8 @@ def create_issue(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     if sep_word in ("to", "for", "in") or sep_word.startswith("to"):
         # "add a story to PAY: ...": the project, not the start of a summary
         after = re.match(
-            r"\s*(?P<project>[a-z][a-z0-9]{1,9})\b(?P<sep>\s*:\s*|\s+-+\s+|\s*[.!?]*\s*$|\s*,\s*)", low[head.end() :]
+            r"\s*(?P<project>[a-z][a-z0-9]{1,9})\b(?P<sep>\s*:\s*|\s*->\s*|\s+-+\s+|\s*[.!?]*\s*$|\s*,\s*)",
+            low[head.end() :],
         )
         written_project = piece.text[head.end() : head.end() + len(after["project"]) + 5].strip() if after else ""
         if after is not None and (
@@ -259,9 +278,11 @@ def create_issue(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             )
     if not types:
         if verb and re.match(r"(?:file|open|raise|create|log)\b", verb) and (projects or re.search(r"\bthis\b", desc)):
-            if re.fullmatch(r"(?:this|it|that)(?:\s+(?:in|for|to|under)\s+[a-z][a-z0-9]{1,9})?", desc.strip()):
-                pass  # "file this in PAY": no type named, grounding asks
-            else:
+            # "file this in PAY", "file a P0 in PAY: ...": no type named, grounding asks (other words: not a new issue)
+            named = (
+                set(re.findall(r"[\w'-]+", desc)) - _DESC_WORDS - {"this", "it", "that"} - {p.lower() for p in projects}
+            )
+            if named:
                 return None
         else:
             return None
@@ -367,7 +388,7 @@ def _create_with(
     about_thread = bool(re.search(r"\b(?:this|that|it)\b", desc)) and not sep.startswith(
         ("to", "about", "saying", "that", ":", "-", '"')
     )
-    if sep in (":", "-", "--", "\u2014", "\u2013", '"') or sep.startswith(
+    if sep in (":", "-", "--", "->", "\u2014", "\u2013", '"') or sep.startswith(
         ("to", "about", "saying", "that", "called", "titled", "named", "re")
     ):
         start = end - (1 if sep == '"' else 0)
@@ -690,11 +711,17 @@ def assign(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             who = "me"
         elif match["who"]:
             who = _person(piece, match, "who", ctx)
-            if who is None:
+            if who is None and not _a_choice_of_people(_text(piece, match, "who") or "", ctx):
                 continue
         else:
             who = None
         return Read(JiraAssignRequest(issue=issue, assignee=who), pronoun=pronoun), _end(match, low)
+
+
+def _a_choice_of_people(text: str, ctx: Ctx) -> bool:
+    """ "alice or bob": people named as a choice the writer left open; the assignee is asked, never picked."""
+    options = re.split(r"\s+or\s+|\s*/\s*", re.sub(r"^either\s+", "", text.strip(), flags=_I), flags=_I)
+    return len(options) > 1 and all(ctx.lexicon.person(o) not in (None, "me") for o in options)
     return None
 
 
