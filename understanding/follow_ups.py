@@ -1,16 +1,19 @@
 """Frames for follow-ups: "follow up on PAY-12 on Friday", "make sure Alice closes PAY-12 by Friday, escalate to her
 manager if not", "remind me to check the Acme renewal next week", "check in 2 hours whether OPS-4 is in progress",
-"track this", "ping Sam every Monday until PAY-9 is done".
+"track this", "ping Sam every Monday until PAY-9 is done", "juan has until friday to finish OPS-4, hold him to it",
+"look at OPS-2 again in an hour and a half", "on monday, make sure OPS-3 has moved to in progress".
 
 A follow-up names what to watch (an issue or a deal), optionally who owns it and when to check. What it leaves out is
-left empty for grounding to fill (the issue's assignee as owner) or to ask (when to check).
+left empty for grounding to fill (the issue's assignee as owner) or to ask (when to check). When to check may come
+first ("every friday, ping alice about PAY-10", "tomorrow, follow up on OPS-4"): it is read off the front, and the
+rest of the sentence must be a follow-up of its own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from approvals.core.intents import FollowUpRequest
 from understanding.dates import parse_date
@@ -19,24 +22,32 @@ from understanding.reading import BOUNDARY, DATE, ISSUE_REF, KEY, Ctx, Item, Rea
 
 _I = re.IGNORECASE
 
-_PERSON = r"(?P<who>me|myself|<@[uw][a-z0-9]+(?:\|[^>]*)?>|[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*)?)"
+_NOT_A_NAME = (
+    r"(?!(?:on|by|before|after|in|within|at|around|to|about|re|regarding|every|for|until|till|if|when|once|and|with)\b"
+    rf"|{DATE})"
+)
+"""What cannot be the second word of a name: "remind alice on friday" names alice, not "alice on"."""
+_PERSON = rf"(?P<who>me|myself|<@[uw][a-z0-9]+(?:\|[^>]*)?>|[a-z][\w'.-]*(?:\s+{_NOT_A_NAME}[a-z][\w'.-]*)?)"
 _SUBJECT = rf"(?P<issue>{ISSUE_REF})|(?P<rec>(?:the\s+)?[a-z0-9][\w&.'/-]*(?:\s+[a-z0-9][\w&.'/-]*){{0,4}}?)"
+_HIM = r"(?:him|her|them)"
+_HE = r"(?:he|she|they)"
+
+# How long from now: "in 2 hours", "in an hour and a half", "in half an hour", "in 1.5 hrs", "in a couple of days"
+_COUNT = (
+    r"an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|forty(?:-|\s+)five|forty|"
+    r"ninety|(?:a\s+)?couple(?:\s+of)?|\d+(?:\.\d+)?"
+)
 _DURATION = (
-    r"(?:in|after|within)\s+(?P<n>an?|one|two|three|four|five|six|ten|fifteen|thirty|\d+)\s+"
-    r"(?P<unit>minute|min|hour|hr|day|week)s?"
+    rf"(?:in|after|within)\s+(?:(?P<half_hour>half\s+an\s+hour)|(?P<n>{_COUNT})\s+(?P<unit>minute|min|hour|hr|day|week)s?"
+    r"(?P<and_half>\s+and\s+a\s+half)?)"
 )
 _WHEN = rf"(?:(?:on|by|before|next|this|at|around|for)\s+)?(?P<date>{DATE})|{_DURATION}"
-_DONE_VERBS = (
-    r"(?:close|closes|fix|fixes|finish|finishes|resolve|resolves|ship|ships|do|does|handle|handles|complete|"
-    r"completes|wrap\s+up|wraps\s+up|get|gets|move|moves)"
-)
-_ESCALATE = re.compile(
-    r"(?:,\s*|\s+)(?:and\s+)?(?:escalate|tell\s+(?:her|his|their|the)\s+manager|ping\s+(?:her|his|their)\s+manager)"
-    r"(?:\s+(?:it|this))?(?:\s+to\s+(?:her|his|their|the)\s+(?:manager|boss|lead))?(?:\s+if\s+(?:not|it'?s\s+not(?:\s+done)?|"
-    r"nothing\s+(?:moves|happens)))?",
-    _I,
-)
 _WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
+_EVERY = (
+    r"(?:other\s+)?(?:day|weekday|morning|week)|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"(?:\d+|two|three|four)\s+(?:days|weeks)"
+)
+"""How often a nudge repeats, after "every": "friday", "day", "other week", "3 days"."""
 _NUMBERS = {
     "a": 1,
     "an": 1,
@@ -46,10 +57,111 @@ _NUMBERS = {
     "four": 4,
     "five": 5,
     "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
     "ten": 10,
+    "twelve": 12,
     "fifteen": 15,
+    "twenty": 20,
     "thirty": 30,
+    "forty": 40,
+    "forty five": 45,
+    "forty-five": 45,
+    "ninety": 90,
+    "couple": 2,
+    "a couple": 2,
+    "couple of": 2,
+    "a couple of": 2,
 }
+_MINUTES = {"minute": 1, "min": 1, "hour": 60, "hr": 60, "day": 1440, "week": 10080}
+
+
+def _inflected(verbs: tuple[str, ...]) -> str:
+    """The verbs as a pattern, each also with its third-person -s ("fix" and "fixes", "look at" and "looks at")."""
+    forms: list[str] = []
+    for verb in verbs:
+        first, _, rest = verb.partition(" ")
+        if first.endswith("y") and first[-2] not in "aeiou":
+            third = first[:-1] + "ies"
+        else:
+            third = first + ("es" if first.endswith(("s", "sh", "ch", "x", "o")) else "s")
+        forms += [verb, f"{third} {rest}".strip()]
+    return "(?:" + "|".join(sorted((form.replace(" ", r"\s+") for form in forms), key=len, reverse=True)) + ")"
+
+
+_DONE_BASE = (
+    "close",
+    "fix",
+    "finish",
+    "resolve",
+    "ship",
+    "do",
+    "handle",
+    "complete",
+    "wrap up",
+    "get",
+    "move",
+    "look at",
+    "look into",
+    "take a look at",
+    "review",
+    "pick up",
+    "get to",
+    "deal with",
+    "sort out",
+    "merge",
+    "deploy",
+    "test",
+    "triage",
+    "answer",
+    "respond to",
+    "reply to",
+    "land",
+)
+"""What someone is to do about a record for a follow-up to check it: "make sure juan looks at it", "alice has until
+friday to finish OPS-4"."""
+_DONE_VERBS = _inflected(_DONE_BASE)
+
+_ESCALATE = re.compile(
+    r"(?:,\s*|\s+)(?:and\s+)?(?:escalate|tell\s+(?:her|his|their|the)\s+manager|ping\s+(?:her|his|their)\s+manager)"
+    r"(?:\s+(?:it|this))?(?:\s+to\s+(?:her|his|their|the)\s+(?:manager|boss|lead))?"
+    # the condition, up to where the clause ends: "if not", "if he misses it", "if it slips", "if nothing moves"
+    rf"(?:\s+(?:if|when)\s+(?:not|nothing|(?:{_HE}|it|that|this)(?:'s)?\s+(?:miss(?:es)?|slips?|doesn'?t|don'?t|didn'?t|"
+    r"isn'?t|aren'?t|hasn'?t|haven'?t|won'?t|can'?t|fails?|not|still))\b(?:\s+[\w'-]+){0,4}?)?",
+    _I,
+)
+_HOLD = (
+    r"(?:\s*,\s*|\s+)(?:(?:so|and|please|pls|just)\s+)*"
+    rf"(?:hold\s+{_HIM}\s+to\s+it|keep\s+{_HIM}\s+(?:honest|on\s+track|on\s+it|to\s+it)|"
+    rf"make\s+sure\s+{_HE}\s+(?:does|do|delivers?|gets?\s+it\s+done|sticks?\s+to\s+it)|"
+    rf"follow\s+up(?:\s+with\s+{_HIM}|\s+on\s+(?:it|that))?|chase\s+{_HIM}(?:\s+(?:on|about)\s+it)?|"
+    rf"(?:ping|nudge)\s+{_HIM}(?:\s+(?:on|about)\s+it)?|check\s+in\s+with\s+{_HIM}|check\s+on\s+(?:it|that|{_HIM})|"
+    r"track\s+it|keep\s+(?:an\s+)?eye\s+on\s+it)"
+)
+"""What asks the bot to hold someone to what they said they would do ("..., hold him to it")."""
+
+_STATE = (
+    r"(?P<state>(?:is|isn'?t|was|wasn'?t|are|has|hasn'?t|have|had|got|gets|did|didn'?t|does|went|goes|moved|landed|"
+    r"shipped|closed|merged|signed|made)\b(?:\s+[\w'-]+){0,5}?)"
+)
+"""What a record is to be checked for, after "whether PAY-12": a verb first ("got picked up", "is in review")."""
+_CHECK = (
+    r"(?:(?:check|see|verify|confirm|find\s+out|double[\s-]?check|ask)\s+(?:whether|if|that)\s+|(?:make\s+sure|ensure)"
+    r"\s+(?:that\s+)?|(?:check|look\s+at|follow\s+up\s+on|check\s+on|check\s+in\s+on|look\s+in\s+on|look\s+into|chase|"
+    r"revisit)\s+(?:on\s+)?)"
+)
+"""What someone is reminded to do about a record. Whether-clauses first: "check whether PAY-12 ..." is never a record
+called "whether PAY-12"."""
+_UNTIL = (
+    r"(?:\s+(?:until|till|til|'til)\s+(?:it'?s\s+been\s+|it\s+has\s+been\s+|it'?s\s+|it\s+is\s+|it\s+gets\s+|it\s+)?"
+    r"(?P<until>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?))"
+)
+"""How long a nudge goes on: "till it's closed", "until it is in review", "until it ships"."""
+_DONE_WITHOUT_STATUS = frozenset(
+    {"closes", "ships", "lands", "merges", "merged", "landed", "out", "goes out", "live", "goes live", "sorted"}
+)
+"""Ends of "until it ...": the record is resolved, which is what an empty ``until_status`` means."""
 
 
 def _m(pattern: str) -> re.Pattern[str]:
@@ -57,17 +169,45 @@ def _m(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern + rf"(?P<escalate>{_ESCALATE.pattern})?{BOUNDARY}", _I)
 
 
-_FRAMES: list[tuple[re.Pattern[str], str]] = [
-    # "make sure Alice closes PAY-12 by Friday (, escalate to her manager if not)"
-    (
+class _Frame(NamedTuple):
+    """A follow-up frame: its pattern; how its groups are read ("status": a status to wait for); whether it is a
+    follow-up only with a time to check ("look at OPS-2" is a look now, "look at OPS-2 tomorrow" a follow-up)."""
+
+    pattern: re.Pattern[str]
+    how: str
+    needs_time: bool = False
+
+
+_FRAMES: list[_Frame] = [
+    # "make sure Alice closes PAY-12 by Friday (, escalate to her manager if not)", "make sure juan looks at it"
+    _Frame(
         _m(
             rf"^(?:please\s+)?(?:make\s+sure|ensure|check\s+that|see\s+that)\s+{_PERSON}\s+{_DONE_VERBS}\s+(?:on\s+)?(?:{_SUBJECT})"
-            rf"(?:\s+(?:done|fixed|closed|resolved))?(?:\s+(?:by|before|on)\s+(?P<date>{DATE})|\s+{_DURATION})?"
+            rf"(?:\s+(?:done|fixed|closed|resolved))?(?:\s+(?:by|before|on)\s+(?P<date>{DATE})|\s+(?P<bare_date>{DATE})|"
+            rf"\s+{_DURATION})?"
+        ),
+        "owned",
+    ),
+    # "juan has until friday to finish OPS-4, hold him to it": what someone has to do by when, and the ask to hold
+    # them to it (without that ask it is only a statement)
+    _Frame(
+        _m(
+            rf"^{_PERSON}\s+(?:has|has\s+got|'s\s+got|got)\s+(?:until|till|til|'til)\s+(?P<date>{DATE})\s+to\s+"
+            rf"{_DONE_VERBS}\s+(?:on\s+)?(?:{_SUBJECT}){_HOLD}"
+        ),
+        "owned",
+    ),
+    # "bob needs to close PAY-9 by thursday, keep him honest", "ivy promised to ship OPS-2 friday, follow up"
+    _Frame(
+        _m(
+            rf"^{_PERSON}\s+(?:needs\s+to|has\s+to|is\s+(?:supposed|going)\s+to|promised\s+to|agreed\s+to|said\s+{_HE}\s*"
+            rf"(?:would|'d)|will)\s+{_DONE_VERBS}\s+(?:on\s+)?(?:{_SUBJECT})(?:\s+(?:by|before|on)\s+(?P<date>{DATE})|"
+            rf"\s+(?P<bare_date>{DATE}))?{_HOLD}"
         ),
         "owned",
     ),
     # "follow up on PAY-12 on Friday", "follow up with alice on PAY-12 friday", "follow up on this in 2 hours"
-    (
+    _Frame(
         _m(
             rf"^(?:please\s+)?(?:can\s+you\s+)?(?:follow[\s-]?up|check(?:\s+back)?(?:\s+in)?|circle\s+back|chase(?:\s+up)?)"
             rf"(?:\s+with\s+{_PERSON})?\s+(?:on|about|re)\s+(?:{_SUBJECT})(?:\s+(?:{_WHEN}))?"
@@ -76,7 +216,7 @@ _FRAMES: list[tuple[re.Pattern[str], str]] = [
         "follow",
     ),
     # "check back tomorrow on OPS-4", "follow up friday with ivy about the hooli deal": when, before what
-    (
+    _Frame(
         _m(
             rf"^(?:please\s+)?(?:can\s+you\s+)?(?:follow[\s-]?up|check(?:\s+back)?|circle\s+back)\s+(?:{_WHEN})"
             rf"(?:\s+with\s+{_PERSON})?\s+(?:on|about|re)\s+(?:{_SUBJECT})"
@@ -84,7 +224,7 @@ _FRAMES: list[tuple[re.Pattern[str], str]] = [
         "follow",
     ),
     # "set a follow-up on OPS-3", "add a reminder for PAY-12 on friday": the follow-up named as a thing to set
-    (
+    _Frame(
         _m(
             rf"^(?:please\s+)?(?:(?:can|could)\s+(?:you|u)\s+)?(?:set(?:\s+up)?|add|create|put\s+in|schedule|make)\s+"
             rf"(?:a\s+|an\s+)?(?:follow[\s-]?up|reminder|check-?in)\s+(?:on|for|about|re)\s+(?:{_SUBJECT})"
@@ -92,32 +232,42 @@ _FRAMES: list[tuple[re.Pattern[str], str]] = [
         ),
         "follow",
     ),
-    # "ping me about the hooli deal", "nudge alice on PAY-12 friday": someone to remind about a record
-    (
+    # "ping me about the hooli deal", "nudge alice on PAY-12 friday", "ping alice about PAY-10 every friday till it's
+    # closed": someone to remind about a record, maybe again and again
+    _Frame(
         _m(
-            rf"^(?:please\s+)?(?:ping|nudge|poke|remind)\s+{_PERSON}\s+(?:about|on|re|regarding)\s+(?:{_SUBJECT})"
-            rf"(?:\s+(?:{_WHEN}))?"
+            rf"^(?:please\s+)?(?:ping|nudge|poke|remind|bug)\s+{_PERSON}\s+(?:about|on|re|regarding)\s+(?:{_SUBJECT})"
+            rf"(?:\s+(?:{_WHEN}))?(?:\s+every\s+(?P<every>{_EVERY}))?{_UNTIL}?"
         ),
         "follow",
     ),
-    # "remind me to check (on) the Acme renewal next week", "remind alice to look at PAY-12 tomorrow"
-    (
+    # "ping alice every friday about PAY-10 till it's closed"
+    _Frame(
         _m(
-            rf"^(?:please\s+)?remind\s+{_PERSON}\s+to\s+(?:check|look\s+at|follow\s+up\s+on|check\s+on|chase|revisit)\s+"
-            rf"(?:on\s+)?(?:{_SUBJECT})(?:\s+(?:{_WHEN}))?"
+            rf"^(?:please\s+)?(?:ping|nudge|poke|remind|bug|chase)\s+{_PERSON}\s+every\s+(?P<every>{_EVERY})\s+"
+            rf"(?:about|on|re|regarding)\s+(?:{_SUBJECT}){_UNTIL}?"
+        ),
+        "follow",
+    ),
+    # "remind me to check (on) the Acme renewal next week", "remind alice to look at PAY-12 tomorrow", "remind me to
+    # see if PAY-12 got merged"
+    _Frame(
+        _m(
+            rf"^(?:please\s+)?remind\s+{_PERSON}\s+to\s+{_CHECK}(?:{_SUBJECT})(?:\s+again)?(?:\s+{_STATE})?"
+            rf"(?:\s+(?:{_WHEN}))?"
         ),
         "remind",
     ),
-    # "remind me in 2 hours to check on PAY-12", "remind alice friday to look at PAY-12"
-    (
+    # "remind me in 2 hours to check on PAY-12", "remind me tmrw to check whether PAY-12 got picked up"
+    _Frame(
         _m(
-            rf"^(?:please\s+)?remind\s+{_PERSON}\s+(?:{_WHEN})\s+to\s+(?:check|look\s+at|follow\s+up\s+on|check\s+on|chase|"
-            rf"revisit)\s+(?:on\s+)?(?:{_SUBJECT})"
+            rf"^(?:please\s+)?remind\s+{_PERSON}\s+(?:{_WHEN})\s+to\s+{_CHECK}(?:{_SUBJECT})(?:\s+again)?"
+            rf"(?:\s+{_STATE})?"
         ),
         "remind",
     ),
     # "ping alice friday if PAY-10 isn't done", "nudge sam tomorrow unless OPS-4 is closed"
-    (
+    _Frame(
         _m(
             rf"^(?:please\s+)?(?:ping|nudge|poke|remind|chase)\s+{_PERSON}\s+(?:{_WHEN})\s+(?:if|in\s+case)\s+(?:{_SUBJECT})\s+"
             rf"(?:isn'?t|is\s+not|hasn'?t\s+been|is\s+still\s+not|still\s+isn'?t)\s+(?:done|closed|fixed|resolved|shipped|"
@@ -126,7 +276,7 @@ _FRAMES: list[tuple[re.Pattern[str], str]] = [
         "follow",
     ),
     # "remind me when PAY-12 is done", "let me know once OPS-4 is in progress", "ping bob when PAY-9 gets closed"
-    (
+    _Frame(
         _m(
             rf"^(?:please\s+)?(?:remind|ping|tell|notify|nudge|let)\s+{_PERSON}(?:\s+know)?\s+(?:when|once|as\s+soon\s+as)"
             rf"\s+(?P<issue>{KEY}|it|this)\s+(?:is|gets|has\s+been|goes|moves)\s+(?:moved\s+)?(?:to\s+|into\s+)?"
@@ -134,50 +284,101 @@ _FRAMES: list[tuple[re.Pattern[str], str]] = [
         ),
         "status",
     ),
-    # "check in 2 hours whether OPS-4 is in progress", "check on friday if PAY-12 is done"
-    (
+    # "check in 2 hours whether OPS-4 is in progress", "check on friday if PAY-12 is done", "in 2 hours, check whether
+    # OPS-4 is in progress" (without a time it is a question about the issue now, which no follow-up is)
+    _Frame(
         _m(
-            rf"^(?:please\s+)?(?:check|verify|confirm)\s+(?:{_WHEN})\s+(?:whether|if|that)\s+(?P<issue>{KEY}|it|this)\s+"
+            rf"^(?:please\s+)?(?:check|verify|confirm)\s+(?:(?:{_WHEN})\s+)?(?:whether|if|that)\s+(?P<issue>{KEY}|it|this)\s+"
             r"(?:is|has\s+been|got|was)\s+(?:moved\s+to\s+)?(?P<status>[a-z][\w ]*?)"
+        ),
+        "status",
+        needs_time=True,
+    ),
+    # "make sure OPS-3 has moved to in progress by monday", "ensure PAY-12 is done by friday": a status to check for,
+    # not a move to make ("check that PAY-12 is done" is the frame above: a question now unless a time is said)
+    _Frame(
+        _m(
+            rf"^(?:please\s+)?(?:make\s+sure|ensure|see\s+(?:to\s+it\s+)?that)\s+(?:that\s+)?(?P<issue>{KEY}|it|this)\s+"
+            rf"(?:is|has\s+been|has|gets|got|goes|moves|has\s+gone|ends\s+up)(?:\s+(?:moved|put|set))?(?:\s+(?:to|into))?"
+            rf"\s+(?P<status>[a-z][\w ]*?)"
+            rf"(?:\s+(?:{_WHEN}))?"
         ),
         "status",
     ),
     # "ping Sam every Monday until PAY-9 is done"
-    (
+    _Frame(
         _m(
-            rf"^(?:please\s+)?(?:ping|nudge|remind|bug|poke)\s+{_PERSON}\s+every\s+(?P<every>day|weekday|week|"
-            rf"monday|tuesday|wednesday|thursday|friday|(?:\d+|two|three)\s+days)\s+until\s+(?:{_SUBJECT})\s+is\s+"
-            r"(?:done|closed|resolved|fixed|shipped|finished)"
+            rf"^(?:please\s+)?(?:ping|nudge|remind|bug|poke)\s+{_PERSON}\s+every\s+(?P<every>{_EVERY})\s+until\s+"
+            rf"(?:{_SUBJECT})\s+is\s+(?:done|closed|resolved|fixed|shipped|finished)"
         ),
-        "every",
+        "follow",
     ),
-    # "track this", "keep an eye on PAY-12", "follow this through", "watch the Acme renewal until it closes"
-    (
+    # "track this", "keep an eye on PAY-12", "follow this through", "watch the Acme renewal until it closes", "stay on
+    # top of the globex new business"
+    _Frame(
         _m(
-            rf"^(?:please\s+)?(?:track|keep\s+(?:an\s+)?eye\s+on|keep\s+tabs\s+on|follow|watch)\s+(?:{_SUBJECT})"
-            rf"(?:\s+through|\s+(?:until|till|til|'til)\s+(?:it'?s?\s+|it\s+is\s+)?(?:done|closed|resolved|fixed))?"
+            rf"^(?:please\s+)?(?:track|keep\s+(?:an\s+|a\s+close\s+)?eye\s+on|keep\s+tabs\s+on|keep\s+track\s+of|"
+            rf"(?:stay|keep)\s+on\s+top\s+of|monitor|follow|watch)\s+(?:{_SUBJECT})(?:\s+through|{_UNTIL})?"
             rf"(?:\s+(?:{_WHEN}))?"
         ),
-        "track",
+        "follow",
+    ),
+    # "look at OPS-2 again in an hour and a half", "check PAY-12 again tomorrow", "revisit the acme renewal on
+    # friday": a look at a record at a later time (without the time it is a look now, which is no follow-up)
+    _Frame(
+        _m(
+            rf"^(?:please\s+)?(?:look\s+at|look\s+in\s+on|check(?:\s+on)?|re-?check|revisit|take\s+(?:another|a\s+second)"
+            rf"\s+look\s+at|circle\s+back\s+(?:to|on)|come\s+back\s+to)\s+(?:{_SUBJECT})(?:\s+again)?(?:\s+(?:{_WHEN}))?"
+            rf"(?:\s+again)?"
+        ),
+        "follow",
+        needs_time=True,
     ),
 ]
 
+_TIME_FIELDS = ("due_date", "due_in_minutes", "every_days")
+_LEADING_WHEN = re.compile(
+    rf"^(?:every\s+(?P<every>{_EVERY})|(?:(?:on|by|next|this|at|around)\s+)?(?P<date>{DATE})|{_DURATION})\s*,?\s+", _I
+)
+"""When to check, said before what: "every friday, ping alice about PAY-10", "on monday, make sure OPS-3 ..."."""
+
 
 def follow_up(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    lead = _LEADING_WHEN.match(piece.text)
+    if lead is None:
+        found = _follow_up_fields(piece, ctx, timed=False)
+        return None if found is None else (Read(FollowUpRequest(**found[0])), found[1])
+    found = _follow_up_fields(piece.slice(lead.end(), len(piece.text)), ctx, timed=True)
+    if found is None:
+        return None  # "on monday, move PAY-3 to done": another request's time, not a follow-up's
+    fields, used = found
+    when = _when(lead, ctx)
+    if when is None:
+        return None
+    if any(fields.get(name) for name in _TIME_FIELDS):
+        # "tomorrow, follow up on PAY-12 friday": which time is meant is the person's to say, so neither is taken and
+        # grounding asks when to check
+        fields = {name: value for name, value in fields.items() if name not in _TIME_FIELDS}
+        when = {}
+    return Read(FollowUpRequest(**fields, **when)), lead.end() + used
+
+
+def _follow_up_fields(piece: Mapped, ctx: Ctx, *, timed: bool) -> tuple[dict[str, Any], int] | None:
+    """The fields of the follow-up at the head of ``piece`` and how far it reads; ``timed``: a time to check was
+    said before it."""
     low = piece.text.lower()
-    for pattern, how in _FRAMES:
-        match = pattern.match(low)
+    for frame in _FRAMES:
+        match = frame.pattern.match(low)
         if match is None:
             continue
-        end = match.end()
-        fields = _fields(piece, match, how, ctx)
+        fields = _fields(piece, match, frame.how, ctx)
         if fields is None:
+            continue
+        if frame.needs_time and not (timed or fields.get("due_date") or fields.get("due_in_minutes")):
             continue
         if match["escalate"]:
             fields["escalate"] = True
-        if how == "remind" and not (fields.get("issue") or fields.get("account")):
-            continue
-        return Read(FollowUpRequest(**fields)), end
+        return fields, match.end()
     return None
 
 
@@ -203,15 +404,10 @@ def _fields(piece: Mapped, match: re.Match[str], how: str, ctx: Ctx) -> dict[str
         if person is None:
             return None
         fields["owner"] = person
-    if groups.get("date"):
-        fields["due_date"] = parse_date(groups["date"], today=ctx.today, order=ctx.order)
-        if fields["due_date"] is None:
-            return None
-    elif groups.get("n"):
-        count = _NUMBERS.get(groups["n"]) or int(groups["n"])
-        unit = groups["unit"].lower()
-        minutes = {"minute": 1, "min": 1, "hour": 60, "hr": 60, "day": 1440, "week": 10080}[unit]
-        fields["due_in_minutes"] = count * minutes
+    when = _when(match, ctx)
+    if when is None:
+        return None
+    fields.update(when)
     if how == "status":
         written = clean(piece.source(match.start("status"), match.end("status")))
         status = ctx.lexicon.status(written)
@@ -219,21 +415,82 @@ def _fields(piece: Mapped, match: re.Match[str], how: str, ctx: Ctx) -> dict[str
             return None
         # done, closed, resolved: the follow-up ends when the issue is resolved, which is what None means
         fields["until_status"] = None if status == "Done" else written
-    if how == "every":
-        every = groups["every"].lower()
-        if every in _WEEKDAYS:
-            fields["every_days"] = 7
-            fields["due_date"] = _next_weekday(ctx.today, _WEEKDAYS[every])
-        elif every in ("week",):
-            fields["every_days"] = 7
-        elif every in ("day", "weekday"):
-            fields["every_days"] = 1
-        else:
-            number = every.split()[0]
-            fields["every_days"] = {"two": 2, "three": 3}.get(number) or int(number)
-        if "due_date" not in fields:
-            fields["due_date"] = ctx.today + dt.timedelta(days=fields["every_days"])
+    if groups.get("until"):
+        until = _until_status(clean(piece.source(match.start("until"), match.end("until"))), ctx)
+        if until is None:
+            return None
+        fields["until_status"] = until or None
+    if groups.get("state"):
+        fields["until_status"] = _status_reached(clean(piece.source(match.start("state"), match.end("state"))), ctx)
     return fields
+
+
+def _when(match: re.Match[str], ctx: Ctx) -> dict[str, Any] | None:
+    """The due date, delay or recurrence a match names (none named: empty); None for a date that is no date."""
+    groups = match.groupdict()
+    date = groups.get("date") or groups.get("bare_date")
+    if date:
+        due_date = parse_date(date, today=ctx.today, order=ctx.order)
+        return None if due_date is None else {"due_date": due_date}
+    if groups.get("half_hour"):
+        return {"due_in_minutes": 30}
+    if groups.get("n"):
+        count = _count(groups["n"]) + (0.5 if groups.get("and_half") else 0)
+        minutes = round(count * _MINUTES[groups["unit"].lower()])
+        return {"due_in_minutes": minutes} if minutes >= 1 else None
+    if groups.get("every"):
+        every_days, first = _recurrence(groups["every"], ctx.today)
+        return {"every_days": every_days, "due_date": first}
+    return {}
+
+
+def _count(written: str) -> float:
+    words = " ".join(written.lower().split())
+    return _NUMBERS.get(words) or float(words)
+
+
+def _recurrence(every: str, today: dt.date) -> tuple[int, dt.date]:
+    """Every how many days a nudge repeats, and its first day: "friday" is 7 from the next Friday, "other day" 2 from
+    the day after tomorrow."""
+    words = every.lower().split()
+    if words[-1] in _WEEKDAYS:
+        return 7, _next_weekday(today, _WEEKDAYS[words[-1]])
+    if words[0] == "other":
+        count = 2
+    elif len(words) > 1:
+        count = int(_count(words[0]))
+    else:
+        count = 1
+    every_days = count * (7 if words[-1].startswith("week") and words[-1] != "weekday" else 1)
+    return every_days, today + dt.timedelta(days=every_days)
+
+
+def _until_status(written: str, ctx: Ctx) -> str | None:
+    """``until_status`` for "until it's <written>": "" when that is resolved (closed, done, ships), None when it is
+    not a status at all (the frame does not read it)."""
+    words = " ".join(written.lower().split())
+    if words in _DONE_WITHOUT_STATUS:
+        return ""
+    status = ctx.lexicon.status(words)
+    if status is None:
+        return None
+    return "" if status == "Done" else written
+
+
+def _status_reached(state: str, ctx: Ctx) -> str | None:
+    """The status a record is to be checked for having reached ("is in review", "has moved to in progress"); None
+    for resolved (done, closed) and for what is no status ("got picked up", "is still blocked")."""
+    reached = re.fullmatch(
+        r"(?:is|has\s+been|has|got|gets|went|goes)(?:\s+(?:moved|put|set))?(?:\s+(?:to|into))?\s+(?P<status>.+)|"
+        r"(?:moved|made\s+it)\s+(?:to|into)\s+(?P<moved>.+)",
+        state,
+        _I,
+    )
+    if reached is None:
+        return None
+    written = reached["status"] or reached["moved"]
+    status = ctx.lexicon.status(written)
+    return None if status in (None, "Done") else written
 
 
 def _next_weekday(today: dt.date, weekday: int) -> dt.date:

@@ -40,6 +40,11 @@ _ISSUE_QUESTIONS = [
         _I,
     ),
     re.compile(rf"^(?:what'?s|what\s+is)\s+(?P<issue>{ISSUE_REF})(?:'s\s+status|\s+status)?{_END}", _I),
+    # "what's OPS-2 at?", "where is PAY-12 at", "what status is OPS-3 in?": where the issue stands, asked as people do
+    re.compile(rf"^(?:what'?s|what\s+is|where'?s|where\s+is)\s+(?P<issue>{ISSUE_REF})\s+at{_END}", _I),
+    re.compile(
+        rf"^(?:what|which)\s+(?:status|state|stage|column)\s+is\s+(?P<issue>{ISSUE_REF})\s+(?:in|at|on){_END}", _I
+    ),
     # "PAY-4 status?", "OPS-3 update?": the record and what is asked about it, as a question
     re.compile(rf"^(?P<issue>{ISSUE_REF})(?:'s)?\s+(?:status|update|progress|eta)\s*\?+\s*$", _I),
 ]
@@ -61,9 +66,17 @@ _RECORD_QUESTIONS = [
     re.compile(rf"^{_RECORD}(?:'s)?\s+(?:status|update|stage)\s*\?+\s*$", _I),
     re.compile(rf"^(?:how'?s|how\s+is)\s+{_RECORD}(?:\s+(?:going|doing|looking|coming\s+along))?{_END}", _I),
 ]
+_OWED_ASK = (
+    r"(?:(?:what|which\s+follow[\s-]?ups?|anything|is\s+there\s+anything|what\s+else)\s+(?:do\s+i\s+owe|(?:that\s+)?i\s+owe|"
+    r"am\s+i\s+on\s+the\s+hook\s+for|(?:that\s+)?i'?m\s+on\s+the\s+hook\s+for|is\s+on\s+my\s+plate|do\s+i\s+have\s+"
+    r"(?:open|due|pending|outstanding)|should\s+i\s+be\s+doing)"
+    r"|what'?s\s+on\s+my\s+plate|do\s+i\s+owe\s+(?:anyone|anybody|people|folks)\s+anything"
+    r"|am\s+i\s+on\s+the\s+hook\s+for\s+anything)"
+)
+"""Asking what one owes: "what do I owe", "anything I owe", "do I owe anyone anything", "what's on my plate"."""
 _OWED = re.compile(
-    r"^(?:what|which\s+follow[\s-]?ups?)\s+(?:do\s+i\s+owe|am\s+i\s+on\s+the\s+hook\s+for|is\s+on\s+my\s+plate|do\s+i\s+have\s+"
-    r"(?:open|due|pending)|should\s+i\s+be\s+doing)(?:\s+(?:this\s+week|today|tomorrow))?" + _END,
+    rf"^{_OWED_ASK}(?:\s+(?:to\s+)?(?:people|anyone|anybody|folks|someone|somebody|the\s+team))?"
+    r"(?:\s+(?:this\s+week|today|tomorrow|this\s+month|right\s+now|at\s+the\s+moment))?" + _END,
     _I,
 )
 
