@@ -458,6 +458,12 @@ _COMMENT_FRAMES = [
         r"t\s+says|that|with)\s+(?P<body>.+)$(?P<issue>)"
     ),
     _m(rf"^(?:tell|let)\s+(?P<issue>{KEY})\s+(?P<sep>that\s+)(?P<body>.+)$"),
+    # "add my notes to PAY-11 as a comment": a comment whose text is not in the message (grounding asks for it)
+    _m(
+        rf"^(?:please\s+)?(?:add|post|put|copy|paste)\s+(?:my|our|the|these|those|his|her|their|your)\s+(?:notes?|findings|"
+        rf"update|summary|write-?up)\s+(?:to|on|in|into|under)\s+(?P<issue>{ISSUE_REF})(?:\s+as\s+a\s+(?:comment|note))?(?P<s"
+        rf"ep>)(?P<body>){BOUNDARY}"
+    ),
 ]
 
 
@@ -632,7 +638,7 @@ _ASSIGN_FRAMES = [
     ),
     _m(
         rf"^(?:(?:i'?ll|i\s+will|i\s+can|i\s+could|let\s+me|i'?m\s+going\s+to|i'?m\s+gonna|i'?m)\s+(?:take|grab|pick"
-        rf"\s+up|own|handle|taking|grabbing|owning))\s+(?P<issue>{ISSUE_REF})(?P<who>){BOUNDARY}"
+        rf"\s+up|own|handle|taking|grabbing|owning))\s+(?P<issue>{ISSUE_REF})(?:\s+myself)?(?P<who>){BOUNDARY}"
     ),
     _m(
         rf"^(?P<who>{MENTION})\s*,?\s*(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:take|grab|pick\s+up|own|look\s+at)"
@@ -661,7 +667,14 @@ _ASSIGN_FRAMES = [
         rf"^(?P<who>{NAME})(?:\s+is|'s|\s+will\s+be)\s+(?:now\s+)?(?:taking(?:\s+over|\s+on)?|picking\s+up|grabbing|owning|"
         rf"handling)\s+(?P<issue>{KEY})(?:\s+(?:over\s+)?from\s+{NAME})?{BOUNDARY}"
     ),
-    _m(rf"^(?P<who>{NAME})\s+(?:owns|has|gets|is\s+on)\s+(?P<issue>{KEY})\s+now{BOUNDARY}"),
+    _m(
+        rf"^(?P<who>{NAME})(?:\s+(?:owns|has|gets|is\s+on|has\s+got)|'s\s+(?:got|on))\s+(?P<issue>{KEY})\s+now{BOUNDARY}"
+    ),
+    # "bob can own PAY-11", "carol will take OPS-2": who works on it, said of a person the vocabulary knows
+    _m(
+        rf"^(?P<who>{NAME})\s+(?:can|could|will|should|is\s+going\s+to|'ll)\s+(?:own|take|grab|pick\s+up|handle)\s+(?P<issue>"
+        rf"{KEY})(?:\s+(?:from\s+here|going\s+forward|from\s+now\s+on))?{BOUNDARY}"
+    ),
     _m(rf"^(?P<issue>{KEY})\s+(?:belongs\s+to|is\s+with|is\s+on)\s+(?P<who>{NAME})\s+now{BOUNDARY}"),
     _m(rf"^(?P<issue>{KEY})\s+(?:to|->)\s+(?P<who>{NAME}){BOUNDARY}"),
 ]
@@ -1051,6 +1064,15 @@ _FIELDS_FRAMES: list[tuple[re.Pattern[str], str]] = [
         "priority",
     ),
     (_m(rf"^(?:please\s+)?(?:rename|retitle)\s+(?P<issue>{ISSUE_REF})\s+(?:to|as)\s+(?P<value>.+)$"), "summary"),
+    # "rename OPS-3, the title is confusing", "push PAY-9 out a bit": the field, its new value not said
+    (_m(rf"^(?:please\s+)?(?:rename|retitle)\s+(?P<issue>{ISSUE_REF})(?P<value>){BOUNDARY}"), "summary-open"),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:push|move|pull|shift|bump|slip|kick)\s+(?P<issue>{KEY})\s+(?:out|back|in)(?:\s+(?:a\s+(?:bit|little|"
+            rf"few\s+days|while|tad)|some))?(?P<value>){BOUNDARY}"
+        ),
+        "due",
+    ),
     # "PAY-2 title should be ...", "OPS-4's summary is now ...": the new summary, said as a statement, to the end
     (
         _m(
@@ -1107,6 +1129,14 @@ _FIELDS_FRAMES: list[tuple[re.Pattern[str], str]] = [
     (_m(rf"^(?:please\s+)?(?:label|tag)\s+(?P<issue>{ISSUE_REF})\s+(?:with\s+|as\s+)?(?P<value>.+)$"), "labels-add"),
     (_m(rf"^(?:please\s+)?(?:update|change|edit|modify|fix\s+up)\s+(?P<issue>{KEY})(?P<value>){BOUNDARY}"), "nothing"),
     # A field asked for without its value ("PAY-12 needs a higher priority"): the field is left for grounding to ask
+    (
+        _m(
+            rf"^(?P<issue>{ISSUE_REF})\s+(?:is|should\s+be|needs\s+to\s+be|has\s+to\s+be|must\s+be)\s+(?:a\s+lot\s+|much\s+|way\s+|a"
+            rf"\s+bit\s+)?(?:more|less)\s+(?:urgent|important|critical|pressing)(?:\s+than\s+(?:it\s+is|that|its\s+priority\s+s"
+            rf"ays|it\s+looks|the\s+(?:ticket|priority)\s+says))?(?P<value>){BOUNDARY}"
+        ),
+        "priority",
+    ),
     (
         _m(
             rf"^(?P<issue>{KEY})\s+(?:needs|could\s+use|should\s+have|deserves|wants)\s+(?:a\s+)?(?:higher|lower|diff"
@@ -1184,6 +1214,8 @@ def update_fields(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
                 if found is None:
                     continue
                 fields["due_date"] = found[0]
+        elif name == "summary-open":
+            fields["summary"] = None
         elif name == "summary":
             if not value:
                 continue

@@ -81,10 +81,11 @@ from understanding.text import prepare_mapped, sentences_mapped, unquoted
 # Small talk and instructions to a bot
 
 _SMALL_TALK_WORD = (
-    r"(?:thanks|thank\s+you|cheers|ok|okay|k|great|cool|nice|perfect|awesome|amazing|lol|lmao|haha+|hah|hi|hello|hey|"
+    # praise first: "nice find" is one piece of small talk, not "nice" and a word left over
+    r"(?:(?:nice|great|good)\s+(?:work|job|one|find|catch|spot)(?!\s+(?:on|for|with|there)\b)|thanks|thank\s+you|cheers|ok|okay|k|great|cool|nice|perfect|awesome|amazing|lol|lmao|haha+|hah|hi|hello|hey|"
     r"yo|morning|good\s+(?:morning|afternoon|evening|night)|got\s+it|sounds\s+good|all\s+good|no\s+worries|np|\+1|"
-    r"yes|yep|yup|sure|will\s+do|noted|ack|appreciated?|much\s+appreciated|love\s+it|(?:nice|great|good)\s+(?:work|job|"
-    r"one)|well\s+done|so\s+much|a\s+lot|team|all|everyone|folks|guys|y'?all|again|buddy|bot|followthrough|ugh|omg|"
+    r"yes|yep|yup|sure|will\s+do|noted|ack|appreciated?|much\s+appreciated|love\s+it|well\s+done|"
+    r"so\s+much|a\s+lot|team|all|everyone|folks|guys|y'?all|again|buddy|bot|followthrough|ugh|omg|"
     r"wow|oops|welp|hmm+|alright|gotcha)"
 )
 _THANKS = re.compile(r"^(?:ty|thx|tysm|thank\s+u)\b[\s,!]*", re.I)

@@ -31,6 +31,12 @@ _EMOJI_BETWEEN_WORDS = re.compile(
 """An emoji between two words ends a clause, as punctuation would ("renewal signed :tada: mark it won")."""
 _ARROW = re.compile(r"\s*(?:→|⟶|➡️?|👉|=>|-{1,2}>|⇒)\s*")
 _PLUS = re.compile(r"\s+\+\s+(?=[A-Za-z])")  # "bump to highest + assign sam lee": another ask
+_AMPERSAND = re.compile(
+    r"(?<=\w)\s+&\s+(?=(?:set|assign|give|move|close|mark|add|log|update|change|create|file|open|make|put|link|comment|"
+    r"remind|bump|push|reassign|unassign|resolve|reopen|start)\b)",
+    re.I,
+)
+"""'&' before another ask ("give it to alice & set it in progress"); "CFO & COO" is one title."""
 _KEYS_JOINED = re.compile(
     r"(?<![\w-])(?P<key>[A-Za-z][A-Za-z0-9]{1,9}-\d{1,7})\s*[&/]\s*(?=[A-Za-z][A-Za-z0-9]{1,9}-\d)"
 )
@@ -155,6 +161,7 @@ def prepare_mapped(text: str, *, bot_user_id: str | None = None) -> Mapped:
     mapped = (
         mapped.sub(_KEYS_JOINED, r"\g<key> and ")
         .sub(_PLUS, " and ")
+        .sub(_AMPERSAND, " and ")
         .sub(_ARROW, " -> ")
         .sub(_DASH, " - ")
         .sub(_EMOJI_BETWEEN_WORDS, ", ")
