@@ -1247,7 +1247,9 @@ def _labels(text: str) -> tuple[str, ...]:
 _CALL_HEAD = [
     _m(
         r"^(?:please\s+)?(?:log|record|add|note|save|enter|register|create)\s+(?:a\s+|an\s+|my\s+|the\s+|our\s+|this"
-        r"\s+|that\s+)?(?:(?:phone|sales|quick|short|discovery|intro|check-?in)\s+)?call(?:\s+log)?\b(?P<rest>.*)$"
+        r"\s+|that\s+)?(?:(?P<when>monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|this\s+morni"
+        r"ng|morning|afternoon)(?:'s)?\s+)?(?:(?:phone|sales|quick|short|discovery|intro|check-?in)\s+)?call(?:\s+log)?\b(?P"
+        r"<rest>.*)$"
     ),
     _m(r"^(?:i\s+|we\s+)?forgot\s+to\s+log\s+(?:my|a|the|our)\s+call\b(?P<rest>.*)$"),
     _m(
@@ -1260,11 +1262,17 @@ _CALL_HEAD = [
     ),
 ]
 _CALL_STATEMENT = _m(
-    r"^(?:i\s+|we\s+)?(?:just\s+)?(?:had\s+a\s+(?:\w+\s+)?call|(?:(?:got|hopped|jumped)\s+)?off\s+(?:the|a)\s+(?:phone|cal"
+    r"^(?:i\s+|we\s+)?(?:just\s+)?(?:had\s+a\s+(?:\w+\s+)?(?:call|(?P<meeting>sync|chat|catch-?up|meeting|convo|conversation|"
+    r"zoom))|(?:(?:got|hopped|jumped)\s+)?off\s+(?:the|a)\s+(?:phone|cal"
     r"l)|(?:a\s+)?(?:(?:great|good|nice|productive|solid|quick|long|tough|rough|interesting)\s+)?call(?=\s+with\b)|"
     r"was\s+on\s+the\s+phone|(?:spoke|talked|chatted)(?:\s+on\s+the\s+phone)?|called|phoned|rang|hung\s+up)\b(?P<rest"
     r">.*)$"
 )
+_ON_THE_PHONE = _m(
+    r"^(?:i\s+|we\s+)?(?:just\s+)?had\s+(?P<who>(?!a\s)[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*)?(?:\s+(?:at|from)\s+[a-z][\w&.'-]*(?:\s"
+    r"+[a-z][\w&.'-]*)?)?)\s+on\s+the\s+(?:phone|line)\b"
+)
+_ON_THE_LINE = re.compile(r"\s+on\s+the\s+(?:phone|line)\b", _I)
 _LOG_IT = _m(
     r"^(?:please\s+)?(?:log|record|add|note|put)\s+(?:it|that|this|the\s+call|that\s+call)(?:\s+(?:in|to|into)\s+(?:salesforce|"
     r"sfdc|sf|the\s+crm))?(?:\s+(?:please|for\s+me))?\s*[.!]*$"
@@ -1392,14 +1400,27 @@ def log_call(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             stop = end = following
         direct = bool(match.groupdict().get("direct"))
         fields = _read_call(piece.slice(match.start("rest"), stop), ctx, direct=direct)
+        when = match.groupdict().get("when")
+        if when and "call_date" not in fields:
+            # "log my tuesday call with ...", "this morning's call": the day it was, before the word call
+            day = "today" if when in ("this morning", "morning", "afternoon") else when
+            fields["call_date"] = parse_date(day, today=ctx.today, past=True, order=ctx.order)
         if fields.get("call_date") and fields["call_date"] > ctx.today:
             return Unsupported(_CALL_AHEAD), end
         # Sentences after the call are its notes ("... from friday. notes: she's fine with the 3 year term")
         return Read(SalesforceLogCallRequest(**fields), open_field="description"), end
+    on_the_phone = _ON_THE_PHONE.match(low)
+    if on_the_phone is not None:
+        # "had ana silva on the phone, ...": a call with her, said the other way round
+        head = re.compile(rf"^{re.escape(low[: on_the_phone.start('who')])}", _I)
+        piece = piece.sub(_ON_THE_LINE, "").sub(head, lambda m: f"{m[0]}a call with ")  # the name keeps its place
+        low = piece.text.lower()
     match = _CALL_STATEMENT.match(low)
     if match is not None:
         rest = match["rest"]
         log_it = _LOG_IT_AFTER.search(rest)
+        if match["meeting"] and not (log_it and re.search(r"\bas\s+a\s+call\b", log_it[0])):
+            return None  # a sync or a meeting is logged only when asked to log it as a call
         stop = match.start("rest") + (log_it.start() if log_it else len(rest))
         also = _also_a_request_at(piece, match.start("rest"), ctx)
         if also is not None and also < stop:
@@ -2384,6 +2405,21 @@ _UNSUPPORTED: list[tuple[re.Pattern[str], str]] = [
             r"should|needs|too|also|as\s+well)\b|\s*$))"
         ),
         "I can't send emails or messages; I can log a call or create a follow-up task.",
+    ),
+    (
+        _m(
+            r"^(?:please\s+)?(?:shoot|fire\s+off|drop|ping)\s+(?:\w+\s+)?(?:an?\s+)?(?:quick\s+)?(?:e-?mail|message|dm|slack)\b"
+        ),
+        "I can't send emails or messages; I can log a call or create a follow-up task.",
+    ),
+    (
+        # passwords and access are IT's: "reset my salesforce password", "give sam admin access"
+        _m(
+            r"^(?:please\s+)?(?:(?:reset|unlock|change|recover|restore)\s+(?:my|his|her|their|the|a|your|our)?\s*(?:[\w-]+\s+)?(?:pa"
+            r"ssword|pw|login|2fa|mfa|sso|account)|(?:give|grant|revoke|remove)\s+(?:[\w<@>|-]+\s+){0,3}?(?:admin\s+)?(?:acce"
+            r"ss|permissions?|rights|licen[cs]e|seat))\b"
+        ),
+        "I can't reset passwords or change anyone's access (IT can); I change records in Jira and Salesforce.",
     ),
     (
         _m(
