@@ -1795,7 +1795,8 @@ _UPDATE_CONTACT = [
     _m(
         rf"^{_CONTACT_NAME}(?:\s+(?:at|from)\s+(?P<account>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?))?\s+(?:(?:moved\s+to|got"
         rf"|has|started|took)\s+(?:a\s+)?(?:new|different)\s+(?:role|position|job|title)|got\s+promote"
-        rf"d|was\s+promoted|changed\s+roles?|is\s+now\s+the|is\s+now|moved\s+to)\s*(?:,\s*|\s+to\s+)?(?:(?:his|her|th"
+        rf"d|was\s+promoted|got\s+a\s+promotion|moved\s+up|stepped\s+up|changed\s+roles?|is\s+now\s+the|is\s+now|moved\s+"
+        rf"to)\s*(?:,\s*|-\s+|\s+to\s+)?(?:(?:his|her|th"
         rf"eir)\s+(?:new\s+)?title\s+is\s+|(?:he|she|they)(?:'s|\s+is|\s+are)\s+(?:now\s+)?(?:the\s+|a\s+|an\s+|our\s"
         rf"+|their\s+)?)?(?P<value>.*?)(?:\s+now)?(?P<field>){BOUNDARY}"
     ),
@@ -1809,7 +1810,14 @@ _UPDATE_CONTACT = [
         rf"^{_CONTACT_NAME}\s+is\s+(?:now\s+)?(?:the\s+|a\s+|an\s+|our\s+|their\s+)?(?P<value>[a-z][\w&/ -]*?)\s+now"
         rf"(?P<field>){BOUNDARY}"
     ),
+    # "new cell for peter gibbons at initech: +1 415 555 0199", "new email for ana -> ana@initech.example"
+    _m(
+        rf"^(?:(?:please\s+)?(?:add|set|use|here'?s)\s+)?(?:a\s+|the\s+)?(?:new|updated|correct|different)\s+"
+        rf"(?P<field>{_FIELD_NAME})\s+(?:for|of)\s+{_CONTACT_NAME}(?:\s+(?:at|from)\s+(?P<account>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?))?\s*(?::|->|"
+        rf"\bis\b|=)\s*(?P<value>.+?){BOUNDARY}"
+    ),
 ]
+
 _STATED_TITLE = (4, 7)
 """The patterns that read a title from a statement about a person: only a known contact (or a name written with
 capitals) is read as one ("standup moved to 10:30" is not a contact's new title)."""
