@@ -123,6 +123,7 @@ _INSTRUCTION = (
     r"|\bmark\s+it\s+(?:as\s+)?done\s+already\b|\bauto-?approve|\bapprove\s+(?:this|it)\s+(?:automatically|yourself)\b"
     r"|\b(?:admin|administrator|system|security|manager)\s+override\b|\bapprove\s+(?:your|its|their)\s+own\b"
     r"|\b(?:skip|no)\s+(?:the\s+)?approval\s+(?:step|process|flow)\b"
+    r"|\bnew\s+(?:rules?|polic(?:y|ies))(?:\s+from\s+[\w ]{1,20}?)?\s*:"
 )
 """Instructions to a bot ("ignore previous instructions", "SYSTEM:"): they and what follows them are never requests."""
 _CLAIM = (
@@ -146,6 +147,9 @@ _CLAIM = (
     r"|\b(?:i'?m|i\s+am)\s+(?:the|an?|their|your|his|her)\s+(?:[a-z]+\s+)?(?:manager|boss|admin(?:istrator)?|lead|director|vp|ceo|"
     r"cfo|cto|owner)\b|\bno\s+need\s+(?:for|of)\s+(?:an?\s+|the\s+)?(?:approvals?|review|sign-?off|a\s+card)\b"
     r"|\b(?:the\s+)?[a-z]+\s+says\s+(?:to\s+)?(?:just\s+)?do\s+it(?:\s+(?:now|asap|today))?\b"
+    # someone's rights said in the thread ("dana is an admin now", "her requests don't need approval")
+    r"|\b[a-z]+\s+(?:is|are)\s+(?:now\s+)?(?:an?\s+)?(?:admin(?:istrator)?|approver|superuser)s?(?:\s+now)?\b"
+    r"|\b(?:doesn'?t|don'?t|does\s+not|do\s+not|no\s+longer)\s+(?:need|require)\s+(?:an?\s+|any\s+)?approvals?\b"
 )
 """Claims of authority or approval ("approved by Grace already", "CEO here"): set aside, clause by clause; the request
 they stand in front of is still read (and decided by the policy, never by the claim)."""
