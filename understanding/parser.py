@@ -1379,6 +1379,14 @@ class OfflineParser:
         ]
         requests: list[ActionRequest] = []
         problems = list(message.problems)
+        if (
+            not reads
+            and any(c.addressee for c in message.context)
+            and all(isinstance(p, str) for p in problems)
+            and "?" in request.request_text
+        ):
+            # "<@bob> do u know who owns the stripe upgrade?": a question to a person, not a request to the bot
+            problems = []
         # A request with a field left empty ("update PAY-12", "move PAY-9 along") is kept as it is: grounding asks
         # for the field, with the system's values to pick from.
         requests.extend(read.request for read in reads)
