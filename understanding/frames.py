@@ -204,7 +204,7 @@ _THREAD_AS_ISSUE += [
     # "put this in OPS", "throw it into the PAY backlog": the project only, the type is asked
     _m(
         r"^(?:please\s+)?(?:put|throw|drop|stick|file|log)\s+(?:this|it|that)(?:\s+one)?\s+(?:in|into|under|on)\s+(?:the"
-        r"\s+)?(?P<project>[a-z][a-z0-9]{1,9})(?:\s+(?:backlog|board|project|queue))?(?P<type>)\b"
+        r"\s+)?(?P<project>[a-z][a-z0-9]{1,9})(?!-\d)(?:\s+(?:backlog|board|project|queue))?(?P<type>)\b"
     ),
 ]
 _THREAD_TYPES = {"bug": "Bug", "ticket": "Task", "task": "Task", "story": "Story"}
@@ -308,7 +308,7 @@ def _create_with(
     starts_new = bool(re.match(r"(?:a\s+|an\s+)?(?:new|another)\b", desc)) or bool(
         re.match(rf"(?:p[0-5]\s+)?(?:{'|'.join(_TYPE_WORDS)})\s+(?:for|in|on)\s+[a-z]", desc)
     )
-    if verb is None and not starts_new and not (raw_sep.strip() == ":" and types and projects):
+    if verb is None and not starts_new and not (raw_sep.strip() in (":", "->") and types and projects):
         return None  # "OPS task for juan: upgrade postgres" names its project and type before a colon: a new issue
     jira_words = {"bug", "bugs", "defect", "ticket", "issue", "story", "epic", "feature"}
     if verb in ("log", "add", "start", "make", "open") and not (projects or jira_words & set(types)):
@@ -462,7 +462,7 @@ _COMMENT_FRAMES = [
     _m(
         rf"^(?:please\s+)?(?:add|post|put|copy|paste)\s+(?:my|our|the|these|those|his|her|their|your)\s+(?:notes?|findings|"
         rf"update|summary|write-?up)\s+(?:to|on|in|into|under)\s+(?P<issue>{ISSUE_REF})(?:\s+as\s+a\s+(?:comment|note))?(?P<s"
-        rf"ep>)(?P<body>){BOUNDARY}"
+        rf"ep>)(?P<body>)(?!\s*:){BOUNDARY}"
     ),
 ]
 
@@ -672,7 +672,7 @@ _ASSIGN_FRAMES = [
     ),
     # "bob can own PAY-11", "carol will take OPS-2": who works on it, said of a person the vocabulary knows
     _m(
-        rf"^(?P<who>{NAME})\s+(?:can|could|will|should|is\s+going\s+to|'ll)\s+(?:own|take|grab|pick\s+up|handle)\s+(?P<issue>"
+        rf"^(?P<who>{NAME}?)(?:\s+(?:can|could|will|should|is\s+going\s+to)|'ll)\s+(?:own|take|grab|pick\s+up|handle)\s+(?P<issue>"
         rf"{KEY})(?:\s+(?:from\s+here|going\s+forward|from\s+now\s+on))?{BOUNDARY}"
     ),
     _m(rf"^(?P<issue>{KEY})\s+(?:belongs\s+to|is\s+with|is\s+on)\s+(?P<who>{NAME})\s+now{BOUNDARY}"),
@@ -712,6 +712,11 @@ def assign(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             if who and who not in ("me", "myself") and ctx.lexicon.person(_text(piece, match, "who") or "") is None:
                 continue
             return Read(JiraAssignRequest(issue=issue, assignee=NOBODY), pronoun=pronoun), _end(match, low)
+    choice = _ASSIGN_A_CHOICE.match(low)
+    if choice is not None and _a_choice_of_people(_text(piece, choice, "who") or "", ctx):
+        # "assign PAY-12 to alice, bob or carol": a choice left open, so the assignee is asked, never the first name
+        issue, pronoun = _issue(choice, "issue", ctx)
+        return Read(JiraAssignRequest(issue=issue), pronoun=pronoun), _end(choice, low)
     for n, pattern in enumerate(_ASSIGN_FRAMES):
         match = pattern.match(low)
         if match is None:
@@ -731,9 +736,16 @@ def assign(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         return Read(JiraAssignRequest(issue=issue, assignee=who), pronoun=pronoun), _end(match, low)
 
 
+_ASSIGN_A_CHOICE = _m(
+    rf"^(?:please\s+)?(?:{_ASSIGN_VERB}\s+)?(?P<issue>{ISSUE_REF})\s+(?:over\s+)?to\s+(?P<who>(?:either\s+)?{NAME}(?:\s*(?:,|/"
+    rf")\s*{NAME})*(?:\s*,?\s+or\s+|\s*/\s*){NAME}){BOUNDARY}"
+)
+"""An issue given to one of several people ("to alice or sam lee", "to alice, bob or carol", "to juan/carol")."""
+
+
 def _a_choice_of_people(text: str, ctx: Ctx) -> bool:
     """ "alice or bob": people named as a choice the writer left open; the assignee is asked, never picked."""
-    options = re.split(r"\s+or\s+|\s*/\s*", re.sub(r"^either\s+", "", text.strip(), flags=_I), flags=_I)
+    options = re.split(r"\s*,?\s+or\s+|\s*/\s*|\s*,\s*", re.sub(r"^either\s+", "", text.strip(), flags=_I), flags=_I)
     return len(options) > 1 and all(ctx.lexicon.person(o) not in (None, "me") for o in options)
     return None
 

@@ -691,6 +691,13 @@ def _remember(item: Item, ctx: Ctx) -> None:
 # What a piece that is not a request is
 
 
+_JUDGEMENT = re.compile(
+    r"(?:(?:really|very|so|too|a\s+bit|kind\s+of|kinda|totally|just|still|now|all)\s+)*(?:not\s+(?:great|right|clear|accurate|"
+    r"correct)|confusing|misleading|wrong|bad|off|unclear|outdated|out\s+of\s+date|stale|vague|incorrect|inaccurate|weird|odd|"
+    r"broken|too\s+long|too\s+short|ugly|awful|terrible|garbage|meh|fine|ok|okay|good|great)",
+    re.I,
+)
+"""What someone thinks of a value ("the title is confusing", "is out of date"): a judgement, never the new value."""
 _SET = r"(?:(?:set|change|update|make|push|move|bump)\s+)?"
 """A verb before a deal's field in a clause that continues a request ("..., set close date 1/31")."""
 _CONTINUATIONS: list[tuple[re.Pattern[str], str]] = [
@@ -815,8 +822,8 @@ def _continuation(chunk: Mapped, ctx: Ctx) -> Continuation | None:
             value = found[0]
         elif name == "summary":
             value = capitalised(unquoted(clean(raw))) or None
-            if value is None:
-                continue
+            if value is None or _JUDGEMENT.fullmatch(clean(raw)):
+                continue  # "the title is confusing": what is wrong with it, not the new title
         elif name == "next_step":
             value = clean(raw) or None
         elif name == "link_type":
