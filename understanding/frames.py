@@ -1699,7 +1699,26 @@ _HAVE_DO = _m(
 """"have the account owner of initech follow up on ...", "ask erin to send ...": a task for that person."""
 
 
+_REPEATS = re.compile(
+    r"\b(?:every|each)\s+(?:other\s+)?(?:day|weekday|week|month|morning|afternoon|evening|monday|tuesday|wednesday|thursda"
+    r"y|friday|saturday|sunday|\d+\s+(?:days|weeks|hours))\b|\b(?:daily|weekly|monthly|biweekly)\b",
+    _I,
+)
+_TASK_REPEATS = (
+    "A Salesforce task happens once; I can't make it repeat. I can create it for one day (`remind Erin Friday to "
+    "send the deck`), or check on an issue or a deal every week (`ping Alice about PAY-10 every Friday`)."
+)
+
+
 def create_task(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    found = _create_task(piece, ctx)
+    if found is not None and isinstance(found[0], Read) and _REPEATS.search(ctx.request.request_text):
+        # "remind erin to send the deck every friday": not a task with "every" in its subject, nor one task
+        return Unsupported(_TASK_REPEATS), found[1]
+    return found
+
+
+def _create_task(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     low = piece.text.lower()
     have = _HAVE_DO.match(low)
     if have is not None:
@@ -1709,7 +1728,7 @@ def create_task(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             asked = piece.sub(re.compile(r"^(?:please\s+)?(?:have|get|ask)\b", _I), "remind")
             written = asked.text[len("remind ") : len("remind ") + len(have["who"])]
             asked = asked.sub(re.compile(rf"(?<=^remind {re.escape(written)} )(?!to\b)"), "to ")
-            found = create_task(asked, ctx)
+            found = _create_task(asked, ctx)
             if found is not None and isinstance(found[0], Read):
                 return found[0], max(found[1] - (len(asked.text) - len(low)), 1)  # back to this text's positions
     for n, pattern in enumerate(_TASK_FRAMES):

@@ -213,7 +213,7 @@ def _unwrapped(text: str) -> str:
     return t
 
 
-GOVERNING = r"(?:after|before|when|whenever|once|unless|until|till|til|if|as|because|since|while|cause|cuz)"
+GOVERNING = r"(?:after|before|when|whenever|once|unless|until|till|til|if|whether|as|because|since|while|cause|cuz)"
 """Words that make the clause after them a condition or a reason ("once PAY-12 is done", "until PAY-12 is fixed",
 "as soon as ..."): that clause states no change to make now."""
 

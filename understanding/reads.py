@@ -45,6 +45,12 @@ _ISSUE_QUESTIONS = [
     re.compile(
         rf"^(?:what|which)\s+(?:status|state|stage|column)\s+is\s+(?P<issue>{ISSUE_REF})\s+(?:in|at|on){_END}", _I
     ),
+    # "check whether OPS-4 is in progress", "can you see if PAY-3 is done": a look at where it stands, never a move
+    re.compile(
+        rf"^(?:check|see|verify|confirm|find\s+out|look)\s+(?:whether|if)\s+(?P<issue>{ISSUE_REF})\s+(?:is|has|got|was)\b[^,;.!?]*"
+        rf"{_END}",
+        _I,
+    ),
     # "PAY-4 status?", "OPS-3 update?": the record and what is asked about it, as a question
     re.compile(rf"^(?P<issue>{ISSUE_REF})(?:'s)?\s+(?:status|update|progress|eta)\s*\?+\s*$", _I),
 ]

@@ -233,3 +233,32 @@ def test_a_role_at_an_account_added_as_a_contact_has_no_name_yet(text: str, acco
 
 def test_a_possessive_is_never_part_of_a_contacts_name() -> None:
     assert read("add bob's friend as a contact").requests == ()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Found by the follow-up helper: a task that repeats, a check that is no move
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "remind erin to send the deck every friday",
+        "every friday, remind erin to send the deck",
+        "task for sam: call hank weekly",
+    ],
+)
+def test_a_task_said_to_repeat_is_refused_with_what_can_be_done(text: str) -> None:
+    understanding = read(text)
+    assert understanding.requests == ()
+    assert understanding.question is not None and "repeat" in understanding.question
+
+
+def test_a_task_for_one_day_is_still_a_task() -> None:
+    assert requests_of("remind erin friday to send the deck") == (
+        SalesforceCreateTaskRequest(owner="erin", subject="Send the deck", due_date=dt.date(2026, 12, 11)),
+    )
+
+
+@pytest.mark.parametrize("text", ["check whether OPS-4 is in progress", "can you see if PAY-3 is done"])
+def test_checking_whether_an_issue_is_in_a_status_reads_it_and_moves_nothing(text: str) -> None:
+    assert [r.kind for r in requests_of(text)] == ["read.record"]
