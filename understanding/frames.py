@@ -2094,7 +2094,7 @@ def _opp_value(field: str | None, raw: str, ctx: Ctx, record: Record) -> dict[st
     if name in ("close date", "closing date", "close", "expected close", "expected close date"):
         if not value:
             return {"close_date": None}
-        shifted = _shift(value, ctx, record)
+        shifted = shift_close_date(value, ctx, record)
         if shifted is not None:
             return {"close_date": shifted[0]}
         found = read_date(value, ctx)
@@ -2126,11 +2126,11 @@ _VAGUE_STAGE = re.compile(
 )
 
 
-def _shift(text: str, ctx: Ctx, record: Record) -> tuple[dt.date | None] | None:
+def shift_close_date(text: str, ctx: Ctx, record: Record) -> tuple[dt.date | None] | None:
     """A close date moved by a span ("back two weeks", "out a month"): from the known close date, or None."""
     match = re.fullmatch(
-        r"(?:(?:back|out|forward|up)\s+)?(?:by\s+)?(?P<n>a|an|one|two|three|four|five|six|\d+)\s+(?P<unit>day|week|mo"
-        r"nth)s?(?:\s+(?:back|out|later))?",
+        r"(?:(?P<before>back|out|forward|up|in)\s+)?(?:by\s+)?(?P<n>a|an|one|two|three|four|five|six|\d+)\s+(?P<unit>day|w"
+        r"eek|month)s?(?:\s+(?P<after>back|out|later|earlier|sooner))?",
         text.strip(),
         _I,
     )
@@ -2138,6 +2138,9 @@ def _shift(text: str, ctx: Ctx, record: Record) -> tuple[dt.date | None] | None:
         return None
     n = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}.get(match["n"].lower())
     count = n if n is not None else int(match["n"])
+    # "pull it in by two weeks", "forward a week", "a week earlier": sooner; "back", "out", "later": later
+    if (match["before"] or match["after"] or "").lower() in ("forward", "up", "in", "earlier", "sooner"):
+        count = -count
     known = ctx.lexicon.opportunity_for(record.account, record.opportunity)
     if known is None or known.close_date is None:
         return (None,)
@@ -2174,7 +2177,7 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
     (
         _m(
             rf"^(?:please\s+)?(?:push|move|pull|shift|slip|bump)\s+(?:the\s+)?(?P<rec>{RECORD})(?:'s)?\s+(?P<field>cl"
-            rf"ose\s+date|closing\s+date)\s+(?P<value>(?:back|out|forward|up)\s+.+?|to\s+.+?){BOUNDARY}"
+            rf"ose\s+date|closing\s+date|close)\s+(?P<value>(?:back|out|forward|up|in)\s+.+?|to\s+.+?){BOUNDARY}"
         ),
         "field",
     ),
@@ -2215,7 +2218,9 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         _m(
-            rf"^(?P<rec>{RECORD})\s+(?:is\s+now|is|now|went\s+to|moved\s+to|->|=)\s+(?:at\s+|in\s+)?(?P<value>(?:\$|u"
+            rf"^(?P<rec>{RECORD})\s+(?:is\s+now|is|now|went\s+to|moved\s+to|(?:went|is|was|got\s+bumped|bumped|moved)\s+(?:up|do"
+            rf"wn)\s+to|(?:dropped|grew|increased|decreased|jumped|fell|shrank|climbed|rose)\s+to|came\s+in\s+at|->|=)\s+(?"
+            rf":at\s+|in\s+)?(?P<value>(?:\$|u"
             rf"sd\s*)?\d[\d.,]*\s*(?:k|m|mm|bn|b|million|thousand)?|closed[\s/-]?(?:won|lost)|won|lost|[a-z][\w./ -]*"
             rf"?){_WHY}{BOUNDARY}"
         ),
@@ -2291,7 +2296,16 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
     (
         _m(
             rf"^(?:please\s+)?(?:push|move|pull|shift|slip)\s+(?:the\s+)?(?P<field>close(?:\s+date)?|closing\s+date)"
-            rf"\s+(?:out\s+|back\s+)?(?:to\s+)?(?P<value>.+?){BOUNDARY}(?P<rec>)"
+            rf"\s+(?:to\s+)?(?P<value>.+?){BOUNDARY}(?P<rec>)"
+        ),
+        "field",
+    ),
+    # "acme renewal amount should match what we agreed": the field, its value not written here (grounding asks)
+    (
+        _m(
+            rf"^(?P<rec>{RECORD})(?:'s|s')?\s+(?P<field>amount|stage|close\s+date|closing\s+date|next\s+step)\s+(?:should|needs\s+"
+            rf"to|has\s+to|must)\s+(?:match|reflect|be\s+(?:updated|changed|fixed|corrected|adjusted)|change)\b[^,;.!?]*(?P<value>)"
+            rf"{BOUNDARY}"
         ),
         "field",
     ),
@@ -2348,8 +2362,14 @@ def update_opportunity(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             field = match.groupdict().get("field")
             if how == "value" and re.fullmatch(r"(?:closed[\s/-]?)?(?:won|lost)", raw.strip(), _I):
                 field = "stage"
-            if field and re.fullmatch(r"(?:back|out|forward|up)\s+.+", raw.strip(), _I):
-                shifted = _shift(raw, ctx, record)
+            if field and re.fullmatch(r"(?:back|out|forward|up|in)\s+.+", raw.strip(), _I):
+                # "..., move the close out two weeks": from the close date of the record named before
+                named = record
+                if record.account is None and ctx.last_record is not None:
+                    # "umbrella wants to sign sooner - pull the renewal close date in": umbrella's renewal
+                    known = ctx.last_record
+                    named = Record(known.account, record.opportunity or known.opportunity, named_as_record=True)
+                shifted = shift_close_date(raw, ctx, named)
                 fields = {"close_date": shifted[0] if shifted else None}
             else:
                 fields = _opp_value(field, raw, ctx, record) or {}

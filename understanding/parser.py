@@ -47,7 +47,7 @@ from approvals.core.intents import (
     Understanding,
 )
 from approvals.core.ports import ExtractionInput
-from understanding.frames import CANNOT_TELL, FRAMES, LEAD, WHAT_SHOULD_CHANGE, update_opportunity
+from understanding.frames import CANNOT_TELL, FRAMES, LEAD, WHAT_SHOULD_CHANGE, shift_close_date, update_opportunity
 from understanding.lexicon import EMAIL, ISSUE_KEY, MENTION, PHONE, Record, lexicon_for
 from understanding.mapped import Mapped
 from understanding.named_fields import (
@@ -817,9 +817,10 @@ def _continuation(chunk: Mapped, ctx: Ctx) -> Continuation | None:
                 continue
         elif name == "close_date":
             found = read_date(raw, ctx)
-            if found is None:
+            shifted = shift_close_date(raw, ctx, ctx.last_record) if found is None and ctx.last_record else None
+            if found is None and shifted is None:
                 continue
-            value = found[0]
+            value = found[0] if found is not None else shifted[0]  # type: ignore[index]
         elif name == "summary":
             value = capitalised(unquoted(clean(raw))) or None
             if value is None or _JUDGEMENT.fullmatch(clean(raw)):

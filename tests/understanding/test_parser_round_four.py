@@ -6,6 +6,7 @@ sandbox's vocabulary, through the same helper as the third round's tests."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -18,6 +19,7 @@ from approvals.core.intents import (
     SalesforceCreateContactRequest,
     SalesforceCreateTaskRequest,
     SalesforceLogCallRequest,
+    SalesforceUpdateOpportunityRequest,
 )
 from tests.understanding.test_parser_vague_and_stated import read, requests_of
 
@@ -262,3 +264,41 @@ def test_a_task_for_one_day_is_still_a_task() -> None:
 @pytest.mark.parametrize("text", ["check whether OPS-4 is in progress", "can you see if PAY-3 is done"])
 def test_checking_whether_an_issue_is_in_a_status_reads_it_and_moves_nothing(text: str) -> None:
     assert [r.kind for r in requests_of(text)] == ["read.record"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Deals: new values said as news, a field that needs a change, close dates moved by a span
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("globex new business went up to 72.5k (they added two regions)", "72500"),
+        ("the hooli analytics deal dropped to 40k", "40000"),
+    ],
+)
+def test_a_deal_said_to_have_gone_to_an_amount_has_that_amount(text: str, amount: str) -> None:
+    (request,) = requests_of(text)
+    assert isinstance(request, SalesforceUpdateOpportunityRequest) and request.amount == Decimal(amount)
+
+
+def test_a_deal_field_said_to_need_a_change_is_left_to_ask() -> None:
+    assert requests_of("initech expansion close date needs to be updated") == (
+        SalesforceUpdateOpportunityRequest(account="initech", opportunity="expansion"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "close"),
+    [
+        # the seed: Acme Support Renewal closes 2027-01-31, Umbrella Health Renewal 2027-03-31
+        ("acme support renewal is slipping, move the close out two weeks", dt.date(2027, 2, 14)),
+        ("pull the umbrella renewal close date in by two weeks", dt.date(2027, 3, 17)),
+        ("umbrella wants to sign sooner - pull the renewal close date in by two weeks", dt.date(2027, 3, 17)),
+        ("move the acme support renewal close date forward a week", dt.date(2027, 1, 24)),
+        ("umbrella renewal is at proposal now, close date back a week", dt.date(2027, 4, 7)),
+    ],
+)
+def test_a_close_date_moved_by_a_span_counts_from_the_deals_close_date(text: str, close: dt.date) -> None:
+    (request,) = requests_of(text)
+    assert isinstance(request, SalesforceUpdateOpportunityRequest) and request.close_date == close
