@@ -1597,7 +1597,7 @@ def _task_parts(rest: Mapped, ctx: Ctx, *, remind: bool, owner: str | None, foll
                     fields["opportunity"] = found.opportunity
                 position += record.end()
                 continue
-        date = re.match(rf"\s*,?\s*(?:on\s+|by\s+|due\s+)?(?P<date>{DATE})\b", tail, _I)
+        date = re.match(rf"\s*,?\s*(?:on\s+|by\s+|due\s+|for\s+)?(?P<date>{DATE})\b", tail, _I)
         if date is not None and "due_date" not in fields:
             fields["due_date"] = parse_date(date["date"], today=ctx.today, order=ctx.order)
             position += date.end()
@@ -1710,8 +1710,62 @@ _TASK_REPEATS = (
 )
 
 
+_OWES = _m(
+    r"^(?P<who>whoever\s+owns\s+(?P<rec>(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){0,4}?)|[a-z<@][\w'.@<>|-]*(?:\s+[a-z]"
+    r"[\w'.-]*)?)\s+(?P<modal>needs\s+to|should|has\s+to|must|will|is\s+going\s+to|is\s+supposed\s+to|owes\s+us|promised\s+to)"
+    r"\s+(?P<what>.+?)(?P<ask>\s*(?:,|\.|;|\s-|\s+and)\s*(?:so\s+)?(?:(?:can|could)\s+you\s+)?(?:please\s+)?(?:set\s+(?:up\s+)?(?:a|an"
+    r"|the)\s+reminder|make\s+(?:that|this|it)\s+(?:into\s+)?a\s+task|(?:add|create|open|log)\s+(?:a\s+)?task(?:\s+for\s+(?:that|it"
+    r"|this|him|her|them))?|remind\s+(?:him|her|them)|track\s+(?:that|it))(?:\s+(?:please|for\s+me|in\s+(?:sf|salesforce)))*\s*[.!"
+    r"?]*)$"
+)
+"""Someone's obligation, then the ask to make it a task: "erin needs to get ana the MSA by wed, pls set a reminder"."""
+_OWES_ASSIGN = _m(
+    r"^(?P<who>[a-z<@][\w'.@<>|-]*(?:\s+[a-z][\w'.-]*)?)\s+needs\s+(?:a\s+)?(?:task|reminder|to-?do)\b(?P<rest>.*)$"
+)
+"""Who a task is for, said first: "ivy needs a task on the globex account for friday"."""
+_ON_SOMEONES_LIST = _m(
+    r"^(?:please\s+)?(?:put|add|drop|stick)\s+(?:a\s+)?(?:task|reminder|to-?do)\s+(?:on|in|to)\s+(?P<who>[a-z<@][\w'.@<>|-]*(?:\s+["
+    r"a-z][\w'.-]*)?)(?:'s|s')\s+(?:list|plate|queue|to-?do\s+list)(?P<rest>.*)$"
+)
+"""'put a task on sam torres's list: follow up with ...': the task is for that person."""
+
+
+def _as_reminder(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    """A task said some other way, rewritten as the reminder it is ("remind <who> to <what>"); the words kept keep
+    where they were written, so the owner and the subject are read as the person wrote them."""
+    low = piece.text.lower()
+    owes = _OWES.match(low)
+    if owes is not None:
+        if owes["rec"] is not None:
+            if ctx.lexicon.record(piece.source(owes.start("rec"), owes.end("rec"))) is None:
+                return None
+            head = re.compile(r"^whoever\s+owns\s+", _I)
+            asked = piece.slice(0, owes.end("what")).sub(head, lambda m: "remind the opportunity owner of ")
+        elif ctx.lexicon.person(piece.source(owes.start("who"), owes.end("who"))) is None:
+            return None
+        else:
+            asked = piece.slice(0, owes.end("what")).sub(re.compile("^"), lambda m: "remind ")
+        modal = re.compile(rf"\s+{re.escape(owes['modal'])}\s+(?={re.escape(owes['what'][:12])})", _I)
+        found = _create_task(asked.sub(modal, lambda m: " to "), ctx)
+        return (found[0], len(low)) if found is not None and isinstance(found[0], Read) else None
+    for pattern, verb in ((_OWES_ASSIGN, r"\s+needs\s+(?:a\s+)?(?:task|reminder|to-?do)\b"), (_ON_SOMEONES_LIST, None)):
+        named = pattern.match(low)
+        if named is None or ctx.lexicon.person(piece.source(named.start("who"), named.end("who"))) is None:
+            continue
+        asked = piece.slice(named.start("who"), len(low))
+        if verb is not None:
+            asked = asked.sub(re.compile(verb, _I), lambda m: "")  # "ivy needs a task on ..." -> "ivy on ..."
+        else:
+            list_words = re.compile(r"(?:'s|s')\s+(?:list|plate|queue|to-?do\s+list)", _I)
+            asked = asked.sub(list_words, lambda m: "")  # "sam torres's list: ..." -> "sam torres: ..."
+        found = _create_task(asked.sub(re.compile("^"), lambda m: "create a task for "), ctx)
+        if found is not None and isinstance(found[0], Read):
+            return found[0], len(low)
+    return None
+
+
 def create_task(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
-    found = _create_task(piece, ctx)
+    found = _as_reminder(piece, ctx) or _create_task(piece, ctx)
     if found is not None and isinstance(found[0], Read) and _REPEATS.search(ctx.request.request_text):
         # "remind erin to send the deck every friday": not a task with "every" in its subject, nor one task
         return Unsupported(_TASK_REPEATS), found[1]

@@ -214,14 +214,16 @@ _ASKS = re.compile(
 )
 _CORRECTION = re.compile(
     r"^(?:wait|actually|scratch\s+that|no\s+wait|hold\s+on|sorry|oops|correction|my\s+bad|never\s*mind\s+the|"
-    r"on\s+second\s+thought|not\s+the|i\s+meant|i\s+mean|make\s+that|or\s+rather)\b",
+    r"on\s+second\s+thought|not\s+the|i\s+meant|i\s+mean|make\s+that(?!\s+(?:into\s+)?an?\s+(?:task|reminder|to-?do|ticket|bu"
+    r"g|comment|note)\b)|or\s+rather)\b",
     re.I,
 )
 """A sentence that corrects what came before ("wait, globex is already there, just the umbrella one"): the message is
 asked about as a whole, never half-applied."""
 _CORRECTION_INSIDE = re.compile(
     r"(?:,|;|\s-\s|\.\.+)\s*(?=(?:wait|actually\s+no|no\s+wait|scratch\s+that|sorry|oops|correction|my\s+bad|i\s+meant|"
-    r"i\s+mean|make\s+that|or\s+rather|on\s+second\s+thought)\b)",
+    r"i\s+mean|make\s+that(?!\s+(?:into\s+)?an?\s+(?:task|reminder|to-?do|ticket|bug|comment|note)\b)|or\s+rather|on\s+secon"
+    r"d\s+thought)\b)",
     re.I,
 )
 """Where a clause that corrects the one before starts, inside a sentence ("move PAY-12 to in progress, wait no, to

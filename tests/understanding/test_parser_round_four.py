@@ -302,3 +302,59 @@ def test_a_deal_field_said_to_need_a_change_is_left_to_ask() -> None:
 def test_a_close_date_moved_by_a_span_counts_from_the_deals_close_date(text: str, close: dt.date) -> None:
     (request,) = requests_of(text)
     assert isinstance(request, SalesforceUpdateOpportunityRequest) and request.close_date == close
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Tasks said another way: someone's obligation and the ask to make it a task, a task on someone's list
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "erin needs to get ana the redlined MSA by friday, pls set a reminder",
+            SalesforceCreateTaskRequest(
+                owner="erin", subject="Get ana the redlined MSA", due_date=dt.date(2026, 12, 11)
+            ),
+        ),
+        (
+            "bob should call hank tomorrow, make that a task",
+            SalesforceCreateTaskRequest(owner="bob", subject="Call hank", due_date=dt.date(2026, 12, 9)),
+        ),
+        (
+            "whoever owns the globex new business opp should send hank the pen test summary, can u make that a task",
+            SalesforceCreateTaskRequest(
+                owner="the opportunity owner",
+                account="globex",
+                opportunity="new business",
+                subject="Send hank the pen test summary",
+            ),
+        ),
+        (
+            "pls put a task on sam torres's list: follow up with alice wong at umbrella health",
+            SalesforceCreateTaskRequest(
+                owner="sam torres",
+                subject="Follow up with alice wong at umbrella health",
+                contact="alice wong",
+                account="umbrella health",
+            ),
+        ),
+        (
+            "ivy needs a task on the globex account for friday",
+            SalesforceCreateTaskRequest(owner="ivy", account="globex", due_date=dt.date(2026, 12, 11)),
+        ),
+    ],
+)
+def test_a_task_said_another_way_is_that_task(text: str, expected: SalesforceCreateTaskRequest) -> None:
+    assert requests_of(text) == (expected,)
+
+
+@pytest.mark.parametrize("text", ["erin needs to send the deck", "PAY-3 needs to ship by friday, set a reminder"])
+def test_an_obligation_with_no_ask_or_no_person_is_no_task(text: str) -> None:
+    assert "salesforce.create_task" not in [r.kind for r in read(text).requests]
+
+
+def test_make_that_a_task_is_no_correction_but_make_that_done_is() -> None:
+    understanding = read("move PAY-3 to review, make that done")
+    assert understanding.requests == () and understanding.question is not None
+    assert "correction" in understanding.question
