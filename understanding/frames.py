@@ -43,6 +43,7 @@ from understanding.reading import (
     ISSUE_REF,
     KEY,
     POLITE_TAIL,
+    UNCHANGED,
     VAGUE_DATE,
     Continuation,
     Ctx,
@@ -2272,9 +2273,9 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         _m(
-            rf"^(?P<rec>{RECORD})\s+(?:is\s+now|is|now|went\s+to|moved\s+to|(?:went|is|was|got\s+bumped|bumped|moved)\s+(?:up|do"
-            rf"wn)\s+to|(?:dropped|grew|increased|decreased|jumped|fell|shrank|climbed|rose)\s+to|came\s+in\s+at|->|=)\s+(?"
-            rf":at\s+|in\s+)?(?P<value>(?:\$|u"
+            rf"^(?P<rec>{RECORD})(?:'s(?=\s+(?:at|in)\s)|\s+(?:is\s+now|is|now|went\s+to|moved\s+to|(?:went|is|was|got\s+bumped|bu"
+            rf"mped|moved)\s+(?:up|down)\s+to|(?:dropped|grew|increased|decreased|jumped|fell|shrank|climbed|rose)\s+to|came\s+in\s+"
+            rf"at|->|=))\s+(?:at\s+|in\s+)?(?:the\s+)?(?P<value>(?:\$|u"
             rf"sd\s*)?\d[\d.,]*\s*(?:k|m|mm|bn|b|million|thousand)?|closed[\s/-]?(?:won|lost)|won|lost|[a-z][\w./ -]*"
             rf"?){_WHY}{BOUNDARY}"
         ),
@@ -2464,7 +2465,13 @@ def _opp_list(text: str, ctx: Ctx, record: Record) -> dict[str, Any]:
     parts = re.split(r"\s*,\s+|\s*;\s*|\s+and\s+", text.strip(), flags=_I)
     for part in parts:
         part = part.strip(" .")
-        if not part:
+        if not part or re.fullmatch(UNCHANGED, part, _I):
+            continue  # "..., stage stays where it is": nothing to change there
+        at_stage = re.fullmatch(
+            r"(?:we'?re|we\s+are|it'?s|it\s+is)\s+(?:now\s+)?(?:at|in)\s+(?P<stage>.+?)(?:\s+now)?", part, _I
+        )
+        if at_stage is not None and ctx.lexicon.stage(at_stage["stage"]) is not None:
+            fields["stage"] = ctx.lexicon.stage(at_stage["stage"])  # "globex: we're at Id. Decision Makers now"
             continue
         item = re.match(rf"^{_OPP_FIELD}\s*(?::|->|=|to|is)?\s*(?P<value>.+)$", part, _I)
         if item is not None:

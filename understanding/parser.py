@@ -62,6 +62,7 @@ from understanding.named_fields import (
 from understanding.reading import (
     DATE,
     GOVERNING,
+    UNCHANGED,
     Context,
     Continuation,
     Ctx,
@@ -93,6 +94,7 @@ _THANKED_FOR = re.compile(r"^for\s+(?:\w+ing\b|the\b|that\b|this\b|your\b|all\b|
 """What a thank-you is for ("thanks for moving PAY-4", "ty for the quick fix"): said, not asked."""
 _SMALL_TALK_PREFIX = re.compile(rf"^(?:{_SMALL_TALK_WORD}\b[\s,.!?:;)(-]*)+", re.I)
 _NO_ACTION = re.compile(
+    rf"^(?:{UNCHANGED})$|"
     r"^(?:(?:i'?ll|i\s+will|we'?ll|we\s+will|i\s+can|i'?m\s+going\s+to)\s+(?:handle|do|take\s+care\s+of|look\s+(?:into|at)|"
     r"deal\s+with|sort(?:\s+out)?|check)\s+(?:it|this|that)(?:\s+(?:myself|later|out))?|never\s*mind|nvm|"
     r"ignore\s+(?:that|me|this)|no\s+need|all\s+set|that'?s\s+all|nothing(?:\s+else)?|brb.*|makes\s+sense|"
@@ -257,6 +259,7 @@ _POLITE_CONDITION = re.compile(
 the request is asked for now."""
 _POLITE_CONDITION_LEAD = re.compile(rf"^{_POLITE_CONDITION.pattern}\s*[,:;-]?\s*", re.I)
 _CONDITION = re.compile(r"^(?:after|before|when|once|unless|if|until|as\s+soon\s+as|only\s+if|but\s+only)\b", re.I)
+_FOR_HOW_LONG = re.compile(r"^(?:until|till|til|for\s+now\s+until|at\s+least\s+until)\b", re.I)
 
 
 @dataclass
@@ -860,7 +863,7 @@ _FILLER = re.compile(
 _DO_IT = re.compile(
     r"^(?:(?:please|pls|plz|can\s+you|could\s+you|can\s+u|could\s+u)\s+)?(?:please\s+|pls\s+)?"
     r"(?:update|change|fix|do|handle|sort|log|add|make|set|mark|record|note|reflect|put)\s*"
-    r"(?:it|that|this|them|the\s+record|salesforce|sfdc|sf|jira|in\s+(?:salesforce|sfdc|sf)|accordingly|as\s+well|the\s+(?:close\s+date|amount|"
+    r"(?:it|that|this|them|the\s+record|salesforce|sfdc|sf|jira|in\s+(?:salesforce|sfdc|sf)|accordingly|as\s+well|the\s+(?:close\s+date|date|amount|"
     r"stage|deal|opp(?:ortunity)?|ticket|issue|record|crm))?(?:\s+(?:in\s+(?:salesforce|sfdc|sf|jira|the\s+crm)))?"
     r"(?:\s+please|\s+pls)?$",
     re.I,
@@ -913,6 +916,16 @@ def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
     if _THIRD_PARTY.match(raw) and not keys:
         # "..., they want a demo first", "he wants a pilot": what someone else wants, the reason for a request (or
         # the notes of a call), never an ask of the bot
+        return Context(raw)
+    if (
+        _FOR_HOW_LONG.match(raw)
+        and not keys
+        and after
+        and isinstance(after[-1], Read)
+        and after[-1].request.kind == "jira.transition"
+    ):
+        # "PAY-7 goes back to To Do until the SDK release lands": how long it stays there, said after the move; a
+        # key in it ("until PAY-12 is fixed") is a relation between issues, asked about below
         return Context(raw)
     if _CONDITION.match(raw):  # before a request or after it: doing it now would drop the condition
         return Unknown(chunk.source().strip())

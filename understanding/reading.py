@@ -217,6 +217,14 @@ GOVERNING = r"(?:after|before|when|whenever|once|unless|until|till|til|if|whethe
 """Words that make the clause after them a condition or a reason ("once PAY-12 is done", "until PAY-12 is fixed",
 "as soon as ..."): that clause states no change to make now."""
 
+_FIELD_NAMES = r"(?:stage|amount|close\s+date|next\s+step|status|priority|assignee|owner|due\s+date|labels?)"
+UNCHANGED = (
+    rf"(?:the\s+)?{_FIELD_NAMES}\s+(?:stays|remains|can\s+stay|should\s+stay|doesn'?t\s+change|is\s+unchanged|is\s+fine|is\s+ok(?:a"
+    r"y)?|is\s+the\s+same)(?:\s+(?:where\s+it\s+is|as\s+(?:it\s+)?is|the\s+same|unchanged|put|for\s+now))?|leave\s+the\s+"
+    rf"{_FIELD_NAMES}\s+(?:alone|as\s+(?:it\s+)?is)"
+)
+"""A field said to stay as it is ("stage stays where it is", "leave the amount alone"): no change, nothing to ask."""
+
 _THANKS_WORDS = r"(?:please|thanks|thank\s+you|thx|ty|ok|okay|k|cheers|for\s+me|real\s+quick|if\s+you\s+can)"
 _ONLY_POLITE = re.compile(rf"[\s,.!?]*(?:{_THANKS_WORDS}(?:[\s,.!?]+{_THANKS_WORDS})*)?[\s,.!?]*", re.I)
 """Text that is only politeness. Not ``_POLITE_WORDS``: "today" or "now" trail a request as filler but are a value

@@ -358,3 +358,61 @@ def test_make_that_a_task_is_no_correction_but_make_that_done_is() -> None:
     understanding = read("move PAY-3 to review, make that done")
     assert understanding.requests == () and understanding.question is not None
     assert "correction" in understanding.question
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Deals and issues: what stays as it is, how long a status lasts, a stage said with "we're at"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "initech expansion: amount 38k, close 12/23, stage stays where it is",
+        "set the initech expansion amount to 38k and close date to 12/23, leave the stage alone",
+    ],
+)
+def test_a_field_said_to_stay_as_it_is_changes_nothing_and_asks_nothing(text: str) -> None:
+    assert requests_of(text) == (
+        SalesforceUpdateOpportunityRequest(
+            account="initech", opportunity="expansion", amount=Decimal("38000"), close_date=dt.date(2026, 12, 23)
+        ),
+    )
+
+
+def test_a_stage_said_as_where_we_are_in_a_list_is_the_stage() -> None:
+    assert requests_of("globex: we're at Id. Decision Makers now, close date 1/15") == (
+        SalesforceUpdateOpportunityRequest(
+            account="globex", stage="Id. Decision Makers", close_date=dt.date(2027, 1, 15)
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "the umbrella renewal's at negotiation now",
+            SalesforceUpdateOpportunityRequest(account="umbrella", opportunity="renewal", stage="Negotiation"),
+        ),
+        # no account: the opportunity as written, grounding asks which renewal
+        (
+            "the renewal's at the proposal stage now, can u update sf",
+            SalesforceUpdateOpportunityRequest(opportunity="renewal", stage="Proposal"),
+        ),
+    ],
+)
+def test_a_deal_said_to_be_at_a_stage_is_moved_there(text: str, expected: SalesforceUpdateOpportunityRequest) -> None:
+    assert requests_of(text) == (expected,)
+
+
+def test_how_long_an_issue_stays_in_a_status_is_no_condition() -> None:
+    assert requests_of("PAY-7 goes back to To Do until the SDK release lands") == (
+        JiraTransitionRequest(issue="PAY-7", status="To Do"),
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["move PAY-7 to blocked until PAY-12 is fixed", "until the release, move PAY-7 to done"]
+)
+def test_an_until_naming_another_issue_or_said_first_is_still_asked_about(text: str) -> None:
+    assert read(text).question is not None
