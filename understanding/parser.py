@@ -888,8 +888,8 @@ _THIRD_PARTY = re.compile(
 
 def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
     raw = chunk.text.strip(" ,.;:!?-")
-    if not raw or _FILLER.match(raw) or re.fullmatch(r"[\W_]+", raw):
-        return Filler(chunk.source())
+    if not raw or _FILLER.match(raw) or re.fullmatch(r"[\W_]+", raw) or re.fullmatch(UNCHANGED, raw, re.I):
+        return Filler(chunk.source())  # politeness, punctuation, or a field said to stay as it is
     if _DO_IT.match(raw) and (any(isinstance(i, Read) for i in after) or ctx.last_kind is not None):
         return Filler(chunk.source())  # "..., please update": the request before it, asked for
     continuation = _continuation(chunk, ctx)
