@@ -60,11 +60,13 @@ DANA = PersonMatch("U0DANA001", "dana", "Dana Reyes", "dana@northwind.example")
 REQUEST = "<@U0BOT0001> file a bug in PAY for this, assign Alice, priority high"
 ROOT = ThreadMessage(user="U0HANK001", text="Checkout fails on Safari 17 after this morning's deploy.", ts="1.000100")
 
-# Small numbers so failures resolve in well under a second; the shape of the budget is what is tested.
+# Small numbers so failures resolve in seconds; the shape of the budget is what is tested. An attempt may take 1 s:
+# an answer on a machine busy with other suites can take longer than 0.4 s, and a retry there failed a test that
+# counts calls.
 FAST = RetryBudget(
     max_attempts=3,
-    total_seconds=5.0,
-    attempt_timeout=0.4,
+    total_seconds=8.0,
+    attempt_timeout=1.0,
     backoff_initial=0.01,
     backoff_max=0.05,
     min_attempt_seconds=0.1,
@@ -575,7 +577,7 @@ def test_schema_invalid_or_inconsistent_output_is_never_used(
 
 
 def test_a_timeout_is_retried_within_the_attempt_bound(emulator: OpenAIEmulator) -> None:
-    emulator.respond("file a bug in PAY", content=BUG, latency=1.5)
+    emulator.respond("file a bug in PAY", content=BUG, latency=2.5)
 
     error = unavailable(extractor_for(emulator))
 
@@ -589,7 +591,7 @@ def test_a_timeout_is_retried_within_the_attempt_bound(emulator: OpenAIEmulator)
 
 
 def test_a_timeout_then_an_answer_succeeds(emulator: OpenAIEmulator) -> None:
-    emulator.respond("file a bug in PAY", content=BUG, latency=1.5, times=1)
+    emulator.respond("file a bug in PAY", content=BUG, latency=2.5, times=1)
     emulator.respond("file a bug in PAY", content=BUG)
 
     understanding = extractor_for(emulator).extract(ask())
@@ -641,9 +643,11 @@ def test_the_total_budget_bounds_the_retries_before_max_attempts_does(emulator: 
 
     error = unavailable(extractor_for(emulator, budget=budget))
 
-    # Calls at 0, 0.4 and 0.8 s; a fourth at 1.2 s would start past the 1 s budget: three calls, not ten.
-    assert len(chat_requests(emulator)) == 3
-    assert "gave up after 3 call(s)" in error.detail
+    # Calls at 0, 0.4 and 0.8 s; a fourth at 1.2 s would start past the 1 s budget: three calls, not ten (two on a
+    # machine so busy that a call and its wait take longer; never the ten max_attempts allows).
+    calls = len(chat_requests(emulator))
+    assert 2 <= calls <= 3
+    assert f"gave up after {calls} call(s)" in error.detail
 
 
 def test_an_exhausted_quota_is_not_retried(emulator: OpenAIEmulator, caplog: pytest.LogCaptureFixture) -> None:
