@@ -378,8 +378,19 @@ def _follow_up_fields(piece: Mapped, ctx: Ctx, *, timed: bool) -> tuple[dict[str
             continue
         if match["escalate"]:
             fields["escalate"] = True
-        return fields, match.end()
+        end = match.end()
+        starting = _STARTING.match(low, end)
+        if starting is not None and fields.get("every_days"):
+            # "nudge juan every week on OPS-4, starting monday": the first nudge is on that day
+            first = parse_date(starting["date"], today=ctx.today, order=ctx.order)
+            if first is not None:
+                fields["due_date"] = first
+                end = starting.end()
+        return fields, end
     return None
+
+
+_STARTING = re.compile(rf"\s*,?\s*(?:starting|beginning|from)\s+(?:on\s+)?(?P<date>{DATE})\b", _I)
 
 
 def _fields(piece: Mapped, match: re.Match[str], how: str, ctx: Ctx) -> dict[str, Any] | None:

@@ -475,6 +475,13 @@ def _starts_request(rest: Mapped, ctx: Ctx) -> bool:
     return any(isinstance(found[0], Read) for frame in FRAMES[:-1] if (found := frame(piece, ctx)) is not None)
 
 
+_AUDIENCE = (
+    r"(?:customers?|clients?|team|them|him|her|us|support|reporters?|users?|folks|cs|eng|engineering|qa|devs?|everyone|the"
+    r"\s+record)"
+)
+"""Who a comment is for, never what it says ("for the customer")."""
+
+
 def comment(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     low = piece.text.lower()
     for pattern in _COMMENT_FRAMES:
@@ -491,6 +498,13 @@ def comment(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         body = unquoted(free_text(piece, match.start("body"), body_end).lstrip(":-> ")) if match["body"] else ""
         if not body.strip() and match["sep"] and match["sep"].strip():
             continue
+        audience = re.fullmatch(r"(?:for|to)\s+(?:the\s+|our\s+|their\s+)?(?P<who>[\w'-]+(?:\s+[\w'-]+)?)", body, _I)
+        if (
+            audience is not None
+            and not match["sep"].strip().startswith((":", '"'))
+            and (re.fullmatch(_AUDIENCE, audience["who"], _I) or ctx.lexicon.person(audience["who"]) is not None)
+        ):
+            body = ""  # "leave a comment on PAY-6 for the customer": who it is for; what it says is asked
         request = JiraCommentRequest(issue=issue, body=body or None)
         if body_end < len(low):
             return Read(request, pronoun=pronoun), body_end
@@ -755,7 +769,7 @@ def _a_choice_of_people(text: str, ctx: Ctx) -> bool:
 # Jira: transition
 
 
-_MOVE_VERB = r"(?:move|transition|put|set|mark|switch|change|bring|send|drag|push|take|flip|shift|update|get)"
+_MOVE_VERB = r"(?:move|transition|put|set|mark|switch|change|bring|send|drag|push|take|flip|shift|update|get|bump)"
 _STATUS_TEXT = r"(?P<status>[a-z][\w/ -]*?)"
 _TERSE = "terse"
 """A status named with no verb ("PAY-9 to in progress"): it must be a status the workflow has (or, for a person, an
@@ -838,7 +852,7 @@ _TRANSITION_FRAMES: list[tuple[re.Pattern[str], str | None, bool]] = [
     (_m(rf"^(?:we'?re\s+|i'?m\s+)?done\s+with\s+(?P<issue>{ISSUE_REF}){BOUNDARY}"), "Done", True),
     (
         _m(
-            rf"^(?:please\s+)?(?:move|transition|progress|advance|push|bump)\s+(?P<issue>{ISSUE_REF})(?:\s+(?:along|f"
+            rf"^(?:please\s+)?(?:move|transition|progress|advance|push)\s+(?P<issue>{ISSUE_REF})(?:\s+(?:along|f"
             rf"orward|ahead|on|over|through))?(?P<status>){BOUNDARY}"
         ),
         None,
@@ -1142,6 +1156,14 @@ _FIELDS_FRAMES: list[tuple[re.Pattern[str], str]] = [
     (_m(rf"^(?:please\s+)?(?:label|tag)\s+(?P<issue>{ISSUE_REF})\s+(?:with\s+|as\s+)?(?P<value>.+)$"), "labels-add"),
     (_m(rf"^(?:please\s+)?(?:update|change|edit|modify|fix\s+up)\s+(?P<issue>{KEY})(?P<value>){BOUNDARY}"), "nothing"),
     # A field asked for without its value ("PAY-12 needs a higher priority"): the field is left for grounding to ask
+    # "bump PAY-8", "could someone bump it (up)?": in Jira, a higher priority, which one not said
+    (
+        _m(
+            rf"^(?:(?:can|could)\s+(?:someone|somebody|anyone|you|we)\s+)?(?:please\s+)?(?:bump|escalate)\s+(?P<issue>{ISSUE_REF})"
+            rf"(?:\s+up)?(?:\s+(?:a\s+(?:notch|bit|level)|in\s+priority))?(?P<value>){BOUNDARY}"
+        ),
+        "priority",
+    ),
     (
         _m(
             rf"^(?P<issue>{ISSUE_REF})\s+(?:is|should\s+be|needs\s+to\s+be|has\s+to\s+be|must\s+be)\s+(?:a\s+lot\s+|much\s+|way\s+|a"
@@ -1313,11 +1335,14 @@ def _read_call(rest: Mapped, ctx: Ctx, *, direct: bool = False) -> dict[str, Any
     lexicon = ctx.lexicon
     fields: dict[str, Any] = {}
     labelled = re.search(
-        r"(?:,\s*|\s+)(?:re|regarding|subject|topic|about)\s*:\s*(?P<subject>[^,;]+?)\s*(?=,|;|\.\s|$)", low
+        r"(?:,\s*|\s+)(?:re|regarding|subject|topic|about)\s*:\s*(?P<subject>[^,;]+?)\s*(?=,|;|\.\s|$)"
+        r"|,\s*(?:the\s+)?(?:topic|subject)\s+(?:was|is|being)\s+(?P<said>[^,;]+?)\s*(?=,|;|\.\s|$)",
+        low,
     )
     if labelled is not None:
         # "re: seat count", "subject: cert warning": the call's subject
-        fields["subject"] = capitalised(clean(rest.source(labelled.start("subject"), labelled.end("subject"))))
+        group = "subject" if labelled["subject"] is not None else "said"  # ", topic was API rate limits"
+        fields["subject"] = capitalised(clean(rest.source(labelled.start(group), labelled.end(group))))
         blank = " " * (labelled.end() - labelled.start())
         low = low[: labelled.start()] + blank + low[labelled.end() :]
     notes = re.search(r"\s*(?::|\s-\s|\u2014|;)\s*(?:notes?\s*:\s*)?(?P<notes>.+)$", low)
@@ -1445,7 +1470,13 @@ def log_call(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         # A call someone had is a request to log it only with "log it" (here, or in the next clause), or when the
         # next clause asks for something "also": "had a call with ana today, also task for erin to ...".
         asked = log_it is not None or also is not None
-        return Read(SalesforceLogCallRequest(**fields), weak=not asked), len(low) if log_it and also is None else stop
+        end = stop
+        if log_it and also is None:
+            # "..., log that pls + globex opp next step = ...": a request after the ask to log is read on its own
+            after = match.start("rest") + log_it.start()
+            following = re.search(r"(?:,\s*|;\s*|\s+)(?:and|also|then|plus)\s+(?=\S)", low[after:])
+            end = after + following.start() if following is not None else len(low)
+        return Read(SalesforceLogCallRequest(**fields), weak=not asked), end
     called = _THEY_CALLED.match(low)
     if called is not None:
         # "hank scorpio from globex called, log it": who called, then the ask to log it
@@ -1702,7 +1733,8 @@ _HAVE_DO = _m(
 
 _REPEATS = re.compile(
     r"\b(?:every|each)\s+(?:other\s+)?(?:day|weekday|week|month|morning|afternoon|evening|monday|tuesday|wednesday|thursda"
-    r"y|friday|saturday|sunday|\d+\s+(?:days|weeks|hours))\b|\b(?:daily|weekly|monthly|biweekly)\b",
+    r"y|friday|saturday|sunday|\d+\s+(?:days|weeks|hours))\b|\b(?:daily|weekly|monthly|biweekly)\b(?=\s*(?:$|[,.;!?]|(?:on|u"
+    r"ntil|till|starting|from|please|pls)\b))",
     _I,
 )
 _TASK_REPEATS = (
@@ -2123,6 +2155,19 @@ def _record_at(piece: Mapped, match: re.Match[str], group: str, ctx: Ctx) -> Rec
     record = ctx.lexicon.record(text)
     if record is None or (record.account is None and record.opportunity is None and not record.named_as_record):
         return None
+    named = ctx.last_record
+    if (
+        record.account is not None
+        and ctx.lexicon.account(record.account) is None
+        and named is not None
+        and named.account is not None
+        and ctx.lexicon.account(named.account) is not None
+    ):
+        # "acme decided not to renew support, mark the support renewal lost": acme's Support Renewal, not an
+        # account called "support"
+        words = " ".join(w for w in (record.account, record.opportunity) if w)
+        if ctx.lexicon.opportunity_for(named.account, words) is not None:
+            return Record(named.account, words, named_as_record=True)
     return record
 
 
@@ -2414,6 +2459,12 @@ def update_opportunity(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             end = len(low)
         else:
             raw = piece.source(match.start("value"), match.end("value")) if match["value"] else ""
+            opened = re.match(r"\s*(['\"`])", low[match.start("value") :]) if match["value"] else None
+            closing = low.find(opened[1], match.start("value") + opened.end()) if opened else -1
+            if opened is not None and closing >= match.end("value"):
+                # "next step = 'CTO deep dive, week of jan 11'": a quoted value runs to its closing quote
+                raw = piece.source(match.start("value"), closing + 1)
+                end = closing + 1
             field = match.groupdict().get("field")
             if how == "value" and re.fullmatch(r"(?:closed[\s/-]?)?(?:won|lost)", raw.strip(), _I):
                 field = "stage"

@@ -359,6 +359,11 @@ NOT_A_NAME = STOP_WORDS | frozenset(
         "anyone",
         "everyone",
         "team",
+        # how often is never part of a name ("ping alice daily")
+        "daily",
+        "weekly",
+        "monthly",
+        "every",
         # politeness is never part of a name ("remind kara pls")
         "please",
         "pls",

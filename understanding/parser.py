@@ -905,7 +905,8 @@ def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
         return Context(raw, key=None, addressee=mention[1].upper().replace("<@U", "<@U"))
     customer = re.match(
         r"^(?P<rec>[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){0,3}?)\s+(?:wants?|needs?|asked|is\s+asking|said|says|"
-        r"signed|agreed|requested|is\s+waiting|called|emailed)\b",
+        r"signed|agreed|requested|is\s+waiting|called|emailed|decided|declined|chose|won'?t|will|doesn'?t|can'?t|is\s+not|i"
+        r"sn'?t)\b",
         raw,
         re.I,
     )

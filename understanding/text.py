@@ -31,6 +31,12 @@ _EMOJI_BETWEEN_WORDS = re.compile(
 """An emoji between two words ends a clause, as punctuation would ("renewal signed :tada: mark it won")."""
 _ARROW = re.compile(r"\s*(?:→|⟶|➡️?|👉|=>|-{1,2}>|⇒)\s*")
 _PLUS = re.compile(r"\s+\+\s+(?=[A-Za-z])")  # "bump to highest + assign sam lee": another ask
+_HOW_OFTEN = re.compile(
+    r"\b(?P<how>daily|weekly|biweekly|fortnightly)\b(?=\s*(?:$|[,.;!?]|(?:on|about|re|until|till|til|starting|from|please)\b))",
+    re.I,
+)
+"""'weekly' said of a nudge ("nudge juan weekly on OPS-4"), not of a thing ("the weekly report")."""
+_EVERY_FOR = {"daily": "every day", "weekly": "every week", "biweekly": "every 2 weeks", "fortnightly": "every 2 weeks"}
 _AMPERSAND = re.compile(
     r"(?<=\w)\s+&\s+(?=(?:set|assign|give|move|close|mark|add|log|update|change|create|file|open|make|put|link|comment|"
     r"remind|bump|push|reassign|unassign|resolve|reopen|start)\b)",
@@ -162,6 +168,7 @@ def prepare_mapped(text: str, *, bot_user_id: str | None = None) -> Mapped:
         mapped.sub(_KEYS_JOINED, r"\g<key> and ")
         .sub(_PLUS, " and ")
         .sub(_AMPERSAND, " and ")
+        .sub(_HOW_OFTEN, lambda m: _EVERY_FOR[m["how"].lower()])
         .sub(_ARROW, " -> ")
         .sub(_DASH, " - ")
         .sub(_EMOJI_BETWEEN_WORDS, ", ")

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 
 from approvals.core.intents import (
+    FollowUpRequest,
     JiraCommentRequest,
     JiraCreateIssueRequest,
     JiraLinkIssuesRequest,
@@ -416,3 +417,68 @@ def test_how_long_an_issue_stays_in_a_status_is_no_condition() -> None:
 )
 def test_an_until_naming_another_issue_or_said_first_is_still_asked_about(text: str) -> None:
     assert read(text).question is not None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The fifth blind set's silent errors, fixed in general
+
+
+@pytest.mark.parametrize(
+    "text", ["PAY-8 isn't as minor as we thought, could someone bump it?", "bump OPS-2", "bump PAY-3 up"]
+)
+def test_bumping_an_issue_is_a_higher_priority_left_to_ask_never_a_move(text: str) -> None:
+    (request,) = requests_of(text)
+    assert isinstance(request, JiraUpdateFieldsRequest) and request.priority is None
+
+
+def test_bumping_an_issue_to_a_status_or_a_priority_is_that() -> None:
+    assert requests_of("bump PAY-8 to in progress") == (JiraTransitionRequest(issue="PAY-8", status="In Progress"),)
+    assert requests_of("bump PAY-8 to p1") == (JiraUpdateFieldsRequest(issue="PAY-8", priority="High"),)
+
+
+@pytest.mark.parametrize("text", ["leave a comment on PAY-6 for the customer pls", "drop a note on OPS-2 for alice"])
+def test_who_a_comment_is_for_is_not_what_it_says(text: str) -> None:
+    (request,) = requests_of(text)
+    assert isinstance(request, JiraCommentRequest) and request.body is None
+
+
+def test_a_deal_named_by_its_kind_after_the_account_was_named_is_that_accounts_deal() -> None:
+    assert requests_of("acme decided not to renew support, pls mark the support renewal lost") == (
+        SalesforceUpdateOpportunityRequest(account="acme", opportunity="support renewal", stage="Closed Lost"),
+    )
+
+
+def test_a_calls_topic_said_after_a_comma_is_its_subject() -> None:
+    assert requests_of("pls log the call i had w/ peter gibbons on monday, topic was API rate limits") == (
+        SalesforceLogCallRequest(contact="peter gibbons", call_date=dt.date(2026, 12, 7), subject="API rate limits"),
+    )
+
+
+def test_a_request_after_log_that_is_read_and_a_quoted_value_keeps_its_commas() -> None:
+    assert requests_of(
+        "spoke w/ Hank Scorpio earlier today, log that pls + globex opp next step = 'CTO deep dive, week of jan 11'"
+    ) == (
+        SalesforceLogCallRequest(contact="Hank Scorpio", call_date=dt.date(2026, 12, 8)),
+        SalesforceUpdateOpportunityRequest(account="globex", next_step="CTO deep dive, week of jan 11"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "owner", "every", "first"),
+    [
+        ("nudge juan weekly on OPS-4 till it's in progress, starting monday", "juan", 7, dt.date(2026, 12, 14)),
+        ("ping alice daily about PAY-10", "alice", 1, dt.date(2026, 12, 9)),
+    ],
+)
+def test_how_often_said_as_one_word_is_a_repeat_never_part_of_a_name(
+    text: str, owner: str, every: int, first: dt.date
+) -> None:
+    (request,) = requests_of(text)
+    assert isinstance(request, FollowUpRequest)
+    assert (request.owner, request.every_days, request.due_date) == (owner, every, first)
+
+
+def test_a_weekly_thing_in_a_task_is_part_of_its_subject() -> None:
+    assert requests_of("task for sam: send the weekly report") == (
+        SalesforceCreateTaskRequest(owner="sam", subject="Send the weekly report"),
+    )
