@@ -2459,6 +2459,11 @@ def update_opportunity(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             end = len(low)
         else:
             raw = piece.source(match.start("value"), match.end("value")) if match["value"] else ""
+            named_stage = ctx.lexicon.stage_at(low[match.start("value") :]) if match["value"] else None
+            if named_stage is not None and match.start("value") + named_stage[1] > match.end("value"):
+                # "move the globex opp to Id. Decision Makers": a stage whose name holds a full stop, read whole
+                raw = piece.source(match.start("value"), match.start("value") + named_stage[1])
+                end = match.start("value") + named_stage[1]
             opened = re.match(r"\s*(['\"`])", low[match.start("value") :]) if match["value"] else None
             closing = low.find(opened[1], match.start("value") + opened.end()) if opened else -1
             if opened is not None and closing >= match.end("value"):

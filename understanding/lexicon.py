@@ -480,6 +480,15 @@ class Lexicon:
 
     # -- Salesforce -----------------------------------------------------------------------------------------------
 
+    def stage_at(self, text: str) -> tuple[str, int] | None:
+        """The known stage ``text`` starts with, longest first, and where it ends there ("Id. Decision Makers, close
+        1/15" -> Id. Decision Makers, whose full stop ends no sentence)."""
+        low = text.lower()
+        for name in sorted(self._stages.values(), key=len, reverse=True):
+            if low.startswith(name.lower()) and not re.match(r"[\w]", low[len(name) : len(name) + 1]):
+                return name, len(name)
+        return None
+
     def stage(self, text: str, *, loose: bool = False) -> str | None:
         """An opportunity stage as written ("negotiation" -> "Negotiation", "won" -> "Closed Won"); ``loose``: a
         short phrase after "stage" that is no other thing."""

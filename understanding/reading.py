@@ -118,7 +118,8 @@ AMOUNT = rf"(?:{AMOUNT_PATTERN})"
 _POLITE_WORDS = (
     r"(?:please|thanks|thank\s+you|asap|right\s+away|now|today|again|too|already|for\s+me|real\s+quick|quickly|"
     r"when\s+you\s+(?:can|get\s+a\s+(?:chance|sec|minute))|if\s+you\s+can|tho|though|as\s+well|anymore|any\s+more|"
-    r"for\s+now|for\s+the\s+moment|for\s+the\s+time\s+being|temporarily|in\s+the\s+meantime)"
+    r"for\s+now|for\s+the\s+moment|for\s+the\s+time\s+being|temporarily|in\s+the\s+meantime|while\s+(?:you'?re|your)\s+at\s+it|whil"
+    r"e\s+you\s+are\s+at\s+it)"
 )
 BOUNDARY = (
     rf"(?=(?:\s+{_POLITE_WORDS})*\s*(?:,(?!\d)|;|:|\.(?:\s|$)|\?|!|\s-\s|\s\(|"

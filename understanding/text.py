@@ -37,6 +37,14 @@ _HOW_OFTEN = re.compile(
 )
 """'weekly' said of a nudge ("nudge juan weekly on OPS-4"), not of a thing ("the weekly report")."""
 _EVERY_FOR = {"daily": "every day", "weekly": "every week", "biweekly": "every 2 weeks", "fortnightly": "every 2 weeks"}
+_DOING_NOW = re.compile(
+    r"(?:^|(?<=[.,;!?]\s)|(?<=\s-\s))(?:i'?m\s+|we'?re\s+)?(?P<verb>bump|mov|mark|push|flipp|sett|rais|lower|dropp)"
+    r"ing\b",
+    re.I,
+)
+"""'bumping OPS-3 to p1', 'moving the globex opp to ...': what the writer asks done now, as the verb itself."""
+_BASE = {"mov": "move", "flipp": "flip", "sett": "set", "rais": "raise", "dropp": "drop", "clos": "close"}
+_BOTH_WAYS = re.compile(r"\s*(?:\u2194|<->|<=>|\u21c4)\s*")  # "PAY-6 ↔ PAY-2": the one and the other
 _AMPERSAND = re.compile(
     r"(?<=\w)\s+&\s+(?=(?:set|assign|give|move|close|mark|add|log|update|change|create|file|open|make|put|link|comment|"
     r"remind|bump|push|reassign|unassign|resolve|reopen|start)\b)",
@@ -167,6 +175,8 @@ def prepare_mapped(text: str, *, bot_user_id: str | None = None) -> Mapped:
     mapped = (
         mapped.sub(_KEYS_JOINED, r"\g<key> and ")
         .sub(_PLUS, " and ")
+        .sub(_BOTH_WAYS, " and ")
+        .sub(_DOING_NOW, lambda m: _BASE.get(m["verb"].lower(), m["verb"]))
         .sub(_AMPERSAND, " and ")
         .sub(_HOW_OFTEN, lambda m: _EVERY_FOR[m["how"].lower()])
         .sub(_ARROW, " -> ")
