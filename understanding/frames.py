@@ -1566,7 +1566,7 @@ _OWNER_PHRASE = (
 )
 _PERSON_WORDS = r"(?:me|myself|<@[uw][a-z0-9]+(?:\|[^>]*)?>|[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*)??)"
 _TASK_STOP = (
-    rf"(?=\s*(?::|,|\s+to\b|\s+on\b|\s+for\b|\s+about\b|\s+by\b|\s+due\b|\s+(?:{DATE})\b|\s+that\b|\s*$|\s+-\s|"
+    rf"(?=\s*(?::|,|->|\s+to\b|\s+on\b|\s+for\b|\s+about\b|\s+by\b|\s+due\b|\s+(?:{DATE})\b|\s+that\b|\s*$|\s+-\s|"
     r"\s+(?:please|thanks|thank\s+you|thx|ty)\b))"
 )
 
@@ -1635,7 +1635,7 @@ def _task_parts(rest: Mapped, ctx: Ctx, *, remind: bool, owner: str | None, foll
             position += date.end()
             continue
         break
-    sep = re.match(r"\s*(?::|-|,|\bto\b|\bthat\b|\babout\b)\s*", low[position:])
+    sep = re.match(r"\s*(?::|->|-|,|\bto\b|\bthat\b|\babout\b)\s*", low[position:])
     if sep is None:
         if low[position:].strip(" .!"):
             return None
@@ -2318,7 +2318,7 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         _m(
-            rf"^(?P<rec>{RECORD})(?:'s(?=\s+(?:at|in)\s)|\s+(?:is\s+now|is|now|went\s+to|moved\s+to|(?:went|is|was|got\s+bumped|bu"
+            rf"^(?P<rec>{RECORD})(?:'s(?=\s+(?:at|in)\s)|(?:\s+(?:just|now|finally|officially))?\s+(?:is\s+now|is|now|went\s+to|moved\s+to|(?:went|is|was|got\s+bumped|bu"
             rf"mped|moved)\s+(?:up|down)\s+to|(?:dropped|grew|increased|decreased|jumped|fell|shrank|climbed|rose)\s+to|came\s+in\s+"
             rf"at|->|=))\s+(?:at\s+|in\s+)?(?:the\s+)?(?P<value>(?:\$|u"
             rf"sd\s*)?\d[\d.,]*\s*(?:k|m|mm|bn|b|million|thousand)?|closed[\s/-]?(?:won|lost)|won|lost|[a-z][\w./ -]*"
@@ -2379,7 +2379,8 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
     (
         _m(
             rf"^(?P<rec>{RECORD})(?:'s|s')?\s+(?P<field>close\s+date|closing\s+date|close(?=\s+(?:on\s+|by\s+)?\d)|amount|sta"
-            rf"ge|next\s+step)\s*(?:(?:got\s+|was\s+)?(?:pushed|moved|changed|slipped|bumped)\s+(?:out\s+|back\s+|up\s+)?to\b|is"
+            rf"ge|next\s+step)\s*(?:(?:got\s+|was\s+|is\s+)?(?:pushed|moved|changed|slipped|bumped|slipping|moving|sliding)\s+(?:out"
+            rf"\s+|back\s+|up\s+)?to\b|is"
             rf"\s+now\b|(?:is|now|to)\b|->|:|=|should\s+be)?\s*(?P<value>.+?){BOUNDARY}"
         ),
         "field",
@@ -2410,6 +2411,16 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
         "field",
     ),
     (_m(rf"^(?:please\s+)?(?:close\s+out|close)\s+(?P<rec>{RECORD})(?P<value>){BOUNDARY}"), "close"),
+    # "reopen the analytics deal": back to an open stage, which one is asked
+    (_m(rf"^(?:please\s+)?(?:re-?open|revive|un-?lose)\s+(?P<rec>{RECORD})(?P<value>){BOUNDARY}"), "close"),
+    # "push the acme platform renewal out a bit": a later close date, how much later is asked
+    (
+        _m(
+            rf"^(?:please\s+)?(?:push|move|slip|kick)\s+(?P<rec>{RECORD})\s+(?:out|back)(?:\s+(?:a\s+(?:bit|little|few\s+weeks|while)|so"
+            rf"me))?(?P<field>)(?P<value>){BOUNDARY}"
+        ),
+        "later",
+    ),
     (_m(rf"^(?:please\s+)?(?:update|change|edit)\s+(?P<rec>{RECORD})(?P<value>){BOUNDARY}"), "update"),
     (
         _m(
@@ -2443,6 +2454,8 @@ def update_opportunity(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             end = len(low)
         elif how == "close":
             fields = {"stage": None}  # won or lost: grounding asks
+        elif how == "later":
+            fields = {"close_date": None}  # how much later: grounding asks
         elif how == "close-statement":
             found = read_date(piece.source(match.start("value"), match.end("value")), ctx)
             fields = {"close_date": found[0] if found else None}
