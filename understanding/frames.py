@@ -202,6 +202,17 @@ _THREAD_AS_ISSUE += [
         r"^(?:let'?s\s+)?(?:please\s+)?(?:file|log|open|raise|create)\s+(?:this|it|that)(?:\s+one)?\s*(?:-|:|,)\s*(?:an?\s+)?(?P"
         r"<type>bug|ticket|task|story|issue)\s+(?:in|for|under|to)\s+(?P<project>[a-z][a-z0-9]{1,9})\b"
     ),
+    # "get this logged in PAY", "get it filed under OPS": the project only, the type is asked
+    _m(
+        r"^(?:please\s+)?(?:(?:can|could)\s+you\s+)?get\s+(?:this|it|that)(?:\s+one)?\s+(?:logged|filed|ticketed|tracked|in|into|up)"
+        r"(?:\s+(?:in|into|under|as))?\s+(?:the\s+)?(?P<project>[a-z][a-z0-9]{1,9})(?!-\d)(?:\s+(?:backlog|board|project))?(?P<type>)\b"
+    ),
+    # "get a PAY bug in for the coupon thing above": the thread, filed
+    _m(
+        r"^(?:please\s+)?(?:(?:can|could)\s+you\s+)?get\s+(?:an?\s+)?(?P<project>[a-z][a-z0-9]{1,9})\s+(?P<type>bug|ticket|task|sto"
+        r"ry|issue)\s+(?:in|filed|opened|logged|up|going)\b(?:\s+for\s+(?:this|that|it|the\s+[\w\s'-]{1,40}?(?:above|here|in\s+"
+        r"this\s+thread)))?"
+    ),
     # "put this in OPS", "throw it into the PAY backlog": the project only, the type is asked
     _m(
         r"^(?:please\s+)?(?:put|throw|drop|stick|file|log)\s+(?:this|it|that)(?:\s+one)?\s+(?:in|into|under|on)\s+(?:the"
@@ -661,6 +672,8 @@ _ASSIGN_FRAMES = [
     ),
     _m(rf"^(?P<who>{MENTION})\s*,?\s*(?P<issue>{KEY})\s+is\s+(?:all\s+)?yours(?:\s+now)?{BOUNDARY}"),
     _m(rf"^(?P<issue>{ISSUE_REF})\s+(?:goes|should\s+go|can\s+go|is\s+going)\s+to\s+(?P<who>{NAME}){BOUNDARY}"),
+    # "put it on me", "put OPS-3 on bob": whose plate it is on
+    _m(rf"^(?:please\s+)?put\s+(?P<issue>{ISSUE_REF})\s+on\s+(?P<who>me|{NAME})(?:'s\s+(?:plate|list))?{BOUNDARY}"),
     _m(rf"^(?P<issue>{KEY})\s+(?:is\s+)?(?:assigned\s+to|owned\s+by|for)\s+(?P<who>{NAME})\s+now{BOUNDARY}"),
     _m(
         rf"^(?:can\s+)?(?:someone|somebody|anyone|anybody)\s+(?:please\s+)?(?:be\s+assigned\s+to|take|pick\s+up|grab|"
@@ -698,7 +711,10 @@ _UNASSIGN_FRAMES = [
         rf"^(?:please\s+)?(?:unassign|un-assign|deassign|de-assign)\s+(?:(?P<who>me|myself|{NAME})\s+from\s+)?(?P<iss"
         rf"ue>{ISSUE_REF}){BOUNDARY}"
     ),
-    _m(rf"^(?:please\s+)?(?:take|pull)\s+(?P<who>me|myself|{NAME})\s+off\s+(?:of\s+)?(?P<issue>{ISSUE_REF}){BOUNDARY}"),
+    _m(
+        rf"^(?:please\s+)?(?:take|pull)\s+(?P<who>me|myself|him|her|them|{NAME})\s+off\s+(?:of\s+)?(?P<issue>{ISSUE_REF})"
+        rf"{BOUNDARY}"
+    ),
     _m(
         rf"^(?:please\s+)?remove\s+(?:the\s+assignee|(?P<who>me|myself|{NAME}))\s+(?:from|on)\s+(?P<issue>{ISSUE_REF}"
         rf"){BOUNDARY}"
@@ -724,7 +740,11 @@ def assign(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         if match is not None:
             issue, pronoun = _issue(match, "issue", ctx) if match["issue"] else (None, False)
             who = match.groupdict().get("who")
-            if who and who not in ("me", "myself") and ctx.lexicon.person(_text(piece, match, "who") or "") is None:
+            if (
+                who
+                and who not in ("me", "myself", "him", "her", "them")
+                and ctx.lexicon.person(_text(piece, match, "who") or "") is None
+            ):
                 continue
             return Read(JiraAssignRequest(issue=issue, assignee=NOBODY), pronoun=pronoun), _end(match, low)
     choice = _ASSIGN_A_CHOICE.match(low)
@@ -850,6 +870,17 @@ _TRANSITION_FRAMES: list[tuple[re.Pattern[str], str | None, bool]] = [
     ),
     (_m(rf"^(?:please\s+)?(?:re-?open|un-?close)\s+(?P<issue>{ISSUE_REF}){BOUNDARY}"), "To Do", False),
     (_m(rf"^(?:we'?re\s+|i'?m\s+)?done\s+with\s+(?P<issue>{ISSUE_REF}){BOUNDARY}"), "Done", True),
+    # "consider it started", "consider PAY-9 done": the status it is in from now
+    (
+        _m(rf"^(?:please\s+)?consider\s+(?P<issue>{ISSUE_REF})\s+(?:started|begun|in\s+progress|underway){BOUNDARY}"),
+        "In Progress",
+        False,
+    ),
+    (
+        _m(rf"^(?:please\s+)?consider\s+(?P<issue>{ISSUE_REF})\s+(?:done|finished|closed|resolved|fixed){BOUNDARY}"),
+        "Done",
+        False,
+    ),
     (
         _m(
             rf"^(?:please\s+)?(?:move|transition|progress|advance|push)\s+(?P<issue>{ISSUE_REF})(?:\s+(?:along|f"
@@ -1142,7 +1173,8 @@ _FIELDS_FRAMES: list[tuple[re.Pattern[str], str]] = [
         (
             _m(
                 rf"^(?:(?:please\s+)?(?:set|change|update|make|put|fix|edit)\s+)?(?:the\s+)?(?P<issue>{KEY})(?:'s|s')?\s+"
-                rf"{field}\s*(?:->|:|=|\bto\b|\bas\b|\bshould\s+be\b|\bis\s+now\b|\bneeds\s+to\s+be\b)\s*:?\s*{value}"
+                rf"{field}\s*(?:->|:|=|\bto\b|\bas\b|\bshould\s+(?:just\s+|only\s+)?be\b|\bis\s+now\b|\bneeds\s+to\s+be\b)\s*:?\s*"
+                rf"{value}"
             ),
             name,
         )
@@ -1271,7 +1303,15 @@ _ONE_LABEL = (
 
 
 def _labels(text: str) -> tuple[str, ...]:
-    words = [w.strip(" .\"'`#") for w in re.split(r"\s*,\s*|\s+and\s+|\s+", clean(text))]
+    """The labels a list names. A Jira label has no spaces, so an item of several words after the first ends the
+    list ("tax + canada, nothing else" is tax and canada); a first item of several words is several labels."""
+    items = [i.strip() for i in re.split(r"\s*,\s*|\s+and\s+|\s*\+\s*|\s*&\s*", clean(text)) if i.strip()]
+    words: list[str] = []
+    for n, item in enumerate(items):
+        parts = item.split()
+        if len(parts) > 1 and n > 0:
+            break
+        words.extend(w.strip(" .\"'`#") for w in parts)
     return tuple(w for w in words if w and re.fullmatch(r"[\w.-]+", w))
 
 
@@ -1513,8 +1553,9 @@ def _also_a_request_at(piece: Mapped, start: int, ctx: Ctx) -> int | None:
 
 
 _LOG_IT_AFTER = re.compile(
-    r"(?:,\s*|\s+|\.\s*)(?:so\s+)?(?:can\s+you\s+)?(?:please\s+)?(?:log|record|add|put)(?:\s+(?:it|that|the\s+call|this)\b.*|"
-    r"\s*(?:it\s+)?(?:please\s+)?[.!]*)$",
+    r"(?:,\s*|\s+|\.\s*)(?:so\s+)?(?:can\s+you\s+)?(?:please\s+)?(?:(?:log|record|add|put)(?:\s+(?:it|that|the\s+call|this)\b.*|"
+    r"\s*(?:it\s+)?(?:please\s+)?[.!]*)|get\s+(?:it|that|this|the\s+call|that\s+call)\s+(?:into|in|logged\s+in)\s+(?:sf|sfdc|sal"
+    r"esforce|the\s+crm).*)$",
     _I,
 )
 """The ask to log a call someone had ("..., pls log it", "..., log that", "..., pls log")."""

@@ -914,6 +914,8 @@ def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
         # "initech wants more seats": what a customer said, the context of the request that follows
         ctx.last_record = ctx.lexicon.record(customer["rec"])
         return Context(raw)
+    if re.match(r"^(?:i\s+|we\s+)?need\s+(?:it|this|that|them)\s+(?:for|by|before)\b", raw, re.I) and not keys:
+        return Context(raw)  # "what's OPS-2 at? need it for the handover": why it is asked, not another ask
     if _THIRD_PARTY.match(raw) and not keys:
         # "..., they want a demo first", "he wants a pilot": what someone else wants, the reason for a request (or
         # the notes of a call), never an ask of the bot

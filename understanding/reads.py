@@ -45,6 +45,9 @@ _ISSUE_QUESTIONS = [
     re.compile(
         rf"^(?:what|which)\s+(?:status|state|stage|column)\s+is\s+(?P<issue>{ISSUE_REF})\s+(?:in|at|on){_END}", _I
     ),
+    # "whose plate is PAY-5 on?", "who's got OPS-3?": who works on it now
+    re.compile(rf"^whose\s+(?:plate|desk|list)\s+is\s+(?P<issue>{ISSUE_REF})\s+on{_END}", _I),
+    re.compile(rf"^who'?s\s+got\s+(?P<issue>{ISSUE_REF}){_END}", _I),
     # "check whether OPS-4 is in progress", "can you see if PAY-3 is done": a look at where it stands, never a move
     re.compile(
         rf"^(?:check|see|verify|confirm|find\s+out|look)\s+(?:whether|if)\s+(?P<issue>{ISSUE_REF})\s+(?:is|has|got|was)\b[^,;.!?]*"

@@ -45,6 +45,7 @@ _DOING_NOW = re.compile(
 """'bumping OPS-3 to p1', 'moving the globex opp to ...': what the writer asks done now, as the verb itself."""
 _BASE = {"mov": "move", "flipp": "flip", "sett": "set", "rais": "raise", "dropp": "drop", "clos": "close"}
 _BOTH_WAYS = re.compile(r"\s*(?:\u2194|<->|<=>|\u21c4)\s*")  # "PAY-6 ↔ PAY-2": the one and the other
+_OVER_AT = re.compile(r"\s+over\s+(?=(?:at|in|from)\s)", re.I)  # "ana over at initech": ana at initech
 _AMPERSAND = re.compile(
     r"(?<=\w)\s+&\s+(?=(?:set|assign|give|move|close|mark|add|log|update|change|create|file|open|make|put|link|comment|"
     r"remind|bump|push|reassign|unassign|resolve|reopen|start)\b)",
@@ -178,6 +179,7 @@ def prepare_mapped(text: str, *, bot_user_id: str | None = None) -> Mapped:
         .sub(_BOTH_WAYS, " and ")
         .sub(_DOING_NOW, lambda m: _BASE.get(m["verb"].lower(), m["verb"]))
         .sub(_AMPERSAND, " and ")
+        .sub(_OVER_AT, " ")
         .sub(_HOW_OFTEN, lambda m: _EVERY_FOR[m["how"].lower()])
         .sub(_ARROW, " -> ")
         .sub(_DASH, " - ")
