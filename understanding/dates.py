@@ -61,7 +61,8 @@ VAGUE_DATE_PATTERN = (
     r"(?:(?:some\s*time|some\s+point|at\s+some\s+point)\s+)?(?:in\s+|during\s+)?"
     r"(?:next\s+(?:month|quarter|year)|this\s+(?:month|quarter|year)|later(?:\s+this\s+\w+)?|soon(?:ish)?|someday"
     r"|sometime|asap|eventually|tbd|q[1-4](?:\s+\d{4})?|in\s+a\s+(?:bit|while)|(?:early|mid|late)\s+\w+"
-    r"|(?:in\s+)?the\s+new\s+year|after\s+the\s+holidays)"
+    r"|(?:in\s+)?the\s+new\s+year|(?:after|before|by|around)\s+the\s+holidays|(?:before|by)\s+(?:the\s+)?(?:end\s+of\s+(?:the"
+    r"\s+)?)?(?:holidays|christmas|new\s+year|year[\s-]end))"
 )
 """Phrases that name a time too loosely to be one date: read as "a date was meant", resolved to None."""
 

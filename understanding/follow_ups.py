@@ -23,7 +23,8 @@ from understanding.reading import BOUNDARY, DATE, ISSUE_REF, KEY, Ctx, Item, Rea
 _I = re.IGNORECASE
 
 _NOT_A_NAME = (
-    r"(?!(?:on|by|before|after|in|within|at|around|to|about|re|regarding|every|for|until|till|if|when|once|and|with)\b"
+    r"(?!(?:on|by|before|after|in|within|at|around|to|about|re|regarding|every|for|until|till|if|when|once|and|with|actua"
+    r"lly|really|definitely|finally|properly|also|still)\b"
     rf"|{DATE})"
 )
 """What cannot be the second word of a name: "remind alice on friday" names alice, not "alice on"."""
@@ -182,7 +183,8 @@ _FRAMES: list[_Frame] = [
     # "make sure Alice closes PAY-12 by Friday (, escalate to her manager if not)", "make sure juan looks at it"
     _Frame(
         _m(
-            rf"^(?:please\s+)?(?:make\s+sure|ensure|check\s+that|see\s+that)\s+{_PERSON}\s+{_DONE_VERBS}\s+(?:on\s+)?(?:{_SUBJECT})"
+            rf"^(?:please\s+)?(?:make\s+sure|ensure|check\s+that|see\s+that)\s+{_PERSON}\s+(?:(?:actually|really|definitely|finally|"
+            rf"properly)\s+)?{_DONE_VERBS}\s+(?:on\s+)?(?:{_SUBJECT})"
             rf"(?:\s+(?:done|fixed|closed|resolved))?(?:\s+(?:by|before|on)\s+(?P<date>{DATE})|\s+(?P<bare_date>{DATE})|"
             rf"\s+{_DURATION})?"
         ),

@@ -1385,6 +1385,11 @@ def _read_call(rest: Mapped, ctx: Ctx, *, direct: bool = False) -> dict[str, Any
         fields["subject"] = capitalised(clean(rest.source(labelled.start(group), labelled.end(group))))
         blank = " " * (labelled.end() - labelled.start())
         low = low[: labelled.start()] + blank + low[labelled.end() :]
+    about = re.search(r"\s*\((?P<about>[a-z][^()]{1,60})\)\s*[.!]*$", low)
+    if about is not None and "subject" not in fields:
+        # "log thursday's call with ana at initech (renewal pricing)": what the call was about
+        fields["subject"] = capitalised(clean(rest.source(about.start("about"), about.end("about"))))
+        low = low[: about.start()] + " " * (len(low) - about.start())
     notes = re.search(r"\s*(?::|\s-\s|\u2014|;)\s*(?:notes?\s*:\s*)?(?P<notes>.+)$", low)
     if notes is None:
         comma = re.search(
@@ -1516,7 +1521,10 @@ def log_call(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             after = match.start("rest") + log_it.start()
             following = re.search(r"(?:,\s*|;\s*|\s+)(?:and|also|then|plus)\s+(?=\S)", low[after:])
             end = after + following.start() if following is not None else len(low)
-        return Read(SalesforceLogCallRequest(**fields), weak=not asked), end
+        # asked to be logged, the sentences after it are its notes ("..., log it. notes: wants EUR")
+        return Read(
+            SalesforceLogCallRequest(**fields), weak=not asked, open_field="description" if asked else None
+        ), end
     called = _THEY_CALLED.match(low)
     if called is not None:
         # "hank scorpio from globex called, log it": who called, then the ask to log it
@@ -1789,7 +1797,7 @@ _OWES = _m(
     r"[\w'.-]*)?)\s+(?P<modal>needs\s+to|should|has\s+to|must|will|is\s+going\s+to|is\s+supposed\s+to|owes\s+us|promised\s+to)"
     r"\s+(?P<what>.+?)(?P<ask>\s*(?:,|\.|;|\s-|\s+and)\s*(?:so\s+)?(?:(?:can|could)\s+you\s+)?(?:please\s+)?(?:set\s+(?:up\s+)?(?:a|an"
     r"|the)\s+reminder|make\s+(?:that|this|it)\s+(?:into\s+)?a\s+task|(?:add|create|open|log)\s+(?:a\s+)?task(?:\s+for\s+(?:that|it"
-    r"|this|him|her|them))?|remind\s+(?:him|her|them)|track\s+(?:that|it))(?:\s+(?:please|for\s+me|in\s+(?:sf|salesforce)))*\s*[.!"
+    r"|this|him|her|them))?|make\s+(?:a\s+)?task(?:\s+for\s+(?:that|it|this|him|her|them))?|remind\s+(?:him|her|them)|track\s+(?:that|it))(?:\s+(?:please|for\s+me|in\s+(?:sf|salesforce)))*\s*[.!"
     r"?]*)$"
 )
 """Someone's obligation, then the ask to make it a task: "erin needs to get ana the MSA by wed, pls set a reminder"."""

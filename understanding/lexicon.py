@@ -359,6 +359,11 @@ NOT_A_NAME = STOP_WORDS | frozenset(
         "anyone",
         "everyone",
         "team",
+        # adverbs are never part of a name ("make sure alice actually lands PAY-10")
+        "actually",
+        "really",
+        "definitely",
+        "finally",
         # how often is never part of a name ("ping alice daily")
         "daily",
         "weekly",

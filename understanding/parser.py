@@ -705,6 +705,10 @@ _JUDGEMENT = re.compile(
 """What someone thinks of a value ("the title is confusing", "is out of date"): a judgement, never the new value."""
 _SET = r"(?:(?:set|change|update|make|push|move|bump)\s+)?"
 """A verb before a deal's field in a clause that continues a request ("..., set close date 1/31")."""
+_ESCALATE_AFTER = re.compile(
+    r"(?:and\s+|otherwise\s+|or\s+else\s+)?escalate(?:\s+(?:it|this|that))?(?:\s+to\s+(?:(?:her|his|their|the|my)\s+)?[\w<@>|.'-]+)?"
+    r"(?:\s+if\s+(?:not|it\s+slips|(?:he|she|they)\s+(?:misses?|doesn'?t|don'?t)(?:\s+it)?))?"
+)
 _CONTINUATIONS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
@@ -787,6 +791,9 @@ def _continuation(chunk: Mapped, ctx: Ctx) -> Continuation | None:
     low = re.sub(r"[\s.!]+$", "", low)
     # "close date is 3/31 now", "closed lost pls": the value, said as news or politely
     low = re.sub(r"(?:\s+(?:now|already|instead|please|pls|plz|asap))+$", "", low)
+    if ctx.last_kind == "followthrough.follow_up" and _ESCALATE_AFTER.fullmatch(low):
+        # "make sure alice lands PAY-10 by friday - if it slips, escalate to bob": the follow-up escalates
+        return Continuation({"escalate": True}, chunk.source())
     for pattern, name in _CONTINUATIONS:
         match = pattern.match(low)
         if match is None:

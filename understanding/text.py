@@ -46,6 +46,12 @@ _DOING_NOW = re.compile(
 _BASE = {"mov": "move", "flipp": "flip", "sett": "set", "rais": "raise", "dropp": "drop", "clos": "close"}
 _BOTH_WAYS = re.compile(r"\s*(?:\u2194|<->|<=>|\u21c4)\s*")  # "PAY-6 ↔ PAY-2": the one and the other
 _OVER_AT = re.compile(r"\s+over\s+(?=(?:at|in|from)\s)", re.I)  # "ana over at initech": ana at initech
+_IF_NOT_THEN_ESCALATE = re.compile(
+    r"\bif\s+(?:not|it\s+(?:slips|is\s+late|isn'?t\s+done|doesn'?t\s+happen)|(?:he|she|they)\s+(?:misses?|doesn'?t|don'?t|can'?t)(?:\s+it|\s+m"
+    r"ake\s+it)?)\s*,\s*(?=escalate\b)",
+    re.I,
+)
+"""'if it slips, escalate to bob': an escalation is only ever for a miss, so its condition says nothing more."""
 _AMPERSAND = re.compile(
     r"(?<=\w)\s+&\s+(?=(?:set|assign|give|move|close|mark|add|log|update|change|create|file|open|make|put|link|comment|"
     r"remind|bump|push|reassign|unassign|resolve|reopen|start)\b)",
@@ -179,6 +185,7 @@ def prepare_mapped(text: str, *, bot_user_id: str | None = None) -> Mapped:
         .sub(_BOTH_WAYS, " and ")
         .sub(_DOING_NOW, lambda m: _BASE.get(m["verb"].lower(), m["verb"]))
         .sub(_AMPERSAND, " and ")
+        .sub(_IF_NOT_THEN_ESCALATE, "")
         .sub(_OVER_AT, " ")
         .sub(_HOW_OFTEN, lambda m: _EVERY_FOR[m["how"].lower()])
         .sub(_ARROW, " -> ")

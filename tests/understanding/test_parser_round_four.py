@@ -12,6 +12,7 @@ import pytest
 
 from approvals.core.intents import (
     FollowUpRequest,
+    JiraAssignRequest,
     JiraCommentRequest,
     JiraCreateIssueRequest,
     JiraLinkIssuesRequest,
@@ -481,4 +482,112 @@ def test_how_often_said_as_one_word_is_a_repeat_never_part_of_a_name(
 def test_a_weekly_thing_in_a_task_is_part_of_its_subject() -> None:
     assert requests_of("task for sam: send the weekly report") == (
         SalesforceCreateTaskRequest(owner="sam", subject="Send the weekly report"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The fifth blind set's other misses, in general
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("bumping OPS-3 to p1, the disk alerts woke juan up", JiraUpdateFieldsRequest(issue="OPS-3", priority="High")),
+        (
+            "moving the globex opp to id. decision makers, we finally know who signs",
+            SalesforceUpdateOpportunityRequest(account="globex", stage="Id. Decision Makers"),
+        ),
+        (
+            "pls link `PAY-6` ↔ `PAY-2`, they're related",
+            JiraLinkIssuesRequest(issue="PAY-6", other="PAY-2", link_type="relates to"),
+        ),
+        ("i'll grab OPS-3 - put it on me pls", JiraAssignRequest(issue="OPS-3", assignee="me")),
+        ("juan's out til jan, take him off OPS-4", JiraAssignRequest(issue="OPS-4", assignee="unassigned")),
+        (
+            "heads down on PAY-9 from now, consider it started",
+            JiraTransitionRequest(issue="PAY-9", status="In Progress"),
+        ),
+        (
+            "PAY-10's labels should just be tax + canada, nothing else",
+            JiraUpdateFieldsRequest(issue="PAY-10", labels=("tax", "canada")),
+        ),
+        (
+            "acme platform renewal just went up to 120k w/ the EU seats",
+            SalesforceUpdateOpportunityRequest(
+                account="acme", opportunity="platform renewal", amount=Decimal("120000")
+            ),
+        ),
+        (
+            "initech expansion close date is slipping to jan 15, procurement is out",
+            SalesforceUpdateOpportunityRequest(
+                account="initech", opportunity="expansion", close_date=dt.date(2027, 1, 15)
+            ),
+        ),
+        (
+            "push the acme platform renewal out a bit, they need more time",
+            SalesforceUpdateOpportunityRequest(account="acme", opportunity="platform renewal"),
+        ),
+    ],
+)
+def test_requests_written_the_fifth_blind_sets_way(text: str, expected: object) -> None:
+    assert requests_of(text) == (expected,)
+
+
+def test_closing_the_loop_is_no_request_to_close_anything() -> None:
+    assert read("closing the loop here, thanks all").requests == ()
+
+
+@pytest.mark.parametrize(
+    "text", ["what's OPS-2 at rn? need it for the weekend handover", "<@U0BOT0001> whose plate is OPS-2 on rn?"]
+)
+def test_a_question_about_an_issue_with_its_reason_is_a_read(text: str) -> None:
+    assert [r.kind for r in requests_of(text)] == ["read.record"]
+
+
+@pytest.mark.parametrize(
+    ("text", "project", "issue_type"),
+    [
+        ("get this logged in PAY, it's urgent", "PAY", None),
+        ("can u get an OPS ticket in for the disk thing above", "OPS", "Task"),
+    ],
+)
+def test_the_thread_filed_with_get(text: str, project: str, issue_type: str | None) -> None:
+    (request,) = read(text, before="The backup disk on db-2 fills up every night.").requests
+    assert isinstance(request, JiraCreateIssueRequest)
+    assert (request.project, request.issue_type) == (project, issue_type)
+
+
+def test_a_call_with_notes_after_log_it_and_a_subject_in_brackets() -> None:
+    assert requests_of("had a call w/ Wile Coyote yesterday, pls log it. notes: wants the quote in EUR") == (
+        SalesforceLogCallRequest(
+            contact="Wile Coyote", call_date=dt.date(2026, 12, 7), description="wants the quote in EUR"
+        ),
+    )
+    assert requests_of("pls log thursday's call with Ana at Initech (renewal pricing)") == (
+        SalesforceLogCallRequest(
+            contact="Ana", account="Initech", call_date=dt.date(2026, 12, 3), subject="Renewal pricing"
+        ),
+    )
+
+
+def test_a_call_into_salesforce_with_someone_over_at_a_company() -> None:
+    assert requests_of("i spoke to ana over at initech last week, can u get that call into sf") == (
+        SalesforceLogCallRequest(contact="ana", account="initech"),
+    )
+
+
+def test_an_escalation_said_after_its_condition_escalates_the_follow_up() -> None:
+    (request,) = requests_of("pls make sure alice actually lands PAY-10 by friday eod - if it slips, escalate to bob")
+    assert isinstance(request, FollowUpRequest)
+    assert (request.owner, request.due_date, request.escalate) == ("alice", dt.date(2026, 12, 11), True)
+
+
+def test_another_request_under_if_it_slips_is_still_asked_about() -> None:
+    understanding = read("follow up on PAY-3 friday. if it slips, move it to blocked")
+    assert understanding.question is not None and "if it slips" in understanding.question
+
+
+def test_a_vague_time_before_the_holidays_is_no_part_of_a_tasks_subject() -> None:
+    assert requests_of("sam torres should send umbrella the quote sometime before the holidays, can u make a task") == (
+        SalesforceCreateTaskRequest(owner="sam torres", subject="Send umbrella the quote"),
     )
