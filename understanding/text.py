@@ -39,7 +39,7 @@ _HOW_OFTEN = re.compile(
 _EVERY_FOR = {"daily": "every day", "weekly": "every week", "biweekly": "every 2 weeks", "fortnightly": "every 2 weeks"}
 _DOING_NOW = re.compile(
     r"(?:^|(?<=[.,;!?]\s)|(?<=\s-\s))(?:i'?m\s+|we'?re\s+)?(?P<verb>bump|mov|mark|push|flipp|sett|rais|lower|dropp)"
-    r"ing\b",
+    r"ing\b(?!\s+(?:forward|ahead|on|along|fast|quickly|slowly)\b)",
     re.I,
 )
 """'bumping OPS-3 to p1', 'moving the globex opp to ...': what the writer asks done now, as the verb itself."""
