@@ -591,3 +591,13 @@ def test_a_vague_time_before_the_holidays_is_no_part_of_a_tasks_subject() -> Non
     assert requests_of("sam torres should send umbrella the quote sometime before the holidays, can u make a task") == (
         SalesforceCreateTaskRequest(owner="sam torres", subject="Send umbrella the quote"),
     )
+
+
+def test_single_quotes_around_a_summary_are_quotes_and_an_apostrophe_is_not() -> None:
+    assert requests_of("file an OPS bug 'Backup job skips the payouts table' and mark it as blocking PAY-9") == (
+        JiraCreateIssueRequest(project="OPS", issue_type="Bug", summary="Backup job skips the payouts table"),
+        JiraLinkIssuesRequest(issue="this thread", other="PAY-9", link_type="blocks"),
+    )
+    assert requests_of("comment on PAY-3: don't ship 'til it's fixed") == (
+        JiraCommentRequest(issue="PAY-3", body="don't ship 'til it's fixed"),
+    )
