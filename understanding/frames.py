@@ -2088,9 +2088,52 @@ _CONTACT_ITEM_FIELD = re.compile(
 )
 
 
+_NEW_PERSON = [
+    # "globex has a new VP Finance, Marge Simpson (marge@globex.example)"
+    _m(
+        r"^(?P<acc>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?)\s+(?:has|hired|brought\s+on|got)\s+(?:a\s+)?new\s+"
+        r"(?P<title>[a-z][\w&/ .-]*?)\s*(?:,|:|\s-|->)\s*(?P<name>[a-z][\w'.-]*\s+[a-z][\w'.-]*)"
+        r"(?:\s*\(\s*(?P<email>[^\s()@]+@[^\s()]+)\s*\))?(?=\s*(?:$|[,.;]|\s-\s|\s+and\b))"
+    ),
+    # "we've got a new champion at hooli, their head of data"
+    _m(
+        r"^(?:we'?ve\s+got|we\s+have|there'?s)\s+a\s+new\s+(?:champion|contact|buyer|sponsor|person|stakeholder|decision\s+"
+        r"maker)\s+(?:at|in|over\s+at)\s+(?P<acc>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?)\s*,\s*(?:their|the|our)\s+"
+        r"(?P<title>[a-z][\w&/ .-]*?)(?P<name>)(?P<email>)(?=\s*(?:$|[,.;]|\s-\s|\s+and\b))"
+    ),
+]
+_ADD_THEM = re.compile(r"\badd\s+(?:her|him|them)\b|\bas\s+a\s+(?:new\s+)?contact\b", _I)
+"""The ask that makes a new person at an account a contact to create ("pls add her to sf")."""
+
+
+def _new_person(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    """Someone new at an account, described before the ask to add them: the contact to create."""
+    if not _ADD_THEM.search(ctx.request.request_text):
+        return None  # told, not asked: "globex has a new VP Finance" alone adds nobody
+    low = piece.text.lower()
+    for pattern in _NEW_PERSON:
+        match = pattern.match(low)
+        if match is None or ctx.lexicon.account(piece.source(match.start("acc"), match.end("acc"))) is None:
+            continue
+        fields: dict[str, Any] = {
+            "account": clean(piece.source(match.start("acc"), match.end("acc"))),
+            "title": clean(piece.source(match.start("title"), match.end("title"))),
+        }
+        if match["name"]:
+            first, last = piece.source(match.start("name"), match.end("name")).split()
+            fields.update(first_name=first, last_name=last)
+        if match["email"]:
+            fields["email"] = piece.source(match.start("email"), match.end("email"))
+        return Read(SalesforceCreateContactRequest(**fields)), match.end()
+    return None
+
+
 def create_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     low = piece.text.lower()
     lexicon = ctx.lexicon
+    described = _new_person(piece, ctx)
+    if described is not None:
+        return described
     following = next_request_at(low, 1)
     if following is not None:
         low = low[:following]  # "add X as a contact ... and make a task for erin ...": the task is the next request

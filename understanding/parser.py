@@ -870,8 +870,10 @@ _FILLER = re.compile(
 _DO_IT = re.compile(
     r"^(?:(?:please|pls|plz|can\s+you|could\s+you|can\s+u|could\s+u)\s+)?(?:please\s+|pls\s+)?"
     r"(?:update|change|fix|do|handle|sort|log|add|make|set|mark|record|note|reflect|put)\s*"
-    r"(?:it|that|this|them|the\s+record|salesforce|sfdc|sf|jira|in\s+(?:salesforce|sfdc|sf)|accordingly|as\s+well|the\s+(?:close\s+date|date|amount|"
-    r"stage|deal|opp(?:ortunity)?|ticket|issue|record|crm))?(?:\s+(?:in\s+(?:salesforce|sfdc|sf|jira|the\s+crm)))?"
+    # "add her to sf", "add him as a contact": the person the message just described
+    r"(?:(?:her|him|them)(?:\s+as\s+a\s+(?:new\s+)?contact|\s+to\s+(?:sf|sfdc|salesforce|the\s+crm))"
+    r"|(?:it|that|this|them|the\s+record|salesforce|sfdc|sf|jira|in\s+(?:salesforce|sfdc|sf)|accordingly|as\s+well|the\s+(?:close\s+"
+    r"date|date|amount|stage|deal|opp(?:ortunity)?|ticket|issue|record|crm))?)(?:\s+(?:in\s+(?:salesforce|sfdc|sf|jira|the\s+crm)))?"
     r"(?:\s+please|\s+pls)?$",
     re.I,
 )

@@ -601,3 +601,32 @@ def test_single_quotes_around_a_summary_are_quotes_and_an_apostrophe_is_not() ->
     assert requests_of("comment on PAY-3: don't ship 'til it's fixed") == (
         JiraCommentRequest(issue="PAY-3", body="don't ship 'til it's fixed"),
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "globex has a new VP Finance, Marge Simpson (marge@globex.example) - pls add her to sf",
+            SalesforceCreateContactRequest(
+                account="globex",
+                title="VP Finance",
+                first_name="Marge",
+                last_name="Simpson",
+                email="marge@globex.example",
+            ),
+        ),
+        (
+            "we've got a new champion at hooli, their head of data. can u add her as a contact",
+            SalesforceCreateContactRequest(account="hooli", title="head of data"),
+        ),
+    ],
+)
+def test_someone_new_described_then_added_is_the_contact_to_create(
+    text: str, expected: SalesforceCreateContactRequest
+) -> None:
+    assert requests_of(text) == (expected,)
+
+
+def test_someone_new_only_described_is_added_to_nothing() -> None:
+    assert read("globex has a new VP Finance, Marge Simpson").requests == ()
