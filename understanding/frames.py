@@ -38,6 +38,7 @@ from understanding.mapped import Mapped
 from understanding.reading import (
     AMOUNT,
     BOUNDARY,
+    CANNOT_TELL,
     DATE,
     GOVERNING,
     ISSUE_REF,
@@ -2723,11 +2724,6 @@ _VAGUE_ASK = _m(
     rf"^(?:please\s+)?(?:(?:can|could|would)\s+you\s+(?:please\s+)?)?(?:deal\s+with|handle|take\s+care\s+of|sort\s+out|"
     rf"see\s+to|look\s+(?:at|into)|do\s+something\s+(?:about|with)|action)\s+(?:(?P<issue>{KEY}|this|that|it)"
     rf"(?:\s+(?:one|thread|issue|ticket))?|(?P<rec>{RECORD}))(?:\s+(?:for\s+me|today|asap|now))?{BOUNDARY}"
-)
-CANNOT_TELL = (
-    "I can't tell what you'd like me to do with that. I understand requests like `create a bug in PAY: <summary>, "
-    "assign <person>, priority high, due Friday`, `move PAY-12 to Done`, `set the Acme renewal's stage to "
-    "Negotiation` and `log a call with Ana at Initech`."
 )
 _READ_QUESTION = _m(
     r"^(?:what(?:'s|\s+is|\s+are)?|who(?:'s|\s+is)?|whos|how\s+(?:much|many|long)|when(?:'s|\s+is)?|where(?:'s|\s+is)"

@@ -64,6 +64,7 @@ from understanding.llm_schema import (
     request_field_names,
     understanding_schema,
 )
+from understanding.reading import CANNOT_TELL
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +153,9 @@ class _Failure(Exception):
         self.detail = detail
         self.retryable = retryable
         self.retry_after = retry_after
+
+
+_ACTIONS_WITHOUT_REQUESTS = "decision is actions but requests is empty"
 
 
 class InvalidAnswer(ValueError):
@@ -252,7 +256,7 @@ def read_answer(
     problems += [f"missing: {name!r} is not a request field" for name in answer.missing if name not in known]
     question = (answer.question or "").strip()
     if answer.decision == "actions" and not asked_for:
-        problems.append("decision is actions but requests is empty")
+        problems.append(_ACTIONS_WITHOUT_REQUESTS)
     elif answer.decision == "question" and not question:
         problems.append("decision is question but question is empty")
     elif answer.decision == "none" and asked_for:
@@ -490,6 +494,11 @@ class OpenAIExtractor:
                             {"role": "user", "content": REASK.format(problems="; ".join(invalid.problems))},
                         ]
                         continue
+                    if invalid.problems == [_ACTIONS_WITHOUT_REQUESTS]:
+                        # Twice an answer that meant to act and named nothing to do: the model could not tell what
+                        # was asked, so the person is asked (not told the model failed).
+                        logger.info("%s: the model named no request twice; asking the requester", self.name)
+                        return Understanding(question=CANNOT_TELL, extractor=self.name, usage=usage.as_dict())
                     failure = _Failure("invalid_output", f"unusable answer: {invalid}")
                 except _Failure as refused:
                     failure = refused

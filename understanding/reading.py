@@ -218,6 +218,13 @@ GOVERNING = r"(?:after|before|when|whenever|once|unless|until|till|til|if|whethe
 """Words that make the clause after them a condition or a reason ("once PAY-12 is done", "until PAY-12 is fixed",
 "as soon as ..."): that clause states no change to make now."""
 
+CANNOT_TELL = (
+    "I can't tell what you'd like me to do with that. I understand requests like `create a bug in PAY: <summary>, "
+    "assign <person>, priority high, due Friday`, `move PAY-12 to Done`, `set the Acme renewal's stage to "
+    "Negotiation` and `log a call with Ana at Initech`."
+)
+"""What the person hears when nothing in a request could be read (by the parser, or by a model twice)."""
+
 _FIELD_NAMES = r"(?:stage|amount|close\s+date|next\s+step|status|priority|assignee|owner|due\s+date|labels?)"
 UNCHANGED = (
     rf"(?:the\s+)?{_FIELD_NAMES}\s+(?:stays|remains|can\s+stay|should\s+stay|doesn'?t\s+change|is\s+unchanged|is\s+fine|is\s+ok(?:a"

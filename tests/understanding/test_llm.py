@@ -53,6 +53,7 @@ from understanding.llm_prompt import (
     user_message,
 )
 from understanding.llm_schema import DATE_AS_WRITTEN, SCHEMA_NAME, request_schema, understanding_schema
+from understanding.reading import CANNOT_TELL
 
 CHAT = "/v1/chat/completions"
 TODAY = dt.date(2026, 11, 20)  # a Friday
@@ -532,7 +533,6 @@ def test_an_answer_that_is_still_unusable_after_the_re_ask_is_reported(emulator:
 @pytest.mark.parametrize(
     ("content", "problem"),
     [
-        pytest.param(answer("actions"), "decision is actions but requests is empty", id="actions-without-requests"),
         pytest.param(answer("question", question="  "), "question is empty", id="empty-question"),
         pytest.param(answer("none", create_issue(project="PAY")), "decision is none but", id="none-with-requests"),
         pytest.param(
@@ -571,6 +571,20 @@ def test_schema_invalid_or_inconsistent_output_is_never_used(
     assert problem in error.detail
     reask = chat_requests(emulator)[1].body["messages"][-1]["content"]
     assert problem in reask
+
+
+def test_an_answer_that_names_nothing_to_do_twice_asks_the_requester(emulator: OpenAIEmulator) -> None:
+    # Seen with a real small model: a grammar-valid answer meaning to act, with no request in it, even after the
+    # re-ask. The model could not tell what was asked: the person is asked, not told that the model failed.
+    emulator.respond("file a bug in PAY", content=answer("actions"), raw=True)
+    emulator.respond("could not be used", content=answer("actions"), raw=True)
+
+    understanding = extractor_for(emulator).extract(ask())
+
+    assert understanding.requests == ()
+    assert understanding.question == CANNOT_TELL
+    assert understanding.usage["calls"] == 2
+    assert "decision is actions but requests is empty" in chat_requests(emulator)[1].body["messages"][-1]["content"]
 
 
 # ------------------------------------------------------------------------------------------- transport failures
