@@ -1449,14 +1449,21 @@ def _read_call(rest: Mapped, ctx: Ctx, *, direct: bool = False) -> dict[str, Any
     on_record = re.search(r"\bon\s+(?P<rec>(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){0,4})", head)
     if on_record and "account" not in fields:
         record = lexicon.record(rest.source(on_record.start("rec"), on_record.end("rec")))
-        if record is not None and record.named_as_record and record.account:
+        if record is not None and record.named_as_record and record.account and lexicon.account(record.account):
             fields["account"], fields["opportunity"] = record.account, record.opportunity
     if about and "subject" not in fields:
         subject = clean(rest.source(about.start("about"), about.end("about")))
         record = lexicon.record(subject) if subject else None
-        if record is not None and record.named_as_record and record.account and "account" not in fields:
+        if (
+            record is not None
+            and record.named_as_record
+            and record.account
+            and lexicon.account(record.account) is not None
+            and "account" not in fields
+        ):
             fields["account"], fields["opportunity"] = record.account, record.opportunity
         elif subject and not re.fullmatch(DATE, subject, _I):
+            # "about the SSO rollout": what it was about (a deal only when it names an account there is)
             fields["subject"] = capitalised(re.sub(r"(?i)^the\s+", "", subject))
     return fields
 

@@ -190,7 +190,8 @@ _FIELD_COLON = "".join(
     )
 )
 _BOUNDARY = re.compile(
-    rf"\s*(?:,(?!\d)|;|{_FIELD_COLON}:(?!\d)|\s-\s|\s\(|\s+(?:and|then|also|but|plus)\b|\?)\s*", re.I
+    rf"\s*(?:,(?!\d)|;|{_FIELD_COLON}:(?!\d)|\s-\s|\s\(|\s+(?:and|then|also|but|plus)\b|\?|(?<=\s)\(?[1-9][.)](?=\s))\s*",
+    re.I,
 )
 """Where a clause ends; a colon after a field's name ("due: Dec 1") is part of the clause."""
 _VERBS = (
@@ -282,6 +283,10 @@ def _read_sentence(sentence: Mapped, ctx: Ctx) -> list[Item]:
             items.append(more[0])
             _remember(more[0], ctx)
             position = start + more[1]
+            continue
+        mark = re.match(r"\(?[1-9][.)]\s+", piece.text)
+        if mark is not None:
+            position = start + mark.end()  # "1) PAY-8 -> alice 2) ...": an item's number, not part of its request
             continue
         read = _frame(piece, ctx)
         if read is None:

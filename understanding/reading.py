@@ -124,6 +124,8 @@ _POLITE_WORDS = (
 BOUNDARY = (
     rf"(?=(?:\s+{_POLITE_WORDS})*\s*(?:,(?!\d)|;|:|\.(?:\s|$)|\?|!|\s-\s|\s\(|"
     r"\s+(?:and|then|also|but|so|because|since|as)\b|$"
+    # the next item of a numbered list written on one line ("1) PAY-8 -> alice 2) PAY-8 prio -> low")
+    r"|\s+\(?[2-9][.)]\s"
     # a run-on clause with a subject of its own ("assign PAY-10 to alice pls she knows the tax code")
     r"|\s+(?:she|he|they|we|i)(?:'(?:s|re|m|ll|ve|d))?\s+(?=[a-z]))"
     r")"
