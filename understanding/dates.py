@@ -43,12 +43,15 @@ _MONTHS["sept"] = 9
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10}
 
 DATE_PATTERN = (
-    r"\d{4}-\d{2}-\d{2}"
+    # "fri 12/18", "thursday the 17th": a weekday before the date it names
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\.?,?\s+(?:the\s+)?"
+    r"\d{1,2}(?:/\d{1,2}(?:/(?:\d{4}|\d{2}))?|st|nd|rd|th)\b"
+    r"|\d{4}-\d{2}-\d{2}"
     r"|(?:eod|cob|eob|end\s+of\s+(?:the\s+)?day)\s+(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|today|tomorrow|tmrw|tmr)\b"
     r"|(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|tomorrow|tmrw|tmr)\s+(?:eod|cob|eob|morning|afternoon|evening|night)\b"
     r"|today|tomorrow|tmrw|yesterday|eod|eow|eoq|eoy|tonight|this\s+(?:morning|afternoon|evening)"
     r"|end\s+of\s+(?:the\s+)?(?:day|next\s+week|week|month|quarter|year)"
-    r"|next\s+week|in\s+(?:\d+|a|an|one|two|three|four|five|six|seven|ten)\s+(?:days?|weeks?|months?)"
+    r"|next\s+week|in\s+(?:\d+|a|an|one|two|three|four|five|six|seven|ten)\s+(?:days?|weeks?|wks?|months?)"
     r"|(?:(?:next|this|on|last)\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\b"
     r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?"
     r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?(?:,?\s+\d{4})?"
@@ -95,6 +98,13 @@ def parse_date(text: str, *, today: dt.date, past: bool = False, order: DateOrde
 def _parse_date(text: str, *, today: dt.date, past: bool, order: DateOrder) -> dt.date | None:
     t = " ".join(text.lower().replace(",", " ").split()).rstrip(".")
     t = re.sub(r"^(?:on|by|before|until|for|due)\s+", "", t)
+    t = re.sub(r"\b(\d+)\s*wks?\b", r"\1 weeks", t)  # "in 2 wks"
+    weekday_and_date = re.fullmatch(
+        r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?\s+(?P<date>\d.*|the\s+\d.*)", t
+    )
+    if weekday_and_date is not None:
+        # "fri 12/18": the date says which day; the weekday only repeats it
+        return _parse_date(weekday_and_date["date"], today=today, past=past, order=order)
     timed = _TIME_OF_DAY.match(t)
     if timed and (timed["rest"] or timed["first"]) and t not in _TODAY_WORDS:
         inner = timed["rest"] or timed["first"]
