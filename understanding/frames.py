@@ -206,7 +206,8 @@ _THREAD_AS_ISSUE += [
     # "get this logged in PAY", "get it filed under OPS": the project only, the type is asked
     _m(
         r"^(?:please\s+)?(?:(?:can|could)\s+you\s+)?get\s+(?:this|it|that)(?:\s+one)?\s+(?:logged|filed|ticketed|tracked|in|into|up)"
-        r"(?:\s+(?:in|into|under|as))?\s+(?:the\s+)?(?P<project>[a-z][a-z0-9]{1,9})(?!-\d)(?:\s+(?:backlog|board|project))?(?P<type>)\b"
+        r"(?:\s+(?:in|into|under|as))?\s+(?:the\s+)?(?P<project>[a-z][a-z0-9]{1,9})(?!-\d)(?:\s+(?:backlog|board|project))?(?:\s+as"
+        r"\s+an?\s+(?P<type>bug|ticket|task|story))?\b"
     ),
     # "get a PAY bug in for the coupon thing above": the thread, filed
     _m(
@@ -471,6 +472,10 @@ _COMMENT_FRAMES = [
         r"t\s+says|that|with)\s+(?P<body>.+)$(?P<issue>)"
     ),
     _m(rf"^(?:tell|let)\s+(?P<issue>{KEY})\s+(?P<sep>that\s+)(?P<body>.+)$"),
+    # "PAY-10 needs a note from us before the review": a comment, what it says asked
+    _m(
+        rf"^(?P<issue>{KEY})\s+(?:needs|could\s+use|should\s+get)\s+(?:a|an)\s+(?:comment|note|update)\b[^,;]*?(?P<sep>)(?P<body>){BOUNDARY}"
+    ),
     # "add my notes to PAY-11 as a comment": a comment whose text is not in the message (grounding asks for it)
     _m(
         rf"^(?:please\s+)?(?:add|post|put|copy|paste)\s+(?:my|our|the|these|those|his|her|their|your)\s+(?:notes?|findings|"
@@ -675,6 +680,10 @@ _ASSIGN_FRAMES = [
     _m(rf"^(?P<issue>{ISSUE_REF})\s+(?:goes|should\s+go|can\s+go|is\s+going)\s+to\s+(?P<who>{NAME}){BOUNDARY}"),
     # "put it on me", "put OPS-3 on bob": whose plate it is on
     _m(rf"^(?:please\s+)?put\s+(?P<issue>{ISSUE_REF})\s+on\s+(?P<who>me|{NAME})(?:'s\s+(?:plate|list))?{BOUNDARY}"),
+    # "stick me on PAY-12", "put bob on OPS-3": the person, then the issue
+    _m(
+        rf"^(?:please\s+)?(?:stick|slot|throw|sign)\s+(?P<who>me|{NAME})\s+(?:up\s+)?(?:on|for)\s+(?P<issue>{ISSUE_REF}){BOUNDARY}"
+    ),
     _m(rf"^(?P<issue>{KEY})\s+(?:is\s+)?(?:assigned\s+to|owned\s+by|for)\s+(?P<who>{NAME})\s+now{BOUNDARY}"),
     _m(
         rf"^(?:can\s+)?(?:someone|somebody|anyone|anybody)\s+(?:please\s+)?(?:be\s+assigned\s+to|take|pick\s+up|grab|"
@@ -890,6 +899,8 @@ _TRANSITION_FRAMES: list[tuple[re.Pattern[str], str | None, bool]] = [
         None,
         False,
     ),
+    # "PAY-6 regressed, back to in progress pls": back to a status, the issue named before
+    (_m(rf"^(?:(?:move|put|send)\s+it\s+)?back\s+(?:to|into)\s+{_STATUS_TEXT}(?P<issue>){BOUNDARY}"), None, False),
     # Terse: "PAY-9 to in progress", "PAY-4 back to to do", "PAY-4 done"
     (
         _m(
@@ -919,7 +930,9 @@ def transition(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         if match is None:
             continue
         ref = match["issue"]
-        if ref and ref.lower().endswith("'s"):
+        if ref == "":
+            issue, pronoun = None, False  # "..., back to in progress": the issue named before, filled by the message
+        elif ref and ref.lower().endswith("'s"):
             issue, pronoun = ref[:-2].upper(), False
         else:
             issue, pronoun = _issue(match, "issue", ctx)

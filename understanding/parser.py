@@ -877,7 +877,7 @@ _DO_IT = re.compile(
     r"(?:update|change|fix|do|handle|sort|log|add|make|set|mark|record|note|reflect|put)\s*"
     # "add her to sf", "add him as a contact": the person the message just described
     r"(?:(?:her|him|them)(?:\s+as\s+a\s+(?:new\s+)?contact|\s+to\s+(?:sf|sfdc|salesforce|the\s+crm))"
-    r"|(?:it|that|this|them|the\s+record|salesforce|sfdc|sf|jira|in\s+(?:salesforce|sfdc|sf)|accordingly|as\s+well|the\s+(?:close\s+"
+    r"|(?:it|that|this|them|one|the\s+record|salesforce|sfdc|sf|jira|in\s+(?:salesforce|sfdc|sf)|accordingly|as\s+well|the\s+(?:close\s+"
     r"date|date|amount|stage|deal|opp(?:ortunity)?|ticket|issue|record|crm))?)(?:\s+(?:in\s+(?:salesforce|sfdc|sf|jira|the\s+crm)))?"
     r"(?:\s+please|\s+pls)?$",
     re.I,
