@@ -2755,6 +2755,13 @@ _READ_QUESTION = _m(
 )
 
 
+READ_ANSWER = (
+    "I can tell you where a Jira issue or a Salesforce deal stands (`what's the status of PAY-12?`, `what's the Acme "
+    "renewal at?`) and make changes there (`move PAY-12 to Done`); I can't answer that one."
+)
+"""The answer to a question about records the bot cannot answer."""
+
+
 def unsupported(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     low = piece.text.lower()
     vague = _VAGUE_ASK.match(low)
@@ -2777,10 +2784,7 @@ def unsupported(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             "change its summary, priority, labels or due date."
         ), _end(vague, low)
     if _READ_QUESTION.match(low):
-        return Unsupported(
-            "I can tell you where a Jira issue or a Salesforce deal stands (`what's the status of PAY-12?`, `what's "
-            "the Acme renewal at?`) and make changes there (`move PAY-12 to Done`); I can't answer that one."
-        ), len(low)
+        return Unsupported(READ_ANSWER), len(low)
     for pattern, question in _UNSUPPORTED:
         if pattern.search(low) if pattern.pattern.startswith("\\b") else pattern.match(low):
             return Unsupported(question), len(low)

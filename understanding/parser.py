@@ -47,7 +47,15 @@ from approvals.core.intents import (
     Understanding,
 )
 from approvals.core.ports import ExtractionInput
-from understanding.frames import CANNOT_TELL, FRAMES, LEAD, WHAT_SHOULD_CHANGE, shift_close_date, update_opportunity
+from understanding.frames import (
+    CANNOT_TELL,
+    FRAMES,
+    LEAD,
+    READ_ANSWER,
+    WHAT_SHOULD_CHANGE,
+    shift_close_date,
+    update_opportunity,
+)
 from understanding.lexicon import EMAIL, ISSUE_KEY, MENTION, PHONE, Record, lexicon_for
 from understanding.mapped import Mapped
 from understanding.named_fields import (
@@ -142,7 +150,8 @@ _CLAIM = (
     rf"|\b{_APPROVED}\s+(?:already\s+)?(?:in\s+(?:a\s+|the\s+)?dms?|over\s+(?:dm|email|slack|the\s+phone)|on\s+(?:a\s+|the\s+)?"
     r"call|verbally|offline)(?:\s+already)?\b"
     r"|\bapproved\s+by\s+[a-z]+\b(?:\s*\([^)]*\))?"
-    r"|\bno\s+need\s+to\s+(?:ask|check|wait|get|loop|ping|bother)\b[^,;:.]*"
+    r"|\bno\s+need\s+to\s+(?:ask|check|wait|get|loop|ping|bother|run)\b[^,;:.]*"
+    r"|\b[a-z]+\s+(?:said|says)\s+(?:go|yes|ok(?:ay)?|do\s+it|it'?s\s+fine|good\s+to\s+go|ship\s+it)\b"
     r"|\b(?:don'?t|do\s+not|no\s+need\s+to)\s+(?:ask|wait)\s+(?:for\s+(?:an?\s+)?)?(?:approvals?|anyone|anybody|permission|sign-?off)\b"
     r"|\bwithout\s+(?:asking|checking\s+with)\b[^,;:.]*|\bas\s+(?:the\s+|an\s+)?admin(?:istrator)?\b"
     r"|\bi'?m\s+authori[sz]ing\s+(?:this|it)\b|\b(?:skip|bypass)\s+(?:the\s+|any\s+)?(?:approvals?|review|checks?|sign-?off)\b"
@@ -930,6 +939,8 @@ def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
         return Context(raw)
     if re.match(r"^(?:i\s+|we\s+)?need\s+(?:it|this|that|them)\s+(?:for|by|before)\b", raw, re.I) and not keys:
         return Context(raw)  # "what's OPS-2 at? need it for the handover": why it is asked, not another ask
+    if re.fullmatch(r"\([^()]*\)", chunk.text.strip(" ,.;:!?-")):
+        return Context(raw)  # "(need the webhook docs first)": an aside, not an ask
     if _THIRD_PARTY.match(raw) and not keys:
         # "..., they want a demo first", "he wants a pilot": what someone else wants, the reason for a request (or
         # the notes of a call), never an ask of the bot
@@ -1422,7 +1433,7 @@ class OfflineParser:
         if (
             not reads
             and any(c.addressee for c in message.context)
-            and all(isinstance(p, str) for p in problems)
+            and all(isinstance(p, str) or p.question.startswith(READ_ANSWER) for p in problems)
             and "?" in request.request_text
         ):
             # "<@bob> do u know who owns the stripe upgrade?": a question to a person, not a request to the bot
