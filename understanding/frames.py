@@ -2524,6 +2524,21 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
         "field",
     ),
     (_m(rf"^(?:please\s+)?(?:close\s+out|close)\s+(?P<rec>{RECORD})(?P<value>){BOUNDARY}"), "close"),
+    # "acme support renewal can be closed (in sf)": won or lost is asked
+    (
+        _m(
+            rf"^(?P<rec>{RECORD})\s+(?:can|should|needs\s+to|is\s+ready\s+to)\s+be\s+closed(?:\s+out)?(?:\s+in\s+(?:sf|sfdc|salesforce))?"
+            rf"(?P<value>){BOUNDARY}"
+        ),
+        "close",
+    ),
+    # "initech expansion is a done deal": won
+    (
+        _m(
+            rf"^(?P<rec>{RECORD})\s+is\s+(?:a\s+done\s+deal|in\s+the\s+bag|signed(?:\s+and\s+sealed)?)(?P<value>){BOUNDARY}"
+        ),
+        "won",
+    ),
     # "reopen the analytics deal": back to an open stage, which one is asked
     (_m(rf"^(?:please\s+)?(?:re-?open|revive|un-?lose)\s+(?P<rec>{RECORD})(?P<value>){BOUNDARY}"), "close"),
     # "push the acme platform renewal out a bit": a later close date, how much later is asked
@@ -2567,6 +2582,8 @@ def update_opportunity(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             end = len(low)
         elif how == "close":
             fields = {"stage": None}  # won or lost: grounding asks
+        elif how == "won":
+            fields = {"stage": ctx.lexicon.stage("closed won") or "Closed Won"}
         elif how == "later":
             fields = {"close_date": None}  # how much later: grounding asks
         elif how == "close-statement":
@@ -2587,9 +2604,12 @@ def update_opportunity(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             raw = piece.source(match.start("value"), match.end("value")) if match["value"] else ""
             named_stage = ctx.lexicon.stage_at(low[match.start("value") :]) if match["value"] else None
             if named_stage is not None and match.start("value") + named_stage[1] > match.end("value"):
-                # "move the globex opp to Id. Decision Makers": a stage whose name holds a full stop, read whole
+                # "move the globex opp to Id. Decision Makers": a stage whose name holds a full stop, read whole (with
+                # the word "stage" after it: "is at the id. decision makers stage now")
                 raw = piece.source(match.start("value"), match.start("value") + named_stage[1])
                 end = match.start("value") + named_stage[1]
+                after = re.match(r"\s+stage(?:\s+now)?\b", low[end:])
+                end += after.end() if after else 0
             opened = re.match(r"\s*(['\"`])", low[match.start("value") :]) if match["value"] else None
             closing = low.find(opened[1], match.start("value") + opened.end()) if opened else -1
             if opened is not None and closing >= match.end("value"):
@@ -2599,6 +2619,9 @@ def update_opportunity(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             field = match.groupdict().get("field")
             if how == "value" and re.fullmatch(r"(?:closed[\s/-]?)?(?:won|lost)", raw.strip(), _I):
                 field = "stage"
+            moved_to = re.fullmatch(r"(?:back|out|forward|up|in)\s+to\s+(?P<date>.+)", raw.strip(), _I)
+            if field and moved_to is not None and read_date(moved_to["date"], ctx) is not None:
+                raw = moved_to["date"]  # "move the close date up to the 16th": to that date
             if field and re.fullmatch(r"(?:back|out|forward|up|in)\s+.+", raw.strip(), _I):
                 # "..., move the close out two weeks": from the close date of the record named before
                 named = record

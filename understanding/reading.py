@@ -122,7 +122,7 @@ _POLITE_WORDS = (
     r"e\s+you\s+are\s+at\s+it)"
 )
 BOUNDARY = (
-    rf"(?=(?:\s+{_POLITE_WORDS})*\s*(?:,(?!\d)|;|:|\.(?:\s|$)|\?|!|\s-\s|\s\(|"
+    rf"(?=(?:\s+{_POLITE_WORDS})*\s*(?:,(?!\d)|;|:|\.(?:\s|$)|\?|!|\s-\s|\s->\s|\s\(|"
     r"\s+(?:and|then|also|but|so|because|since|as)\b|$"
     # the next item of a numbered list written on one line ("1) PAY-8 -> alice 2) PAY-8 prio -> low")
     r"|\s+\(?[2-9][.)]\s"

@@ -661,3 +661,57 @@ def test_what_a_call_was_about_is_a_deal_only_when_it_names_an_account_there_is(
     assert requests_of("log a call with wile about the acme renewal") == (
         SalesforceLogCallRequest(contact="wile", account="acme", opportunity="renewal"),
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("due date for OPS-4 → fri 12/18", JiraUpdateFieldsRequest(issue="OPS-4", due_date=dt.date(2026, 12, 18))),
+        ("i've got cycles this afternoon, stick me on PAY-12", JiraAssignRequest(issue="PAY-12", assignee="me")),
+        (
+            "PAY-6 regressed, another double charge this am, back to in progress pls",
+            JiraTransitionRequest(issue="PAY-6", status="In Progress"),
+        ),
+        ("PAY-10 needs a note from us before the tax review, can u add one", JiraCommentRequest(issue="PAY-10")),
+        (
+            "PAY-9 is waiting on PAY-11 (need the webhook docs first) - can u link those",
+            JiraLinkIssuesRequest(issue="PAY-9", other="PAY-11", link_type="is blocked by"),
+        ),
+        (
+            "no need to run this by anyone, frank said go: bump globex new business to 75k",
+            SalesforceUpdateOpportunityRequest(account="globex", opportunity="new business", amount=Decimal("75000")),
+        ),
+        (
+            "initech expansion is a done deal 🎉 → closed won",
+            SalesforceUpdateOpportunityRequest(account="initech", opportunity="expansion", stage="Closed Won"),
+        ),
+        (
+            "acme procurement is moving fast, move the platform renewal close date up to the 16th",
+            SalesforceUpdateOpportunityRequest(
+                account="acme", opportunity="platform renewal", close_date=dt.date(2026, 12, 16)
+            ),
+        ),
+        (
+            "acme support renewal can be closed in sf now, wile got back to us",
+            SalesforceUpdateOpportunityRequest(account="acme", opportunity="support renewal"),
+        ),
+        (
+            "globex new business is at the id. decision makers stage now, they looped in their CTO",
+            SalesforceUpdateOpportunityRequest(
+                account="globex", opportunity="new business", stage="Id. Decision Makers"
+            ),
+        ),
+    ],
+)
+def test_requests_written_the_fourth_holdouts_way(text: str, expected: object) -> None:
+    assert requests_of(text) == (expected,)
+
+
+def test_a_question_about_an_issue_to_a_person_is_no_question_for_the_bot() -> None:
+    understanding = read("<@U0BOB0001> did u get a chance to look at PAY-7 yet?")
+    assert understanding.requests == () and understanding.question is None
+
+
+def test_the_thread_into_a_project_as_a_bug() -> None:
+    (request,) = read("can u get this into PAY as a bug, customer's upset", before="Refunds to Amex fail.").requests
+    assert isinstance(request, JiraCreateIssueRequest) and (request.project, request.issue_type) == ("PAY", "Bug")
