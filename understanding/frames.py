@@ -236,10 +236,20 @@ def _thread_as_issue(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         project = match.groupdict().get("project") or match.groupdict().get("project_first")
         if not project or project.upper() not in ctx.lexicon.projects:
             continue
+        end = _end(match, low)
+        assignee = None
+        owner = re.match(rf"\s+(?:for|to)\s+(?P<who>{NAME}){BOUNDARY}", low[end:])
+        if owner is not None:
+            # "get this into PAY for Alice": whose it is
+            assignee = ctx.lexicon.person(piece.source(end + owner.start("who"), end + owner.end("who")))
+            end += owner.end() if assignee is not None else 0
         request = JiraCreateIssueRequest(
-            project=project.upper(), issue_type=_THREAD_TYPES.get(match["type"]), summary=ctx.thread_summary
+            project=project.upper(),
+            issue_type=_THREAD_TYPES.get(match["type"]),
+            summary=ctx.thread_summary,
+            assignee=assignee,
         )
-        return Read(request), _end(match, low)
+        return Read(request), end
     return None
 
 

@@ -36,7 +36,7 @@ pytestmark = pytest.mark.slow
 
 CHAT = "/v1/chat/completions"
 # Words the offline parser does not understand: only the model can turn them into an issue.
-REQUEST = "@followthrough can you get this into PAY for Alice? it's hurting sales, so high prio"
+REQUEST = "@followthrough could Alice own a PAY item for what's above? it's hurting sales, so high prio"
 
 ANSWER = {
     "understood": "File a high-priority bug in PAY about Safari checkout, assigned to Alice.",
@@ -72,7 +72,7 @@ def chat_requests(sandbox: Sandbox) -> list[Any]:
 def test_a_mention_is_read_by_the_model_under_the_strict_schema_and_becomes_a_card(
     llm_product: Product, sandbox: Sandbox, redis_db: redis.Redis
 ) -> None:
-    sandbox.openai.respond("get this into PAY for Alice", content=ANSWER)
+    sandbox.openai.respond("could Alice own a PAY item", content=ANSWER)
     thread_ts = start_thread(sandbox)
 
     ask(sandbox, thread_ts, REQUEST)

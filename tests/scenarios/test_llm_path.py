@@ -27,7 +27,7 @@ def llm_flow(sandbox: Sandbox, redis_server: RedisServer, redis_db: redis.Redis)
 
 
 def test_a_refusal_becomes_an_honest_reply_and_no_card(llm_flow: Flow, sandbox: Sandbox) -> None:
-    sandbox.openai.respond("get this into PAY for Alice", refusal="I'm sorry, I can't help with that.")
+    sandbox.openai.respond("could Alice own a PAY item", refusal="I'm sorry, I can't help with that.")
     thread_ts = start_thread(sandbox)
 
     ask(sandbox, thread_ts, REQUEST)
@@ -43,7 +43,7 @@ def test_a_refusal_becomes_an_honest_reply_and_no_card(llm_flow: Flow, sandbox: 
 def test_a_rate_limit_longer_than_the_budget_is_said_at_once_and_never_retried(
     llm_flow: Flow, sandbox: Sandbox
 ) -> None:
-    sandbox.openai.respond("get this into PAY for Alice", content=ANSWER)
+    sandbox.openai.respond("could Alice own a PAY item", content=ANSWER)
     sandbox.openai.inject(CHAT, status=429, retry_after=120, count=None)
     thread_ts = start_thread(sandbox)
 

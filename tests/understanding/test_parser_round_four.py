@@ -715,3 +715,8 @@ def test_a_question_about_an_issue_to_a_person_is_no_question_for_the_bot() -> N
 def test_the_thread_into_a_project_as_a_bug() -> None:
     (request,) = read("can u get this into PAY as a bug, customer's upset", before="Refunds to Amex fail.").requests
     assert isinstance(request, JiraCreateIssueRequest) and (request.project, request.issue_type) == ("PAY", "Bug")
+
+
+def test_whose_the_thread_filed_as_an_issue_is_said_after_it() -> None:
+    (request,) = read("get this into PAY for Alice", before="Checkout fails on Safari 17.").requests
+    assert isinstance(request, JiraCreateIssueRequest) and (request.project, request.assignee) == ("PAY", "Alice")
