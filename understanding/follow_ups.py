@@ -180,6 +180,15 @@ class _Frame(NamedTuple):
 
 
 _FRAMES: list[_Frame] = [
+    # "chase PAY-4 for me", "keep after the globex deal": someone is to be chased about it; when is asked
+    _Frame(
+        _m(
+            rf"^(?:please\s+)?(?:(?:can|could)\s+you\s+)?(?:chase|keep\s+after|keep\s+on\s+top\s+of|stay\s+on)\s+(?:{_SUBJECT})"
+            rf"(?:\s+for\s+me)?(?:\s+(?:(?:on|by|next|this)\s+)?(?P<date>{DATE}))?(?=\s*(?:$|[,.;!?]|\s-\s|\s+(?:and|but|"
+            rf"it|they|he|she)\b))"
+        ),
+        "owned",
+    ),
     # "make sure Alice closes PAY-12 by Friday (, escalate to her manager if not)", "make sure juan looks at it"
     _Frame(
         _m(

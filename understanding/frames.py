@@ -332,7 +332,9 @@ def _create_with(
     starts_new = bool(re.match(r"(?:a\s+|an\s+)?(?:new|another)\b", desc)) or bool(
         re.match(rf"(?:p[0-5]\s+)?(?:{'|'.join(_TYPE_WORDS)})\s+(?:for|in|on)\s+[a-z]", desc)
     )
-    if verb is None and not starts_new and not (raw_sep.strip() in (":", "->") and types and projects):
+    jira_nouns = {"bug", "bugs", "defect", "ticket", "issue", "story", "epic", "feature"}
+    named = raw_sep.strip() in (":", "->") and types and (projects or jira_nouns & set(types))
+    if verb is None and not starts_new and not named:
         return None  # "OPS task for juan: upgrade postgres" names its project and type before a colon: a new issue
     jira_words = {"bug", "bugs", "defect", "ticket", "issue", "story", "epic", "feature"}
     if verb in ("log", "add", "start", "make", "open") and not (projects or jira_words & set(types)):
@@ -1806,7 +1808,8 @@ _TASK_WHICH = (
 
 _HAVE_DO = _m(
     r"^(?:please\s+)?(?:have|get|ask)\s+(?P<who>[a-z<@][\w'.@<>|-]*(?:\s+(?!to\b)[a-z][\w'.-]*){0,5}?)\s+(?:to\s+)?(?=(?:follow"
-    r"\s+up|send|call|email|chase|reach\s+out|check\s+in|set\s+up|share|prepare|prep|review|book|schedule|draft)\b)"
+    r"\s+up|send|re-?send|call|email|chase|reach\s+out|check\s+in|set\s+up|share|prepare|prep|review|book|schedule|draft|s"
+    r"ign|renew|update|confirm)\b)"
 )
 """"have the account owner of initech follow up on ...", "ask erin to send ...": a task for that person."""
 
@@ -2008,6 +2011,12 @@ _UPDATE_CONTACT = [
         rf"^{_CONTACT_NAME}\s+is\s+(?:now\s+)?(?:the\s+|a\s+|an\s+|our\s+|their\s+)?(?P<value>[a-z][\w&/ -]*?)\s+now"
         rf"(?P<field>){BOUNDARY}"
     ),
+    # "peter at initech switched emails -> pgibbons@initech.example": a new one, said as news
+    _m(
+        rf"^{_CONTACT_NAME}(?:\s+(?:at|from)\s+(?P<account>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?))?\s+(?:switched|changed|upd"
+        rf"ated|got\s+a\s+new|has\s+a\s+new)\s+(?P<field>email|phone|number|cell|mobile)s?\s*(?::|->|=|,|\bto\b)\s*(?P<value>"
+        rf".+?){BOUNDARY}"
+    ),
     # "new cell for peter gibbons at initech: +1 415 555 0199", "new email for ana -> ana@initech.example"
     _m(
         rf"^(?:(?:please\s+)?(?:add|set|use|here'?s)\s+)?(?:a\s+|the\s+)?(?:new|updated|correct|different)\s+"
@@ -2123,8 +2132,9 @@ _NEW_PERSON = [
     # "globex has a new VP Finance, Marge Simpson (marge@globex.example)"
     _m(
         r"^(?P<acc>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?)\s+(?:has|hired|brought\s+on|got)\s+(?:a\s+)?new\s+"
-        r"(?P<title>[a-z][\w&/ .-]*?)\s*(?:,|:|\s-|->)\s*(?P<name>[a-z][\w'.-]*\s+[a-z][\w'.-]*)"
-        r"(?:\s*\(\s*(?P<email>[^\s()@]+@[^\s()]+)\s*\))?(?=\s*(?:$|[,.;]|\s-\s|\s+and\b))"
+        r"(?P<title>[a-z][\w&/ .-]*?)(?:\s*(?:,|:|\s-|->)\s*(?P<name>[a-z][\w'.-]*\s+[a-z][\w'.-]*)"
+        r"(?=\s*(?:$|[,.;(]|\s-\s|\s+and\b)))?(?:\s*\(\s*(?P<email>[^\s()@]+@[^\s()]+)\s*\))?"
+        r"(?=\s*(?:$|[,.;]|\s-\s|\s+and\b))"
     ),
     # "we've got a new champion at hooli, their head of data"
     _m(

@@ -21,6 +21,7 @@ from approvals.core.intents import (
     SalesforceCreateContactRequest,
     SalesforceCreateTaskRequest,
     SalesforceLogCallRequest,
+    SalesforceUpdateContactRequest,
     SalesforceUpdateOpportunityRequest,
 )
 from tests.understanding.test_parser_vague_and_stated import read, requests_of
@@ -720,3 +721,38 @@ def test_the_thread_into_a_project_as_a_bug() -> None:
 def test_whose_the_thread_filed_as_an_issue_is_said_after_it() -> None:
     (request,) = read("get this into PAY for Alice", before="Checkout fails on Safari 17.").requests
     assert isinstance(request, JiraCreateIssueRequest) and (request.project, request.assignee) == ("PAY", "Alice")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "get hooli's account owner to re-send the data processing addendum next mon",
+            SalesforceCreateTaskRequest(
+                owner="the account owner",
+                account="hooli",
+                subject="Re-send the data processing addendum",
+                due_date=dt.date(2026, 12, 14),
+            ),
+        ),
+        (
+            "globex brought on a new Head of Security, pls add her as a contact",
+            SalesforceCreateContactRequest(account="globex", title="Head of Security"),
+        ),
+        (
+            "@followthrough bug pls: webhook signature check fails on retried events",
+            JiraCreateIssueRequest(issue_type="Bug", summary="Webhook signature check fails on retried events"),
+        ),
+        (
+            "peter at initech switched emails → pgibbons@initech.example",
+            SalesforceUpdateContactRequest(contact="peter", account="initech", email="pgibbons@initech.example"),
+        ),
+        ("can u chase PAY-4 for me, it hasn't moved since before thanksgiving", FollowUpRequest(issue="PAY-4")),
+    ],
+)
+def test_more_requests_written_the_fourth_holdouts_way(text: str, expected: object) -> None:
+    assert requests_of(text) == (expected,)
+
+
+def test_a_task_with_no_project_after_a_colon_is_no_jira_issue() -> None:
+    assert [r.kind for r in read("task: call hank").requests] != ["jira.create_issue"]
