@@ -242,7 +242,10 @@ _CORRECTION_INSIDE = re.compile(
 done"): the sentence is read as two, the second a correction."""
 _OWN_PLAN = re.compile(
     r"^(?:(?:ok(?:ay)?|cool|sure|great|sounds\s+good|got\s+it|kk?)[\s,.!]+)*(?:i'?ll|i\s+will|we'?ll|we\s+will|"
-    r"i'?m\s+going\s+to|i'?m\s+gonna|gonna|let\s+me|i\s+can)\s+(?!need\b|want\b)",
+    r"i'?m\s+going\s+to|i'?m\s+gonna|gonna|let\s+me|i\s+can)\s+(?!need\b|want\b)"
+    # what the speaker is doing right now: "looking into it", "on it", "digging in"
+    r"|^(?:i'?m\s+|we'?re\s+)?(?:looking\s+(?:into|at)|digging\s+into|checking(?:\s+on)?|on)\s+(?:it|this|that)\b"
+    r"|^(?:i'?m\s+|we'?re\s+)?digging\s+in\b",
     re.I,
 )
 """What the speaker will do ("ok cool, I'll check with legal and get back to u"): not a request to the bot."""
@@ -1013,6 +1016,8 @@ class _Message:
     set_aside: list[str] = field(default_factory=list)
     context: list[Context] = field(default_factory=list)
     corrections: list[str] = field(default_factory=list)
+    to_someone_else: bool = False
+    """The message is a question to another person ("<@bob> did u look at PAY-7?"), nothing asked of the bot."""
     """Parts that correct what came before ("wait no, to done"): the whole message is asked about, nothing kept."""
 
     def add(self, read: Read, ctx: Ctx) -> None:
@@ -1296,6 +1301,9 @@ class Reading:
 
     understanding: Understanding
     complete: bool
+    chatter: bool = False
+    """Every sentence was said, not asked: small talk, a remark about what someone did or will do, a question to
+    someone else. Nothing was read and nothing asked because there was nothing to read."""
 
 
 _NEEDED: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -1339,9 +1347,12 @@ class OfflineParser:
         ctx = Ctx(request=request, lexicon=lexicon, thread_summary=_thread_summary(request))
         message = _Message()
         prepared = prepare_mapped(request.request_text, bot_user_id=request.bot_user_id)
-        for raw in _corrections_apart(sentences_mapped(prepared)):
+        said = 0  # sentences that were small talk or remarks, not asks
+        sentences = _corrections_apart(sentences_mapped(prepared))
+        for raw in sentences:
             sentence = _without_small_talk(raw)
             if sentence is None:
+                said += 1
                 continue
             for _ in range(5):
                 if _free_text_frame(sentence, ctx):
@@ -1357,6 +1368,7 @@ class OfflineParser:
                 continue
             remark = _REMARK.match(sentence.text) or _REMARK.match(raw.text.strip())
             if remark is not None and not _ASKS_TO_ACT.search(sentence.text):
+                said += 1
                 continue  # "i moved PAY-4 to done already", "great call w/ ana today!": said, not asked
             remark = _REMARK.match(sentence.text)
             if remark is not None and remark["done"]:
@@ -1371,6 +1383,7 @@ class OfflineParser:
                 # "PAY-10 done?": a question about a record states no change
                 items = [i for i in items if not (isinstance(i, Read) and i.weak)]
             if _OWN_PLAN.match(sentence.text) and not any(isinstance(i, Read | Unsupported) for i in items):
+                said += 1
                 continue
             unread = not any(isinstance(i, Read | Continuation | Unsupported) for i in items)
             if (
@@ -1390,7 +1403,13 @@ class OfflineParser:
             and len(message.reads) == len(understanding.requests)  # no statement was set aside as context
             and all(_filled_in(r) for r in understanding.requests)
         )
-        return Reading(understanding, complete)
+        chatter = (
+            not understanding.requests
+            and understanding.question is None
+            and not message.set_aside
+            and (said == len(sentences) or message.to_someone_else)
+        )
+        return Reading(understanding, complete, chatter)
 
     @staticmethod
     def _take(item: Item, message: _Message, ctx: Ctx) -> None:
@@ -1438,6 +1457,7 @@ class OfflineParser:
         ):
             # "<@bob> do u know who owns the stripe upgrade?": a question to a person, not a request to the bot
             problems = []
+            message.to_someone_else = True
         # A request with a field left empty ("update PAY-12", "move PAY-9 along") is kept as it is: grounding asks
         # for the field, with the system's values to pick from.
         requests.extend(read.request for read in reads)

@@ -5,6 +5,8 @@ Invariant: the model is skipped only when the parser read the request *completel
 every word a request or filler, nothing asked, nothing set aside, every request with the fields its kind needs), so
 there is nothing a model could add. Everything else goes to the model, and ``combine`` decides which answer stands:
 
+- every sentence was talk, not an ask (small talk, a remark about what someone did or will do, a question to someone
+  else): the parser's "nothing to do", without a model call (measured: the small model made requests of them);
 - the parser read no request and did not say why (nothing it knew, or words it quoted back as unread): the model's
   answer, when the model read a request; otherwise the parser's (its question names the part it could not read);
 - the parser refused or asked something specific with no request ("What should change on PAY-12?", "I change one
@@ -61,6 +63,11 @@ class ParserFirstExtractor:
             return reading.understanding
         if _asks_something_specific(reading.understanding):
             logger.info("%s asked about a part of the request; %s not asked", self.parser.name, self.model.name)
+            return reading.understanding
+        if reading.chatter:
+            # Small talk, a remark, a question to someone else: measured with a real model, its answer to such a
+            # message was a request nobody made ("👀 looking into it" became a follow-up on Acme)
+            logger.info("%s found only talk, nothing asked; %s not asked", self.parser.name, self.model.name)
             return reading.understanding
         try:
             modelled = self.model.extract(request)

@@ -17,7 +17,7 @@ from understanding.parser_first import ParserFirstExtractor
 CASES = """today: 2026-11-20
 cases:
   - {id: c1, request: move PAY-12 to done, expect: [{kind: jira.transition, issue: PAY-12, status: Done}]}
-  - {id: c2, request: "can you get this into PAY for Alice? it's hurting sales", expect: question}
+  - {id: c2, request: "could Alice own a PAY item for what's above? it's hurting sales", expect: question}
   - {id: c3, request: assign PAY-3 to Alice, expect: [{kind: jira.assign, issue: PAY-3, assignee: Alice}]}
   - {id: c4, request: thanks!, expect: nothing}
 """
@@ -60,12 +60,13 @@ def test_parser_first_reports_the_share_that_skipped_the_model_and_the_tokens_sa
     main(["--cases", str(cases_in(tmp_path)), "--openai", "--parser-first", "--report-only"], extractor=combined)
     out = capsys.readouterr().out
 
-    # The parser reads c1 and c3 completely; c2 (words it does not know) and c4 (nothing to do) go to the model.
-    assert model.asked == ["can you get this into PAY for Alice? it's hurting sales", "thanks!"]
-    assert "skipped the model     50.0%  (2/4)   (answered by the offline parser alone)" in out
-    # The model read nothing in either: the parser's question (c2) and its "nothing to do" (c4) stood.
-    assert "parser's reading      50.0%  (2/4)   (the model was asked; the parser's reading stood)" in out
-    assert "tokens saved         ~2200 (50% of the model alone; 1100 per request the model read)" in out
+    # The parser reads c1 and c3 completely and finds only talk in c4 ("thanks!"); c2 (words it does not know)
+    # goes to the model.
+    assert model.asked == ["could Alice own a PAY item for what's above? it's hurting sales"]
+    assert "skipped the model     75.0%  (3/4)   (answered by the offline parser alone)" in out
+    # The model read nothing in it: the parser's question (c2) stood.
+    assert "parser's reading      25.0%  (1/4)   (the model was asked; the parser's reading stood)" in out
+    assert "tokens saved         ~3300 (75% of the model alone; 1100 per request the model read)" in out
 
 
 def test_parser_first_needs_the_model(capsys: pytest.CaptureFixture[str]) -> None:

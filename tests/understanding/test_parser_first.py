@@ -88,7 +88,7 @@ def test_a_request_the_parser_reads_completely_is_not_sent_to_the_model(text: st
     "text",
     [
         "frobnicate the wombat",  # nothing the parser knows
-        "thanks!",  # nothing to do, as far as the parser can tell
+        "can u frobnicate PAY-12 for the wombat",  # words the parser quotes back as unread
     ],
 )
 def test_a_request_the_parser_read_nothing_of_gets_the_models_reading(text: str) -> None:
@@ -98,6 +98,26 @@ def test_a_request_the_parser_read_nothing_of_gets_the_models_reading(text: str)
 
     assert model.asked == [text]
     assert understanding == MODEL_ANSWER
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "thanks!",
+        "👀 looking into it",
+        "i moved PAY-4 to done already",
+        "ok cool, I'll check with legal and get back to u",
+    ],
+)
+def test_talk_with_nothing_asked_of_the_bot_never_reaches_the_model(text: str) -> None:
+    # Measured with a real small model: asked about such messages, it made requests nobody made ("👀 looking into
+    # it" became a follow-up on Acme).
+    model = RecordingModel()
+
+    understanding = ParserFirstExtractor(model).extract(ask(text))
+
+    assert model.asked == []
+    assert understanding.requests == () and understanding.question is None
 
 
 @pytest.mark.parametrize(
