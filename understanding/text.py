@@ -1,8 +1,12 @@
-"""A request as the parser reads it: Slack's shorthand spelled out, emoji and bot mentions taken off, sentences cut.
+"""A request as the parser reads it: Slack's shorthand spelled out, emoji, markup and bot mentions taken off,
+sentences cut.
 
 The text keeps its case (summaries and names are kept as written); only spellings that carry no meaning of their
 own change: "w/" is "with", "@ Initech" is "at Initech", "u" is "you", "pls" is "please", "→" is "->", an emoji
-between words is a comma (elsewhere a space). Nothing here decides what a request means.
+between words is a comma (elsewhere a space), *bold*, _italic_ and `code` are their words, struck-out text and hidden
+comments are not read, a bullet or a number opening a line is not part of it, 'single quotes' are quotes, "weekly" said
+of a nudge is "every week", and what the writer is doing now ("bumping OPS-3 to p1") is the verb. Nothing here
+decides what a request means.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ _DOING_NOW = re.compile(
     re.I,
 )
 """'bumping OPS-3 to p1', 'moving the globex opp to ...': what the writer asks done now, as the verb itself."""
-_BASE = {"mov": "move", "flipp": "flip", "sett": "set", "rais": "raise", "dropp": "drop", "clos": "close"}
+_BASE = {"mov": "move", "flipp": "flip", "sett": "set", "rais": "raise", "dropp": "drop"}
 _BOTH_WAYS = re.compile(r"\s*(?:\u2194|<->|<=>|\u21c4)\s*")  # "PAY-6 ↔ PAY-2": the one and the other
 _OVER_AT = re.compile(r"\s+over\s+(?=(?:at|in|from)\s)", re.I)  # "ana over at initech": ana at initech
 _IF_NOT_THEN_ESCALATE = re.compile(
@@ -155,7 +159,8 @@ def _untypo(match: re.Match[str]) -> str:
 
 # Slack's markup (mrkdwn) around words carries no meaning of its own: *bold*, _italic_, `code`, ```blocks```.
 # Struck-out text (~old~) is what the writer took back; a hidden HTML comment is not something anyone reads.
-_HIDDEN = re.compile(r"<!--[\s\S]*?(?:-->|$)|(?<![\w~])~(?=\S)[^~\n]+?(?<=\S)~(?![\w~])")
+_HIDDEN = re.compile(r"<!--[\s\S]*?(?:-->|$)|(?<![\w~])~(?=[^\s\d$~])[^~\n]+?(?<=\S)~(?![\w~])")
+"""A hidden comment, and struck-out text (never "~30k" or "~40k": a tilde before a number is "about")."""
 _FENCE = re.compile(r"```")
 _MARKUP = re.compile(
     r"(?<![\w*`])\*(?=[^\s*])(?P<bold>[^*\n]+?)(?<=[^\s*])\*(?![\w*])|(?<![\w`])`(?P<code>[^`\n]+)`(?![\w`])|(?<![\w_])_(?=[^\s_"

@@ -756,3 +756,9 @@ def test_more_requests_written_the_fourth_holdouts_way(text: str, expected: obje
 
 def test_a_task_with_no_project_after_a_colon_is_no_jira_issue() -> None:
     assert [r.kind for r in read("task: call hank").requests] != ["jira.create_issue"]
+
+
+def test_a_tilde_before_a_number_is_about_not_struck_out() -> None:
+    assert requests_of("globex new business is now ~75k, was ~60k") == (
+        SalesforceUpdateOpportunityRequest(account="globex", opportunity="new business", amount=Decimal("75000")),
+    )
