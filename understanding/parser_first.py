@@ -8,7 +8,8 @@ there is nothing a model could add. Everything else goes to the model, and ``com
 - every sentence was talk, not an ask (small talk, a remark about what someone did or will do, a question to someone
   else): the parser's "nothing to do", without a model call (measured: the small model made requests of them);
 - the parser read no request and did not say why (nothing it knew, or words it quoted back as unread): the model's
-  answer, when the model read a request; otherwise the parser's (its question names the part it could not read);
+  answer, when the model read a request and every request that changes a record names it; otherwise the parser's
+  (its question names the part it could not read);
 - the parser refused or asked something specific with no request ("What should change on PAY-12?", "I change one
   record at a time"): the parser's; a model's guess at what should change is exactly what "ask, don't guess" rules
   out;
@@ -82,7 +83,7 @@ class ParserFirstExtractor:
 def combine(parsed: Understanding, modelled: Understanding) -> Understanding:
     """The answer that stands when the parser read ``parsed`` (not completely) and the model ``modelled``."""
     if not parsed.requests:
-        if modelled.requests:
+        if modelled.requests and all(_names_its_record(r) for r in modelled.requests):
             return modelled
         return _parsers(parsed, modelled)
     filled = _fill_gaps(parsed.requests, modelled.requests)
@@ -119,6 +120,25 @@ def _fill_gaps(parsed: Sequence[ActionRequest], modelled: Sequence[ActionRequest
         gained = gained or bool(update)
         result.append(ours.model_copy(update=update))
     return tuple(result) if gained else None
+
+
+_CHANGES_A_RECORD = {
+    "jira.comment": ("issue",),
+    "jira.transition": ("issue",),
+    "jira.assign": ("issue",),
+    "jira.update_fields": ("issue",),
+    "jira.link_issues": ("issue",),
+    "salesforce.update_opportunity": ("account", "opportunity"),
+    "salesforce.update_contact": ("contact",),
+}
+"""The kinds that change a record that exists, and the fields that name it."""
+
+
+def _names_its_record(request: ActionRequest) -> bool:
+    """Whether a request of the model's names the record it would change (a new record needs none). Measured: where
+    the parser read nothing, the small model answered "rename the PAY project to ..." with a change to no issue."""
+    names = _CHANGES_A_RECORD.get(request.kind)
+    return names is None or any(_said(getattr(request, name, None)) for name in names)
 
 
 def _said(value: object) -> bool:

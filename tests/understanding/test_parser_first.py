@@ -17,6 +17,7 @@ from approvals.core.intents import (
     JiraCommentRequest,
     JiraCreateIssueRequest,
     JiraTransitionRequest,
+    JiraUpdateFieldsRequest,
     SalesforceCreateTaskRequest,
     Understanding,
 )
@@ -181,6 +182,10 @@ UNREAD = Understanding(question=f"What should I do with “note for OPS-2”? {E
         (UNREAD, COMMENT, COMMENT.requests),
         # ...but not its own question: the parser's names the part it could not read.
         (UNREAD, Understanding(question="What would you like me to do?"), ()),
+        # ...nor a change to a record it does not name (seen with a real model: "rename the PAY project to ..." read
+        # as a change of summary on no issue); a new record needs none.
+        (UNREAD, Understanding(requests=(JiraUpdateFieldsRequest(summary="Rename to Money Movement"),)), ()),
+        (UNREAD, Understanding(requests=(BUG,)), (BUG,)),
         # A field the kind needs and the parser left empty is filled from the model's reading of the same request.
         (Understanding(requests=(JiraCommentRequest(issue="OPS-2"),)), COMMENT, COMMENT.requests),
         (
