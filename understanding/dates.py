@@ -9,7 +9,8 @@ that could be read both ways is None), a day of the month ("the 30th", "on the 1
 of day on a day ("EOD Friday" is Friday).
 
 Dates point forward unless ``past=True`` (a call that happened): forward, a bare weekday is the next such day after
-today and a month-day without a year that has already passed means next year; in the past, a bare weekday is the
+today and a month-day without a year that has already passed means next year (unless it passed in the last
+``JUST_PASSED_DAYS``: then it is None, and asked for); in the past, a bare weekday is the
 last such day before today, a month-day still ahead means last year, and forward-only words ("tomorrow", "next
 week", "in 3 days") are None. Vague spans ("next month", "soon", "Q1") are None too: ``VAGUE_DATE_PATTERN`` lets a
 reader tell that a date was meant without inventing one.
@@ -186,7 +187,7 @@ def _numeric(match: re.Match[str], *, today: dt.date, past: bool, order: DateOrd
     if past and candidate > today:
         return candidate.replace(year=today.year - 1)
     if not past and candidate < today:
-        return candidate.replace(year=today.year + 1)
+        return _next_year_unless_just_passed(candidate, today)
     return candidate
 
 
@@ -235,7 +236,18 @@ def _month_day(t: str, today: dt.date, *, past: bool) -> dt.date | None:
         if past and candidate > today:
             return candidate.replace(year=year - 1)
         if not past and candidate < today:
-            return candidate.replace(year=year + 1)
+            return _next_year_unless_just_passed(candidate, today)
     except ValueError:  # Feb 29 in a year that has none
         return None
     return candidate
+
+
+JUST_PASSED_DAYS = 45
+"""A date written without a year that fell this many days ago or fewer is not read as next year's: "due dec 1"
+written on December 9 is more likely a slip than a deadline eleven months away, so it is asked for."""
+
+
+def _next_year_unless_just_passed(candidate: dt.date, today: dt.date) -> dt.date | None:
+    if (today - candidate).days <= JUST_PASSED_DAYS:
+        return None
+    return candidate.replace(year=candidate.year + 1)

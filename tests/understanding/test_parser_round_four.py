@@ -762,3 +762,10 @@ def test_a_tilde_before_a_number_is_about_not_struck_out() -> None:
     assert requests_of("globex new business is now ~75k, was ~60k") == (
         SalesforceUpdateOpportunityRequest(account="globex", opportunity="new business", amount=Decimal("75000")),
     )
+
+
+def test_a_due_date_that_just_passed_is_asked_for_never_read_as_next_years() -> None:
+    # written on Tuesday 2026-12-08: "dec 1" was a week ago
+    assert requests_of("task for sam: send the deck, due dec 1") == (
+        SalesforceCreateTaskRequest(owner="sam", subject="Send the deck"),
+    )
