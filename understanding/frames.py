@@ -1846,6 +1846,17 @@ _ON_SOMEONES_LIST = _m(
 """'put a task on sam torres's list: follow up with ...': the task is for that person."""
 
 
+def _says_it_repeats(piece: Mapped, end: int) -> bool:
+    """Whether the task's own words, or the clause that leads into them ("every friday, remind erin ..."), say it
+    repeats; another request in the message that repeats says nothing about this one."""
+    start = piece.starts[0] if piece.starts else 0
+    lead = re.split(r"[.!?;\n]", piece.original[:start])[-1]
+    if re.fullmatch(rf"\s*(?:{_REPEATS.pattern})\s*[,:-]?\s*", lead, _I):
+        return True  # "every friday, remind erin ..."
+    following = next_request_at(piece.text.lower(), end)
+    return bool(_REPEATS.search(piece.source(0, following if following is not None else len(piece.text))))
+
+
 def _as_reminder(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     """A task said some other way, rewritten as the reminder it is ("remind <who> to <what>"); the words kept keep
     where they were written, so the owner and the subject are read as the person wrote them."""
@@ -1882,7 +1893,7 @@ def _as_reminder(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
 
 def create_task(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     found = _as_reminder(piece, ctx) or _create_task(piece, ctx)
-    if found is not None and isinstance(found[0], Read) and _REPEATS.search(ctx.request.request_text):
+    if found is not None and isinstance(found[0], Read) and _says_it_repeats(piece, found[1]):
         # "remind erin to send the deck every friday": not a task with "every" in its subject, nor one task
         return Unsupported(_TASK_REPEATS), found[1]
     return found

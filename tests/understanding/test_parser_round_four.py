@@ -769,3 +769,14 @@ def test_a_due_date_that_just_passed_is_asked_for_never_read_as_next_years() -> 
     assert requests_of("task for sam: send the deck, due dec 1") == (
         SalesforceCreateTaskRequest(owner="sam", subject="Send the deck"),
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ping alice about PAY-10 every friday and remind erin to send the deck friday",
+        "remind erin to send the deck friday and ping alice about PAY-10 every friday",
+    ],
+)
+def test_another_request_that_repeats_says_nothing_about_a_task_beside_it(text: str) -> None:
+    assert sorted(r.kind for r in requests_of(text)) == ["followthrough.follow_up", "salesforce.create_task"]
