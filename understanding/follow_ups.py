@@ -148,7 +148,8 @@ _STATE = (
 )
 """What a record is to be checked for, after "whether PAY-12": a verb first ("got picked up", "is in review")."""
 _CHECK = (
-    r"(?:(?:check|see|verify|confirm|find\s+out|double[\s-]?check|ask)\s+(?:whether|if|that)\s+|(?:make\s+sure|ensure)"
+    r"(?:(?:check|see|verify|confirm|find\s+out|double[\s-]?check|ask)\s+(?:(?:whether|if|that)\s+|(?=(?:it|this|[a-z][a-z0-9]{1"
+    r",9}-\d+)\s+(?:is|has|got|was)\b))|(?:make\s+sure|ensure)"
     r"\s+(?:that\s+)?|(?:check|look\s+at|follow\s+up\s+on|check\s+on|check\s+in\s+on|look\s+in\s+on|look\s+into|chase|"
     r"revisit)\s+(?:on\s+)?)"
 )
@@ -358,11 +359,15 @@ def follow_up(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     lead = _LEADING_WHEN.match(piece.text)
     if lead is None:
         found = _follow_up_fields(piece, ctx, timed=False)
-        return None if found is None else (Read(FollowUpRequest(**found[0])), found[1])
+        if found is None:
+            return None
+        pronoun = bool(found[0].pop("_pronoun", False))
+        return Read(FollowUpRequest(**found[0]), pronoun=pronoun), found[1]
     found = _follow_up_fields(piece.slice(lead.end(), len(piece.text)), ctx, timed=True)
     if found is None:
         return None  # "on monday, move PAY-3 to done": another request's time, not a follow-up's
     fields, used = found
+    pronoun = bool(fields.pop("_pronoun", False))
     when = _when(lead, ctx)
     if when is None:
         return None
@@ -371,7 +376,7 @@ def follow_up(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         # grounding asks when to check
         fields = {name: value for name, value in fields.items() if name not in _TIME_FIELDS}
         when = {}
-    return Read(FollowUpRequest(**fields, **when)), lead.end() + used
+    return Read(FollowUpRequest(**fields, **when), pronoun=pronoun), lead.end() + used
 
 
 def _follow_up_fields(piece: Mapped, ctx: Ctx, *, timed: bool) -> tuple[dict[str, Any], int] | None:
@@ -408,8 +413,10 @@ def _fields(piece: Mapped, match: re.Match[str], how: str, ctx: Ctx) -> dict[str
     groups = match.groupdict()
     fields: dict[str, Any] = {}
     if groups.get("issue"):
-        issue, _ = issue_value(groups["issue"], ctx)
+        issue, pronoun = issue_value(groups["issue"], ctx)
         fields["issue"] = issue
+        if pronoun:
+            fields["_pronoun"] = True  # "check it's done": the issue named before it in the message
     elif groups.get("rec"):
         record = ctx.lexicon.record(piece.source(match.start("rec"), match.end("rec")))
         if record is None or not (record.account and ctx.lexicon.account(record.account)):

@@ -58,6 +58,8 @@ _IF_NOT_THEN_ESCALATE = re.compile(
 """'if it slips, escalate to bob': an escalation is only ever for a miss, so its condition says nothing more."""
 _SINGLE_QUOTED = re.compile(r"(?<![\w'])'(?P<inner>[^\s'][^'\n]*?[^\s'])'(?![\w'])")
 """'Backup job skips the payouts table': quoted text, read as if in double quotes (an apostrophe is no quote)."""
+_CHECK_ITS = re.compile(r"\b(?P<verb>check|see|verify|confirm)\s+(?P<it>it|this|that)'s\b", re.I)
+"""'check it's done': 'check it is done', what is to be checked about it."""
 _AMPERSAND = re.compile(
     r"(?<=\w)\s+&\s+(?=(?:set|assign|give|move|close|mark|add|log|update|change|create|file|open|make|put|link|comment|"
     r"remind|bump|push|reassign|unassign|resolve|reopen|start)\b)",
@@ -193,6 +195,7 @@ def prepare_mapped(text: str, *, bot_user_id: str | None = None) -> Mapped:
         .sub(_DOING_NOW, lambda m: _BASE.get(m["verb"].lower(), m["verb"]))
         .sub(_SINGLE_QUOTED, lambda m: f'"{m["inner"]}"')
         .sub(_AMPERSAND, " and ")
+        .sub(_CHECK_ITS, lambda m: f"{m['verb']} {m['it']} is")
         .sub(_IF_NOT_THEN_ESCALATE, "")
         .sub(_OVER_AT, " ")
         .sub(_HOW_OFTEN, lambda m: _EVERY_FOR[m["how"].lower()])

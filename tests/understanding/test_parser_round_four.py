@@ -780,3 +780,10 @@ def test_a_due_date_that_just_passed_is_asked_for_never_read_as_next_years() -> 
 )
 def test_another_request_that_repeats_says_nothing_about_a_task_beside_it(text: str) -> None:
     assert sorted(r.kind for r in requests_of(text)) == ["followthrough.follow_up", "salesforce.create_task"]
+
+
+def test_a_reminder_to_check_it_is_done_follows_up_on_the_issue_named_before() -> None:
+    assert requests_of("3 things: 1) PAY-8 → alice 2) remind me thurs to check it's done") == (
+        JiraAssignRequest(issue="PAY-8", assignee="alice"),
+        FollowUpRequest(issue="PAY-8", owner="me", due_date=dt.date(2026, 12, 10)),
+    )
