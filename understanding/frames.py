@@ -162,12 +162,13 @@ _TO_BACKLOG = _m(
     r"^(?:please\s+)?(?:add|put|throw|drop|stick)\s+(?:this\s+|it\s+|that\s+)?(?:to|on|in|into|onto)\s+(?:the\s+)?"
     r"(?P<project>[a-z][a-z0-9]{1,9})\s+(?:backlog|board|queue|project)\s*(?::|-)\s*(?P<summary>.+)$"
 )
-_NUMBERED = re.compile(r"\s*\(?(?P<n>[1-9])[.)]\s+")
+NUMBERED = re.compile(r"\s*\(?(?P<n>[1-9])[.)]\s+")
+"""The number of an item in a list written on one line ("1) rotate the certs 2) audit old users")."""
 
 
 def numbered_items(text: str) -> list[tuple[int, int]] | None:
     """The spans of "1) rotate the certs 2) audit old users" (two items or more, numbered from 1), or None."""
-    marks = list(_NUMBERED.finditer(text))
+    marks = list(NUMBERED.finditer(text))
     if len(marks) < 2 or marks[0].start() != 0 or [int(m["n"]) for m in marks] != list(range(1, len(marks) + 1)):
         return None
     ends = [m.start() for m in marks[1:]] + [len(text)]
@@ -1646,10 +1647,12 @@ _OWNER_PHRASE = (
     r"(?P<role>account|opportunity|opp|deal)\s+owner(?:\s+(?:of|for|on)\s+(?P<owner_of>(?:the\s+)?[a-z0-9][\w&.'-]*(?"
     r":\s+[a-z0-9][\w&.'-]*){0,3}?))?"
 )
+_THANKS = r"(?:please|thanks|thank\s+you|thx|ty)"
+"""Politeness in a task's words (in the text as read, where "pls" is already "please"): never its owner or subject."""
 _PERSON_WORDS = r"(?:me|myself|<@[uw][a-z0-9]+(?:\|[^>]*)?>|[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*)??)"
 _TASK_STOP = (
     rf"(?=\s*(?::|,|->|\s+to\b|\s+on\b|\s+for\b|\s+about\b|\s+by\b|\s+due\b|\s+(?:{DATE})\b|\s+that\b|\s*$|\s+-\s|"
-    r"\s+(?:please|thanks|thank\s+you|thx|ty)\b))"
+    rf"\s+{_THANKS}\b))"
 )
 
 
@@ -1690,7 +1693,7 @@ def _task_parts(rest: Mapped, ctx: Ctx, *, remind: bool, owner: str | None, foll
         position = who.end()
     for _ in range(6):
         tail = low[position:]
-        polite = re.match(r"\s*,?\s*(?:please|thanks|thank\s+you|thx|ty)\b", tail)
+        polite = re.match(rf"\s*,?\s*{_THANKS}\b", tail)
         if polite is not None:
             position += polite.end()
             continue
@@ -1728,7 +1731,7 @@ def _task_parts(rest: Mapped, ctx: Ctx, *, remind: bool, owner: str | None, foll
     following = next_request_at(low, start)
     if following is not None:
         subject_end = following
-    polite = re.search(r"(?:[\s,]+(?:please|thanks|thank\s+you|thx|ty))+\s*[.!]*\s*$", low[start:subject_end])
+    polite = re.search(rf"(?:[\s,]+{_THANKS})+\s*[.!]*\s*$", low[start:subject_end])
     if polite is not None:
         subject_end = start + polite.start()  # "..., by the 30th, thx": the date is still the last thing said
     due = re.search(

@@ -404,6 +404,7 @@ class Lexicon:
         self.projects = frozenset(p.upper() for p in (*vocab.projects, *projects))
         self._statuses = {_norm(s): s for s in vocab.statuses}
         self._stages = {_norm(s): s for s in vocab.stages}
+        self._stages_longest_first = tuple(sorted(self._stages.values(), key=len, reverse=True))
         self._stage_parts: dict[str, str] = {}
         for stage in vocab.stages:
             for part in re.split(r"[/]| - ", stage):
@@ -489,7 +490,7 @@ class Lexicon:
         """The known stage ``text`` starts with, longest first, and where it ends there ("Id. Decision Makers, close
         1/15" -> Id. Decision Makers, whose full stop ends no sentence)."""
         low = text.lower()
-        for name in sorted(self._stages.values(), key=len, reverse=True):
+        for name in self._stages_longest_first:
             if low.startswith(name.lower()) and not re.match(r"[\w]", low[len(name) : len(name) + 1]):
                 return name, len(name)
         return None

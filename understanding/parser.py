@@ -51,6 +51,7 @@ from understanding.frames import (
     CANNOT_TELL,
     FRAMES,
     LEAD,
+    NUMBERED,
     READ_ANSWER,
     WHAT_SHOULD_CHANGE,
     shift_close_date,
@@ -296,7 +297,7 @@ def _read_sentence(sentence: Mapped, ctx: Ctx) -> list[Item]:
             _remember(more[0], ctx)
             position = start + more[1]
             continue
-        mark = re.match(r"\(?[1-9][.)]\s+", piece.text)
+        mark = NUMBERED.match(piece.text)
         if mark is not None:
             position = start + mark.end()  # "1) PAY-8 -> alice 2) ...": an item's number, not part of its request
             continue
