@@ -2,11 +2,12 @@
 
 Understood: ISO dates (2026-12-01), "today", "tomorrow", "yesterday", "this morning" / "tonight" / "EOD" (today),
 weekday names ("Friday", "next Tuesday", "this Fri", "last Monday"), "in 3 days" / "in 2 weeks" / "in a month",
-"next week" (its Monday), "end of week" / "EOW" (Friday), "end of next week", "end of month", "end of quarter",
-"end of year", month-day forms ("Dec 1", "1 December", "December 1st", with an optional year), numeric dates
-("12/1", "12/31/2026": month first by default, day first with ``order="DM"``; with ``order="ask"`` a numeric date
-that could be read both ways is None), a day of the month ("the 30th", "on the 18th": the next such day), and a time
-of day on a day ("EOD Friday" is Friday).
+"next week" (its Monday), "(the) end of week" / "EOW" (Friday), "end of next week" (None on a Sunday: the coming
+Friday to some, the one after to others), "end of month", "end of quarter", "end of year", month-day forms ("Dec
+1", "1 December", "December 1st", with an optional year), numeric dates ("12/1", "12/31/2026": month first by
+default, day first with ``order="DM"``; with ``order="ask"`` a numeric date that could be read both ways is None), a
+day of the month ("the 30th", "on the 18th": the next such day), and a time of day on a day ("EOD Friday" is
+Friday).
 
 Dates point forward unless ``past=True`` (a call that happened): forward, a bare weekday is the next such day after
 today and a month-day without a year that has already passed means next year (unless it passed in the last
@@ -51,11 +52,11 @@ DATE_PATTERN = (
     r"|(?:eod|cob|eob|end\s+of\s+(?:the\s+)?day)\s+(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|today|tomorrow|tmrw|tmr)\b"
     r"|(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|tomorrow|tmrw|tmr)\s+(?:eod|cob|eob|morning|afternoon|evening|night)\b"
     r"|today|tomorrow|tmrw|yesterday|eod|eow|eoq|eoy|tonight|this\s+(?:morning|afternoon|evening)"
-    r"|end\s+of\s+(?:the\s+)?(?:day|next\s+week|week|month|quarter|year)"
+    r"|(?:the\s+)?end\s+of\s+(?:the\s+)?(?:day|next\s+week|week|month|quarter|year)"
     r"|next\s+week|in\s+(?:\d+|a|an|one|two|three|four|five|six|seven|ten)\s+(?:days?|weeks?|wks?|months?)"
     r"|(?:(?:next|this|on|last)\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\b"
     r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?"
-    r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?(?:,?\s+\d{4})?"
+    r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?(?:,?\s+\d{4})?"
     r"|\b\d{1,2}/\d{1,2}(?:/(?:\d{4}|\d{2}))?\b"
     r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))"
 )
@@ -99,7 +100,9 @@ def parse_date(text: str, *, today: dt.date, past: bool = False, order: DateOrde
 def _parse_date(text: str, *, today: dt.date, past: bool, order: DateOrder) -> dt.date | None:
     t = " ".join(text.lower().replace(",", " ").split()).rstrip(".")
     t = re.sub(r"^(?:on|by|before|until|for|due)\s+", "", t)
+    t = re.sub(r"^(?:(?:on|by|before|until|for|due|at)\s+)?the\s+(?=end\s+of\b)", "", t)  # "by the end of the week"
     t = re.sub(r"\b(\d+)\s*wks?\b", r"\1 weeks", t)  # "in 2 wks"
+    t = re.sub(r"^the\s+(?=\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?[a-z]{3})", "", t)  # "the 8th of January"
     weekday_and_date = re.fullmatch(
         r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?\s+(?P<date>\d.*|the\s+\d.*)", t
     )
@@ -151,6 +154,8 @@ def _forward(t: str, today: dt.date) -> dt.date | None:
     if t in ("eow", "end of week", "end of the week"):
         return today + dt.timedelta(days=(4 - today.weekday()) % 7)
     if t in ("end of next week", "end of the next week"):
+        if today.weekday() == 6:
+            return None  # said on a Sunday: the coming Friday to some, the one after to others
         return today + dt.timedelta(days=7 - today.weekday() + 4)
     if t in ("end of month", "end of the month"):
         return today.replace(day=calendar.monthrange(today.year, today.month)[1])

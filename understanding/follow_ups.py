@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from approvals.core.intents import FollowUpRequest
 from understanding.dates import parse_date
 from understanding.mapped import Mapped
-from understanding.reading import BOUNDARY, DATE, ISSUE_REF, KEY, Ctx, Item, Read, clean, issue_value
+from understanding.reading import BOUNDARY, DATE, ISSUE_REF, KEY, VAGUE_DATE, Ctx, Item, Read, clean, issue_value
 
 _I = re.IGNORECASE
 
@@ -42,7 +42,12 @@ _DURATION = (
     rf"(?:in|after|within)\s+(?:(?P<half_hour>half\s+an\s+hour)|(?P<n>{_COUNT})\s+(?P<unit>minute|min|hour|hr|day|week)s?"
     r"(?P<and_half>\s+and\s+a\s+half)?)"
 )
-_WHEN = rf"(?:(?:on|by|before|next|this|at|around|for)\s+)?(?P<date>{DATE})|{_DURATION}"
+_WHEN = (
+    rf"(?:(?:on|by|before|next|this|at|around|for)\s+)?(?:(?P<date>{DATE})|(?P<vague>{VAGUE_DATE}))|{_DURATION}"
+    rf"|(?P<cadence>daily|weekly|biweekly|fortnightly)"
+)
+"""When to check: a date ("by friday"), a time too loose to be one ("some time next month", "by the end of next week"
+written on a Sunday: left empty, so grounding asks), a delay ("in 2 hrs") or how often ("weekly")."""
 _WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
 _EVERY = (
     r"(?:other\s+)?(?:day|weekday|morning|week)|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
@@ -119,17 +124,51 @@ _DONE_BASE = (
     "respond to",
     "reply to",
     "land",
+    "push",
+    "advance",
 )
 """What someone is to do about a record for a follow-up to check it: "make sure juan looks at it", "alice has until
 friday to finish OPS-4"."""
 _DONE_VERBS = _inflected(_DONE_BASE)
+_ALONG = r"(?:\s+(?:forward|along|ahead|through|over\s+the\s+(?:line|finish\s+line)|across\s+the\s+line))?"
+"""How a record is moved on, after it: "moves the umbrella renewal forward", "gets PAY-4 over the line"."""
+_NAME = (
+    r"(?:<@[uw][a-z0-9]+(?:\|[^>]*)?>|(?!(?:p[0-5]|sev[0-5]|highest|high|critical|urgent|blocker)\b)[a-z][\w'.-]*"
+    r"(?:\s+(?!if\b|when\b|unless\b|in\s+case\b)[a-z][\w'.-]*)?)"
+)
+"""Someone to escalate to ("escalate to Bob", "loop in sam torres"); never a priority ("escalate to p1")."""
 
+_NO_NEWS = (
+    r"(?:if|in\s+case)\s+(?:"
+    r"(?:we|i|you|they|he|she)\s+(?:still\s+)?(?:haven'?t|hasn'?t|have\s+not|has\s+not|don'?t|didn'?t|do\s+not)\s+"
+    r"(?:yet\s+)?(?:heard|hear|gotten|get|got|received|seen)(?:\s+(?:anything|back|a\s+(?:thing|word|peep)|from\s+"
+    r"(?:them|him|her|anyone|anybody|the\s+\w+)|an?\s+(?:reply|response|answer|update)))*(?:\s+(?:yet|by\s+then))?"
+    r"|nothing\s+(?:has\s+)?(?:happened|moved|changed)(?:\s+(?:yet|by\s+then))?"
+    r"|there(?:'s|\s+is|\s+has\s+been)\s+(?:still\s+)?no\s+(?:news|update|progress|movement|reply|response|word|answer)"
+    r"(?:\s+(?:yet|by\s+then))?"
+    r"|(?:no\s+one|nobody)\s+(?:has\s+)?(?:replied|responded|answered|picked\s+it\s+up|gotten\s+back(?:\s+to\s+(?:us|me))?)"
+    r"(?:\s+(?:yet|by\s+then))?"
+    rf"|(?:it|this|that|{KEY})(?:'s|\s+is)\s+still\s+(?:open|pending|unresolved|stuck|blocked|waiting)"
+    r"|(?:it|this|that)\s+(?:(?:still\s+)?(?:isn'?t|is\s+not|hasn'?t\s+been)|is\s+still\s+not)\s+(?:done|closed|fixed|"
+    r"resolved|sorted|shipped)(?:\s+(?:yet|by\s+then))?"
+    r")"
+)
+"""The condition every follow-up has, said: nothing happened by then ("if we haven't heard anything", "if there's no
+update", "if it's still open"). It asks for no more than the follow-up does, so it is part of it."""
+_MISSED = (
+    # "if not", "if he misses it", "if it slips", "if nothing moves", "if it is still open", "unless it's closed"
+    rf"(?:if|when)\s+(?:not|nothing|(?:{_HE}|it|that|this|{KEY})(?:'s|\s+is|\s+are)?\s+(?:miss(?:es)?|slips?|doesn'?t|"
+    r"don'?t|didn'?t|isn'?t|aren'?t|hasn'?t|haven'?t|won'?t|can'?t|fails?|not|still))\b(?:\s+[\w'-]+){0,4}?"
+    rf"|unless\s+(?:{_HE}|it|that|this|{KEY})\b(?:\s+[\w'-]+){{1,4}}?|{_NO_NEWS}"
+)
+"""The condition of an escalation: the record did not move."""
 _ESCALATE = re.compile(
-    r"(?:,\s*|\s+)(?:and\s+)?(?:escalate|tell\s+(?:her|his|their|the)\s+manager|ping\s+(?:her|his|their)\s+manager)"
-    r"(?:\s+(?:it|this))?(?:\s+to\s+(?:her|his|their|the)\s+(?:manager|boss|lead))?"
-    # the condition, up to where the clause ends: "if not", "if he misses it", "if it slips", "if nothing moves"
-    rf"(?:\s+(?:if|when)\s+(?:not|nothing|(?:{_HE}|it|that|this)(?:'s)?\s+(?:miss(?:es)?|slips?|doesn'?t|don'?t|didn'?t|"
-    r"isn'?t|aren'?t|hasn'?t|haven'?t|won'?t|can'?t|fails?|not|still))\b(?:\s+[\w'-]+){0,4}?)?",
+    r"(?:,\s*|\s+)(?:and\s+)?(?:(?:please|pls|then)\s+)?(?:"
+    r"(?:escalate|tell\s+(?:her|his|their|the)\s+manager|ping\s+(?:her|his|their)\s+manager)"
+    rf"(?:\s+(?:it|this))?(?:\s+to\s+(?:(?:her|his|their|the|my)\s+(?:manager|boss|lead)|{_NAME}))?(?:\s+(?:{_MISSED}))?"
+    # "loop in frank if he doesn't", "bring bob in if it slips": someone else brought in when it did not move
+    rf"|(?:loop|bring|pull|rope)\s+(?:in\s+{_NAME}|{_NAME}\s+in)\s+(?:{_MISSED})"
+    r")",
     _I,
 )
 _HOLD = (
@@ -142,6 +181,13 @@ _HOLD = (
 )
 """What asks the bot to hold someone to what they said they would do ("..., hold him to it")."""
 
+_NOT_YET = (
+    r"\s+(?:(?:still\s+)?(?:isn'?t|is\s+not|hasn'?t\s+been|has\s+not\s+been|wasn'?t|aren'?t|haven'?t\s+been)|(?:is|are)\s+still\s+not)"
+    r"\s+(?:yet\s+)?(?:done|closed|fixed|resolved|shipped|finished|merged|deployed|released|live|out|signed|won|closed\s+won|"
+    r"approved|booked|sorted|over\s+the\s+line)"
+    r"|(?:\s*'s|\s+is|\s+are)\s+still\s+(?:open|pending|unsigned|unresolved|unassigned|stuck|blocked|waiting|on\s+hold)"
+)
+"""A record that has not moved: "isn't done", "still isn't signed", "is still open"."""
 _STATE = (
     r"(?P<state>(?:is|isn'?t|was|wasn'?t|are|has|hasn'?t|have|had|got|gets|did|didn'?t|does|went|goes|moved|landed|"
     r"shipped|closed|merged|signed|made)\b(?:\s+[\w'-]+){0,5}?)"
@@ -167,8 +213,9 @@ _DONE_WITHOUT_STATUS = frozenset(
 
 
 def _m(pattern: str) -> re.Pattern[str]:
-    """A frame: it reads to the end of its clause, an "escalate if not" included."""
-    return re.compile(pattern + rf"(?P<escalate>{_ESCALATE.pattern})?{BOUNDARY}", _I)
+    """A frame: it reads to the end of its clause, an "if we haven't heard anything" and an "escalate if not"
+    included."""
+    return re.compile(pattern + rf"(?:\s*,?\s+{_NO_NEWS})?(?P<escalate>{_ESCALATE.pattern})?{BOUNDARY}", _I)
 
 
 class _Frame(NamedTuple):
@@ -195,7 +242,7 @@ _FRAMES: list[_Frame] = [
         _m(
             rf"^(?:please\s+)?(?:make\s+sure|ensure|check\s+that|see\s+that)\s+{_PERSON}\s+(?:(?:actually|really|definitely|finally|"
             rf"properly)\s+)?{_DONE_VERBS}\s+(?:on\s+)?(?:{_SUBJECT})"
-            rf"(?:\s+(?:done|fixed|closed|resolved))?(?:\s+(?:by|before|on)\s+(?P<date>{DATE})|\s+(?P<bare_date>{DATE})|"
+            rf"{_ALONG}(?:\s+(?:done|fixed|closed|resolved))?(?:\s+(?:by|before|on)\s+(?P<date>{DATE})|\s+(?P<bare_date>{DATE})|"
             rf"\s+{_DURATION})?"
         ),
         "owned",
@@ -261,11 +308,21 @@ _FRAMES: list[_Frame] = [
         ),
         "follow",
     ),
-    # "remind me to check (on) the Acme renewal next week", "remind alice to look at PAY-12 tomorrow", "remind me to
+    # "weekly poke to juan about OPS-2 until it's closed", "a daily reminder for me on the hooli deal": the nudge named
+    # as a thing, with how often
+    _Frame(
+        _m(
+            rf"^(?:please\s+)?(?:(?:can|could)\s+(?:you|u)\s+)?(?:(?:set(?:\s+up)?|add|schedule|send|start|put\s+in)\s+)?"
+            rf"(?:a\s+)?(?P<cadence>daily|weekly|biweekly|fortnightly)\s+(?:poke|nudge|ping|reminder|check-?in|follow[\s-]?up)s?"
+            rf"\s+(?:to|for)\s+{_PERSON}\s+(?:about|on|re|regarding)\s+(?:{_SUBJECT}){_UNTIL}?"
+        ),
+        "follow",
+    ),
+    # "remind me to check (on) the Acme renewal next week", "remind alice to look at PAY-12 tomorrow", "nudge me to
     # see if PAY-12 got merged"
     _Frame(
         _m(
-            rf"^(?:please\s+)?remind\s+{_PERSON}\s+to\s+{_CHECK}(?:{_SUBJECT})(?:\s+again)?(?:\s+{_STATE})?"
+            rf"^(?:please\s+)?(?:remind|ping|nudge|poke|bug)\s+{_PERSON}\s+to\s+{_CHECK}(?:{_SUBJECT})(?:\s+again)?(?:\s+{_STATE})?"
             rf"(?:\s+(?:{_WHEN}))?"
         ),
         "remind",
@@ -273,17 +330,17 @@ _FRAMES: list[_Frame] = [
     # "remind me in 2 hours to check on PAY-12", "remind me tmrw to check whether PAY-12 got picked up"
     _Frame(
         _m(
-            rf"^(?:please\s+)?remind\s+{_PERSON}\s+(?:{_WHEN})\s+to\s+{_CHECK}(?:{_SUBJECT})(?:\s+again)?"
+            rf"^(?:please\s+)?(?:remind|ping|nudge|poke|bug)\s+{_PERSON}\s+(?:{_WHEN})\s+to\s+{_CHECK}(?:{_SUBJECT})(?:\s+again)?"
             rf"(?:\s+{_STATE})?"
         ),
         "remind",
     ),
-    # "ping alice friday if PAY-10 isn't done", "nudge sam tomorrow unless OPS-4 is closed"
+    # "ping alice friday if PAY-10 isn't done", "ping me friday if the initech expansion still isn't signed", "nudge
+    # sam tomorrow if OPS-4 is still open": someone to remind then, if the record has not moved
     _Frame(
         _m(
-            rf"^(?:please\s+)?(?:ping|nudge|poke|remind|chase)\s+{_PERSON}\s+(?:{_WHEN})\s+(?:if|in\s+case)\s+(?:{_SUBJECT})\s+"
-            rf"(?:isn'?t|is\s+not|hasn'?t\s+been|is\s+still\s+not|still\s+isn'?t)\s+(?:done|closed|fixed|resolved|shipped|"
-            rf"finished|merged)(?:\s+(?:yet|by\s+then))?"
+            rf"^(?:please\s+)?(?:ping|nudge|poke|remind|chase|bug)\s+{_PERSON}\s+(?:{_WHEN})\s+(?:if|in\s+case)\s+"
+            rf"(?:{_SUBJECT})(?:{_NOT_YET})(?:\s+(?:yet|by\s+then))?"
         ),
         "follow",
     ),
@@ -395,6 +452,13 @@ def _follow_up_fields(piece: Mapped, ctx: Ctx, *, timed: bool) -> tuple[dict[str
         if match["escalate"]:
             fields["escalate"] = True
         end = match.end()
+        expected = _EXPECTED.match(low, end)
+        if expected is not None and fields.get("until_status") is None and _same_issue(expected["issue"], fields, ctx):
+            status = ctx.lexicon.status(expected["status"])
+            if status is not None:
+                # "check OPS-3 in 2 hrs, should be in progress by then": what it is checked for
+                fields["until_status"] = None if status == "Done" else clean(piece.source(*expected.span("status")))
+                end = expected.end()
         starting = _STARTING.match(low, end)
         if starting is not None and fields.get("every_days"):
             # "nudge juan every week on OPS-4, starting monday": the first nudge is on that day
@@ -404,6 +468,24 @@ def _follow_up_fields(piece: Mapped, ctx: Ctx, *, timed: bool) -> tuple[dict[str
                 end = starting.end()
         return fields, end
     return None
+
+
+_EXPECTED = re.compile(
+    r"\s*(?:,|;|\s-\s|\s*[\u2014\u2013])?\s*(?:and\s+|but\s+)?"
+    rf"(?:(?P<issue>it|this|that|they|{KEY})(?:'s|\s+is|\s+are)?\s+)?(?:should|ought\s+to|needs?\s+to|has\s+to|must|is\s+supposed\s+to)"
+    r"\s+(?:be|have\s+(?:been\s+)?(?:moved|gone)\s+(?:to|into))\s+(?:moved\s+(?:to|into)\s+)?(?P<status>[a-z][\w ]*?)"
+    rf"(?:\s+by\s+(?:then|that\s+point|that\s+time|now))?{BOUNDARY}",
+    _I,
+)
+"""What the record should have reached when it is checked, said after the follow-up ("..., should be in progress by
+then"): the status it is checked for."""
+
+
+def _same_issue(said: str | None, fields: dict[str, Any], ctx: Ctx) -> bool:
+    """Whether an issue said after a follow-up ("it", "OPS-3") is the one followed up on."""
+    if said is None or said.lower() in ("it", "this", "that", "they"):
+        return True
+    return bool(fields.get("issue")) and said.upper() == fields["issue"]
 
 
 _STARTING = re.compile(rf"\s*,?\s*(?:starting|beginning|from)\s+(?:on\s+)?(?P<date>{DATE})\b", _I)
@@ -455,22 +537,28 @@ def _fields(piece: Mapped, match: re.Match[str], how: str, ctx: Ctx) -> dict[str
 
 
 def _when(match: re.Match[str], ctx: Ctx) -> dict[str, Any] | None:
-    """The due date, delay or recurrence a match names (none named: empty); None for a date that is no date."""
+    """The due date, delay or recurrence a match names (none named, or none that can be pinned down: empty); None
+    for a delay of no time at all."""
     groups = match.groupdict()
     date = groups.get("date") or groups.get("bare_date")
     if date:
+        # a date no one can pin down ("the end of next week" said on a Sunday) is left for grounding to ask
         due_date = parse_date(date, today=ctx.today, order=ctx.order)
-        return None if due_date is None else {"due_date": due_date}
+        return {} if due_date is None else {"due_date": due_date}
     if groups.get("half_hour"):
         return {"due_in_minutes": 30}
     if groups.get("n"):
         count = _count(groups["n"]) + (0.5 if groups.get("and_half") else 0)
         minutes = round(count * _MINUTES[groups["unit"].lower()])
         return {"due_in_minutes": minutes} if minutes >= 1 else None
-    if groups.get("every"):
-        every_days, first = _recurrence(groups["every"], ctx.today)
+    every = groups.get("every") or _CADENCE.get((groups.get("cadence") or "").lower())
+    if every:
+        every_days, first = _recurrence(every, ctx.today)
         return {"every_days": every_days, "due_date": first}
-    return {}
+    return {}  # none said, or too loosely to be one ("some time next month"): grounding asks when
+
+
+_CADENCE = {"daily": "day", "weekly": "week", "biweekly": "2 weeks", "fortnightly": "2 weeks"}
 
 
 def _count(written: str) -> float:

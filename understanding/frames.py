@@ -13,6 +13,7 @@ import calendar
 import datetime as dt
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from approvals.core.intents import (
@@ -48,6 +49,7 @@ from understanding.reading import (
     VAGUE_DATE,
     Continuation,
     Ctx,
+    Filler,
     Item,
     Read,
     Unsupported,
@@ -143,7 +145,8 @@ _CONTINUATION_START = _m(
     r"(?:assign(?:ed)?\b|give\s+it\s+to\b|for\s+[a-z]+\s*$|(?:(?:set\s+)?(?:the\s+)?priority|prio)\b|p[0-5]\b|"
     r"(?:highest|high|medium|low|lowest|urgent|critical|blocker|trivial)(?:\s+priority)?\s*(?:$|,|\.)|due\b|deadline\b|"
     r"by\s+(?:" + DATE + r")\b|labels?\b|tags?\b|labell?ed\b|tagged\b|leave\s+it\s+unassigned|unassigned\b|component\b|"
-    r"epic\b|(?:assignee|owner)\b\s*(?::|is\b|=)?\s*\S|(?:summary|title)\s*(?::|=|is\b)|another\s+(?:one\s+)?(?:in|for)\s)"
+    r"epic\b|(?:assignee|owner)\b\s*(?::|is\b|=)?\s*\S|(?:summary|title)\s*(?::|=|is\b)|another\s+(?:one\s+)?(?:in|for)\s|"
+    r"(?:the\s+|a\s+)?(?:description|details|desc)\s*(?::|=|is\b))"
 )
 
 
@@ -316,6 +319,11 @@ def create_issue(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     )
 
 
+_DESCRIBED = _m(
+    r"\s*[,;.]?\s*(?:and\s+)?(?:with\s+)?(?:the\s+|a\s+)?(?:description|details|desc)\s*(?::|=|-|is\b|saying\b)\s*(?P<d>\S.*)$"
+)
+
+
 def _create_with(
     piece: Mapped,
     ctx: Ctx,
@@ -420,6 +428,9 @@ def _create_with(
     ):
         start = end - (1 if sep == '"' else 0)
         stop = _summary_end(low, start)
+        quoted = re.match(r'\s*"[^"]+"', low[start:])
+        if quoted is not None:
+            stop = start + quoted.end()  # 'called "X" for Acme': the summary is what the quotes hold, no more
         following = next_request_at(low, start)
         if following is not None and following < stop and _starts_request(piece.slice(following, len(low)), ctx):
             stop = following  # "..., and make sure alice fixes it by Wednesday": a request of its own
@@ -450,6 +461,11 @@ def _create_with(
     else:
         end = head_end - len(raw_sep) if raw_sep.strip() == "," else head_end
     fields["summary"] = summary
+    described = _DESCRIBED.match(low[end:]) if summary else None
+    if described is not None:
+        # '"Check SPF records", with the description: replies land in spam': the rest is the description
+        fields["description"] = free_text(piece, end + described.start("d"), len(low)) or None
+        end = len(low)
     request = JiraCreateIssueRequest(**{k: v for k, v in fields.items() if v is not None})
     # Sentences after a summary that was written out describe the issue ("... : Crash on checkout. Seen on iOS 17.")
     return Read(request, open_field="description" if summary and summary != ctx.thread_summary else None), end
@@ -470,8 +486,18 @@ _COMMENT_FRAMES = [
         rf"^(?:comment|note|reply)\s+(?:on|in|to|under|for)?\s*(?P<issue>{ISSUE_REF})\s*(?P<sep>(?::|->|-|,|with|saying|t"
         rf"hat)?\s*)(?P<body>.*)$"
     ),
-    _m(rf"^(?:comment|note)\s+(?P<body>\".+?\")\s+(?:on|to|in)\s+(?P<issue>{ISSUE_REF})(?P<sep>)\s*$"),
+    _m(
+        rf"^(?:(?:add|leave|post|write|put|drop)\s+(?:a\s+|an\s+|the\s+|this\s+)?)?(?:comment|note)\s+(?P<body>\".+?\")\s+"
+        rf"(?:on|to|in|under)\s+(?P<issue>{ISSUE_REF})(?P<sep>){BOUNDARY}"
+    ),
     _m(rf"^(?P<issue>{KEY})\s*(?:-|:)?\s*(?:comment|note|update)\s*(?P<sep>:|->|-)\s*(?P<body>.+)$"),
+    # "PAY-12: comment 'fixed in 4.18.2' then close it", "add this to PAY-8 as a comment, word for word: "...""
+    _m(rf"^(?P<issue>{KEY})\s*(?:-|:)?\s*(?:add\s+(?:a\s+)?)?(?:comment|note)\s+(?P<sep>)(?P<body>[\"'].+)$"),
+    _m(
+        rf"^(?:please\s+)?(?:add|post|put|paste)\s+(?:this|that|it|the\s+following)\s+(?:to|on|in|under)\s+(?P<issue>"
+        rf"{ISSUE_REF})\s+as\s+(?:a\s+|an\s+)?(?:comment|note)(?P<sep>\s*[,:-]?\s*(?:(?:word\s+for\s+word|verbatim|exac"
+        rf"tly|as\s+is)\s*)?:?\s*)(?P<body>.*)$"
+    ),
     _m(rf"^add\s+to\s+(?P<issue>{ISSUE_REF})(?:\s+as\s+a\s+(?:comment|note))?\s*(?P<sep>:|->|-)\s*(?P<body>.+)$"),
     _m(rf"^reply\s+(?:on|to)\s+(?P<issue>{ISSUE_REF})\s+(?P<sep>with\s*:?\s*|:\s*)(?P<body>.+)$"),
     _m(rf"^(?:post|write|put)\s+(?:on|to|in|under)\s+(?P<issue>{ISSUE_REF})\s*(?P<sep>:|->|-)\s*(?P<body>.+)$"),
@@ -481,8 +507,8 @@ _COMMENT_FRAMES = [
     ),
     # "..., and leave a comment saying fixed in 4.2.1": on the issue the message named before
     _m(
-        r"^(?:add|leave|post|write|drop|put)\s+(?:a\s+|an\s+)?(?:quick\s+|short\s+)?(?:comment|note)\s+(?P<sep>saying|tha"
-        r"t\s+says|that|with)\s+(?P<body>.+)$(?P<issue>)"
+        r"^(?:add|leave|post|write|drop|put)\s+(?:a\s+|an\s+|the\s+)?(?:quick\s+|short\s+)?(?:comment|note)\s+(?P<sep>sayi"
+        r"ng\s+|that\s+says\s+|that\s+|with\s+|(?=[\"']))(?P<body>.+)$(?P<issue>)"
     ),
     _m(rf"^(?:tell|let)\s+(?P<issue>{KEY})\s+(?P<sep>that\s+)(?P<body>.+)$"),
     # "PAY-10 needs a note from us before the review": a comment, what it says asked
@@ -512,6 +538,25 @@ _AUDIENCE = (
 """Who a comment is for, never what it says ("for the customer")."""
 
 
+_QUOTED_BODY = re.compile(
+    r"(?:(?:with\s+|in\s+)?(?:the\s+|their\s+|his\s+|her\s+|these\s+|this\s+|my\s+)?[\w' -]{0,40}?:\s*)?"
+    r"(?P<q>[\"'])(?P<text>.+?)(?P=q)(?=\s*(?:$|[,;.!?]|\s(?:and|then|also|plus|&)\b))",
+    _I,
+)
+"""A comment body that is a quote, maybe after a lead-in ending in a colon: what the quote holds."""
+
+
+def _comment_quoted(
+    piece: Mapped, quoted: re.Match[str], issue: str | None, pronoun: bool, low: str
+) -> tuple[Item, int]:
+    body = unquoted(piece.source(quoted.start("text"), quoted.end("text"))) or None  # as written, to its full stop
+    end = quoted.end()
+    request = JiraCommentRequest(issue=issue, body=body)
+    if re.fullmatch(r"[\s.!?]*", low[end:]):
+        return Read(request, pronoun=pronoun, open_field="body" if body else None), len(low)
+    return Read(request, pronoun=pronoun), end
+
+
 def comment(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     low = piece.text.lower()
     for pattern in _COMMENT_FRAMES:
@@ -520,6 +565,14 @@ def comment(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             continue
         issue, pronoun = _issue(match, "issue", ctx) if match["issue"] else (None, False)
         body_end = match.end("body")
+        if match["issue"] and match.start("issue") > match.start("body"):
+            # 'add the comment "Shipped" to PAY-3 and close it': the body, then the issue it goes on
+            body = unquoted(piece.source(match.start("body"), match.end("body")))
+            return Read(JiraCommentRequest(issue=issue, body=body or None), pronoun=pronoun), _end(match, low)
+        quoted = _QUOTED_BODY.match(low, match.start("body"), body_end)
+        if quoted is not None:
+            # 'with the customer's own words: "..."', "'fixed in 4.18.2' then close it": the quote is the body
+            return _comment_quoted(piece, quoted, issue, pronoun, low)
         if match["body"] and not match["sep"].strip().startswith((":", '"', "->")):
             # "comment on PAY-10 that the fix is on staging, then move it to In Review": a request after the body
             following = next_request_at(low, match.start("body"))
@@ -548,7 +601,7 @@ def comment(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
 
 _LINK_FRAMES = [
     _m(
-        rf"^(?:link|connect|relate|associate)\s+(?P<a>{ISSUE_REF})\s+(?:to|with|and)\s+(?P<b>{KEY})(?:\s+as\s+(?:a\s+"
+        rf"^(?P<verb>link|connect|relate|associate)\s+(?P<a>{ISSUE_REF})\s+(?:to|with|and)\s+(?P<b>{KEY})(?:\s+as\s+(?:a\s+"
         rf")?(?P<as>related|relates(?:\s+to)?|duplicates?|dupes?|blocking|blocker|blocked(?:\s+by)?|blocks|clones?))?"
         rf"{BOUNDARY}"
     ),
@@ -584,7 +637,14 @@ _LINK_FRAMES = [
     ),
     _m(
         rf"^(?:please\s+)?(?:link|connect)(?:\s+(?:them|these|those|it))?(?:\s+as\s+(?:a\s+)?(?P<as>related|duplicates?|dupes?|"
-        rf"blocking|blocked|clones?))?(?P<a>)(?P<b>){BOUNDARY}"
+        rf"blocking|blocked|clones?))?(?:\s+(?:up\s+)?(?:that\s+way|like\s+that|accordingly|the\s+same\s+way))?(?P<a>)(?P<b>)"
+        rf"{BOUNDARY}"
+    ),
+    # "OPS-2 is in PAY-7's way", "OPS-2 stands in the way of PAY-7": the first blocks the second
+    _m(
+        rf"^(?:(?:heads\s+up|fyi|btw|note|so)[\s,:]+)?(?P<a>{KEY})\s+(?:is\s+|'s\s+)?(?:(?:in|getting\s+in)\s+(?P<b>{KEY})'s"
+        rf"\s+way|(?:stands|standing|is\s+standing)\s+in\s+the\s+way\s+of\s+(?P<b2>{KEY}))(?P<type>)(?P<as>)"
+        rf"(?:\s*\(\s*(?:it\s+)?blocks\s+(?:it|them)\s*\))?{BOUNDARY}"
     ),
     # one issue waits for another, said as a statement: "PAY-8 can't ship until PAY-12 is fixed", "OPS-3 is
     # waiting on OPS-1", "PAY-9 is stuck behind PAY-4", "PAY-8 needs PAY-12 to land first"
@@ -597,6 +657,7 @@ _LINK_FRAMES = [
     ),
 ]
 _WAITS_FOR = len(_LINK_FRAMES) - 1
+_IN_THE_WAY = len(_LINK_FRAMES) - 2
 """The frame of one issue waiting for another (a statement; the link is "is blocked by")."""
 _AS_TYPES = {
     "related": "relates to",
@@ -642,9 +703,14 @@ def link(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             link_type = _AS_TYPES.get(match["as"])
         elif n == _WAITS_FOR:
             link_type = "is blocked by"
+        elif match.groupdict().get("b2") is not None or match.groupdict().get("type") == "":
+            link_type = "blocks"  # "OPS-2 is in PAY-7's way"
+        elif match.groupdict().get("verb") == "relate":
+            link_type = "relates to"  # "relate OPS-4 and PAY-3": the verb names the link
         a, pronoun = issue_value(match["a"], ctx) if match["a"] else (None, False)
-        b = match["b"].upper() if match["b"] else None
-        statement = n in (2, 4, _WAITS_FOR)
+        other = match["b"] or match.groupdict().get("b2")
+        b = other.upper() if other else None
+        statement = n in (2, 4, _IN_THE_WAY, _WAITS_FOR)
         request = JiraLinkIssuesRequest(issue=a, other=b, link_type=link_type)
         return Read(request, weak=statement, pronoun=pronoun), _end(match, low)
     return None
@@ -657,6 +723,8 @@ def link(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
 def _person(piece: Mapped, match: re.Match[str], group: str, ctx: Ctx) -> str | None:
     if match[group] is None:
         return None
+    if match[group].strip() in ("me", "myself"):
+        return "me"  # as read: "gimme" is written, "give me" read
     text = piece.source(match.start(group), match.end(group)).strip()
     if not re.fullmatch(MENTION, text):
         text = clean(text)
@@ -727,7 +795,9 @@ _ASSIGN_FRAMES = [
         rf"{KEY})(?:\s+(?:from\s+here|going\s+forward|from\s+now\s+on))?{BOUNDARY}"
     ),
     _m(rf"^(?P<issue>{KEY})\s+(?:belongs\s+to|is\s+with|is\s+on)\s+(?P<who>{NAME})\s+now{BOUNDARY}"),
-    _m(rf"^(?P<issue>{KEY})\s+(?:to|->)\s+(?P<who>{NAME}){BOUNDARY}"),
+    # "give me PAY-12", "hand bob OPS-3": the person, then the issue they get
+    _m(rf"^(?:please\s+)?(?:give|hand|pass|throw)\s+(?P<who>me|{NAME}?)\s+(?P<issue>{KEY}){BOUNDARY}"),
+    _m(rf"^(?P<issue>{KEY})\s+(?:to|->)\s+(?P<who>{NAME}){BOUNDARY}"),  # last: see assign()
 ]
 _UNASSIGN_FRAMES = [
     _m(
@@ -891,7 +961,8 @@ _TRANSITION_FRAMES: list[tuple[re.Pattern[str], str | None, bool]] = [
         "In Progress",
         True,
     ),
-    (_m(rf"^(?:please\s+)?(?:re-?open|un-?close)\s+(?P<issue>{ISSUE_REF}){BOUNDARY}"), "To Do", False),
+    # "reopen PAY-6" names no status: a workflow reopens into more than one (grounding offers them)
+    (_m(rf"^(?:please\s+)?(?:re-?open|un-?close)\s+(?P<issue>{ISSUE_REF})(?P<status>){BOUNDARY}"), None, False),
     (_m(rf"^(?:we'?re\s+|i'?m\s+)?done\s+with\s+(?P<issue>{ISSUE_REF}){BOUNDARY}"), "Done", True),
     # "consider it started", "consider PAY-9 done": the status it is in from now
     (
@@ -964,7 +1035,9 @@ def transition(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             written = (_text(piece, match, "status") or "").strip()
             written = re.sub(r"(?i)^(?:marked\s+(?:as\s+)?|moved\s+to\s+)", "", written)
             if written.lower() == "reopened":
-                written = "to do"
+                return Read(JiraTransitionRequest(issue=issue, status=None), weak=weak, pronoun=pronoun), _end(
+                    match, low
+                )
             if match.groupdict().get("prep") == "in" and ctx.lexicon.status("in " + written):
                 written = "in " + written
             if ctx.lexicon.priority(written) or _NOT_STATUS.match(written.lower()) or read_date(written, ctx):
@@ -976,8 +1049,10 @@ def transition(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
                 and ctx.lexicon.stage(written) is not None
             ):
                 continue  # "we're moving forward w/ initech expansion, set it to proposal": the deal's stage
-            # "in" names a place as often as a status ("update it in salesforce"): only a status the workflow has
-            status = ctx.lexicon.status(written, loose=match.groupdict().get("prep") != "in")
+            # "in" names a place as often as a status ("update it in salesforce"), and "back to the pool" with no
+            # verb names one as often: only a status the workflow has
+            verbless = ref == "" and not re.match(r"(?:move|put|send)\b", low)
+            status = ctx.lexicon.status(written, loose=match.groupdict().get("prep") != "in" and not verbless)
             if status is None:
                 if not _SOME_STATUS.match(written.lower()):
                     continue
@@ -1008,7 +1083,22 @@ _NOT_STATUS = re.compile(
 WHAT_SHOULD_CHANGE = "What should change on"
 _CHANGEABLE = "I can set its summary, priority, labels or due date."
 _PRIO_WORD = r"(?:p[0-5]|highest|high|medium|normal|low|lowest|urgent|critical|blocker|trivial|minor|top)"
+_RAISED = (
+    r"(?:raised|bumped|lowered|dropped|set|changed|moved|increased|decreased|upgraded|downgraded|escalated|made|"
+    r"knocked|brought)"
+)
 _FIELDS_FRAMES: list[tuple[re.Pattern[str], str]] = [
+    # "I'd like the priority of PAY-8 raised to critical", "the prio on OPS-3 should be lowered to p3": a wish or a
+    # statement of what the priority should become
+    (
+        _m(
+            rf"^(?:(?:i'?d|i\s+would|we'?d|we\s+would)\s+like|i\s+want|we\s+need|(?:can|could)\s+(?:we|you|i)\s+(?:get|have)|"
+            rf"please\s+have|have|get)?\s*(?:(?:the\s+)?(?:priority|prio)\s+(?:of|on|for)\s+)?(?P<issue>{ISSUE_REF})(?:'s\s+(?"
+            rf":priority|prio))?\s+(?:(?:should|needs\s+to|must|has\s+to|can|could)\s+be\s+|to\s+be\s+)?{_RAISED}\s+(?:up\s+|"
+            rf"down\s+)?(?:to|as)\s+(?P<value>{_PRIO_WORD})(?:\s+priority|\s+prio)?{BOUNDARY}"
+        ),
+        "priority",
+    ),
     (
         _m(
             rf"^(?:please\s+)?(?:set|change|update|make|bump|raise|lower|drop|move|mark|put|up|increase|decrease|esca"
@@ -1148,7 +1238,12 @@ _FIELDS_FRAMES: list[tuple[re.Pattern[str], str]] = [
         ),
         "priority",
     ),
-    (_m(rf"^(?:please\s+)?(?:rename|retitle)\s+(?P<issue>{ISSUE_REF})\s+(?:to|as)\s+(?P<value>.+)$"), "summary"),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:rename|retitle)\s+(?P<issue>{ISSUE_REF})(?:\s+(?:to|as)\s+|\s*(?::|->|-)\s*)(?P<value>.+)$"
+        ),
+        "summary",
+    ),
     # "rename OPS-3, the title is confusing", "push PAY-9 out a bit": the field, its new value not said
     (_m(rf"^(?:please\s+)?(?:rename|retitle)\s+(?P<issue>{ISSUE_REF})(?P<value>){BOUNDARY}"), "summary-open"),
     (
@@ -1332,6 +1427,7 @@ _ONE_LABEL = (
 def _labels(text: str) -> tuple[str, ...]:
     """The labels a list names. A Jira label has no spaces, so an item of several words after the first ends the
     list ("tax + canada, nothing else" is tax and canada); a first item of several words is several labels."""
+    text = re.sub(r"\s*\([^()]*\)", " ", text)  # "invoices, pdf (replace what's there)": an aside, no label
     items = [i.strip() for i in re.split(r"\s*,\s*|\s+and\s+|\s*\+\s*|\s*&\s*", clean(text)) if i.strip()]
     words: list[str] = []
     for n, item in enumerate(items):
@@ -1375,6 +1471,19 @@ _ON_THE_PHONE = _m(
     r"+[a-z][\w&.'-]*)?)?)\s+on\s+the\s+(?:phone|line)\b"
 )
 _ON_THE_LINE = re.compile(r"\s+on\s+the\s+(?:phone|line)\b", _I)
+_CALL_TO_LOG = _m(
+    r"^(?:(?:my|the|our|that|this)\s+)?(?:(?P<when>monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|tod"
+    r"ay|this\s+morning|this\s+afternoon|last\s+night)(?:'s)?\s+)?(?:(?:phone|sales|quick|short|discovery|intro|check-?in)"
+    r"\s+)?call(?P<rest>(?:\s+(?!(?:needs?|has|still|should|is|must)\b)[^\s,;.]+)*?)\s+(?:still\s+)?(?:needs?\s+(?:logging|t"
+    r"o\s+be\s+logged)|has\s+to\s+be\s+logged|should\s+be\s+logged|(?:is\s+)?not\s+logged\s+yet|must\s+be\s+logged)(?:\s+"
+    r"(?:in|into)\s+(?:sf|sfdc|salesforce|the\s+crm))?(?P<after>.*)$"
+)
+"""A call named as a thing to log: "this morning's call on the umbrella renewal needs logging, ..."."""
+_ONE_LIKE_IT = re.compile(
+    r"^\s*[,;-]?\s*(?:it\s+)?(?:was\s+)?(?:a\s+|just\s+a\s+)?(?:(?:quick|short|long|brief|good|great|tough|rough)\s+)?(?:on"
+    r"e|call|chat)?\s*",
+    _I,
+)
 _LOG_IT = _m(
     r"^(?:please\s+)?(?:log|record|add|note|put)\s+(?:it|that|this|the\s+call|that\s+call)(?:\s+(?:in|to|into)\s+(?:salesforce|"
     r"sfdc|sf|the\s+crm))?(?:\s+(?:please|for\s+me))?\s*[.!]*$"
@@ -1438,6 +1547,12 @@ def _read_call(rest: Mapped, ctx: Ctx, *, direct: bool = False) -> dict[str, Any
             fields["call_date"] = parsed if parsed is not None else ahead
             head = head[: candidate.start()] + " " * (candidate.end() - candidate.start()) + head[candidate.end() :]
             break
+    vague = re.search(rf"(?:\b(?:on|from|in|during)\s+)?\b(?P<d>{_VAGUE_PAST})\b", head)
+    vague = None if "call_date" in fields else vague
+    if vague is not None:
+        # "sometime last week", "the other day": a call on some day not said (asked, never read as today)
+        fields["_vague_date"] = clean(rest.source(vague.start("d"), vague.end("d")))
+        head = head[: vague.start()] + " " * (vague.end() - vague.start()) + head[vague.end() :]
     stop_words = (
         r"(?!at\b|from\b|of\b|about\b|on\b|re\b|regarding\b|yesterday\b|today\b|this\b|last\b|and\b|earlier\b|just\b|"
         r"again\b|tonight\b|recently\b|before\b|after\b)"
@@ -1455,8 +1570,14 @@ def _read_call(rest: Mapped, ctx: Ctx, *, direct: bool = False) -> dict[str, Any
         written = rest.source(who.start("who"), who.end("who"))
         contact = lexicon.contact(written, any_case=True)
         pronoun = re.fullmatch(r"(?:him|her|them)", written.strip(), _I)
+        before = _contact_before(rest, ctx) if pronoun and not ctx.last_contact else None
         if pronoun and ctx.last_contact:
             fields["contact"] = ctx.last_contact  # "update alice's title, and log a call with her"
+        elif before is not None:
+            # "acme's wile flagged PAY-4 ... log my call w/ him": the one contact named before, and where
+            fields["contact"] = before[0]
+            if before[1]:
+                fields["account"] = before[1]
         elif contact is not None and lexicon.account(contact) is None:
             fields["contact"] = contact
         elif lexicon.account(written) is not None and not where:
@@ -1494,6 +1615,51 @@ def _read_call(rest: Mapped, ctx: Ctx, *, direct: bool = False) -> dict[str, Any
     return fields
 
 
+def _contact_before(piece: Mapped, ctx: Ctx) -> tuple[str, str | None] | None:
+    """The one contact the message named before ``piece`` (for "him" / "her"), with the account it was named at
+    ("acme's wile", "wile at acme"); None when there is none, or more than one."""
+    before = piece.original[: piece.starts[0]] if piece.starts else ""
+    words = list(re.finditer(r"[A-Za-z][\w-]*(?:'s|')?", before))
+    found: dict[str, tuple[str, str | None]] = {}
+    index = 0
+    while index < len(words):
+        for size in (2, 1):
+            chunk = words[index : index + size]
+            if len(chunk) < size or any(re.search(r"'s?$", w[0]) for w in chunk[:-1]):
+                continue
+            name = re.sub(r"(?:'s|')$", "", " ".join(w[0] for w in chunk))
+            if not ctx.lexicon.is_known_contact(name) or ctx.lexicon.account(name) is not None:
+                continue
+            owner = words[index - 1][0] if index else ""
+            after = re.match(r"\s+(?:at|from|@)\s+(?P<acc>[A-Za-z][\w&.-]*)", before[chunk[-1].end() :])
+            account = None
+            if re.search(r"(?:'s|')$", owner) and ctx.lexicon.account(owner[: owner.rindex("'")]) is not None:
+                account = owner[: owner.rindex("'")]  # "acme's wile"
+            elif after is not None and ctx.lexicon.account(after["acc"]) is not None:
+                account = after["acc"]  # "wile at acme"
+            found.setdefault(name.lower(), (name, account))
+            index += size - 1
+            break
+        index += 1
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
+_VAGUE_PAST = (
+    r"(?:(?:some\s*time|at\s+some\s+point|one\s+day)\s+)?(?:(?:earlier\s+)?(?:last|this|earlier\s+this)\s+(?:week|mon"
+    r"th)|the\s+other\s+day|a\s+(?:few|couple(?:\s+of)?)\s+(?:days|weeks)\s+(?:ago|back)|a\s+while\s+(?:ago|back)|rece"
+    r"ntly)|some\s*time|at\s+some\s+point"
+)
+"""When a call was, said too loosely to be one day."""
+
+
+def _vague_call_date(fields: dict[str, Any]) -> str | None:
+    """The question about a call whose day was said loosely (its date is left empty, never taken for today)."""
+    vague = fields.pop("_vague_date", None)
+    if vague is None:
+        return None
+    return f"Which call date should the call have? “{vague}” is not one day."
+
+
 _CALL_AHEAD = (
     "I log calls that have happened. For a call that is coming up I can create a follow-up task instead "
     "(`remind me to call Ana on Friday`)."
@@ -1524,8 +1690,27 @@ def log_call(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             fields["call_date"] = parse_date(day, today=ctx.today, past=True, order=ctx.order)
         if fields.get("call_date") and fields["call_date"] > ctx.today:
             return Unsupported(_CALL_AHEAD), end
+        vague = _vague_call_date(fields)
         # Sentences after the call are its notes ("... from friday. notes: she's fine with the 3 year term")
-        return Read(SalesforceLogCallRequest(**fields), open_field="description"), end
+        return Read(SalesforceLogCallRequest(**fields), open_field="description", question=vague), end
+    named = _CALL_TO_LOG.match(low)
+    if named is not None:
+        fields = _read_call(piece.slice(named.start("rest"), named.end("rest")), ctx)
+        vague = _vague_call_date(fields)
+        if named["when"] and "call_date" not in fields:
+            day = "today" if named["when"].startswith("this") else named["when"]
+            fields["call_date"] = parse_date(day, today=ctx.today, past=True, order=ctx.order)
+        after = named.start("after") + _ONE_LIKE_IT.match(named["after"]).end()  # type: ignore[union-attr]
+        said = re.match(r"(?:re|about|regarding)\b\s*:?\s*(?P<about>[^,;.!?]+)", low[after:])
+        if said is not None and "subject" not in fields:
+            # "..., was a quick one re seat counts": what the call was about
+            subject = clean(piece.source(after + said.start("about"), after + said.end("about")))
+            fields["subject"] = capitalised(re.sub(r"(?i)^the\s+", "", subject))
+            after += said.end()
+        notes = free_text(piece, after, len(low)).strip(" ,;.-") if low[after:].strip(" ,;.!?-") else ""
+        if notes:
+            fields["description"] = notes  # anything else said about it: its notes
+        return Read(SalesforceLogCallRequest(**fields), open_field="description", question=vague), len(low)
     on_the_phone = _ON_THE_PHONE.match(low)
     if on_the_phone is not None:
         # "had ana silva on the phone, ...": a call with her, said the other way round
@@ -1544,6 +1729,7 @@ def log_call(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             stop = also
         direct = bool(re.match(r"(?:i\s+|we\s+)?(?:just\s+)?(?:called|phoned|rang)\b", low))
         fields = _read_call(piece.slice(match.start("rest"), stop), ctx, direct=direct)
+        vague = _vague_call_date(fields)
         if "contact" not in fields and "account" not in fields:
             return None
         # A call someone had is a request to log it only with "log it" (here, or in the next clause), or when the
@@ -1557,7 +1743,10 @@ def log_call(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             end = after + following.start() if following is not None else len(low)
         # asked to be logged, the sentences after it are its notes ("..., log it. notes: wants EUR")
         return Read(
-            SalesforceLogCallRequest(**fields), weak=not asked, open_field="description" if asked else None
+            SalesforceLogCallRequest(**fields),
+            weak=not asked,
+            open_field="description" if asked else None,
+            question=vague if asked else None,
         ), end
     called = _THEY_CALLED.match(low)
     if called is not None:
@@ -1566,8 +1755,10 @@ def log_call(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         fields = _read_call(piece.slice(called.start("who"), called.end("who")), ctx, direct=True)
         if "contact" in fields and lexicon_knows_contact(fields["contact"], ctx):
             when = _read_call(piece.slice(called.end("who"), log_it.start() if log_it else len(low)), ctx)
-            fields.update({k: v for k, v in when.items() if k == "call_date"})
-            return Read(SalesforceLogCallRequest(**fields), weak=log_it is None), len(low)
+            fields.update({k: v for k, v in when.items() if k in ("call_date", "_vague_date")})
+            vague = _vague_call_date(fields)
+            question = vague if log_it is not None else None
+            return Read(SalesforceLogCallRequest(**fields), weak=log_it is None, question=question), len(low)
     match = _LOG_IT.match(low)
     if match is not None and (
         "call" in low or ctx.last_kind == "salesforce.log_call" or (ctx.last_kind is None and low.startswith("log"))
@@ -1617,16 +1808,22 @@ def lexicon_knows_contact(name: str, ctx: Ctx) -> bool:
 # Salesforce: create a task
 
 
-_TASK_NOUN = r"(?:follow[\s-]?up\s+)?(?:task|todo|to-do|reminder|follow[\s-]?up|action\s+item)"
+_TASK_NOUN = r"(?:(?:follow[\s-]?up|reminder)\s+)?(?:task|todo|to-do|reminder|follow[\s-]?up|action\s+item)"
+_TASK_OWNER = (
+    r"me|[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*)?|(?:the\s+)?(?:[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){0,3}?(?:'s|')?\s+)?(?:a"
+    r"ccount|opportunity|opp|deal)\s+owner(?:\s+(?:of|for|on)\s+(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){0,3}?)?"
+)
+"""Whose task it is, said before it: a person, or the owner of a record (checked by the lexicon afterwards)."""
 _TASK_FRAMES = [
     _m(
         rf"^(?:please\s+)?(?:create|add|make|set\s+up|open|log|put\s+in|enter)\s+(?:a\s+|an\s+)?(?:new\s+)?(?:salesfo"
         rf"rce\s+)?(?P<noun>{_TASK_NOUN})\b(?P<rest>.*)$"
     ),
-    _m(rf"^(?:new\s+)?(?:salesforce\s+)?(?P<noun>{_TASK_NOUN})\s+(?=for\b|on\b|:)(?P<rest>.*)$"),
+    _m(rf"^(?:an?\s+)?(?:new\s+)?(?:salesforce\s+)?(?P<noun>{_TASK_NOUN})\s+(?=for\b|on\b|:)(?P<rest>.*)$"),
+    # "give erin a task to ...", "set Ivy a to-do: ...", "give the Hooli account owner a task: ...": whose task it is
     _m(
-        r"^(?:please\s+)?(?:make|create|give)\s+(?P<owner_first>me|[a-z]+)\s+a\s+(?P<noun>task|reminder|todo)\b(?P<re"
-        r"st>.*)$"
+        rf"^(?:please\s+)?(?:make|create|give|set|assign)\s+(?P<owner_first>{_TASK_OWNER})\s+(?:a|an)\s+(?:new\s+)?(?P<"
+        rf"noun>{_TASK_NOUN})\b(?P<rest>.*)$"
     ),
     _m(r"^(?:please\s+)?(?:remind|nudge|ping)(?P<noun>)\s+(?P<rest>.+)$"),
     _m(r"^(?:please\s+)?set\s+(?:a|an)\s+(?P<noun>reminder)\s+(?P<rest>.+)$"),
@@ -1639,11 +1836,17 @@ _TASK_FRAMES = [
         rf"^(?:we|i)\s+(?:need|want|should\s+have|could\s+use)\s+(?:a|an)\s+(?:new\s+)?(?:salesforce\s+)?(?P<noun>"
         rf"{_TASK_NOUN})\b(?P<rest>.*)$"
     ),
+    # "can the account owner for Umbrella Health get a task to ...": the owner asked about first
+    _m(
+        rf"^(?:can|could|would|should|will)\s+(?P<owner_first>{_TASK_OWNER})\s+(?:get|have|take|be\s+given)\s+(?:a|an)\s+("
+        rf"?:new\s+)?(?P<noun>{_TASK_NOUN})\b(?P<rest>.*)$"
+    ),
 ]
 
 
 _OWNER_PHRASE = (
-    r"(?:the\s+)?(?:(?P<owner_rec>[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){0,3}?)(?:'s|')\s+)?"
+    r"(?:the\s+)?(?:(?P<owner_rec>[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){0,3}?)(?:(?:'s|')\s+|\s+(?=(?:account|op"
+    r"portunity|opp|deal)\s+owner\b)))?"
     r"(?P<role>account|opportunity|opp|deal)\s+owner(?:\s+(?:of|for|on)\s+(?P<owner_of>(?:the\s+)?[a-z0-9][\w&.'-]*(?"
     r":\s+[a-z0-9][\w&.'-]*){0,3}?))?"
 )
@@ -1651,7 +1854,8 @@ _THANKS = r"(?:please|thanks|thank\s+you|thx|ty)"
 """Politeness in a task's words (in the text as read, where "pls" is already "please"): never its owner or subject."""
 _PERSON_WORDS = r"(?:me|myself|<@[uw][a-z0-9]+(?:\|[^>]*)?>|[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*)??)"
 _TASK_STOP = (
-    rf"(?=\s*(?::|,|->|\s+to\b|\s+on\b|\s+for\b|\s+about\b|\s+by\b|\s+due\b|\s+(?:{DATE})\b|\s+that\b|\s*$|\s+-\s|"
+    rf"(?=\s*(?::|,|->|\s+to\b|\s+on\b|\s+for\b|\s+about\b|\s+regarding\b|\s+re\b|\s+by\b|\s+due\b|\s+(?:{DATE})\b|"
+    rf"\s+that\b|\s*$|\s+-\s|"
     rf"\s+{_THANKS}\b))"
 )
 
@@ -1670,6 +1874,8 @@ def _owner(match: re.Match[str], rest: Mapped, offset: int, ctx: Ctx, fields: di
                         fields["opportunity"] = record.opportunity
         return True
     text = rest.source(offset + match.start("who"), offset + match.end("who")).strip()
+    if re.fullmatch(r"me|myself", match["who"].strip(), _I):
+        text = "me"  # the requester, however it was written ("on my plate")
     person = text if re.fullmatch(MENTION, text) else lexicon.person(text)
     if person is None:
         return False
@@ -1702,13 +1908,18 @@ def _task_parts(rest: Mapped, ctx: Ctx, *, remind: bool, owner: str | None, foll
             position += who.end()
             continue
         record = re.match(
-            rf"\s*(?:on|for|about)\s+(?P<rec>(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){{0,4}}?){_TASK_STOP}",
+            rf"\s*(?P<prep>on|for|about|regarding|re)\s+(?P<rec>(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){{0,4"
+            rf"}}?){_TASK_STOP}",
             tail,
             _I,
         )
         if record is not None and "account" not in fields:
             found = lexicon.record(rest.source(position + record.start("rec"), position + record.end("rec")))
-            if found is not None and (found.named_as_record or re.search(r"\baccount\b", record["rec"])):
+            if found is not None and (
+                found.named_as_record
+                or re.search(r"\baccount\b", record["rec"])
+                or (record["prep"] != "for" and lexicon.account(record["rec"]) is not None)  # "on umbrella health"
+            ):
                 fields["account"] = found.account
                 if found.opportunity:
                     fields["opportunity"] = found.opportunity
@@ -1722,7 +1933,7 @@ def _task_parts(rest: Mapped, ctx: Ctx, *, remind: bool, owner: str | None, foll
         break
     sep = re.match(r"\s*(?::|->|-|,|\bto\b|\bthat\b|\babout\b)\s*", low[position:])
     if sep is None:
-        if low[position:].strip(" .!"):
+        if low[position:].strip(" .!?"):
             return None
         fields["subject"] = "Follow up" if follow_up else None
         return fields
@@ -1731,12 +1942,12 @@ def _task_parts(rest: Mapped, ctx: Ctx, *, remind: bool, owner: str | None, foll
     following = next_request_at(low, start)
     if following is not None:
         subject_end = following
-    polite = re.search(rf"(?:[\s,]+{_THANKS})+\s*[.!]*\s*$", low[start:subject_end])
+    polite = re.search(rf"(?:[\s,]+{_THANKS})+\s*[.!?]*\s*$", low[start:subject_end])
     if polite is not None:
         subject_end = start + polite.start()  # "..., by the 30th, thx": the date is still the last thing said
     due = re.search(
         rf"(?:,\s*|\s+)(?:and\s+)?(?:(?:it'?s\s+)?(?:due|deadline)\s*(?:date\s*)?(?::|on|by|is)?\s*|by\s+|on\s+|befor"
-        rf"e\s+|until\s+)?(?P<date>{DATE}|{VAGUE_DATE})\s*[.!]*\s*$",
+        rf"e\s+|until\s+)?(?P<date>{DATE}|{VAGUE_DATE})\s*[.!?]*\s*$",
         low[start:subject_end],
         _I,
     )
@@ -1830,23 +2041,34 @@ _TASK_REPEATS = (
 
 
 _OWES = _m(
-    r"^(?P<who>whoever\s+owns\s+(?P<rec>(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){0,4}?)|[a-z<@][\w'.@<>|-]*(?:\s+[a-z]"
-    r"[\w'.-]*)?)\s+(?P<modal>needs\s+to|should|has\s+to|must|will|is\s+going\s+to|is\s+supposed\s+to|owes\s+us|promised\s+to)"
-    r"\s+(?P<what>.+?)(?P<ask>\s*(?:,|\.|;|\s-|\s+and)\s*(?:so\s+)?(?:(?:can|could)\s+you\s+)?(?:please\s+)?(?:set\s+(?:up\s+)?(?:a|an"
-    r"|the)\s+reminder|make\s+(?:that|this|it)\s+(?:into\s+)?a\s+task|(?:add|create|open|log)\s+(?:a\s+)?task(?:\s+for\s+(?:that|it"
-    r"|this|him|her|them))?|make\s+(?:a\s+)?task(?:\s+for\s+(?:that|it|this|him|her|them))?|remind\s+(?:him|her|them)|track\s+(?:that|it))(?:\s+(?:please|for\s+me|in\s+(?:sf|salesforce)))*\s*[.!"
-    r"?]*)$"
+    rf"^(?P<who>whoever\s+owns\s+(?P<rec>(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){{0,4}}?)|(?P<anyone>someone|s"
+    rf"omebody|one\s+of\s+us)|[a-z<@][\w'.@<>|-]*(?:\s+[a-z][\w'.-]*)?)\s+(?P<modal>needs\s+to|should|has\s+to|must|will|i"
+    rf"s\s+going\s+to|is\s+supposed\s+to|owes\s+us|promised\s+to)\s+(?P<what>.+?)(?:\s*(?:,|-)\s*(?P<choice>[a-z][\w.'-]*"
+    rf"(?:\s*,\s*[a-z][\w.'-]*)*\s+or\s+[a-z][\w.'-]*)(?:\s*,\s*(?:whoever|whichever)\b[^,.;?!]*)?\s*[?.])?(?P<ask>\s*(?:,|\.|;|\s-|\s+and|\?)\s*(?:so\s+)?(?:(?:can|"
+    rf"could)\s+you\s+)?(?:please\s+)?(?:set\s+(?:up\s+)?(?:a|an|the)\s+reminder|make\s+(?:that|this|it)\s+(?:into\s+)?(?:a"
+    rf"|an)\s+(?:task|to-?do|reminder)|(?:add|create|open|log)\s+(?:a\s+)?task(?:\s+for\s+(?:that|it|this|him|her|them))?|ma"
+    rf"ke\s+(?:a\s+)?task(?:\s+for\s+(?:that|it|this|him|her|them))?|remind\s+(?:him|her|them)|track\s+(?:that|it))(?:\s+"
+    rf"(?:for|by|due|on)\s+(?P<ask_date>{DATE}))?(?:\s+(?:please|for\s+me|in\s+(?:sf|salesforce)))*\s*[.!?]*)$"
 )
 """Someone's obligation, then the ask to make it a task: "erin needs to get ana the MSA by wed, pls set a reminder"."""
+_ASK_NEXT = _m(
+    r"^\s*[.!?]*\s+(?:so\s+)?(?:(?:can|could|would)\s+(?:you|u|ya)\s+)?(?:please\s+|pls\s+|plz\s+)?(?:(?:make|turn)\s+(?:"
+    r"that|this|it)\s+(?:into\s+)?|make\s+)(?:a|an)\s+(?:task|to-?do|reminder)(?:\s+(?:please|pls|plz|thanks|thx))*\s*[.!?]*\s*$"
+)
+"""The ask to make what the sentence before said a task, as a sentence of its own: "... can u make that a task"."""
+_THAT_A_TASK = _m(
+    r"^(?:so\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:(?:make|turn)\s+(?:that|this|it)\s+(?:into\s+)?|make\s+)(?:a"
+    r"|an)\s+(?:task|to-?do|reminder)(?:\s+please)*\s*[.!?]*$"
+)
 _OWES_ASSIGN = _m(
     r"^(?P<who>[a-z<@][\w'.@<>|-]*(?:\s+[a-z][\w'.-]*)?)\s+needs\s+(?:a\s+)?(?:task|reminder|to-?do)\b(?P<rest>.*)$"
 )
 """Who a task is for, said first: "ivy needs a task on the globex account for friday"."""
 _ON_SOMEONES_LIST = _m(
-    r"^(?:please\s+)?(?:put|add|drop|stick)\s+(?:a\s+)?(?:task|reminder|to-?do)\s+(?:on|in|to)\s+(?P<who>[a-z<@][\w'.@<>|-]*(?:\s+["
-    r"a-z][\w'.-]*)?)(?:'s|s')\s+(?:list|plate|queue|to-?do\s+list)(?P<rest>.*)$"
+    r"^(?:please\s+)?(?:put|add|drop|stick)\s+(?:a\s+)?(?:task|reminder|to-?do)\s+(?:on|in|to)\s+(?P<who>my|[a-z<@][\w'.@<>|-]*("
+    r"?:\s+[a-z][\w'.-]*)?(?=(?:'s|s')\s))(?:'s|s')?\s+(?:list|plate|queue|to-?do\s+list)(?P<rest>.*)$"
 )
-"""'put a task on sam torres's list: follow up with ...': the task is for that person."""
+"""'put a task on sam torres's list: follow up with ...', 'put a task on my plate: ...': the task is for that person."""
 
 
 def _says_it_repeats(piece: Mapped, end: int) -> bool:
@@ -1865,37 +2087,87 @@ def _as_reminder(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     where they were written, so the owner and the subject are read as the person wrote them."""
     low = piece.text.lower()
     owes = _OWES.match(low)
+    if owes is None and _ASK_NEXT.match(piece.original[piece.ends[-1] if piece.ends else 0 :]):
+        # "someone needs to send Globex the MSA by 12/10. can u make that a task": the ask is the next sentence
+        asked_next = piece.sub(re.compile(r"\s*$"), lambda m: ", make that a task")
+        owes = _OWES.match(asked_next.text.lower())
+        piece = asked_next if owes is not None else piece
     if owes is not None:
         if owes["rec"] is not None:
             if ctx.lexicon.record(piece.source(owes.start("rec"), owes.end("rec"))) is None:
                 return None
             head = re.compile(r"^whoever\s+owns\s+", _I)
             asked = piece.slice(0, owes.end("what")).sub(head, lambda m: "remind the opportunity owner of ")
+        elif owes["anyone"] is not None:
+            # "someone needs to ...": nobody named; grounding asks who ("erin or kara?" is a choice, not an owner)
+            asked = piece.slice(owes.start("what"), owes.end("what")).sub(re.compile("^"), lambda m: "create a task: ")
         elif ctx.lexicon.person(piece.source(owes.start("who"), owes.end("who"))) is None:
             return None
         else:
             asked = piece.slice(0, owes.end("what")).sub(re.compile("^"), lambda m: "remind ")
         modal = re.compile(rf"\s+{re.escape(owes['modal'])}\s+(?={re.escape(owes['what'][:12])})", _I)
         found = _create_task(asked.sub(modal, lambda m: " to "), ctx)
-        return (found[0], len(low)) if found is not None and isinstance(found[0], Read) else None
+        if found is None or not isinstance(found[0], Read):
+            return None
+        request = found[0].request
+        if owes["ask_date"] and request.due_date is None:  # type: ignore[union-attr]
+            # "... - make it a task for monday": the day the ask names is the task's
+            due = parse_date(owes["ask_date"], today=ctx.today, order=ctx.order)
+            request = request.model_copy(update={"due_date": due})
+        return replace(found[0], request=request), len(low)
     for pattern, verb in ((_OWES_ASSIGN, r"\s+needs\s+(?:a\s+)?(?:task|reminder|to-?do)\b"), (_ON_SOMEONES_LIST, None)):
         named = pattern.match(low)
-        if named is None or ctx.lexicon.person(piece.source(named.start("who"), named.end("who"))) is None:
+        mine = named is not None and named["who"] == "my"
+        if named is None or not (mine or ctx.lexicon.person(piece.source(named.start("who"), named.end("who")))):
             continue
         asked = piece.slice(named.start("who"), len(low))
         if verb is not None:
             asked = asked.sub(re.compile(verb, _I), lambda m: "")  # "ivy needs a task on ..." -> "ivy on ..."
         else:
-            list_words = re.compile(r"(?:'s|s')\s+(?:list|plate|queue|to-?do\s+list)", _I)
-            asked = asked.sub(list_words, lambda m: "")  # "sam torres's list: ..." -> "sam torres: ..."
+            list_words = re.compile(r"^my\s+\w+(?:\s+list)?|(?:'s|s')\s+(?:list|plate|queue|to-?do\s+list)", _I)
+            # "sam torres's list: ..." -> "sam torres: ...", "my plate: ..." -> "me: ..."
+            asked = asked.sub(list_words, lambda m: "me" if m[0].lower().startswith("my") else "")
         found = _create_task(asked.sub(re.compile("^"), lambda m: "create a task for "), ctx)
         if found is not None and isinstance(found[0], Read):
             return found[0], len(low)
     return None
 
 
+_RECORD_FIRST = _m(
+    r"^(?P<prep>on|for|re|regarding|about)\s+(?P<rec>(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){0,4}?)\s*(?:"
+    r",|:|\s-)\s*(?=\S)"
+)
+"""The record (or, after "for", the person) a task is for, said before the ask: "on Initech's expansion deal, give
+erin a task to ...", "for ivy, create a task to ..."."""
+
+
+def _record_first(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    lead = _RECORD_FIRST.match(piece.text)
+    if lead is None:
+        return None
+    written = piece.source(lead.start("rec"), lead.end("rec"))
+    person = ctx.lexicon.person(written) if lead["prep"].lower() == "for" else None
+    record = ctx.lexicon.record(written) if person is None else None
+    if person is not None:
+        linked = {"owner": person}
+    elif record is not None and record.account and (record.named_as_record or ctx.lexicon.account(written)):
+        linked = {"account": record.account, "opportunity": record.opportunity}
+    else:
+        return None
+    rest = piece.slice(lead.end(), len(piece.text))
+    found = _as_reminder(rest, ctx) or _create_task(rest, ctx)
+    if found is None or not isinstance(found[0], Read):
+        return None
+    request = found[0].request
+    if all(getattr(request, name) is None for name in linked):
+        request = request.model_copy(update={k: v for k, v in linked.items() if v is not None})
+    return replace(found[0], request=request), lead.end() + found[1]
+
+
 def create_task(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
-    found = _as_reminder(piece, ctx) or _create_task(piece, ctx)
+    if ctx.last_kind == "salesforce.create_task" and _THAT_A_TASK.match(piece.text):
+        return Filler(piece.source()), len(piece.text)  # the ask after the task it asked for: already read
+    found = _record_first(piece, ctx) or _as_reminder(piece, ctx) or _create_task(piece, ctx)
     if found is not None and isinstance(found[0], Read) and _says_it_repeats(piece, found[1]):
         # "remind erin to send the deck every friday": not a task with "every" in its subject, nor one task
         return Unsupported(_TASK_REPEATS), found[1]
@@ -1920,9 +2192,15 @@ def _create_task(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         if match is None:
             continue
         owner = None
+        of_record: dict[str, Any] = {}
         if match.groupdict().get("owner_first"):
             # "make erin a task ...", "<@U0ERIN001> can you own a task to ...": whose task it is
-            owner = ctx.lexicon.person(piece.source(match.start("owner_first"), match.end("owner_first")))
+            first = piece.slice(match.start("owner_first"), match.end("owner_first"))
+            role = re.fullmatch(_OWNER_PHRASE, first.text, _I)
+            if role is not None and _owner(role, first, 0, ctx, of_record):
+                owner = of_record.pop("owner")  # "give the Hooli account owner a to-do": and the account
+            else:
+                owner = ctx.lexicon.person(first.source())
             if owner is None:
                 continue
         rest = piece.slice(match.start("rest"), len(piece.text))
@@ -1930,6 +2208,8 @@ def _create_task(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         fields = _task_parts(rest, ctx, remind=n == 3, owner=owner, follow_up=follow_up)
         if fields is None:
             continue
+        for name, value in of_record.items():
+            fields.setdefault(name, value)
         end = match.start("rest") + fields.pop("_end", len(rest.text))
         # "remind kara (tomorrow)" with nothing after it: a reminder for someone the vocabulary knows, about
         # something not said (grounding asks what); "ping bob" alone is not a task
@@ -2008,10 +2288,10 @@ _UPDATE_CONTACT = [
         rf"(?P<field>{_FIELD_NAME})\s*(?::|-)?\s*(?P<value>.*?){BOUNDARY}"
     ),
     _m(
-        rf"^{_CONTACT_NAME}(?:\s+(?:at|from)\s+(?P<account>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?))?\s+(?:(?:moved\s+to|got"
-        rf"|has|started|took)\s+(?:a\s+)?(?:new|different)\s+(?:role|position|job|title)|got\s+promote"
+        rf"^{_CONTACT_NAME}(?:\s+(?:at|from)\s+(?P<account>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?))?\s+(?:(?:moved\s+(?:in)?to|got"
+        rf"|has|started|took|stepped\s+into|is\s+in)\s+(?:a\s+)?(?:new|different)\s+(?:role|position|job|title)|got\s+promote"
         rf"d|was\s+promoted|got\s+a\s+promotion|moved\s+up|stepped\s+up|changed\s+roles?|is\s+now\s+the|is\s+now|moved\s+"
-        rf"to)\s*(?:,\s*|-\s+|\s+to\s+)?(?:(?:his|her|th"
+        rf"to)(?:\s*,\s*|\s*-\s+|\s+to\s+|\s+as\s+)?(?:(?:his|her|th"
         rf"eir)\s+(?:new\s+)?title\s+is\s+|(?:he|she|they)(?:'s|\s+is|\s+are)\s+(?:now\s+)?(?:the\s+|a\s+|an\s+|our\s"
         rf"+|their\s+)?)?(?P<value>.*?)(?:\s+now)?(?P<field>){BOUNDARY}"
     ),
@@ -2048,9 +2328,36 @@ _UPDATE_CONTACT_LIST = _m(
 )
 
 
+_THEIR_FIELD = _m(
+    rf"^(?:please\s+)?(?:update|change|fix|correct|edit|set)\s+(?:his|her|their)\s+(?:new\s+)?(?P<field>{_FIELD_NAME})(?:\s*(?:"
+    rf"(?:to|as)\b|:)\s*(?P<value>.+?))?(?:\s+(?:in|on)\s+(?:sf|sfdc|salesforce|the\s+crm))?{BOUNDARY}"
+)
+"""The ask about the contact just named: "Ana Silva got promoted to VP Procurement!! update her title pls"."""
+
+
+_OUR_CONTACT = _m(
+    r"^(?:our|my|their)\s+(?:guy|gal|contact|champion|friend|buddy|person|main\s+contact|point\s+of\s+contact)\s+(?=[a-z])"
+)
+"""Words that say who a contact is to us before the name ("our guy Peter at initech is now ...")."""
+
+
 def update_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    ours = _OUR_CONTACT.match(piece.text)
+    if ours is not None:
+        found = update_contact(piece.slice(ours.end(), len(piece.text)), ctx)
+        return (found[0], ours.end() + found[1]) if found is not None else None
     low = piece.text.lower()
     lexicon = ctx.lexicon
+    theirs = _THEIR_FIELD.match(low)
+    if theirs is not None and ctx.last_contact:
+        fields = {"contact": ctx.last_contact}
+        if theirs["value"]:
+            field = _CONTACT_FIELDS[" ".join(theirs["field"].split())]
+            value = _contact_value(field, piece.source(theirs.start("value"), theirs.end("value")))
+            if value is None:
+                return None
+            fields[field] = value
+        return Read(SalesforceUpdateContactRequest(**fields)), _end(theirs, low)
     listing = _UPDATE_CONTACT_LIST.match(low)
     if listing is not None:
         name = lexicon.contact(piece.source(listing.start("contact"), listing.end("contact")), any_case=True)
@@ -2095,6 +2402,14 @@ def update_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         value = _contact_value(field, raw) if raw else None
         if raw and value is None:
             continue
+        where = re.fullmatch(r"(?:at|with|in)\s+(?P<account>.+)", value or "", _I)
+        if n == _STATED_TITLE[0] and where is not None and lexicon.account(where["account"]) is not None:
+            # "alice wong moved into a new role at umbrella": news of a new title, not the title itself; a request
+            # only with the ask that follows ("can you update her title?"), which grounding asks the title for
+            account = clean(where["account"])
+            asked = re.search(rf"\b(?:update|change|fix|edit|set)\s+(?:his|her|their)\s+(?:new\s+)?{_FIELD_NAME}", low)
+            request = SalesforceUpdateContactRequest(contact=name, account=account)
+            return Read(request, weak=asked is None), _end(match, low)
         if n in _STATED_TITLE and not value:
             continue
         fields: dict[str, Any] = {"contact": name, field: value}
@@ -2129,7 +2444,7 @@ _CREATE_CONTACT = [
         r"^(?:please\s+)?add\s+(?P<items>[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*){0,2}?(?:\s+(?:at|from)\s+[a-z][\w&.'-]*(?:"
         r"\s+[a-z][\w&.'-]*){0,2}?)?)(?:\s+(?:to|at|for|under)\s+(?P<account_first>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*){0,2}?))?"
         r"\s+as\s+a\s+(?:new\s+)?contact(?:\s+(?:at|for|on)\s+(?P<account>[a-z][\w&.'-]*(?"
-        r":\s+[a-z][\w&.'-]*){0,2}))?(?P<more>\s*[,(].*)?$"
+        r":\s+[a-z][\w&.'-]*){0,2}))?(?P<more>\s*(?:[,(;:]|-\s).*)?$"
     ),
     # "add globex's new head of IT as a contact": a role at an account, nobody named yet
     _m(
@@ -2183,6 +2498,13 @@ def _new_person(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     return None
 
 
+_UNNAMED = (
+    r"(?:(?:the|a|an|their|our|his|her|my|one\s+of)\s+|[a-z][\w-]*(?:'s|')\s+)(?:new\s+)?(?:colleague|co-?worker|boss|m"
+    r"anager|assistant|replacement|successor|counterpart|deputy|teammate|report|person|guy|contact)s?"
+)
+"""Someone described, not named: "Wile's colleague", "their new person", "her replacement"."""
+
+
 def create_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     low = piece.text.lower()
     lexicon = ctx.lexicon
@@ -2205,7 +2527,9 @@ def create_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
                 fields["account"] = written
         items_text = piece.source(match.start("items"), match.end("items"))
         if match.groupdict().get("more"):
-            items_text += piece.source(match.start("more"), match.end("more"))
+            # "... as a contact - facilities manager, 555-0142": what follows the ask is the contact's details
+            more = piece.source(match.start("more"), match.end("more"))
+            items_text += "," + re.sub(r"^\s*(?:[,;:]|[-\u2013\u2014](?=\s))", "", more)
         items_text = re.sub(r"[()]", ",", items_text)
         if n == 0:
             lead = re.match(
@@ -2245,6 +2569,8 @@ def create_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             fields.setdefault("account", clean(at["account"]))
         name_part = re.sub(r"^(?:named|called)\s+", "", name_part, flags=_I)
         name = lexicon.contact(name_part, any_case=True)
+        if name is None and fields.get("account") and re.fullmatch(_UNNAMED, name_part, _I):
+            name = ""  # "add Wile's colleague at Acme as a contact": someone not named yet; grounding asks who
         if name is None:
             return None
         first, _, last = name.rpartition(" ")

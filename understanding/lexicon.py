@@ -539,6 +539,13 @@ class Lexicon:
                 return None
             key = ids[0]
             return Record(key, None, False) if key.startswith("001") else Record(None, key, True)
+        at = re.fullmatch(r"(?P<opp>.+?)\s+(?:at|@|with|for|from|of|w/)\s+(?:the\s+)?(?P<account>.+)", t, re.I)
+        if at is not None and _norm(at["account"]) in self._accounts:
+            # "platform renewal @ acme", "the expansion deal with initech": the deal's words, then its account
+            opp_words = at["opp"].split()
+            named = [w for w in opp_words if w.lower() not in GENERIC_OPPORTUNITY]
+            if opp_words and all(self.is_opportunity_word(w) or w.lower() in GENERIC_OPPORTUNITY for w in opp_words):
+                return Record(at["account"], " ".join(named) or None, True)
         generic = False
         while words and words[-1].lower() in GENERIC_OPPORTUNITY:
             words, generic = words[:-1], True

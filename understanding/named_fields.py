@@ -29,6 +29,7 @@ from approvals.core.intents import (
 )
 from understanding.lexicon import GENERIC_OPPORTUNITY, ISSUE_KEY, Lexicon
 from understanding.reading import read_money
+from understanding.text import NOT_THE_OLD_AMOUNT
 
 _ASK = re.compile(
     r"\b(?:needs?|should|must|has\s+to|have\s+to|can\s+(?:you|we)|could\s+(?:you|we)|please|let'?s|change|set|update|"
@@ -164,6 +165,7 @@ def read_terse_change(text: str, lexicon: Lexicon) -> ActionRequest | None:
     person ("OPS-3 -> p2", "make PAY-5 a p0", "PAY-9 in progress pls", "PAY-6 should be bob's"), an opportunity and a
     stage or an amount ("hooli analytics closed lost pls"): that change. None for anything else: a word that is
     neither glue nor the value means the sentence says more than this reader understands."""
+    text = NOT_THE_OLD_AMOUNT.sub(lambda m: m["new"], text)  # "110,000 not 100k": no negation, a correction
     if re.search(r"\b(?:not|no|never)\b|n't\b", text, re.I) or text.rstrip().endswith("?"):
         return None  # a negation, or a question ("PAY-8 bob?"): no change asked
     keys = list(dict.fromkeys(k.upper() for k in re.findall(ISSUE_KEY, text)))

@@ -85,7 +85,7 @@ from understanding.reading import (
     read_date,
     read_money,
 )
-from understanding.text import prepare_mapped, sentences_mapped, unquoted
+from understanding.text import corrected, prepare_mapped, sentences_mapped, unquoted
 
 # ---------------------------------------------------------------------------------------------------------------
 # Small talk and instructions to a bot
@@ -343,7 +343,7 @@ def _read_sentence(sentence: Mapped, ctx: Ctx) -> list[Item]:
         if isinstance(item, Continuation) and "labels" in item.values and boundary is not None and later is None:
             # a list of labels runs on over the commas ("labels ux, checkout"), up to a clause that sets a field
             stop = end
-            for word in re.finditer(r"(?:\s*,\s*|\s+and\s+)(?P<w>[\w.-]+)(?=\s*(?:,|$|\s+and\s))", text[end:]):
+            for word in re.finditer(r"(?:\s*,\s*|\s+and\s+)(?P<w>[\w.-]+)(?=\s*(?:,|$|\s+and\s|\())", text[end:]):
                 if word.start() != stop - end or _continuation(
                     sentence.slice(end + word.start("w"), end + word.end("w")), ctx
                 ):
@@ -422,6 +422,14 @@ def _by_named_field(items: list[Item], sentence: Mapped, ctx: Ctx) -> list[Item]
     if any(isinstance(i, Unsupported) for i in items):
         return items
     if any(isinstance(i, Continuation) for i in items):
+        if not any(isinstance(i, Read | Unknown) for i in items):
+            # "PAY-5 -> alice, prio high": a terse change, then a field that goes with it
+            terse = [read_terse_change(i.text, ctx.lexicon) if isinstance(i, Context) else None for i in items]
+            if any(terse):
+                items = [Read(change) if change else item for item, change in zip(items, terse, strict=True)]
+                for item in items:
+                    _remember(item, ctx)
+                return items
         # "PAY-4 needs an owner, and bump it to high": the clauses around what was read, each by its field
         return _clauses_by_named_field(items, ctx) if any(isinstance(i, Read) for i in items) else items
     asked = sentence.text.rstrip().endswith("?")  # "PAY-8 bob?": a question, no terse change
@@ -804,11 +812,33 @@ _CONTINUATIONS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+_CARES_VERB = (
+    r"(?:is|are|was|were|'s|has|have|had|keeps?|got|asked|wants?|needs?|says?|said|reported|complained|mentioned|"
+    r"flagged|called|pinged|escalated)\b"
+)
+_SAID_BY = re.compile(rf"^\W*(?P<who>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\s+{_CARES_VERB}")
+_WHO_CARES = re.compile(
+    r"^\W*(?:(?:he|she|they|we|i|i'm|i've|we're|they're|he's|she's|customers?|clients?|users?|(?:the|our|their|a|one|"
+    r"three|two|several|many)\s+(?:customers?|clients?|users?|partners?|accounts?)|<@[uw][a-z0-9]+(?:\|[^>]*)?>)"
+    rf"\s+{_CARES_VERB}|it\s+(?:came|comes|keeps\s+coming)\s+up\b|it\s+(?:was|got|has\s+been)\s+"
+    r"(?:asked|requested|raised|flagged|reported|escalated)\b)",
+    re.I,
+)
+"""A sentence after a new issue's summary about who wants it and why ("Wile is furious", "it came up in three
+calls"): the reason for the request, not the issue's description."""
+
+
+def _someone(name: str, ctx: Ctx) -> bool:
+    return ctx.lexicon.knows_person(name) or ctx.lexicon.is_known_contact(name)
+
+
 def _continuation(chunk: Mapped, ctx: Ctx) -> Continuation | None:
     low = chunk.text.lower().strip()
     low = re.sub(r"[\s.!]+$", "", low)
     # "close date is 3/31 now", "closed lost pls": the value, said as news or politely
-    low = re.sub(r"(?:\s+(?:now|already|instead|please|pls|plz|asap))+$", "", low)
+    low = re.sub(
+        r"(?:\s+(?:now|already|instead|please|pls|plz|asap|final|total|flat|all[\s-]in|in\s+total))+$", "", low
+    )
     if ctx.last_kind == "followthrough.follow_up" and _ESCALATE_AFTER.fullmatch(low):
         # "make sure alice lands PAY-10 by friday - if it slips, escalate to bob": the follow-up escalates
         return Continuation({"escalate": True}, chunk.source())
@@ -897,11 +927,22 @@ _DO_IT = re.compile(
 )
 
 
+_ASKED_FIELD = (
+    r"(?:the\s+|its\s+|their\s+)?(?:stage|amount|status|owner|assignee|close\s+date|priority|prio|next\s+step|eta|"
+    r"due\s+date|value)"
+)
 _FIELD_WORD = re.compile(
     r"^(?:and\s+)?(?:the\s+|its\s+|with\s+)?(?:due(?:\s+date)?|deadline|priority|prio|assignee|owner|labels?|tags?|labell?ed|"
     r"tagged|stage|amount|close\s+date|summary|title)\b(?!\s+(?:is|was|were|has|have)\b)",
     re.I,
 )
+_WHAT_OF_IT = re.compile(
+    r"(?:(?:i|we)\s+)?(?:(?:just|mainly|mostly|really)\s+)?(?:need|want|(?:would|'d)\s+like|looking\s+for)?\s*"
+    rf"{_ASKED_FIELD}(?:\s*(?:,|and|&|/)\s*{_ASKED_FIELD})*(?:\s+(?:for|before|by)\b.*)?",
+    re.I,
+)
+"""After a question about a record, which of its values are wanted ("where's the umbrella renewal at? need stage +
+amount for my forecast call"): what the read is for, not another ask."""
 
 
 _THIRD_PARTY = re.compile(
@@ -922,6 +963,8 @@ def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
     continuation = _continuation(chunk, ctx)
     if continuation is not None:
         return continuation
+    if ctx.last_kind == "read.record" and _WHAT_OF_IT.fullmatch(raw):
+        return Context(raw)  # "..., need stage + amount for my forecast": what the read is for
     if _FIELD_WORD.match(raw):
         # "priority sky-high", "due whenever": a field named with a value that can't be read is asked about, never
         # dropped
@@ -1152,7 +1195,7 @@ class _Message:
         )
         return True
 
-    def extend_open_text(self, sentence: Mapped, items: Sequence[Item]) -> bool:
+    def extend_open_text(self, sentence: Mapped, items: Sequence[Item], ctx: Ctx) -> bool:
         """An unread sentence right after a comment (more of its body) or after a new issue's summary (its
         description). A description takes statements only, or a labelled part ("Steps: open the cart, tap pay"): an
         instruction there is asked about, not filed away."""
@@ -1167,6 +1210,22 @@ class _Message:
             and not re.match(r"[A-Za-z][\w /-]{0,24}:\s", sentence.text)
         ):
             return False
+        if (
+            isinstance(last.request, JiraCreateIssueRequest)
+            and name == "description"
+            and (
+                _WHO_CARES.match(sentence.text)
+                or ((said := _SAID_BY.match(sentence.source())) is not None and _someone(said["who"], ctx))
+            )
+            and not re.match(r"[A-Za-z][\w /-]{0,24}:\s", sentence.text)
+        ):
+            return False  # "Wile is furious", "it came up in three calls": why it is asked for, not what is wrong
+        topic = re.match(r"(?:topic|subject|re|regarding)\s*:\s*(?P<v>\S.*)$", sentence.source().strip(), re.I)
+        if isinstance(last.request, SalesforceLogCallRequest) and topic is not None and last.request.subject is None:
+            # "log my call with ana yesterday? topic: Q1 rollout. notes: ...": the call's subject, then its notes
+            subject = capitalised(clean(topic["v"]).rstrip(".!?"))
+            self.reads[-1] = Read(last.request.with_answer("subject", subject), open_field=name)
+            return True
         current = getattr(last.request, name)
         written = sentence.source().strip()
         if name == "description":
@@ -1347,7 +1406,7 @@ class OfflineParser:
         lexicon = lexicon_for(request.vocabulary, projects=request.known_projects)
         ctx = Ctx(request=request, lexicon=lexicon, thread_summary=_thread_summary(request))
         message = _Message()
-        prepared = prepare_mapped(request.request_text, bot_user_id=request.bot_user_id)
+        prepared = prepare_mapped(corrected(request.request_text), bot_user_id=request.bot_user_id)
         said = 0  # sentences that were small talk or remarks, not asks
         sentences = _corrections_apart(sentences_mapped(prepared))
         for raw in sentences:
@@ -1390,7 +1449,7 @@ class OfflineParser:
             if (
                 unread
                 and any(isinstance(i, Unknown | Context) for i in items)
-                and message.extend_open_text(sentence, items)
+                and message.extend_open_text(sentence, items, ctx)
             ):
                 continue
             for item in items:
@@ -1417,6 +1476,8 @@ class OfflineParser:
         match item:
             case Read():
                 message.add(item, ctx)
+                if item.question:
+                    message.problems.append(Unsupported(item.question))  # read, with one thing still to ask
             case Continuation():
                 if not message.continue_with(item, ctx):
                     message.problems.append(item.text)

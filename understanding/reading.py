@@ -30,12 +30,14 @@ from understanding.mapped import Mapped
 class Read:
     """A request read by a frame. ``weak``: a statement that names a change ("PAY-10 is critical now"), a request
     only when the message asks for nothing explicitly. ``pronoun``: its issue was "it" / "this". ``open_field``: the
-    free-text field a following unread sentence continues. ``fields``: what a continuation may still set."""
+    free-text field a following unread sentence continues. ``fields``: what a continuation may still set.
+    ``question``: what the frame must still ask about the request it read (a call "sometime last week": when?)."""
 
     request: ActionRequest
     weak: bool = False
     pronoun: bool = False
     open_field: str | None = None
+    question: str | None = None
 
 
 @dataclass(frozen=True)

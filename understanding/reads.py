@@ -20,6 +20,14 @@ _END = (
 )
 _RECORD = r"(?P<rec>(?:the\s+)?[a-z0-9][\w&.'/-]*(?:\s+[a-z0-9][\w&.'/-]*){0,4}?)"
 
+_STATE_WORDS = r"(?:unassigned|assigned(?:\s+to\s+any(?:one|body))?|open|merged|deployed|released|live|out)"
+"""Whether an issue is resolved or has someone on it, asked with "is": "is PAY-12 still unassigned?", "is OPS-2 live
+yet?". A workflow status asked that way ("is PAY-10 still in progress?") stays a question (holdout's label)."""
+_ASPECT = (
+    r"(?:status|update|progress|eta|owner|assignee|priority|prio|due\s+date|stage|amount|close\s+date|next\s+step|"
+    r"state|deadline)"
+)
+"""What a question about a record asks, named after it ("OPS-2 owner?") or before it ("owner of OPS-2?")."""
 _ISSUE_QUESTIONS = [
     re.compile(
         rf"^(?:hey\s+)?(?:what'?s|what\s+is|whats)\s+(?:the\s+)?(?:status|state|latest|story)\s+(?:of|on|with)\s+"
@@ -32,8 +40,18 @@ _ISSUE_QUESTIONS = [
         _I,
     ),
     re.compile(
-        rf"^(?:is|has)\s+(?P<issue>{ISSUE_REF})\s+(?:done|fixed|closed|resolved|shipped|been\s+\w+)(?:\s+yet)?{_END}",
+        rf"^(?:is|has)\s+(?P<issue>{ISSUE_REF})\s+(?:(?:still|already|even|actually)\s+)?(?:done|fixed|closed|resolved|shipped|"
+        rf"been\s+\w+|{_STATE_WORDS})(?:\s+yet)?{_END}",
         _I,
+    ),
+    # "is anyone on PAY-12?", "does OPS-2 have an owner yet?": who has it
+    re.compile(
+        rf"^is\s+(?:any(?:one|body)|some(?:one|body))\s+(?:on|working\s+on|assigned\s+to|handling|looking\s+at)\s+"
+        rf"(?P<issue>{ISSUE_REF}){_END}",
+        _I,
+    ),
+    re.compile(
+        rf"^does\s+(?P<issue>{ISSUE_REF})\s+have\s+(?:an?\s+)?(?:owner|assignee|eta|due\s+date)(?:\s+yet)?{_END}", _I
     ),
     re.compile(
         rf"^(?:where\s+are\s+we|where'?s|any\s+(?:news|update|progress))\s+(?:on|with)\s+(?P<issue>{ISSUE_REF}){_END}",
@@ -55,7 +73,8 @@ _ISSUE_QUESTIONS = [
         _I,
     ),
     # "PAY-4 status?", "OPS-3 update?": the record and what is asked about it, as a question
-    re.compile(rf"^(?P<issue>{ISSUE_REF})(?:'s)?\s+(?:status|update|progress|eta)\s*\?+\s*$", _I),
+    re.compile(rf"^(?P<issue>{ISSUE_REF})(?:'s)?\s+{_ASPECT}\s*\?+\s*$", _I),
+    re.compile(rf"^{_ASPECT}\s+(?:of|on|for)\s+(?P<issue>{ISSUE_REF})\s*\?+\s*$", _I),
 ]
 _RECORD_QUESTIONS = [
     re.compile(rf"^(?:what'?s|what\s+is|where'?s|where\s+is)\s+{_RECORD}\s+at{_END}", _I),
@@ -72,14 +91,39 @@ _RECORD_QUESTIONS = [
         rf"{_END}",
         _I,
     ),
-    re.compile(rf"^{_RECORD}(?:'s)?\s+(?:status|update|stage)\s*\?+\s*$", _I),
+    re.compile(rf"^{_RECORD}(?:'s)?\s+{_ASPECT}\s*\?+\s*$", _I),
+    # "where does the acme renewal stand?", "where do we stand on the hooli deal?"
+    re.compile(rf"^where\s+does\s+{_RECORD}\s+stand{_END}", _I),
+    re.compile(rf"^where\s+do\s+(?:we|things)\s+stand\s+(?:on|with)\s+{_RECORD}{_END}", _I),
     re.compile(rf"^(?:how'?s|how\s+is)\s+{_RECORD}(?:\s+(?:going|doing|looking|coming\s+along))?{_END}", _I),
 ]
+_INDIRECT = (
+    r"^(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+|pls\s+|quickly\s+)?(?:tell\s+me|let\s+me\s+know|"
+    r"show\s+me|remind\s+me|find\s+out|check|do\s+you\s+know|any\s+idea|i'?d\s+like\s+to\s+know|i\s+(?:want|need)"
+    r"\s+to\s+know|i'?m\s+wondering|i\s+wonder)\s+"
+)
+"""What asks a question the other way round: "could you tell me where the Acme renewal stands?"."""
+_INDIRECT_ISSUE = re.compile(
+    _INDIRECT + rf"(?:where\s+(?P<issue>{ISSUE_REF})\s+(?:stands|is(?:\s+at)?)|who\s+(?:has|owns|is\s+on|is\s+working"
+    rf"\s+on)\s+(?P<issue2>{ISSUE_REF})|(?:what|which)\s+(?:status|state|column)\s+(?P<issue3>{ISSUE_REF})\s+is\s+in|"
+    rf"(?:whether|if)\s+(?P<issue4>{ISSUE_REF})\s+(?:is|has\s+been|got)\s+(?:(?:still|already)\s+)?(?:done|fixed|closed|"
+    rf"resolved|shipped|{_STATE_WORDS})(?:\s+yet)?|(?:what\s+is|what'?s)\s+(?:the\s+)?(?:status|state|latest)\s+"
+    rf"(?:of|on|with)\s+(?P<issue5>{ISSUE_REF})){_END}",
+    _I,
+)
+_INDIRECT_RECORD = re.compile(
+    _INDIRECT + rf"(?:where\s+{_RECORD}\s+(?:stands|is(?:\s+at)?)|where\s+(?:we|things)\s+(?:are|stand)\s+(?:on|with)"
+    rf"\s+{_RECORD.replace('rec', 'rec2')}|what\s+stage\s+{_RECORD.replace('rec', 'rec3')}\s+is\s+(?:in|at)|how\s+"
+    rf"{_RECORD.replace('rec', 'rec4')}\s+is\s+(?:going|doing|looking|coming\s+along)|(?:what\s+is|what'?s)\s+"
+    rf"(?:the\s+)?(?:status|stage|amount|close\s+date)\s+(?:of|on)\s+{_RECORD.replace('rec', 'rec5')}){_END}",
+    _I,
+)
 _OWED_ASK = (
-    r"(?:(?:what|which\s+follow[\s-]?ups?|anything|is\s+there\s+anything|what\s+else)\s+(?:do\s+i\s+owe|(?:that\s+)?i\s+owe|"
+    r"(?:(?:what|which\s+follow[\s-]?ups?|anything|is\s+there\s+anything|what\s+else)\s+(?:do\s+i\s+(?:still\s+)?owe|"
+    r"(?:that\s+)?i\s+(?:still\s+)?owe|"
     r"am\s+i\s+on\s+the\s+hook\s+for|(?:that\s+)?i'?m\s+on\s+the\s+hook\s+for|is\s+on\s+my\s+plate|do\s+i\s+have\s+"
     r"(?:open|due|pending|outstanding)|should\s+i\s+be\s+doing)"
-    r"|what'?s\s+on\s+my\s+plate|do\s+i\s+owe\s+(?:anyone|anybody|people|folks)\s+anything"
+    r"|what'?s\s+(?:still\s+)?on\s+my\s+plate|do\s+i\s+(?:still\s+)?owe\s+(?:anyone|anybody|people|folks)\s+anything"
     r"|am\s+i\s+on\s+the\s+hook\s+for\s+anything)"
 )
 """Asking what one owes: "what do I owe", "anything I owe", "do I owe anyone anything", "what's on my plate"."""
@@ -99,11 +143,17 @@ def read_question(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         if match is not None:
             issue, _ = issue_value(match["issue"], ctx)
             return Read(ReadRequest(issue=issue)), len(low)
-    for pattern in _RECORD_QUESTIONS:
+    indirect = _INDIRECT_ISSUE.match(low)
+    if indirect is not None:
+        said = next(indirect[name] for name in ("issue", "issue2", "issue3", "issue4", "issue5") if indirect[name])
+        issue, _ = issue_value(said, ctx)
+        return Read(ReadRequest(issue=issue)), len(low)
+    for pattern in (*_RECORD_QUESTIONS, _INDIRECT_RECORD):
         match = pattern.match(low)
         if match is None:
             continue
-        record = ctx.lexicon.record(piece.source(match.start("rec"), match.end("rec")))
+        group = next(name for name in ("rec", "rec2", "rec3", "rec4", "rec5") if match.groupdict().get(name))
+        record = ctx.lexicon.record(piece.source(match.start(group), match.end(group)))
         if record is None or not (record.account and ctx.lexicon.account(record.account)):
             continue
         return Read(ReadRequest(account=record.account, opportunity=record.opportunity)), len(low)

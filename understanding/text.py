@@ -98,6 +98,11 @@ _SHORTHAND: tuple[tuple[str, str, bool], ...] = (
     (r"opp|oppty|oppy|Opp", "opportunity", False),
     (r"acct", "account", False),
     (r"'?em", "them", False),
+    (r"gimme", "give me", True),
+    (r"lemme", "let me", True),
+    (r"gonna", "going to", True),
+    (r"wanna", "want to", True),
+    (r"gotta", "have to", True),
 )
 _SHORTHAND_RE = [
     (re.compile(rf"(?<![\w/@.#-])(?:{pattern})(?![\w/@.-]\w)(?![\w/@-])", re.I if insensitive else 0), value)
@@ -176,6 +181,13 @@ _QUOTES = re.compile("[\u2018\u2019\u201c\u201d]")
 _QUOTE_FOR = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}
 
 
+_MONEY = r"\$?\d[\d,]*(?:\.\d+)?\s*(?:k|m|mm|million|thousand)?\b"
+NOT_THE_OLD_AMOUNT = re.compile(
+    rf"(?P<new>{_MONEY})\s*,?\s+(?:(?:and\s+)?not|instead\s+of|rather\s+than|\(?was)\s+{_MONEY}\)?", re.I
+)
+"""'110,000 not 100k', '120k instead of 100k': the new amount; the old one is no value to read."""
+
+
 def prepare_mapped(text: str, *, bot_user_id: str | None = None) -> Mapped:
     """The request as the rules read it (see the module docstring), remembering what was written for each part.
     The bot's own mention goes (when its id is not known, a mention that opens the message is taken for it)."""
@@ -205,6 +217,7 @@ def prepare_mapped(text: str, *, bot_user_id: str | None = None) -> Mapped:
         .sub(_SHORTCODE, " ")
         .sub(_EMOJI, " ")
         .sub(_AT_SIGN, " at ")
+        .sub(NOT_THE_OLD_AMOUNT, lambda m: m["new"])
     )
     for pattern, value in _SHORTHAND_RE:
         mapped = mapped.sub(pattern, value)
@@ -234,8 +247,8 @@ def sentences_mapped(text: Mapped) -> list[Mapped]:
         line = line_match[0]
         start = 0
         for end in re.finditer(r"(?<=[.!?])\s+", line):
-            if _ABBREVIATION.search(line[start : end.start()]):
-                continue
+            if _ABBREVIATION.search(line[start : end.start()]) or line[: end.start()].count('"') % 2:
+                continue  # an abbreviation, or a full stop inside a quote: the sentence goes on
             found.append(text.slice(line_start + start, line_start + end.start()))
             start = end.end()
         found.append(text.slice(line_start + start, line_start + len(line)))
@@ -283,3 +296,34 @@ def bare(text: str) -> str:
         if shorter == t:
             return _TRAILING.sub("", t)
         t = _TRAILING.sub("", shorter)
+
+
+_CORRECTED_BY = (
+    r"(?:,|;|\s-\s|\s*\.\.+|\s*\u2026|\s*\u2014)\s*(?:(?:no|oh|ugh|wait)[\s,]+)*(?:sorry|scratch\s+that|i\s+mean(?:t)?|oops|"
+    r"correction|wait|make\s+that|or\s+rather|typo)[\s,:!-]*"
+)
+_ONE_VALUE = {
+    "key": r"\b[A-Za-z][A-Za-z0-9]{1,9}-\d+\b",
+    "money": r"\$?\d[\d,]*(?:\.\d+)?\s*(?:k|m|mm)\b|\$\d[\d,]*(?:\.\d+)?\b",
+}
+_AFTER_THE_VALUE = (
+    r"[\s,.!]*(?:(?:typo|my\s+bad|sorry|oops|lol|please|pls|plz|thanks|thx|not\s+\S+)[\s,.!]*)*(?:[^\w\s]|\s)*$"
+)
+
+
+def corrected(text: str) -> str:
+    """A message that corrects one value it gave ("initech expansion to 45k, sorry 54k, typo", "in progress for
+    PAY-5 pls... scratch that, PAY-9"): the message with that value replaced, when the correction is one value and
+    the words before hold exactly one value of its kind; the message as it is otherwise (a correction that says more
+    is asked about as a whole)."""
+    for pattern in _ONE_VALUE.values():
+        found = re.search(rf"{_CORRECTED_BY}(?P<value>{pattern}){_AFTER_THE_VALUE}", text, re.I)
+        if found is None:
+            continue
+        before = re.sub(rf"(?:{_CORRECTED_BY})+$", "", text[: found.start()], flags=re.I)  # "..., sorry, i mean 45k"
+        earlier = list(re.finditer(pattern, before, re.I))
+        if len(earlier) != 1:
+            continue
+        old = earlier[0]
+        return before[: old.start()] + found["value"] + before[old.end() :]
+    return text

@@ -572,9 +572,10 @@ def test_a_call_with_notes_after_log_it_and_a_subject_in_brackets() -> None:
 
 
 def test_a_call_into_salesforce_with_someone_over_at_a_company() -> None:
-    assert requests_of("i spoke to ana over at initech last week, can u get that call into sf") == (
-        SalesforceLogCallRequest(contact="ana", account="initech"),
-    )
+    # "last week" is no one day: the call is read and its date asked for (grounding would otherwise take today)
+    understanding = read("i spoke to ana over at initech last week, can u get that call into sf")
+    assert understanding.requests == (SalesforceLogCallRequest(contact="ana", account="initech"),)
+    assert understanding.question is not None and "call date" in understanding.question
 
 
 def test_an_escalation_said_after_its_condition_escalates_the_follow_up() -> None:
