@@ -101,7 +101,7 @@ def _text(piece: Mapped, match: re.Match[str], group: str) -> str | None:
 
 _CREATE_VERB = (
     r"(?:create|file|open|raise|log|add|make|report|submit|enter|put\s+in|write\s+up|spin\s+up|start|cut|need|"
-    r"(?:we|i)\s+(?:need|want|should\s+have|could\s+use)|can\s+we\s+(?:get|have)|let'?s\s+(?:get|have|open|file|creat"
+    r"(?:we|i)\s+(?:need|want|should\s+have|could\s+use)|(?:(?:we|i)(?:'re|'m|\s+are|\s+am)?\s+)?going\s+to\s+need|can\s+we\s+(?:get|have)|let'?s\s+(?:get|have|open|file|creat"
     r"e))"
 )
 _CREATE_HEAD = _m(
@@ -117,7 +117,7 @@ _DESC_WORDS = frozenset(
         r"\S+",
         "a an the new another quick jira ticket issue for this that it as in on under to into please p0 p1 p2 p3 p4 "
         "project two three four couple few some priority high highest low lowest medium urgent critical blocker one "
-        "2 3 4 5 opened filed created raised logged up",
+        "2 3 4 5 opened filed created raised logged up asap please quickly urgently now",
     )
 )
 _TYPE_WORDS = frozenset(
@@ -338,8 +338,13 @@ def _create_with(
     desc_start: int,
 ) -> tuple[Item, int] | None:
     lexicon = ctx.lexicon
-    starts_new = bool(re.match(r"(?:a\s+|an\s+)?(?:new|another)\b", desc)) or bool(
-        re.match(rf"(?:p[0-5]\s+)?(?:{'|'.join(_TYPE_WORDS)})\s+(?:for|in|on)\s+[a-z]", desc)
+    starts_new = (
+        bool(re.match(r"(?:a\s+|an\s+)?(?:new|another)\b", desc))
+        or bool(
+            # "bug pls, title ...": a Jira type said alone, as the ask
+            re.fullmatch(r"(?:a\s+|an\s+)?(?:bug|defect|story|epic|ticket)(?:\s+(?:please|asap|quick))?", desc)
+        )
+        or bool(re.match(rf"(?:p[0-5]\s+)?(?:{'|'.join(_TYPE_WORDS)})\s+(?:for|in|on)\s+[a-z]", desc))
     )
     jira_nouns = {"bug", "bugs", "defect", "ticket", "issue", "story", "epic", "feature"}
     named = raw_sep.strip() in (":", "->") and types and (projects or jira_nouns & set(types))
@@ -411,7 +416,7 @@ def _create_with(
     if sep == ",":
         extra = re.match(
             r"\s*(?:(?P<prio>p[0-5]|highest|high|medium|low|lowest|urgent|critical|blocker)(?:\s+priority)?|(?:summar"
-            r"y|title))\s*(?P<sep>:|-)\s*",
+            r"y|title))\s*(?P<sep>:|-|\")\s*",
             low[head_end:],
         )
         if extra is not None:
@@ -865,17 +870,18 @@ def assign(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
 
 
 _ASSIGN_A_CHOICE = _m(
-    rf"^(?:please\s+)?(?:{_ASSIGN_VERB}\s+)?(?P<issue>{ISSUE_REF})\s+(?:over\s+)?to\s+(?P<who>(?:either\s+)?{NAME}(?:\s*(?:,|/"
-    rf")\s*{NAME})*(?:\s*,?\s+or\s+|\s*/\s*){NAME}){BOUNDARY}"
+    rf"^(?:please\s+)?(?:{_ASSIGN_VERB}\s+)?(?P<issue>{ISSUE_REF})\s+(?:(?:over\s+)?to|->)\s+(?P<who>(?:(?:either|whichever\s+of|who"
+    rf"ever\s+of|one\s+of)\s+)?{NAME}(?:\s*(?:,|/)\s*{NAME})*(?:\s*,?\s+or\s+|\s*/\s*){NAME})(?:,?\s+(?:whoever|whichever)?\s*(?"
+    rf":has|is|'s|gets)\s+(?:free|around|cycles|time|bandwidth|available|less\s+on\s+(?:their|his|her)\s+plate)(?:\s+first)?)?{BOUNDARY}"
 )
 """An issue given to one of several people ("to alice or sam lee", "to alice, bob or carol", "to juan/carol")."""
 
 
 def _a_choice_of_people(text: str, ctx: Ctx) -> bool:
     """ "alice or bob": people named as a choice the writer left open; the assignee is asked, never picked."""
-    options = re.split(r"\s*,?\s+or\s+|\s*/\s*|\s*,\s*", re.sub(r"^either\s+", "", text.strip(), flags=_I), flags=_I)
+    named = re.sub(r"^(?:either|whichever\s+of|whoever\s+of|one\s+of)\s+", "", text.strip(), flags=_I)
+    options = re.split(r"\s*,?\s+or\s+|\s*/\s*|\s*,\s*", named, flags=_I)
     return len(options) > 1 and all(ctx.lexicon.person(o) not in (None, "me") for o in options)
-    return None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1758,7 +1764,12 @@ def log_call(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             fields.update({k: v for k, v in when.items() if k in ("call_date", "_vague_date")})
             vague = _vague_call_date(fields)
             question = vague if log_it is not None else None
-            return Read(SalesforceLogCallRequest(**fields), weak=log_it is None, question=question), len(low)
+            end = len(low)
+            if log_it is None:
+                # "Wile called, acme is dropping two modules ...": only a remark; the clauses after it are read
+                clause = re.compile(r"\s*(?:,|;|\s-\s|\.\.+)\s*").search(low, called.end())
+                end = clause.start() if clause else len(low)
+            return Read(SalesforceLogCallRequest(**fields), weak=log_it is None, question=question), end
     match = _LOG_IT.match(low)
     if match is not None and (
         "call" in low or ctx.last_kind == "salesforce.log_call" or (ctx.last_kind is None and low.startswith("log"))
@@ -2623,7 +2634,7 @@ def _record_at(piece: Mapped, match: re.Match[str], group: str, ctx: Ctx) -> Rec
     if not match[group]:
         return Record(None, None, True)  # "set the amount to 120k": the record named before it in the message
     text = piece.source(match.start(group), match.end(group))
-    if re.fullmatch(r"(?:it|this|that|this\s+one|them)", text.strip(), _I):
+    if re.fullmatch(r"(?:it|its|this|that|this\s+one|them|their)", text.strip(), _I):
         return ctx_record(ctx)
     record = ctx.lexicon.record(text)
     if record is None or (record.account is None and record.opportunity is None and not record.named_as_record):
@@ -3078,7 +3089,8 @@ _UNSUPPORTED: list[tuple[re.Pattern[str], str]] = [
     (
         _m(
             r"\b(?:every|all|each)\b(?:\s+(?:of\s+)?(?:the\s+)?[\w-]+){0,3}?\s+(?:deals?|opportunit(?:y|ies)|opps?|ti"
-            r"ckets?|issues?|bugs?|tasks?|contacts?|accounts?|records?|stories)\b"
+            r"ckets?|issues?|bugs?|tasks?|contacts?|accounts?|records?|stories|stuff|things|items|ones)\b"
+            r"|\b(?:bulk|mass|batch)[\s-]?(?:resolve|close|update|edit|change|move|assign|delete|transition|reassign)"
         ),
         "I change one record at a time: name the one you mean (`move PAY-12 to Done`, "
         "`mark the Hooli deal as closed lost`).",
@@ -3125,7 +3137,8 @@ _UNSUPPORTED: list[tuple[re.Pattern[str], str]] = [
 ]
 _VAGUE_ASK = _m(
     rf"^(?:please\s+)?(?:(?:can|could|would)\s+you\s+(?:please\s+)?)?(?:deal\s+with|handle|take\s+care\s+of|sort\s+out|"
-    rf"see\s+to|look\s+(?:at|into)|do\s+something\s+(?:about|with)|action)\s+(?:(?P<issue>{KEY}|this|that|it)"
+    rf"see\s+to|look\s+(?:at|into)|do\s+something\s+(?:about|with)|action|(?:you\s+)?know\s+what\s+to\s+do\s+(?:with|about)|"
+    rf"do\s+(?:the\s+)?(?:usual|needful|thing)\s+(?:with|on|for))\s+(?:(?P<issue>{KEY}|this|that|it)"
     rf"(?:\s+(?:one|thread|issue|ticket))?|(?P<rec>{RECORD}))(?:\s+(?:for\s+me|today|asap|now))?{BOUNDARY}"
 )
 _READ_QUESTION = _m(
@@ -3168,8 +3181,9 @@ def unsupported(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         ), _end(vague, low)
     if _READ_QUESTION.match(low):
         return Unsupported(READ_ANSWER), len(low)
+    said = re.sub(r'"[^"]*"', '""', low)  # what someone else wrote, quoted, asks nothing of the bot
     for pattern, question in _UNSUPPORTED:
-        if pattern.search(low) if pattern.pattern.startswith("\\b") else pattern.match(low):
+        if pattern.search(said) if pattern.pattern.startswith("\\b") else pattern.match(said):
             return Unsupported(question), len(low)
     return None
 

@@ -34,7 +34,9 @@ from understanding.text import NOT_THE_OLD_AMOUNT
 _ASK = re.compile(
     r"\b(?:needs?|should|must|has\s+to|have\s+to|can\s+(?:you|we)|could\s+(?:you|we)|please|let'?s|change|set|update|"
     r"fix|bump|knock|push|pull|move|advance|raise|lower|increase|decrease|adjust|assign|reassign|unassign|give|hand|put|"
-    r"make|mark|flag|correct|edit|link|connect|re-?prioriti[sz]e)\b"
+    r"make|mark|flag|correct|edit|link|connect|re-?prioriti[sz]e|shift|slide|kick|punt|defer|postpone|delay|extend|"
+    r"reschedule|flip|switch)\b"
+    r"|^(?:could|can|would|will)\s+\S.*?\bbe\s+\w+ed\b"
     r"|\b(?:is|are|looks?|seems?)\s+(?:wrong|off|incorrect|outdated|stale|out\s+of\s+date|not\s+right)\b"
     r"|\b(?:got|has|gets|have)\s+a\s+new\b",
     re.I,
@@ -45,8 +47,16 @@ new ("hank scorpio got a new title"); a statement such as "PAY-12's priority is 
 # What each kind of record can have changed, by the words that name the field; ``None`` as the kind: the words name
 # a field this reader leaves to the frames (labels are a whole list, one at a time is asked about).
 _ISSUE_FIELDS: tuple[tuple[re.Pattern[str], str | None], ...] = (
-    (re.compile(r"\b(?:priority|prio|re-?prioriti[sz]e)\b", re.I), "jira.update_fields"),
-    (re.compile(r"\b(?:due\s+date|deadline|due|(?:a|the|its)\s+date)\b", re.I), "jira.update_fields"),
+    (re.compile(r"\b(?:priority|prio|re-?prioriti[sz]e|urgency|severity)\b", re.I), "jira.update_fields"),
+    (
+        re.compile(
+            r"\b(?:due\s+date|deadline|due|(?:a|the|its)\s+date)\b|\b(?:postpone|delay|defer|reschedule)\b"
+            # "slide it out a bit", "push OPS-2 back a week": later, the due date
+            r"|\b(?:push|slide|kick|punt|move|bump|shift)\s+(?:it|this|that|[a-z][a-z0-9]*-\d+)\s+(?:out|back)\b(?!\s+(?:to|into)\b)",
+            re.I,
+        ),
+        "jira.update_fields",
+    ),
     (re.compile(r"\b(?:summary|title|headline)\b", re.I), "jira.update_fields"),
     (re.compile(r"\b(?:labels?|tags?)\b", re.I), None),
     (
@@ -295,7 +305,7 @@ def names_a_field_of(text: str, kind: str) -> bool:
 
 _BARE_ASK = re.compile(
     r"(?:(?:can|could|would)\s+(?:you|u|we|someone)\s+)?(?:please\s+|pls\s+)?(?:change|fix|update|correct|edit|adjust|sort|"
-    r"set|move|bump|assign|reassign|do)(?:\s+(?:it|this|that|them))?(?:\s+(?:in|on)\s+(?:sf|sfdc|salesforce|jira|the\s+crm))?"
+    r"set|move|bump|assign|reassign|do|shift|switch|flip|swap|replace)(?:\s+(?:it|this|that|them))?(?:\s+(?:in|on)\s+(?:sf|sfdc|salesforce|jira|the\s+crm))?"
     r"(?:\s+(?:please|pls|plz|for\s+me|asap))?",
     re.I,
 )

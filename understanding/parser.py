@@ -47,6 +47,7 @@ from approvals.core.intents import (
     Understanding,
 )
 from approvals.core.ports import ExtractionInput
+from understanding.dates import parse_date
 from understanding.frames import (
     CANNOT_TELL,
     FRAMES,
@@ -57,7 +58,7 @@ from understanding.frames import (
     shift_close_date,
     update_opportunity,
 )
-from understanding.lexicon import EMAIL, ISSUE_KEY, MENTION, PHONE, Record, lexicon_for
+from understanding.lexicon import EMAIL, GENERIC_OPPORTUNITY, ISSUE_KEY, MENTION, PHONE, Record, lexicon_for
 from understanding.mapped import Mapped
 from understanding.named_fields import (
     asks_to_update_contact,
@@ -217,9 +218,17 @@ _IMPERATIVE = re.compile(
     r"edit|fix|track|copy|clone|forward|escalate|approve|reject|revert|undo|roll|stop|run|build|write|draft|prepare|review|"
     r"follow|chase|ask|plan|organi[sz]e|arrange|upgrade|downgrade|renew|transfer|convert|attach|upload|tag|label|"
     r"prioriti[sz]e|take|grab|bring|keep|cut|split|combine|finish|complete|mark|spin|provision|configure|install|"
-    r"enable|disable|invite|rename|setup)\b",
+    r"enable|disable|invite|rename|setup|shift|slide|flip|switch|swap|kick|knock|punt|defer|postpone|delay|extend|"
+    r"reschedule|shove|stick|throw|toss|retitle|relabel|untag|bounce|route|loop|nudge|poke|bug|hound|relate|retag)\b",
     re.I,
 )
+_ASKED_AS_A_QUESTION = re.compile(
+    r"^(?:could|can|would|will|shall)\s+(?:(?:you|we|someone|somebody)\s+(?:please\s+)?(?:get|have)\s+)?\S.*?\bbe\s+(?:"
+    r"moved|changed|set|bumped|pushed|pulled|raised|lowered|assigned|reassigned|closed|reopened|updated|extended|"
+    r"shifted|renamed|linked|marked|given|handed|dropped|increased|decreased)\b",
+    re.I,
+)
+"""A request said as a question ("Could PAY-9's due date be moved to next week?"): an ask, never a remark."""
 _ASKS = re.compile(
     r"\b(?:needs?|should|must|want|wants|please|can\s+you|could\s+you|would\s+you|has\s+to|have\s+to|let'?s|lets)\b"
     r"|\?\s*$",
@@ -290,6 +299,14 @@ def _read_sentence(sentence: Mapped, ctx: Ctx) -> list[Item]:
         start = position + (lead.end() if lead else 0)
         if start >= len(text):
             break
+        if text[:start].count('"') % 2:
+            # inside a quote no frame took as a value ('the customer wrote: "... delete all open tickets ..."'):
+            # someone else's words, never a request
+            close = text.find('"', start)
+            end = close + 1 if close >= 0 else len(text)
+            items.append(Context(text[start:end]))
+            position = end
+            continue
         piece = sentence.slice(start, len(text))
         more = _another_numbered(piece, items) or _another_like_it(piece, items, ctx)
         if more is not None:
@@ -368,7 +385,18 @@ def _read_sentence(sentence: Mapped, ctx: Ctx) -> list[Item]:
         items.append(item)
         _remember(items[-1], ctx)
         position = end if later is not None else (boundary.end() if boundary else len(text))
-    return _share_values(_keys_listed_before(items))
+    return _share_values(_keys_listed_before(_said_before_the_request(items)))
+
+
+def _said_before_the_request(items: list[Item]) -> list[Item]:
+    """ "juan should own this, drop it in OPS": a value said before any request in the sentence goes with the request
+    that follows it."""
+    first_read = next((n for n, item in enumerate(items) if isinstance(item, Read)), None)
+    if first_read is None or not any(isinstance(i, Continuation) for i in items[:first_read]):
+        return items
+    before = [i for i in items[:first_read] if isinstance(i, Continuation)]
+    rest = [i for i in items[:first_read] if not isinstance(i, Continuation)]
+    return [*rest, items[first_read], *before, *items[first_read + 1 :]]
 
 
 def _keys_listed_before(items: list[Item]) -> list[Item]:
@@ -688,7 +716,29 @@ def _frame(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         found = frame(piece, ctx)
         if found is not None:
             return found
-    return None
+    return _a_choice_of_issues(piece, ctx)
+
+
+_EITHER_ISSUE = re.compile(rf"\b(?P<a>{ISSUE_KEY})(?:\s*,?\s+or\s+|\s*/\s*)(?P<b>{ISSUE_KEY})\b", re.I)
+
+
+def _a_choice_of_issues(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    """ "move PAY-4 or PAY-10 to done, whichever alice finished": a request about one of two issues the writer left
+    open; the request is read, its issue asked for, never the first or the last picked."""
+    choice = _EITHER_ISSUE.search(piece.text)
+    if choice is None:
+        return None
+    first = piece.sub(re.compile(re.escape(choice[0])), lambda m: choice["a"])
+    found = next((f for frame in FRAMES if (f := frame(first, ctx)) is not None), None)
+    if found is None or not isinstance(found[0], Read) or found[1] < choice.start() + len(choice["a"]):
+        return None
+    read, used = found
+    if getattr(read.request, "issue", None) != choice["a"].upper() or read.request.kind == "jira.link_issues":
+        return None
+    a, b = choice["a"].upper(), choice["b"].upper()
+    request = read.request.model_copy(update={"issue": None})
+    asked = f"Which issue do you mean, {a} or {b}?"
+    return Read(request, weak=read.weak, question=asked), used + len(piece.text) - len(first.text)
 
 
 def _remember(item: Item, ctx: Ctx) -> None:
@@ -713,8 +763,21 @@ def _remember(item: Item, ctx: Ctx) -> None:
             ctx.last_key = item.key
         elif len(keys) == 1:
             ctx.last_key = keys[0]
+        dates = [
+            parse_date(m["d"], today=ctx.today, order=ctx.order)
+            for m in re.finditer(rf"\b(?:by|on|before|until|till|for)\s+(?P<d>{DATE})\b", item.text, re.I)
+        ]
+        if len(dates) == 1 and dates[0] is not None:
+            ctx.said_date = dates[0]
         record = named_opportunity(item.text, ctx.lexicon) if not keys else None
-        if record is not None:
+        known = ctx.last_record
+        if record is not None and not (
+            record[1] is None
+            and known is not None
+            and known.opportunity is not None
+            and (known.account or "").casefold() == record[0].casefold()
+        ):
+            # (the deal the statement named further on, read when it was classified, is kept: not just its account)
             ctx.last_record = Record(record[0], record[1], named_as_record=True)
 
 
@@ -775,8 +838,19 @@ _CONTINUATIONS: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"^(?:and\s+)?(?:the\s+)?(?:assignee|owner)\s*(?:(?:is|should\s+be)\b|:|=|->)?\s*(?P<v>.+)$", re.I),
         "assignee",
     ),
+    # "juan should own this, drop it in OPS", "..., sam can take it": who works on the issue
     (
-        re.compile(r"^(?:and\s+)?(?:the\s+)?(?:summary|title)\s*(?:(?:is|should\s+be)\b|:|=|->)\s*(?P<v>.+)$", re.I),
+        re.compile(
+            r"^(?:and\s+)?(?P<v>[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*)?)\s+(?:should|can|will|could|is\s+going\s+to|'ll)\s+(?:own|"
+            r"take|handle|pick\s+up|grab|work\s+on)\s+(?:it|this|that|this\s+one)$",
+            re.I,
+        ),
+        "assignee",
+    ),
+    (
+        re.compile(
+            r"^(?:and\s+)?(?:the\s+)?(?:summary|title)\s*(?:(?:is|should\s+be)\b|:|=|->|(?=\"))\s*(?P<v>.+)$", re.I
+        ),
         "summary",
     ),
     (
@@ -952,6 +1026,36 @@ _THIRD_PARTY = re.compile(
     re.I,
 )
 """A statement of what someone other than the requester wants: never an instruction to the bot."""
+_NAMED_PARTY = re.compile(
+    r"^(?P<who>[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*)?)\s+(?:(?:really|still|just|now|also)\s+)?(?:want|wants|wanted|needs|"
+    r"needed|asked|asks|is\s+asking|said|says|prefers|would\s+like|'d\s+like|requested|insists)\b",
+    re.I,
+)
+"""The same said of someone by name ("Wile wants it signed before their budget freeze"), when the name is a person
+or a contact the vocabulary knows."""
+
+
+_WHICH_DEAL = re.compile(
+    r"(?:either\s+)?(?:the\s+)?(?P<a>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*(?:,?\s+or\s+|/)\s*(?:the\s+)?(?P<b>[a-z][\w-]*(?:\s+"
+    r"[a-z][\w-]*)?)(?:\s+(?:one|renewal|deal))?(?:\s*\??)",
+    re.I,
+)
+"""A choice of two deals said on its own ("platform or support", "the platform or the support one")."""
+
+
+def _with_its_deal(record: Record | None, clause: str, ctx: Ctx) -> Record | None:
+    """ "acme is dropping two modules from the platform renewal": the account the clause is about, and the one deal
+    of it the clause names further on ("the platform renewal"), so "set it to 80k" after it is that deal."""
+    if record is None or record.account is None or record.opportunity is not None:
+        return record
+    for phrase in re.finditer(r"\b(?:the|their|its|our)\s+(?P<words>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2})", clause, re.I):
+        words = phrase["words"].split()
+        while words and not all(ctx.lexicon.is_opportunity_word(w) for w in words):
+            words = words[:-1]
+        named = [w for w in words if w.lower() not in GENERIC_OPPORTUNITY]
+        if named and ctx.lexicon.opportunity_for(record.account, " ".join(named)) is not None:
+            return Record(record.account, " ".join(named), named_as_record=True)
+    return record
 
 
 def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
@@ -970,6 +1074,14 @@ def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
         # dropped
         return Unknown(chunk.source().strip())
     keys = re.findall(ISSUE_KEY, raw)
+    which = _WHICH_DEAL.fullmatch(raw)
+    known = ctx.last_record
+    if which is not None and known is not None and known.account is not None:
+        deals = [ctx.lexicon.opportunity_for(known.account, which[n]) for n in ("a", "b")]
+        if all(deals) and deals[0] != deals[1]:
+            # "the acme renewal - platform or support, not sure which": the account, its deal left to ask
+            ctx.last_record = Record(known.account, None, named_as_record=True)
+            return Context(raw)
     mention = re.match(rf"^({MENTION})", raw)
     if mention:
         return Context(raw, key=None, addressee=mention[1].upper().replace("<@U", "<@U"))
@@ -982,13 +1094,21 @@ def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
     )
     if customer is not None and not keys and ctx.lexicon.account(customer["rec"]) is not None:
         # "initech wants more seats": what a customer said, the context of the request that follows
-        ctx.last_record = ctx.lexicon.record(customer["rec"])
+        ctx.last_record = _with_its_deal(ctx.lexicon.record(customer["rec"]), raw, ctx)
         return Context(raw)
     if re.match(r"^(?:i\s+|we\s+)?need\s+(?:it|this|that|them)\s+(?:for|by|before)\b", raw, re.I) and not keys:
         return Context(raw)  # "what's OPS-2 at? need it for the handover": why it is asked, not another ask
     if re.fullmatch(r"\([^()]*\)", chunk.text.strip(" ,.;:!?-")):
         return Context(raw)  # "(need the webhook docs first)": an aside, not an ask
-    if _THIRD_PARTY.match(raw) and not keys:
+    named = _NAMED_PARTY.match(raw)
+    if named is not None and (not _someone(named["who"], ctx) or re.search(rf"\b(?:{DATE})", raw, re.I)):
+        named = None  # "alice wants it done by friday": a date that may be the request's, asked about
+    caller = ctx.last_kind == "salesforce.log_call" and re.match(
+        r"(?:(?:really|still|just|now|also)\s+)?(?:wants?|wanted|needs?|needed|asked|asks|said|says|prefers?|requested)\b",
+        raw,
+        re.I,
+    )  # "hank called, wants pricing": what the caller wants
+    if (_THIRD_PARTY.match(raw) or named is not None or caller) and not keys:
         # "..., they want a demo first", "he wants a pilot": what someone else wants, the reason for a request (or
         # the notes of a call), never an ask of the bot
         return Context(raw)
@@ -1004,7 +1124,7 @@ def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
         return Context(raw)
     if _CONDITION.match(raw):  # before a request or after it: doing it now would drop the condition
         return Unknown(chunk.source().strip())
-    if _IMPERATIVE.match(raw) or (_ASKS.search(raw) and not raw.endswith("?")):
+    if _IMPERATIVE.match(raw) or (_ASKS.search(raw) and not raw.endswith("?")) or _ASKED_AS_A_QUESTION.match(raw):
         return Unknown(chunk.source().strip())
     subject = re.match(
         r"^(?P<rec>(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){0,4}?)\s+(?:is|'s|was|has|just|got|will)\b",
@@ -1014,7 +1134,7 @@ def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
     if subject is not None and not keys:
         record = ctx.lexicon.record(chunk.source(subject.start("rec"), subject.end("rec")))
         if record is not None and record.account and ctx.lexicon.account(record.account):
-            ctx.last_record = record
+            ctx.last_record = _with_its_deal(record, raw, ctx)
     return Context(raw, key=keys[0].upper() if len(keys) == 1 else None)
 
 
@@ -1578,9 +1698,10 @@ def _question(problems: Sequence[Unsupported | str], requests: Sequence[ActionRe
     if requests:
         understood = "; ".join(describe(r) for r in requests)
         empty = _empty_fields(requests)
+        asked = [(r, n) for r, n in empty if f"which {n.replace('_', ' ')}" not in said.lower()]  # not twice
         # The part that was not read is often the field the request still lacks ("OPS-3 needs someone on it,
         # assign pls"): the question names that field too, so the answer can fill it.
-        still = " ".join(f"Which {name.replace('_', ' ')} should “{describe(r)}” have?" for r, name in empty)
+        still = " ".join(f"Which {name.replace('_', ' ')} should “{describe(r)}” have?" for r, name in asked)
         return (
             f"I understood: {understood}. {said}{' ' + still if still else ''} Nothing has been changed: answer here, "
             "or send it again without that part.",

@@ -91,6 +91,8 @@ class Ctx:
     last_record: Record | None = None
     last_kind: str | None = None
     last_contact: str | None = None
+    said_date: dt.date | None = None
+    """The one date a statement before said ("legal says they'll sign by end of next week"), for "... to match"."""
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -150,6 +152,10 @@ def issue_value(ref: str, ctx: Ctx) -> tuple[str, bool]:
 def read_date(text: str, ctx: Ctx, *, past: bool = False) -> tuple[dt.date | None, bool] | None:
     """A value that is a date: (the date, True); a vague one: (None, True); not a date at all: None."""
     t = re.sub(r"^(?:on|by|for|until|before|due)\s+", "", text.strip(" .,!"), flags=re.I)
+    if ctx.said_date is not None and re.fullmatch(
+        r"match|that(?:\s+date)?|then|the\s+same(?:\s+date|\s+day)?", t, re.I
+    ):
+        return ctx.said_date, True  # "..., they'll sign by the 18th. move the close date to match"
     if re.fullmatch(DATE, t, re.I):
         return parse_date(t, today=ctx.today, past=past, order=ctx.order), True
     if re.fullmatch(VAGUE_DATE, t, re.I):
