@@ -50,7 +50,7 @@ DATE_PATTERN = (
     r"\d{1,2}(?:/\d{1,2}(?:/(?:\d{4}|\d{2}))?|st|nd|rd|th)\b"
     r"|\d{4}-\d{2}-\d{2}"
     r"|(?:eod|cob|eob|end\s+of\s+(?:the\s+)?day)\s+(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|today|tomorrow|tmrw|tmr)\b"
-    r"|(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|tomorrow|tmrw|tmr)\s+(?:eod|cob|eob|morning|afternoon|evening|night)\b"
+    r"|(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|tomorrow|tmrw|tmr)\s+(?:eod|cob|eob|morning|afternoon|evening|night|am|pm)\b"
     r"|today|tomorrow|tmrw|yesterday|eod|eow|eoq|eoy|tonight|this\s+(?:morning|afternoon|evening)"
     r"|(?:the\s+)?end\s+of\s+(?:the\s+)?(?:day|next\s+week|week|month|quarter|year)"
     r"|next\s+week|in\s+(?:\d+|a|an|one|two|three|four|five|six|seven|ten)\s+(?:days?|weeks?|wks?|months?)"
@@ -63,6 +63,9 @@ DATE_PATTERN = (
 
 
 VAGUE_DATE_PATTERN = (
+    # "sometime after the offsite", "some point after the code freeze": a time named by an event, not a date
+    r"(?:some\s*time|some\s+(?:point|day)|at\s+some\s+point)\s+(?:after|before|around|following|during|once)\s+(?:the\s+|our\s+"
+    r"|their\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3}|"
     r"(?:(?:some\s*time|some\s+point|at\s+some\s+point)\s+)?(?:in\s+|during\s+)?"
     r"(?:next\s+(?:month|quarter|year)|this\s+(?:month|quarter|year)|later(?:\s+this\s+\w+)?|soon(?:ish)?|someday"
     r"|sometime|asap|eventually|tbd|q[1-4](?:\s+\d{4})?|in\s+a\s+(?:bit|while)|(?:early|mid|late)\s+\w+"
@@ -81,7 +84,7 @@ DateOrder = str
 
 _TIME_OF_DAY = re.compile(
     r"^(?:(?:by|at|on)\s+)?(?:eod|cob|eob|end\s+of\s+(?:the\s+)?(?:day|business))\s+(?:on\s+)?(?P<rest>.+)$"
-    r"|^(?P<first>.+?)\s+(?:eod|cob|eob|end\s+of\s+(?:the\s+)?day|morning|afternoon|evening|night)$"
+    r"|^(?P<first>.+?)\s+(?:eod|cob|eob|end\s+of\s+(?:the\s+)?day|morning|afternoon|evening|night|am|pm)$"
 )
 
 

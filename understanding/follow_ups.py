@@ -18,19 +18,34 @@ from typing import Any, NamedTuple
 from approvals.core.intents import FollowUpRequest
 from understanding.dates import parse_date
 from understanding.mapped import Mapped
-from understanding.reading import BOUNDARY, DATE, ISSUE_REF, KEY, VAGUE_DATE, Ctx, Item, Read, clean, issue_value
+from understanding.reading import (
+    BOUNDARY,
+    DATE,
+    ISSUE_REF,
+    KEY,
+    VAGUE_DATE,
+    Ctx,
+    Filler,
+    Item,
+    Read,
+    clean,
+    issue_value,
+)
 
 _I = re.IGNORECASE
 
 _NOT_A_NAME = (
     r"(?!(?:on|by|before|after|in|within|at|around|to|about|re|regarding|every|for|until|till|if|when|once|and|with|actua"
-    r"lly|really|definitely|finally|properly|also|still)\b"
+    r"lly|really|definitely|finally|properly|also|still|daily|weekly|biweekly|fortnightly)\b"
     rf"|{DATE})"
 )
 """What cannot be the second word of a name: "remind alice on friday" names alice, not "alice on"."""
 _PERSON = rf"(?P<who>me|myself|<@[uw][a-z0-9]+(?:\|[^>]*)?>|[a-z][\w'.-]*(?:\s+{_NOT_A_NAME}[a-z][\w'.-]*)?)"
 _SUBJECT = rf"(?P<issue>{ISSUE_REF})|(?P<rec>(?:the\s+)?[a-z0-9][\w&.'/-]*(?:\s+[a-z0-9][\w&.'/-]*){{0,4}}?)"
 _HIM = r"(?:him|her|them)"
+_NUDGE = r"(?:ping|nudge|poke|remind|bug|nag|pester|hound|remember)"
+"""Asking for someone to be reminded: "ping alice", "nag sam", and "remember me" as "remind me" is written by people
+for whom English is a second language (it is no request of its own: "remember alice is out" is read by no frame)."""
 _HE = r"(?:he|she|they)"
 
 # How long from now: "in 2 hours", "in an hour and a half", "in half an hour", "in 1.5 hrs", "in a couple of days"
@@ -42,18 +57,33 @@ _DURATION = (
     rf"(?:in|after|within)\s+(?:(?P<half_hour>half\s+an\s+hour)|(?P<n>{_COUNT})\s+(?P<unit>minute|min|hour|hr|day|week)s?"
     r"(?P<and_half>\s+and\s+a\s+half)?)"
 )
+_DAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _WHEN = (
-    rf"(?:(?:on|by|before|next|this|at|around|for)\s+)?(?:(?P<date>{DATE})|(?P<vague>{VAGUE_DATE}))|{_DURATION}"
+    rf"(?:weekly\s+|every\s+week\s+)on\s+(?P<weekly_on>{_DAYS})s?|(?:weekly\s+)?on\s+(?P<weekly_on2>{_DAYS})s\b"
+    rf"|(?:(?:on|by|before|next|this|at|around|for)\s+)?(?:(?P<date>{DATE})|(?P<vague>{VAGUE_DATE}))|{_DURATION}"
     rf"|(?P<cadence>daily|weekly|biweekly|fortnightly)"
 )
 """When to check: a date ("by friday"), a time too loose to be one ("some time next month", "by the end of next week"
-written on a Sunday: left empty, so grounding asks), a delay ("in 2 hrs") or how often ("weekly")."""
+written on a Sunday: left empty, so grounding asks), a delay ("in 2 hrs") or how often ("weekly", and "weekly on
+mondays" or "on fridays": every week on that day)."""
 _WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
+_DAY_ABBREVIATIONS = {
+    "mon": 0,
+    "tue": 1,
+    "tues": 1,
+    "wed": 2,
+    "thu": 3,
+    "thur": 3,
+    "thurs": 3,
+    "fri": 4,
+    "sat": 5,
+    "sun": 6,
+}
 _EVERY = (
     r"(?:other\s+)?(?:day|weekday|morning|week)|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    r"(?:\d+|two|three|four)\s+(?:days|weeks)"
+    r"(?:mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\b|(?:\d+|two|three|four)\s+(?:days|weeks)"
 )
-"""How often a nudge repeats, after "every": "friday", "day", "other week", "3 days"."""
+"""How often a nudge repeats, after "every": "friday" (or "fri"), "day", "other week", "3 days"."""
 _NUMBERS = {
     "a": 1,
     "an": 1,
@@ -126,6 +156,7 @@ _DONE_BASE = (
     "land",
     "push",
     "advance",
+    "update",
 )
 """What someone is to do about a record for a follow-up to check it: "make sure juan looks at it", "alice has until
 friday to finish OPS-4"."""
@@ -171,15 +202,27 @@ _ESCALATE = re.compile(
     r")",
     _I,
 )
-_HOLD = (
-    r"(?:\s*,\s*|\s+)(?:(?:so|and|please|pls|just)\s+)*"
+_HOLD_THEM = (
     rf"(?:hold\s+{_HIM}\s+to\s+it|keep\s+{_HIM}\s+(?:honest|on\s+track|on\s+it|to\s+it)|"
-    rf"make\s+sure\s+{_HE}\s+(?:does|do|delivers?|gets?\s+it\s+done|sticks?\s+to\s+it)|"
-    rf"follow\s+up(?:\s+with\s+{_HIM}|\s+on\s+(?:it|that))?|chase\s+{_HIM}(?:\s+(?:on|about)\s+it)?|"
-    rf"(?:ping|nudge)\s+{_HIM}(?:\s+(?:on|about)\s+it)?|check\s+in\s+with\s+{_HIM}|check\s+on\s+(?:it|that|{_HIM})|"
-    r"track\s+it|keep\s+(?:an\s+)?eye\s+on\s+it)"
+    rf"make\s+sure\s+{_HE}\s+(?:does|do|delivers?|gets?\s+it\s+done|sticks?\s+to\s+it)(?:\s+it)?|"
+    rf"follow\s+up\s+with\s+{_HIM}|(?:chase|ping|nudge|nag)\s+{_HIM}(?:\s+(?:on|about)\s+it)?|check\s+in\s+with\s+{_HIM}|"
+    rf"check\s+on\s+{_HIM})"
 )
+"""What asks the bot to hold someone to what they were said to have to do ("hold him to it", "keep her honest")."""
+_HOLD_ASK = (
+    rf"(?:{_HOLD_THEM}|follow\s+up(?:\s+on\s+(?:it|that|this))?|follow\s+(?:it|this|that)(?:\s+through)?|"
+    r"check\s+on\s+(?:it|that|this)|(?:track|watch|monitor)\s+(?:it|this|that)|keep\s+(?:an\s+)?eye\s+on\s+(?:it|this|that))"
+)
+"""The same, or an ask to follow what was said ("follow this", "keep an eye on it")."""
+_HOLD = r"(?:\s*,\s*|\s+)(?:(?:so|and|please|pls|just)\s+)*" + _HOLD_ASK
 """What asks the bot to hold someone to what they said they would do ("..., hold him to it")."""
+_OBLIGED = (
+    rf"(?:needs\s+to|has\s+to|has\s+got\s+to|must|should|is\s+(?:supposed|going|meant|expected)\s+to|promised\s+to|"
+    rf"agreed\s+to|said\s+{_HE}\s*(?:would|'d)|will)"
+)
+"""What makes a statement someone's obligation: "ivy must ...", "bob needs to ...", "sam promised to ..."."""
+_BY_DATE = rf"(?:\s+(?:by|before|on|until|till|til)\s+(?P<date>{DATE})|\s+(?P<bare_date>{DATE}))?"
+"""When it is due: "by friday", and "until friday" as people for whom English is a second language write it."""
 
 _NOT_YET = (
     r"\s+(?:(?:still\s+)?(?:isn'?t|is\s+not|hasn'?t\s+been|has\s+not\s+been|wasn'?t|aren'?t|haven'?t\s+been)|(?:is|are)\s+still\s+not)"
@@ -196,11 +239,15 @@ _STATE = (
 _CHECK = (
     r"(?:(?:check|see|verify|confirm|find\s+out|double[\s-]?check|ask)\s+(?:(?:whether|if|that)\s+|(?=(?:it|this|[a-z][a-z0-9]{1"
     r",9}-\d+)\s+(?:is|has|got|was)\b))|(?:make\s+sure|ensure)"
-    r"\s+(?:that\s+)?|(?:check|look\s+at|follow\s+up\s+on|check\s+on|check\s+in\s+on|look\s+in\s+on|look\s+into|chase|"
+    r"\s+(?:that\s+)?|(?:check|see|find\s+out|ask|look)\s+(?:on\s+)?(?P<where>where|how)\s+(?=.*?(?:'s|\s+is|\s+are|\s+stands?)"
+    r"(?:\s+(?:at|going|doing|looking))?\s*(?:$|[,.;!?]))"
+    r"|(?:check|look\s+at|follow\s+up\s+on|check\s+on|check\s+in\s+on|look\s+in\s+on|look\s+into|chase|"
     r"revisit)\s+(?:on\s+)?)"
 )
 """What someone is reminded to do about a record. Whether-clauses first: "check whether PAY-12 ..." is never a record
-called "whether PAY-12"."""
+called "whether PAY-12"; "check where it's at", "see how the acme renewal is going": where it stands (``_WHERE``)."""
+_WHERE = r"(?:'s|\s+is|\s+are|\s+stands?)(?:\s+(?:at|going|doing|looking))?"
+"""After "check where <record>": "'s at", "stands", "is going"."""
 _UNTIL = (
     r"(?:\s+(?:until|till|til|'til)\s+(?:it'?s\s+been\s+|it\s+has\s+been\s+|it'?s\s+|it\s+is\s+|it\s+gets\s+|it\s+)?"
     r"(?P<until>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?))"
@@ -258,11 +305,7 @@ _FRAMES: list[_Frame] = [
     ),
     # "bob needs to close PAY-9 by thursday, keep him honest", "ivy promised to ship OPS-2 friday, follow up"
     _Frame(
-        _m(
-            rf"^{_PERSON}\s+(?:needs\s+to|has\s+to|is\s+(?:supposed|going)\s+to|promised\s+to|agreed\s+to|said\s+{_HE}\s*"
-            rf"(?:would|'d)|will)\s+{_DONE_VERBS}\s+(?:on\s+)?(?:{_SUBJECT})(?:\s+(?:by|before|on)\s+(?P<date>{DATE})|"
-            rf"\s+(?P<bare_date>{DATE}))?{_HOLD}"
-        ),
+        _m(rf"^{_PERSON}\s+{_OBLIGED}\s+{_DONE_VERBS}\s+(?:on\s+)?(?:{_SUBJECT}){_ALONG}{_BY_DATE}{_HOLD}"),
         "owned",
     ),
     # "follow up on PAY-12 on Friday", "follow up with alice on PAY-12 friday", "follow up on this in 2 hours"
@@ -295,15 +338,16 @@ _FRAMES: list[_Frame] = [
     # closed": someone to remind about a record, maybe again and again
     _Frame(
         _m(
-            rf"^(?:please\s+)?(?:ping|nudge|poke|remind|bug)\s+{_PERSON}\s+(?:about|on|re|regarding)\s+(?:{_SUBJECT})"
+            rf"^(?:please\s+)?(?:{_NUDGE}|chase)\s+{_PERSON}\s+(?:about|on|re|regarding)\s+(?:{_SUBJECT})"
             rf"(?:\s+(?:{_WHEN}))?(?:\s+every\s+(?P<every>{_EVERY}))?{_UNTIL}?"
         ),
         "follow",
     ),
-    # "ping alice every friday about PAY-10 till it's closed"
+    # "ping alice every friday about PAY-10 till it's closed", "nag sam weekly on mondays about PAY-7", "nudge bob
+    # tomorrow about the hooli deal": when, before what
     _Frame(
         _m(
-            rf"^(?:please\s+)?(?:ping|nudge|poke|remind|bug|chase)\s+{_PERSON}\s+every\s+(?P<every>{_EVERY})\s+"
+            rf"^(?:please\s+)?(?:{_NUDGE}|chase)\s+{_PERSON}\s+(?:{_WHEN}|every\s+(?P<every>{_EVERY}))\s+"
             rf"(?:about|on|re|regarding)\s+(?:{_SUBJECT}){_UNTIL}?"
         ),
         "follow",
@@ -322,7 +366,7 @@ _FRAMES: list[_Frame] = [
     # see if PAY-12 got merged"
     _Frame(
         _m(
-            rf"^(?:please\s+)?(?:remind|ping|nudge|poke|bug)\s+{_PERSON}\s+to\s+{_CHECK}(?:{_SUBJECT})(?:\s+again)?(?:\s+{_STATE})?"
+            rf"^(?:please\s+)?{_NUDGE}\s+{_PERSON}\s+to\s+{_CHECK}(?:{_SUBJECT})(?:\s+again)?(?:\s+{_STATE}|{_WHERE})?"
             rf"(?:\s+(?:{_WHEN}))?"
         ),
         "remind",
@@ -330,8 +374,8 @@ _FRAMES: list[_Frame] = [
     # "remind me in 2 hours to check on PAY-12", "remind me tmrw to check whether PAY-12 got picked up"
     _Frame(
         _m(
-            rf"^(?:please\s+)?(?:remind|ping|nudge|poke|bug)\s+{_PERSON}\s+(?:{_WHEN})\s+to\s+{_CHECK}(?:{_SUBJECT})(?:\s+again)?"
-            rf"(?:\s+{_STATE})?"
+            rf"^(?:please\s+)?{_NUDGE}\s+{_PERSON}\s+(?:{_WHEN})\s+to\s+{_CHECK}(?:{_SUBJECT})(?:\s+again)?"
+            rf"(?:\s+{_STATE}|{_WHERE})?"
         ),
         "remind",
     ),
@@ -339,7 +383,7 @@ _FRAMES: list[_Frame] = [
     # sam tomorrow if OPS-4 is still open": someone to remind then, if the record has not moved
     _Frame(
         _m(
-            rf"^(?:please\s+)?(?:ping|nudge|poke|remind|chase|bug)\s+{_PERSON}\s+(?:{_WHEN})\s+(?:if|in\s+case)\s+"
+            rf"^(?:please\s+)?(?:{_NUDGE}|chase)\s+{_PERSON}\s+(?:{_WHEN})\s+(?:if|in\s+case)\s+"
             rf"(?:{_SUBJECT})(?:{_NOT_YET})(?:\s+(?:yet|by\s+then))?"
         ),
         "follow",
@@ -377,7 +421,7 @@ _FRAMES: list[_Frame] = [
     # "ping Sam every Monday until PAY-9 is done"
     _Frame(
         _m(
-            rf"^(?:please\s+)?(?:ping|nudge|remind|bug|poke)\s+{_PERSON}\s+every\s+(?P<every>{_EVERY})\s+until\s+"
+            rf"^(?:please\s+)?{_NUDGE}\s+{_PERSON}\s+every\s+(?P<every>{_EVERY})\s+until\s+"
             rf"(?:{_SUBJECT})\s+is\s+(?:done|closed|resolved|fixed|shipped|finished)"
         ),
         "follow",
@@ -405,6 +449,21 @@ _FRAMES: list[_Frame] = [
     ),
 ]
 
+_HELD = _Frame(_m(rf"^(?:please\s+)?(?:(?:can|could)\s+(?:you|u)\s+)?(?:please\s+)?{_HOLD_THEM}"), "held")
+"""'hold her to it', 'keep him honest' in a sentence of its own, after what someone has to do was said
+(``_OBLIGATION``): a follow-up on that."""
+_FRAMES.append(_HELD)
+
+_OBLIGATION = re.compile(
+    rf"^{_PERSON}\s+{_OBLIGED}\s+{_DONE_VERBS}\s+(?:on\s+)?(?:{_SUBJECT}){_ALONG}{_BY_DATE}(?=\s*[.!;]*\s*$)", _I
+)
+"""What someone has to do about a record, said as a sentence of its own ("Ivy must update the Hooli analytics by the
+end of the month."): a statement, the follow-up's owner, record and date when the message then asks to follow it."""
+_HOLD_AFTER = re.compile(
+    rf"(?:^\s*|[.!?;]\s+|,\s*|\s-\s)(?:(?:and|so|then|please|pls|just|(?:can|could|would)\s+(?:you|u))\s+)*{_HOLD_ASK}\b",
+    _I,
+)
+
 _TIME_FIELDS = ("due_date", "due_in_minutes", "every_days")
 _LEADING_WHEN = re.compile(
     rf"^(?:every\s+(?P<every>{_EVERY})|(?:(?:on|by|next|this|at|around)\s+)?(?P<date>{DATE})|{_DURATION})\s*,?\s+", _I
@@ -417,7 +476,7 @@ def follow_up(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     if lead is None:
         found = _follow_up_fields(piece, ctx, timed=False)
         if found is None:
-            return None
+            return _obligation(piece, ctx)
         pronoun = bool(found[0].pop("_pronoun", False))
         return Read(FollowUpRequest(**found[0]), pronoun=pronoun), found[1]
     found = _follow_up_fields(piece.slice(lead.end(), len(piece.text)), ctx, timed=True)
@@ -434,6 +493,28 @@ def follow_up(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         fields = {name: value for name, value in fields.items() if name not in _TIME_FIELDS}
         when = {}
     return Read(FollowUpRequest(**fields, **when), pronoun=pronoun), lead.end() + used
+
+
+def _obligation(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    """ "Ivy must update the Hooli analytics by Friday." followed in the message by "please follow this" (or "hold
+    her to it"): a statement, kept for that follow-up (``Ctx.said_obligation``) and no request of its own. Without
+    such an ask after it, it is no follow-up and is left to the other frames (or asked about)."""
+    match = _OBLIGATION.match(piece.text.lower())
+    if match is None:
+        return None
+    written = piece.source()
+    message = ctx.request.request_text
+    at = message.find(written)
+    after = message[at + len(written) :] if at >= 0 else ""
+    if not _HOLD_AFTER.search(after):
+        return None
+    fields = _fields(piece, match, "owned", ctx)
+    if fields is None or fields.pop("_pronoun", False):
+        return None
+    ctx.said_obligation = fields
+    # nothing of it is left to read: the follow-up asked for after it carries it whole (as a statement it would be
+    # read again by the field its verb names: "advance the acme renewal" is no stage change here)
+    return Filler(clean(written)), match.end()
 
 
 def _follow_up_fields(piece: Mapped, ctx: Ctx, *, timed: bool) -> tuple[dict[str, Any], int] | None:
@@ -494,10 +575,22 @@ _STARTING = re.compile(rf"\s*,?\s*(?:starting|beginning|from)\s+(?:on\s+)?(?P<da
 def _fields(piece: Mapped, match: re.Match[str], how: str, ctx: Ctx) -> dict[str, Any] | None:
     groups = match.groupdict()
     fields: dict[str, Any] = {}
-    if groups.get("issue"):
+    said: dict[str, Any] = {}
+    if how == "held":
+        if ctx.said_obligation is None:
+            return None  # "hold him to it" with nothing said for him to do
+        said = dict(ctx.said_obligation)
+        fields.update({name: said[name] for name in ("issue", "account", "opportunity") if said.get(name)})
+    elif groups.get("issue"):
         issue, pronoun = issue_value(groups["issue"], ctx)
-        fields["issue"] = issue
-        if pronoun:
+        said = _said_before(ctx) if pronoun else {}
+        if said:
+            # "Ivy must update the Hooli analytics by Friday. Please follow this": what was said; "The Initech
+            # expansion has been sitting with legal ... remind me Monday to check where it's at": that deal
+            fields.update({name: said[name] for name in ("issue", "account", "opportunity") if said.get(name)})
+        else:
+            fields["issue"] = issue
+        if pronoun and not said:
             fields["_pronoun"] = True  # "check it's done": the issue named before it in the message
     elif groups.get("rec"):
         record = ctx.lexicon.record(piece.source(match.start("rec"), match.end("rec")))
@@ -515,10 +608,14 @@ def _fields(piece: Mapped, match: re.Match[str], how: str, ctx: Ctx) -> dict[str
         if person is None:
             return None
         fields["owner"] = person
+    elif said.get("owner"):
+        fields["owner"] = said["owner"]
     when = _when(match, ctx)
     if when is None:
         return None
     fields.update(when)
+    if not any(fields.get(name) for name in _TIME_FIELDS) and said.get("due_date"):
+        fields["due_date"] = said["due_date"]
     if how == "status":
         written = clean(piece.source(match.start("status"), match.end("status")))
         status = ctx.lexicon.status(written)
@@ -531,9 +628,28 @@ def _fields(piece: Mapped, match: re.Match[str], how: str, ctx: Ctx) -> dict[str
         if until is None:
             return None
         fields["until_status"] = until or None
-    if groups.get("state"):
+    if groups.get("state") and not groups.get("where"):  # "check how PAY-4 is doing": where it is, no status
         fields["until_status"] = _status_reached(clean(piece.source(match.start("state"), match.end("state"))), ctx)
     return fields
+
+
+def _said_before(ctx: Ctx) -> dict[str, Any]:
+    """What "it" / "this" in a follow-up means when the message said it before: what someone has to do
+    (``_obligation``), or the deal a statement named with no issue named since ("The Initech expansion has been
+    sitting with legal. Remind me Monday to check where it's at"). Empty: the issue of the thread, as always."""
+    if ctx.said_obligation is not None:
+        return dict(ctx.said_obligation)
+    record = ctx.last_record
+    if (
+        ctx.last_key is None
+        and not (ctx.last_kind or "").startswith("jira.")
+        and record is not None
+        and record.account
+        and record.opportunity
+        and ctx.lexicon.account(record.account)
+    ):
+        return {"account": record.account, "opportunity": record.opportunity}
+    return {}
 
 
 def _when(match: re.Match[str], ctx: Ctx) -> dict[str, Any] | None:
@@ -551,7 +667,12 @@ def _when(match: re.Match[str], ctx: Ctx) -> dict[str, Any] | None:
         count = _count(groups["n"]) + (0.5 if groups.get("and_half") else 0)
         minutes = round(count * _MINUTES[groups["unit"].lower()])
         return {"due_in_minutes": minutes} if minutes >= 1 else None
-    every = groups.get("every") or _CADENCE.get((groups.get("cadence") or "").lower())
+    every = (
+        groups.get("every")
+        or groups.get("weekly_on")
+        or groups.get("weekly_on2")
+        or _CADENCE.get((groups.get("cadence") or "").lower())
+    )
     if every:
         every_days, first = _recurrence(every, ctx.today)
         return {"every_days": every_days, "due_date": first}
@@ -570,8 +691,9 @@ def _recurrence(every: str, today: dt.date) -> tuple[int, dt.date]:
     """Every how many days a nudge repeats, and its first day: "friday" is 7 from the next Friday, "other day" 2 from
     the day after tomorrow."""
     words = every.lower().split()
-    if words[-1] in _WEEKDAYS:
-        return 7, _next_weekday(today, _WEEKDAYS[words[-1]])
+    weekday = _WEEKDAYS.get(words[-1], _DAY_ABBREVIATIONS.get(words[-1]))
+    if weekday is not None:
+        return 7, _next_weekday(today, weekday)
     if words[0] == "other":
         count = 2
     elif len(words) > 1:

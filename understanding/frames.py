@@ -59,6 +59,7 @@ from understanding.reading import (
     issue_value,
     read_date,
     read_money,
+    unclear_date,
 )
 from understanding.reads import read_question
 from understanding.text import unquoted
@@ -101,14 +102,15 @@ def _text(piece: Mapped, match: re.Match[str], group: str) -> str | None:
 
 _CREATE_VERB = (
     r"(?:create|file|open|raise|log|add|make|report|submit|enter|put\s+in|write\s+up|spin\s+up|start|cut|need|"
-    r"(?:we|i)\s+(?:need|want|should\s+have|could\s+use)|(?:(?:we|i)(?:'re|'m|\s+are|\s+am)?\s+)?going\s+to\s+need|can\s+we\s+(?:get|have)|let'?s\s+(?:get|have|open|file|creat"
+    r"(?:we|i)\s+(?:need|want|should\s+have|could\s+use)|(?:(?:we|i)(?:'re|'m|\s+are|\s+am)?\s+)?going\s+to\s+need|(?:can|could)\s+(?:we|you|i)\s+(?:get|have)|let'?s\s+(?:get|have|open|file|creat"
     r"e))"
 )
 _CREATE_HEAD = _m(
     rf"^(?:(?P<verb>{_CREATE_VERB})\s+)?(?P<desc>(?:(?!\s*[:\"]|\s*->|\s+-\s|\s+(?:to|about|saying|that|called|titled|named"
-    rf"|re|and)\s)"
+    rf"|re|and|with\s+(?:the\s+|a\s+)?(?:title|summary|name))\s)"
     rf"[^,.;:!?\"])+?)"
-    rf"(?P<sep>\s*:\s*|\s*->\s*|\s+-+\s+|\s*[\u2014\u2013]\s*|\s+\"|\s+(?:to|about|saying|that|called|titled|named|re)\s+|\s*,"
+    rf"(?P<sep>\s*:\s*|\s*->\s*|\s+-+\s+|\s*[\u2014\u2013]\s*|\s+\"|\s+(?:to|about|saying|that|called|titled|named|re)\s+|\s+with\s+(?:th"
+    rf"e\s+|a\s+)?(?:title|summary|name)(?:\s+of)?(?:\s*:\s*|\s+)|\s*,"
     rf"\s*|"
     rf"(?=\s+and\s)|{POLITE_TAIL}\s*[.!?]*\s*$)"
 )
@@ -304,7 +306,9 @@ def create_issue(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             return _create_with(
                 piece, ctx, low, desc, words, types, projects, verb, after["sep"], head_end, head.start("desc")
             )
-    if not types:
+    if not types and projects and re.fullmatch(r"(?:a\s+)?new\s+one\s+(?:in|for|on)\s+[a-z][a-z0-9]*", desc):
+        pass  # "new one in OPS: rotate pager creds": an issue, its type not said (grounding asks)
+    elif not types:
         if verb and re.match(r"(?:file|open|raise|create|log)\b", verb) and (projects or re.search(r"\bthis\b", desc)):
             # "file this in PAY", "file a P0 in PAY: ...": no type named, grounding asks (other words: not a new issue)
             named = (
@@ -429,7 +433,7 @@ def _create_with(
         ("to", "about", "saying", "that", ":", "-", '"')
     )
     if sep in (":", "-", "--", "->", "\u2014", "\u2013", '"') or sep.startswith(
-        ("to", "about", "saying", "that", "called", "titled", "named", "re")
+        ("to", "about", "saying", "that", "called", "titled", "named", "re", "with")
     ):
         start = end - (1 if sep == '"' else 0)
         stop = _summary_end(low, start)
@@ -505,7 +509,10 @@ _COMMENT_FRAMES = [
     ),
     _m(rf"^add\s+to\s+(?P<issue>{ISSUE_REF})(?:\s+as\s+a\s+(?:comment|note))?\s*(?P<sep>:|->|-)\s*(?P<body>.+)$"),
     _m(rf"^reply\s+(?:on|to)\s+(?P<issue>{ISSUE_REF})\s+(?P<sep>with\s*:?\s*|:\s*)(?P<body>.+)$"),
-    _m(rf"^(?:post|write|put)\s+(?:on|to|in|under)\s+(?P<issue>{ISSUE_REF})\s*(?P<sep>:|->|-)\s*(?P<body>.+)$"),
+    _m(
+        rf"^(?:post|write|put|add)\s+(?:on|to|in|into|under)\s+(?P<issue>{ISSUE_REF})(?:\s+(?:a|an|the|this|my)?\s*(?:comment|note))?\s*"
+        rf"(?P<sep>:|->|-)\s*(?P<body>.+)$"
+    ),
     _m(
         r"^(?:(?:add|leave|post|write|drop)\s+(?:a\s+|an\s+|the\s+|this\s+)?)?(?:comment|note)\s*(?P<sep>:)\s*(?P<bod"
         r"y>.+)$(?P<issue>)"
@@ -562,6 +569,17 @@ def _comment_quoted(
     return Read(request, pronoun=pronoun), end
 
 
+_BODY_NOT_GIVEN = re.compile(
+    r"^(?:what|whatever|everything|all\s+(?:that|the\s+\w+))\s+(?:[\w'-]+\s+){0,4}?(?:told|said|sent|wrote|shared|found|"
+    r"gave|mentioned|reported|explained|described)\b"
+    r"|^(?:the|my|our|their|his|her)\s+(?:notes?|details|info(?:rmation)?|findings|summary|update|write-?up)\s+(?:from|of|on"
+    r"|about)\b",
+    _I,
+)
+"""A comment described, not written ("with what the Umbrella team told me", "the notes from the call"): its words
+are not in the message, so they are asked for, never filed as its body."""
+
+
 def comment(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     low = piece.text.lower()
     for pattern in _COMMENT_FRAMES:
@@ -584,6 +602,10 @@ def comment(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             if following is not None and _starts_request(piece.slice(following, len(low)), ctx):
                 body_end = following
         body = unquoted(free_text(piece, match.start("body"), body_end).lstrip(":-> ")) if match["body"] else ""
+        body = re.sub(r"^(?:please|pls|plz|thanks)\s*[:\-]\s*", "", body, flags=_I)  # "... to PAY-4 please: <body>"
+        if _BODY_NOT_GIVEN.match(body) and not match["sep"].strip().startswith((":", '"', "->")):
+            # "with what the Umbrella team told me": the words are not in the message; they are asked for
+            return Read(JiraCommentRequest(issue=issue), pronoun=pronoun), body_end
         if not body.strip() and match["sep"] and match["sep"].strip():
             continue
         audience = re.fullmatch(r"(?:for|to)\s+(?:the\s+|our\s+|their\s+)?(?P<who>[\w'-]+(?:\s+[\w'-]+)?)", body, _I)
@@ -742,7 +764,7 @@ _ASSIGN_VERB = r"(?:assign|re-?assign|give|hand(?:\s+(?:it\s+)?(?:off|over))?|pa
 _ASSIGN_FRAMES = [
     _m(
         rf"^(?:please\s+)?{_ASSIGN_VERB}\s+(?P<issue>{ISSUE_REF})\s+(?:back\s+)?(?:from\s+(?P<from>{NAME})\s+)?(?:ove"
-        rf"r\s+)?to\s+(?P<who>{NAME}|you){BOUNDARY}"
+        rf"r\s+)?(?:to|->)\s+(?P<who>{NAME}|you){BOUNDARY}"
     ),
     _m(rf"^(?:please\s+)?(?:assign|re-?assign|put)\s+(?P<who>{NAME})\s+(?:to|on)\s+(?P<issue>{ISSUE_REF}){BOUNDARY}"),
     _m(
@@ -921,8 +943,8 @@ _TRANSITION_FRAMES: list[tuple[re.Pattern[str], str | None, bool]] = [
     (_m(rf"^(?P<issue>{ISSUE_REF})\s*->\s*{_STATUS_TEXT}{BOUNDARY}"), None, False),
     (
         _m(
-            rf"^(?P<issue>{ISSUE_REF})\s+(?:can|should|needs\s+to|must|could)\s+(?:go|move|be\s+moved|be\s+set)\s+(?:"
-            rf"back\s+)?(?:to|into|as)\s+{_STATUS_TEXT}{BOUNDARY}"
+            rf"^(?:(?:i\s+think|i\s+guess|so|maybe)\s+)?(?P<issue>{ISSUE_REF})\s+(?:can|should|needs\s+to|must|could)\s+(?:go|move|be\s+moved|be"
+            rf"\s+set)\s+(?:on\s+|along\s+)?(?:back\s+)?(?:to|into|as)\s+{_STATUS_TEXT}{BOUNDARY}"
         ),
         None,
         False,
@@ -985,6 +1007,15 @@ _TRANSITION_FRAMES: list[tuple[re.Pattern[str], str | None, bool]] = [
         _m(
             rf"^(?:please\s+)?(?:move|transition|progress|advance|push)\s+(?P<issue>{ISSUE_REF})(?:\s+(?:along|f"
             rf"orward|ahead|on|over|through))?(?P<status>){BOUNDARY}"
+        ),
+        None,
+        False,
+    ),
+    # "pay-7: unassign sam + status back to to do": the status of the issue named before
+    (
+        _m(
+            rf"^(?:(?:set|change|move|put)\s+)?(?:the\s+|its\s+)?(?:status|state)\s*(?:back\s+)?(?:to|->|:|=|as)\s*{_STATUS_TEXT}"
+            rf"(?P<issue>){BOUNDARY}"
         ),
         None,
         False,
@@ -1073,8 +1104,8 @@ def transition(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
 
 
 _SOME_STATUS = re.compile(
-    r"^(?:the\s+)?(?:next|previous|right|correct|proper|usual|final|later|other)\s+(?:status|column|stage|step|lane|s"
-    r"tate)$"
+    r"^(?:(?:whatever|wherever|whichever)\s+)?(?:is\s+)?(?:the\s+)?(?:next|previous|right|correct|proper|usual|final|later|other)\s+"
+    r"(?:status|column|stage|step|lane|state)(?:\s+(?:in|on|of)\s+(?:the\s+)?(?:workflow|board|process|flow))?(?:\s+is)?$"
 )
 _NOT_STATUS = re.compile(
     r"^(?:me|you|him|her|them|us|someone|nobody|[a-z]+\s+priority|p[0-5]|tomorrow|today|next\s+\w+|"
@@ -1409,6 +1440,10 @@ def update_fields(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
                 if found is None:
                     continue
                 fields["due_date"] = found[0]
+                if found[0] is None:
+                    # "move PAY-4's due date to 1/12" two days after it: the date written is asked about
+                    request = JiraUpdateFieldsRequest(**fields)
+                    return Read(request, pronoun=pronoun, question=unclear_date("due_date", value)), _end(match, low)
         elif name == "summary-open":
             fields["summary"] = None
         elif name == "summary":
@@ -1450,8 +1485,8 @@ def _labels(text: str) -> tuple[str, ...]:
 
 _CALL_HEAD = [
     _m(
-        r"^(?:please\s+)?(?:log|record|add|note|save|enter|register|create)\s+(?:a\s+|an\s+|my\s+|the\s+|our\s+|this"
-        r"\s+|that\s+)?(?:(?P<when>monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|this\s+morni"
+        r"^(?:please\s+)?(?:log|record|add|note|save|enter|register|create)\s+(?:please\s+)?(?:a\s+|an\s+|one\s+|my\s+|"
+        r"the\s+|our\s+|this\s+|that\s+)?(?:(?P<when>monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|this\s+morni"
         r"ng|morning|afternoon)(?:'s)?\s+)?(?:(?:phone|sales|quick|short|discovery|intro|check-?in)\s+)?call(?:\s+log)?\b(?P"
         r"<rest>.*)$"
     ),
@@ -1491,7 +1526,8 @@ _ONE_LIKE_IT = re.compile(
     _I,
 )
 _LOG_IT = _m(
-    r"^(?:please\s+)?(?:log|record|add|note|put)\s+(?:it|that|this|the\s+call|that\s+call)(?:\s+(?:in|to|into)\s+(?:salesforce|"
+    r"^(?:please\s+)?(?:log|record|add|note|put|register|enter|save)\s+(?:it|that|this|the\s+call|that\s+call)(?:\s+(?:in|to|i"
+    r"nto)\s+(?:salesforce|"
     r"sfdc|sf|the\s+crm))?(?:\s+(?:please|for\s+me))?\s*[.!]*$"
 )
 
@@ -1518,13 +1554,16 @@ def _read_call(rest: Mapped, ctx: Ctx, *, direct: bool = False) -> dict[str, Any
     fields: dict[str, Any] = {}
     labelled = re.search(
         r"(?:,\s*|\s+)(?:re|regarding|subject|topic|about)\s*:\s*(?P<subject>[^,;]+?)\s*(?=,|;|\.\s|$)"
-        r"|,\s*(?:the\s+)?(?:topic|subject)\s+(?:was|is|being)\s+(?P<said>[^,;]+?)\s*(?=,|;|\.\s|$)",
+        r"|,\s*(?:the\s+)?(?:topic|subject)\s+(?:was|is|being)\s+(?P<said>[^,;]+?)\s*(?=,|;|\.\s|$)"
+        rf"|,\s*{_WAS_ABOUT}(?P<about>[^,;]+?)\s*(?=,|;|\.\s|$)",
         low,
     )
     if labelled is not None:
         # "re: seat count", "subject: cert warning": the call's subject
-        group = "subject" if labelled["subject"] is not None else "said"  # ", topic was API rate limits"
-        fields["subject"] = capitalised(clean(rest.source(labelled.start(group), labelled.end(group))))
+        group = next(g for g in ("subject", "said", "about") if labelled[g] is not None)  # ", topic was API limits"
+        said = clean(rest.source(labelled.start(group), labelled.end(group)))
+        # ", the subject was the pilot scope", ", it was about the budget freeze": the subject, without its article
+        fields["subject"] = capitalised(re.sub(r"(?i)^the\s+", "", said) if group != "subject" else said)
         blank = " " * (labelled.end() - labelled.start())
         low = low[: labelled.start()] + blank + low[labelled.end() :]
     about = re.search(r"\s*\((?P<about>[a-z][^()]{1,60})\)\s*[.!]*$", low)
@@ -1597,6 +1636,8 @@ def _read_call(rest: Mapped, ctx: Ctx, *, direct: bool = False) -> dict[str, Any
             fields["account"] = record.account
         elif lexicon.account(text) is not None:
             fields["account"] = lexicon.account(text)
+        elif (team := _account_of_team(text, ctx)) is not None:
+            fields["account"] = team  # "someone from the Umbrella Health finance team": the account they are at
         elif text[:1].isupper():
             fields["account"] = text
     on_record = re.search(r"\bon\s+(?P<rec>(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){0,4})", head)
@@ -1619,6 +1660,26 @@ def _read_call(rest: Mapped, ctx: Ctx, *, direct: bool = False) -> dict[str, Any
             # "about the SSO rollout": what it was about (a deal only when it names an account there is)
             fields["subject"] = capitalised(re.sub(r"(?i)^the\s+", "", subject))
     return fields
+
+
+def _account_of_team(text: str, ctx: Ctx) -> str | None:
+    """The account a group of its people is named by: "the Umbrella Health finance team", "Acme's legal folks"."""
+    words = re.sub(r"(?i)^the\s+", "", text).split()
+    for size in range(len(words) - 1, 0, -1):
+        group = " ".join(words[size:]).lower()
+        if not re.fullmatch(r"(?:[a-z]+\s+)?(?:team|folks|people|side|group|department|dept|office)", group):
+            continue
+        account = ctx.lexicon.account(re.sub(r"(?:'s|')$", "", " ".join(words[:size])))
+        if account is not None:
+            return account
+    return None
+
+
+_WAS_ABOUT = (
+    r"(?:(?:(?:it|the\s+call|that\s+call|this\s+call|the\s+chat)\s+was|(?:we|i)\s+(?:talked|spoke|chatted))\s+(?:mainly\s+|"
+    r"mostly\s+|all\s+)?about|(?:we|i)\s+discussed)\s+"
+)
+"""What a call was about, said as a statement: "it was about the budget freeze", "we talked about pricing"."""
 
 
 def _contact_before(piece: Mapped, ctx: Ctx) -> tuple[str, str | None] | None:
@@ -1651,11 +1712,60 @@ def _contact_before(piece: Mapped, ctx: Ctx) -> tuple[str, str | None] | None:
 
 
 _VAGUE_PAST = (
-    r"(?:(?:some\s*time|at\s+some\s+point|one\s+day)\s+)?(?:(?:earlier\s+)?(?:last|this|earlier\s+this)\s+(?:week|mon"
-    r"th)|the\s+other\s+day|a\s+(?:few|couple(?:\s+of)?)\s+(?:days|weeks)\s+(?:ago|back)|a\s+while\s+(?:ago|back)|rece"
-    r"ntly)|some\s*time|at\s+some\s+point"
+    r"(?:(?:some\s*time|at\s+some\s+point|(?:one|some|a)\s+day)(?:\s+(?:of|in|during))?\s+)?(?:(?:earlier\s+)?(?:(?:t"
+    r"he\s+)?(?:last|past)|this|earlier\s+this)\s+(?:week|month)|the\s+other\s+day|a\s+(?:few|couple(?:\s+of)?)\s+(?:"
+    r"days|weeks)\s+(?:ago|back)|a\s+while\s+(?:ago|back)|recently)|some\s*time|at\s+some\s+point"
 )
-"""When a call was, said too loosely to be one day."""
+"""When a call was, said too loosely to be one day ("sometime last week", "some day of the last week")."""
+_NOT_SURE = (
+    r"(?:i|we)\s+(?:didn'?t|did\s+not|don'?t|do\s+not|can'?t|cannot|couldn'?t|could\s+not)\s+(?:catch|know|remember|recall|h"
+    r"ave)\b[^.!?]*|(?:i'?m\s+|i\s+am\s+)?not\s+sure\b[^.!?]*"
+)
+"""What the writer says they do not know ("I didn't catch her name", "I don't remember exactly"): no note of a call."""
+_CALL_SAID = _m(
+    rf"^(?:(?P<about>{_WAS_ABOUT})(?P<subject>[^,;.!?]+)(?:\s*[,;]\s*(?P<notes>[^\s].*?))?"
+    r"|(?:the\s+)?(?:topic|subject)\s+(?:was|is)\s+(?P<said>[^,;.!?]+)(?:\s*[,;]\s*(?P<said_notes>[^\s].*?))?"
+    rf"|(?:it|the\s+call|that|this)\s+was\s+(?:on\s+)?(?P<when>[^,;.!?]+?)(?:\s*[,;]\s*(?P<unsure>{_NOT_SURE}))?"
+    rf"|(?P<unknown>{_NOT_SURE}))[\s,;.!?]*$"
+)
+"""A sentence after a call about the call itself: what it was about (its subject, then any notes), when it was, or
+what the writer does not know; any other statement after it is its notes."""
+
+
+def said_of_a_call(
+    sentence: Mapped, request: SalesforceLogCallRequest, ctx: Ctx
+) -> tuple[SalesforceLogCallRequest, str | None] | None:
+    """The call with what a sentence after it says of it (and a question, for a day said loosely); None when the
+    sentence is a note ("The call was about procurement timelines." is the subject, "It was some day of the last
+    week, I don't remember exactly." a date to ask for, "I didn't catch her name." nothing to file)."""
+    said = _CALL_SAID.match(sentence.text.strip())
+    if said is None:
+        return None
+    if said["unknown"]:
+        return request, None
+    for group, notes in (("subject", "notes"), ("said", "said_notes")):
+        if said[group] is None:
+            continue
+        subject = clean(sentence.source(said.start(group), said.end(group)))
+        if request.subject is not None or len(subject.split()) > 8:
+            return None  # a subject already given, or a whole account of the call: its notes
+        update: dict[str, Any] = {"subject": capitalised(re.sub(r"(?i)^the\s+", "", subject))}
+        if said[notes]:
+            more = clean(sentence.source(said.start(notes), said.end(notes)))
+            update["description"] = f"{request.description}. {more}" if request.description else more
+        return request.model_copy(update=update), None
+    when = clean(said["when"])
+    vague = re.fullmatch(rf"(?:on\s+|from\s+|in\s+|during\s+)?(?:{_VAGUE_PAST})", when, _I)
+    if vague is not None:
+        if request.call_date is not None:
+            return None
+        return request, f"Which call date should the call have? “{when}” is not one day."
+    day = read_date(when, ctx, past=True)
+    if day is None or day[0] is None or (request.call_date is not None and request.call_date != day[0]):
+        return None
+    if day[0] > ctx.today:
+        return None
+    return request.model_copy(update={"call_date": day[0]}), None
 
 
 def _vague_call_date(fields: dict[str, Any]) -> str | None:
@@ -1797,7 +1907,8 @@ def _also_a_request_at(piece: Mapped, start: int, ctx: Ctx) -> int | None:
 
 
 _LOG_IT_AFTER = re.compile(
-    r"(?:,\s*|\s+|\.\s*)(?:so\s+)?(?:can\s+you\s+)?(?:please\s+)?(?:(?:log|record|add|put)(?:\s+(?:it|that|the\s+call|this)\b.*|"
+    r"(?:,\s*|\s+|\.\s*)(?:so\s+)?(?:can\s+you\s+)?(?:please\s+)?(?:(?:log|record|add|put|register)(?:\s+(?:it|that|the\s+call|thi"
+    r"s)\b.*|"
     r"\s*(?:it\s+)?(?:please\s+)?[.!]*)|get\s+(?:it|that|this|the\s+call|that\s+call)\s+(?:into|in|logged\s+in)\s+(?:sf|sfdc|sal"
     r"esforce|the\s+crm).*)$",
     _I,
@@ -1827,10 +1938,10 @@ _TASK_OWNER = (
 """Whose task it is, said before it: a person, or the owner of a record (checked by the lexicon afterwards)."""
 _TASK_FRAMES = [
     _m(
-        rf"^(?:please\s+)?(?:create|add|make|set\s+up|open|log|put\s+in|enter)\s+(?:a\s+|an\s+)?(?:new\s+)?(?:salesfo"
+        rf"^(?:please\s+)?(?:create|add|make|set\s+up|open|log|put\s+in|enter)\s+(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:salesfo"
         rf"rce\s+)?(?P<noun>{_TASK_NOUN})\b(?P<rest>.*)$"
     ),
-    _m(rf"^(?:an?\s+)?(?:new\s+)?(?:salesforce\s+)?(?P<noun>{_TASK_NOUN})\s+(?=for\b|on\b|:)(?P<rest>.*)$"),
+    _m(rf"^(?:an?\s+)?(?:new\s+)?(?:salesforce\s+)?(?P<noun>{_TASK_NOUN})\s+(?=for\b|on\b|under\b|:)(?P<rest>.*)$"),
     # "give erin a task to ...", "set Ivy a to-do: ...", "give the Hooli account owner a task: ...": whose task it is
     _m(
         rf"^(?:please\s+)?(?:make|create|give|set|assign)\s+(?P<owner_first>{_TASK_OWNER})\s+(?:a|an)\s+(?:new\s+)?(?P<"
@@ -1919,7 +2030,7 @@ def _task_parts(rest: Mapped, ctx: Ctx, *, remind: bool, owner: str | None, foll
             position += who.end()
             continue
         record = re.match(
-            rf"\s*(?P<prep>on|for|about|regarding|re)\s+(?P<rec>(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){{0,4"
+            rf"\s*(?P<prep>on|for|about|regarding|re|under)\s+(?P<rec>(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){{0,4"
             rf"}}?){_TASK_STOP}",
             tail,
             _I,
@@ -1942,7 +2053,7 @@ def _task_parts(rest: Mapped, ctx: Ctx, *, remind: bool, owner: str | None, foll
             position += date.end()
             continue
         break
-    sep = re.match(r"\s*(?::|->|-|,|\bto\b|\bthat\b|\babout\b)\s*", low[position:])
+    sep = re.match(r"\s*(?:,\s*to\b|:|->|-|,|\bto\b|\bthat\b|\babout\b)\s*", low[position:])  # ", to call hooli back"
     if sep is None:
         if low[position:].strip(" .!?"):
             return None
@@ -1962,8 +2073,10 @@ def _task_parts(rest: Mapped, ctx: Ctx, *, remind: bool, owner: str | None, foll
         low[start:subject_end],
         _I,
     )
+    read_to = subject_end
     if due is not None and "due_date" not in fields:
         fields["due_date"] = parse_date(due["date"], today=ctx.today, order=ctx.order)
+        read_to = start + due.end()  # the date is the task's, however it was led in ("until friday" for "by friday")
         subject_end = start + due.start()
     subject = free_text(rest, start, subject_end)
     if subject and _VAGUE_SUBJECT.fullmatch(subject):
@@ -1973,7 +2086,7 @@ def _task_parts(rest: Mapped, ctx: Ctx, *, remind: bool, owner: str | None, foll
     fields["subject"] = capitalised(subject) if subject else None
     if subject:
         _records_in_subject(subject, ctx, fields)
-    fields["_end"] = subject_end
+    fields["_end"] = read_to
     return fields
 
 
@@ -2052,8 +2165,8 @@ _TASK_REPEATS = (
 
 
 _OWES = _m(
-    rf"^(?P<who>whoever\s+owns\s+(?P<rec>(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){{0,4}}?)|(?P<anyone>someone|s"
-    rf"omebody|one\s+of\s+us)|[a-z<@][\w'.@<>|-]*(?:\s+[a-z][\w'.-]*)?)\s+(?P<modal>needs\s+to|should|has\s+to|must|will|i"
+    rf"^(?P<who>whoever\s+owns\s+(?P<rec>(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){{0,4}}?)|(?P<anyone>(?:someone|s"
+    rf"omebody)(?:\s+(?:of|from|in|on)\s+(?:the\s+)?[a-z][\w-]*(?:\s+team)?)?|one\s+of\s+us)|[a-z<@][\w'.@<>|-]*(?:\s+[a-z][\w'.-]*)?)\s+(?P<modal>needs\s+to|should|has\s+to|must|will|i"
     rf"s\s+going\s+to|is\s+supposed\s+to|owes\s+us|promised\s+to)\s+(?P<what>.+?)(?:\s*(?:,|-)\s*(?P<choice>[a-z][\w.'-]*"
     rf"(?:\s*,\s*[a-z][\w.'-]*)*\s+or\s+[a-z][\w.'-]*)(?:\s*,\s*(?:whoever|whichever)\b[^,.;?!]*)?\s*[?.])?(?P<ask>\s*(?:,|\.|;|\s-|\s+and|\?)\s*(?:so\s+)?(?:(?:can|"
     rf"could)\s+you\s+)?(?:please\s+)?(?:set\s+(?:up\s+)?(?:a|an|the)\s+reminder|make\s+(?:that|this|it)\s+(?:into\s+)?(?:a"
@@ -2064,12 +2177,13 @@ _OWES = _m(
 """Someone's obligation, then the ask to make it a task: "erin needs to get ana the MSA by wed, pls set a reminder"."""
 _ASK_NEXT = _m(
     r"^\s*[.!?]*\s+(?:so\s+)?(?:(?:can|could|would)\s+(?:you|u|ya)\s+)?(?:please\s+|pls\s+|plz\s+)?(?:(?:make|turn)\s+(?:"
-    r"that|this|it)\s+(?:into\s+)?|make\s+)(?:a|an)\s+(?:task|to-?do|reminder)(?:\s+(?:please|pls|plz|thanks|thx))*\s*[.!?]*\s*$"
+    r"that|this|it)\s+(?:into\s+)?|make\s+)(?:a|an)\s+(?:task|to-?do|reminder)(?:\s+(?:for|of)\s+(?:this|that|it))?(?:\s+(?:"
+    r"please|pls|plz|thanks|thx))*\s*[.!?]*\s*$"
 )
 """The ask to make what the sentence before said a task, as a sentence of its own: "... can u make that a task"."""
 _THAT_A_TASK = _m(
     r"^(?:so\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:(?:make|turn)\s+(?:that|this|it)\s+(?:into\s+)?|make\s+)(?:a"
-    r"|an)\s+(?:task|to-?do|reminder)(?:\s+please)*\s*[.!?]*$"
+    r"|an)\s+(?:task|to-?do|reminder)(?:\s+(?:for|of)\s+(?:this|that|it))?(?:\s+please)*\s*[.!?]*$"
 )
 _OWES_ASSIGN = _m(
     r"^(?P<who>[a-z<@][\w'.@<>|-]*(?:\s+[a-z][\w'.-]*)?)\s+needs\s+(?:a\s+)?(?:task|reminder|to-?do)\b(?P<rest>.*)$"
@@ -2269,17 +2383,56 @@ def _contact_value(field: str, raw: str) -> str | None:
         found = re.search(PHONE, value)
         return " ".join(found[0].split()) if found else None
     value = re.sub(r"\s+now$", "", value, flags=_I)
+    # "got promoted yesterday", "was promoted to VP Ops last month": when it happened, not part of the title
+    when = rf"\s*,?\s*\b(?:(?:on|since|as\s+of|from|starting)\s+)?(?:{DATE}|{_VAGUE_PAST})$"
+    value = re.sub(when, "", value, flags=_I)
+    value = re.sub(
+        rf"\s+(?:from|starting|in|as\s+of)\s+(?:(?:next|this)\s+(?:month|year|quarter)|{_MONTH})$", "", value, flags=_I
+    )
     if re.match(_NOT_A_TITLE, value, _I):
         return None  # "fix peter's title pls", "change ana's title once she confirms": no title was said
     return value or None
 
 
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:em"
+    r"ber)?|dec(?:ember)?)"
+)
 _NOT_A_TITLE = (
     r"(?:please|pls|plz|asap|now|thanks|thx|ty|too|again|for\s+me|quickly|real\s+quick|when|once|after|before|if|unless|"
     r"until|since|because|as\s+soon|in\s+(?:sf|sfdc|salesforce|the\s+crm))\b"
 )
 
 
+_TITLE_READS = (
+    r"(?:his|her|their)\s+(?:contact'?s\s+)?(?:new\s+)?(?:job\s+)?title\s+(?:is|should\s+(?:now\s+)?(?:read|be|say)|(?:n"
+    r"ow\s+)?reads?|will\s+be)\s+(?:now\s+)?"
+)
+"""The words before a title said of someone: "his title is ...", "her contact's title should now read ..."."""
+_NOT_A_VALUE = (
+    r"(?:please\s+|pls\s+|can\s+you\s+|could\s+you\s+)?(?:update|change|set|fix|correct|edit|make|add|log|create|his|her|"
+    r"their)\b"
+)
+"""A clause after news of a contact that asks for something, or speaks of them: never the value itself."""
+_AT_ACCOUNT = (
+    r"(?:\s+(?:at|from)\s+(?P<account>[a-z][\w&.'-]*(?:\s+(?!(?:has|had|is|was|got|just|now|the|his|her|their)\b)[a-z][\w&."
+    r"'-]*)?)|\s*\((?P<paren>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?)\))?"
+)
+"""Where a contact works, said after the name: "Ana Silva from Initech", "Peter Gibbons (Initech)"."""
+_OF_ACCOUNT = _AT_ACCOUNT.replace("at|from", "at|from|of")
+_TITLE_AND = re.compile(r"\s+(?:and|&)\s+[A-Z][\w&/.-]*(?:\s+(?:of|for|and|&|[A-Z][\w&/.-]*))*?(?=\s*(?:[,;.!?]|$))")
+"""The rest of a title written with capitals after "and" ("CFO and COO", "VP Sales and Marketing")."""
+_ASKS_THEIR_FIELD = _m(
+    rf"\b(?:update|change|fix|edit|set|correct)\s+(?:it|that|this|(?:his|her|their)\s+(?:new\s+)?{_FIELD_NAME})\b"
+)
+"""The ask about a contact's field after news of them ("..., please change her title", "please update it")."""
+_SWITCHED = 8
+"""The pattern that reads news of a new email or phone ("ana switched emails -> ..."), said with or without it."""
+_BECOMES = (
+    r"(?:is(?:\s+now)?|changed\s+to|changes\s+to|has\s+changed\s+to|is\s+changing\s+to|should\s+(?:now\s+)?be|becomes|will"
+    r"\s+be)"
+)
+"""How a contact's field is said to take a new value: "is now", "changes to", "should be"."""
 _UPDATE_CONTACT = [
     _m(
         rf"^(?:please\s+)?(?:update|change|set|fix|correct)\s+(?:the\s+)?(?P<field>{_FIELD_NAME})\s+(?:for|of|on)\s+"
@@ -2290,21 +2443,19 @@ _UPDATE_CONTACT = [
         rf"?:(?:to|as)\b|:)?\s*(?P<value>.+?){BOUNDARY}"
     ),
     _m(
-        rf"^{_CONTACT_NAME}(?:\s+(?:at|from)\s+(?P<account>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?))?(?:'s|')?\s+(?:new"
-        rf"\s+)?(?P<field>{_FIELD_NAME})(?:\s*(?::|->)|\s+(?:is(?:\s+now)?|changed\s+to|is\s+changing\s+to|should\s+b"
-        rf"e))\s*(?P<value>.+?){BOUNDARY}"
+        rf"^{_CONTACT_NAME}{_AT_ACCOUNT}(?:'s|')?\s+(?:new\s+)?(?P<field>{_FIELD_NAME})(?:\s*(?::|->)|\s+{_BECOMES})\s*(?P<"
+        rf"value>.+?){BOUNDARY}"
     ),
     _m(
-        rf"^{_CONTACT_NAME}(?:\s+(?:at|from)\s+(?P<account>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?))?\s+has\s+a\s+new\s+"
-        rf"(?P<field>{_FIELD_NAME})\s*(?::|-)?\s*(?P<value>.*?){BOUNDARY}"
+        rf"^{_CONTACT_NAME}{_AT_ACCOUNT}\s+has\s+(?:a\s+|the\s+)?new\s+(?P<field>{_FIELD_NAME})\s*(?::|-)?\s*(?P<value>"
+        rf".*?){BOUNDARY}"
     ),
     _m(
-        rf"^{_CONTACT_NAME}(?:\s+(?:at|from)\s+(?P<account>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?))?\s+(?:(?:moved\s+(?:in)?to|got"
-        rf"|has|started|took|stepped\s+into|is\s+in)\s+(?:a\s+)?(?:new|different)\s+(?:role|position|job|title)|got\s+promote"
-        rf"d|was\s+promoted|got\s+a\s+promotion|moved\s+up|stepped\s+up|changed\s+roles?|is\s+now\s+the|is\s+now|moved\s+"
-        rf"to)(?:\s*,\s*|\s*-\s+|\s+to\s+|\s+as\s+)?(?:(?:his|her|th"
-        rf"eir)\s+(?:new\s+)?title\s+is\s+|(?:he|she|they)(?:'s|\s+is|\s+are)\s+(?:now\s+)?(?:the\s+|a\s+|an\s+|our\s"
-        rf"+|their\s+)?)?(?P<value>.*?)(?:\s+now)?(?P<field>){BOUNDARY}"
+        rf"^{_CONTACT_NAME}{_OF_ACCOUNT}\s+(?:(?:moved\s+(?:in)?to|got|has|started|took|stepped\s+into|is\s+in)\s+(?:a\s"
+        rf"+)?(?:new|different)\s+(?:role|position|job|title)|(?:got|was|has\s+been)\s+(?:just\s+|recently\s+)?promoted|got"
+        rf"\s+a\s+promotion|moved\s+up|stepped\s+up|changed\s+roles?|is\s+now\s+the|is\s+now|moved\s+to)(?:\s*,\s*(?:so\s+|an"
+        rf"d\s+)?|\s*-\s+|\s+to\s+|\s+as\s+)?(?:{_TITLE_READS}|(?:he|she|they)(?:'s|\s+is|\s+are)\s+(?:now\s+)?(?:the\s+|a\s+|an\s+|our\s+|their\s+)?)?(?!\s*{_NOT_A_VALUE})(?P<val"
+        rf"ue>.*?)(?:\s+now)?(?P<field>){BOUNDARY}"
     ),
     _m(
         rf"^{_CONTACT_NAME}(?:'s|')?\s+(?:new\s+)?(?:phone|number)\s+(?P<value>\+?[\d(][\d\s().-]{{5,}}\d)(?P<field>)"
@@ -2318,15 +2469,20 @@ _UPDATE_CONTACT = [
     ),
     # "peter at initech switched emails -> pgibbons@initech.example": a new one, said as news
     _m(
-        rf"^{_CONTACT_NAME}(?:\s+(?:at|from)\s+(?P<account>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?))?\s+(?:switched|changed|upd"
-        rf"ated|got\s+a\s+new|has\s+a\s+new)\s+(?P<field>email|phone|number|cell|mobile)s?\s*(?::|->|=|,|\bto\b)\s*(?P<value>"
-        rf".+?){BOUNDARY}"
+        rf"^{_CONTACT_NAME}{_AT_ACCOUNT}\s+(?:has\s+|just\s+)?(?:switched|changed|updated|got\s+a\s+new|has\s+a\s+new)\s+(?:("
+        rf"?:his|her|their)\s+)?(?P<field>email|phone|number|cell|mobile)s?(?:\s*(?::|->|=|,|\bto\b)\s*(?!\s*{_NOT_A_VALUE})(?P"
+        rf"<value>.+?))?{BOUNDARY}"
     ),
     # "new cell for peter gibbons at initech: +1 415 555 0199", "new email for ana -> ana@initech.example"
     _m(
         rf"^(?:(?:please\s+)?(?:add|set|use|here'?s)\s+)?(?:a\s+|the\s+)?(?:new|updated|correct|different)\s+"
         rf"(?P<field>{_FIELD_NAME})\s+(?:for|of)\s+{_CONTACT_NAME}(?:\s+(?:at|from)\s+(?P<account>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?))?\s*(?::|->|"
         rf"\bis\b|=)\s*(?P<value>.+?){BOUNDARY}"
+    ),
+    # "for Peter Gibbons at Initech the email changes to peter.gibbons@...": the contact first, then the change
+    _m(
+        rf"^for\s+{_CONTACT_NAME}{_AT_ACCOUNT}\s*,?\s+(?:the\s+|his\s+|her\s+|their\s+)?(?:new\s+)?(?P<field>"
+        rf"{_FIELD_NAME})\s*(?:{_BECOMES}|:|->|=)\s*(?P<value>.+?){BOUNDARY}"
     ),
 ]
 
@@ -2413,6 +2569,18 @@ def update_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         value = _contact_value(field, raw) if raw else None
         if raw and value is None:
             continue
+        paren = match.groupdict().get("paren")
+        if paren and lexicon.account(paren) is None:
+            continue  # "Peter (he's great) ...": an aside, not where he works
+        works_at = "account" if match.groupdict().get("account") else "paren" if paren else None
+        account_written = clean(piece.source(match.start(works_at), match.end(works_at))) if works_at else None
+        asked = _ASKS_THEIR_FIELD.search(ctx.request.request_text)
+        if not value and n in (_SWITCHED, _STATED_TITLE[0]) and asked is not None:
+            # "alice wong has changed her phone, please update it", "peter gibbons was promoted, please update his
+            # title": news of a new value, then the ask; the contact, and the value when said further on (or asked)
+            return Read(SalesforceUpdateContactRequest(contact=name, account=account_written)), _end(match, low)
+        if n == _SWITCHED and not value:
+            continue  # "alice changed her phone": news, nothing asked
         where = re.fullmatch(r"(?:at|with|in)\s+(?P<account>.+)", value or "", _I)
         if n == _STATED_TITLE[0] and where is not None and lexicon.account(where["account"]) is not None:
             # "alice wong moved into a new role at umbrella": news of a new title, not the title itself; a request
@@ -2424,15 +2592,24 @@ def update_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         if n in _STATED_TITLE and not value:
             continue
         fields: dict[str, Any] = {"contact": name, field: value}
-        if match.groupdict().get("account"):
-            fields["account"] = clean(piece.source(match.start("account"), match.end("account")))
+        if account_written is not None:
+            fields["account"] = account_written
+        end = _end(match, low)
+        title_and = _TITLE_AND.match(piece.text, match.end("value")) if n in _STATED_TITLE and value else None
+        if (
+            title_and is not None
+            and next_request_at(low, match.end("value")) != match.end("value")
+            and not re.search(KEY, title_and[0])
+        ):
+            # "alice wong is now CFO and COO": a title of capitalised words goes on over "and"
+            fields[field] = clean(piece.source(match.start("value"), title_and.end()))
+            end = title_and.end()
         if n in _STATED_TITLE and value:
             # "hank scorpio is now President at globex": the company the title is at is the contact's account
             at = re.match(r"(?P<title>.+?)\s+at\s+(?P<account>.+)$", value, _I)
             if at is not None and lexicon.account(at["account"]) is not None:
                 fields["title"] = at["title"]
                 fields.setdefault("account", at["account"])
-        end = _end(match, low)
         more = re.match(
             rf"\s*(?:,\s*)?(?:and\s+)?(?:(?:his|her|their)\s+)?(?P<field>{_FIELD_NAME})\s+(?:to|is|:)?\s*(?P<value>.+"
             rf"?){BOUNDARY}",
@@ -2460,7 +2637,7 @@ _CREATE_CONTACT = [
     # "add globex's new head of IT as a contact": a role at an account, nobody named yet
     _m(
         r"^(?:please\s+)?add\s+(?P<items>(?:the\s+)?[a-z][\w&.-]*(?:\s+[a-z][\w&.-]*)?(?:'s|s')\s+[a-z][\w.'-]*(?:\s+[a-z]"
-        r"[\w.'-]*){0,5}?)\s+as\s+a\s+(?:new\s+)?contact(?P<account>)(?P<more>)\s*[.!]*$"
+        r"[\w.'-]*){0,5}?)\s+as\s+a\s+(?:new\s+)?contact(?P<account>)(?P<more>)\s*[.!?]*$"
     ),
 ]
 _CONTACT_ITEM_FIELD = re.compile(
@@ -2479,8 +2656,8 @@ _NEW_PERSON = [
     # "we've got a new champion at hooli, their head of data"
     _m(
         r"^(?:we'?ve\s+got|we\s+have|there'?s)\s+a\s+new\s+(?:champion|contact|buyer|sponsor|person|stakeholder|decision\s+"
-        r"maker)\s+(?:at|in|over\s+at)\s+(?P<acc>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?)\s*,\s*(?:their|the|our)\s+"
-        r"(?P<title>[a-z][\w&/ .-]*?)(?P<name>)(?P<email>)(?=\s*(?:$|[,.;]|\s-\s|\s+and\b))"
+        r"maker)\s+(?:at|in|over\s+at)\s+(?P<acc>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?)(?:\s*,\s*(?:their|the|our)\s+"
+        r"(?P<title>[a-z][\w&/ .-]*?))?(?P<name>)(?P<email>)(?=\s*(?:$|[,.;!]|\s-\s|\s+and\b))"
     ),
 ]
 _ADD_THEM = re.compile(r"\badd\s+(?:her|him|them)\b|\bas\s+a\s+(?:new\s+)?contact\b", _I)
@@ -2498,7 +2675,7 @@ def _new_person(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             continue
         fields: dict[str, Any] = {
             "account": clean(piece.source(match.start("acc"), match.end("acc"))),
-            "title": clean(piece.source(match.start("title"), match.end("title"))),
+            "title": clean(piece.source(match.start("title"), match.end("title"))) if match["title"] else None,
         }
         if match["name"]:
             first, last = piece.source(match.start("name"), match.end("name")).split()
@@ -2516,10 +2693,47 @@ _UNNAMED = (
 """Someone described, not named: "Wile's colleague", "their new person", "her replacement"."""
 
 
+_NAMED_AFTER = re.compile(
+    r"^(?i:(?:(?:her|his|their|the)\s+)?(?:(?P<first>first\s+)|full\s+)?name\s+is\s+)?(?P<name>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,2"
+    r"}?)(?=\s*(?:$|[,;(]|\s[-\u2013\u2014]\s))"
+)
+"""The person a new contact is, said in a sentence after the ask: "Priya Raman, Director of IT, priya@...", "Her first
+name is Mo, email mo@..."."""
+_ASIDE = re.compile(r"\s*(?:[,;]|\s[-\u2013\u2014]\s)\s*(?=(?:i|we|he|she|they|but)\b)", _I)
+"""Where the writer's own remark starts after a contact's details ("..., I don't have her surname yet")."""
+
+
+def _contact_details_after(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    """The details of the contact just asked for ("Could you add her as a contact?\nPriya Raman, Director of IT,
+    priya@..."), read as the same contact (the message joins them); only right after a new contact."""
+    named = _NAMED_AFTER.match(piece.text)
+    if named is None or ctx.last_kind != "salesforce.create_contact":
+        return None
+    written = piece.source(named.start("name"), named.end("name"))
+    if (
+        ctx.lexicon.account(written) is not None
+        or ctx.lexicon.is_known_contact(written)  # "Peter Gibbons, can you ...": someone already there
+        or (named["first"] is None and len(written.split()) < 2)
+    ):
+        return None
+    aside = _ASIDE.search(piece.text, named.end())
+    end = aside.start() if aside is not None else len(piece.text)
+    details = piece.slice(named.start("name"), end)
+    if named.start("name") == 0 and not re.search(rf"{EMAIL}|{PHONE}", details.text):
+        return None  # a name and words after it, with no email or phone: not plainly a contact's details
+    if named["first"] is not None and " " in written:
+        return None  # "her first name is Mo Lee": one first name only
+    asked = details.sub(re.compile("^"), lambda m: "new contact: ")
+    found = create_contact(asked, ctx)
+    if found is None or not isinstance(found[0], Read):
+        return None
+    return found[0], end
+
+
 def create_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     low = piece.text.lower()
     lexicon = ctx.lexicon
-    described = _new_person(piece, ctx)
+    described = _new_person(piece, ctx) or _contact_details_after(piece, ctx)
     if described is not None:
         return described
     following = next_request_at(low, 1)
@@ -2544,8 +2758,8 @@ def create_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         items_text = re.sub(r"[()]", ",", items_text)
         if n == 0:
             lead = re.match(
-                r"^\s*(?:(?:(?:for|at|on)\s+|@\s*)(?P<acc>(?:the\s+)?[A-Za-z][\w&.'-]*(?:\s+[A-Za-z][\w&.'-]*){0,2}?)(?:\s+acc"
-                r"ount)?\s*(?=:|,|->|\u2192|$)|(?:named|called)\s+|:|,|->|\u2192|-)*",
+                r"^(?:\s*(?:(?:for|at|on)\s+|@\s*)(?P<acc>(?:the\s+)?[A-Za-z][\w&.'-]*(?:\s+[A-Za-z][\w&.'-]*){0,2}?)(?:\s+acc"
+                r"ount)?\s*(?=:|,|->|\u2192|$)|\s*(?:named|called)\s+|\s*(?:please|pls)\b|\s*(?::|,|->|\u2192|-))*\s*",
                 items_text,
                 _I,
             )

@@ -55,10 +55,11 @@ from understanding.frames import (
     NUMBERED,
     READ_ANSWER,
     WHAT_SHOULD_CHANGE,
+    said_of_a_call,
     shift_close_date,
     update_opportunity,
 )
-from understanding.lexicon import EMAIL, GENERIC_OPPORTUNITY, ISSUE_KEY, MENTION, PHONE, Record, lexicon_for
+from understanding.lexicon import EMAIL, GENERIC_OPPORTUNITY, ISSUE_KEY, LINK_TYPES, MENTION, PHONE, Record, lexicon_for
 from understanding.mapped import Mapped
 from understanding.named_fields import (
     asks_to_update_contact,
@@ -85,7 +86,9 @@ from understanding.reading import (
     clean,
     read_date,
     read_money,
+    unclear_date,
 )
+from understanding.slots import read_slots
 from understanding.text import corrected, prepare_mapped, sentences_mapped, unquoted
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -162,7 +165,8 @@ _CLAIM = (
     r"|\b(?:the\s+)?[a-z]+\s+says\s+(?:to\s+)?(?:just\s+)?do\s+it(?:\s+(?:now|asap|today))?\b"
     # someone's rights said in the thread ("dana is an admin now", "her requests don't need approval")
     r"|\b[a-z]+\s+(?:is|are)\s+(?:now\s+)?(?:an?\s+)?(?:admin(?:istrator)?|approver|superuser)s?(?:\s+now)?\b"
-    r"|\b(?:doesn'?t|don'?t|does\s+not|do\s+not|no\s+longer)\s+(?:need|require)\s+(?:an?\s+|any\s+)?approvals?\b"
+    r"|\b(?:doesn'?t|don'?t|does\s+not|do\s+not|no\s+longer)\s+(?:need|require|have)\s+(?:to\s+(?:go|run|be\s+routed|be\s+sent)\s+"
+    r"(?:through|via|for)\s+)?(?:an?\s+|any\s+|the\s+)?approvals?\b"
 )
 """Claims of authority or approval ("approved by Grace already", "CEO here"): set aside, clause by clause; the request
 they stand in front of is still read (and decided by the policy, never by the claim)."""
@@ -176,7 +180,8 @@ _CLAUSE_BREAK = re.compile(r"[.!?;:]\s|\s--?\s|\s[\u2014\u2013]\s|\(|,\s|\n|\s+(
 
 
 _LEAD_RE = re.compile(
-    rf"^(?:[\s,.;:!?-]+)?{LEAD}(?:(?:can|could|would|will)\s+you\s+(?:please\s+|also\s+|just\s+|kindly\s+|quickly\s+)*)?"
+    rf"^(?:[\s,.;:!?-]+)?{LEAD}(?:(?:please\s+)?(?:can|could|would|will)\s+you\s+(?:please\s+|also\s+|just\s+|kindly\s+|quick"
+    r"ly\s+)*)?"
     r"(?:(?:please|kindly|just|go\s+ahead\s+and|quickly|also|pls)\s+)*",
     re.I,
 )
@@ -243,7 +248,7 @@ _CORRECTION = re.compile(
 """A sentence that corrects what came before ("wait, globex is already there, just the umbrella one"): the message is
 asked about as a whole, never half-applied."""
 _CORRECTION_INSIDE = re.compile(
-    r"(?:,|;|\s-\s|\.\.+)\s*(?=(?:wait|actually\s+no|no\s+wait|scratch\s+that|sorry|oops|correction|my\s+bad|i\s+meant|"
+    r"(?:,|;|\s-\s|\.\.+)\s*(?=(?:wait|actually\s+no|no\s+wait|scratch\s+that|sorry(?![\s.!]*$)|oops|correction|my\s+bad|i\s+meant|"
     r"i\s+mean|make\s+that(?!\s+(?:into\s+)?an?\s+(?:task|reminder|to-?do|ticket|bug|comment|note)\b)|or\s+rather|on\s+secon"
     r"d\s+thought)\b)",
     re.I,
@@ -388,6 +393,11 @@ def _read_sentence(sentence: Mapped, ctx: Ctx) -> list[Item]:
     return _share_values(_keys_listed_before(_said_before_the_request(items)))
 
 
+def _quoted_lines(text: str) -> list[tuple[int, int]]:
+    """Where the lines a message quotes ("> ..." or "&gt; ...", Slack's block quote) are in what was written."""
+    return [(m.start(), m.end()) for m in re.finditer(r"(?m)^[ \t]*(?:>|&gt;).*$", text)]
+
+
 def _said_before_the_request(items: list[Item]) -> list[Item]:
     """ "juan should own this, drop it in OPS": a value said before any request in the sentence goes with the request
     that follows it."""
@@ -435,10 +445,44 @@ def _corrections_apart(sentences: Sequence[Mapped]) -> list[Mapped]:
     return [s for s in cut if s.text.strip()]
 
 
+_ASKED_OF_A_RECORD = re.compile(r"(?:please\s+|so\s+)?(?:could|can|would|will)\s+(?!you\b|we\b|i\b|u\b)\S", re.I)
+"""A statement that is a request for a record ("could PAY-4 get a due date of end of month"): read by its slots."""
+
+
+def _by_slots(items: list[Item], ctx: Ctx, *, polite: bool = False) -> list[Item]:
+    """Each part nothing read that asks for a change by its slots, in any word order (``understanding.slots``: "the
+    stage of Globex opportunity put on Negotiation/Review", "amount change in $1.1M"), read so; a free-text value
+    cut off by a colon ("write as next step: Security review") is the part after it."""
+    out: list[Item] = []
+    index = 0
+    while index < len(items):
+        item = items[index]
+        asked = isinstance(item, Context) and (polite or _ASKED_OF_A_RECORD.match(item.text))
+        if not isinstance(item, Unknown) and not asked:
+            out.append(item)
+            index += 1
+            continue
+        read = read_slots(item.text, ctx, record=ctx.last_record, key=ctx.last_key)
+        following = items[index + 1] if index + 1 < len(items) else None
+        if read is None and isinstance(following, Context | Unknown):
+            read = read_slots(f"{item.text} {following.text}", ctx, record=ctx.last_record, key=ctx.last_key)
+            if read is not None:
+                index += 1
+        if read is None:
+            out.append(item)
+        else:
+            found = Read(read)
+            _remember(found, ctx)
+            out.append(found)
+        index += 1
+    return out
+
+
 def _by_named_field(items: list[Item], sentence: Mapped, ctx: Ctx) -> list[Item]:
     """A sentence the frames read only in part ("PAY-8 needs an owner, can u assign it") or not at all ("change
     PAY-5's priority pls"), read again by the record and the field it names (``understanding.named_fields``): that
     request with the field left empty, together with what the frames read of the same request."""
+    items = _by_slots(items, ctx, polite=bool(re.search(r"\b(?:please|kindly)\b", sentence.text, re.I)))
     # Words the frames could not read, or a sentence with no request at all; a statement next to a request that
     # was read ("..., legal is slow") is its reason, and the request stands as read, unless the statement is a
     # terse change of its own ("PAY-4 done, PAY-5 high").
@@ -761,8 +805,8 @@ def _remember(item: Item, ctx: Ctx) -> None:
         keys = list(dict.fromkeys(k.upper() for k in re.findall(ISSUE_KEY, item.text)))
         if isinstance(item, Context) and item.key:
             ctx.last_key = item.key
-        elif len(keys) == 1:
-            ctx.last_key = keys[0]
+        elif len(keys) == 1 or (keys and re.match(ISSUE_KEY, item.text.strip(), re.I)):
+            ctx.last_key = keys[0]  # "pay-12 = same root cause as pay-6, link it ...": what the statement is about
         dates = [
             parse_date(m["d"], today=ctx.today, order=ctx.order)
             for m in re.finditer(rf"\b(?:by|on|before|until|till|for)\s+(?P<d>{DATE})\b", item.text, re.I)
@@ -815,7 +859,8 @@ _CONTINUATIONS: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         re.compile(
-            r"^(?:and\s+)?(?:make\s+it\s+|set\s+it\s+to\s+|it'?s\s+|with\s+)?(?:a\s+)?(?P<v>p[0-5]|highest|high|medium|normal|low|lowest|urgent|critical|blocker|trivial)(?:\s+priority|\s+prio)?$",
+            r"^(?:and\s+)?(?:so\s+)?(?:make\s+it\s+|set\s+it\s+to\s+|it'?s\s+|with\s+)?(?:a\s+)?(?P<v>p[0-5]|highest|high|medium|normal|low|lowest|urgent|critical|blocker|trivial)(?:\s+priority|\s+prio)?"
+            r"(?:\s+(?:feels|seems|sounds|looks|is|should\s+be)\s+(?:right|fine|ok|okay|about\s+right|good|enough|appropriate))?$",
             re.I,
         ),
         "priority",
@@ -902,17 +947,38 @@ _WHO_CARES = re.compile(
 calls"): the reason for the request, not the issue's description."""
 
 
+_QUOTE_AS_DESCRIPTION = re.compile(
+    r"(?:and\s+)?(?:please\s+)?(?:put|add|paste|use|include|copy|drop)\s+(?:in\s+)?(?:her|his|their|the\s+customer'?s|the|this|that|"
+    r"my|our)\s+(?:message|email|e-mail|words|note|text|quote|reply|report)\s+(?:in|into|as)\s+(?:the\s+)?description",
+    re.I,
+)
+_LINK_STATED = re.compile(
+    rf"(?:it|this|that|the\s+new\s+one)\s+(?P<type>blocks|is\s+blocked\s+by|duplicates|relates\s+to|clones|is\s+cloned\s+by|"
+    rf"is\s+duplicated\s+by)\s+(?P<other>{ISSUE_KEY})",
+    re.I,
+)
+
+
 def _someone(name: str, ctx: Ctx) -> bool:
     return ctx.lexicon.knows_person(name) or ctx.lexicon.is_known_contact(name)
 
 
-def _continuation(chunk: Mapped, ctx: Ctx) -> Continuation | None:
+def _continuation(chunk: Mapped, ctx: Ctx) -> Continuation | Unsupported | None:
     low = chunk.text.lower().strip()
     low = re.sub(r"[\s.!]+$", "", low)
     # "close date is 3/31 now", "closed lost pls": the value, said as news or politely
     low = re.sub(
         r"(?:\s+(?:now|already|instead|please|pls|plz|asap|final|total|flat|all[\s-]in|in\s+total))+$", "", low
     )
+    if ctx.quoted and _QUOTE_AS_DESCRIPTION.fullmatch(low):
+        # "... and put her message in the description": the lines the message quotes
+        return Continuation({"description": ctx.quoted}, chunk.source())
+    stated = _LINK_STATED.fullmatch(low) if ctx.last_kind == "jira.link_issues" else None
+    if stated is not None:
+        # "then link it, it blocks ops-4": the link just asked for, said
+        kind = LINK_TYPES.get(" ".join(stated["type"].split()))
+        if kind is not None:
+            return Continuation({"link_type": kind, "other": stated["other"].upper()}, chunk.source())
     if ctx.last_kind == "followthrough.follow_up" and _ESCALATE_AFTER.fullmatch(low):
         # "make sure alice lands PAY-10 by friday - if it slips, escalate to bob": the follow-up escalates
         return Continuation({"escalate": True}, chunk.source())
@@ -931,6 +997,9 @@ def _continuation(chunk: Mapped, ctx: Ctx) -> Continuation | None:
             if found is None:
                 continue
             value = found[0]
+            if value is None:
+                # "due 1/12" two days after it, "due sometime soon": the date written is asked about, never dropped
+                return Unsupported(unclear_date(name, raw))
         elif name == "assignee":
             value = ctx.lexicon.person(raw) if not re.search(ISSUE_KEY, raw) else None  # "give bob PAY-5"
             if value is None:
@@ -955,6 +1024,8 @@ def _continuation(chunk: Mapped, ctx: Ctx) -> Continuation | None:
             if found is None and shifted is None:
                 continue
             value = found[0] if found is not None else shifted[0]  # type: ignore[index]
+            if value is None:
+                return Unsupported(unclear_date(name, raw))
         elif name == "summary":
             value = capitalised(unquoted(clean(raw))) or None
             if value is None or _JUDGEMENT.fullmatch(clean(raw)):
@@ -983,7 +1054,10 @@ def _continuation(chunk: Mapped, ctx: Ctx) -> Continuation | None:
 
 _FILLER = re.compile(
     rf"^(?:(?:{_SMALL_TALK_WORD}|please|thanks|asap|now|today|quick|real\s+quick|for\s+me|too|as\s+well|already|tho|"
-    rf"though|again|rn|plz|pls|thx|btw|fyi|lmk|no\s+rush|no\s+worries|whenever|{_POLITE_CONDITION.pattern})\b"
+    rf"though|again|rn|plz|pls|thx|btw|fyi|lmk|no\s+rush|no\s+worries|whenever|{_POLITE_CONDITION.pattern}|"
+    # "a few things please:", "three changes:": what the list after it is
+    rf"(?:a\s+)?(?:few|couple(?:\s+of)?|two|three|four|five|some|several|\d)\s+(?:quick\s+|more\s+)?(?:things|items|asks|changes|"
+    rf"updates|requests|ones|bits))\b"
     r"[\s,.!?]*)+$",
     re.I,
 )
@@ -996,6 +1070,8 @@ _DO_IT = re.compile(
     r"(?:(?:her|him|them)(?:\s+as\s+a\s+(?:new\s+)?contact|\s+to\s+(?:sf|sfdc|salesforce|the\s+crm))"
     r"|(?:it|that|this|them|one|the\s+record|salesforce|sfdc|sf|jira|in\s+(?:salesforce|sfdc|sf)|accordingly|as\s+well|the\s+(?:close\s+"
     r"date|date|amount|stage|deal|opp(?:ortunity)?|ticket|issue|record|crm))?)(?:\s+(?:in\s+(?:salesforce|sfdc|sf|jira|the\s+crm)))?"
+    r"(?:\s+(?:in|on)\s+(?:his|her|their|the)\s+(?:contact|record))?"  # "please change it in her contact"
+    r"(?:\s+(?:like\s+that|like\s+this|that\s+way|as\s+such|so|accordingly))?"
     r"(?:\s+please|\s+pls)?$",
     re.I,
 )
@@ -1006,7 +1082,7 @@ _ASKED_FIELD = (
     r"due\s+date|value)"
 )
 _FIELD_WORD = re.compile(
-    r"^(?:and\s+)?(?:the\s+|its\s+|with\s+)?(?:due(?:\s+date)?|deadline|priority|prio|assignee|owner|labels?|tags?|labell?ed|"
+    r"^(?:and\s+)?(?:the\s+|its\s+|with\s+)?(?:due(?:\s+date)?|deadline|priority|prio|assignee|owner|labels?|tags?|labell?ed|status|"
     r"tagged|stage|amount|close\s+date|summary|title)\b(?!\s+(?:is|was|were|has|have)\b)",
     re.I,
 )
@@ -1033,6 +1109,24 @@ _NAMED_PARTY = re.compile(
 )
 """The same said of someone by name ("Wile wants it signed before their budget freeze"), when the name is a person
 or a contact the vocabulary knows."""
+_OWN_WISH = re.compile(
+    r"^(?P<i>(?:i|we)\s+(?:really\s+|just\s+|also\s+)?|i'd\s+|we'd\s+)?(?:want|wanted|need|needed|like|would\s+like|hope|"
+    r"plan|am\s+hoping|'m\s+hoping)\s+to\s+(?P<rest>.+)$",
+    re.I,
+)
+"""What the writer wants to do themselves ("I want to go in prepared", "... and need to sound informed"): the reason
+for an ask, when what they want to do is no request of the bot and names no record."""
+
+
+def _own_wish(raw: str, after: Sequence[Item], ctx: Ctx) -> bool:
+    wish = _OWN_WISH.match(raw)
+    if wish is None or _IMPERATIVE.match(wish["rest"]) or named_opportunity(raw, ctx.lexicon) is not None:
+        return False
+    if wish["i"]:
+        return True
+    # "want to go in prepared" with its subject in the clause before: "I've got a call with Acme tomorrow and ..."
+    before = after[-1] if after else None
+    return isinstance(before, Context) and re.match(r"(?:i|we)(?:'\w+)?\b", before.text.strip(), re.I) is not None
 
 
 _WHICH_DEAL = re.compile(
@@ -1098,6 +1192,19 @@ def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
         return Context(raw)
     if re.match(r"^(?:i\s+|we\s+)?need\s+(?:it|this|that|them)\s+(?:for|by|before)\b", raw, re.I) and not keys:
         return Context(raw)  # "what's OPS-2 at? need it for the handover": why it is asked, not another ask
+    if not keys and re.search(
+        r"\bneeds?\s+(?:a\s+(?:bit|little)\s+)?(?:more\s+|extra\s+)?(?:time|a\s+(?:bit|while)|longer|(?:a|another|one|two|few)\s+(?:"
+        r"more\s+)?(?:days?|weeks?|months?))\b",
+        raw,
+        re.I,
+    ):
+        return Context(raw)  # "the legal of them needs more time": why, not an ask of the bot
+    if re.match(
+        r"(?:it|this|that)\s+(?:should|will|would|might|could|may)\s+(?:help|make|let|allow|give|save|unblock)\b",
+        raw,
+        re.I,
+    ):
+        return Context(raw)  # "It should help Alice reproduce it": what the request is for
     if re.fullmatch(r"\([^()]*\)", chunk.text.strip(" ,.;:!?-")):
         return Context(raw)  # "(need the webhook docs first)": an aside, not an ask
     named = _NAMED_PARTY.match(raw)
@@ -1112,6 +1219,8 @@ def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
         # "..., they want a demo first", "he wants a pilot": what someone else wants, the reason for a request (or
         # the notes of a call), never an ask of the bot
         return Context(raw)
+    if _own_wish(raw, after, ctx) and not keys:
+        return Context(raw)  # "I've got a call with Acme tomorrow and want to go in prepared": why a question is asked
     if (
         _FOR_HOW_LONG.match(raw)
         and not keys
@@ -1340,6 +1449,14 @@ class _Message:
             and not re.match(r"[A-Za-z][\w /-]{0,24}:\s", sentence.text)
         ):
             return False  # "Wile is furious", "it came up in three calls": why it is asked for, not what is wrong
+        call = last.request if isinstance(last.request, SalesforceLogCallRequest) else None
+        said = said_of_a_call(sentence, call, ctx) if call is not None else None
+        if said is not None:
+            # "The call was about pricing.", "It was sometime last week.": the call's subject or day, not its notes
+            self.reads[-1] = Read(said[0], open_field=name)
+            if said[1]:
+                self.problems.append(Unsupported(said[1]))
+            return True
         topic = re.match(r"(?:topic|subject|re|regarding)\s*:\s*(?P<v>\S.*)$", sentence.source().strip(), re.I)
         if isinstance(last.request, SalesforceLogCallRequest) and topic is not None and last.request.subject is None:
             # "log my call with ana yesterday? topic: Q1 rollout. notes: ...": the call's subject, then its notes
@@ -1529,7 +1646,14 @@ class OfflineParser:
         prepared = prepare_mapped(corrected(request.request_text), bot_user_id=request.bot_user_id)
         said = 0  # sentences that were small talk or remarks, not asks
         sentences = _corrections_apart(sentences_mapped(prepared))
+        quoted = _quoted_lines(request.request_text)
+        if quoted:
+            lines = (re.sub(r"^\s*(?:>|&gt;)\s?", "", request.request_text[a:b]).strip() for a, b in quoted)
+            ctx.quoted = " ".join(line for line in lines if line) or None
         for raw in sentences:
+            if raw.starts and any(start <= raw.starts[0] < end for start, end in quoted):
+                said += 1
+                continue  # a line quoted from someone else ("> Followthrough bot: please ..."): their words
             sentence = _without_small_talk(raw)
             if sentence is None:
                 said += 1

@@ -91,8 +91,14 @@ class Ctx:
     last_record: Record | None = None
     last_kind: str | None = None
     last_contact: str | None = None
+    quoted: str | None = None
+    """What the message quotes from someone else ("> When we export payouts, ..."), for "put her message in the
+    description"."""
     said_date: dt.date | None = None
     """The one date a statement before said ("legal says they'll sign by end of next week"), for "... to match"."""
+    said_obligation: dict[str, Any] | None = None
+    """What someone was said to have to do, and by when ("ivy must update the hooli deal by friday"), for a "follow
+    this" or "hold her to it" after it (``understanding.follow_ups``)."""
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -161,6 +167,11 @@ def read_date(text: str, ctx: Ctx, *, past: bool = False) -> tuple[dt.date | Non
     if re.fullmatch(VAGUE_DATE, t, re.I):
         return None, True
     return None
+
+
+def unclear_date(field: str, written: str) -> str:
+    """The question for a date that is not one day ("due 1/12" two days after it, "sometime soon")."""
+    return f"Which {field.replace('_', ' ')} do you mean? “{written.strip()}” is not one day I can be sure of."
 
 
 def read_money(text: str, *, strict: bool) -> Decimal | None:

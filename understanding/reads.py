@@ -10,19 +10,29 @@ from __future__ import annotations
 import re
 
 from approvals.core.intents import ReadRequest
+from understanding.lexicon import Record
 from understanding.mapped import Mapped
 from understanding.reading import ISSUE_REF, Ctx, Item, Read, issue_value
 
 _I = re.IGNORECASE
 _END = (
-    r"(?:\s+(?:now|today|currently|right\s+now|these\s+days|again))?\s*(?:\?+|\.|!)?\s*(?:please|pls|thanks)?"
+    r"(?:\s+(?:now|today|currently|right\s+now|these\s+days|again|at\s+the\s+moment|at\s+this\s+point|so\s+far|lately))?"
+    r"\s*(?:\?+|\.|!)?\s*(?:please|pls|thanks)?"
+    r"(?:\s*,?\s*(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+)?(?:tell\s+me|let\s+me\s+know))?"
     r"\s*[?.!]*\s*$"
 )
+"""The end of a question: when ("right now", "at the moment"), and an ask to be told said after it ("..., can you
+tell me?")."""
 _RECORD = r"(?P<rec>(?:the\s+)?[a-z0-9][\w&.'/-]*(?:\s+[a-z0-9][\w&.'/-]*){0,4}?)"
 
 _STATE_WORDS = r"(?:unassigned|assigned(?:\s+to\s+any(?:one|body))?|open|merged|deployed|released|live|out)"
 """Whether an issue is resolved or has someone on it, asked with "is": "is PAY-12 still unassigned?", "is OPS-2 live
 yet?". A workflow status asked that way ("is PAY-10 still in progress?") stays a question (holdout's label)."""
+_WORKING = (
+    r"(?:working\s+on|handling|driving|running|leading|owning|looking\s+(?:at|into)|dealing\s+with|taking\s+care\s+of|"
+    r"doing)"
+)
+"""Who works on an issue, asked: "who's working on PAY-10", "whos driving OPS-4", "who is handling PAY-2"."""
 _ASPECT = (
     r"(?:status|update|progress|eta|owner|assignee|priority|prio|due\s+date|stage|amount|close\s+date|next\s+step|"
     r"state|deadline)"
@@ -36,7 +46,7 @@ _ISSUE_QUESTIONS = [
     ),
     re.compile(rf"^(?:status|update)\s+(?:of|on)\s+(?P<issue>{ISSUE_REF}){_END}", _I),
     re.compile(
-        rf"^(?:who'?s|who\s+is|who)\s+(?:has|owns|on|working\s+on|assigned\s+to|handling)\s+(?P<issue>{ISSUE_REF}){_END}",
+        rf"^(?:who'?s|whos|who\s+is|who)\s+(?:has|owns|on|{_WORKING}|assigned\s+to)\s+(?P<issue>{ISSUE_REF}){_END}",
         _I,
     ),
     re.compile(
@@ -65,7 +75,16 @@ _ISSUE_QUESTIONS = [
     ),
     # "whose plate is PAY-5 on?", "who's got OPS-3?": who works on it now
     re.compile(rf"^whose\s+(?:plate|desk|list)\s+is\s+(?P<issue>{ISSUE_REF})\s+on{_END}", _I),
-    re.compile(rf"^who'?s\s+got\s+(?P<issue>{ISSUE_REF}){_END}", _I),
+    re.compile(rf"^(?:who'?s|whos)\s+got\s+(?P<issue>{ISSUE_REF}){_END}", _I),
+    # "where PAY-4 is now?", "Globex new business - where it is?": asked without the inversion
+    re.compile(rf"^where\s+(?P<issue>{ISSUE_REF})\s+(?:is|stands)(?:\s+at)?{_END}", _I),
+    # "PAY-4 is in which status?", "OPS-2 is with whom?": the question word where the answer goes, as people for
+    # whom English is a second language ask
+    re.compile(
+        rf"^(?P<issue>{ISSUE_REF})\s+(?:is|'s)\s+(?:(?:in|at|on)\s+(?:which|what)\s+(?:status|state|stage|column|step)|"
+        rf"with\s+(?:whom|who)|assigned\s+to\s+(?:whom|who)){_END}",
+        _I,
+    ),
     # "check whether OPS-4 is in progress", "can you see if PAY-3 is done": a look at where it stands, never a move
     re.compile(
         rf"^(?:check|see|verify|confirm|find\s+out|look)\s+(?:whether|if)\s+(?P<issue>{ISSUE_REF})\s+(?:is|has|got|was)\b[^,;.!?]*"
@@ -96,6 +115,13 @@ _RECORD_QUESTIONS = [
     re.compile(rf"^where\s+does\s+{_RECORD}\s+stand{_END}", _I),
     re.compile(rf"^where\s+do\s+(?:we|things)\s+stand\s+(?:on|with)\s+{_RECORD}{_END}", _I),
     re.compile(rf"^(?:how'?s|how\s+is)\s+{_RECORD}(?:\s+(?:going|doing|looking|coming\s+along))?{_END}", _I),
+    re.compile(rf"^where\s+{_RECORD}\s+(?:is|stands)(?:\s+at)?{_END}", _I),
+    # "the umbrella renewal is in which stage?", "the hooli deal is at what amount?"
+    re.compile(
+        rf"^{_RECORD}\s+(?:is|'s)\s+(?:in|at|on)\s+(?:which|what)\s+(?:stage|status|state|step|amount|close\s+date)"
+        rf"{_END}",
+        _I,
+    ),
 ]
 _INDIRECT = (
     r"^(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+|pls\s+|quickly\s+)?(?:tell\s+me|let\s+me\s+know|"
@@ -123,15 +149,35 @@ _OWED_ASK = (
     r"(?:that\s+)?i\s+(?:still\s+)?owe|"
     r"am\s+i\s+on\s+the\s+hook\s+for|(?:that\s+)?i'?m\s+on\s+the\s+hook\s+for|is\s+on\s+my\s+plate|do\s+i\s+have\s+"
     r"(?:open|due|pending|outstanding)|should\s+i\s+be\s+doing)"
-    r"|what'?s\s+(?:still\s+)?on\s+my\s+plate|do\s+i\s+(?:still\s+)?owe\s+(?:anyone|anybody|people|folks)\s+anything"
-    r"|am\s+i\s+on\s+the\s+hook\s+for\s+anything)"
+    r"|what'?s\s+(?:still\s+)?on\s+(?:my\s+(?:plate|list|desk)|me)|do\s+i\s+(?:still\s+)?owe\s+(?:anyone|anybody|people|ppl|folks)"
+    r"\s+anything|am\s+i\s+on\s+the\s+hook\s+for\s+anything)"
 )
 """Asking what one owes: "what do I owe", "anything I owe", "do I owe anyone anything", "what's on my plate"."""
+_ONE_OWED = (
+    rf"{_OWED_ASK}(?:\s+(?:to\s+)?(?:people|ppl|anyone|anybody|folks|someone|somebody|the\s+team))?"
+    r"(?:\s+(?:this\s+week|today|tomorrow|this\s+month|right\s+now|now|at\s+the\s+moment))?"
+)
 _OWED = re.compile(
-    rf"^{_OWED_ASK}(?:\s+(?:to\s+)?(?:people|anyone|anybody|folks|someone|somebody|the\s+team))?"
-    r"(?:\s+(?:this\s+week|today|tomorrow|this\s+month|right\s+now|at\s+the\s+moment))?" + _END,
+    # "what's on me now - anything i owe people?": the same question asked twice over
+    rf"^{_ONE_OWED}(?:\s*[?,;]?\s*(?:-|,|;|\?|\bor\b)\s*{_ONE_OWED})?" + _END,
     _I,
 )
+
+
+def _deal_named_before(ctx: Ctx) -> Record | None:
+    """The deal "it" means in a question: the one the message named just before ("The Acme renewal - where is it
+    at?"), when no issue was named since and nothing before was a Jira request; None: the thread's issue."""
+    record = ctx.last_record
+    if (
+        ctx.last_key is None
+        and not (ctx.last_kind or "").startswith("jira.")
+        and record is not None
+        and record.account
+        and record.opportunity
+        and ctx.lexicon.account(record.account)
+    ):
+        return record
+    return None
 
 
 def read_question(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
@@ -141,8 +187,12 @@ def read_question(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     for pattern in _ISSUE_QUESTIONS:
         match = pattern.match(low)
         if match is not None:
-            issue, _ = issue_value(match["issue"], ctx)
-            return Read(ReadRequest(issue=issue)), len(low)
+            issue, pronoun = issue_value(match["issue"], ctx)
+            deal = _deal_named_before(ctx) if pronoun else None
+            if deal is not None:
+                # "Umbrella Health renewal - it is in which stage?": "it" is the deal just named
+                return Read(ReadRequest(account=deal.account, opportunity=deal.opportunity)), len(low)
+            return Read(ReadRequest(issue=issue), pronoun=pronoun), len(low)  # "it": an issue named before
     indirect = _INDIRECT_ISSUE.match(low)
     if indirect is not None:
         said = next(indirect[name] for name in ("issue", "issue2", "issue3", "issue4", "issue5") if indirect[name])

@@ -552,7 +552,15 @@ def test_a_change_that_names_no_field_asks_what_should_change() -> None:
 
 def test_a_field_asked_for_without_its_value_is_left_for_grounding_to_ask() -> None:
     assert one("PAY-12 needs a higher priority") == JiraUpdateFieldsRequest(issue="PAY-12")
-    assert one("PAY-9 needs a due date sometime next month") == JiraUpdateFieldsRequest(issue="PAY-9")
+
+
+def test_a_date_that_is_not_one_day_is_asked_about_by_the_parser() -> None:
+    """The parser knows the field and what was written ("sometime next month"): it asks about that date, rather than
+    leaving grounding to ask what should change at all."""
+    understanding = extract("PAY-9 needs a due date sometime next month")
+    assert understanding.requests == (JiraUpdateFieldsRequest(issue="PAY-9"),)
+    assert understanding.question is not None
+    assert "due date" in understanding.question and "sometime next month" in understanding.question
 
 
 # ---------------------------------------------------------------------------------------------------------------

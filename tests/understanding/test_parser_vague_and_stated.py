@@ -169,8 +169,10 @@ def test_an_issue_said_to_be_due_on_a_date_gets_that_due_date(text: str, issue: 
     assert requests_of(text) == (JiraUpdateFieldsRequest(issue=issue, due_date=due),)
 
 
-def test_an_issue_said_to_be_due_without_a_date_leaves_the_date_empty() -> None:
-    assert requests_of("OPS-4 should be due soonish") == (JiraUpdateFieldsRequest(issue="OPS-4"),)
+def test_an_issue_said_to_be_due_without_a_date_leaves_the_date_empty_and_asks_which() -> None:
+    understanding = read("OPS-4 should be due soonish")
+    assert understanding.requests == (JiraUpdateFieldsRequest(issue="OPS-4"),)
+    assert understanding.question is not None and "due date" in understanding.question
 
 
 def test_a_task_subject_links_the_record_it_names_even_after_another_the() -> None:
