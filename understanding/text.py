@@ -307,7 +307,8 @@ _ONE_VALUE = {
     "money": r"\$?\d[\d,]*(?:\.\d+)?\s*(?:k|m|mm)\b|\$\d[\d,]*(?:\.\d+)?\b",
 }
 _AFTER_THE_VALUE = (
-    r"[\s,.!]*(?:(?:typo|my\s+bad|sorry|oops|lol|please|pls|plz|thanks|thx|not\s+\S+)[\s,.!]*)*(?:[^\w\s]|\s)*$"
+    r"[\s,.!]*(?:(?:typo|my\s+bad|sorry|sory|sry|soz|oops|lol|please|pls|plz|thanks|thx|not\s+\S+)[\s,.!]*)*"
+    r"(?:[^\w\s]|\s)*$"
 )
 
 
