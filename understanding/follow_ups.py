@@ -54,9 +54,12 @@ _COUNT = (
     r"ninety|(?:a\s+)?couple(?:\s+of)?|\d+(?:\.\d+)?"
 )
 _DURATION = (
-    rf"(?:in|after|within)\s+(?:(?P<half_hour>half\s+an\s+hour)|(?P<n>{_COUNT})\s+(?P<unit>minute|min|hour|hr|day|week)s?"
-    r"(?P<and_half>\s+and\s+a\s+half)?)"
+    rf"(?:in|after|within)\s+(?:(?P<half_hour>half\s+an\s+hour)|(?P<n>{_COUNT})(?:\s+|(?<=\d))(?P<unit>minute|min|hour|hr|"
+    r"day|week|wk|h|m|d)s?\b(?P<and_half>\s+and\s+a\s+half)?)"
 )
+"""How long from now, also written short: "in 2h", "in 30 mins", "in 3d"."""
+_AGAIN = r"(?:again|agian|agin|agan)"
+"""'again', and its usual slips ("check OPS-3 agian in 2h")."""
 _DAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _WHEN = (
     rf"(?:weekly\s+|every\s+week\s+)on\s+(?P<weekly_on>{_DAYS})s?|(?:weekly\s+)?on\s+(?P<weekly_on2>{_DAYS})s\b"
@@ -110,7 +113,18 @@ _NUMBERS = {
     "couple of": 2,
     "a couple of": 2,
 }
-_MINUTES = {"minute": 1, "min": 1, "hour": 60, "hr": 60, "day": 1440, "week": 10080}
+_MINUTES = {
+    "minute": 1,
+    "min": 1,
+    "m": 1,
+    "hour": 60,
+    "hr": 60,
+    "h": 60,
+    "day": 1440,
+    "d": 1440,
+    "week": 10080,
+    "wk": 10080,
+}
 
 
 def _inflected(verbs: tuple[str, ...]) -> str:
@@ -191,6 +205,9 @@ _MISSED = (
     rf"(?:if|when)\s+(?:not|nothing|(?:{_HE}|it|that|this|{KEY})(?:'s|\s+is|\s+are)?\s+(?:miss(?:es)?|slips?|doesn'?t|"
     r"don'?t|didn'?t|isn'?t|aren'?t|hasn'?t|haven'?t|won'?t|can'?t|fails?|not|still))\b(?:\s+[\w'-]+){0,4}?"
     rf"|unless\s+(?:{_HE}|it|that|this|{KEY})\b(?:\s+[\w'-]+){{1,4}}?|{_NO_NEWS}"
+    # "if the order form still isn't signed by then": something of the record that has not happened
+    r"|(?:if|when)\s+(?:the|their|our|its|his|her)\s+[\w-]+(?:\s+[\w-]+){0,2}?\s+(?:still\s+)?(?:isn'?t|is\s+not|hasn'?t\s+been|"
+    r"has\s+not\s+been|is\s+still\s+not|aren'?t|are\s+still\s+not|haven'?t\s+been)\s+(?:yet\s+)?[\w-]+(?:\s+(?:yet|by\s+then))?"
 )
 """The condition of an escalation: the record did not move."""
 _ESCALATE = re.compile(
@@ -246,6 +263,20 @@ _CHECK = (
 )
 """What someone is reminded to do about a record. Whether-clauses first: "check whether PAY-12 ..." is never a record
 called "whether PAY-12"; "check where it's at", "see how the acme renewal is going": where it stands (``_WHERE``)."""
+_HOW_IT_GOES = r"(?P<how>how|where)\s+"
+_GOES = r"(?:'s|\s+is|\s+are)\s+(?:going|doing|progressing|moving|coming\s+along|at)|\s+(?:goes|stands|progresses)"
+"""What is followed, said as a question of how it goes: "keep track of how the Globex deal is going"."""
+_NUDGE_IF_STUCK = (
+    r"(?:\s*,?\s+and\s+(?:nudge|ping|chase|poke|nag|remind)\s+(?:people|folks|everyone|everybody|the\s+team|whoever|"
+    r"them|(?:the\s+)?owners?)\s+(?:if|when|whenever|once)\s+(?:it|things?|that|this)\s+(?:stalls?|slips?|gets?\s+stuck|goes\s+"
+    r"quiet|stops\s+moving|drags|slows\s+down))?"
+)
+"""The nudge every follow-up is, said after it: "..., and nudge people if it stalls"."""
+_SO_TO = (
+    r"(?:to|so\s+(?:that\s+)?(?:i|we|you|he|she|they|[a-z]+)\s+can|so\s+(?:that\s+)?(?:i|we|he|she|they)\s+remember\s+to)"
+    r"\s+"
+)
+"""What links a nudge to what it is for: "remind me to check ...", "ping me monday so I can check whether ..."."""
 _WHERE = r"(?:'s|\s+is|\s+are|\s+stands?)(?:\s+(?:at|going|doing|looking))?"
 """After "check where <record>": "'s at", "stands", "is going"."""
 _UNTIL = (
@@ -253,6 +284,13 @@ _UNTIL = (
     r"(?P<until>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?))"
 )
 """How long a nudge goes on: "till it's closed", "until it is in review", "until it ships"."""
+_ITS_PART = r"(?:[a-z][\w-]*(?:\s+[a-z][\w-]*)?)"
+"""Something of a record that is to be finished: "OPS-4's runbook", "PAY-9 release notes"."""
+_FINISHED = (
+    r"(?:done|written|finished|complete|completed|closed|fixed|resolved|shipped|merged|deployed|released|signed|ready|live|"
+    r"out|published|reviewed|approved|in\s+place|sorted(?:\s+out)?)"
+)
+"""What a record (or something of it) is when a nudge stops: done, which is what an empty ``until_status`` means."""
 _DONE_WITHOUT_STATUS = frozenset(
     {"closes", "ships", "lands", "merges", "merged", "landed", "out", "goes out", "live", "goes live", "sorted"}
 )
@@ -362,11 +400,22 @@ _FRAMES: list[_Frame] = [
         ),
         "follow",
     ),
+    # "weekly nudge for <@U0JUAN001> on mondays until OPS-4's runbook is written", "a daily ping to sam until PAY-9
+    # is merged": the nudge named as a thing, for as long as the record (or something of it) is not done
+    _Frame(
+        _m(
+            rf"^(?:please\s+)?(?:(?:can|could)\s+(?:you|u)\s+)?(?:(?:set(?:\s+up)?|add|schedule|send|start|put\s+in)\s+)?"
+            rf"(?:a\s+)?(?P<cadence>daily|weekly|biweekly|fortnightly)\s+(?:poke|nudge|ping|reminder|check-?in|follow[\s-]?up)s?"
+            rf"\s+(?:to|for)\s+{_PERSON}(?:\s+on\s+(?P<weekly_on2>{_DAYS})s?)?\s+(?:until|till|til)\s+(?:{_SUBJECT})"
+            rf"(?:(?:'s|\s+)\s*{_ITS_PART})?\s+(?:is|are|gets?|has\s+been|have\s+been)\s+{_FINISHED}"
+        ),
+        "follow",
+    ),
     # "remind me to check (on) the Acme renewal next week", "remind alice to look at PAY-12 tomorrow", "nudge me to
     # see if PAY-12 got merged"
     _Frame(
         _m(
-            rf"^(?:please\s+)?{_NUDGE}\s+{_PERSON}\s+to\s+{_CHECK}(?:{_SUBJECT})(?:\s+again)?(?:\s+{_STATE}|{_WHERE})?"
+            rf"^(?:please\s+)?{_NUDGE}\s+{_PERSON}\s+{_SO_TO}{_CHECK}(?:{_SUBJECT})(?:\s+{_AGAIN})?(?:\s+{_STATE}|{_WHERE})?"
             rf"(?:\s+(?:{_WHEN}))?"
         ),
         "remind",
@@ -374,7 +423,7 @@ _FRAMES: list[_Frame] = [
     # "remind me in 2 hours to check on PAY-12", "remind me tmrw to check whether PAY-12 got picked up"
     _Frame(
         _m(
-            rf"^(?:please\s+)?{_NUDGE}\s+{_PERSON}\s+(?:{_WHEN})\s+to\s+{_CHECK}(?:{_SUBJECT})(?:\s+again)?"
+            rf"^(?:please\s+)?{_NUDGE}\s+{_PERSON}\s+(?:{_WHEN})\s+{_SO_TO}{_CHECK}(?:{_SUBJECT})(?:\s+{_AGAIN})?"
             rf"(?:\s+{_STATE}|{_WHERE})?"
         ),
         "remind",
@@ -431,8 +480,8 @@ _FRAMES: list[_Frame] = [
     _Frame(
         _m(
             rf"^(?:please\s+)?(?:track|keep\s+(?:an\s+|a\s+close\s+)?eye\s+on|keep\s+tabs\s+on|keep\s+track\s+of|"
-            rf"(?:stay|keep)\s+on\s+top\s+of|monitor|follow|watch)\s+(?:{_SUBJECT})(?:\s+through|{_UNTIL})?"
-            rf"(?:\s+(?:{_WHEN}))?"
+            rf"(?:stay|keep)\s+on\s+top\s+of|monitor|follow|watch)\s+(?:{_HOW_IT_GOES})?(?:{_SUBJECT})(?(how)(?:{_GOES})|"
+            rf"(?:\s+through|{_UNTIL})?)(?:\s+(?:{_WHEN}))?{_NUDGE_IF_STUCK}"
         ),
         "follow",
     ),
@@ -441,8 +490,8 @@ _FRAMES: list[_Frame] = [
     _Frame(
         _m(
             rf"^(?:please\s+)?(?:look\s+at|look\s+in\s+on|check(?:\s+on)?|re-?check|revisit|take\s+(?:another|a\s+second)"
-            rf"\s+look\s+at|circle\s+back\s+(?:to|on)|come\s+back\s+to)\s+(?:{_SUBJECT})(?:\s+again)?(?:\s+(?:{_WHEN}))?"
-            rf"(?:\s+again)?"
+            rf"\s+look\s+at|circle\s+back\s+(?:to|on)|come\s+back\s+to)\s+(?:{_SUBJECT})(?:\s+{_AGAIN})?(?:\s+(?:{_WHEN}))?"
+            rf"(?:\s+{_AGAIN})?"
         ),
         "follow",
         needs_time=True,
@@ -720,7 +769,7 @@ def _status_reached(state: str, ctx: Ctx) -> str | None:
     """The status a record is to be checked for having reached ("is in review", "has moved to in progress"); None
     for resolved (done, closed) and for what is no status ("got picked up", "is still blocked")."""
     reached = re.fullmatch(
-        r"(?:is|has\s+been|has|got|gets|went|goes)(?:\s+(?:moved|put|set))?(?:\s+(?:to|into))?\s+(?P<status>.+)|"
+        r"(?:is|has\s+been|has|got|gets|went|goes)(?:\s+(?:moved|put|set))?(?:\s+back)?(?:\s+(?:to|into))?\s+(?P<status>.+)|"
         r"(?:moved|made\s+it)\s+(?:to|into)\s+(?P<moved>.+)",
         state,
         _I,

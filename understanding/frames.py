@@ -20,6 +20,7 @@ from approvals.core.intents import (
     ACCOUNT_OWNER,
     NOBODY,
     OPPORTUNITY_OWNER,
+    FollowUpRequest,
     JiraAssignRequest,
     JiraCommentRequest,
     JiraCreateIssueRequest,
@@ -36,6 +37,7 @@ from understanding.dates import parse_date
 from understanding.follow_ups import follow_up
 from understanding.lexicon import EMAIL, LINK_PATTERN, LINK_TYPES, MENTION, PHONE, Record
 from understanding.mapped import Mapped
+from understanding.named_fields import read_terse_change
 from understanding.reading import (
     AMOUNT,
     BOUNDARY,
@@ -101,7 +103,7 @@ def _text(piece: Mapped, match: re.Match[str], group: str) -> str | None:
 
 
 _CREATE_VERB = (
-    r"(?:create|file|open|raise|log|add|make|report|submit|enter|put\s+in|write\s+up|spin\s+up|start|cut|need|"
+    r"(?:create|file|open|raise|log|add|make|report|submit|enter|put\s+in|write\s+up|spin\s+up|start|cut|need|drop|throw|pop|"
     r"(?:we|i)\s+(?:need|want|should\s+have|could\s+use)|(?:(?:we|i)(?:'re|'m|\s+are|\s+am)?\s+)?going\s+to\s+need|(?:can|could)\s+(?:we|you|i)\s+(?:get|have)|let'?s\s+(?:get|have|open|file|creat"
     r"e))"
 )
@@ -119,7 +121,7 @@ _DESC_WORDS = frozenset(
         r"\S+",
         "a an the new another quick jira ticket issue for this that it as in on under to into please p0 p1 p2 p3 p4 "
         "project two three four couple few some priority high highest low lowest medium urgent critical blocker one "
-        "2 3 4 5 opened filed created raised logged up asap please quickly urgently now",
+        "2 3 4 5 opened filed created raised logged up asap please quickly urgently now something",
     )
 )
 _TYPE_WORDS = frozenset(
@@ -309,10 +311,17 @@ def create_issue(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     if not types and projects and re.fullmatch(r"(?:a\s+)?new\s+one\s+(?:in|for|on)\s+[a-z][a-z0-9]*", desc):
         pass  # "new one in OPS: rotate pager creds": an issue, its type not said (grounding asks)
     elif not types:
-        if verb and re.match(r"(?:file|open|raise|create|log)\b", verb) and (projects or re.search(r"\bthis\b", desc)):
+        if (
+            verb
+            and re.match(r"(?:file|open|raise|create|log|drop|throw|pop|put)\b", verb)
+            and (projects or re.search(r"\bthis\b", desc))
+        ):
             # "file this in PAY", "file a P0 in PAY: ...": no type named, grounding asks (other words: not a new issue)
             named = (
-                set(re.findall(r"[\w'-]+", desc)) - _DESC_WORDS - {"this", "it", "that"} - {p.lower() for p in projects}
+                set(re.findall(r"[\w'-]+", desc))
+                - _DESC_WORDS
+                - {"this", "it", "that", "something", "one", "item"}
+                - {p.lower() for p in projects}
             )
             if named:
                 return None
@@ -663,7 +672,7 @@ _LINK_FRAMES = [
         rf"king|blocked(?:\s+by)?|blocker|blocks|clones?))?(?P<b>){BOUNDARY}"
     ),
     _m(
-        rf"^(?:please\s+)?(?:link|connect)(?:\s+(?:them|these|those|it))?(?:\s+as\s+(?:a\s+)?(?P<as>related|duplicates?|dupes?|"
+        rf"^(?:please\s+)?(?P<verb>link|connect|relate)(?:\s+(?:them|these|those|it|the\s+two|both))?(?:\s+as\s+(?:a\s+)?(?P<as>related|duplicates?|dupes?|"
         rf"blocking|blocked|clones?))?(?:\s+(?:up\s+)?(?:that\s+way|like\s+that|accordingly|the\s+same\s+way))?(?P<a>)(?P<b>)"
         rf"{BOUNDARY}"
     ),
@@ -811,7 +820,7 @@ _ASSIGN_FRAMES = [
     # OPS-3"; the person must be one the vocabulary knows
     _m(
         rf"^(?P<who>{NAME})(?:\s+is|'s|\s+will\s+be)\s+(?:now\s+)?(?:taking(?:\s+over|\s+on)?|picking\s+up|grabbing|owning|"
-        rf"handling)\s+(?P<issue>{KEY})(?:\s+(?:over\s+)?from\s+{NAME})?{BOUNDARY}"
+        rf"handling)\s+(?P<issue>{KEY}|it|this(?:\s+one)?)(?:\s+(?:over\s+)?from\s+{NAME})?{BOUNDARY}"
     ),
     _m(
         rf"^(?P<who>{NAME})(?:\s+(?:owns|has|gets|is\s+on|has\s+got)|'s\s+(?:got|on))\s+(?P<issue>{KEY})\s+now{BOUNDARY}"
@@ -1057,6 +1066,16 @@ def transition(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             issue, pronoun = ref[:-2].upper(), False
         else:
             issue, pronoun = _issue(match, "issue", ctx)
+        record = ctx.last_record
+        if pronoun and record is not None and record.account is not None and ctx.last_key is None:
+            # "Globex New Business has to come off the pipeline. Close it please": "it" is the deal the message named
+            # (no issue was named): closed won or lost is asked, never a Jira move of the thread's ticket
+            written = (_text(piece, match, "status") or "").strip() if match.groupdict().get("status") else ""
+            stage = ctx.lexicon.stage(written) if written else None
+            request = SalesforceUpdateOpportunityRequest(
+                account=record.account, opportunity=record.opportunity, stage=stage
+            )
+            return Read(request, weak=weak), _end(match, low)
         status = None if implied == _TERSE else implied
         if implied == _TERSE:
             written = (_text(piece, match, "status") or "").strip()
@@ -1130,8 +1149,8 @@ _FIELDS_FRAMES: list[tuple[re.Pattern[str], str]] = [
     (
         _m(
             rf"^(?:(?:i'?d|i\s+would|we'?d|we\s+would)\s+like|i\s+want|we\s+need|(?:can|could)\s+(?:we|you|i)\s+(?:get|have)|"
-            rf"please\s+have|have|get)?\s*(?:(?:the\s+)?(?:priority|prio)\s+(?:of|on|for)\s+)?(?P<issue>{ISSUE_REF})(?:'s\s+(?"
-            rf":priority|prio))?\s+(?:(?:should|needs\s+to|must|has\s+to|can|could)\s+be\s+|to\s+be\s+)?{_RAISED}\s+(?:up\s+|"
+            rf"please\s+have|have|get|could|can|would|should)?\s*(?:(?:the\s+)?(?:priority|prio)\s+(?:of|on|for)\s+)?(?P<issue>{ISSUE_REF})"
+            rf"(?:'s\s+(?:priority|prio))?\s+(?:(?:should|needs\s+to|must|has\s+to|can|could)\s+be\s+|to\s+be\s+|be\s+)?{_RAISED}\s+(?:up\s+|"
             rf"down\s+)?(?:to|as)\s+(?P<value>{_PRIO_WORD})(?:\s+priority|\s+prio)?{BOUNDARY}"
         ),
         "priority",
@@ -1449,6 +1468,14 @@ def update_fields(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         elif name == "summary":
             if not value:
                 continue
+            quoted = re.match(r'\s*"([^"]+)"', low[match.start("value") :])
+            if quoted is not None:
+                # 'rename it to "Checkout stays greyed out" (declined, not failed)': the quote is the summary; what
+                # follows it is read on its own
+                start = match.start("value") + quoted.start(1)
+                summary = piece.source(start, start + len(quoted[1])).strip()
+                request = JiraUpdateFieldsRequest(issue=issue, summary=capitalised(unquoted(summary)))
+                return Read(request, weak=weak, pronoun=pronoun), match.start("value") + quoted.end()
             fields["summary"] = capitalised(unquoted(value))
         elif name == "labels":
             labels = _labels(value or "")
@@ -1502,7 +1529,8 @@ _CALL_HEAD = [
 ]
 _CALL_STATEMENT = _m(
     r"^(?:i\s+|we\s+)?(?:just\s+)?(?:had\s+a\s+(?:\w+\s+)?(?:call|(?P<meeting>sync|chat|catch-?up|meeting|convo|conversation|"
-    r"zoom))|(?:(?:got|hopped|jumped)\s+)?off\s+(?:the|a)\s+(?:phone|cal"
+    r"zoom))|had\s+(?:a\s+good\s+|a\s+quick\s+)?(?:\d+|an?|half\s+an|a\s+few|ten|fifteen|twenty|thirty|forty(?:-|\s+)five)[\s-]*"
+    r"(?:min(?:ute)?s?|hours?|hrs?)(?=\s+(?:on\s+the\s+phone\s+)?with\b)|(?:(?:got|hopped|jumped)\s+)?off\s+(?:the|a)\s+(?:phone|cal"
     r"l)|(?:a\s+)?(?:(?:great|good|nice|productive|solid|quick|long|tough|rough|interesting)\s+)?call(?=\s+with\b)|"
     r"was\s+on\s+the\s+phone|(?:spoke|talked|chatted)(?:\s+on\s+the\s+phone)?|called|phoned|rang|hung\s+up)\b(?P<rest"
     r">.*)$"
@@ -1514,8 +1542,8 @@ _ON_THE_PHONE = _m(
 _ON_THE_LINE = re.compile(r"\s+on\s+the\s+(?:phone|line)\b", _I)
 _CALL_TO_LOG = _m(
     r"^(?:(?:my|the|our|that|this)\s+)?(?:(?P<when>monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|tod"
-    r"ay|this\s+morning|this\s+afternoon|last\s+night)(?:'s)?\s+)?(?:(?:phone|sales|quick|short|discovery|intro|check-?in)"
-    r"\s+)?call(?P<rest>(?:\s+(?!(?:needs?|has|still|should|is|must)\b)[^\s,;.]+)*?)\s+(?:still\s+)?(?:needs?\s+(?:logging|t"
+    r"ay|this\s+morning|this\s+afternoon|last\s+night)(?:'s)?\s+)?(?:\d+[\s-]?(?:min(?:ute)?|hour|hr)s?\s+)?(?:(?:phone|sales|q"
+    r"uick|short|discovery|intro|check-?in)\s+)?call(?P<rest>(?:\s+(?!(?:needs?|has|still|should|is|must)\b)[^\s,;.]+)*?)\s+(?:still\s+)?(?:needs?\s+(?:logging|t"
     r"o\s+be\s+logged)|has\s+to\s+be\s+logged|should\s+be\s+logged|(?:is\s+)?not\s+logged\s+yet|must\s+be\s+logged)(?:\s+"
     r"(?:in|into)\s+(?:sf|sfdc|salesforce|the\s+crm))?(?P<after>.*)$"
 )
@@ -1553,7 +1581,7 @@ def _read_call(rest: Mapped, ctx: Ctx, *, direct: bool = False) -> dict[str, Any
     lexicon = ctx.lexicon
     fields: dict[str, Any] = {}
     labelled = re.search(
-        r"(?:,\s*|\s+)(?:re|regarding|subject|topic|about)\s*:\s*(?P<subject>[^,;]+?)\s*(?=,|;|\.\s|$)"
+        r"(?:,\s*|\s+|\()(?:re|regarding|subject|topic|about)\s*:\s*(?P<subject>[^,;()]+?)\s*(?:\)|(?=,|;|\.\s|$))"
         r"|,\s*(?:the\s+)?(?:topic|subject)\s+(?:was|is|being)\s+(?P<said>[^,;]+?)\s*(?=,|;|\.\s|$)"
         rf"|,\s*{_WAS_ABOUT}(?P<about>[^,;]+?)\s*(?=,|;|\.\s|$)",
         low,
@@ -1563,9 +1591,16 @@ def _read_call(rest: Mapped, ctx: Ctx, *, direct: bool = False) -> dict[str, Any
         group = next(g for g in ("subject", "said", "about") if labelled[g] is not None)  # ", topic was API limits"
         said = clean(rest.source(labelled.start(group), labelled.end(group)))
         # ", the subject was the pilot scope", ", it was about the budget freeze": the subject, without its article
-        fields["subject"] = capitalised(re.sub(r"(?i)^the\s+", "", said) if group != "subject" else said)
+        fields["subject"] = capitalised(re.sub(r"(?i)^the\s+", "", said))
         blank = " " * (labelled.end() - labelled.start())
         low = low[: labelled.start()] + blank + low[labelled.end() :]
+    account_said = None
+    for aside in re.finditer(r"\((?P<acc>[a-z][^()]{0,40})\)", low):
+        # "with Hank Scorpio (Globex)": the account the contact is at, never what the call was about
+        account_said = lexicon.account(rest.source(aside.start("acc"), aside.end("acc")))
+        if account_said is not None:
+            low = low[: aside.start()] + " " * (aside.end() - aside.start()) + low[aside.end() :]
+            break
     about = re.search(r"\s*\((?P<about>[a-z][^()]{1,60})\)\s*[.!]*$", low)
     if about is not None and "subject" not in fields:
         # "log thursday's call with ana at initech (renewal pricing)": what the call was about
@@ -1659,6 +1694,8 @@ def _read_call(rest: Mapped, ctx: Ctx, *, direct: bool = False) -> dict[str, Any
         elif subject and not re.fullmatch(DATE, subject, _I):
             # "about the SSO rollout": what it was about (a deal only when it names an account there is)
             fields["subject"] = capitalised(re.sub(r"(?i)^the\s+", "", subject))
+    if account_said is not None:
+        fields.setdefault("account", account_said)
     return fields
 
 
@@ -1722,6 +1759,17 @@ _NOT_SURE = (
     r"ave)\b[^.!?]*|(?:i'?m\s+|i\s+am\s+)?not\s+sure\b[^.!?]*"
 )
 """What the writer says they do not know ("I didn't catch her name", "I don't remember exactly"): no note of a call."""
+_NO_NAME = (
+    r"(?:(?:i|we)\s+)?(?:didn'?t|did\s+not|don'?t|do\s+not|can'?t|cannot|couldn'?t|could\s+not)\s+(?:catch|get|know|remember|recall"
+    r"|have)\s+(?:the|his|her|their)\s+(?:full\s+|last\s+)?name\b[^.!?]*"
+)
+"""A name the writer says they do not have, said without "I" ("didn't catch the name")."""
+_WITH_SOMEONE_UNNAMED = _m(
+    r"\s*(?:[,;-]\s*)?(?:it\s+was\s+|(?:that\s+)?was\s+)?with\s+(?P<who>(?:the|a|an|their|our|his|her|some|one\s+of\s+th"
+    r"eir)\s+(?:[a-z-]+\s+){0,3}?(?:person|guy|gal|woman|man|lady|contact|colleague|rep|buyer|manager|folks|people)s?)\b"
+    r"(?=\s*(?:$|[,;.!?]|\s-\s))"
+)
+"""Who a call was with, described but not named ("it was with their new procurement person")."""
 _CALL_SAID = _m(
     rf"^(?:(?P<about>{_WAS_ABOUT})(?P<subject>[^,;.!?]+)(?:\s*[,;]\s*(?P<notes>[^\s].*?))?"
     r"|(?:the\s+)?(?:topic|subject)\s+(?:was|is)\s+(?P<said>[^,;.!?]+)(?:\s*[,;]\s*(?P<said_notes>[^\s].*?))?"
@@ -1794,6 +1842,9 @@ def log_call(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         tail = re.search(r"(?:,\s*|\s+)(?:can\s+you\s+)?(?:please\s+)?(?:add|log|record)\s+(?:it|that)\b.*$", rest)
         stop = match.start("rest") + (tail.start() if tail else len(rest))
         following = next_request_at(low, match.start("rest"))
+        also = _also_a_request_at(piece, match.start("rest"), ctx, statements=True)
+        if also is not None and (following is None or also < following):
+            following = also  # "log the call (...), and the Umbrella renewal can go to Negotiation/Review now"
         end = len(low)
         if following is not None and following < stop:
             stop = end = following
@@ -1823,7 +1874,16 @@ def log_call(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             subject = clean(piece.source(after + said.start("about"), after + said.end("about")))
             fields["subject"] = capitalised(re.sub(r"(?i)^the\s+", "", subject))
             after += said.end()
+        unnamed = _WITH_SOMEONE_UNNAMED.match(low, after)
+        if unnamed is not None and "contact" not in fields:
+            # "... needs logging - it was with their new procurement person, didn't catch the name": who it was
+            # with is asked, never read from the description
+            who = clean(piece.source(unnamed.start("who"), unnamed.end("who")))
+            vague = vague or f"Which contact was the call with? “{who}” names nobody I can look up."
+            after = unnamed.end()
         notes = free_text(piece, after, len(low)).strip(" ,;.-") if low[after:].strip(" ,;.!?-") else ""
+        if notes and re.fullmatch(rf"(?:{_NOT_SURE}|{_NO_NAME})[\s.!?]*", notes, _I):
+            notes = ""  # "didn't catch the name": what the writer does not know, no note of the call
         if notes:
             fields["description"] = notes  # anything else said about it: its notes
         return Read(SalesforceLogCallRequest(**fields), open_field="description", question=vague), len(low)
@@ -1850,7 +1910,9 @@ def log_call(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             return None
         # A call someone had is a request to log it only with "log it" (here, or in the next clause), or when the
         # next clause asks for something "also": "had a call with ana today, also task for erin to ...".
-        asked = log_it is not None or also is not None
+        # "Had 45 min with Ana ... Notes: ... Log it please.": the message ends by asking to log it, so what it
+        # says between is the call's notes
+        asked = log_it is not None or also is not None or bool(_LOG_IT_LAST.search(ctx.request.request_text))
         end = stop
         if log_it and also is None:
             # "..., log that pls + globex opp next step = ...": a request after the ask to log is read on its own
@@ -1893,16 +1955,21 @@ def log_call(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
 _ALSO = re.compile(r"(?:,\s*|;\s*|\s+)(?:and\s+)?(?:also|plus)\s+|(?:,|;)\s*and\s+(?:then\s+)?|\s+and\s+then\s+", _I)
 
 
-def _also_a_request_at(piece: Mapped, start: int, ctx: Ctx) -> int | None:
-    """Where ", also <a request>" starts after a call someone had (the free text of the call stops there)."""
+def _also_a_request_at(piece: Mapped, start: int, ctx: Ctx, *, statements: bool = False) -> int | None:
+    """Where ", also <a request>" starts after a call someone had (the free text of the call stops there); with
+    ``statements``, also where ", and <a statement naming a change of a known record>" starts ("..., and the
+    Umbrella renewal can go to Negotiation/Review now"): a request of its own, never the call's notes."""
     for found in _ALSO.finditer(piece.text.lower(), start):
         rest = piece.slice(found.end(), len(piece.text))
         for frame in FRAMES:
             if frame is log_call:
                 continue
             read = frame(rest, ctx)
-            if read is not None and isinstance(read[0], Read) and not read[0].weak:
+            if read is not None and isinstance(read[0], Read) and (statements or not read[0].weak):
                 return found.start()
+        clause = re.split(r"[,;]\s|[.!?](?:\s|$)", rest.text, maxsplit=1)[0]
+        if statements and read_terse_change(clause, ctx.lexicon) is not None:
+            return found.start()  # "..., and the Umbrella renewal can go to Negotiation/Review now"
     return None
 
 
@@ -1914,6 +1981,12 @@ _LOG_IT_AFTER = re.compile(
     _I,
 )
 """The ask to log a call someone had ("..., pls log it", "..., log that", "..., pls log")."""
+_LOG_IT_LAST = re.compile(
+    r"(?:^|[.!?]\s+)(?:so\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+|pls\s+)?(?:log|record)\s+(?:it|that|this|the\s+"
+    r"call)(?:\s+(?:in|into)\s+(?:sf|sfdc|salesforce|the\s+crm))?(?:\s+(?:please|pls|for\s+me|thanks|thx))*\s*[.!?]*\s*$",
+    _I,
+)
+"""The ask to log a call as the message's last sentence ("... Notes: they'll accept 5%. Log it please.")."""
 _THEY_CALLED = _m(
     r"^(?P<who>[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*){0,1}(?:\s+(?:at|from|of)\s+[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*)?)?)"
     r"\s+(?:just\s+)?(?:called|rang|phoned)(?:\s+(?:me|us))?\b"
@@ -1976,7 +2049,7 @@ _THANKS = r"(?:please|thanks|thank\s+you|thx|ty)"
 """Politeness in a task's words (in the text as read, where "pls" is already "please"): never its owner or subject."""
 _PERSON_WORDS = r"(?:me|myself|<@[uw][a-z0-9]+(?:\|[^>]*)?>|[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*)??)"
 _TASK_STOP = (
-    rf"(?=\s*(?::|,|->|\s+to\b|\s+on\b|\s+for\b|\s+about\b|\s+regarding\b|\s+re\b|\s+by\b|\s+due\b|\s+(?:{DATE})\b|"
+    rf"(?=\s*(?::|,|->|\s+to\b|\s+on\b|\s+for\b|\s+about\b|\s+regarding\b|\s+re\b|\s+against\b|\s+by\b|\s+due\b|\s+(?:{DATE})\b|"
     rf"\s+that\b|\s*$|\s+-\s|"
     rf"\s+{_THANKS}\b))"
 )
@@ -2030,7 +2103,7 @@ def _task_parts(rest: Mapped, ctx: Ctx, *, remind: bool, owner: str | None, foll
             position += who.end()
             continue
         record = re.match(
-            rf"\s*(?P<prep>on|for|about|regarding|re|under)\s+(?P<rec>(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){{0,4"
+            rf"\s*(?P<prep>on|for|about|regarding|re|under|against)\s+(?P<rec>(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){{0,4"
             rf"}}?){_TASK_STOP}",
             tail,
             _I,
@@ -2053,6 +2126,29 @@ def _task_parts(rest: Mapped, ctx: Ctx, *, remind: bool, owner: str | None, foll
             position += date.end()
             continue
         break
+    so = re.match(
+        rf"\s*,?\s*so\s+(?:that\s+)?(?P<who>{_PERSON_WORDS})\s+(?P<modal>(?:can|will)\s+)?(?P<verb>[a-z]+)\s+(?=\S)",
+        low[position:],
+    )
+    so_owner = lexicon.person(rest.source(position + so.start("who"), position + so.end("who"))) if so else None
+    if so is not None and "owner" not in fields and so_owner is not None:
+        # "set up a task so erin sends Wile Coyote the renewal paperwork": whose task it is, and what they do
+        fields["owner"] = so_owner
+        base = so["verb"] if so["modal"] else _base_verb(so["verb"])
+        subject_end = next_request_at(low, position + so.end()) or len(low)
+        due = re.search(
+            rf"(?:,\s*|\s+)(?:(?:it'?s\s+)?due\s*|by\s+|on\s+|before\s+)?(?P<date>{DATE}|{VAGUE_DATE})\s*[.!?]*\s*$",
+            low[position + so.end() : subject_end],
+            _I,
+        )
+        read_to = subject_end
+        if due is not None and "due_date" not in fields:
+            fields["due_date"] = parse_date(due["date"], today=ctx.today, order=ctx.order)
+            subject_end = position + so.end() + due.start()
+        words = free_text(rest, position + so.end(), subject_end)
+        fields["subject"] = capitalised(f"{base} {words}") if words else None
+        fields["_end"] = read_to
+        return fields
     sep = re.match(r"\s*(?:,\s*to\b|:|->|-|,|\bto\b|\bthat\b|\babout\b)\s*", low[position:])  # ", to call hooli back"
     if sep is None:
         if low[position:].strip(" .!?"):
@@ -2090,14 +2186,27 @@ def _task_parts(rest: Mapped, ctx: Ctx, *, remind: bool, owner: str | None, foll
     return fields
 
 
+def _base_verb(verb: str) -> str:
+    """A verb as an instruction: "sends" is "send", "pushes" is "push", "copies" is "copy"."""
+    if re.search(r"(?:ss|sh|ch|x|zz|o)es$", verb):
+        return verb[:-2]
+    if verb.endswith("ies") and len(verb) > 4:
+        return verb[:-3] + "y"
+    if verb.endswith("s") and not verb.endswith("ss"):
+        return verb[:-1]
+    return verb
+
+
 _VAGUE_SUBJECT = re.compile(
     r"(?:(?:about|re|on)\s+)?(?:that|this|the|those|these)\s+(?:thing|things|stuff|matter|issue|topic)(?:\s+(?:we|i|you|they)\s+("
     r"?:talked|spoke|chatted)\s+about|\s+(?:we|i|you|they)\s+(?:discussed|mentioned|said))?(?:\s+(?:earlier|before|yesterday"
     r"|today|last\s+week))?|(?:what|the\s+stuff)\s+(?:we|i|you)\s+(?:discussed|talked\s+about|mentioned|said)(?:\s+(?:earlier|b"
-    r"efore|yesterday|today))?|it|that|this|stuff|something|the\s+usual",
+    r"efore|yesterday|today))?|it|that|this|stuff|something|(?:the|our|my)\s+usual\b.*|(?:the\s+)?same\s+as\s+(?:always|usual|"
+    r"last\s+time|before)\b.*",
     _I,
 )
-"""A task subject that names nothing ("that thing we talked about", "stuff", "the usual")."""
+"""A task subject that names nothing ("that thing we talked about", "stuff", "the usual", "the usual prep before a
+renewal call", "same as last time")."""
 
 
 def _records_in_subject(subject: str, ctx: Ctx, fields: dict[str, Any]) -> None:
@@ -2138,6 +2247,26 @@ def _records_in_subject(subject: str, ctx: Ctx, fields: dict[str, Any]) -> None:
                 break
 
 
+def _reminder_on_issue(fields: dict[str, Any], ctx: Ctx) -> FollowUpRequest | None:
+    """A reminder whose words name one Jira issue and no Salesforce record ("set a reminder for me to check on PAY-9
+    on Monday", "remind alice to look at OPS-2 tomorrow"): a follow-up on that issue for that person, not a
+    Salesforce task about a Jira ticket. Words that name an account or a contact ("send Globex the PAY-9 notes")
+    keep it a task."""
+    if any(fields.get(name) for name in ("account", "opportunity", "contact")):
+        return None
+    subject = fields.get("subject") or ""
+    keys = {key.upper() for key in re.findall(KEY, subject, _I)}
+    if len(keys) != 1:
+        return None
+    words = re.findall(r"[A-Za-z][\w&'-]*", subject)
+    for size in (1, 2):
+        for at in range(len(words) - size + 1):
+            phrase = re.sub(r"(?:'s|')$", "", " ".join(words[at : at + size]))
+            if ctx.lexicon.account(phrase) or (size == 2 and ctx.lexicon.is_known_contact(phrase)):
+                return None
+    return FollowUpRequest(issue=keys.pop(), owner=fields.get("owner"), due_date=fields.get("due_date"))
+
+
 _TASK_WHICH = (
     "A task where? A Jira task names its project (`create a task in OPS: rotate the keys`); a Salesforce task names "
     "who does it and what (`create a task for Erin: send the deck, due Friday`)."
@@ -2170,20 +2299,25 @@ _OWES = _m(
     rf"s\s+going\s+to|is\s+supposed\s+to|owes\s+us|promised\s+to)\s+(?P<what>.+?)(?:\s*(?:,|-)\s*(?P<choice>[a-z][\w.'-]*"
     rf"(?:\s*,\s*[a-z][\w.'-]*)*\s+or\s+[a-z][\w.'-]*)(?:\s*,\s*(?:whoever|whichever)\b[^,.;?!]*)?\s*[?.])?(?P<ask>\s*(?:,|\.|;|\s-|\s+and|\?)\s*(?:so\s+)?(?:(?:can|"
     rf"could)\s+you\s+)?(?:please\s+)?(?:set\s+(?:up\s+)?(?:a|an|the)\s+reminder|make\s+(?:that|this|it)\s+(?:into\s+)?(?:a"
-    rf"|an)\s+(?:task|to-?do|reminder)|(?:add|create|open|log)\s+(?:a\s+)?task(?:\s+for\s+(?:that|it|this|him|her|them))?|ma"
+    rf"|an)\s+(?:task|to-?do|reminder)(?:\s+for\s+(?:him|her|them))?|(?:add|create|open|log)\s+(?:a\s+)?task(?:\s+for\s+(?:that|it|this|him|her|them))?|ma"
     rf"ke\s+(?:a\s+)?task(?:\s+for\s+(?:that|it|this|him|her|them))?|remind\s+(?:him|her|them)|track\s+(?:that|it))(?:\s+"
     rf"(?:for|by|due|on)\s+(?P<ask_date>{DATE}))?(?:\s+(?:please|for\s+me|in\s+(?:sf|salesforce)))*\s*[.!?]*)$"
 )
 """Someone's obligation, then the ask to make it a task: "erin needs to get ana the MSA by wed, pls set a reminder"."""
+_ANY_OWNER = (
+    r"(?:\s*,?\s*(?:i\s+don'?t\s+(?:really\s+)?(?:care|mind)\s+who\s+(?:owns|does|takes|gets|picks\s+up)\s+it|(?:anyone|anybody|whoever|"
+    r"someone)\s+(?:can\s+(?:own|take|do)\s+it|is\s+fine|works)))?"
+)
+"""Said after the ask for a task: whose it is, left open ("Make a task, I don't care who owns it")."""
 _ASK_NEXT = _m(
     r"^\s*[.!?]*\s+(?:so\s+)?(?:(?:can|could|would)\s+(?:you|u|ya)\s+)?(?:please\s+|pls\s+|plz\s+)?(?:(?:make|turn)\s+(?:"
     r"that|this|it)\s+(?:into\s+)?|make\s+)(?:a|an)\s+(?:task|to-?do|reminder)(?:\s+(?:for|of)\s+(?:this|that|it))?(?:\s+(?:"
-    r"please|pls|plz|thanks|thx))*\s*[.!?]*\s*$"
+    rf"please|pls|plz|thanks|thx))*{_ANY_OWNER}\s*[.!?]*\s*$"
 )
 """The ask to make what the sentence before said a task, as a sentence of its own: "... can u make that a task"."""
 _THAT_A_TASK = _m(
     r"^(?:so\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:(?:make|turn)\s+(?:that|this|it)\s+(?:into\s+)?|make\s+)(?:a"
-    r"|an)\s+(?:task|to-?do|reminder)(?:\s+(?:for|of)\s+(?:this|that|it))?(?:\s+please)*\s*[.!?]*$"
+    rf"|an)\s+(?:task|to-?do|reminder)(?:\s+(?:for|of)\s+(?:this|that|it))?(?:\s+please)*{_ANY_OWNER}\s*[.!?]*$"
 )
 _OWES_ASSIGN = _m(
     r"^(?P<who>[a-z<@][\w'.@<>|-]*(?:\s+[a-z][\w'.-]*)?)\s+needs\s+(?:a\s+)?(?:task|reminder|to-?do)\b(?P<rest>.*)$"
@@ -2289,9 +2423,26 @@ def _record_first(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     return replace(found[0], request=request), lead.end() + found[1]
 
 
+_MONTH_NAME = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:em"
+    r"ber)?|dec(?:ember)?)"
+)
+_VAGUE_WHEN_AFTER = _m(
+    r"^(?:(?:maybe|perhaps|probably|ideally|hopefully|roughly)\s*,?\s+)?(?:due\s+|by\s+)?(?P<when>(?:(?:some\s*time|at\s+some\s+poin"
+    rf"t)\s+)?(?:early|mid|late)\s+(?:in\s+)?(?:the\s+new\s+year|next\s+\w+|this\s+\w+|{_MONTH_NAME})|{VAGUE_DATE})"
+    r"(?:\s*,?\s*(?:if|when)\s+(?:that|it)\s+(?:works|suits)(?:\s+for\s+(?:her|him|them|you|everyone))?)?\s*[.!?]*$"
+)
+"""A time said loosely in a sentence of its own after a task ("Maybe sometime early in the new year, if that works for
+her."): the task's due date, asked for, never guessed."""
+
+
 def create_task(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     if ctx.last_kind == "salesforce.create_task" and _THAT_A_TASK.match(piece.text):
         return Filler(piece.source()), len(piece.text)  # the ask after the task it asked for: already read
+    vague = _VAGUE_WHEN_AFTER.match(piece.text) if ctx.last_kind == "salesforce.create_task" else None
+    if vague is not None:
+        written = piece.source(vague.start("when"), vague.end("when"))
+        return Unsupported(unclear_date("due_date", written)), len(piece.text)
     found = _record_first(piece, ctx) or _as_reminder(piece, ctx) or _create_task(piece, ctx)
     if found is not None and isinstance(found[0], Read) and _says_it_repeats(piece, found[1]):
         # "remind erin to send the deck every friday": not a task with "every" in its subject, nor one task
@@ -2343,6 +2494,10 @@ def _create_task(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             continue
         if not any(fields.get(k) for k in ("owner", "account", "opportunity", "subject", "contact")):
             return Unsupported(_TASK_WHICH), len(low)
+        if n in (3, 4) or "reminder" in (match["noun"] or "").lower():
+            on_issue = _reminder_on_issue(fields, ctx)
+            if on_issue is not None:
+                return Read(on_issue), end
         return Read(SalesforceCreateTaskRequest(**{k: v for k, v in fields.items() if v is not None})), end
     return None
 
@@ -2366,10 +2521,16 @@ _CONTACT_FIELDS = {
     "job title": "title",
     "role": "title",
     "position": "title",
+    "direct line": "phone",
+    "direct number": "phone",
+    "direct dial": "phone",
+    "work number": "phone",
+    "office number": "phone",
+    "office line": "phone",
 }
 _FIELD_NAME = (
-    r"(?:phone\s+number|mobile\s+number|cell\s+number|email\s+address|job\s+title|phone|number|mobile|cell|email|"
-    r"e-mail|title|role|position)"
+    r"(?:phone\s+number|mobile\s+number|cell\s+number|email\s+address|job\s+title|direct\s+(?:line|number|dial)|(?:work|"
+    r"office)\s+(?:number|line)|phone|number|mobile|cell|email|e-mail|title|role|position)"
 )
 _CONTACT_NAME = r"(?P<contact>[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*){0,2}?)"
 
@@ -2484,6 +2645,11 @@ _UPDATE_CONTACT = [
         rf"^for\s+{_CONTACT_NAME}{_AT_ACCOUNT}\s*,?\s+(?:the\s+|his\s+|her\s+|their\s+)?(?:new\s+)?(?P<field>"
         rf"{_FIELD_NAME})\s*(?:{_BECOMES}|:|->|=)\s*(?P<value>.+?){BOUNDARY}"
     ),
+    # "Title change for Wile Coyote (Acme): VP Operations", "new phone for alice wong - ...": the change named first
+    _m(
+        rf"^(?:(?:a|the)\s+)?(?P<field>{_FIELD_NAME})\s+(?:change|update|correction|fix)\s+(?:for|on)\s+{_CONTACT_NAME}"
+        rf"{_AT_ACCOUNT}\s*(?::|->|-|=)\s*(?P<value>.+?){BOUNDARY}"
+    ),
 ]
 
 _STATED_TITLE = (4, 7)
@@ -2502,6 +2668,11 @@ _THEIR_FIELD = _m(
 """The ask about the contact just named: "Ana Silva got promoted to VP Procurement!! update her title pls"."""
 
 
+_CONTACT_ARROW = _m(
+    rf"^{_CONTACT_NAME}\s*(?:->|=|:)\s*(?P<value>{EMAIL}|{PHONE})(?:\s+(?:now|from\s+now\s+on|going\s+forward))?(?=\s*(?:$|"
+    r"[,;.!?(]|\s-\s))"
+)
+"""A known contact and a new email or phone, tersely: "ana silva -> ana@initech.example now"."""
 _OUR_CONTACT = _m(
     r"^(?:our|my|their)\s+(?:guy|gal|contact|champion|friend|buddy|person|main\s+contact|point\s+of\s+contact)\s+(?=[a-z])"
 )
@@ -2525,6 +2696,14 @@ def update_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
                 return None
             fields[field] = value
         return Read(SalesforceUpdateContactRequest(**fields)), _end(theirs, low)
+    arrow = _CONTACT_ARROW.match(low)
+    if arrow is not None:
+        written = piece.source(arrow.start("contact"), arrow.end("contact"))
+        if lexicon.is_known_contact(written) and lexicon.account(written) is None:
+            value = piece.source(arrow.start("value"), arrow.end("value"))
+            field = "email" if re.fullmatch(EMAIL, value) else "phone"
+            value = value if field == "email" else " ".join(value.split())
+            return Read(SalesforceUpdateContactRequest(contact=clean(written), **{field: value})), arrow.end()
     listing = _UPDATE_CONTACT_LIST.match(low)
     if listing is not None:
         name = lexicon.contact(piece.source(listing.start("contact"), listing.end("contact")), any_case=True)
@@ -2634,6 +2813,12 @@ _CREATE_CONTACT = [
         r"\s+as\s+a\s+(?:new\s+)?contact(?:\s+(?:at|for|on)\s+(?P<account>[a-z][\w&.'-]*(?"
         r":\s+[a-z][\w&.'-]*){0,2}))?(?P<more>\s*(?:[,(;:]|-\s).*)?$"
     ),
+    # "add globex's new controller, marcus, as a contact": a role at an account and who holds it
+    _m(
+        r"^(?:please\s+)?add\s+(?P<items>(?:the\s+)?[a-z][\w&.-]*(?:\s+[a-z][\w&.-]*)?(?:'s|s')\s+[a-z][\w.'-]*(?:\s+[a-z]"
+        r"[\w.'-]*){0,5}?)\s*,\s*(?P<named>[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)\s*,?\s+as\s+a\s+(?:new\s+)?contact(?P<account>)(?P<mo"
+        r"re>)\s*[.!?]*$"
+    ),
     # "add globex's new head of IT as a contact": a role at an account, nobody named yet
     _m(
         r"^(?:please\s+)?add\s+(?P<items>(?:the\s+)?[a-z][\w&.-]*(?:\s+[a-z][\w&.-]*)?(?:'s|s')\s+[a-z][\w.'-]*(?:\s+[a-z]"
@@ -2652,6 +2837,13 @@ _NEW_PERSON = [
         r"(?P<title>[a-z][\w&/ .-]*?)(?:\s*(?:,|:|\s-|->)\s*(?P<name>[a-z][\w'.-]*\s+[a-z][\w'.-]*)"
         r"(?=\s*(?:$|[,.;(]|\s-\s|\s+and\b)))?(?:\s*\(\s*(?P<email>[^\s()@]+@[^\s()]+)\s*\))?"
         r"(?=\s*(?:$|[,.;]|\s-\s|\s+and\b))"
+    ),
+    # "I met someone from Initech at their holiday party": someone at an account, their name and details to come
+    _m(
+        r"^(?:i|we)\s+(?:just\s+)?(?:met|spoke\s+(?:to|with)|talked\s+(?:to|with)|ran\s+into|got\s+introduced\s+to)\s+(?:someone|"
+        r"somebody|a\s+(?:new\s+)?(?:person|woman|man|guy|contact|lead))\s+(?:new\s+)?(?:from|at|over\s+at)\s+(?P<acc>[a-z][\w&."
+        r"'-]*(?:\s+[a-z][\w&.'-]*)?)(?P<title>)(?P<name>)(?P<email>)(?=\s*(?:$|[,.;!]|\s-\s|\s+(?:and|at|during|on|in|last|"
+        r"yesterday|today)\b))"
     ),
     # "we've got a new champion at hooli, their head of data"
     _m(
@@ -2682,10 +2874,24 @@ def _new_person(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             fields.update(first_name=first, last_name=last)
         if match["email"]:
             fields["email"] = piece.source(match.start("email"), match.end("email"))
-        return Read(SalesforceCreateContactRequest(**fields)), match.end()
+        end = match.end()
+        if not (match["title"] or match["name"] or match["email"]):
+            # "I met someone from Initech at their holiday party": where they were met is no detail of theirs
+            where = re.match(
+                r"\s+(?:at|during|on|in|last|yesterday|today)\b[^,;.!?]*?(?=\s*(?:$|[,;.!?]|\s-\s))", low[end:]
+            )
+            end += where.end() if where is not None else 0
+        return Read(SalesforceCreateContactRequest(**fields)), end
     return None
 
 
+_DETAILS_TO_FOLLOW = _m(
+    r"^(?:(?:her|his|their|the)\s+)?(?:(?:first|last|full|sur)\s*name|name|surname|e-?mail(?:\s+address)?|phone(?:\s+number)?|number"
+    r"|title|details)(?:\s*(?:,|and|&|\+|/)\s*(?:(?:her|his|their|the)\s+)?(?:(?:first|last|full|sur)\s*name|name|surname|e-?mai"
+    r"l(?:\s+address)?|phone(?:\s+number)?|number|title|details))*\s+(?:to\s+(?:follow|come)|(?:are\s+|is\s+)?(?:tbd|coming(?:\s+"
+    r"later|\s+soon)?|later))\s*[.!]*$"
+)
+"""A new contact's details the writer will give later ("Last name and email to follow."): no request of its own."""
 _UNNAMED = (
     r"(?:(?:the|a|an|their|our|his|her|my|one\s+of)\s+|[a-z][\w-]*(?:'s|')\s+)(?:new\s+)?(?:colleague|co-?worker|boss|m"
     r"anager|assistant|replacement|successor|counterpart|deputy|teammate|report|person|guy|contact)s?"
@@ -2703,6 +2909,17 @@ _ASIDE = re.compile(r"\s*(?:[,;]|\s[-\u2013\u2014]\s)\s*(?=(?:i|we|he|she|they|b
 """Where the writer's own remark starts after a contact's details ("..., I don't have her surname yet")."""
 
 
+_HEDGED_DETAIL = _m(
+    r"(?:and\s+)?(?:i\s+(?:believe|beleive|belive|think|guess|reckon)\s+(?:that\s+)?|i'?m\s+(?:pretty\s+|fairly\s+)?sure\s+"
+    r"(?:that\s+)?)?(?:(?:her|his|their)\s+(?P<field>e-?mail(?:\s+address)?|phone(?:\s+number)?|number|mobile|cell|title|role)"
+    r"\s+is\s+|(?:she|he|they)(?:'s|\s+is|\s+are)\s+(?:now\s+)?(?:their|the|our|a|an)\s+(?:new\s+)?)(?P<value>[^,;]+?)"
+    r"(?=\s*(?:$|[,;]|\.(?:\s|$)|!|\s+and\s))"
+)
+"""A new contact's detail said with a hedge, after their name: "I believe she's their new Head of IT", "I think her
+email is mei@..." (the hedge still gives the value)."""
+_PHONE_WORDS = ("phone", "phone number", "number", "mobile", "cell")
+
+
 def _contact_details_after(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     """The details of the contact just asked for ("Could you add her as a contact?\nPriya Raman, Director of IT,
     priya@..."), read as the same contact (the message joins them); only right after a new contact."""
@@ -2718,7 +2935,24 @@ def _contact_details_after(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         return None
     aside = _ASIDE.search(piece.text, named.end())
     end = aside.start() if aside is not None else len(piece.text)
-    details = piece.slice(named.start("name"), end)
+    said: dict[str, str] = {}
+    at = aside.end() if aside is not None else None
+    while at is not None:
+        # "..., I believe she's their new Head of IT, and I think her email is mei@...": details said with a hedge
+        clause = _HEDGED_DETAIL.match(piece.text, at)
+        if clause is None:
+            break
+        value = clean(piece.source(clause.start("value"), clause.end("value")))
+        field = " ".join((clause["field"] or "title").lower().split())
+        name = "email" if "mail" in field else "phone" if field in _PHONE_WORDS else "title"
+        found_value = re.search(EMAIL if name == "email" else PHONE, value) if name != "title" else None
+        if name != "title" and found_value is None:
+            break
+        said[name] = found_value[0] if found_value is not None else value
+        end = clause.end()
+        following = re.match(r"\s*(?:[,;]|\s[-\u2013\u2014]\s)\s*(?:and\s+)?", piece.text[end:])
+        at = end + following.end() if following is not None else None
+    details = piece.slice(named.start("name"), end if not said else named.end("name"))
     if named.start("name") == 0 and not re.search(rf"{EMAIL}|{PHONE}", details.text):
         return None  # a name and words after it, with no email or phone: not plainly a contact's details
     if named["first"] is not None and " " in written:
@@ -2727,12 +2961,16 @@ def _contact_details_after(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     found = create_contact(asked, ctx)
     if found is None or not isinstance(found[0], Read):
         return None
+    if said:
+        return replace(found[0], request=found[0].request.model_copy(update=said)), end
     return found[0], end
 
 
 def create_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     low = piece.text.lower()
     lexicon = ctx.lexicon
+    if ctx.last_kind == "salesforce.create_contact" and _DETAILS_TO_FOLLOW.match(low):
+        return Filler(piece.source()), len(low)  # "Last name and email to follow.": left empty, grounding asks
     described = _new_person(piece, ctx) or _contact_details_after(piece, ctx)
     if described is not None:
         return described
@@ -2776,13 +3014,22 @@ def create_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
                 items_text = items_text[lead.end() :]
             items_text = re.sub(r"^\s*(?:for|named|called)\s+", "", items_text, flags=_I)
         owned = re.fullmatch(r"\s*(?:the\s+)?(?P<acc>.+?)(?:'s|s')\s+(?:new\s+)?(?P<title>.+?)\s*", items_text, _I)
-        if n == 2 and (owned is None or lexicon.account(owned["acc"]) is None):
+        if n in (2, 3) and (owned is None or lexicon.account(owned["acc"]) is None):
             return None
-        if n in (1, 2) and owned is not None and lexicon.account(owned["acc"]) is not None:
+        if n in (1, 2, 3) and owned is not None and lexicon.account(owned["acc"]) is not None:
             # "add acme's new CTO as a contact": the account and the title; the name is asked for
             fields.update(account=clean(owned["acc"]), title=clean(owned["title"]))
-            return Read(SalesforceCreateContactRequest(**fields)), len(low)
-        parts = [p.strip() for p in re.split(r"\s*,\s*|\s*;\s*", items_text) if p.strip(" :-")]
+            if match.groupdict().get("named"):
+                # "add globex's new controller, marcus, as a contact": one name is the first name
+                named = lexicon.contact(piece.source(match.start("named"), match.end("named")), any_case=True)
+                if named is None:
+                    return None
+                first, _, last = named.partition(" ")
+                fields.update(first_name=first, last_name=last or None)
+            return Read(SalesforceCreateContactRequest(**{k: v for k, v in fields.items() if v})), len(low)
+        # a dash between words parts the details as a comma does ("Priya Raman at Hooli - Head of FP&A, ...")
+        split = re.split(r"\s*,\s*|\s*;\s*|\s+-\s+|\s*[\u2014\u2013]\s*", items_text)
+        parts = [p.strip() for p in split if p.strip(" :-")]
         if not parts:
             if n == 0:
                 return Read(SalesforceCreateContactRequest(**fields)), len(low)

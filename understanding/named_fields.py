@@ -166,7 +166,34 @@ _GLUE_FOR: dict[str, frozenset[str]] = {
     "priority": frozenset(["priority", "prio", "bump", "raise", "lower", "drop", "up", "down", "change"]),
     "person": frozenset(["give", "hand", "assign", "reassign", "take", "over", "on", "owner", "assignee", "will"]),
     "stage": frozenset(["move", "moved", "stage", "to", "is", "at", "in", "into", "mark", "marked"]),
-    "amount": frozenset(["amount", "bump", "value", "at", "is", "to", "up", "down", "raise", "lower"]),
+    "amount": frozenset(
+        [
+            "amount",
+            "bump",
+            "value",
+            "at",
+            "is",
+            "to",
+            "up",
+            "down",
+            "raise",
+            "lower",
+            "goes",
+            "went",
+            "jumps",
+            "jumped",
+            "grows",
+            "grew",
+            "drops",
+            "dropped",
+            "becomes",
+            "became",
+            "comes",
+            "came",
+            "lands",
+            "landed",
+        ]
+    ),
 }
 
 

@@ -172,7 +172,7 @@ _CLAIM = (
 they stand in front of is still read (and decided by the policy, never by the claim)."""
 _INJECTION = re.compile(rf"{_INSTRUCTION}|{_CLAIM}", re.I)
 _INSTRUCTION_RE = re.compile(_INSTRUCTION, re.I)
-_CLAUSE_BREAK = re.compile(r"[.!?;:]\s|\s--?\s|\s[\u2014\u2013]\s|\(|,\s|\n|\s+(?:and|also|then)\s+")
+_CLAUSE_BREAK = re.compile(r"[.!?;:]\s|\s--?\s|\s[\u2014\u2013]\s|\(|,\s|\n|\s+(?:and|also|then)\s+|\u2026|\.\.\.")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -181,7 +181,7 @@ _CLAUSE_BREAK = re.compile(r"[.!?;:]\s|\s--?\s|\s[\u2014\u2013]\s|\(|,\s|\n|\s+(
 
 _LEAD_RE = re.compile(
     rf"^(?:[\s,.;:!?-]+)?{LEAD}(?:(?:please\s+)?(?:can|could|would|will)\s+you\s+(?:please\s+|also\s+|just\s+|kindly\s+|quick"
-    r"ly\s+)*)?"
+    r"ly\s+|maybe\s+|perhaps\s+|possibly\s+)*)?"
     r"(?:(?:please|kindly|just|go\s+ahead\s+and|quickly|also|pls)\s+)*",
     re.I,
 )
@@ -203,10 +203,11 @@ _FIELD_COLON = "".join(
         "amount",
         "deadline",
         "date",
+        "step",
     )
 )
 _BOUNDARY = re.compile(
-    rf"\s*(?:,(?!\d)|;|{_FIELD_COLON}:(?!\d)|\s-\s|\s\(|\s+(?:and|then|also|but|plus)\b|\?|(?<=\s)\(?[1-9][.)](?=\s))\s*",
+    rf"\s*(?:,(?!\d)|;|{_FIELD_COLON}:(?!\d)|\s-\s|\s(?=\()|\s+(?:and|then|also|but|plus)\b|\?|(?<=\s)\(?[1-9][.)](?=\s))\s*",
     re.I,
 )
 """Where a clause ends; a colon after a field's name ("due: Dec 1") is part of the clause."""
@@ -278,7 +279,9 @@ _ASKS_TO_ACT = re.compile(
     re.I,
 )
 _POLITE_CONDITION = re.compile(
-    r"(?:if\s+(?:you\s+can|possible|you\s+don'?t\s+mind|that'?s\s+ok(?:ay)?)|when\s+(?:you\s+)?(?:can|possible|"
+    r"(?:if\s+(?:you\s+can|possible|you\s+don'?t\s+mind|that'?s\s+ok(?:ay)?|(?:that|this)\s+works|(?:it'?s|it\s+is)\s+not\s+too\s+much\s+"
+    r"(?:trouble|work|hassle|of\s+a\s+(?:bother|hassle))|it'?s\s+(?:ok(?:ay)?|alright|no\s+trouble)|(?:you\s+)?(?:get|have)\s+(?:a\s+)?"
+    r"(?:sec|second|minute|moment|chance))|when\s+(?:you\s+)?(?:can|possible|"
     r"(?:you\s+)?(?:get|have|find)\s+(?:a\s+)?(?:chance|sec|second|minute|moment|min|mo)|you'?re\s+free)|"
     r"as\s+soon\s+as\s+(?:you\s+can|possible|poss))",
     re.I,
@@ -345,6 +348,10 @@ def _read_sentence(sentence: Mapped, ctx: Ctx) -> list[Item]:
             position = start + mention.end()
             continue
         boundary = _BOUNDARY.search(text, start + 1)
+        close = text.find(")", start) if text[start] == "(" else -1
+        if close > 0 and "(" not in text[start + 1 : close]:
+            # "(finally, after three tries)": an aside is one part, whatever its commas
+            boundary = _BOUNDARY.search(text, close + 1) or re.compile(r"$").search(text, close + 1)
         end = boundary.start() if boundary else len(text)
         later = _later_start(sentence, start, end, ctx)
         if later is not None:
@@ -987,6 +994,10 @@ def _continuation(chunk: Mapped, ctx: Ctx) -> Continuation | Unsupported | None:
     low = re.sub(
         r"(?:\s+(?:now|already|instead|please|pls|plz|asap|final|total|flat|all[\s-]in|in\s+total))+$", "", low
     )
+    quote = re.fullmatch(r'"([^"]+)"', chunk.text.strip(" ,.;:!?"))
+    if quote is not None and ctx.last_kind == "jira.create_issue":
+        # 'file a task in OPS, "Move the audit log table to cold storage"': the quote is its summary
+        return Continuation({"summary": capitalised(quote[1].strip())}, chunk.source())
     if ctx.quoted and _QUOTE_AS_DESCRIPTION.fullmatch(low):
         # "... and put her message in the description": the lines the message quotes
         return Continuation({"description": ctx.quoted}, chunk.source())
@@ -1135,6 +1146,15 @@ _OWN_WISH = re.compile(
 for an ask, when what they want to do is no request of the bot and names no record."""
 
 
+_WORRY = re.compile(
+    r"^(?:i|we)\s+(?:just\s+|really\s+|simply\s+)?(?:don'?t|do\s+not)\s+want\s+(?:it|this|that|them|things|anything)\s+to\s+"
+    r"(?:slip|stall|drag(?:\s+on)?|lapse|die|go\s+quiet|fall\s+through(?:\s+the\s+cracks)?|get\s+(?:lost|forgotten|dropped|stuck)|be\s+"
+    r"(?:forgotten|dropped|missed|lost))\b[\w\s']*$",
+    re.I,
+)
+"""What the writer fears will happen to a record ("I just don't want it to slip"): the reason for a follow-up."""
+
+
 def _own_wish(raw: str, after: Sequence[Item], ctx: Ctx) -> bool:
     wish = _OWN_WISH.match(raw)
     if wish is None or _IMPERATIVE.match(wish["rest"]) or named_opportunity(raw, ctx.lexicon) is not None:
@@ -1223,7 +1243,14 @@ def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
     ):
         return Context(raw)  # "It should help Alice reproduce it": what the request is for
     if re.fullmatch(r"\([^()]*\)", chunk.text.strip(" ,.;:!?-")):
+        inner = chunk.strip(" ,.;:!?-")
+        first = re.split(r"[,;]", inner.text[1:-1])[0]
+        said = _continuation(inner.slice(1, 1 + len(first)), ctx) if first.strip() else None
+        if isinstance(said, Continuation):
+            return said  # "(low priority, it's not urgent)": a field of the request, then why
         return Context(raw)  # "(need the webhook docs first)": an aside, not an ask
+    if re.match(r"(?:since|because|cause|cuz|as|given\s+that|now\s+that|seeing\s+as)\s+\S", raw, re.I) and not keys:
+        return Context(raw)  # "..., since the runbook needs the cluster details first": why
     named = _NAMED_PARTY.match(raw)
     if named is not None and (not _someone(named["who"], ctx) or re.search(rf"\b(?:{DATE})", raw, re.I)):
         named = None  # "alice wants it done by friday": a date that may be the request's, asked about
@@ -1238,6 +1265,8 @@ def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
         return Context(raw)
     if _own_wish(raw, after, ctx) and not keys:
         return Context(raw)  # "I've got a call with Acme tomorrow and want to go in prepared": why a question is asked
+    if _WORRY.match(raw) and not keys:
+        return Context(raw)  # "I just don't want it to slip": why a follow-up is asked for
     if (
         _FOR_HOW_LONG.match(raw)
         and not keys
@@ -1433,6 +1462,10 @@ class _Message:
         names = set(type(request).model_fields)
         if not set(values) <= names:
             return False
+        if continuation.text.lstrip().startswith(('"', "'")) and any(
+            name in ("summary", "body", "subject") and getattr(request, name, None) for name in values
+        ):
+            return False  # a second quote for a text the request already has: asked about, never overwritten
         if isinstance(request, JiraCreateIssueRequest) and "labels" in values:
             values["labels"] = tuple(request.labels) + tuple(values["labels"])
         merged = request.model_validate({**request.model_dump(), **{k: v for k, v in values.items()}})

@@ -38,6 +38,9 @@ _ASPECT = (
     r"state|deadline)"
 )
 """What a question about a record asks, named after it ("OPS-2 owner?") or before it ("owner of OPS-2?")."""
+_ONE_ASPECT = rf"(?:(?:the\s+)?(?:current|latest)\s+)?{_ASPECT}"
+_ASPECTS = rf"{_ONE_ASPECT}(?:\s*(?:,|and|\+|&|/)\s*{_ONE_ASPECT})*"
+"""What is asked of a record, one value or several: "current stage + amount", "owner and status"."""
 _ISSUE_QUESTIONS = [
     re.compile(
         rf"^(?:hey\s+)?(?:what'?s|what\s+is|whats)\s+(?:the\s+)?(?:status|state|latest|story)\s+(?:of|on|with)\s+"
@@ -92,7 +95,7 @@ _ISSUE_QUESTIONS = [
         _I,
     ),
     # "PAY-4 status?", "OPS-3 update?": the record and what is asked about it, as a question
-    re.compile(rf"^(?P<issue>{ISSUE_REF})(?:'s)?\s+{_ASPECT}\s*\?+\s*$", _I),
+    re.compile(rf"^(?P<issue>{ISSUE_REF})(?:'s)?(?:\s*(?:-|:|,)\s*|\s+){_ASPECTS}\s*\?+\s*$", _I),
     re.compile(rf"^{_ASPECT}\s+(?:of|on|for)\s+(?P<issue>{ISSUE_REF})\s*\?+\s*$", _I),
 ]
 _RECORD_QUESTIONS = [
@@ -110,7 +113,7 @@ _RECORD_QUESTIONS = [
         rf"{_END}",
         _I,
     ),
-    re.compile(rf"^{_RECORD}(?:'s)?\s+{_ASPECT}\s*\?+\s*$", _I),
+    re.compile(rf"^{_RECORD}(?:'s)?(?:\s*(?:-|:|,)\s*|\s+){_ASPECTS}\s*\?+\s*$", _I),
     # "where does the acme renewal stand?", "where do we stand on the hooli deal?"
     re.compile(rf"^where\s+does\s+{_RECORD}\s+stand{_END}", _I),
     re.compile(rf"^where\s+do\s+(?:we|things)\s+stand\s+(?:on|with)\s+{_RECORD}{_END}", _I),
@@ -157,11 +160,21 @@ _ONE_OWED = (
     rf"{_OWED_ASK}(?:\s+(?:to\s+)?(?:people|ppl|anyone|anybody|folks|someone|somebody|the\s+team))?"
     r"(?:\s+(?:this\s+week|today|tomorrow|this\s+month|right\s+now|now|at\s+the\s+moment))?"
 )
+_TELL_ME = (
+    r"(?:(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:(?:please|kindly|maybe|be\s+able\s+to)\s+)*(?:tell|show|remind)\s+me|"
+    r"(?:can|could|would)\s+(?:you|u)\s+(?:please\s+)?let\s+me\s+know|do\s+you\s+know|i'?d\s+like\s+to\s+know)\s+"
+)
+"""The ask to be told, before what is asked: "would you be able to tell me what I still owe people?"."""
 _OWED = re.compile(
     # "what's on me now - anything i owe people?": the same question asked twice over
-    rf"^{_ONE_OWED}(?:\s*[?,;]?\s*(?:-|,|;|\?|\bor\b)\s*{_ONE_OWED})?" + _END,
+    rf"^(?:{_TELL_ME})?{_ONE_OWED}(?:\s*[?,;]?\s*(?:-|,|;|\?|\bor\b)\s*{_ONE_OWED})?" + _END,
     _I,
 )
+_WHY_ASKED = re.compile(
+    r"^(?:before|so\s+that|so|in\s+case)\s+(?:i|we)\s+(?:[\w'-]+\s+){1,8}?[\w'-]+\s*(?:,|\s-\s|:)\s*(?=\S)", _I
+)
+"""Why the writer asks, said before the question ("before I promise anything to the customer - where is PAY-10 at?"):
+the question is the read; what they will do with the answer is no request of its own."""
 
 
 def _deal_named_before(ctx: Ctx) -> Record | None:
@@ -182,6 +195,10 @@ def _deal_named_before(ctx: Ctx) -> Record | None:
 
 def read_question(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     low = piece.text.lower()
+    why = _WHY_ASKED.match(low)
+    if why is not None:
+        found = read_question(piece.slice(why.end(), len(piece.text)), ctx)
+        return (found[0], why.end() + found[1]) if found is not None else None
     if _OWED.match(low):
         return Read(ReadRequest(owed=True)), len(low)
     for pattern in _ISSUE_QUESTIONS:

@@ -41,6 +41,17 @@ _ISSUE_FIELDS: tuple[tuple[str, str], ...] = (
 _GLUE = frozenset(
     [
         "to",
+        "slips",
+        "slipped",
+        "slip",
+        "moves",
+        "moved",
+        "goes",
+        "went",
+        "shifts",
+        "shifted",
+        "becomes",
+        "pushed",
         "on",
         "in",
         "into",

@@ -24,6 +24,7 @@ _EMOJI = re.compile(
     "["
     "\U0001f300-\U0001faff"  # pictographs, emoticons, transport, supplemental symbols
     "\U00002600-\U000027bf"  # misc symbols and dingbats
+    "\U0000231a\U0000231b\U000023e9-\U000023fa"  # watch, hourglass, alarm clock, timers, media buttons
     "\U0001f000-\U0001f2ff"  # mahjong, cards, enclosed characters
     "\U0000fe0f\U0000200d\U000020e3"  # variation selector, joiner, keycap
     "\U00002b00-\U00002bff"  # arrows and stars
@@ -99,6 +100,14 @@ _SHORTHAND: tuple[tuple[str, str, bool], ...] = (
     (r"acct", "account", False),
     (r"'?em", "them", False),
     (r"gimme", "give me", True),
+    (r"basically|literally|honestly|genuinely|kinda\s+just|pretty\s+much", "", True),
+    # "can we just get a bug into PAY", "so just close it out": "just" before the verb adds nothing
+    (
+        r"just(?=\s+(?:get|close|move|set|put|add|file|open|make|assign|push|bump|drop|comment|log|create|mark|update|"
+        r"change|rename|link|give|do|need|flip|send|reassign|unassign|resolve|raise|lower|remind|ping|nudge)\b)",
+        "",
+        True,
+    ),
     (r"lemme", "let me", True),
     (r"gonna", "going to", True),
     (r"wanna", "want to", True),
@@ -188,6 +197,39 @@ NOT_THE_OLD_AMOUNT = re.compile(
 """'110,000 not 100k', '120k instead of 100k': the new amount; the old one is no value to read."""
 
 
+_AMOUNT_RANGE = re.compile(
+    rf"(?:somewhere\s+|anywhere\s+)?between\s+{_MONEY}\s+and\s+{_MONEY}"
+    r"|(?<![\d/-])\$?\d[\d,]*(?:\.\d+)?\s*(?:k|m)?\s*(?:-|\u2013|\s+or\s+)\s*(?:\$\d[\d,]*(?:\.\d+)?\s*(?:k|m|mm)?|\d[\d,]*(?:\.\d+)?\s*(?:k|m|mm))"
+    r"(?![\w/-])",
+    re.I,
+)
+"""'somewhere between 30k and 35k', '30-35k', '30k or 35k': no one amount; asked, never the last one read."""
+
+
+_FROM_OLD_AMOUNT = re.compile(rf"\bfrom\s+{_MONEY}\s+(?:to|->|\u2192)\s+(?P<new>{_MONEY})", re.I)
+"""'goes from 85k to $1.02M': the new amount (the old one is no value to read)."""
+
+
+_KEY_DESCRIBED = re.compile(
+    r"(?P<key>\b[A-Za-z][A-Za-z0-9]{1,9}-\d+)\s+\((?![^()]*\b[A-Za-z][A-Za-z0-9]{1,9}-\d+)(?![^()]*\d)[^()]{1,60}\)"
+)
+"""'PAY-10 (the Canadian tax one)': what the issue is, said in brackets; the key is what the request names."""
+_EMOJI_WORDS = (
+    (re.compile(r"\s*\+?\s*\U0001f4ac\ufe0f?\s*"), " and comment: "),  # speech balloon
+    (re.compile(r"\U0001f5d1\ufe0f?"), " delete "),  # wastebasket
+    (re.compile(r"\u2b06\ufe0f?"), " up "),
+    (re.compile(r"\u2b07\ufe0f?"), " down "),
+)
+"""Emoji that stand for a word in a request ("PAY-10 -> Done + \U0001f4ac "fixed"", "\U0001f5d1 OPS-1")."""
+_HEDGE = re.compile(
+    r"\b(?:(?:would|will)\s+it\s+be\s+(?:possible|ok(?:ay)?|alright|all\s+right|fine)\s+(?:for\s+you\s+)?(?:to|if\s+you)"
+    r"|(?:is|would)\s+(?:it|there)\s+(?:be\s+)?(?:any\s+way|possible)\s+(?:for\s+you\s+)?to|could\s+you\s+possibly"
+    r"|i\s+(?:think|guess|believe)\s+maybe|maybe(?=\s+(?:be|set|moved?|put|bump|change|go|get)\b))\b",
+    re.I,
+)
+"""A hedge around an ask ("would it be possible for you to", "could OPS-3 maybe be set to"): the ask, plainly."""
+
+
 def prepare_mapped(text: str, *, bot_user_id: str | None = None) -> Mapped:
     """The request as the rules read it (see the module docstring), remembering what was written for each part.
     The bot's own mention goes (when its id is not known, a mention that opens the message is taken for it)."""
@@ -200,6 +242,9 @@ def prepare_mapped(text: str, *, bot_user_id: str | None = None) -> Mapped:
     mapped = mapped.sub(_LINK_TARGET, "").sub(_JIRA_URL, lambda m: m["key"])
     mapped = mapped.sub(_HIDDEN, " ").sub(_FENCE, "\n").unwrap(_MARKUP).sub(_LIST_MARK, "")
     mapped = mapped.sub(_QUOTES, lambda m: _QUOTE_FOR[m[0]])
+    for pattern, word in _EMOJI_WORDS:
+        mapped = mapped.sub(pattern, word)
+    mapped = mapped.sub(_HEDGE, " ")
     mapped = (
         mapped.sub(_KEYS_JOINED, r"\g<key> and ")
         .sub(_PLUS, " and ")
@@ -218,6 +263,9 @@ def prepare_mapped(text: str, *, bot_user_id: str | None = None) -> Mapped:
         .sub(_EMOJI, " ")
         .sub(_AT_SIGN, " at ")
         .sub(NOT_THE_OLD_AMOUNT, lambda m: m["new"])
+        .sub(_KEY_DESCRIBED, lambda m: m["key"])
+        .sub(_AMOUNT_RANGE, "an amount not yet known")
+        .sub(_FROM_OLD_AMOUNT, lambda m: f"to {m['new']}")
     )
     for pattern, value in _SHORTHAND_RE:
         mapped = mapped.sub(pattern, value)
