@@ -72,7 +72,10 @@ _I = re.I
 NAME = r"(?:<@[uw][a-z0-9]+(?:\|[^>]*)?>|[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*){0,2}?)"
 """A person or contact as written: a mention or one to three words (checked by the lexicon afterwards)."""
 RECORD = r"(?:the\s+|our\s+|their\s+)?[a-z0-9][\w&.'/-]*(?:\s+[a-z0-9][\w&.'/-]*){0,5}?"
-LEAD = r"(?:(?:and|then|also|plus|so|ok|okay|oh|hey|hi|yo|now|finally|lastly|alright|cool|great)\b[\s,]*)*"
+LEAD = (
+    r"(?:(?:and|then|also|plus|so|ok|okay|oh|hey|hi|yo|now|finally|lastly|alright|cool|great|(?:i\s+)?(?:just\s+)?(?:remembered|"
+    r"reali[sz]ed)(?:\s+that)?|(?:i\s+)?forgot\s+to\s+(?:say|mention)(?:\s+that)?)\b[\s,:-]*)*"
+)
 
 
 def _m(pattern: str) -> re.Pattern[str]:
@@ -509,6 +512,11 @@ _COMMENT_FRAMES = [
         rf"(?:on|to|in|under)\s+(?P<issue>{ISSUE_REF})(?P<sep>){BOUNDARY}"
     ),
     _m(rf"^(?P<issue>{KEY})\s*(?:-|:)?\s*(?:comment|note|update)\s*(?P<sep>:|->|-)\s*(?P<body>.+)$"),
+    # "what's PAY-10 at? and add a comment there: ...": on the issue named before
+    _m(
+        r"^(?:add|leave|post|put|drop|write)\s+(?:a\s+|an\s+|the\s+)?(?:quick\s+)?(?:comment|note)\s+(?:there|on\s+(?:it|that)|to\s+it)"
+        r"(?P<issue>)\s*(?P<sep>:|->|-)\s*(?P<body>.+)$"
+    ),
     # "PAY-12: comment 'fixed in 4.18.2' then close it", "add this to PAY-8 as a comment, word for word: "...""
     _m(rf"^(?P<issue>{KEY})\s*(?:-|:)?\s*(?:add\s+(?:a\s+)?)?(?:comment|note)\s+(?P<sep>)(?P<body>[\"'].+)$"),
     _m(
@@ -681,6 +689,11 @@ _LINK_FRAMES = [
         rf"^(?:(?:heads\s+up|fyi|btw|note|so)[\s,:]+)?(?P<a>{KEY})\s+(?:is\s+|'s\s+)?(?:(?:in|getting\s+in)\s+(?P<b>{KEY})'s"
         rf"\s+way|(?:stands|standing|is\s+standing)\s+in\s+the\s+way\s+of\s+(?P<b2>{KEY}))(?P<type>)(?P<as>)"
         rf"(?:\s*\(\s*(?:it\s+)?blocks\s+(?:it|them)\s*\))?{BOUNDARY}"
+    ),
+    # "add a link", "put a link between them": the issues and how they relate said around it
+    _m(
+        rf"^(?:please\s+)?(?:add|create|make|put\s+in|set\s+up)\s+(?:a\s+|the\s+)?link(?:\s+(?:between\s+)?(?:them|the\s+two|both))?(?P<a>)(?P<b>)"
+        rf"{BOUNDARY}"
     ),
     # one issue waits for another, said as a statement: "PAY-8 can't ship until PAY-12 is fixed", "OPS-3 is
     # waiting on OPS-1", "PAY-9 is stuck behind PAY-4", "PAY-8 needs PAY-12 to land first"
@@ -1582,7 +1595,7 @@ def _read_call(rest: Mapped, ctx: Ctx, *, direct: bool = False) -> dict[str, Any
     fields: dict[str, Any] = {}
     labelled = re.search(
         r"(?:,\s*|\s+|\()(?:re|regarding|subject|topic|about)\s*:\s*(?P<subject>[^,;()]+?)\s*(?:\)|(?=,|;|\.\s|$))"
-        r"|,\s*(?:the\s+)?(?:topic|subject)\s+(?:was|is|being)\s+(?P<said>[^,;]+?)\s*(?=,|;|\.\s|$)"
+        r"|,\s*(?:the\s+)?(?:topic|subject)\s+(?:(?:was|is|being)\s+)?(?P<said>[^,;\u2014\u2013]+?)\s*(?=,|;|\.\s|\s[-\u2014\u2013]\s|$)"
         rf"|,\s*{_WAS_ABOUT}(?P<about>[^,;]+?)\s*(?=,|;|\.\s|$)",
         low,
     )
@@ -2295,12 +2308,12 @@ _TASK_REPEATS = (
 
 _OWES = _m(
     rf"^(?P<who>whoever\s+owns\s+(?P<rec>(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){{0,4}}?)|(?P<anyone>(?:someone|s"
-    rf"omebody)(?:\s+(?:of|from|in|on)\s+(?:the\s+)?[a-z][\w-]*(?:\s+team)?)?|one\s+of\s+us)|[a-z<@][\w'.@<>|-]*(?:\s+[a-z][\w'.-]*)?)\s+(?P<modal>needs\s+to|should|has\s+to|must|will|i"
+    rf"omebody)(?:\s+(?:of|from|in|on)\s+(?:the\s+)?[a-z][\w-]*(?:\s+team)?)?|one\s+of\s+us)|(?P<owner>{_OWNER_PHRASE})|[a-z<@][\w'.@<>|-]*(?:\s+[a-z][\w'.-]*)?)\s+(?P<modal>needs\s+to|should|has\s+to|must|will|i"
     rf"s\s+going\s+to|is\s+supposed\s+to|owes\s+us|promised\s+to)\s+(?P<what>.+?)(?:\s*(?:,|-)\s*(?P<choice>[a-z][\w.'-]*"
     rf"(?:\s*,\s*[a-z][\w.'-]*)*\s+or\s+[a-z][\w.'-]*)(?:\s*,\s*(?:whoever|whichever)\b[^,.;?!]*)?\s*[?.])?(?P<ask>\s*(?:,|\.|;|\s-|\s+and|\?)\s*(?:so\s+)?(?:(?:can|"
     rf"could)\s+you\s+)?(?:please\s+)?(?:set\s+(?:up\s+)?(?:a|an|the)\s+reminder|make\s+(?:that|this|it)\s+(?:into\s+)?(?:a"
     rf"|an)\s+(?:task|to-?do|reminder)(?:\s+for\s+(?:him|her|them))?|(?:add|create|open|log)\s+(?:a\s+)?task(?:\s+for\s+(?:that|it|this|him|her|them))?|ma"
-    rf"ke\s+(?:a\s+)?task(?:\s+for\s+(?:that|it|this|him|her|them))?|remind\s+(?:him|her|them)|track\s+(?:that|it))(?:\s+"
+    rf"ke\s+(?:(?:him|her|them)\s+)?(?:a\s+)?task(?:\s+for\s+(?:that|it|this|him|her|them))?|remind\s+(?:him|her|them)|track\s+(?:that|it))(?:\s+"
     rf"(?:for|by|due|on)\s+(?P<ask_date>{DATE}))?(?:\s+(?:please|for\s+me|in\s+(?:sf|salesforce)))*\s*[.!?]*)$"
 )
 """Someone's obligation, then the ask to make it a task: "erin needs to get ana the MSA by wed, pls set a reminder"."""
@@ -2360,6 +2373,9 @@ def _as_reminder(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         elif owes["anyone"] is not None:
             # "someone needs to ...": nobody named; grounding asks who ("erin or kara?" is a choice, not an owner)
             asked = piece.slice(owes.start("what"), owes.end("what")).sub(re.compile("^"), lambda m: "create a task: ")
+        elif owes["owner"] is not None:
+            # "the Umbrella Health account owner should collect their W-9 by the 18th, make that a task"
+            asked = piece.slice(0, owes.end("what")).sub(re.compile("^"), lambda m: "remind ")
         elif ctx.lexicon.person(piece.source(owes.start("who"), owes.end("who"))) is None:
             return None
         else:
@@ -3075,14 +3091,22 @@ def create_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
                         fields.setdefault("account", clean(titled[at_account.end() :]))
                         titled = titled[: at_account.start()]
                         break
-                if titled:
-                    fields["title"] = titled
+                if titled and not _NOT_A_ROLE.search(titled):
+                    fields["title"] = titled  # ("didn't catch his surname" is said about the contact, not a role)
         return Read(SalesforceCreateContactRequest(**{k: v for k, v in fields.items() if v is not None})), len(low)
     return None
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Salesforce: update an opportunity
+
+
+_NOT_A_ROLE = re.compile(
+    r"\b(?:not|no|didn'?t|don'?t|doesn'?t|can'?t|won'?t|never|i|i'm|we|my|his|her|their|surname|last\s+name|name|later|"
+    r"tbd|unknown|follow|catch|caught|remember|know)\b",
+    _I,
+)
+"""Words no job title holds: a clause with them is said about the contact ("didn't catch his surname")."""
 
 
 _OPP_FIELD = (
@@ -3235,7 +3259,7 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         _m(
-            rf"^(?:please\s+)?(?:set|change|update|move|push|bump|mark|put|advance|progress|switch|take|bring)\s+(?P<"
+            rf"^(?:please\s+)?(?:set|change|update|move|push|bump|mark|put|advance|progress|switch|take|bring|flip)\s+(?P<"
             rf"rec>{RECORD})\s+(?:up\s+|forward\s+|back\s+|down\s+)?(?:to|into|in|as|at)\s+(?P<value>.+?){BOUNDARY}"
         ),
         "value",

@@ -125,7 +125,8 @@ _INSTRUCTION = (
     r"above\s+|earlier\s+|other\s+|these\s+|those\s+|of\s+)*(?:instructions?|prompts?|rules?|messages?|guidelines|"
     r"polic(?:y|ies)|everything|context)\b"
     r"|\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+)*(?:approvals?|review|checks?)\b"
-    r"|\bnew\s+instructions\b|\bsystem\s*(?:prompt|message|override)?\s*:|\byou\s+are\s+(?:now|in)\b"
+    r"|\bnew\s+instructions\b|\bsystem\s*(?:prompt|message|override)?\s*:|\[\s*(?:system|admin|root|sudo)\s*\]|\byou\s+are\s+(?:now|in)\b"
+    r"|\b(?:elevated|admin|root|full)\s+(?:privileges|permissions|rights|access)\s+(?:granted|enabled|on)\b"
     r"|\byou(?:'?re|\s+are)\s+(?:now\s+)?(?:an?\s+)?(?:admin|administrator|root|superuser|approver)\b"
     r"|\byou\s+(?:now\s+)?(?:work|answer|report)\s+(?:for|to)\s+me\b"
     r"|\byou\s+(?:must|will|shall|have\s+to)\s+(?:now\s+)?(?:obey|comply)\b|\b(?:override|sudo)\s*:"
@@ -420,6 +421,63 @@ _GOES_ON = re.compile(
 def _quoted_lines(text: str) -> list[tuple[int, int]]:
     """Where the lines a message quotes ("> ..." or "&gt; ...", Slack's block quote) are in what was written."""
     return [(m.start(), m.end()) for m in re.finditer(r"(?m)^[ \t]*(?:>|&gt;).*$", text)]
+
+
+_INVERSE_LINK = {
+    "blocks": "is blocked by",
+    "is blocked by": "blocks",
+    "duplicates": "is duplicated by",
+    "is duplicated by": "duplicates",
+    "clones": "is cloned by",
+    "is cloned by": "clones",
+    "relates to": "relates to",
+}
+
+
+_CORRECTION_WORDS = re.compile(
+    r"^(?:(?:wait|no|nope|actually|sorry|oops|i\s+mean(?:t)?|make\s+that|scratch\s+that|or\s+rather|not\s+\w+)\b[\s,:;.!-]*)+",
+    re.I,
+)
+
+
+def _person_corrected(
+    requests: Sequence[ActionRequest], correction: str, request: ExtractionInput
+) -> list[ActionRequest] | None:
+    """ "assign PAY-5 to bob - wait no, sam lee, bob's buried in the audit": a correction that names one person the
+    workspace knows, where the request names exactly one person, replaces that person; None for anything else."""
+    said = _CORRECTION_WORDS.sub("", correction.strip())
+    name = re.split(r"\s*[,;.!?]|\s+(?:instead|please|pls|since|because)\b", said, maxsplit=1)[0].strip()
+    lexicon = lexicon_for(request.vocabulary, projects=request.known_projects)
+    if not name or not lexicon.knows_person(name):
+        return None
+    people = [(n, f) for n, r in enumerate(requests) for f in ("assignee", "owner") if getattr(r, f, None)]
+    if len(people) != 1:
+        return None
+    index, field_name = people[0]
+    updated = list(requests)
+    updated[index] = requests[index].model_copy(update={field_name: name})
+    return updated
+
+
+def _one_link_each(reads: list[Read]) -> list[Read]:
+    """ "PAY-9 is stuck behind OPS-2 - add a link, OPS-2 blocks PAY-9": one link said both ways is one link (the way
+    it was said last)."""
+    kept: list[Read] = []
+    for read in reads:
+        request = read.request
+        if isinstance(request, JiraLinkIssuesRequest) and request.link_type:
+            inverse = _INVERSE_LINK.get(request.link_type)
+            kept = [
+                k
+                for k in kept
+                if not (
+                    isinstance(k.request, JiraLinkIssuesRequest)
+                    and (k.request.issue, k.request.other, k.request.link_type)
+                    in ((request.other, request.issue, inverse), (request.issue, request.other, request.link_type))
+                )
+            ]
+        kept.append(read)
+    return kept
 
 
 def _said_before_the_request(items: list[Item]) -> list[Item]:
@@ -971,6 +1029,11 @@ _WHO_CARES = re.compile(
 calls"): the reason for the request, not the issue's description."""
 
 
+_THAT_AS_THE_DATE = re.compile(
+    r"(?:and\s+)?(?:please\s+)?(?:put|set|make|use|take)\s+(?:that|it|this|that\s+date|that\s+day)\s+(?:as|for|in)\s+(?:the\s+|its\s+)?"
+    r"(?:due\s+date|deadline|due|close\s+date|closing\s+date)",
+    re.I,
+)
 _QUOTE_AS_DESCRIPTION = re.compile(
     r"(?:and\s+)?(?:please\s+)?(?:put|add|paste|use|include|copy|drop)\s+(?:in\s+)?(?:her|his|their|the\s+customer'?s|the|this|that|"
     r"my|our)\s+(?:message|email|e-mail|words|note|text|quote|reply|report)\s+(?:in|into|as)\s+(?:the\s+)?description",
@@ -998,6 +1061,10 @@ def _continuation(chunk: Mapped, ctx: Ctx) -> Continuation | Unsupported | None:
     if quote is not None and ctx.last_kind == "jira.create_issue":
         # 'file a task in OPS, "Move the audit log table to cold storage"': the quote is its summary
         return Continuation({"summary": capitalised(quote[1].strip())}, chunk.source())
+    if ctx.said_date is not None and _THAT_AS_THE_DATE.fullmatch(low):
+        # "OPS-3 needs to be sorted by thurs, put that as the due date": the date said before
+        name = "close_date" if "close" in low else "due_date"
+        return Continuation({name: ctx.said_date}, chunk.source())
     if ctx.quoted and _QUOTE_AS_DESCRIPTION.fullmatch(low):
         # "... and put her message in the description": the lines the message quotes
         return Continuation({"description": ctx.quoted}, chunk.source())
@@ -1229,13 +1296,23 @@ def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
         return Context(raw)
     if re.match(r"^(?:i\s+|we\s+)?need\s+(?:it|this|that|them)\s+(?:for|by|before)\b", raw, re.I) and not keys:
         return Context(raw)  # "what's OPS-2 at? need it for the handover": why it is asked, not another ask
-    if not keys and re.search(
+    if re.match(
+        rf"(?:{ISSUE_KEY})\s+(?:needs|has)\s+to\s+be\s+[a-z]+(?:\s+(?:out|up|off|done))?\s+(?:by|before)\s+(?:{DATE})$",
+        raw,
+        re.I,
+    ):
+        return Context(
+            raw, key=keys[0].upper()
+        )  # "OPS-3 needs to be sorted by thurs": a deadline said, for "put that ..."
+    if re.match(r"(?:lol\s+|omg\s+|wow\s+|ugh\s+)*(?:look|check\s+out|see)\s+(?:at\s+)?what\s+", raw, re.I):
+        return Context(raw)  # "look what globex procurement just sent us": a remark about what follows
+    if re.search(
         r"\bneeds?\s+(?:a\s+(?:bit|little)\s+)?(?:more\s+|extra\s+)?(?:time|a\s+(?:bit|while)|longer|(?:a|another|one|two|few)\s+(?:"
         r"more\s+)?(?:days?|weeks?|months?))\b",
         raw,
         re.I,
     ):
-        return Context(raw)  # "the legal of them needs more time": why, not an ask of the bot
+        return Context(raw, key=keys[0].upper() if len(keys) == 1 else None)  # "their legal needs more time": why
     if re.match(
         r"(?:it|this|that)\s+(?:should|will|would|might|could|may)\s+(?:help|make|let|allow|give|save|unblock)\b",
         raw,
@@ -1812,6 +1889,7 @@ class OfflineParser:
                 )
             )
         ]
+        reads = _one_link_each(reads)
         requests: list[ActionRequest] = []
         problems = list(message.problems)
         if (
@@ -1834,6 +1912,11 @@ class OfflineParser:
                 + "; ".join(f"“{s}”" for s in message.set_aside)
                 + ")"
             )
+        said = [c for c in message.corrections if _CORRECTION_WORDS.sub("", c.strip()).strip(" .!?,")]
+        if message.corrections and len(said) == 1:
+            swapped = _person_corrected(requests, said[0], request)
+            if swapped is not None:
+                requests, message.corrections = swapped, []
         if message.corrections:
             # The person changed their mind while writing: which version stands is theirs to say, so nothing read
             # before the correction is proposed.

@@ -138,6 +138,11 @@ _VERBS = (
     "priority",
     "please",
     "status",
+    "task",
+    "ticket",
+    "reminder",
+    "priority",
+    "contact",
 )
 _REAL_WORDS = frozenset(
     {"lose", "clone", "clones", "chance", "changer", "moved", "closed", "assigns", "crate", "lease", "stats", "chang"}
@@ -210,6 +215,8 @@ _FROM_OLD_AMOUNT = re.compile(rf"\bfrom\s+{_MONEY}\s+(?:to|->|\u2192)\s+(?P<new>
 """'goes from 85k to $1.02M': the new amount (the old one is no value to read)."""
 
 
+_IN_THE_SYSTEM = re.compile(r"\s+(?:in|on)\s+(?:sf|sfdc|salesforce|the\s+crm|jira)\b(?!\s+(?:for|as|with)\b)", re.I)
+"""'close it in SF', 'update her title in salesforce': where the change is made is the record's own system."""
 _KEY_DESCRIBED = re.compile(
     r"(?P<key>\b[A-Za-z][A-Za-z0-9]{1,9}-\d+)\s+\((?![^()]*\b[A-Za-z][A-Za-z0-9]{1,9}-\d+)(?![^()]*\d)[^()]{1,60}\)"
 )
@@ -262,6 +269,7 @@ def prepare_mapped(text: str, *, bot_user_id: str | None = None) -> Mapped:
         .sub(_SHORTCODE, " ")
         .sub(_EMOJI, " ")
         .sub(_AT_SIGN, " at ")
+        .sub(_IN_THE_SYSTEM, "")
         .sub(NOT_THE_OLD_AMOUNT, lambda m: m["new"])
         .sub(_KEY_DESCRIBED, lambda m: m["key"])
         .sub(_AMOUNT_RANGE, "an amount not yet known")
@@ -348,10 +356,12 @@ def bare(text: str) -> str:
 
 _CORRECTED_BY = (
     r"(?:,|;|\s-\s|\s*\.\.+|\s*\u2026|\s*\u2014)\s*(?:(?:no|oh|ugh|wait)[\s,]+)*(?:sorry|scratch\s+that|i\s+mean(?:t)?|oops|"
-    r"correction|wait|make\s+that|or\s+rather|typo)[\s,:!-]*"
+    r"correction|wait|make\s+that|or\s+rather|typo|actually)(?:[\s,:!-]*(?:no|nope)\b)?[\s,:!-]*"
 )
 _ONE_VALUE = {
     "key": r"\b[A-Za-z][A-Za-z0-9]{1,9}-\d+\b",
+    "date": r"(?<![\w/-])\d{1,2}/\d{1,2}(?:/\d{2,4})?(?![\w/-])"
+    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b",
     "money": r"\$?\d[\d,]*(?:\.\d+)?\s*(?:k|m|mm)\b|\$\d[\d,]*(?:\.\d+)?\b",
 }
 _AFTER_THE_VALUE = (
@@ -367,6 +377,11 @@ def corrected(text: str) -> str:
     is asked about as a whole)."""
     for pattern in _ONE_VALUE.values():
         found = re.search(rf"{_CORRECTED_BY}(?P<value>{pattern}){_AFTER_THE_VALUE}", text, re.I)
+        rest = ""
+        if found is None:
+            # "close date -> 4/23, no sorry 4/30, their board only meets late april": the correction, then why
+            found = re.search(rf"{_CORRECTED_BY}(?P<value>{pattern})(?P<rest>\s*[,;]\s+[a-z].*)$", text, re.I | re.S)
+            rest = found["rest"] if found is not None else ""
         if found is None:
             continue
         before = re.sub(rf"(?:{_CORRECTED_BY})+$", "", text[: found.start()], flags=re.I)  # "..., sorry, i mean 45k"
@@ -374,5 +389,5 @@ def corrected(text: str) -> str:
         if len(earlier) != 1:
             continue
         old = earlier[0]
-        return before[: old.start()] + found["value"] + before[old.end() :]
+        return before[: old.start()] + found["value"] + before[old.end() :] + rest
     return text

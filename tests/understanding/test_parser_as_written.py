@@ -145,11 +145,14 @@ def test_a_request_read_with_a_reason_beside_it_is_not_read_again_by_its_field()
     "text",
     [
         "move PAY-12 to in progress, wait no, to done",
-        "set acme platform renewal to 120k, actually no, 110k",
-        "assign PAY-5 to alice, no wait, bob",
+        "set acme platform renewal to 120k, actually no, close it as lost",
+        "assign PAY-5 to alice, no wait, bob should take PAY-6 instead",
     ],
 )
 def test_a_message_that_corrects_itself_is_asked_about_and_nothing_is_proposed(text: str) -> None:
+    """A correction that says more than one new value: which version stands is the writer's to say. (A correction of
+    one value, "to 120k, actually no, 110k", "to alice, no wait, bob", is read with that value:
+    test_parser_round_five_jira.py and test_parser_round_seven.py.)"""
     understanding = read(text)
     assert understanding.requests == ()
     assert understanding.question is not None
