@@ -23,10 +23,10 @@ import calendar
 import datetime as dt
 import re
 
-_WEEKDAYS = {
+WEEKDAYS = {
     name: i for i, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
 }
-_WEEKDAY_ABBREVIATIONS = {
+WEEKDAY_ABBREVIATIONS = {
     "mon": 0,
     "tue": 1,
     "tues": 1,
@@ -135,7 +135,7 @@ def _parse_date(text: str, *, today: dt.date, past: bool, order: DateOrder) -> d
     if t == "yesterday":
         return today - dt.timedelta(days=1)
     weekday = re.fullmatch(r"(?:(next|this|on|last) )?([a-z]+)", t)
-    if weekday and (day := _WEEKDAYS.get(weekday[2], _WEEKDAY_ABBREVIATIONS.get(weekday[2]))) is not None:
+    if weekday and (day := WEEKDAYS.get(weekday[2], WEEKDAY_ABBREVIATIONS.get(weekday[2]))) is not None:
         if past or weekday[1] == "last":
             if weekday[1] in ("next", "this") and past:
                 return None

@@ -16,7 +16,7 @@ import re
 from typing import Any, NamedTuple
 
 from approvals.core.intents import FollowUpRequest
-from understanding.dates import parse_date
+from understanding.dates import WEEKDAY_ABBREVIATIONS, WEEKDAYS, parse_date
 from understanding.mapped import Mapped
 from understanding.reading import (
     BOUNDARY,
@@ -69,19 +69,6 @@ _WHEN = (
 """When to check: a date ("by friday"), a time too loose to be one ("some time next month", "by the end of next week"
 written on a Sunday: left empty, so grounding asks), a delay ("in 2 hrs") or how often ("weekly", and "weekly on
 mondays" or "on fridays": every week on that day)."""
-_WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
-_DAY_ABBREVIATIONS = {
-    "mon": 0,
-    "tue": 1,
-    "tues": 1,
-    "wed": 2,
-    "thu": 3,
-    "thur": 3,
-    "thurs": 3,
-    "fri": 4,
-    "sat": 5,
-    "sun": 6,
-}
 _EVERY = (
     r"(?:other\s+)?(?:day|weekday|morning|week)|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"(?:mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\b|(?:\d+|two|three|four)\s+(?:days|weeks)"
@@ -740,7 +727,7 @@ def _recurrence(every: str, today: dt.date) -> tuple[int, dt.date]:
     """Every how many days a nudge repeats, and its first day: "friday" is 7 from the next Friday, "other day" 2 from
     the day after tomorrow."""
     words = every.lower().split()
-    weekday = _WEEKDAYS.get(words[-1], _DAY_ABBREVIATIONS.get(words[-1]))
+    weekday = WEEKDAYS.get(words[-1], WEEKDAY_ABBREVIATIONS.get(words[-1]))
     if weekday is not None:
         return 7, _next_weekday(today, weekday)
     if words[0] == "other":
