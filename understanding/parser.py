@@ -410,6 +410,12 @@ _REFERS_TO_AN_ASK = re.compile(
 )
 """A message that asks for something it only points at ("same as last time but for the other one", "PAY ?? the
 thing w/ the from before idk"): asked what, not "nothing to do"."""
+_ASKS_OF_A_RECORD = re.compile(
+    rf"\b(?:can|could|would|will)\s+(?:you|u|ya)\b(?!\s+(?:believe|imagine|tell\s+me\s+(?:why|how)))[^?.!]*?\b{ISSUE_KEY}",
+    re.I,
+)
+"""An ask of the bot about an issue ("can u frobnicate PAY-12 for the wombat"): when nothing of it was read, it is
+asked about, never answered "nothing to do"."""
 _GOES_ON = re.compile(
     r"^(?:to\s+(?:confirm|proceed|comply|continue|acknowledge|do\s+(?:so|this|that))|then|next|now|after\s+that|once\s+done|"
     r"step\s+\d)\b",
@@ -1927,7 +1933,13 @@ class OfflineParser:
                 "it should be; nothing has been changed."
             )
             return Understanding(question=question, understood=understood, extractor=self.name)
-        if not problems and not requests and not message.set_aside and _REFERS_TO_AN_ASK.search(text):
+        if (
+            not problems
+            and not requests
+            and not message.set_aside
+            and not message.to_someone_else
+            and (_REFERS_TO_AN_ASK.search(text) or _ASKS_OF_A_RECORD.search(request.request_text))
+        ):
             # "same as last time but for the other one", "PAY ?? the thing from before idk": an ask the parser
             # cannot read is asked about, never answered with "nothing to do"
             problems = [Unsupported(CANNOT_TELL)]

@@ -31,6 +31,7 @@ tell them apart); the model's token usage is kept even when the parser's answer 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 
 from approvals.core.intents import ActionRequest, Understanding
@@ -77,13 +78,18 @@ class ParserFirstExtractor:
                 raise  # nothing read that could stand instead: the thread hears the model could not read it
             logger.warning("%s could not read it (%s); the offline parser's requests stand", self.model.name, exc)
             return reading.understanding.model_copy(update={"usage": exc.usage or {}})
-        return combine(reading.understanding, modelled)
+        return combine(reading.understanding, modelled, text=request.request_text)
 
 
-def combine(parsed: Understanding, modelled: Understanding) -> Understanding:
-    """The answer that stands when the parser read ``parsed`` (not completely) and the model ``modelled``."""
+def combine(parsed: Understanding, modelled: Understanding, *, text: str | None = None) -> Understanding:
+    """The answer that stands when the parser read ``parsed`` (not completely) and the model ``modelled``; ``text``:
+    what the person wrote, when known (a model's request of a kind the words give no sign of does not stand)."""
     if not parsed.requests:
-        if modelled.requests and all(_names_its_record(r) for r in modelled.requests):
+        if (
+            modelled.requests
+            and all(_names_its_record(r) for r in modelled.requests)
+            and (text is None or all(_kind_said(r.kind, text) for r in modelled.requests))
+        ):
             return modelled
         return _parsers(parsed, modelled)
     filled = _fill_gaps(parsed.requests, modelled.requests)
@@ -139,6 +145,37 @@ def _names_its_record(request: ActionRequest) -> bool:
     the parser read nothing, the small model answered "rename the PAY project to ..." with a change to no issue."""
     names = _CHANGES_A_RECORD.get(request.kind)
     return names is None or any(_said(getattr(request, name, None)) for name in names)
+
+
+_KIND_SIGNS = {
+    "jira.create_issue": r"bug|ticket|issue|story|epic|defect|task|jira|file|open|raise|create|new",
+    "jira.comment": r"comment|note|reply|post|add\s+to|write",
+    "jira.transition": r"move|status|done|close[sd]?|resolved?|reopen|progress|review|start(?:ed|ing)?|finish(?:ed)?"
+    r"|to\s+do|backlog|column|->|\u2192|shipped|merged",
+    "jira.assign": r"assign(?:ed)?|owner|owns?|take|took|give|hand|grab|mine|put\s+\S+\s+on|pick(?:ing)?\s+up"
+    r"|reassign|unassign",
+    "jira.update_fields": r"priority|prio|p[0-5]|urgent|critical|blocker|highest|high|low|lowest|due|deadline|date"
+    r"|labels?|tags?|title|summary|rename|retitle|bump|raise|lower|push|slide",
+    "jira.link_issues": r"link(?:ed)?|blocks?|blocked|blocking|duplicates?|dupe|relates?|related|depends?|behind"
+    r"|waiting",
+    "salesforce.update_opportunity": r"stage|amount|close|closing|won|lost|deal|opp|opportunity|renewal|expansion"
+    r"|business|pipeline|next\s+step|\d+\s*k|\$|\d[\d,.]*\s*m",
+    "salesforce.create_task": r"task|remind(?:er)?|to-?do|follow[\s-]?up",
+    "salesforce.log_call": r"call(?:ed)?|phone|spoke|talked|chatted|rang|meeting",
+    "salesforce.update_contact": r"title|phone|e-?mail|number|cell|mobile|role|promoted|position",
+    "salesforce.create_contact": r"contact|add|new|met",
+    "followthrough.follow_up": r"follow|remind(?:er)?|nudge|ping|chase|check|make\s+sure|keep\s+(?:an\s+eye|tabs)"
+    r"|track|escalate|nag|poke|watch",
+    "read.record": r"\?|what|where|who|whos|status|stand|how|tell\s+me|owe",
+}
+"""Per kind, the words (any one) a message asking for such a request shows. Measured with a real model: where the
+parser read nothing, the small model's requests of kinds the words give no sign of ("undo whatever you changed on
+PAY-7" as a change of its fields, "make her a taks for that" as a Jira task) were wrong."""
+
+
+def _kind_said(kind: str, text: str) -> bool:
+    signs = _KIND_SIGNS.get(kind)
+    return signs is None or re.search(rf"(?:^|\b|(?<=\W))(?:{signs})(?:\b|$)", text, re.I) is not None
 
 
 def _said(value: object) -> bool:

@@ -88,11 +88,13 @@ def test_a_request_the_parser_reads_completely_is_not_sent_to_the_model(text: st
 @pytest.mark.parametrize(
     "text",
     [
-        "frobnicate the wombat",  # nothing the parser knows
-        "can u frobnicate PAY-12 for the wombat",  # words the parser quotes back as unread
+        "frobnicate the wombat reminder thing",  # nothing the parser knows (a word that shows a task)
+        "can u frobnicate a to-do for PAY-12 and the wombat",  # an ask the parser could not read (asked about)
     ],
 )
 def test_a_request_the_parser_read_nothing_of_gets_the_models_reading(text: str) -> None:
+    """When the words show a sign of the model's kind of request (here a task): see
+    test_a_models_request_of_a_kind_the_words_give_no_sign_of_does_not_stand for when they show none."""
     model = RecordingModel()
 
     understanding = ParserFirstExtractor(model).extract(ask(text))
@@ -264,3 +266,34 @@ def test_the_parsers_own_reading_is_what_is_returned() -> None:
     understanding = ParserFirstExtractor(RecordingModel()).extract(ask("move PAY-12 to done"))
 
     assert understanding.requests == (JiraTransitionRequest(issue="PAY-12", status="Done"),)
+
+
+NOTHING_READ = Understanding(question=f"What should I do with “frobnicate”? {EXAMPLES}")
+
+
+@pytest.mark.parametrize(
+    ("text", "modelled"),
+    [
+        ("undo whatever you changed on PAY-7 yesterday", JiraUpdateFieldsRequest(issue="PAY-7")),
+        ("can u make her a taks for that", JiraCreateIssueRequest(project="PAY", issue_type="Task", summary="Login")),
+        ("just remembered I spoke to wile, can u log it", SalesforceCreateTaskRequest(owner="me", subject="Log it")),
+    ],
+)
+def test_a_models_request_of_a_kind_the_words_give_no_sign_of_does_not_stand(text: str, modelled: object) -> None:
+    combined = combine(NOTHING_READ, Understanding(requests=(modelled,)), text=text)  # type: ignore[arg-type]
+    assert combined.requests == () and combined.question == NOTHING_READ.question
+
+
+@pytest.mark.parametrize(
+    ("text", "modelled"),
+    [
+        ("pls bump PAY-7 way up", JiraUpdateFieldsRequest(issue="PAY-7", priority="Highest")),
+        (
+            "someone should own a reminder to send hooli the deck",
+            SalesforceCreateTaskRequest(subject="Send hooli the deck"),
+        ),
+    ],
+)
+def test_a_models_request_of_a_kind_the_words_show_stands(text: str, modelled: object) -> None:
+    combined = combine(NOTHING_READ, Understanding(requests=(modelled,)), text=text)  # type: ignore[arg-type]
+    assert combined.requests == (modelled,)
