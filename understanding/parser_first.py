@@ -88,7 +88,7 @@ def combine(parsed: Understanding, modelled: Understanding, *, text: str | None 
         if (
             modelled.requests
             and all(_names_its_record(r) for r in modelled.requests)
-            and (text is None or all(_kind_said(r.kind, text) for r in modelled.requests))
+            and (text is None or all(_kind_said(r, text) for r in modelled.requests))
         ):
             return modelled
         return _parsers(parsed, modelled)
@@ -148,7 +148,7 @@ def _names_its_record(request: ActionRequest) -> bool:
 
 
 _KIND_SIGNS = {
-    "jira.create_issue": r"bug|ticket|issue|story|epic|defect|task|jira|file|open|raise|create|new",
+    "jira.create_issue": r"bug|ticket|issue|story|epic|defect|task|item|jira|file|open|raise|create|new",
     "jira.comment": r"comment|note|reply|post|add\s+to|write",
     "jira.transition": r"move|status|done|close[sd]?|resolved?|reopen|progress|review|start(?:ed|ing)?|finish(?:ed)?"
     r"|to\s+do|backlog|column|->|\u2192|shipped|merged",
@@ -173,8 +173,13 @@ parser read nothing, the small model's requests of kinds the words give no sign 
 PAY-7" as a change of its fields, "make her a taks for that" as a Jira task) were wrong."""
 
 
-def _kind_said(kind: str, text: str) -> bool:
-    signs = _KIND_SIGNS.get(kind)
+def _kind_said(request: ActionRequest, text: str) -> bool:
+    """Whether the words show a sign of the request's kind; for a new issue, its project named is one ("could Alice
+    own a PAY item")."""
+    signs = _KIND_SIGNS.get(request.kind)
+    project = getattr(request, "project", None) if request.kind == "jira.create_issue" else None
+    if project and re.search(rf"\b{re.escape(project)}\b", text, re.I):
+        return True
     return signs is None or re.search(rf"(?:^|\b|(?<=\W))(?:{signs})(?:\b|$)", text, re.I) is not None
 
 

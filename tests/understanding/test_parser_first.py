@@ -297,3 +297,9 @@ def test_a_models_request_of_a_kind_the_words_give_no_sign_of_does_not_stand(tex
 def test_a_models_request_of_a_kind_the_words_show_stands(text: str, modelled: object) -> None:
     combined = combine(NOTHING_READ, Understanding(requests=(modelled,)), text=text)  # type: ignore[arg-type]
     assert combined.requests == (modelled,)
+
+
+def test_a_new_issue_in_a_project_the_words_name_is_a_sign_of_its_kind() -> None:
+    modelled = JiraCreateIssueRequest(project="PAY", issue_type="Bug", summary="Checkout fails")
+    combined = combine(NOTHING_READ, Understanding(requests=(modelled,)), text="could Alice own a PAY thing for this?")
+    assert combined.requests == (modelled,)
