@@ -113,7 +113,6 @@ _GLUE = frozenset(
         "go",
         "become",
         "becomes",
-        "should've",
         "i",
         "we",
         "our",
@@ -125,8 +124,6 @@ _GLUE = frozenset(
         "field",
         "one",
         "two",
-        "in:",
-        "please.",
         "let's",
         "lets",
     ]
