@@ -147,13 +147,15 @@ _TYPE_WORDS = frozenset(
         "issues",
     }
 )
+DESCRIPTION_LABEL = r"(?:description|details|desc)"
+"""The words that label a new issue's description ("with the description: ...", ", details: ...")."""
 _CONTINUATION_START = _m(
     r"^\s*(?:,|\.|;|\s-\s|\s+and\b|\s+with\b)\s*(?:(?:please|and|also|then|it'?s|make\s+it|set\s+it\s+to)\s+)*"
     r"(?:assign(?:ed)?\b|give\s+it\s+to\b|for\s+[a-z]+\s*$|(?:(?:set\s+)?(?:the\s+)?priority|prio)\b|p[0-5]\b|"
     r"(?:highest|high|medium|low|lowest|urgent|critical|blocker|trivial)(?:\s+priority)?\s*(?:$|,|\.)|due\b|deadline\b|"
     r"by\s+(?:" + DATE + r")\b|labels?\b|tags?\b|labell?ed\b|tagged\b|leave\s+it\s+unassigned|unassigned\b|component\b|"
     r"epic\b|(?:assignee|owner)\b\s*(?::|is\b|=)?\s*\S|(?:summary|title)\s*(?::|=|is\b)|another\s+(?:one\s+)?(?:in|for)\s|"
-    r"(?:the\s+|a\s+)?(?:description|details|desc)\s*(?::|=|is\b))"
+    rf"(?:the\s+|a\s+)?{DESCRIPTION_LABEL}\s*(?::|=|is\b))"
 )
 
 
@@ -336,7 +338,7 @@ def create_issue(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
 
 
 _DESCRIBED = _m(
-    r"\s*[,;.]?\s*(?:and\s+)?(?:with\s+)?(?:the\s+|a\s+)?(?:description|details|desc)\s*(?::|=|-|is\b|saying\b)\s*(?P<d>\S.*)$"
+    rf"\s*[,;.]?\s*(?:and\s+)?(?:with\s+)?(?:the\s+|a\s+)?{DESCRIPTION_LABEL}\s*(?::|=|-|is\b|saying\b)\s*(?P<d>\S.*)$"
 )
 
 

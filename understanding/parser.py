@@ -1046,7 +1046,7 @@ _QUOTE_AS_DESCRIPTION = re.compile(
     re.I,
 )
 _LINK_STATED = re.compile(
-    rf"(?:it|this|that|the\s+new\s+one)\s+(?P<type>blocks|is\s+blocked\s+by|duplicates|relates\s+to|clones|is\s+cloned\s+by|"
+    rf"(?:it|this|that|the\s+new\s+one)\s+(?P<type>blocks|is\s+blocked\s+by|duplicates|relates\s+to|clones|"
     rf"is\s+duplicated\s+by)\s+(?P<other>{ISSUE_KEY})",
     re.I,
 )
@@ -1077,9 +1077,8 @@ def _continuation(chunk: Mapped, ctx: Ctx) -> Continuation | Unsupported | None:
     stated = _LINK_STATED.fullmatch(low) if ctx.last_kind == "jira.link_issues" else None
     if stated is not None:
         # "then link it, it blocks ops-4": the link just asked for, said
-        kind = LINK_TYPES.get(" ".join(stated["type"].split()))
-        if kind is not None:
-            return Continuation({"link_type": kind, "other": stated["other"].upper()}, chunk.source())
+        kind = LINK_TYPES[" ".join(stated["type"].lower().split())]
+        return Continuation({"link_type": kind, "other": stated["other"].upper()}, chunk.source())
     if ctx.last_kind == "followthrough.follow_up" and _ESCALATE_AFTER.fullmatch(low):
         # "make sure alice lands PAY-10 by friday - if it slips, escalate to bob": the follow-up escalates
         return Continuation({"escalate": True}, chunk.source())

@@ -196,6 +196,8 @@ _QUOTE_FOR = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}
 
 
 _MONEY = r"\$?\d[\d,]*(?:\.\d+)?\s*(?:k|m|mm|million|thousand)?\b"
+_SCALED_OR_DOLLARS = r"\$?\d[\d,]*(?:\.\d+)?\s*(?:k|m|mm)\b|\$\d[\d,]*(?:\.\d+)?\b"
+"""An amount that says it is money: with a scale ("35k", "$1.02M") or a dollar sign ("$92,500")."""
 NOT_THE_OLD_AMOUNT = re.compile(
     rf"(?P<new>{_MONEY})\s*,?\s+(?:(?:and\s+)?not|instead\s+of|rather\s+than|\(?was)\s+{_MONEY}\)?", re.I
 )
@@ -204,8 +206,7 @@ NOT_THE_OLD_AMOUNT = re.compile(
 
 _AMOUNT_RANGE = re.compile(
     rf"(?:somewhere\s+|anywhere\s+)?between\s+{_MONEY}\s+and\s+{_MONEY}"
-    r"|(?<![\d/-])\$?\d[\d,]*(?:\.\d+)?\s*(?:k|m)?\s*(?:-|\u2013|\s+or\s+)\s*(?:\$\d[\d,]*(?:\.\d+)?\s*(?:k|m|mm)?|\d[\d,]*(?:\.\d+)?\s*(?:k|m|mm))"
-    r"(?![\w/-])",
+    rf"|(?<![\d/-])\$?\d[\d,]*(?:\.\d+)?\s*(?:k|m)?\s*(?:-|\u2013|\s+or\s+)\s*(?:{_SCALED_OR_DOLLARS})(?![\w/-])",
     re.I,
 )
 """'somewhere between 30k and 35k', '30-35k', '30k or 35k': no one amount; asked, never the last one read."""
@@ -362,7 +363,7 @@ _ONE_VALUE = {
     "key": r"\b[A-Za-z][A-Za-z0-9]{1,9}-\d+\b",
     "date": r"(?<![\w/-])\d{1,2}/\d{1,2}(?:/\d{2,4})?(?![\w/-])"
     r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b",
-    "money": r"\$?\d[\d,]*(?:\.\d+)?\s*(?:k|m|mm)\b|\$\d[\d,]*(?:\.\d+)?\b",
+    "money": _SCALED_OR_DOLLARS,
 }
 _AFTER_THE_VALUE = (
     r"[\s,.!]*(?:(?:typo|my\s+bad|sorry|sory|sry|soz|oops|lol|please|pls|plz|thanks|thx|not\s+\S+)[\s,.!]*)*"
