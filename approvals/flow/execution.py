@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+from typing import Any
 
 from approvals.core import workflow
 from approvals.core.actions import Action, UpdateAction
@@ -159,6 +160,8 @@ def _run(rt: Runtime, proposal_id: str, runs: int) -> str:
             aid, {"proposal_id": proposal.id, "index": index, "action": action.model_dump(mode="json")}
         )
         if entry.status == "done":
+            # Done by an earlier run; one that died before auditing it leaves that owed.
+            _audit_done_once(rt, proposal_id, action, aid, entry.result or {})
             results.append(_result_from_ledger(index, action, entry))
             continue
         connector = rt.connectors.get(action.system)
@@ -204,29 +207,11 @@ def _run(rt: Runtime, proposal_id: str, runs: int) -> str:
             failed = [*results, _failed(index, action, exc.user_message)]
             return _finish_failed(rt, proposal_id, failed, exc.user_message, alert=isinstance(exc, AuthError))
         metrics.executed(action.system, "done")
-        rt.ledger.mark_done(
-            aid,
-            {"summary": outcome.summary, "key": outcome.key, "url": outcome.url, "changes": outcome.changes},
-        )
+        done = {"summary": outcome.summary, "key": outcome.key, "url": outcome.url, "changes": outcome.changes}
+        rt.ledger.mark_done(aid, done)
         if sent_at is not None:
             probe_after_create(rt, proposal_id, action, aid, sent_at)
-        rt.store.audit.write(
-            proposal_id,
-            AuditEntry(
-                "action.done",
-                "worker",
-                {
-                    "system": action.system,
-                    "operation": action.operation,
-                    "action_id": aid,
-                    "executed": action.model_dump(mode="json"),
-                    "key": outcome.key,
-                    "url": outcome.url,
-                    "changes": outcome.changes,
-                },
-            ),
-            at=rt.clock(),
-        )
+        _audit_done(rt, proposal_id, action, aid, done)
         results.append(
             ActionResult(
                 index=index,
@@ -500,6 +485,33 @@ def _with_ledger_results(rt: Runtime, proposal: Proposal, results: list[ActionRe
         elif entry.status == "sent":
             merged.append(ActionResult(index=index, status="unknown", system=action.system, summary=""))
     return sorted(merged, key=lambda r: r.index)
+
+
+def _audit_done(
+    rt: Runtime, proposal_id: str, action: Action, aid: str, result: dict[str, Any], *, recorded_late: bool = False
+) -> None:
+    data = {
+        "system": action.system,
+        "operation": action.operation,
+        "action_id": aid,
+        "executed": action.model_dump(mode="json"),
+        "key": result.get("key"),
+        "url": result.get("url"),
+        "changes": result.get("changes") or {},
+    }
+    if recorded_late:
+        data["recorded_late"] = True  # by the run after the one that did it (that one died before the audit)
+    rt.store.audit.write(proposal_id, AuditEntry("action.done", "worker", data), at=rt.clock())
+
+
+def _audit_done_once(rt: Runtime, proposal_id: str, action: Action, aid: str, result: dict[str, Any]) -> None:
+    """The audit says what was done even when the run that did it died between the ledger and the audit."""
+    audited = any(
+        r.event == "action.done" and r.data.get("action_id") == aid for r in rt.store.audit.for_proposal(proposal_id)
+    )
+    if not audited:
+        logger.warning("proposal %s action %s: done, but never audited; auditing it now", proposal_id, aid)
+        _audit_done(rt, proposal_id, action, aid, result, recorded_late=True)
 
 
 def _result_from_ledger(index: int, action: Action, entry: LedgerEntry) -> ActionResult:
