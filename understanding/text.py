@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from understanding.amounts import AMOUNT_PATTERN
 from understanding.mapped import Mapped
 
 _BOT_MENTION = re.compile(r"^\s*(?:<@[UW][A-Z0-9]+(?:\|[^>]*)?>|@followthrough\b)[\s,:]*", re.I)
@@ -195,7 +196,7 @@ _QUOTES = re.compile("[\u2018\u2019\u201c\u201d]")
 _QUOTE_FOR = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}
 
 
-_MONEY = r"\$?\d[\d,]*(?:\.\d+)?\s*(?:k|m|mm|million|thousand)?\b"
+_MONEY = AMOUNT_PATTERN
 _SCALED_OR_DOLLARS = r"\$?\d[\d,]*(?:\.\d+)?\s*(?:k|m|mm)\b|\$\d[\d,]*(?:\.\d+)?\b"
 """An amount that says it is money: with a scale ("35k", "$1.02M") or a dollar sign ("$92,500")."""
 NOT_THE_OLD_AMOUNT = re.compile(
