@@ -336,7 +336,7 @@ def _read_sentence(sentence: Mapped, ctx: Ctx) -> list[Item]:
                 pass
             items.append(item)
             _remember(item, ctx)
-            position = start + max(used, 1)
+            position = _past_a_cause(text, start + max(used, 1))
             continue
         mention = re.match(rf"({MENTION})[\s,:]*", piece.text, re.I)
         if mention is not None:
@@ -710,6 +710,10 @@ _CONDITION_INSIDE = re.compile(
 )
 
 
+_NOW_BEFORE_A_CAUSE = re.compile(r"\bnow\s*,?$", re.I)
+_A_CAUSE = re.compile(r"\s*,?\s*(?:after|since)\s", re.I)
+
+
 def _before_a_condition(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     """ "move PAY-12 to Done after the standup": the request before the condition, read up to it; the condition is
     the next piece, and nothing reads it, so it is asked about ("What should I do with 'after the standup'?")."""
@@ -719,6 +723,18 @@ def _before_a_condition(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         if found is not None and isinstance(found[0], Read) and found[1] >= len(head.text.rstrip(" .!?,")):
             return found[0], cut.start()
     return None
+
+
+def _past_a_cause(text: str, position: int) -> int:
+    """ "the umbrella renewal is 92k now after the seat true-up": a value that holds "now" is not waiting for
+    anything; "after ..." or "since ..." says why, up to the end of its clause, and is passed over."""
+    if not _NOW_BEFORE_A_CAUSE.search(text[:position].rstrip()):
+        return position
+    cause = _A_CAUSE.match(text, position)
+    if cause is None:
+        return position
+    end = _BOUNDARY.search(text, cause.end())
+    return end.start() if end else len(text)
 
 
 def _share_values(items: list[Item]) -> list[Item]:
@@ -808,17 +824,21 @@ _OBJECT_VERB = re.compile(
     re.I,
 )
 
+_QUOTED_COMMENT = re.compile(r"^(?P<verb>comment)(?=\s*\")", re.I)
+"""'close PAY-10 and comment "shipped in 4.2"': a comment whose words are quoted, on the issue named before."""
+
 
 def _on_the_issue_named_before(item: Item, chunk: Mapped, ctx: Ctx) -> Item:
     """ "PAY-12 fix went out this morning, pls close", "PAY-7 shipped, move to done": a verb with no object after a
     clause that named an issue is about that issue, read as if "it" had been written (and only when that reads the
-    whole clause)."""
+    whole clause); a quoted comment as if "on it" had been."""
     if not isinstance(item, Unknown) or ctx.last_key is None:
         return item
-    verb = _OBJECT_VERB.match(chunk.text.strip())
+    verb = _OBJECT_VERB.match(chunk.text.strip()) or _QUOTED_COMMENT.match(chunk.text.strip())
     if verb is None or re.search(ISSUE_KEY, chunk.text):
         return item
-    with_it = chunk.strip().sub(re.compile(rf"^{re.escape(verb['verb'])}", re.I), lambda m: f"{m[0]} it")
+    it = " on it" if verb.re is _QUOTED_COMMENT else " it"
+    with_it = chunk.strip().sub(re.compile(rf"^{re.escape(verb['verb'])}", re.I), lambda m: f"{m[0]}{it}")
     found = _frame(with_it, ctx)
     if found is None or not isinstance(found[0], Read) or found[1] < len(with_it.text.rstrip(" .!?")):
         return item
