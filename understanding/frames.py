@@ -2583,6 +2583,13 @@ _NOT_A_TITLE = (
 )
 
 
+_TITLE_NOUN = (
+    r"engineer|manager|director|lead|head|vp|svp|evp|officer|architect|analyst|designer|president|counsel|specialist|"
+    r"consultant|administrator|admin|partner|executive|coordinator|c[a-z]?o|owner|buyer|controller|treasurer|"
+    r"scientist|strategist|representative|rep|principal|chief|fellow"
+)
+"""A word only a title has ("a Staff Engineer role", "the VP Procurement seat")."""
+_A_ROLE = r"(?:role|position|job|seat)"
 _TITLE_READS = (
     r"(?:his|her|their)\s+(?:contact'?s\s+)?(?:new\s+)?(?:job\s+)?title\s+(?:is|should\s+(?:now\s+)?(?:read|be|say)|(?:n"
     r"ow\s+)?reads?|will\s+be)\s+(?:now\s+)?"
@@ -2668,9 +2675,16 @@ _UPDATE_CONTACT = [
         rf"^(?:(?:a|the)\s+)?(?P<field>{_FIELD_NAME})\s+(?:change|update|correction|fix)\s+(?:for|on)\s+{_CONTACT_NAME}"
         rf"{_AT_ACCOUNT}\s*(?::|->|-|=)\s*(?P<value>.+?){BOUNDARY}"
     ),
+    # "peter gibbons moved into a Staff Engineer role": the title said as the role's name
+    _m(
+        rf"^{_CONTACT_NAME}{_OF_ACCOUNT}\s+(?:has\s+)?(?:just\s+|recently\s+)?(?:(?:moved|stepped|went|gone)\s+(?:in)?to|"
+        rf"took(?:\s+on)?|(?:has\s+)?taken(?:\s+on)?|started\s+in|is\s+in)\s+(?:a|an|the|her|his|their)\s+(?:new\s+)?"
+        rf"(?P<value>(?=(?:(?!{_A_ROLE}\b)[\w&/-]+\s+)*?(?:{_TITLE_NOUN})\b)[a-z][\w&/-]*(?:\s+[a-z][\w&/-]*){{0,4}}?)\s+"
+        rf"{_A_ROLE}(?P<field>){BOUNDARY}"
+    ),
 ]
 
-_STATED_TITLE = (4, 7)
+_STATED_TITLE = (4, 7, 12)
 """The patterns that read a title from a statement about a person: only a known contact (or a name written with
 capitals) is read as one ("standup moved to 10:30" is not a contact's new title)."""
 _UPDATE_CONTACT_LIST = _m(

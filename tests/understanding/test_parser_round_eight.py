@@ -11,6 +11,7 @@ from approvals.core.intents import (
     JiraCommentRequest,
     JiraTransitionRequest,
     JiraUpdateFieldsRequest,
+    SalesforceUpdateContactRequest,
     SalesforceUpdateOpportunityRequest,
 )
 from tests.understanding.test_parser_vague_and_stated import read, requests_of
@@ -64,3 +65,26 @@ def test_a_quoted_comment_naming_another_issue_goes_there() -> None:
 def test_a_quoted_comment_with_no_issue_anywhere_is_asked_about() -> None:
     understanding = read("comment 'rolled back'")
     assert understanding.requests == () and understanding.question is not None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A title said as the name of a role
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("peter gibbons moved into a Staff Engineer role, update his title", "Staff Engineer"),
+        ("ana silva stepped into the CFO role, pls update", "CFO"),
+        ("peter gibbons has taken on the VP Engineering position", "VP Engineering"),
+    ],
+)
+def test_a_title_said_as_a_roles_name_is_the_title(text: str, title: str) -> None:
+    (request,) = requests_of(text)
+    assert isinstance(request, SalesforceUpdateContactRequest)
+    assert (request.contact.lower(), request.title) in {("peter gibbons", title), ("ana silva", title)}
+
+
+def test_a_role_with_no_title_word_in_it_leaves_the_title_to_be_asked() -> None:
+    (request,) = requests_of("peter gibbons moved into a management role, update his title")
+    assert isinstance(request, SalesforceUpdateContactRequest) and request.title is None
