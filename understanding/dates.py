@@ -44,6 +44,13 @@ _MONTHS["sept"] = 9
 
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10}
 
+_DOTTED = (
+    r"\b(?:0?[1-9]|[12]\d|3[01])\.(?:0[1-9]|1[0-2])(?:\.(?:\d{4}|\d{2}))?"
+    r"(?![\d.,]?\d)(?!\s*(?:%|k\b|m\b|mm\b|bn?\b|million|thousand|usd|eur|gbp|dollars|euros?|pounds|x\b))"
+)
+"""A dotted date, day first ("28.12", "31.12.2026"): the month has two digits, so a decimal ("1.5", "4.18.3", "36.000
+USD") is not one."""
+
 DATE_PATTERN = (
     # "fri 12/18", "thursday the 17th": a weekday before the date it names
     r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\.?,?\s+(?:the\s+)?"
@@ -58,6 +65,8 @@ DATE_PATTERN = (
     r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?"
     r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?(?:,?\s+\d{4})?"
     r"|\b\d{1,2}/\d{1,2}(?:/(?:\d{4}|\d{2}))?\b"
+    # "28.12", "31.12.2026": a dotted date is day first
+    rf"|{_DOTTED}"
     r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))"
 )
 
@@ -120,6 +129,9 @@ def _parse_date(text: str, *, today: dt.date, past: bool, order: DateOrder) -> d
     numeric = re.fullmatch(r"(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?", t)
     if numeric:
         return _numeric(numeric, today=today, past=past, order=order)
+    dotted = re.fullmatch(r"(\d{1,2})\.(\d{1,2})(?:\.(\d{4}|\d{2}))?", t)
+    if dotted and re.fullmatch(_DOTTED, t):
+        return _numeric(dotted, today=today, past=past, order="DM")  # "28.12": written day first
     ordinal = re.fullmatch(r"(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)", t)
     if ordinal:
         return _day_of_month(int(ordinal[1]), today=today, past=past)
@@ -185,7 +197,9 @@ def _numeric(match: re.Match[str], *, today: dt.date, past: bool, order: DateOrd
     if order == "ask" and first <= 12 and second <= 12 and first != second:
         return None  # 3/4 is March 4th or April 3rd: the workspace asks rather than guesses
     month, day = (second, first) if order == "DM" else (first, second)
-    if order == "ask" and month > 12:
+    if month > 12 and day <= 12 and (first, second) != (24, 7):
+        # "20/1" where 12/1 is month first, "1/20" where it is day first: only one reading is a real date ("24/7" is
+        # round the clock, not a date)
         month, day = day, month
     year_text = match[3]
     if year_text:

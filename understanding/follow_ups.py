@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from approvals.core.intents import FollowUpRequest
+from approvals.core.intents import ActionRequest, FollowUpRequest
 from understanding.dates import WEEKDAY_ABBREVIATIONS, WEEKDAYS, parse_date
 from understanding.mapped import Mapped
 from understanding.reading import (
@@ -30,6 +31,7 @@ from understanding.reading import (
     Read,
     clean,
     issue_value,
+    unclear_date,
 )
 
 _I = re.IGNORECASE
@@ -162,6 +164,18 @@ _DONE_BASE = (
 """What someone is to do about a record for a follow-up to check it: "make sure juan looks at it", "alice has until
 friday to finish OPS-4"."""
 _DONE_VERBS = _inflected(_DONE_BASE)
+_DONE_PAST = (
+    r"(?:closed|fixed|finished|resolved|shipped|done|handled|completed|wrapped\s+up|gotten(?:\s+to)?|got(?:\s+to)?|moved|"
+    r"looked\s+(?:at|into)|taken\s+a\s+look\s+at|reviewed|picked\s+up|dealt\s+with|sorted(?:\s+out)?|merged|deployed|"
+    r"tested|triaged|answered|responded\s+to|replied\s+to|landed|pushed|advanced|updated|sent|signed)"
+)
+"""The same, done: "if ivy hasn't moved globex to proposal by wed", "if bob hasn't closed PAY-9"."""
+_WE_SHOULD = r"(?:(?:we|i)\s+(?:should|need\s+to|must|have\s+to|got\s+to|want\s+to)\s+)?"
+"""Who asks a follow-up, said before it: "we should make sure alice has PAY-4 fixed by friday"."""
+_ESCALATE_TO = (
+    rf"\s*,?\s+(?:then\s+)?(?:please\s+)?escalate(?:\s+(?:it|this))?(?:\s+to\s+(?:(?:her|his|their|the|my)\s+"
+    rf"(?:manager|boss|lead)|{{name}}))?"
+)
 _ALONG = r"(?:\s+(?:forward|along|ahead|through|over\s+the\s+(?:line|finish\s+line)|across\s+the\s+line))?"
 """How a record is moved on, after it: "moves the umbrella renewal forward", "gets PAY-4 over the line"."""
 _NAME = (
@@ -169,6 +183,12 @@ _NAME = (
     r"(?:\s+(?!if\b|when\b|unless\b|in\s+case\b)[a-z][\w'.-]*)?)"
 )
 """Someone to escalate to ("escalate to Bob", "loop in sam torres"); never a priority ("escalate to p1")."""
+
+_HAS_NOT = (
+    r"(?:hasn'?t|hasnt|has\s+not|haven'?t|havent|have\s+not|didn'?t|didnt|did\s+not|doesn'?t|doesnt|does\s+not|"
+    r"isn'?t|isnt|is\s+not|aren'?t|arent|are\s+not|won'?t|wont)"
+)
+"""A verb said not to have happened: "hasn't", "hasnt" (typed without the apostrophe), "didn't"."""
 
 _NO_NEWS = (
     r"(?:if|in\s+case)\s+(?:"
@@ -183,6 +203,11 @@ _NO_NEWS = (
     rf"|(?:it|this|that|{KEY})(?:'s|\s+is)\s+still\s+(?:open|pending|unresolved|stuck|blocked|waiting)"
     r"|(?:it|this|that)\s+(?:(?:still\s+)?(?:isn'?t|is\s+not|hasn'?t\s+been)|is\s+still\s+not)\s+(?:done|closed|fixed|"
     r"resolved|sorted|shipped)(?:\s+(?:yet|by\s+then))?"
+    r"|(?:there'?s\s+)?no\s+(?:movement|progress|news|update|change|reply|response|word)(?:\s+(?:yet|by\s+then))?"
+    # "if procurement still hasnt sent the PO", "if the customer hasn't replied yet": something that has not happened,
+    # which is what the follow-up checks
+    rf"|(?!(?:it|this|that|{KEY})\b)(?:[a-z][\w'-]*\s+){{1,3}}?(?:still\s+)?{_HAS_NOT}\s+(?:yet\s+)?"
+    r"[a-z][\w'-]*(?:\s+[\w'-]+){0,5}?"
     r")"
 )
 """The condition every follow-up has, said: nothing happened by then ("if we haven't heard anything", "if there's no
@@ -267,10 +292,17 @@ _SO_TO = (
 _WHERE = r"(?:'s|\s+is|\s+are|\s+stands?)(?:\s+(?:at|going|doing|looking))?"
 """After "check where <record>": "'s at", "stands", "is going"."""
 _UNTIL = (
-    r"(?:\s+(?:until|till|til|'til)\s+(?:it'?s\s+been\s+|it\s+has\s+been\s+|it'?s\s+|it\s+is\s+|it\s+gets\s+|it\s+)?"
-    r"(?P<until>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?))"
+    r"(?:\s+(?:until|till|til|'til)\s+(?:(?:the|its|our|their)\s+[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?\s+"
+    r"(?P<until_done>lands|ships|merges|goes\s+(?:out|live|in)|(?:is|gets|has\s+been)\s+(?:done|merged|shipped|fixed|"
+    r"released|deployed|finished|live|out|in)|has\s+(?:landed|shipped|gone\s+(?:out|live|in)))"
+    r"|(?:it'?s\s+been\s+|it\s+has\s+been\s+|it'?s\s+|it\s+is\s+|it\s+gets\s+|it\s+)?"
+    r"(?P<until>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?)))"
 )
-"""How long a nudge goes on: "till it's closed", "until it is in review", "until it ships"."""
+"""How long a nudge goes on: "till it's closed", "until it is in review", "until it ships", and until the work it
+stands for is done ("until the sdk upgrade lands": resolved)."""
+_WHILE = r"(?:\s+(?:while|during|as)\s+(?:the|our|their|this|that|its?)\b(?:\s+[\w'-]+){1,5}?)"
+"""How long a record is watched, said as something else going on ("while the canary bakes", "during the rollout"):
+no time to check, which grounding asks for."""
 _ITS_PART = r"(?:[a-z][\w-]*(?:\s+[a-z][\w-]*)?)"
 """Something of a record that is to be finished: "OPS-4's runbook", "PAY-9 release notes"."""
 _FINISHED = (
@@ -284,10 +316,37 @@ _DONE_WITHOUT_STATUS = frozenset(
 """Ends of "until it ...": the record is resolved, which is what an empty ``until_status`` means."""
 
 
+_STALLED = (
+    rf"(?:not|(?:there'?s\s+)?no\s+(?:movement|progress|news|update|change|reply|response)|nothing\s+(?:moves|happens|changes)"
+    rf"|(?:it|this|that|{KEY}|{_HE})\s+(?:stalls?|slips?|gets?\s+stuck|goes\s+quiet|stops\s+moving|drags(?:\s+on)?|"
+    r"(?:still\s+)?(?:hasn'?t|has\s+not|doesn'?t|isn'?t)\s+(?:moved?|moving|budged?)|is\s+(?:still\s+)?stuck))"
+    r"(?:\s+(?:yet|by\s+then))?"
+)
+"""A record that did not move by the time it is checked: "if no movement", "if it stalls", "if it hasn't moved"."""
+_NUDGE_IF_STALLED = (
+    rf"(?:\s*,\s*|\s+)(?:and\s+)?(?:then\s+)?(?:please\s+)?(?:{_NUDGE}|page|chase)\s+(?P<stall_who>{_NAME})\s+"
+    rf"(?:if|when|whenever|in\s+case)\s+(?:{_STALLED}|{_MISSED})"
+)
+"""Whom to nudge when the record did not move, said after the follow-up ("..., nudge juan if no movement", "page
+carol if not"): its owner, or, when the follow-up names another owner, someone to escalate to."""
+_PURPOSE = (
+    r"\s*,?\s+(?:(?:i|we)\s+)?(?:just\s+|really\s+)?(?:want|need|'d\s+like|would\s+like)\s+to\s+(?:know|see|check|"
+    rf"confirm|make\s+sure)\s+(?:(?:if|whether|that)\s+)?(?P<purpose_issue>it|this|that|{KEY})(?:'s|\s+is|\s+has\s+been|"
+    r"\s+gets|\s+got|\s+was)\s+(?:(?:actually|really|finally|properly|been)\s+)?(?P<purpose_state>[a-z][\w-]*(?:\s+[a-z][\w-]*)"
+    r"{0,2}?)"
+)
+"""Why the follow-up is asked, said after it ("..., want to know it's staffed"): what the check is for (a status to
+wait for when it names one)."""
+
+
 def _m(pattern: str) -> re.Pattern[str]:
-    """A frame: it reads to the end of its clause, an "if we haven't heard anything" and an "escalate if not"
-    included."""
-    return re.compile(pattern + rf"(?:\s*,?\s+{_NO_NEWS})?(?P<escalate>{_ESCALATE.pattern})?{BOUNDARY}", _I)
+    """A frame: it reads to the end of its clause, an "if we haven't heard anything", what it is for ("want to know
+    it's staffed"), whom to nudge if nothing moved ("nudge juan if no movement") and an "escalate if not" included."""
+    return re.compile(
+        pattern + rf"(?:\s*,?\s+(?P<no_news>{_NO_NEWS}))?(?P<purpose>{_PURPOSE})?(?P<stall>{_NUDGE_IF_STALLED})?"
+        rf"(?P<escalate>{_ESCALATE.pattern})?{BOUNDARY}",
+        _I,
+    )
 
 
 class _Frame(NamedTuple):
@@ -319,6 +378,37 @@ _FRAMES: list[_Frame] = [
         ),
         "owned",
     ),
+    # "make sure juan has the OPS-4 runbook written by fri", "we should make sure alice has PAY-4 fixed by friday":
+    # what someone is to have done by when
+    _Frame(
+        _m(
+            rf"^(?:please\s+)?{_WE_SHOULD}(?:make\s+sure|ensure|check\s+that|see\s+that)\s+(?:that\s+)?{_PERSON}\s+"
+            rf"(?:has|have|gets|got|has\s+got)\s+(?:{_SUBJECT})(?:(?:'s)?\s+{_ITS_PART})??\s+{_FINISHED}"
+            rf"(?:\s+(?:by|before|on)\s+(?P<date>{DATE})|\s+(?P<bare_date>{DATE}))?"
+        ),
+        "owned",
+    ),
+    # "if ivy hasnt moved globex to proposal by wed escalate to frank", "if alice doesn't close PAY-4 by friday,
+    # escalate to me": the escalation, said after what was to be done by when
+    _Frame(
+        _m(
+            rf"^(?:if|in\s+case)\s+{_PERSON}\s+(?:still\s+)?(?:(?:hasn'?t|hasnt|has\s+not|haven'?t|have\s+not)\s+(?:yet\s+)?"
+            rf"{_DONE_PAST}|(?:didn'?t|didnt|did\s+not|doesn'?t|doesnt|does\s+not|won'?t|wont|can'?t)\s+{_DONE_VERBS})\s+"
+            rf"(?:on\s+)?(?:{_SUBJECT}){_ALONG}(?:\s+(?:to|into)\s+(?P<target>[a-z][\w-]*(?:\s+[a-z][\w-]*)?))?"
+            rf"(?:\s+(?:done|fixed|closed|resolved))?\s+(?:by|before|on)\s+(?P<date>{DATE})"
+            + _ESCALATE_TO.format(name=_NAME)
+        ),
+        "escalated",
+    ),
+    # "if PAY-4 isn't done by friday, escalate to bob", "if the acme renewal hasn't been signed by the 18th escalate"
+    _Frame(
+        _m(
+            rf"^(?:if|in\s+case)\s+(?:{_SUBJECT})\s+(?:still\s+)?(?:isn'?t|isnt|is\s+not|hasn'?t\s+been|hasnt\s+been|"
+            rf"has\s+not\s+been|is\s+still\s+not)\s+(?:yet\s+)?{_FINISHED}\s+(?:by|before|on)\s+(?P<date>{DATE})"
+            + _ESCALATE_TO.format(name=_NAME)
+        ),
+        "escalated",
+    ),
     # "juan has until friday to finish OPS-4, hold him to it": what someone has to do by when, and the ask to hold
     # them to it (without that ask it is only a statement)
     _Frame(
@@ -337,7 +427,7 @@ _FRAMES: list[_Frame] = [
     _Frame(
         _m(
             rf"^(?:please\s+)?(?:can\s+you\s+)?(?:follow[\s-]?up|check(?:\s+back)?(?:\s+in)?|circle\s+back|chase(?:\s+up)?)"
-            rf"(?:\s+with\s+{_PERSON})?\s+(?:on|about|re)\s+(?:{_SUBJECT})(?:\s+(?:{_WHEN}))?"
+            rf"(?:\s+with\s+{_PERSON})?\s+(?:on|about|re|regarding|concerning)\s+(?:{_SUBJECT})(?:\s+(?:{_WHEN}))?"
             rf"(?:\s+with\s+(?P<who_after>me|myself|<@[uw][a-z0-9]+(?:\|[^>]*)?>|[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*)?))?"
         ),
         "follow",
@@ -346,7 +436,7 @@ _FRAMES: list[_Frame] = [
     _Frame(
         _m(
             rf"^(?:please\s+)?(?:can\s+you\s+)?(?:follow[\s-]?up|check(?:\s+back)?|circle\s+back)\s+(?:{_WHEN})"
-            rf"(?:\s+with\s+{_PERSON})?\s+(?:on|about|re)\s+(?:{_SUBJECT})"
+            rf"(?:\s+with\s+{_PERSON})?\s+(?:on|about|re|regarding|concerning)\s+(?:{_SUBJECT})"
         ),
         "follow",
     ),
@@ -358,6 +448,16 @@ _FRAMES: list[_Frame] = [
             rf"(?:\s+(?:{_WHEN}))?"
         ),
         "follow",
+    ),
+    # "put a reminder to me for monday to check PAY-12 progress", "set a reminder for alice on friday to look at OPS-2":
+    # the reminder named as a thing, for someone, and what they are to check
+    _Frame(
+        _m(
+            rf"^(?:please\s+)?(?:(?:can|could)\s+(?:you|u)\s+)?(?:set(?:\s+up)?|add|create|put(?:\s+in)?|schedule|make|keep)\s+"
+            rf"(?:a\s+|an\s+)?(?:follow[\s-]?up|reminder|check-?in)\s+(?:to|for)\s+{_PERSON}(?:\s+(?:{_WHEN}))?\s+{_SO_TO}"
+            rf"{_CHECK}(?:{_SUBJECT})(?:'s)?(?:\s+(?:progress|status))?(?:\s+{_AGAIN})?(?:\s+{_STATE}|{_WHERE})?"
+        ),
+        "remind",
     ),
     # "ping me about the hooli deal", "nudge alice on PAY-12 friday", "ping alice about PAY-10 every friday till it's
     # closed": someone to remind about a record, maybe again and again
@@ -438,7 +538,8 @@ _FRAMES: list[_Frame] = [
     _Frame(
         _m(
             rf"^(?:please\s+)?(?:check|verify|confirm)\s+(?:(?:{_WHEN})\s+)?(?:whether|if|that)\s+(?P<issue>{KEY}|it|this)\s+"
-            r"(?:is|has\s+been|got|was)\s+(?:moved\s+to\s+)?(?P<status>[a-z][\w ]*?)"
+            r"(?:(?:is|has\s+been|got|was)\s+(?:moved\s+(?:to|into)\s+)?|(?:has\s+)?(?:made\s+it|moved|gone|went|gotten|got)\s+"
+            r"(?:to|into)\s+)(?P<status>[a-z][\w ]*?)"
         ),
         "status",
         needs_time=True,
@@ -468,7 +569,7 @@ _FRAMES: list[_Frame] = [
         _m(
             rf"^(?:please\s+)?(?:track|keep\s+(?:an\s+|a\s+close\s+)?eye\s+on|keep\s+tabs\s+on|keep\s+track\s+of|"
             rf"(?:stay|keep)\s+on\s+top\s+of|monitor|follow|watch)\s+(?:{_HOW_IT_GOES})?(?:{_SUBJECT})(?(how)(?:{_GOES})|"
-            rf"(?:\s+through|{_UNTIL})?)(?:\s+(?:{_WHEN}))?{_NUDGE_IF_STUCK}"
+            rf"(?:\s+through|{_UNTIL}|{_WHILE})?)(?:\s+(?:{_WHEN}))?{_NUDGE_IF_STUCK}"
         ),
         "follow",
     ),
@@ -502,9 +603,12 @@ _HOLD_AFTER = re.compile(
 
 _TIME_FIELDS = ("due_date", "due_in_minutes", "every_days")
 _LEADING_WHEN = re.compile(
-    rf"^(?:every\s+(?P<every>{_EVERY})|(?:(?:on|by|next|this|at|around)\s+)?(?P<date>{DATE})|{_DURATION})\s*,?\s+", _I
+    rf"^(?:every\s+(?P<every>{_EVERY})|(?:(?:on|by|next|this|at|around)\s+)?(?P<date>{DATE})|{_DURATION}"
+    rf"|(?P<vague>{VAGUE_DATE}|at\s+some\s+(?:point|stage)|some\s*time|one\s+of\s+these\s+days))\s*,?\s+",
+    _I,
 )
-"""When to check, said before what: "every friday, ping alice about PAY-10", "on monday, make sure OPS-3 ..."."""
+"""When to check, said before what: "every friday, ping alice about PAY-10", "on monday, make sure OPS-3 ...", and
+said too loosely to be a time ("at some point, follow up w sam ...": left empty, so grounding asks when)."""
 
 
 def follow_up(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
@@ -514,7 +618,8 @@ def follow_up(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         if found is None:
             return _obligation(piece, ctx)
         pronoun = bool(found[0].pop("_pronoun", False))
-        return Read(FollowUpRequest(**found[0]), pronoun=pronoun), found[1]
+        unclear = found[0].pop("_unclear", None)
+        return Read(FollowUpRequest(**found[0]), pronoun=pronoun, question=_date_question(unclear)), found[1]
     found = _follow_up_fields(piece.slice(lead.end(), len(piece.text)), ctx, timed=True)
     if found is None:
         return None  # "on monday, move PAY-3 to done": another request's time, not a follow-up's
@@ -523,12 +628,19 @@ def follow_up(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     when = _when(lead, ctx)
     if when is None:
         return None
-    if any(fields.get(name) for name in _TIME_FIELDS):
+    unclear = when.pop("_unclear", None) or fields.pop("_unclear", None)
+    if any(fields.get(name) for name in _TIME_FIELDS) or (unclear and any(when.get(n) for n in _TIME_FIELDS)):
         # "tomorrow, follow up on PAY-12 friday": which time is meant is the person's to say, so neither is taken and
         # grounding asks when to check
         fields = {name: value for name, value in fields.items() if name not in _TIME_FIELDS}
         when = {}
-    return Read(FollowUpRequest(**fields, **when), pronoun=pronoun), lead.end() + used
+    question = _date_question(unclear)
+    return Read(FollowUpRequest(**fields, **when), pronoun=pronoun, question=question), lead.end() + used
+
+
+def _date_question(written: str | None) -> str | None:
+    """The question for a date the follow-up names that could be either of two days ("on 4/1")."""
+    return unclear_date("due_date", written) if written else None
 
 
 def _obligation(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
@@ -566,9 +678,17 @@ def _follow_up_fields(piece: Mapped, ctx: Ctx, *, timed: bool) -> tuple[dict[str
             continue
         if frame.needs_time and not (timed or fields.get("due_date") or fields.get("due_in_minutes")):
             continue
-        if match["escalate"]:
+        if frame.how == "escalated":
             fields["escalate"] = True
-        end = match.end()
+            if match.groupdict().get("target") and fields.get("issue"):
+                # "if alice hasn't moved PAY-4 to in review by friday, escalate": the status it is checked for
+                target = piece.source(match.start("target"), match.end("target"))
+                status = ctx.lexicon.status(target)
+                if status is None and ctx.lexicon.stage(target) is None:
+                    continue  # "... moved PAY-4 to bob by friday": no status
+                if status is not None:
+                    fields["until_status"] = None if status == "Done" else clean(target)
+        end = _said_after(piece, match, fields, ctx)
         expected = _EXPECTED.match(low, end)
         if expected is not None and fields.get("until_status") is None and _same_issue(expected["issue"], fields, ctx):
             status = ctx.lexicon.status(expected["status"])
@@ -585,6 +705,39 @@ def _follow_up_fields(piece: Mapped, ctx: Ctx, *, timed: bool) -> tuple[dict[str
                 end = starting.end()
         return fields, end
     return None
+
+
+def _said_after(piece: Mapped, match: re.Match[str], fields: dict[str, Any], ctx: Ctx) -> int:
+    """What the follow-up's clause says after it, read into ``fields``: the status a condition or a purpose names
+    ("if alice hasn't moved it to in review", "want to know it's in review"), whom to nudge if nothing moved, an
+    escalation. Returns where the follow-up ends: before the first of these that cannot be read (a nudge for someone
+    nobody knows, a purpose about another issue), which is then left to be asked about."""
+
+    def status_of(written: str) -> None:
+        status = ctx.lexicon.status(written)
+        if status is not None and fields.get("issue") and fields.get("until_status") is None:
+            fields["until_status"] = None if status == "Done" else clean(written)
+
+    if match["no_news"]:
+        moved = re.search(r"\b(?:to|into)\s+(?P<status>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*$", match["no_news"], _I)
+        if moved is not None:
+            start = match.start("no_news") + moved.start("status")
+            status_of(piece.source(start, start + len(moved["status"])))
+    if match["purpose"]:
+        if not _same_issue(match["purpose_issue"], fields, ctx):
+            return match.start("purpose")  # "..., want to know PAY-7 is staffed": about another issue
+        status_of(piece.source(match.start("purpose_state"), match.end("purpose_state")))
+    if match["stall"]:
+        person = ctx.lexicon.person(piece.source(match.start("stall_who"), match.end("stall_who")))
+        if person is None:
+            return match.start("stall")  # "..., nudge the vendor if it stalls": no one to nudge
+        if not fields.get("owner"):
+            fields["owner"] = person  # "look at OPS-2 again in 30m and nudge juan if no movement"
+        elif person.casefold() != str(fields["owner"]).casefold():
+            fields["escalate"] = True  # "make sure juan has it written by fri, page carol if not"
+    if match["escalate"]:
+        fields["escalate"] = True
+    return match.end()
 
 
 _EXPECTED = re.compile(
@@ -696,6 +849,8 @@ def _when(match: re.Match[str], ctx: Ctx) -> dict[str, Any] | None:
     if date:
         # a date no one can pin down ("the end of next week" said on a Sunday) is left for grounding to ask
         due_date = parse_date(date, today=ctx.today, order=ctx.order)
+        if due_date is not None and _either_way(date, due_date, ctx):
+            return {"_unclear": date}
         return {} if due_date is None else {"due_date": due_date}
     if groups.get("half_hour"):
         return {"due_in_minutes": 30}
@@ -713,6 +868,17 @@ def _when(match: re.Match[str], ctx: Ctx) -> dict[str, Any] | None:
         every_days, first = _recurrence(every, ctx.today)
         return {"every_days": every_days, "due_date": first}
     return {}  # none said, or too loosely to be one ("some time next month"): grounding asks when
+
+
+def _either_way(written: str, read: dt.date, ctx: Ctx) -> bool:
+    """Whether a numeric date is one day read the workspace's way and a sooner one read the other way ("on 4/1" on 2
+    December: 1 April month first, 4 January day first): a writer who puts the day first may mean the sooner one, so
+    which is asked. Read the workspace's way, the sooner day is taken ("3/5" on 17 February: 5 March)."""
+    numeric = written.strip().lower()
+    if not re.fullmatch(r"\d{1,2}/\d{1,2}", numeric):
+        return False
+    other = parse_date(numeric, today=ctx.today, order="MD" if ctx.order == "DM" else "DM")
+    return other is not None and other < read
 
 
 _CADENCE = {"daily": "day", "weekly": "week", "biweekly": "2 weeks", "fortnightly": "2 weeks"}
@@ -768,9 +934,43 @@ def _status_reached(state: str, ctx: Ctx) -> str | None:
     return None if status in (None, "Done") else written
 
 
+_DELAY_CORRECTION = re.compile(
+    r"^(?:(?:no|nope|wait|actually|sorry|oops|scratch\s+that|i\s+mean(?:t)?|or\s+rather)\b[\s,:;.!-]*)*"
+    r"(?:(?:make|change)\s+(?:it|that)(?:\s+to)?\s+)?(?:in\s+)?(?P<n>\d+(?:\.\d+)?)\s*"
+    r"(?P<unit>minute|min|hour|hr|h|m|day|d)?s?(?:\s+(?:instead|then))?[\s.!]*$",
+    _I,
+)
+
+
+def delay_corrected(requests: Sequence[ActionRequest], correction: str, text: str) -> list[ActionRequest] | None:
+    """ "check back on PAY-6 in 45m, no wait make it 90": a correction that is one number, where the message's one
+    request is a follow-up in so many minutes (or hours, days), is that delay, in the unit said before unless it says
+    its own. None for anything else, and for a number the delay said before can't be changed to with some sense (a
+    tenfold change or more: "in 2h, no wait make it 90" is 90 minutes to some, 90 hours to others)."""
+    said = _DELAY_CORRECTION.match(correction.strip())
+    if said is None or len(requests) != 1:
+        return None
+    request = requests[0]
+    if not isinstance(request, FollowUpRequest) or not request.due_in_minutes:
+        return None
+    before = [m for m in re.finditer(_DURATION, text, _I) if m["n"]]
+    if not before or _minutes(before[-1]) != request.due_in_minutes:
+        return None  # the delay read is not the one written last before the correction
+    unit = (said["unit"] or before[-1]["unit"]).lower()
+    minutes = round(float(said["n"]) * _MINUTES[unit])
+    if not minutes or not request.due_in_minutes / 10 < minutes < request.due_in_minutes * 10:
+        return None
+    return [request.model_copy(update={"due_in_minutes": minutes})]
+
+
+def _minutes(duration: re.Match[str]) -> int:
+    count = _count(duration["n"]) + (0.5 if duration["and_half"] else 0)
+    return round(count * _MINUTES[duration["unit"].lower()])
+
+
 def _next_weekday(today: dt.date, weekday: int) -> dt.date:
     ahead = (weekday - today.weekday()) % 7 or 7
     return today + dt.timedelta(days=ahead)
 
 
-__all__ = ["follow_up"]
+__all__ = ["delay_corrected", "follow_up"]

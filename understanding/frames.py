@@ -64,7 +64,7 @@ from understanding.reading import (
     unclear_date,
 )
 from understanding.reads import read_question
-from understanding.text import unquoted
+from understanding.text import NOT_THE_OLD_AMOUNT, unquoted
 
 Frame = Callable[[Mapped, Ctx], tuple[Item, int] | None]
 
@@ -155,6 +155,7 @@ _CONTINUATION_START = _m(
     r"(?:highest|high|medium|low|lowest|urgent|critical|blocker|trivial)(?:\s+priority)?\s*(?:$|,|\.)|due\b|deadline\b|"
     r"by\s+(?:" + DATE + r")\b|labels?\b|tags?\b|labell?ed\b|tagged\b|leave\s+it\s+unassigned|unassigned\b|component\b|"
     r"epic\b|(?:assignee|owner)\b\s*(?::|is\b|=)?\s*\S|(?:summary|title)\s*(?::|=|is\b)|another\s+(?:one\s+)?(?:in|for)\s|"
+    r"[a-z][\w.-]*(?:\s+[a-z][\w.-]*)?(?:'s|\s+is)\s+(?:the\s+)?(?:assignee|owner)\s*(?:$|[,.;])|[a-z][\w.-]*\s+owns\s+(?:it|this)\b|"
     rf"(?:the\s+|a\s+)?{DESCRIPTION_LABEL}\s*(?::|=|is\b))"
 )
 
@@ -174,6 +175,12 @@ _TO_BACKLOG = _m(
     r"^(?:please\s+)?(?:add|put|throw|drop|stick)\s+(?:this\s+|it\s+|that\s+)?(?:to|on|in|into|onto)\s+(?:the\s+)?"
     r"(?P<project>[a-z][a-z0-9]{1,9})\s+(?:backlog|board|queue|project)\s*(?::|-)\s*(?P<summary>.+)$"
 )
+_QUOTED_INTO_PROJECT = _m(
+    r"^(?:please\s+)?(?:add|put|file|log|open|raise|create|throw|drop|stick)\s+\"(?P<summary>[^\"]{3,})\"\s+(?:to|in|into|on|"
+    r"onto|under)\s+(?:the\s+)?(?P<project>[a-z][a-z0-9]{1,9})(?!-\d)(?:\s+(?:backlog|board|queue|project))?(?:\s+as\s+(?:an?"
+    r"\s+)?(?:\w+\s+or\s+(?:an?\s+)?\w+|(?P<type>bug|task|story|ticket)))?\b"
+)
+"""'add "Refresh the on-call handbook" to OPS': a new issue, its summary quoted; the type only when one is said."""
 NUMBERED = re.compile(r"\s*\(?(?P<n>[1-9])[.)]\s+")
 """The number of an item in a list written on one line ("1) rotate the certs 2) audit old users")."""
 
@@ -282,6 +289,12 @@ def create_issue(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         summary = capitalised(free_text(piece, backlog.start("summary"), stop))
         request = JiraCreateIssueRequest(project=backlog["project"].upper(), summary=summary)
         return Read(request, open_field="description"), stop
+    quoted = _QUOTED_INTO_PROJECT.match(low)
+    if quoted is not None and quoted["project"].upper() in ctx.lexicon.projects:
+        summary = capitalised(free_text(piece, quoted.start("summary"), quoted.end("summary")))
+        kind = _THREAD_TYPES.get(quoted["type"] or "")
+        request = JiraCreateIssueRequest(project=quoted["project"].upper(), issue_type=kind, summary=summary)
+        return Read(request, open_field="description"), _end(quoted, low)
     head = _CREATE_HEAD.match(low)
     if head is None:
         return None
@@ -846,6 +859,11 @@ _ASSIGN_FRAMES = [
         rf"{KEY})(?:\s+(?:from\s+here|going\s+forward|from\s+now\s+on))?{BOUNDARY}"
     ),
     _m(rf"^(?P<issue>{KEY})\s+(?:belongs\s+to|is\s+with|is\s+on)\s+(?P<who>{NAME})\s+now{BOUNDARY}"),
+    # "To Bob please assign PAY-5": the person first
+    _m(
+        rf"^to\s+(?P<who>{NAME})\s*,?\s+(?:please\s+|kindly\s+)?(?:assign|re-?assign|give|hand)\s+(?P<issue>{ISSUE_REF})"
+        rf"{BOUNDARY}"
+    ),
     # "give me PAY-12", "hand bob OPS-3": the person, then the issue they get
     _m(rf"^(?:please\s+)?(?:give|hand|pass|throw)\s+(?P<who>me|{NAME}?)\s+(?P<issue>{KEY}){BOUNDARY}"),
     _m(rf"^(?P<issue>{KEY})\s+(?:to|->)\s+(?P<who>{NAME}){BOUNDARY}"),  # last: see assign()
@@ -870,6 +888,11 @@ _UNASSIGN_FRAMES = [
     _m(
         rf"^(?:please\s+)?(?:leave|make|mark|set|put|change|move)\s+(?P<issue>{ISSUE_REF})\s+(?:as\s+|to\s+|back\s+to\s+)?"
         rf"(?:unassigned|nobody|no\s+one){BOUNDARY}"
+    ),
+    # "PAY-7 needs to be unassigned", "OPS-2 should be left unassigned"
+    _m(
+        rf"^(?P<issue>{ISSUE_REF})\s+(?:needs|has|should|must|can|ought)\s+(?:to\s+)?(?:be\s+|get\s+)(?:left\s+)?"
+        rf"(?:unassigned|un-assigned){BOUNDARY}"
     ),
     _m(rf"^(?:please\s+)?(?:unassign|un-assign)(?P<issue>)(?P<who>){BOUNDARY}"),
     # "PAY-10 is done, close it and unassign alice": the person, from the issue the message is about
@@ -916,9 +939,9 @@ def assign(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
 
 
 _ASSIGN_A_CHOICE = _m(
-    rf"^(?:please\s+)?(?:{_ASSIGN_VERB}\s+)?(?P<issue>{ISSUE_REF})\s+(?:(?:over\s+)?to|->)\s+(?P<who>(?:(?:either|whichever\s+of|who"
+    rf"^(?:please\s+)?(?:(?:{_ASSIGN_VERB}|put)\s+)?(?P<issue>{ISSUE_REF})\s+(?:(?:over\s+)?to|->|on)\s+(?P<who>(?:(?:either|whichever\s+of|who"
     rf"ever\s+of|one\s+of)\s+)?{NAME}(?:\s*(?:,|/)\s*{NAME})*(?:\s*,?\s+or\s+|\s*/\s*){NAME})(?:,?\s+(?:whoever|whichever)?\s*(?"
-    rf":has|is|'s|gets)\s+(?:free|around|cycles|time|bandwidth|available|less\s+on\s+(?:their|his|her)\s+plate)(?:\s+first)?)?{BOUNDARY}"
+    rf":has|is|'s|gets)\s+(?:free|around|cycles|time|bandwidth|available|less\s+on\s+(?:their|his|her)\s+plate)(?:\s+first)?|,?\s+depending\s+on\s+[^,.;!?]+)?{BOUNDARY}"
 )
 """An issue given to one of several people ("to alice or sam lee", "to alice, bob or carol", "to juan/carol")."""
 
@@ -1625,11 +1648,19 @@ def _read_call(rest: Mapped, ctx: Ctx, *, direct: bool = False) -> dict[str, Any
     if notes is None:
         comma = re.search(
             r",\s*(?!(?:about|re|regarding|on|at|from|yesterday|today|this|last|with)\b)(?P<notes>(?:he|she|they|we|i"
-            r"|it|customer|client|ana|[a-z]+)\b.+)$",
+            r"|it|customer|client|ana|[a-z][a-z0-9]*)\b.+)$",
             low,
         )
         if comma is not None and read_date(comma["notes"], ctx) is None:
             notes = comma
+    if notes is None:
+        # "... re pricing tiers hes asking for multi year pricing": a clause with a subject of its own run on after
+        # the call (no comma typed) is what was said on it, not who or what the call was with or about
+        notes = re.search(
+            r"(?<=\w)\s+(?P<notes>(?:(?:he|she|they|we)(?:'(?:s|re|ll|d))?|hes|shes|theyre|theyll|i'?m|im|i'?ll)\s+"
+            r"(?!(?:had|have|did|just\s+had|spoke|talked|called|phoned|rang|chatted|was\s+on)\b)[a-z].*)$",
+            low,
+        )
     body_end = notes.start() if notes else len(low)
     if notes:
         fields["description"] = free_text(rest, notes.start("notes"), notes.end("notes")) or None
@@ -1692,9 +1723,24 @@ def _read_call(rest: Mapped, ctx: Ctx, *, direct: bool = False) -> dict[str, Any
             fields["account"] = text
     on_record = re.search(r"\bon\s+(?P<rec>(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){0,4})", head)
     if on_record and "account" not in fields:
-        record = lexicon.record(rest.source(on_record.start("rec"), on_record.end("rec")))
-        if record is not None and record.named_as_record and record.account and lexicon.account(record.account):
-            fields["account"], fields["opportunity"] = record.account, record.opportunity
+        words = list(re.finditer(r"\S+", head[on_record.start("rec") : on_record.end("rec")]))
+        for size in range(len(words), 0, -1):
+            # "on the acme platform renewal with wile": the longest run of words that names a deal
+            end = on_record.start("rec") + words[size - 1].end()
+            record = lexicon.record(rest.source(on_record.start("rec"), end))
+            if record is not None and record.named_as_record and record.account and lexicon.account(record.account):
+                fields["account"], fields["opportunity"] = record.account, record.opportunity
+                break
+    unnamed = re.search(
+        r"\bwith\s+(?:the|a|an|their|some)\s+(?P<account>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)??)\s+(?:[a-z-]+\s+){0,2}?(?:"
+        r"person|guy|gal|woman|man|lady|contact|rep|buyer|folks|people)\b",
+        head,
+    )
+    if unnamed is not None and "contact" not in fields and "account" not in fields:
+        # "w the globex procurement guy": someone at that account, not named (who is asked)
+        account = lexicon.account(rest.source(unnamed.start("account"), unnamed.end("account")))
+        if account is not None:
+            fields["account"] = account
     if about and "subject" not in fields:
         subject = clean(rest.source(about.start("about"), about.end("about")))
         record = lexicon.record(subject) if subject else None
@@ -2029,7 +2075,10 @@ _TASK_FRAMES = [
         rf"^(?:please\s+)?(?:create|add|make|set\s+up|open|log|put\s+in|enter)\s+(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:salesfo"
         rf"rce\s+)?(?P<noun>{_TASK_NOUN})\b(?P<rest>.*)$"
     ),
-    _m(rf"^(?:an?\s+)?(?:new\s+)?(?:salesforce\s+)?(?P<noun>{_TASK_NOUN})\s+(?=for\b|on\b|under\b|:)(?P<rest>.*)$"),
+    _m(
+        rf"^(?:an?\s+)?(?:new\s+)?(?:salesforce\s+)?(?P<noun>{_TASK_NOUN})(?:\s+(?=for\b|on\b|under\b)|(?<!reminder)(?<!follow"
+        rf"[\s-]up)(?<!followup)\s*(?=:))(?P<rest>.*)$"
+    ),
     # "give erin a task to ...", "set Ivy a to-do: ...", "give the Hooli account owner a task: ...": whose task it is
     _m(
         rf"^(?:please\s+)?(?:make|create|give|set|assign)\s+(?P<owner_first>{_TASK_OWNER})\s+(?:a|an)\s+(?:new\s+)?(?P<"
@@ -2043,7 +2092,7 @@ _TASK_FRAMES = [
         rf"P<rest>.*)$"
     ),
     _m(
-        rf"^(?:we|i)\s+(?:need|want|should\s+have|could\s+use)\s+(?:a|an)\s+(?:new\s+)?(?:salesforce\s+)?(?P<noun>"
+        rf"^(?:(?:we|i)\s+)?(?:need|want|should\s+have|could\s+use)\s+(?:a|an)\s+(?:new\s+)?(?:salesforce\s+)?(?P<noun>"
         rf"{_TASK_NOUN})\b(?P<rest>.*)$"
     ),
     # "can the account owner for Umbrella Health get a task to ...": the owner asked about first
@@ -2063,11 +2112,26 @@ _OWNER_PHRASE = (
 _THANKS = r"(?:please|thanks|thank\s+you|thx|ty)"
 """Politeness in a task's words (in the text as read, where "pls" is already "please"): never its owner or subject."""
 _PERSON_WORDS = r"(?:me|myself|<@[uw][a-z0-9]+(?:\|[^>]*)?>|[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*)??)"
+_TASK_VERB = (
+    r"(?:send|re-?send|call|e-?mail|chase|ping|follow\s+up|check|prep|prepare|write|draft|review|book|schedule|share|confirm|ask|"
+    r"collect|sign|renew|reach\s+out|finish|pull|find|circle\s+back|loop|reply|respond|revert|line\s+up|sort\s+out|grab|"
+    r"print|submit|order|arrange|organi[sz]e|compile|gather|invite|introduce|research|set\s+up|get)"
+)
+"""The verb a task's words start with, when they follow whose task it is with no "to" or colon ("task for erin chase
+the msa")."""
 _TASK_STOP = (
     rf"(?=\s*(?::|,|->|\s+to\b|\s+on\b|\s+for\b|\s+about\b|\s+regarding\b|\s+re\b|\s+against\b|\s+by\b|\s+due\b|\s+(?:{DATE})\b|"
-    rf"\s+that\b|\s*$|\s+-\s|"
+    rf"\s+that\b|\s*$|\s+-\s|\s+{_TASK_VERB}\s|"
     rf"\s+{_THANKS}\b))"
 )
+
+
+_WHOEVER = (
+    r"(?:[\s,;-]+(?:idc|i\s+don'?t\s+(?:really\s+)?(?:care|mind)|(?:it\s+)?doesn'?t\s+matter|no\s+matter)\s+who\s+(?:owns|does|"
+    r"takes|gets|picks\s+up|handles)\s+it|[\s,;-]+(?:anyone|anybody|whoever|someone)\s+(?:can\s+(?:own|take|do)\s+it|is\s+fine|"
+    r"works))"
+)
+"""Said after a task: whose it is, left open ("... by tmrw idc who takes it", ", anyone can take it")."""
 
 
 def _owner(match: re.Match[str], rest: Mapped, offset: int, ctx: Ctx, fields: dict[str, Any]) -> bool:
@@ -2165,6 +2229,8 @@ def _task_parts(rest: Mapped, ctx: Ctx, *, remind: bool, owner: str | None, foll
         fields["_end"] = read_to
         return fields
     sep = re.match(r"\s*(?:,\s*to\b|:|->|-|,|\bto\b|\bthat\b|\babout\b)\s*", low[position:])  # ", to call hooli back"
+    if sep is None and position > 0 and ("owner" in fields or "account" in fields):
+        sep = re.match(rf"\s+(?={_TASK_VERB}\s)", low[position:])  # "task for <@U0ERIN001> chase the msa"
     if sep is None:
         if low[position:].strip(" .!?"):
             return None
@@ -2178,6 +2244,9 @@ def _task_parts(rest: Mapped, ctx: Ctx, *, remind: bool, owner: str | None, foll
     polite = re.search(rf"(?:[\s,]+{_THANKS})+\s*[.!?]*\s*$", low[start:subject_end])
     if polite is not None:
         subject_end = start + polite.start()  # "..., by the 30th, thx": the date is still the last thing said
+    anyone = re.search(rf"{_WHOEVER}\s*[.!?]*\s*$", low[start:subject_end])
+    if anyone is not None and "owner" not in fields:
+        subject_end = start + anyone.start()  # "..., by tmrw idc who takes it": whose task it is, left open (asked)
     due = re.search(
         rf"(?:,\s*|\s+)(?:and\s+)?(?:(?:it'?s\s+)?(?:due|deadline)\s*(?:date\s*)?(?::|on|by|is)?\s*|by\s+|on\s+|befor"
         rf"e\s+|until\s+)?(?P<date>{DATE}|{VAGUE_DATE})\s*[.!?]*\s*$",
@@ -3163,7 +3232,7 @@ def ctx_record(ctx: Ctx) -> Record | None:
 def _opp_value(field: str | None, raw: str, ctx: Ctx, record: Record) -> dict[str, Any] | None:
     """The fields ``raw`` sets: for a named field, that field; otherwise whatever ``raw`` reads as (a stage, an
     amount, a date). None when it reads as nothing."""
-    value = clean(raw)
+    value = clean(NOT_THE_OLD_AMOUNT.sub(lambda m: m["new"], raw))  # "75k now not 60": the new amount
     lexicon = ctx.lexicon
     name = " ".join(field.split()) if field else None
     if name in ("amount", "value", "deal size", "size", "price"):
@@ -3386,6 +3455,14 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
         ),
         "field",
     ),
+    # "(for the umbrella renewal) put next step: book a lunch": the deal named before
+    (
+        _m(
+            r"^(?:please\s+)?(?:set|put|add|update|change|make|enter)\s+(?:the\s+|a\s+)?(?:new\s+)?(?P<field>next\s+steps?)\s*(?::|->|=|"
+            r"(?:to|as)\b)\s*(?P<value>\S.*)$(?P<rec>)"
+        ),
+        "field-to-end",
+    ),
     # "acme renewal amount should match what we agreed": the field, its value not written here (grounding asks)
     (
         _m(
@@ -3394,6 +3471,15 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
             rf"{BOUNDARY}"
         ),
         "field",
+    ),
+    # "(umbrella just signed the renewal) won, pls update sf", "(... so) closed lost": the outcome alone, of the deal
+    # named before
+    (
+        _m(
+            r"^(?P<value>closed[\s/-]?(?:won|lost)|won|lost)(?:\s+(?:please\s+)?(?:update|change)(?:\s+(?:it|sf|sfdc|salesf"
+            rf"orce|the\s+crm))?)?(?P<rec>)(?P<field>){BOUNDARY}"
+        ),
+        "value",
     ),
     (_m(rf"^(?:please\s+)?(?:close\s+out|close)\s+(?P<rec>{RECORD})(?P<value>){BOUNDARY}"), "close"),
     # "acme support renewal can be closed (in sf)": won or lost is asked

@@ -289,6 +289,7 @@ OPPORTUNITY_WORDS = frozenset(
         "poc",
         "new",
         "business",
+        "biz",
         "support",
         "platform",
         "license",
@@ -515,10 +516,30 @@ class Lexicon:
         return None
 
     def account(self, text: str) -> str | None:
-        """A known account as written ("acme", "Umbrella Health"), or None."""
+        """A known account as written ("acme", "Umbrella Health"), or None. A name whose last word is one slip away
+        from the known name's, after the same first words ("umbrella heath": autocorrect), is that account, by its
+        own name."""
         t = _norm(text.strip(" .!,:;\"'"))
         t = re.sub(r"^(?:the\s+)", "", t)
-        return text.strip(" .!,:;\"'").removeprefix("the ").strip() if t in self._accounts else None
+        if t in self._accounts:
+            return text.strip(" .!,:;\"'").removeprefix("the ").strip()
+        return self._slipped_account(t.split())
+
+    def _slipped_account(self, words: list[str], rest: str | None = None) -> str | None:
+        """The one known account ``words`` names with one slip in its last word ("umbrella heath" for Umbrella
+        Health); a one-word name ("globes") only when ``rest`` names one of that account's opportunities ("globes
+        new biz")."""
+        if not words or not self.vocabulary.accounts:
+            return None
+        found = set()
+        for account in self.vocabulary.accounts:
+            known = _norm(account).split()
+            if len(known) != len(words) or known[:-1] != words[:-1] or not _one_slip(words[-1], known[-1]):
+                continue
+            if len(words) == 1 and (rest is None or self.opportunity_for(account, rest) is None):
+                continue
+            found.add(account)
+        return next(iter(found)) if len(found) == 1 else None
 
     def record(self, phrase: str) -> Record | None:
         """The opportunity a phrase names: "the Acme renewal" -> Acme + renewal, "the Globex deal" -> Globex,
@@ -556,6 +577,11 @@ class Lexicon:
         # The account: the longest known account at the start, else the words before the first opportunity word.
         for size in range(min(3, len(words)), 0, -1):
             candidate = " ".join(words[:size])
+            rest = " ".join(words[size:]) or None
+            slipped = None if _norm(candidate) in self._accounts else self._slipped_account(_norm(candidate).split(), rest)
+            if slipped is not None and all(self.is_opportunity_word(w) for w in words[size:]):
+                # "Globes new biz": Globex's New Business, the account's name slipped (autocorrect)
+                return Record(slipped, rest, generic or rest is not None)
             if _norm(candidate) in self._accounts:
                 rest = " ".join(words[size:]) or None
                 if rest and not all(self.is_opportunity_word(w) for w in words[size:]):
@@ -592,11 +618,8 @@ class Lexicon:
         if account is None:
             return None
         name = self._accounts.get(_norm(account), account)
-        found = [
-            o
-            for o in self._opportunities
-            if _norm(o.account) == _norm(name) and all(w in _norm(o.name) for w in _norm(words or "").split())
-        ]
+        wanted = [_SHORT_WORDS.get(w, w) for w in _norm(words or "").split()]  # "new biz": New Business
+        found = [o for o in self._opportunities if _norm(o.account) == _norm(name) and all(w in _norm(o.name) for w in wanted)]
         return found[0] if len(found) == 1 else None
 
     def contact(self, text: str, *, any_case: bool = False) -> str | None:
@@ -667,6 +690,25 @@ class Lexicon:
 
     def words(self) -> Iterable[str]:
         return self._people
+
+
+_SHORT_WORDS = {"biz": "business"}
+"""Words of a deal's name as people shorten them ("globex new biz")."""
+
+
+def _one_slip(typed: str, known: str) -> bool:
+    """Whether ``typed`` is ``known`` with one letter wrong, missing, extra, or two letters swapped (words of four
+    letters or more: a short word is too easily another)."""
+    if typed == known or min(len(typed), len(known)) < 4 or abs(len(typed) - len(known)) > 1:
+        return False
+    if len(typed) == len(known):
+        diff = [i for i in range(len(known)) if typed[i] != known[i]]
+        if len(diff) == 1:
+            return True
+        a, b = diff[0], diff[-1]
+        return len(diff) == 2 and b == a + 1 and typed[a] == known[b] and typed[b] == known[a]
+    short, long = (typed, known) if len(typed) < len(known) else (known, typed)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def _opportunity_part(opportunity: KnownOpportunity) -> str:

@@ -93,4 +93,12 @@ class Mapped:
         if start >= end:
             return ""
         first, last = self._bounds(start, end)
-        return self.original[first:last]
+        said = self.original[first:last]
+        if said.count("`") % 2:
+            # "`PDFRenderError: overflow` seen 3x": a code span cut at one end keeps both its backticks
+            if first > 0 and self.original[first - 1] == "`" and not said.startswith("`"):
+                first -= 1
+            elif last < len(self.original) and self.original[last] == "`" and not said.endswith("`"):
+                last += 1
+            said = self.original[first:last]
+        return said

@@ -48,6 +48,7 @@ from approvals.core.intents import (
 )
 from approvals.core.ports import ExtractionInput
 from understanding.dates import parse_date
+from understanding.follow_ups import delay_corrected
 from understanding.frames import (
     CANNOT_TELL,
     FRAMES,
@@ -89,7 +90,7 @@ from understanding.reading import (
     unclear_date,
 )
 from understanding.slots import read_slots
-from understanding.text import corrected, prepare_mapped, sentences_mapped, unquoted
+from understanding.text import corrected, prepare_mapped, said_in_brackets, sentences_mapped, unquoted
 
 # ---------------------------------------------------------------------------------------------------------------
 # Small talk and instructions to a bot
@@ -140,6 +141,8 @@ _INSTRUCTION = (
     r"|\b(?:admin|administrator|system|security|manager)\s+override\b|\bapprove\s+(?:your|its|their)\s+own\b"
     r"|\b(?:skip|no)\s+(?:the\s+)?approval\s+(?:step|process|flow)\b"
     r"|\bnew\s+(?:rules?|polic(?:y|ies))(?:\s+from\s+[\w ]{1,20}?)?\s*:"
+    r"|\byou\s+(?:(?:will|can|should|must|may|are\s+to)\s+)?(?:now\s+)?(?:skip|bypass|ignore|drop)\s+(?:the\s+|all\s+|any\s+)?"
+    r"(?:approv\w*|review\w*|checks?|sign-?offs?|polic\w+|rules?)\b"
 )
 """Instructions to a bot ("ignore previous instructions", "SYSTEM:"): they and what follows them are never requests."""
 _CLAIM = (
@@ -160,7 +163,7 @@ _CLAIM = (
     r"|\b[a-z]+\s+(?:said|says)\s+(?:go|yes|ok(?:ay)?|do\s+it|it'?s\s+fine|good\s+to\s+go|ship\s+it)\b"
     r"|\b(?:don'?t|do\s+not|no\s+need\s+to)\s+(?:ask|wait)\s+(?:for\s+(?:an?\s+)?)?(?:approvals?|anyone|anybody|permission|sign-?off)\b"
     r"|\bwithout\s+(?:asking|checking\s+with)\b[^,;:.]*|\bas\s+(?:the\s+|an\s+)?admin(?:istrator)?\b"
-    r"|\bi'?m\s+authori[sz]ing\s+(?:this|it)\b|\b(?:skip|bypass)\s+(?:the\s+|any\s+)?(?:approvals?|review|checks?|sign-?off)\b"
+    r"|\bi'?m\s+authori[sz]ing\s+(?:this|it)\b|\b(?:skip|bypass)\s+(?:the\s+|any\s+)?(?:approvals?|approvers?|review|checks?|sign-?off)\b"
     r"|\b(?:i'?m|i\s+am)\s+(?:the|an?|their|your|his|her)\s+(?:[a-z]+\s+)?(?:manager|boss|admin(?:istrator)?|lead|director|vp|ceo|"
     r"cfo|cto|owner)\b|\bno\s+need\s+(?:for|of)\s+(?:an?\s+|the\s+)?(?:approvals?|review|sign-?off|a\s+card)\b"
     r"|\b(?:the\s+)?[a-z]+\s+says\s+(?:to\s+)?(?:just\s+)?do\s+it(?:\s+(?:now|asap|today))?\b"
@@ -183,7 +186,7 @@ _CLAUSE_BREAK = re.compile(r"[.!?;:]\s|\s--?\s|\s[\u2014\u2013]\s|\(|,\s|\n|\s+(
 _LEAD_RE = re.compile(
     rf"^(?:[\s,.;:!?-]+)?{LEAD}(?:(?:please\s+)?(?:can|could|would|will)\s+you\s+(?:please\s+|also\s+|just\s+|kindly\s+|quick"
     r"ly\s+|maybe\s+|perhaps\s+|possibly\s+)*)?"
-    r"(?:(?:please|kindly|just|go\s+ahead\s+and|quickly|also|pls)\s+)*",
+    r"(?:(?:please|kindly|just|go\s+ahead\s+and|quickly|also|pls|let'?s|let\s+us|do\s+the\s+needful\s+and)\s+)*",
     re.I,
 )
 _FIELD_COLON = "".join(
@@ -208,7 +211,8 @@ _FIELD_COLON = "".join(
     )
 )
 _BOUNDARY = re.compile(
-    rf"\s*(?:,(?!\d)|;|{_FIELD_COLON}:(?!\d)|\s-\s|\s(?=\()|\s+(?:and|then|also|but|plus)\b|\?|(?<=\s)\(?[1-9][.)](?=\s))\s*",
+    rf"\s*(?:,(?!\d)|;|{_FIELD_COLON}:(?!\d)|\s-\s|\s(?=\()|\s+(?:and|then|also|but|plus)\b|\s(?=(?:now\s+that|because)\s)|"
+    r"\?|(?<=\s)\(?[1-9][.)](?=\s))\s*",
     re.I,
 )
 """Where a clause ends; a colon after a field's name ("due: Dec 1") is part of the clause."""
@@ -217,6 +221,12 @@ _VERBS = (
     r"mark|close|resolve|reopen|start|set|change|update|rename|bump|push|link|comment|leave|post|reply|remind|put|"
     r"take|finish|complete|label|tag|escalate"
 )
+_TO_A_GROUP = re.compile(
+    r"\b(?:everyone|everybody|y'?all)\b|(?:^|\b(?:hey|hi|hello|morning|thanks|thank\s+you|ty|work|job)\s+)(?:team|folks|all|guys)\b",
+    re.I,
+)
+"""Words that say a message is to a group of people, not to the bot."""
+_OUR_VERB_FIRST = re.compile(rf"^\W*(?:please\s+|pls\s+)?(?:{_VERBS})\b", re.I)
 _IMPERATIVE = re.compile(
     r"^(?!\w+\s+(?:is|are|was|were|has|have|had|looks|seems|went|got|'s)\b)(?:file|create|open|raise|log|record|make|add|report|submit|assign|reassign|unassign|give|hand|move|transition|"
     r"mark|close|resolve|reopen|start|set|change|update|rename|bump|push|increase|decrease|lower|link|comment|leave|"
@@ -240,6 +250,16 @@ _ASKS = re.compile(
     r"\b(?:needs?|should|must|want|wants|please|can\s+you|could\s+you|would\s+you|has\s+to|have\s+to|let'?s|lets)\b"
     r"|\?\s*$",
     re.I,
+)
+_A_THING_NEEDS = re.compile(
+    r"^(?:the|our|their|this|that|his|her)\s+(?!(?:ticket|issue|deal|opp(?:ortunity)?|record|contact|task|one|thing)\b)"
+    r"[a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,3}?\s+(?:needs?|requires?|depends\s+on|is\s+waiting\s+(?:on|for))\s+\S",
+    re.I,
+)
+"""A thing that needs something ("the postmortem needs the retry policy written down"), said after a request: why."""
+_FIELD_NAMED = (
+    r"\b(?:description|summary|title|priority|prio|due|deadline|assignee|owner|labels?|status|stage|amount|close\s+date|"
+    r"next\s+step|phone|email)\b"
 )
 _CORRECTION = re.compile(
     r"^(?:wait|actually|scratch\s+that|no\s+wait|hold\s+on|sorry|oops|correction|my\s+bad|never\s*mind\s+the|"
@@ -368,6 +388,9 @@ def _read_sentence(sentence: Mapped, ctx: Ctx) -> list[Item]:
                 position = end
                 continue
         item = _classify(chunk, ctx, after=items)
+        if _fills_from_an_aside(item, items, ctx):
+            position = boundary.end() if boundary else len(text)
+            continue
         item = _same_for_another(item, items)
         item = _on_the_issue_named_before(item, chunk, ctx)
         if isinstance(item, Continuation) and "labels" in item.values and boundary is not None and later is None:
@@ -398,7 +421,7 @@ def _read_sentence(sentence: Mapped, ctx: Ctx) -> list[Item]:
         items.append(item)
         _remember(items[-1], ctx)
         position = end if later is not None else (boundary.end() if boundary else len(text))
-    return _share_values(_keys_listed_before(_said_before_the_request(items)))
+    return _values_said_in_brackets(_share_values(_keys_listed_before(_said_before_the_request(items))), ctx)
 
 
 _REFERS_TO_AN_ASK = re.compile(
@@ -799,6 +822,56 @@ def _another_like_it(piece: Mapped, before: Sequence[Item], ctx: Ctx) -> tuple[I
     return read[0], max(read[1] - len(noun) + found.end(), 1)
 
 
+_ASIDE = re.compile(r"^\(\s*(?P<value>[^()]+?)\s*\)$")
+
+
+def _fills_from_an_aside(item: Item, items: list[Item], ctx: Ctx) -> bool:
+    """ "reopen PAY-2 (in progress)", "add the link (clones)": a bracketed word right after a request that is exactly
+    a value its kind needs and was not given is that value (the request before it is completed in place)."""
+    if not isinstance(item, Context) or not items or not isinstance(items[-1], Read):
+        return False
+    aside = _ASIDE.match(item.text.strip())
+    if aside is None:
+        return False
+    filled = _with_a_value_said_aside(items[-1], aside["value"], ctx)
+    if filled is None:
+        return False
+    items[-1] = filled
+    _remember(filled, ctx)
+    return True
+
+
+def _with_a_value_said_aside(read: Read, words: str, ctx: Ctx) -> Read | None:
+    """The request with ``words`` as the value its kind needs and was not given (a status, a link type), if they are
+    exactly one."""
+    request = read.request
+    field, found = (
+        ("status", ctx.lexicon.status(words))
+        if isinstance(request, JiraTransitionRequest)
+        else ("link_type", ctx.lexicon.link_type(words))
+        if isinstance(request, JiraLinkIssuesRequest)
+        else ("", None)
+    )
+    if found is None or getattr(request, field) is not None:
+        return None
+    return Read(request.model_copy(update={field: found}), weak=read.weak, pronoun=read.pronoun)
+
+
+def _values_said_in_brackets(items: list[Item], ctx: Ctx) -> list[Item]:
+    """ "reopen PAY-2 (in progress)": words in brackets after the issue's key that are the value the request about
+    it lacks (the brackets were left out of the words read, as what the issue is)."""
+    said = said_in_brackets(ctx.request.request_text)
+    if not said:
+        return items
+    out: list[Item] = []
+    for item in items:
+        issue = getattr(item.request, "issue", None) if isinstance(item, Read) else None
+        if isinstance(item, Read) and issue in said:
+            item = _with_a_value_said_aside(item, said[issue], ctx) or item
+        out.append(item)
+    return out
+
+
 def _same_for_another(item: Item, before: Sequence[Item]) -> Item:
     """ "close out PAY-4 and OPS-2": a bare issue key after a request about an issue asks the same for that one."""
     if not isinstance(item, Context) or item.key is None or not before:
@@ -845,7 +918,13 @@ def _on_the_issue_named_before(item: Item, chunk: Mapped, ctx: Ctx) -> Item:
     return found[0]
 
 
-_STARTS = re.compile(rf"(?<=\s)(?=(?:please\s+|can\s+you\s+|could\s+you\s+)?(?:{_VERBS})\b|{ISSUE_KEY}\b)", re.I)
+_STARTS = re.compile(
+    rf"(?<=\s)(?=(?:please\s+|can\s+you\s+|could\s+you\s+)?(?:{_VERBS})\b|{ISSUE_KEY}\b)"
+    # "they pushed back hard on price so acme platform renewal goes to negotiation now": what follows "so" is the
+    # consequence, a request (or a change stated) of its own when a frame reads it
+    r"|(?<=\sso\s)(?=[a-z])",
+    re.I,
+)
 
 
 def _later_start(sentence: Mapped, start: int, end: int, ctx: Ctx) -> int | None:
@@ -996,6 +1075,15 @@ _CONTINUATIONS: list[tuple[re.Pattern[str], str]] = [
         re.compile(
             r"^(?:and\s+)?(?P<v>[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*)?)\s+(?:should|can|will|could|is\s+going\s+to|'ll)\s+(?:own|"
             r"take|handle|pick\s+up|grab|work\s+on)\s+(?:it|this|that|this\s+one)$",
+            re.I,
+        ),
+        "assignee",
+    ),
+    # "alice owns it", "juan's the assignee": who works on it, said as it stands
+    (
+        re.compile(
+            r"^(?:and\s+)?(?P<v>[a-z][\w.-]*(?:\s+[a-z][\w.-]*)?)(?:\s+(?:owns|takes|gets)\s+(?:it|this|that|this\s+one)|(?:'s|\s+is"
+            r")\s+(?:the\s+)?(?:assignee|owner))$",
             re.I,
         ),
         "assignee",
@@ -1309,7 +1397,7 @@ def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
     if mention:
         return Context(raw, key=None, addressee=mention[1].upper().replace("<@U", "<@U"))
     customer = re.match(
-        r"^(?P<rec>[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){0,3}?)\s+(?:wants?|needs?|asked|is\s+asking|said|says|"
+        r"^(?P<rec>[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){0,3}?)\s+(?:(?:just|finally|already|officially)\s+)?(?:wants?|needs?|asked|is\s+asking|said|says|"
         r"signed|agreed|requested|is\s+waiting|called|emailed|decided|declined|chose|won'?t|will|doesn'?t|can'?t|is\s+not|i"
         r"sn'?t)\b",
         raw,
@@ -1381,6 +1469,14 @@ def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
         return Context(raw)
     if _CONDITION.match(raw):  # before a request or after it: doing it now would drop the condition
         return Unknown(chunk.source().strip())
+    if (
+        after
+        and isinstance(after[-1], Read)
+        and not keys
+        and _A_THING_NEEDS.match(raw)
+        and not re.search(_FIELD_NAMED, raw, re.I)
+    ):
+        return Context(raw)  # "PAY-11 due eod tmrw, the postmortem needs the retry policy written down": why
     if _IMPERATIVE.match(raw) or (_ASKS.search(raw) and not raw.endswith("?")) or _ASKED_AS_A_QUESTION.match(raw):
         return Unknown(chunk.source().strip())
     subject = re.match(
@@ -1670,6 +1766,12 @@ def _same_target(a: ActionRequest, b: ActionRequest) -> bool:
 # The extractor
 
 
+def _project_of(request: ActionRequest) -> str | None:
+    """The project of the issue a request is about, when it names one by its key."""
+    key = re.fullmatch(r"([A-Za-z][A-Za-z0-9]{1,9})-\d+", str(getattr(request, "issue", "") or ""))
+    return key[1].upper() if key else None
+
+
 def _thread_summary(request: ExtractionInput) -> str | None:
     """What "file this" files: the thread's first message from a person, as its summary."""
     for message in request.thread:
@@ -1680,7 +1782,7 @@ def _thread_summary(request: ExtractionInput) -> str | None:
         first_line = next((line for line in message.text.splitlines() if line.strip()), "")
         text = re.sub(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>\s*", "", first_line).strip()
         text = re.sub(r"\s*\((?:https?|mailto):[^)\s]*\)", "", text)  # a link's target, as plain text writes it
-        text = re.split(r"(?<=[a-z0-9)\]])[.!?]\s+(?=[A-Z])", text)[0].strip().rstrip(".!")
+        text = re.split(r"""(?:(?<=[a-z0-9)\]%"'])|(?<=[A-Z]{2}))[.!?]\s+(?=[A-Z])""", text)[0].strip().rstrip(".!")
         return capitalised(text[:250]) if text else None
     return None
 
@@ -1914,6 +2016,11 @@ class OfflineParser:
                 )
             )
         ]
+        if request.known_projects:
+            # "fyi INC-4471 resolved 14:05 utc": a statement about a key of no project here (an incident number, a
+            # ticket elsewhere) names no change to make here
+            known = {p.upper() for p in request.known_projects}
+            reads = [r for r in reads if not (r.weak and _project_of(r.request) not in (None, *known))]
         reads = _one_link_each(reads)
         requests: list[ActionRequest] = []
         problems = list(message.problems)
@@ -1924,6 +2031,17 @@ class OfflineParser:
             and "?" in request.request_text
         ):
             # "<@bob> do u know who owns the stripe upgrade?": a question to a person, not a request to the bot
+            problems = []
+            message.to_someone_else = True
+        if (
+            not reads
+            and problems
+            and _TO_A_GROUP.search(request.request_text)
+            and not re.search(ISSUE_KEY, request.request_text)
+            and all(isinstance(p, str) and not _OUR_VERB_FIRST.match(p) for p in problems)
+        ):
+            # "great work this sprint everyone, retro's thursday, bring snacks": said to the team, naming no record
+            # and no verb of ours; nothing for the bot to do
             problems = []
             message.to_someone_else = True
         # A request with a field left empty ("update PAY-12", "move PAY-9 along") is kept as it is: grounding asks
@@ -1940,6 +2058,8 @@ class OfflineParser:
         said = [c for c in message.corrections if _CORRECTION_WORDS.sub("", c.strip()).strip(" .!?,")]
         if message.corrections and len(said) == 1:
             swapped = _person_corrected(requests, said[0], request)
+            if swapped is None:
+                swapped = delay_corrected(requests, said[0], request.request_text)  # "in 45m, no wait make it 90"
             if swapped is not None:
                 requests, message.corrections = swapped, []
         if message.corrections:

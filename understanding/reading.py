@@ -118,7 +118,8 @@ KEY = ISSUE_KEY
 _TICKET = r"(?:jira\s+)?(?:ticket|issue|jira|bug|task|story|card)"
 THIS_ISSUE = (
     rf"(?:(?:the|this|that|our|my)\s+{_TICKET}(?:\s+(?:from|in|for|of|on)\s+(?:this|the)\s+thread"
-    r"|\s+(?:we|you|i)\s+(?:just\s+)?(?:filed|created|opened|made|raised))?|this\s+one|it|this|that|its)"
+    r"|\s+(?:we|you|i)\s+(?:just\s+)?(?:filed|created|opened|made|raised))?|this\s+one|it|this|that|its"
+    rf"|(?:the\s+)?same\s+(?:{_TICKET}|one))"
 )
 ISSUE_REF = rf"(?:(?:the\s+)?{KEY}(?:\s+{_TICKET}\b)?|{THIS_ISSUE})"
 """An issue as a request names it: a key ("PAY-12", "the PAY-12 ticket") or the thread's ("it", "this ticket")."""
@@ -126,14 +127,14 @@ DATE = rf"(?:{DATE_PATTERN})"
 VAGUE_DATE = rf"(?:{VAGUE_DATE_PATTERN})"
 AMOUNT = rf"(?:{AMOUNT_PATTERN})"
 _POLITE_WORDS = (
-    r"(?:please|thanks|thank\s+you|asap|right\s+away|now|today|again|too|already|for\s+me|real\s+quick|quickly|"
+    r"(?:please|thanks|thank\s+you|asap|no\s+rush|no\s+hurry|right\s+away|now|today|again|too|already|for\s+me|real\s+quick|quickly|"
     r"when\s+you\s+(?:can|get\s+a\s+(?:chance|sec|minute))|if\s+you\s+can|tho|though|as\s+well|anymore|any\s+more|"
     r"for\s+now|for\s+the\s+moment|for\s+the\s+time\s+being|temporarily|in\s+the\s+meantime|while\s+(?:you'?re|your)\s+at\s+it|whil"
     r"e\s+you\s+are\s+at\s+it)"
 )
 BOUNDARY = (
     rf"(?=(?:\s+{_POLITE_WORDS})*\s*(?:,(?!\d)|;|:|\.(?:\s|$)|\?|!|\s-\s|\s->\s|\s\(|"
-    r"\s+(?:and|then|also|but|so|because|since|as)\b|$"
+    r"\s+(?:and|then|also|but|so|because|since|as|now\s+that)\b|$"
     # the next item of a numbered list written on one line ("1) PAY-8 -> alice 2) PAY-8 prio -> low")
     r"|\s+\(?[2-9][.)]\s"
     # a run-on clause with a subject of its own ("assign PAY-10 to alice pls she knows the tax code")
@@ -152,7 +153,7 @@ def issue_value(ref: str, ctx: Ctx) -> tuple[str, bool]:
     key = re.fullmatch(rf"(?:the\s+)?({KEY})(?:\s+{_TICKET})?", ref, re.I)
     if key is not None:
         return key[1].upper(), False
-    return THIS_THREAD, ref.lower() in _PRONOUNS
+    return THIS_THREAD, ref.lower() in _PRONOUNS or bool(re.match(r"(?:the\s+)?same\b", ref, re.I))
 
 
 def read_date(text: str, ctx: Ctx, *, past: bool = False) -> tuple[dt.date | None, bool] | None:
@@ -215,6 +216,8 @@ def _trailing_end(text: str) -> int:
         opener = {"}": "{", "]": "[", ")": "("}.get(char)
         if opener is not None and text.count(opener, 0, end - 1) > text.count(char, 0, end - 1):
             break
+        if char == "`" and text.count("`", 0, end - 1) % 2:
+            break  # closes a code span opened in the text
         if not _TRAILING.fullmatch(char):
             break
         end -= 1

@@ -12,17 +12,25 @@ import re
 from approvals.core.intents import ReadRequest
 from understanding.lexicon import Record
 from understanding.mapped import Mapped
-from understanding.reading import ISSUE_REF, Ctx, Item, Read, issue_value
+from understanding.reading import ISSUE_REF, Context, Ctx, Item, Read, issue_value
 
 _I = re.IGNORECASE
+_ALSO_ASKED = (
+    r"(?:\s*\??\s*(?:-|,|;)?\s*(?:and\s+)?(?:is|has|does|did|are|was|who'?s|whos|who\s+is|when'?s|when\s+is)\s+"
+    r"(?=[^?.!,;]*\b(?:it|this|that)\b)[^?.!,;]{1,50}?\?)"
+)
+"""A second question about the same record, said after the first ("what's the status of OPS-2 - is juan still on
+it?"): the read answers it too."""
 _END = (
     r"(?:\s+(?:now|today|currently|right\s+now|these\s+days|again|at\s+the\s+moment|at\s+this\s+point|so\s+far|lately))?"
+    # "where are we on the initech expansion stage wise": what of it is asked
+    r"(?:\s+(?:status|stage|progress|timeline|owner|amount|date|deadline|priority)[\s-]?wise)?"
     r"\s*(?:\?+|\.|!)?\s*(?:please|pls|thanks)?"
     r"(?:\s*,?\s*(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+)?(?:tell\s+me|let\s+me\s+know))?"
-    r"\s*[?.!]*\s*$"
+    rf"{_ALSO_ASKED}?\s*[?.!]*\s*$"
 )
-"""The end of a question: when ("right now", "at the moment"), and an ask to be told said after it ("..., can you
-tell me?")."""
+"""The end of a question: when ("right now", "at the moment"), what of the record is asked ("stage wise"), an ask to
+be told said after it ("..., can you tell me?") and a second question about it ("- is juan still on it?")."""
 _RECORD = r"(?P<rec>(?:the\s+)?[a-z0-9][\w&.'/-]*(?:\s+[a-z0-9][\w&.'/-]*){0,4}?)"
 
 _STATE_WORDS = r"(?:unassigned|assigned(?:\s+to\s+any(?:one|body))?|open|merged|deployed|released|live|out)"
@@ -67,7 +75,8 @@ _ISSUE_QUESTIONS = [
         rf"^does\s+(?P<issue>{ISSUE_REF})\s+have\s+(?:an?\s+)?(?:owner|assignee|eta|due\s+date)(?:\s+yet)?{_END}", _I
     ),
     re.compile(
-        rf"^(?:where\s+are\s+we|where'?s|any\s+(?:news|update|progress))\s+(?:on|with)\s+(?P<issue>{ISSUE_REF}){_END}",
+        rf"^(?:where\s+(?:are|r)\s+we(?:\s+at)?|where'?s|any\s+(?:news|update|progress))\s+(?:on|with)\s+(?P<issue>{ISSUE_REF})"
+        rf"{_END}",
         _I,
     ),
     re.compile(rf"^(?:what'?s|what\s+is)\s+(?P<issue>{ISSUE_REF})(?:'s\s+status|\s+status)?{_END}", _I),
@@ -98,6 +107,15 @@ _ISSUE_QUESTIONS = [
     re.compile(rf"^(?P<issue>{ISSUE_REF})(?:'s)?(?:\s*(?:-|:|,)\s*|\s+){_ASPECTS}\s*\?+\s*$", _I),
     re.compile(rf"^{_ASPECT}\s+(?:of|on|for)\s+(?P<issue>{ISSUE_REF})\s*\?+\s*$", _I),
 ]
+_TELL_BACK = (
+    r"^(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:(?:please|kindly|pls)\s+)*(?:(?:revert|get|come|write|reply|circle)\s+(?:back\s+)?"
+    r"(?:to\s+(?:me|us)\s+)?with|(?:tell|send|give|show)\s+(?:me|us)|share(?:\s+with\s+(?:me|us))?|let\s+(?:me|us)\s+know|"
+    r"update\s+(?:me|us)\s+(?:on|with))\s+(?:the\s+|an?\s+)?(?:current\s+|latest\s+)?(?:status|state|update|progress)\s+"
+    r"(?:of|on|for|with)\s+"
+)
+"""An ask to be told where a record stands, said as an errand: "kindly revert back with the current status of PAY-9",
+"send me the latest status of OPS-2", "let me know the status of the acme renewal"."""
+_TELL_BACK_ISSUE = re.compile(rf"{_TELL_BACK}(?P<issue>{ISSUE_REF}){_END}", _I)
 _RECORD_QUESTIONS = [
     re.compile(rf"^(?:what'?s|what\s+is|where'?s|where\s+is)\s+{_RECORD}\s+at{_END}", _I),
     re.compile(
@@ -109,7 +127,8 @@ _RECORD_QUESTIONS = [
         rf"^(?:what'?s|what\s+is)\s+(?:the\s+)?(?:status|stage|amount|close\s+date)\s+(?:of|on)\s+{_RECORD}{_END}", _I
     ),
     re.compile(
-        rf"^(?:where\s+are\s+we|any\s+(?:news|updates?|progress)|(?:status|update)|how'?s)\s+(?:on|with|of)\s+{_RECORD}"
+        rf"^(?:where\s+(?:are|r)\s+we(?:\s+at)?|any\s+(?:news|updates?|progress)|(?:status|update)|how'?s)\s+(?:on|with|of)\s+"
+        rf"{_RECORD}"
         rf"{_END}",
         _I,
     ),
@@ -140,6 +159,7 @@ _INDIRECT_ISSUE = re.compile(
     rf"(?:of|on|with)\s+(?P<issue5>{ISSUE_REF})){_END}",
     _I,
 )
+_TELL_BACK_RECORD = re.compile(rf"{_TELL_BACK}{_RECORD}{_END}", _I)
 _INDIRECT_RECORD = re.compile(
     _INDIRECT + rf"(?:where\s+{_RECORD}\s+(?:stands|is(?:\s+at)?)|where\s+(?:we|things)\s+(?:are|stand)\s+(?:on|with)"
     rf"\s+{_RECORD.replace('rec', 'rec2')}|what\s+stage\s+{_RECORD.replace('rec', 'rec3')}\s+is\s+(?:in|at)|how\s+"
@@ -148,8 +168,11 @@ _INDIRECT_RECORD = re.compile(
     _I,
 )
 _OWED_ASK = (
-    r"(?:(?:what|which\s+follow[\s-]?ups?|anything|is\s+there\s+anything|what\s+else)\s+(?:do\s+i\s+(?:still\s+)?owe|"
-    r"(?:that\s+)?i\s+(?:still\s+)?owe|"
+    r"(?:(?:what|which\s+follow[\s-]?ups?|anything|is\s+there\s+anything|what\s+else"
+    # "what are the pending items I am owing to others?"
+    r"|what\s+are\s+(?:the\s+)?(?:(?:pending|open|outstanding|remaining)\s+)?(?:items|things|tasks|follow[\s-]?ups|actions)"
+    r"|which\s+(?:(?:pending|open|outstanding|remaining)\s+)?(?:items|things|tasks|follow[\s-]?ups|actions))"
+    r"\s+(?:do\s+i\s+(?:still\s+)?owe|(?:that\s+)?i\s+(?:still\s+)?(?:owe|am\s+owing)|"
     r"am\s+i\s+on\s+the\s+hook\s+for|(?:that\s+)?i'?m\s+on\s+the\s+hook\s+for|is\s+on\s+my\s+plate|do\s+i\s+have\s+"
     r"(?:open|due|pending|outstanding)|should\s+i\s+be\s+doing)"
     r"|what'?s\s+(?:still\s+)?on\s+(?:my\s+(?:plate|list|desk)|me)|do\s+i\s+(?:still\s+)?owe\s+(?:anyone|anybody|people|ppl|folks)"
@@ -157,7 +180,7 @@ _OWED_ASK = (
 )
 """Asking what one owes: "what do I owe", "anything I owe", "do I owe anyone anything", "what's on my plate"."""
 _ONE_OWED = (
-    rf"{_OWED_ASK}(?:\s+(?:to\s+)?(?:people|ppl|anyone|anybody|folks|someone|somebody|the\s+team))?"
+    rf"{_OWED_ASK}(?:\s+(?:to\s+)?(?:people|ppl|anyone|anybody|folks|someone|somebody|the\s+team|others|other\s+people))?"
     r"(?:\s+(?:this\s+week|today|tomorrow|this\s+month|right\s+now|now|at\s+the\s+moment))?"
 )
 _TELL_ME = (
@@ -175,6 +198,20 @@ _WHY_ASKED = re.compile(
 )
 """Why the writer asks, said before the question ("before I promise anything to the customer - where is PAY-10 at?"):
 the question is the read; what they will do with the answer is no request of its own."""
+
+
+_NOUN = r"(?!(?:to|be|fixed|done|filed|created|moved|closed|assigned|updated)\b)[\w-]+"
+_WHY_AFTER = re.compile(
+    r"^(?:(?:i|we)\s+)?(?:(?:just|really|mainly|mostly)\s+)?(?:need|want|'?m\s+after|am\s+after|(?:'?m\s+|am\s+)?looking\s+for)\s+"
+    rf"(?:the|his|her|their|its|that|this|an?|some)\s+{_NOUN}(?:\s+{_NOUN}){{0,4}}[\s.!]*$",
+    _I,
+)
+"""Why a question was asked, said in the sentence after it ("who has OPS-4 rn? need the gateway runbook for
+INC-4471"): what the writer wants from the answer, no request of its own. Something wanted done ("need the bug
+fixed") is not this."""
+_ASKED_AGAIN = re.compile(rf"^{_ALSO_ASKED}\s*$", _I)
+"""A second question about the record just asked about, in a sentence of its own ("what's the status of OPS-2? is
+juan still on it?")."""
 
 
 def _deal_named_before(ctx: Ctx) -> Record | None:
@@ -195,6 +232,8 @@ def _deal_named_before(ctx: Ctx) -> Record | None:
 
 def read_question(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     low = piece.text.lower()
+    if ctx.last_kind == "read.record" and (_WHY_AFTER.match(low) or _ASKED_AGAIN.match(low)):
+        return Context(piece.source().strip()), len(low)  # what the answer is for, or more of the same question
     why = _WHY_ASKED.match(low)
     if why is not None:
         found = read_question(piece.slice(why.end(), len(piece.text)), ctx)
@@ -215,7 +254,11 @@ def read_question(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         said = next(indirect[name] for name in ("issue", "issue2", "issue3", "issue4", "issue5") if indirect[name])
         issue, _ = issue_value(said, ctx)
         return Read(ReadRequest(issue=issue)), len(low)
-    for pattern in (*_RECORD_QUESTIONS, _INDIRECT_RECORD):
+    told = _TELL_BACK_ISSUE.match(low)
+    if told is not None:
+        issue, pronoun = issue_value(told["issue"], ctx)
+        return Read(ReadRequest(issue=issue), pronoun=pronoun), len(low)
+    for pattern in (*_RECORD_QUESTIONS, _INDIRECT_RECORD, _TELL_BACK_RECORD):
         match = pattern.match(low)
         if match is None:
             continue

@@ -79,7 +79,13 @@ _DASH = re.compile(r"\s*[\u2014\u2013]\s*|\s+--\s+")  # an em or en dash between
 _SHORTHAND: tuple[tuple[str, str, bool], ...] = (
     (r"w/o", "without", True),
     (r"w/", "with ", True),
+    (r"w(?=\s+(?:the\s+|a\s+|an\s+|their\s+|our\s+|his\s+|her\s+|my\s+)?[a-z<])", "with", False),  # "a call w hank"
     (r"b/c", "because", True),
+    # "I am needing one bug", "he is knowing the billing page": a state said as an ongoing action
+    (r"(?:am|is|are)\s+needing", "need", True),
+    (r"(?:am|is|are)\s+wanting", "want", True),
+    (r"(?:am|is|are)\s+knowing", "know", True),
+    (r"(?:am|is|are)\s+requiring", "require", True),
     (r"u", "you", False),
     (r"ur", "your", False),
     (r"pls|plz|plez|pleeease|pleease|pleeeease", "please", True),
@@ -200,7 +206,7 @@ _MONEY = AMOUNT_PATTERN
 _SCALED_OR_DOLLARS = r"\$?\d[\d,]*(?:\.\d+)?\s*(?:k|m|mm)\b|\$\d[\d,]*(?:\.\d+)?\b"
 """An amount that says it is money: with a scale ("35k", "$1.02M") or a dollar sign ("$92,500")."""
 NOT_THE_OLD_AMOUNT = re.compile(
-    rf"(?P<new>{_MONEY})\s*,?\s+(?:(?:and\s+)?not|instead\s+of|rather\s+than|\(?was)\s+{_MONEY}\)?", re.I
+    rf"(?P<new>{_MONEY})(?P<now>\s+now)?\s*,?\s+(?:(?:and\s+)?not|instead\s+of|rather\s+than|\(?was)\s+{_MONEY}\)?", re.I
 )
 """'110,000 not 100k', '120k instead of 100k': the new amount; the old one is no value to read."""
 
@@ -220,9 +226,72 @@ _FROM_OLD_AMOUNT = re.compile(rf"\bfrom\s+{_MONEY}\s+(?:to|->|\u2192)\s+(?P<new>
 _IN_THE_SYSTEM = re.compile(r"\s+(?:in|on)\s+(?:sf|sfdc|salesforce|the\s+crm|jira)\b(?!\s+(?:for|as|with)\b)", re.I)
 """'close it in SF', 'update her title in salesforce': where the change is made is the record's own system."""
 _KEY_DESCRIBED = re.compile(
-    r"(?P<key>\b[A-Za-z][A-Za-z0-9]{1,9}-\d+)\s+\((?![^()]*\b[A-Za-z][A-Za-z0-9]{1,9}-\d+)(?![^()]*\d)[^()]{1,60}\)"
+    r"(?P<key>\b[A-Za-z][A-Za-z0-9]{1,9}-\d+)\s+\((?![^()]*\b[A-Za-z][A-Za-z0-9]{1,9}-\d+)(?![^()]*\d)(?P<what>[^()]{1,60})\)"
 )
 """'PAY-10 (the Canadian tax one)': what the issue is, said in brackets; the key is what the request names."""
+
+
+def said_in_brackets(text: str) -> dict[str, str]:
+    """What the request says in brackets after each issue key ('reopen PAY-2 (in progress)': PAY-2 -> 'in
+    progress'), which ``prepare_mapped`` leaves out of the words the rules read."""
+    return {m["key"].upper(): m["what"].strip() for m in _KEY_DESCRIBED.finditer(text)}
+_DICTATED = re.compile(
+    r"(?<=[\w%)])[ \t]+(?P<word>comma|colon|semicolon|period|full\s+stop)\b(?=(?P<more>[ \t]+[\w<@\"'(])|[ \t]*$)", re.I
+)
+_NOT_DICTATED_AFTER = frozenset(
+    "a an the this that these those its his her their our my your each every per no any one same whole entire first "
+    "last next missing extra stray trailing oxford serial semi trial grace notice billing waiting cooling review "
+    "reporting contract payment pay fiscal holiday freeze blackout evaluation probation rental renewal test quiet "
+    "lock lockup time day week month quarter year".split()
+)
+_PUNCTUATION_FOR = {"comma": ",", "colon": ":", "semicolon": ";", "period": ".", "full stop": "."}
+
+
+def _dictated(match: re.Match[str]) -> str:
+    word = " ".join(match["word"].lower().split())
+    before = re.search(r"([\w'-]+)\W*$", match.string[: match.start()])
+    if before is not None and before[1].lower() in _NOT_DICTATED_AFTER:
+        return match[0]  # "the trial period", "a missing comma": the word itself
+    if word in ("comma", "colon", "semicolon") and not match["more"]:
+        return match[0]  # a comma or colon ends nothing: the word is said, not dictated
+    return _PUNCTUATION_FOR[word]
+"""'log a call w ana today comma q2 budget is confirmed period': punctuation said as words by someone dictating."""
+
+
+def _punctuated(mapped: Mapped) -> Mapped:
+    """``mapped`` with dictated punctuation as punctuation; each mark stands for no text of its own, so free text
+    that ends at one ends with the word before it ("q2 budget is confirmed", never "... confirmed period")."""
+    chars, starts, ends = list(mapped.text), list(mapped.starts), list(mapped.ends)
+    for match in reversed(list(_DICTATED.finditer(mapped.text))):
+        mark = _dictated(match)
+        if mark == match[0]:
+            continue
+        at = mapped.starts[match.start()]
+        chars[match.start() : match.end()] = [mark]
+        starts[match.start() : match.end()] = [at]
+        ends[match.start() : match.end()] = [at]
+    return Mapped(mapped.original, "".join(chars), tuple(starts), tuple(ends))
+
+
+_SAID_AGAIN = re.compile(r"\b(?P<word>[A-Za-z]+)(?:[\s,!]+(?P=word)\b){2,}", re.I)
+"""A word typed three times or more in a row ("won won won!!!"): one word, said with feeling."""
+
+
+def _said_once(mapped: Mapped) -> Mapped:
+    """``mapped`` with each word typed three times or more in a row typed once (the word kept stands for itself)."""
+    keep = [True] * len(mapped.text)
+    for match in _SAID_AGAIN.finditer(mapped.text):
+        for i in range(match.end("word"), match.end()):
+            keep[i] = False
+    if all(keep):
+        return mapped
+    kept = [i for i, k in enumerate(keep) if k]
+    return Mapped(
+        mapped.original,
+        "".join(mapped.text[i] for i in kept),
+        tuple(mapped.starts[i] for i in kept),
+        tuple(mapped.ends[i] for i in kept),
+    )
 _EMOJI_WORDS = (
     (re.compile(r"\s*\+?\s*\U0001f4ac\ufe0f?\s*"), " and comment: "),  # speech balloon
     (re.compile(r"\U0001f5d1\ufe0f?"), " delete "),  # wastebasket
@@ -251,9 +320,13 @@ def prepare_mapped(text: str, *, bot_user_id: str | None = None) -> Mapped:
     mapped = mapped.sub(_LINK_TARGET, "").sub(_JIRA_URL, lambda m: m["key"])
     mapped = mapped.sub(_HIDDEN, " ").sub(_FENCE, "\n").unwrap(_MARKUP).sub(_LIST_MARK, "")
     mapped = mapped.sub(_QUOTES, lambda m: _QUOTE_FOR[m[0]])
+    if not re.search(r"[,;:]|\.(?:\s|$)", mapped.text):
+        # a message with no punctuation typed, that says it as words: dictated ("... today comma q2 budget ...")
+        mapped = _punctuated(mapped)
     for pattern, word in _EMOJI_WORDS:
         mapped = mapped.sub(pattern, word)
     mapped = mapped.sub(_HEDGE, " ")
+    mapped = _said_once(mapped)  # "won won won": said once, with feeling
     mapped = (
         mapped.sub(_KEYS_JOINED, r"\g<key> and ")
         .sub(_PLUS, " and ")
@@ -272,7 +345,7 @@ def prepare_mapped(text: str, *, bot_user_id: str | None = None) -> Mapped:
         .sub(_EMOJI, " ")
         .sub(_AT_SIGN, " at ")
         .sub(_IN_THE_SYSTEM, "")
-        .sub(NOT_THE_OLD_AMOUNT, lambda m: m["new"])
+        .sub(NOT_THE_OLD_AMOUNT, lambda m: m["new"] + (m["now"] or ""))
         .sub(_KEY_DESCRIBED, lambda m: m["key"])
         .sub(_AMOUNT_RANGE, "an amount not yet known")
         .sub(_FROM_OLD_AMOUNT, lambda m: f"to {m['new']}")
