@@ -44,7 +44,7 @@ _MONTHS["sept"] = 9
 
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10}
 
-_DOTTED = (
+DOTTED_DATE = (
     r"\b(?:0?[1-9]|[12]\d|3[01])\.(?:0[1-9]|1[0-2])(?:\.(?:\d{4}|\d{2}))?"
     r"(?![\d.,]?\d)(?!\s*(?:%|k\b|m\b|mm\b|bn?\b|million|thousand|usd|eur|gbp|dollars|euros?|pounds|x\b))"
 )
@@ -58,7 +58,7 @@ DATE_PATTERN = (
     r"|\d{4}-\d{2}-\d{2}"
     r"|(?:eod|cob|eob|end\s+of\s+(?:the\s+)?day)\s+(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|today|tomorrow|tmrw|tmr)\b"
     r"|(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|tomorrow|tmrw|tmr)\s+(?:eod|cob|eob|morning|afternoon|evening|night|am|pm)\b"
-    r"|today|tomorrow|tmrw|yesterday|eod|eow|eoq|eoy|tonight|this\s+(?:morning|afternoon|evening)"
+    r"|today|tomorrow|tmrw|yesterday|eod|eow|eoq|eoy|tonight|this\s+(?:morning|afternoon|evening|am|pm)\b"
     r"|(?:the\s+)?end\s+of\s+(?:the\s+)?(?:day|next\s+week|week|month|quarter|year)"
     r"|next\s+week|in\s+(?:\d+|a|an|one|two|three|four|five|six|seven|ten)\s+(?:days?|weeks?|wks?|months?)"
     r"|(?:(?:next|this|on|last)\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\b"
@@ -66,7 +66,7 @@ DATE_PATTERN = (
     r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?(?:,?\s+\d{4})?"
     r"|\b\d{1,2}/\d{1,2}(?:/(?:\d{4}|\d{2}))?\b"
     # "28.12", "31.12.2026": a dotted date is day first
-    rf"|{_DOTTED}"
+    rf"|{DOTTED_DATE}"
     r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))"
 )
 
@@ -85,6 +85,7 @@ VAGUE_DATE_PATTERN = (
 
 _TODAY_WORDS = frozenset(
     {"today", "eod", "end of day", "end of the day", "tonight", "this morning", "this afternoon", "this evening"}
+    | {"this am", "this pm"}
 )
 
 
@@ -130,7 +131,7 @@ def _parse_date(text: str, *, today: dt.date, past: bool, order: DateOrder) -> d
     if numeric:
         return _numeric(numeric, today=today, past=past, order=order)
     dotted = re.fullmatch(r"(\d{1,2})\.(\d{1,2})(?:\.(\d{4}|\d{2}))?", t)
-    if dotted and re.fullmatch(_DOTTED, t):
+    if dotted and re.fullmatch(DOTTED_DATE, t):
         return _numeric(dotted, today=today, past=past, order="DM")  # "28.12": written day first
     ordinal = re.fullmatch(r"(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)", t)
     if ordinal:

@@ -172,10 +172,6 @@ _DONE_PAST = (
 """The same, done: "if ivy hasn't moved globex to proposal by wed", "if bob hasn't closed PAY-9"."""
 _WE_SHOULD = r"(?:(?:we|i)\s+(?:should|need\s+to|must|have\s+to|got\s+to|want\s+to)\s+)?"
 """Who asks a follow-up, said before it: "we should make sure alice has PAY-4 fixed by friday"."""
-_ESCALATE_TO = (
-    rf"\s*,?\s+(?:then\s+)?(?:please\s+)?escalate(?:\s+(?:it|this))?(?:\s+to\s+(?:(?:her|his|their|the|my)\s+"
-    rf"(?:manager|boss|lead)|{{name}}))?"
-)
 _ALONG = r"(?:\s+(?:forward|along|ahead|through|over\s+the\s+(?:line|finish\s+line)|across\s+the\s+line))?"
 """How a record is moved on, after it: "moves the umbrella renewal forward", "gets PAY-4 over the line"."""
 _NAME = (
@@ -183,12 +179,25 @@ _NAME = (
     r"(?:\s+(?!if\b|when\b|unless\b|in\s+case\b)[a-z][\w'.-]*)?)"
 )
 """Someone to escalate to ("escalate to Bob", "loop in sam torres"); never a priority ("escalate to p1")."""
+_ESCALATE_TO = (
+    r"\s*,?\s+(?:then\s+)?(?:please\s+)?escalate(?:\s+(?:it|this))?(?:\s+to\s+(?:(?:her|his|their|the|my)\s+"
+    rf"(?:manager|boss|lead)|{_NAME}))?"
+)
+"""The escalation an "if ... by <day>" leads into: "..., escalate to frank"."""
 
 _HAS_NOT = (
     r"(?:hasn'?t|hasnt|has\s+not|haven'?t|havent|have\s+not|didn'?t|didnt|did\s+not|doesn'?t|doesnt|does\s+not|"
     r"isn'?t|isnt|is\s+not|aren'?t|arent|are\s+not|won'?t|wont)"
 )
 """A verb said not to have happened: "hasn't", "hasnt" (typed without the apostrophe), "didn't"."""
+
+_ASK_VERB = (
+    r"(?:file|create|open|raise|log|make|add|assign|reassign|unassign|give|hand|move|mark|close|resolve|reopen|set|change|"
+    r"update|rename|bump|push|drop|link|comment|post|remind|put|label|tag|escalate|ping|nudge|page|chase|tell|send|then|"
+    r"and|please|pls)"
+)
+"""A word that starts another ask, which a condition said after a follow-up never runs on into ("if he hasn't started
+move it to carol": the condition is the move's)."""
 
 _NO_NEWS = (
     r"(?:if|in\s+case)\s+(?:"
@@ -207,7 +216,9 @@ _NO_NEWS = (
     # "if procurement still hasnt sent the PO", "if the customer hasn't replied yet": something that has not happened,
     # which is what the follow-up checks
     rf"|(?!(?:it|this|that|{KEY})\b)(?:[a-z][\w'-]*\s+){{1,3}}?(?:still\s+)?{_HAS_NOT}\s+(?:yet\s+)?"
-    r"[a-z][\w'-]*(?:\s+[\w'-]+){0,5}?"
+    rf"[a-z][\w'-]*(?:\s+(?!{_ASK_VERB}\b)[\w'-]+){{0,5}}?"
+    # only where the follow-up's clause ends (or escalates): before another ask, the condition may be that ask's
+    rf"(?=\s*(?:[.!?;]|$)|(?:\s*,\s*|\s+)(?:and\s+)?(?:then\s+)?(?:please\s+)?(?:escalate|loop|{_NUDGE}|page|chase)\b)"
     r")"
 )
 """The condition every follow-up has, said: nothing happened by then ("if we haven't heard anything", "if there's no
@@ -319,13 +330,14 @@ _DONE_WITHOUT_STATUS = frozenset(
 _STALLED = (
     rf"(?:not|(?:there'?s\s+)?no\s+(?:movement|progress|news|update|change|reply|response)|nothing\s+(?:moves|happens|changes)"
     rf"|(?:it|this|that|{KEY}|{_HE})\s+(?:stalls?|slips?|gets?\s+stuck|goes\s+quiet|stops\s+moving|drags(?:\s+on)?|"
-    r"(?:still\s+)?(?:hasn'?t|has\s+not|doesn'?t|isn'?t)\s+(?:moved?|moving|budged?)|is\s+(?:still\s+)?stuck))"
+    r"(?:still\s+)?(?:hasn'?t|has\s+not|doesn'?t|isn'?t)\s+(?:moved?|moving|budged?)(?:\s+(?:it|this|that))?|"
+    r"is\s+(?:still\s+)?stuck))"
     r"(?:\s+(?:yet|by\s+then))?"
 )
 """A record that did not move by the time it is checked: "if no movement", "if it stalls", "if it hasn't moved"."""
 _NUDGE_IF_STALLED = (
     rf"(?:\s*,\s*|\s+)(?:and\s+)?(?:then\s+)?(?:please\s+)?(?:{_NUDGE}|page|chase)\s+(?P<stall_who>{_NAME})\s+"
-    rf"(?:if|when|whenever|in\s+case)\s+(?:{_STALLED}|{_MISSED})"
+    rf"(?:(?:if|when|whenever|in\s+case)\s+{_STALLED}|{_MISSED})"
 )
 """Whom to nudge when the record did not move, said after the follow-up ("..., nudge juan if no movement", "page
 carol if not"): its owner, or, when the follow-up names another owner, someone to escalate to."""
@@ -395,8 +407,7 @@ _FRAMES: list[_Frame] = [
             rf"^(?:if|in\s+case)\s+{_PERSON}\s+(?:still\s+)?(?:(?:hasn'?t|hasnt|has\s+not|haven'?t|have\s+not)\s+(?:yet\s+)?"
             rf"{_DONE_PAST}|(?:didn'?t|didnt|did\s+not|doesn'?t|doesnt|does\s+not|won'?t|wont|can'?t)\s+{_DONE_VERBS})\s+"
             rf"(?:on\s+)?(?:{_SUBJECT}){_ALONG}(?:\s+(?:to|into)\s+(?P<target>[a-z][\w-]*(?:\s+[a-z][\w-]*)?))?"
-            rf"(?:\s+(?:done|fixed|closed|resolved))?\s+(?:by|before|on)\s+(?P<date>{DATE})"
-            + _ESCALATE_TO.format(name=_NAME)
+            rf"(?:\s+(?:done|fixed|closed|resolved))?\s+(?:by|before|on)\s+(?P<date>{DATE})" + _ESCALATE_TO
         ),
         "escalated",
     ),
@@ -405,7 +416,7 @@ _FRAMES: list[_Frame] = [
         _m(
             rf"^(?:if|in\s+case)\s+(?:{_SUBJECT})\s+(?:still\s+)?(?:isn'?t|isnt|is\s+not|hasn'?t\s+been|hasnt\s+been|"
             rf"has\s+not\s+been|is\s+still\s+not)\s+(?:yet\s+)?{_FINISHED}\s+(?:by|before|on)\s+(?P<date>{DATE})"
-            + _ESCALATE_TO.format(name=_NAME)
+            + _ESCALATE_TO
         ),
         "escalated",
     ),
@@ -733,6 +744,8 @@ def _said_after(piece: Mapped, match: re.Match[str], fields: dict[str, Any], ctx
             return match.start("stall")  # "..., nudge the vendor if it stalls": no one to nudge
         if not fields.get("owner"):
             fields["owner"] = person  # "look at OPS-2 again in 30m and nudge juan if no movement"
+        elif fields["owner"] == "me" and person != "me":
+            return match.start("stall")  # "remind me friday about PAY-4, ping bob if not": who does what is asked
         elif person.casefold() != str(fields["owner"]).casefold():
             fields["escalate"] = True  # "make sure juan has it written by fri, page carol if not"
     if match["escalate"]:

@@ -516,11 +516,11 @@ _COMMENT_FRAMES = [
         rf"^(?:add|leave|post|put|write|drop|make)\s+(?:a\s+|an\s+|the\s+|this\s+(?:as\s+a\s+)?|my\s+)?(?:quick\s+|sh"
         rf"ort\s+|internal\s+)?"
         rf"(?:comment|note|reply|update)\s+(?:to|on|in|for|under)\s+(?P<issue>{ISSUE_REF})(?P<sep>\s*(?::|->|-|,)?\s*(?:"
-        rf"saying|that|with|which\s+says|:)?\s*)(?P<body>.*)$"
+        rf"saying|that|with|which\s+says|(?:as\s+follows|like\s+this|as\s+below|stating)\s*:?|:)?\s*)(?P<body>.*)$"
     ),
     _m(
         rf"^(?:comment|note|reply)\s+(?:on|in|to|under|for)?\s*(?P<issue>{ISSUE_REF})\s*(?P<sep>(?::|->|-|,|with|saying|t"
-        rf"hat)?\s*)(?P<body>.*)$"
+        rf"hat|(?:as\s+follows|like\s+this|as\s+below|stating)\s*:?)?\s*)(?P<body>.*)$"
     ),
     _m(
         rf"^(?:(?:add|leave|post|write|put|drop)\s+(?:a\s+|an\s+|the\s+|this\s+)?)?(?:comment|note)\s+(?P<body>\".+?\")\s+"
@@ -914,6 +914,14 @@ def assign(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             ):
                 continue
             return Read(JiraAssignRequest(issue=issue, assignee=NOBODY), pronoun=pronoun), _end(match, low)
+    moved = _MOVED_TO_SOMEONE.match(low)
+    if moved is not None:
+        who = _text(piece, moved, "who") or ""
+        if ctx.lexicon.knows_person(who) and ctx.lexicon.status(who) is None:
+            # "move PAY-7 to alice": to a person the workspace knows (never a status: "move OPS-3 to QA")
+            issue, pronoun = _issue(moved, "issue", ctx)
+            request = JiraAssignRequest(issue=issue, assignee=ctx.lexicon.person(who))
+            return Read(request, pronoun=pronoun), _end(moved, low)
     choice = _ASSIGN_A_CHOICE.match(low)
     if choice is not None and _a_choice_of_people(_text(piece, choice, "who") or "", ctx):
         # "assign PAY-12 to alice, bob or carol": a choice left open, so the assignee is asked, never the first name
@@ -938,6 +946,7 @@ def assign(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         return Read(JiraAssignRequest(issue=issue, assignee=who), pronoun=pronoun), _end(match, low)
 
 
+_MOVED_TO_SOMEONE = _m(rf"^(?:please\s+)?move\s+(?P<issue>{ISSUE_REF})\s+(?:over\s+)?to\s+(?P<who>{NAME}){BOUNDARY}")
 _ASSIGN_A_CHOICE = _m(
     rf"^(?:please\s+)?(?:(?:{_ASSIGN_VERB}|put)\s+)?(?P<issue>{ISSUE_REF})\s+(?:(?:over\s+)?to|->|on)\s+(?P<who>(?:(?:either|whichever\s+of|who"
     rf"ever\s+of|one\s+of)\s+)?{NAME}(?:\s*(?:,|/)\s*{NAME})*(?:\s*,?\s+or\s+|\s*/\s*){NAME})(?:,?\s+(?:whoever|whichever)?\s*(?"
@@ -1091,8 +1100,19 @@ _STATUS_STATEMENT = _m(
 )
 
 
+_OUT_OF_A_STATUS = _m(
+    rf"^(?P<issue>{KEY})\s+(?:shouldn'?t|should\s+not|can'?t|cannot|must\s+not|mustn'?t)\s+(?:be\s+)?(?:sit(?:ting)?|be|"
+    rf"stay|remain|live)\s+in\s+(?P<status>[a-z][\w/ -]*?)(?:\s+(?:anymore|any\s+longer|now))?(?:\s+(?:while|since|as|"
+    rf"because|until)\b[^,.;!?]*)?(?=\s*(?:[,.;!?]|$))"
+)
+"""'PAY-4 shouldn't sit in in progress while it's parked': out of a status the workflow has, to one not said."""
+
+
 def transition(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     low = piece.text.lower()
+    out = _OUT_OF_A_STATUS.match(low)
+    if out is not None and ctx.lexicon.status(_text(piece, out, "status") or "") is not None:
+        return Read(JiraTransitionRequest(issue=out["issue"].upper())), out.end()
     for pattern, implied, weak in _TRANSITION_FRAMES:
         match = pattern.match(low)
         if match is None:
@@ -1110,6 +1130,8 @@ def transition(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             # (no issue was named): closed won or lost is asked, never a Jira move of the thread's ticket
             written = (_text(piece, match, "status") or "").strip() if match.groupdict().get("status") else ""
             stage = ctx.lexicon.stage(written) if written else None
+            if written and stage is None and not _VAGUE_STAGE.match(written):
+                continue  # "send it to their finance department": no stage, and nothing a deal is moved to
             request = SalesforceUpdateOpportunityRequest(
                 account=record.account, opportunity=record.opportunity, stage=stage
             )
@@ -1282,6 +1304,14 @@ _FIELDS_FRAMES: list[tuple[re.Pattern[str], str]] = [
         ),
         "due",
     ),
+    # "put due date 20/1 on OPS-4": the date, then the issue
+    (
+        _m(
+            rf"^(?:please\s+)?(?:set|put|add|give|change|update)\s+(?:a\s+|the\s+)?(?:due\s+date|deadline)\s+(?:of\s+|to\s+|as\s+)?"
+            rf"(?P<value>{DATE}|{VAGUE_DATE})\s+(?:on|for|to)\s+(?P<issue>{ISSUE_REF}){BOUNDARY}"
+        ),
+        "due",
+    ),
     (
         _m(
             rf"^(?P<issue>{KEY})\s+(?:has\s+to|needs\s+to|must|should)\s+(?:be\s+(?:done|finished|fixed|shipped|ready|out|"
@@ -1400,6 +1430,14 @@ _FIELDS_FRAMES: list[tuple[re.Pattern[str], str]] = [
             (r"(?:labels?|tags?)", r"(?P<value>.+)$", "labels"),
             (r"(?:title|summary|headline)", r"(?P<value>.+)$", "summary"),
         )
+    ),
+    # "OPS-4 should carry runbook and q1-reliability as labels": the list, closed by "as labels"
+    (
+        _m(
+            rf"^(?:please\s+)?(?:(?:let|make)\s+)?(?P<issue>{ISSUE_REF})\s+(?:should\s+|needs?\s+to\s+|must\s+|can\s+)?(?:carry|have|"
+            rf"get|use|take)\s+(?P<value>[\w.+&,\s-]+?)\s+as\s+(?:(?:its|the)\s+)?(?:only\s+)?(?:labels?|tags?){BOUNDARY}"
+        ),
+        "labels",
     ),
     (_m(rf"^(?:please\s+)?(?:label|tag)\s+(?P<issue>{ISSUE_REF})\s+(?:with\s+|as\s+)?(?P<value>.+)$"), "labels-add"),
     (_m(rf"^(?:please\s+)?(?:update|change|edit|modify|fix\s+up)\s+(?P<issue>{KEY})(?P<value>){BOUNDARY}"), "nothing"),
@@ -1566,7 +1604,7 @@ _CALL_HEAD = [
     ),
 ]
 _CALL_STATEMENT = _m(
-    r"^(?:i\s+|we\s+)?(?:just\s+)?(?:had\s+a\s+(?:\w+\s+)?(?:call|(?P<meeting>sync|chat|catch-?up|meeting|convo|conversation|"
+    r"^(?:i\s+|we\s+)?(?:just\s+)?(?:(?:had|was\s+having|were\s+having)\s+a\s+(?:\w+\s+)?(?:call|(?P<meeting>sync|chat|catch-?up|meeting|convo|conversation|"
     r"zoom))|had\s+(?:a\s+good\s+|a\s+quick\s+)?(?:\d+|an?|half\s+an|a\s+few|ten|fifteen|twenty|thirty|forty(?:-|\s+)five)[\s-]*"
     r"(?:min(?:ute)?s?|hours?|hrs?)(?=\s+(?:on\s+the\s+phone\s+)?with\b)|(?:(?:got|hopped|jumped)\s+)?off\s+(?:the|a)\s+(?:phone|cal"
     r"l)|(?:a\s+)?(?:(?:great|good|nice|productive|solid|quick|long|tough|rough|interesting)\s+)?call(?=\s+with\b)|"
@@ -1592,7 +1630,7 @@ _ONE_LIKE_IT = re.compile(
     _I,
 )
 _LOG_IT = _m(
-    r"^(?:please\s+)?(?:log|record|add|note|put|register|enter|save)\s+(?:it|that|this|the\s+call|that\s+call)(?:\s+(?:in|to|i"
+    r"^(?:please\s+)?(?:log|record|add|note|put|register|enter|save)\s+(?:it|that|this|the\s+call|that\s+call|the\s+same)(?:\s+(?:in|to|i"
     r"nto)\s+(?:salesforce|"
     r"sfdc|sf|the\s+crm))?(?:\s+(?:please|for\s+me))?\s*[.!]*$"
 )
@@ -1694,6 +1732,7 @@ def _read_call(rest: Mapped, ctx: Ctx, *, direct: bool = False) -> dict[str, Any
     )
     if who:
         written = rest.source(who.start("who"), who.end("who"))
+        written = re.sub(r"^(?:mr|mrs|ms|miss|mx|dr)\.?\s+(?=\w)", "", written, flags=_I)  # "Mr. Hank Scorpio"
         contact = lexicon.contact(written, any_case=True)
         pronoun = re.fullmatch(r"(?:him|her|them)", written.strip(), _I)
         before = _contact_before(rest, ctx) if pronoun and not ctx.last_contact else None
@@ -1742,7 +1781,8 @@ def _read_call(rest: Mapped, ctx: Ctx, *, direct: bool = False) -> dict[str, Any
         if account is not None:
             fields["account"] = account
     if about and "subject" not in fields:
-        subject = clean(rest.source(about.start("about"), about.end("about")))
+        # (up to its last word: a date blanked out after it, "regarding rollout today", is no part of it)
+        subject = clean(rest.source(about.start("about"), about.start("about") + len(about["about"].rstrip(" .!?"))))
         record = lexicon.record(subject) if subject else None
         if (
             record is not None
@@ -2043,8 +2083,8 @@ _LOG_IT_AFTER = re.compile(
 )
 """The ask to log a call someone had ("..., pls log it", "..., log that", "..., pls log")."""
 _LOG_IT_LAST = re.compile(
-    r"(?:^|[.!?]\s+)(?:so\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+|pls\s+)?(?:log|record)\s+(?:it|that|this|the\s+"
-    r"call)(?:\s+(?:in|into)\s+(?:sf|sfdc|salesforce|the\s+crm))?(?:\s+(?:please|pls|for\s+me|thanks|thx))*\s*[.!?]*\s*$",
+    r"(?:^|[.!?]\s+)(?:so\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+|pls\s+|kindly\s+)?(?:log|record)\s+(?:it|that|this|the\s+"
+    r"call|the\s+same)(?:\s+(?:in|into)\s+(?:sf|sfdc|salesforce|the\s+crm))?(?:\s+(?:please|pls|for\s+me|thanks|thx))*\s*[.!?]*\s*$",
     _I,
 )
 """The ask to log a call as the message's last sentence ("... Notes: they'll accept 5%. Log it please.")."""
@@ -2381,8 +2421,8 @@ _OWES = _m(
     rf"^(?P<who>whoever\s+owns\s+(?P<rec>(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){{0,4}}?)|(?P<anyone>(?:someone|s"
     rf"omebody)(?:\s+(?:of|from|in|on)\s+(?:the\s+)?[a-z][\w-]*(?:\s+team)?)?|one\s+of\s+us)|(?P<owner>{_OWNER_PHRASE})|[a-z<@][\w'.@<>|-]*(?:\s+[a-z][\w'.-]*)?)\s+(?P<modal>needs\s+to|should|has\s+to|must|will|i"
     rf"s\s+going\s+to|is\s+supposed\s+to|owes\s+us|promised\s+to)\s+(?P<what>.+?)(?:\s*(?:,|-)\s*(?P<choice>[a-z][\w.'-]*"
-    rf"(?:\s*,\s*[a-z][\w.'-]*)*\s+or\s+[a-z][\w.'-]*)(?:\s*,\s*(?:whoever|whichever)\b[^,.;?!]*)?\s*[?.])?(?P<ask>\s*(?:,|\.|;|\s-|\s+and|\?)\s*(?:so\s+)?(?:(?:can|"
-    rf"could)\s+you\s+)?(?:please\s+)?(?:set\s+(?:up\s+)?(?:a|an|the)\s+reminder|make\s+(?:that|this|it)\s+(?:into\s+)?(?:a"
+    rf"(?:\s*,\s*[a-z][\w.'-]*)*\s+or\s+[a-z][\w.'-]*)(?:\s*,\s*(?:whoever|whichever)\b[^,.;?!]*)?\s*[?.])?(?P<ask>(?:\s*(?:,|\.|;|\s-|\s+and|\?)\s*|\s+)(?:so\s+)?(?:(?:can|"
+    rf"could)\s+you\s+)?(?:please\s+)?(?:(?:a\s+)?task\s+for\s+(?:him|her|them)|set\s+(?:up\s+)?(?:a|an|the)\s+reminder|make\s+(?:that|this|it)\s+(?:into\s+)?(?:a"
     rf"|an)\s+(?:task|to-?do|reminder)(?:\s+for\s+(?:him|her|them))?|(?:add|create|open|log)\s+(?:a\s+)?task(?:\s+for\s+(?:that|it|this|him|her|them))?|ma"
     rf"ke\s+(?:(?:him|her|them)\s+)?(?:a\s+)?task(?:\s+for\s+(?:that|it|this|him|her|them))?|remind\s+(?:him|her|them)|track\s+(?:that|it))(?:\s+"
     rf"(?:for|by|due|on)\s+(?P<ask_date>{DATE}))?(?:\s+(?:please|for\s+me|in\s+(?:sf|salesforce)))*\s*[.!?]*)$"
@@ -2691,7 +2731,8 @@ _BECOMES = (
 _UPDATE_CONTACT = [
     _m(
         rf"^(?:please\s+)?(?:update|change|set|fix|correct)\s+(?:the\s+)?(?P<field>{_FIELD_NAME})\s+(?:for|of|on)\s+"
-        rf"{_CONTACT_NAME}\s*(?:(?:to|as)\b|:)\s*(?P<value>.+?){BOUNDARY}"
+        rf"{_CONTACT_NAME}\s*(?:(?:to|as)\b|:|,\s*(?:(?:his|her|their)\s+)?(?:new\s+)?{_FIELD_NAME}\s+(?:is(?:\s+now)?|will\s+be|"
+        rf"should\s+be)\b)\s*(?P<value>.+?){BOUNDARY}"
     ),
     _m(
         rf"^(?:please\s+)?(?:update|change|set|fix|correct)\s+{_CONTACT_NAME}(?:'s|')?\s+(?P<field>{_FIELD_NAME})\s+("
@@ -2731,8 +2772,8 @@ _UPDATE_CONTACT = [
     # "new cell for peter gibbons at initech: +1 415 555 0199", "new email for ana -> ana@initech.example"
     _m(
         rf"^(?:(?:please\s+)?(?:add|set|use|here'?s)\s+)?(?:a\s+|the\s+)?(?:new|updated|correct|different)\s+"
-        rf"(?P<field>{_FIELD_NAME})\s+(?:for|of)\s+{_CONTACT_NAME}(?:\s+(?:at|from)\s+(?P<account>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?))?\s*(?::|->|"
-        rf"\bis\b|=)\s*(?P<value>.+?){BOUNDARY}"
+        rf"(?P<field>{_FIELD_NAME})\s+(?:for|of)\s+{_CONTACT_NAME}(?:\s+(?:at|from)\s+(?P<account>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?))?(?:\s*(?::|->|"
+        rf"\bis\b|=)\s*|\s+(?=\+?\(?\d|[\w.+'-]+@))(?P<value>.+?){BOUNDARY}"
     ),
     # "for Peter Gibbons at Initech the email changes to peter.gibbons@...": the contact first, then the change
     _m(
@@ -2751,9 +2792,17 @@ _UPDATE_CONTACT = [
         rf"(?P<value>(?=(?:(?!{_A_ROLE}\b)[\w&/-]+\s+)*?(?:{_TITLE_NOUN})\b)[a-z][\w&/-]*(?:\s+[a-z][\w&/-]*){{0,4}}?)\s+"
         rf"{_A_ROLE}(?P<field>){BOUNDARY}"
     ),
+    # "alice wong at umbrella isnt cfo anymore shes coo now (fix her title pls)": the old title, then the new one
+    _m(
+        rf"^{_CONTACT_NAME}{_AT_ACCOUNT}\s+(?:isnt|isn'?t|is\s+not|is\s+no\s+longer|'?s\s+no\s+longer)\s+(?:the\s+|a\s+|an\s+|our\s+|"
+        rf"their\s+)?[a-z][\w&/-]*(?:\s+[a-z][\w&/-]*){{0,3}}?(?:\s+(?:anymore|any\s+more))?\s*[,;]?\s*(?:(?:she|he|they)(?:'s|s|\s+i"
+        rf"s|\s+are)|but)\s+(?:now\s+)?(?:the\s+|a\s+|an\s+|our\s+|their\s+)?(?:new\s+)?(?P<value>[a-z][\w&/-]*(?:\s+[a-z][\w&/-]*){{0,4}}?)"
+        rf"(?:\s+now)?(?:\s*,?\s*(?:please\s+)?(?:fix|update|change|correct|set|edit)\s+(?:his|her|their|it)(?:\s+(?:job\s+)?title)?"
+        rf"(?:\s+(?:in\s+)?(?:sf|sfdc|salesforce))?)?(?P<field>){BOUNDARY}"
+    ),
 ]
 
-_STATED_TITLE = (4, 7, 12)
+_STATED_TITLE = (4, 7, 12, 13)
 """The patterns that read a title from a statement about a person: only a known contact (or a name written with
 capitals) is read as one ("standup moved to 10:30" is not a contact's new title)."""
 _UPDATE_CONTACT_LIST = _m(
@@ -3095,9 +3144,24 @@ def create_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             more = piece.source(match.start("more"), match.end("more"))
             items_text += "," + re.sub(r"^\s*(?:[,;:]|[-\u2013\u2014](?=\s))", "", more)
         items_text = re.sub(r"[()]", ",", items_text)
+        # details typed with no commas ("joanna park at initech joanna.park@initech.example shes their new it
+        # director"): an email, a phone and a clause about the person each start a detail of their own
+        items_text = re.sub(
+            rf"(?<![,:])(?<!mail)(?<!address)(?<!\bis)(?<!\bat)\s+(?={EMAIL}|(?:she|he|they)(?:'s|s|\s+is|\s+are)\s)",
+            ", ",
+            items_text,
+            flags=_I,
+        )
+        items_text = re.sub(
+            rf"(?<![,:\d)])(?<!phone)(?<!mobile)(?<!cell)(?<!tel)(?<!number)\s+(?={PHONE}(?:\s|,|$))",
+            ", ",
+            items_text,
+            flags=_I,
+        )
+        items_text = re.sub(rf"({EMAIL})(?=\s+[^\s,;])", r"\1,", items_text)
         if n == 0:
             lead = re.match(
-                r"^(?:\s*(?:(?:for|at|on)\s+|@\s*)(?P<acc>(?:the\s+)?[A-Za-z][\w&.'-]*(?:\s+[A-Za-z][\w&.'-]*){0,2}?)(?:\s+acc"
+                r"^(?:\s*(?:(?:for|at|on|in|under)\s+|@\s*)(?P<acc>(?:the\s+)?[A-Za-z][\w&.'-]*(?:\s+[A-Za-z][\w&.'-]*){0,2}?)(?:\s+acc"
                 r"ount)?\s*(?=:|,|->|\u2192|$)|\s*(?:named|called)\s+|\s*(?:please|pls)\b|\s*(?::|,|->|\u2192|-))*\s*",
                 items_text,
                 _I,
@@ -3139,8 +3203,18 @@ def create_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         at = re.match(r"^(?P<name>.+?)\s+(?:at|from|@)\s+(?P<account>.+)$", name_part, _I)
         if at is not None:
             name_part = at["name"]
-            fields.setdefault("account", clean(at["account"]))
+            account_words = at["account"].split()
+            for size in range(min(3, len(account_words) - 1), 0, -1):
+                known = lexicon.account(" ".join(account_words[:size]))
+                if known is None or lexicon.account(at["account"]) is not None:
+                    continue
+                # "joanna park at initech she starts monday": the known account, then more about her
+                parts.insert(1, " ".join(account_words[size:]))
+                account_words = account_words[:size]
+                break
+            fields.setdefault("account", clean(" ".join(account_words)))
         name_part = re.sub(r"^(?:named|called)\s+", "", name_part, flags=_I)
+        name_part = re.sub(r"^(?:mr|mrs|ms|miss|mx|dr)\.?\s+(?=[a-z])", "", name_part, flags=_I)  # "Mrs. Lakshmi ..."
         name = lexicon.contact(name_part, any_case=True)
         if name is None and fields.get("account") and re.fullmatch(_UNNAMED, name_part, _I):
             name = ""  # "add Wile's colleague at Acme as a contact": someone not named yet; grounding asks who
@@ -3164,8 +3238,8 @@ def create_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
                 fields["account"] = part
             else:
                 titled = re.sub(
-                    r"^(?:(?:title|role|position)\s*(?::|is)?|as|(?:he|she|they)(?:'s|\s+is|\s+are)(?:\s+(?:the|a|an|"
-                    r"our|their|now))*)\b\s*",
+                    r"^(?:(?:title|role|position)\s*(?::|is)?|as|(?:he|she|they)(?:'s|s|\s+is|\s+are)(?:\s+(?:the|a|an|"
+                    r"our|their|now|new))*)\b\s*",
                     "",
                     part,
                     flags=_I,
@@ -3187,7 +3261,7 @@ def create_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
 
 
 _NOT_A_ROLE = re.compile(
-    r"\b(?:not|no|didn'?t|don'?t|doesn'?t|can'?t|won'?t|never|i|i'm|we|my|his|her|their|surname|last\s+name|name|later|"
+    r"\b(?:not|no|didn'?t|don'?t|doesn'?t|can'?t|won'?t|never|i|i'm|we|my|his|her|their|he|she|they|surname|last\s+name|name|later|"
     r"tbd|unknown|follow|catch|caught|remember|know)\b",
     _I,
 )
@@ -3242,6 +3316,8 @@ def _opp_value(field: str | None, raw: str, ctx: Ctx, record: Record) -> dict[st
             _I,
         ):
             return {"amount": None}  # "bump the amount a bit": how much is asked
+        if value and re.fullmatch(r"(?:to\s+)?\d{1,3}\.\d{3}", value, _I):
+            return {"amount": None}  # "36.000": 36, or 36,000 written the European way; asked
         leading = re.match(rf"(?:to\s+)?(?P<amount>{AMOUNT}){_WHY}$", value, _I) if value else None
         amount = read_money(leading["amount"] if leading else value, strict=False) if value else None
         return {"amount": amount} if amount is not None or not value else None
@@ -3308,13 +3384,20 @@ def shift_close_date(text: str, ctx: Ctx, record: Record) -> tuple[dt.date | Non
     return (known.close_date + dt.timedelta(days=days),)
 
 
-_WHY = r"(?:\s+(?:after|since|because|following|per|thanks\s+to|due\s+to|with|w/)\s+[^,;.!?]*?)?"
+_WITH_FIELD = (
+    r"(?=\s+(?:with|w/|and)\s+(?:a\s+|the\s+|new\s+)?(?:close\s+date|closing\s+date|amount|stage|next\s+step)\b)"
+)
+"""Another field of the same deal said after a value ("is 118500 w close date 4/15"): read with it."""
+_WHY = (
+    r"(?:\s+(?:after|since|because|following|per|thanks\s+to|due\s+to|with|w/)\s+(?!(?:a\s+|the\s+|new\s+)?(?:close\s+date|"
+    r"closing\s+date|amount|stage|next\s+step)\b)[^,;.!?]*?)?"
+)
 """An explanation after a stated change ("is now $1.1m after the scoping call"): context, not part of the value."""
 
 _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
     (
         _m(
-            rf"^(?:please\s+)?(?:set|change|update|move|push|pull|bump|raise|lower|drop|mark|put|adjust|make)\s+(?:th"
+            rf"^(?:please\s+)?(?:set|change|update|move|push|pull|bump|raise|lower|drop|mark|put|adjust|make|shift|slip|extend)\s+(?:th"
             rf"e\s+)?{_OPP_FIELD}\s+(?:of|on|for|in)\s+(?P<rec>{RECORD})\s+(?:to|as|at|->|(?=(?:back|out|forward|up)\s))\s*(?P<v"
             rf"alue>.+?){BOUNDARY}"
         ),
@@ -3372,11 +3455,11 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         _m(
-            rf"^(?P<rec>{RECORD})(?:'s(?=\s+(?:at|in)\s)|(?:\s+(?:just|now|finally|officially))?\s+(?:is\s+now|is|now|went\s+to|moved\s+to|(?:went|is|was|got\s+bumped|bu"
+            rf"^(?P<rec>{RECORD})(?:'s(?=\s+(?:at|in)\s)|(?:\s+(?:just|now|finally|officially))?\s+(?:is\s+now|is|now|went\s+to|moved\s+to|(?:goes|moves|is\s+moving|advances|progresses)\s+(?:to|into)|(?:went|is|was|got\s+bumped|bu"
             rf"mped|moved)\s+(?:up|down)\s+to|(?:dropped|grew|increased|decreased|jumped|fell|shrank|climbed|rose)\s+to|came\s+in\s+"
             rf"at|->|=))\s+(?:at\s+|in\s+)?(?:the\s+)?(?P<value>(?:\$|u"
             rf"sd\s*)?\d[\d.,]*\s*(?:k|m|mm|bn|b|million|thousand)?|closed[\s/-]?(?:won|lost)|won|lost|[a-z][\w./ -]*"
-            rf"?){_WHY}{BOUNDARY}"
+            rf"?)(?:{_WITH_FIELD}|{_WHY}{BOUNDARY})"
         ),
         "statement",
     ),
@@ -3472,6 +3555,22 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
         ),
         "field",
     ),
+    # "Umbrella Health renewal is to be moved one stage ahead", "advance the globex deal a stage": which stage is asked
+    (
+        _m(
+            rf"^(?P<rec>{RECORD})\s+(?:(?:is\s+to|should|needs\s+to|has\s+to|must|can)\s+be\s+|is\s+|was\s+|got\s+)?(?:moved|advanced|"
+            rf"bumped|pushed|progressed|moving|going)\s+(?:up\s+)?(?:one|a|1)\s+stage(?:\s+(?:ahead|forward|up|further|on))?(?P<value>)"
+            rf"{BOUNDARY}"
+        ),
+        "next-stage",
+    ),
+    (
+        _m(
+            rf"^(?:please\s+)?(?:move|advance|bump|push|progress|take)\s+(?P<rec>{RECORD})\s+(?:up\s+)?(?:one|a|1)\s+stage(?:\s+(?:ahea"
+            rf"d|forward|up|further|on))?(?P<value>){BOUNDARY}"
+        ),
+        "next-stage",
+    ),
     # "(umbrella just signed the renewal) won, pls update sf", "(... so) closed lost": the outcome alone, of the deal
     # named before
     (
@@ -3502,7 +3601,8 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
     # "push the acme platform renewal out a bit": a later close date, how much later is asked
     (
         _m(
-            rf"^(?:please\s+)?(?:push|move|slip|kick)\s+(?P<rec>{RECORD})\s+(?:out|back)(?:\s+(?:a\s+(?:bit|little|few\s+weeks|while)|so"
+            rf"^(?:please\s+)?(?:push|move|slip|kick)\s+(?P<rec>{RECORD})\s+(?:out|back)(?:\s+(?:a\s+(?:bit|little|while|(?:few|couple(?:\s+"
+            rf"of)?)\s+(?:weeks|wks|days|months))|so"
             rf"me))?(?P<field>)(?P<value>){BOUNDARY}"
         ),
         "later",
@@ -3527,12 +3627,13 @@ def update_opportunity(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         record = _record_at(piece, match, "rec", ctx)
         if record is None:
             continue
-        if how in ("statement", "value", "update", "close", "terse", "close-statement") and not (
+        if how in ("statement", "value", "update", "close", "terse", "close-statement", "next-stage") and not (
             record.named_as_record or _is_known_record(record, ctx)
         ):
             continue
         fields: dict[str, Any]
         end = _end(match, low)
+        asked: str | None = None
         if how == "list":
             fields = _opp_list(piece.source(match.start("list"), match.end("list")), ctx, record)
             if not fields:
@@ -3540,6 +3641,8 @@ def update_opportunity(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             end = len(low)
         elif how == "close":
             fields = {"stage": None}  # won or lost: grounding asks
+        elif how == "next-stage":
+            fields = {"stage": None}  # "one stage ahead": which stage that is, grounding asks
         elif how == "won":
             fields = {"stage": ctx.lexicon.stage("closed won") or "Closed Won"}
         elif how == "later":
@@ -3550,7 +3653,9 @@ def update_opportunity(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         elif how == "terse":
             raw = piece.source(match.start("value"), match.end("value"))
             amount = read_money(raw, strict=True)  # "umbrella health renewal to $95k"
-            fields = {"amount": amount} if amount is not None else _opp_value("stage", raw, ctx, record) or {}
+            # a stage the vocabulary knows, never a loose phrase ("new OPS bugs auto-assign to juan" is no deal)
+            stage = ctx.lexicon.stage(raw)
+            fields = {"amount": amount} if amount is not None else {"stage": stage} if stage is not None else {}
             if not fields or None in fields.values():
                 continue
         elif how == "update":
@@ -3597,6 +3702,20 @@ def update_opportunity(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
                         fields = {"close_date": found[0] if found else None}
                     else:
                         continue
+        more = re.match(
+            rf"\s+(?:with|w/|and)\s+(?:a\s+|the\s+|new\s+)?{_OPP_FIELD}\s+(?:of\s+|at\s+|on\s+|to\s+|is\s+|as\s+)?(?P<value>\S.*?)"
+            rf"{BOUNDARY}",
+            low[end:],
+        )
+        if how == "statement" and more is not None:
+            # "acme platform renewal is 118500 w close date 4/15": the other field of the same deal, read with it
+            written = piece.source(end + more.start("value"), end + more.end("value"))
+            extra = _opp_value(more["field"].lower(), written, ctx, record)
+            if extra and not set(extra) & set(fields):
+                fields = {**fields, **extra}
+                end += more.end()
+                if None in extra.values():
+                    asked = unclear_date("close_date", written) if "close_date" in extra else None
         known = ctx_record(ctx)
         if record.account is None and known is not None and how != "statement":
             if record.opportunity is None:
@@ -3608,7 +3727,7 @@ def update_opportunity(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             account=record.account, opportunity=record.opportunity, **{k: v for k, v in fields.items()}
         )
         ctx.last_record = record
-        return Read(request, weak=False), end
+        return Read(request, weak=False, question=asked), end
     return None
 
 

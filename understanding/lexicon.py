@@ -578,7 +578,9 @@ class Lexicon:
         for size in range(min(3, len(words)), 0, -1):
             candidate = " ".join(words[:size])
             rest = " ".join(words[size:]) or None
-            slipped = None if _norm(candidate) in self._accounts else self._slipped_account(_norm(candidate).split(), rest)
+            slipped = None
+            if _norm(candidate) not in self._accounts:
+                slipped = self._slipped_account(_norm(candidate).split(), rest)
             if slipped is not None and all(self.is_opportunity_word(w) for w in words[size:]):
                 # "Globes new biz": Globex's New Business, the account's name slipped (autocorrect)
                 return Record(slipped, rest, generic or rest is not None)
@@ -598,6 +600,8 @@ class Lexicon:
                 split = n
                 break
         if split == len(words) and words[0].lower() in self._opportunity_words:
+            if [w.lower() for w in words] == ["new"]:
+                return None  # "new close date 1/15": a new value, not a deal called "new"
             return Record(None, " ".join(words), True)
         account = " ".join(words[:split]) or None
         opportunity = " ".join(words[split:]) or None
@@ -619,7 +623,11 @@ class Lexicon:
             return None
         name = self._accounts.get(_norm(account), account)
         wanted = [_SHORT_WORDS.get(w, w) for w in _norm(words or "").split()]  # "new biz": New Business
-        found = [o for o in self._opportunities if _norm(o.account) == _norm(name) and all(w in _norm(o.name) for w in wanted)]
+        found = [
+            o
+            for o in self._opportunities
+            if _norm(o.account) == _norm(name) and all(w in _norm(o.name) for w in wanted)
+        ]
         return found[0] if len(found) == 1 else None
 
     def contact(self, text: str, *, any_case: bool = False) -> str | None:

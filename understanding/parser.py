@@ -112,7 +112,10 @@ _NO_ACTION = re.compile(
     r"^(?:(?:i'?ll|i\s+will|we'?ll|we\s+will|i\s+can|i'?m\s+going\s+to)\s+(?:handle|do|take\s+care\s+of|look\s+(?:into|at)|"
     r"deal\s+with|sort(?:\s+out)?|check)\s+(?:it|this|that)(?:\s+(?:myself|later|out))?|never\s*mind|nvm|"
     r"ignore\s+(?:that|me|this)|no\s+need|all\s+set|that'?s\s+all|nothing(?:\s+else)?|brb.*|makes\s+sense|"
-    r"on\s+it|doing\s+it\s+now|will\s+do)$",
+    r"on\s+it|doing\s+it\s+now|will\s+do|"
+    # "Nothing other than this, please.": the request before is all that is asked
+    r"(?:nothing|no\s+more|no\s+other\s+(?:change|changes|action))\s+(?:else\s+)?(?:other\s+than|besides|apart\s+from|except(?:\s+fo"
+    r"r)?|but)\s+(?:this|that|these|those)(?:\s+one)?(?:[\s,]+(?:please|pls|thanks|thank\s+you))?)$",
     re.I,
 )
 
@@ -186,7 +189,7 @@ _CLAUSE_BREAK = re.compile(r"[.!?;:]\s|\s--?\s|\s[\u2014\u2013]\s|\(|,\s|\n|\s+(
 _LEAD_RE = re.compile(
     rf"^(?:[\s,.;:!?-]+)?{LEAD}(?:(?:please\s+)?(?:can|could|would|will)\s+you\s+(?:please\s+|also\s+|just\s+|kindly\s+|quick"
     r"ly\s+|maybe\s+|perhaps\s+|possibly\s+)*)?"
-    r"(?:(?:please|kindly|just|go\s+ahead\s+and|quickly|also|pls|let'?s|let\s+us|do\s+the\s+needful\s+and)\s+)*",
+    r"(?:(?:please|kindly|just|go\s+ahead\s+and|quickly|also|pls|let'?s(?!\s+(?:get|have)\b)|let\s+us|do\s+the\s+needful\s+and)\s+)*",
     re.I,
 )
 _FIELD_COLON = "".join(
@@ -236,7 +239,8 @@ _IMPERATIVE = re.compile(
     r"follow|chase|ask|plan|organi[sz]e|arrange|upgrade|downgrade|renew|transfer|convert|attach|upload|tag|label|"
     r"prioriti[sz]e|take|grab|bring|keep|cut|split|combine|finish|complete|mark|spin|provision|configure|install|"
     r"enable|disable|invite|rename|setup|shift|slide|flip|switch|swap|kick|knock|punt|defer|postpone|delay|extend|"
-    r"reschedule|shove|stick|throw|toss|retitle|relabel|untag|bounce|route|loop|nudge|poke|bug|hound|relate|retag)\b",
+    r"reschedule|shove|stick|throw|toss|retitle|relabel|untag|bounce|route|loop|nudge|poke|bug|hound|relate|retag|"
+    r"generate|produce|refund|calculate|compute|print|charge|invoice)\b",
     re.I,
 )
 _ASKED_AS_A_QUESTION = re.compile(
@@ -251,6 +255,20 @@ _ASKS = re.compile(
     r"|\?\s*$",
     re.I,
 )
+_UNSURE = re.compile(
+    r"^(?:(?:but|and|tbh|honestly|though)\s+)?(?:idk|i\s+don'?t\s+know|i\s+do\s+not\s+know|dunno|not\s+sure|no\s+idea|no\s+clue|"
+    r"unsure|(?:i'?m|i\s+am)\s+not\s+sure|can'?t\s+(?:tell|remember))\b",
+    re.I,
+)
+"""A sentence that says the writer does not know something: doubt, never text to file."""
+_LIST_OF_A_FIELD = re.compile(
+    r"(?:(?:new|the|set|update|change)\s+)?(?:(?P<due>due\s+dates?|deadlines?)|(?P<priority>priorit(?:y|ies)|prios?)|"
+    r"(?P<assignee>assignees?|owners?))(?:\s+(?:please|for|as\s+follows|below))*\s*:?",
+    re.I,
+)
+"""A line that heads a list of one field's values ("due dates pls:", "new owners:")."""
+_LISTED_AS = {"due": "due", "priority": "priority", "assignee": "assign to"}
+_KEY_AND_VALUE = re.compile(rf"^\s*(?P<key>{ISSUE_KEY})\s*(?:->|:|=|-)\s*", re.I)
 _A_THING_NEEDS = re.compile(
     r"^(?:the|our|their|this|that|his|her)\s+(?!(?:ticket|issue|deal|opp(?:ortunity)?|record|contact|task|one|thing)\b)"
     r"[a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,3}?\s+(?:needs?|requires?|depends\s+on|is\s+waiting\s+(?:on|for))\s+\S",
@@ -476,6 +494,7 @@ def _person_corrected(
     workspace knows, where the request names exactly one person, replaces that person; None for anything else."""
     said = _CORRECTION_WORDS.sub("", correction.strip())
     name = re.split(r"\s*[,;.!?]|\s+(?:instead|please|pls|since|because)\b", said, maxsplit=1)[0].strip()
+    name = re.sub(r"^(?:(?:make|give|assign|hand)\s+it\s+)?to\s+", "", name, flags=re.I)  # "sorry, to bob"
     lexicon = lexicon_for(request.vocabulary, projects=request.known_projects)
     if not name or not lexicon.knows_person(name):
         return None
@@ -933,9 +952,43 @@ def _later_start(sentence: Mapped, start: int, end: int, ctx: Ctx) -> int | None
     for match in _STARTS.finditer(sentence.text, start + 1, end):
         if _GOVERNED.search(sentence.text, start, match.start()):
             continue  # "once PAY-12 is done", "PAY-8 can't ship until PAY-12 is fixed": a condition, not a request
-        if _frame(sentence.slice(match.start(), len(sentence.text)), ctx) is not None:
+        found = _frame(sentence.slice(match.start(), len(sentence.text)), ctx)
+        if found is not None and (not _after_so(sentence.text, match.start()) or _so_reads(found[0], ctx)):
             return match.start()
+    if _PER_SOURCE.match(sentence.text, start):
+        # "per the revised order form acme platform renewal is 118500": where the news comes from, then the change
+        for word in re.finditer(r"(?<=\s)(?=[a-z0-9])", sentence.text[:end], re.I):
+            if word.start() <= start:
+                continue
+            found = _frame(sentence.slice(word.start(), len(sentence.text)), ctx)
+            if found is not None and _so_reads(found[0], ctx):
+                return word.start()
     return None
+
+
+_PER_SOURCE = re.compile(r"(?:as\s+)?per\s|according\s+to\s|based\s+on\s", re.I)
+
+
+def _after_so(text: str, at: int) -> bool:
+    """Whether ``at`` was found only as the start of the clause after "so" (not at a verb or an issue key)."""
+    if re.search(r"\sso\s$", text[:at]) is None:
+        return False
+    return re.match(rf"(?:(?:{_VERBS})\b|{ISSUE_KEY})", text[at:], re.I) is None
+
+
+def _so_reads(item: Item, ctx: Ctx) -> bool:
+    """A clause after "so" is a request of its own only when it is one about a record there is ("... so acme
+    platform renewal goes to negotiation now", "... so closed lost"), never a deal made of the words of an ask the
+    bot can't do ("set up a jira automation so new OPS bugs auto-assign to juan")."""
+    if not isinstance(item, Read):
+        return False
+    request = item.request
+    if request.kind != "salesforce.update_opportunity":
+        return True
+    account = getattr(request, "account", None)
+    if account is None:
+        return getattr(request, "opportunity", None) is None
+    return ctx.lexicon.account(account) is not None
 
 
 _GOVERNED = re.compile(rf"\b{GOVERNING}\s+$", re.I)
@@ -1276,7 +1329,7 @@ _DO_IT = re.compile(
     r"(?:update|change|fix|do|handle|sort|log|add|make|set|mark|record|note|reflect|put)\s*"
     # "add her to sf", "add him as a contact": the person the message just described
     r"(?:(?:her|him|them)(?:\s+as\s+a\s+(?:new\s+)?contact|\s+to\s+(?:sf|sfdc|salesforce|the\s+crm))"
-    r"|(?:it|that|this|them|one|the\s+record|salesforce|sfdc|sf|jira|in\s+(?:salesforce|sfdc|sf)|accordingly|as\s+well|the\s+(?:close\s+"
+    r"|(?:it|that|this|them|one|the\s+same|the\s+needful|the\s+record|salesforce|sfdc|sf|jira|in\s+(?:salesforce|sfdc|sf)|accordingly|as\s+well|the\s+(?:close\s+"
     r"date|date|amount|stage|deal|opp(?:ortunity)?|ticket|issue|record|crm))?)(?:\s+(?:in\s+(?:salesforce|sfdc|sf|jira|the\s+crm)))?"
     r"(?:\s+(?:in|on)\s+(?:his|her|their|the)\s+(?:contact|record))?"  # "please change it in her contact"
     r"(?:\s+(?:like\s+that|like\s+this|that\s+way|as\s+such|so|accordingly))?"
@@ -1681,6 +1734,8 @@ class _Message:
         last = self.reads[-1]
         name = last.open_field
         assert name is not None
+        if _UNSURE.match(sentence.text):
+            return False  # "idk if that's PAY or OPS": the writer's doubt, never the issue's text
         if (
             name == "description"
             and any(isinstance(i, Unknown) for i in items)
@@ -1905,10 +1960,22 @@ class OfflineParser:
         if quoted:
             lines = (re.sub(r"^\s*(?:>|&gt;)\s?", "", request.request_text[a:b]).strip() for a, b in quoted)
             ctx.quoted = " ".join(line for line in lines if line) or None
+        listed: str | None = None  # the field a list's header named ("due dates pls:"), for its "KEY -> value" lines
         for raw in sentences:
             if raw.starts and any(start <= raw.starts[0] < end for start, end in quoted):
                 said += 1
                 continue  # a line quoted from someone else ("> Followthrough bot: please ..."): their words
+            header = _LIST_OF_A_FIELD.fullmatch(raw.text.strip())
+            if header is not None:
+                listed = _LISTED_AS[next(k for k, v in header.groupdict().items() if v)]
+                said += 1
+                continue
+            if listed is not None:
+                item = _KEY_AND_VALUE.match(raw.text)
+                if item is None:
+                    listed = None
+                else:
+                    raw = raw.sub(_KEY_AND_VALUE, lambda m, field=listed: f"{m['key']} {field} ")
             sentence = _without_small_talk(raw)
             if sentence is None:
                 said += 1

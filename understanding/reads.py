@@ -17,10 +17,10 @@ from understanding.reading import ISSUE_REF, Context, Ctx, Item, Read, issue_val
 _I = re.IGNORECASE
 _ALSO_ASKED = (
     r"(?:\s*\??\s*(?:-|,|;)?\s*(?:and\s+)?(?:is|has|does|did|are|was|who'?s|whos|who\s+is|when'?s|when\s+is)\s+"
-    r"(?=[^?.!,;]*\b(?:it|this|that)\b)[^?.!,;]{1,50}?\?)"
+    r"(?=[^?.!,;]*\b(?:it|this|that)\b)(?![^?.!,;]*\b(?:i|i'm|i'd|we|you|u|me|us|my|our)\b)[^?.!,;]{1,50}?\?)"
 )
 """A second question about the same record, said after the first ("what's the status of OPS-2 - is juan still on
-it?"): the read answers it too."""
+it?"): the read answers it too. Not one about what the writer or the bot would do ("is it ok if I take it?")."""
 _END = (
     r"(?:\s+(?:now|today|currently|right\s+now|these\s+days|again|at\s+the\s+moment|at\s+this\s+point|so\s+far|lately))?"
     # "where are we on the initech expansion stage wise": what of it is asked
@@ -200,15 +200,20 @@ _WHY_ASKED = re.compile(
 the question is the read; what they will do with the answer is no request of its own."""
 
 
-_NOUN = r"(?!(?:to|be|fixed|done|filed|created|moved|closed|assigned|updated)\b)[\w-]+"
+_NOUN = (
+    r"(?![\w-]*ed\b|(?:to|be|up|out|back|over|done|written|sent|taken|given|set|put|made|shown|gone|run|cut|shut|kept|"
+    r"built|held|paid|told|found|got|gotten|broken|chosen|frozen|hidden|stuck)\b)[\w-]+"
+)
+"""A word of what is wanted, never a participle ("need the bug fixed", "need the runbook written" want something
+done)."""
 _WHY_AFTER = re.compile(
     r"^(?:(?:i|we)\s+)?(?:(?:just|really|mainly|mostly)\s+)?(?:need|want|'?m\s+after|am\s+after|(?:'?m\s+|am\s+)?looking\s+for)\s+"
-    rf"(?:the|his|her|their|its|that|this|an?|some)\s+{_NOUN}(?:\s+{_NOUN}){{0,4}}[\s.!]*$",
+    rf"(?:the|his|her|their|its|that|this)\s+{_NOUN}(?:\s+{_NOUN}){{0,4}}[\s.!]*$",
     _I,
 )
 """Why a question was asked, said in the sentence after it ("who has OPS-4 rn? need the gateway runbook for
 INC-4471"): what the writer wants from the answer, no request of its own. Something wanted done ("need the bug
-fixed") is not this."""
+fixed") or made ("need a new ticket for it") is not this."""
 _ASKED_AGAIN = re.compile(rf"^{_ALSO_ASKED}\s*$", _I)
 """A second question about the record just asked about, in a sentence of its own ("what's the status of OPS-2? is
 juan still on it?")."""

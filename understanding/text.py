@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from understanding.amounts import AMOUNT_PATTERN
+from understanding.dates import DOTTED_DATE
 from understanding.mapped import Mapped
 
 _BOT_MENTION = re.compile(r"^\s*(?:<@[UW][A-Z0-9]+(?:\|[^>]*)?>|@followthrough\b)[\s,:]*", re.I)
@@ -206,7 +207,8 @@ _MONEY = AMOUNT_PATTERN
 _SCALED_OR_DOLLARS = r"\$?\d[\d,]*(?:\.\d+)?\s*(?:k|m|mm)\b|\$\d[\d,]*(?:\.\d+)?\b"
 """An amount that says it is money: with a scale ("35k", "$1.02M") or a dollar sign ("$92,500")."""
 NOT_THE_OLD_AMOUNT = re.compile(
-    rf"(?P<new>{_MONEY})(?P<now>\s+now)?\s*,?\s+(?:(?:and\s+)?not|instead\s+of|rather\s+than|\(?was)\s+{_MONEY}\)?", re.I
+    rf"(?P<new>{_MONEY})(?P<now>\s+now)?\s*,?\s+(?:(?:and\s+)?not|instead\s+of|rather\s+than|\(?was)\s+{_MONEY}\)?",
+    re.I,
 )
 """'110,000 not 100k', '120k instead of 100k': the new amount; the old one is no value to read."""
 
@@ -239,11 +241,15 @@ _DICTATED = re.compile(
     r"(?<=[\w%)])[ \t]+(?P<word>comma|colon|semicolon|period|full\s+stop)\b(?=(?P<more>[ \t]+[\w<@\"'(])|[ \t]*$)", re.I
 )
 _NOT_DICTATED_AFTER = frozenset(
-    "a an the this that these those its his her their our my your each every per no any one same whole entire first "
-    "last next missing extra stray trailing oxford serial semi trial grace notice billing waiting cooling review "
-    "reporting contract payment pay fiscal holiday freeze blackout evaluation probation rental renewal test quiet "
-    "lock lockup time day week month quarter year".split()
+    re.split(
+        r"\s+",
+        "a an the this that these those its his her their our my your each every per no any one same whole entire "
+        "first last next missing extra stray trailing oxford serial semi trial grace notice billing waiting cooling "
+        "review reporting contract payment pay fiscal holiday freeze blackout evaluation probation rental renewal "
+        "test quiet lock lockup time day week month quarter year",
+    )
 )
+"""Words after which "period", "comma" or "colon" is the word itself ("the trial period", "a missing comma")."""
 _PUNCTUATION_FOR = {"comma": ",", "colon": ":", "semicolon": ";", "period": ".", "full stop": "."}
 
 
@@ -273,6 +279,11 @@ def _punctuated(mapped: Mapped) -> Mapped:
     return Mapped(mapped.original, "".join(chars), tuple(starts), tuple(ends))
 
 
+_NEW_FIELD = re.compile(
+    r"\b(?:new|updated|revised)\s+(?=(?:close\s+date|closing\s+date|amount|deal\s+size|stage|next\s+steps?|due\s+date|deadline)\b)",
+    re.I,
+)
+"""'new close date 1/15', 'updated amount 40k': the field, given a new value (no deal or issue called "new")."""
 _SAID_AGAIN = re.compile(r"\b(?P<word>[A-Za-z]+)(?:[\s,!]+(?P=word)\b){2,}", re.I)
 """A word typed three times or more in a row ("won won won!!!"): one word, said with feeling."""
 
@@ -327,6 +338,7 @@ def prepare_mapped(text: str, *, bot_user_id: str | None = None) -> Mapped:
         mapped = mapped.sub(pattern, word)
     mapped = mapped.sub(_HEDGE, " ")
     mapped = _said_once(mapped)  # "won won won": said once, with feeling
+    mapped = mapped.sub(_NEW_FIELD, "")  # "new close date 1/15": the close date, to a new value
     mapped = (
         mapped.sub(_KEYS_JOINED, r"\g<key> and ")
         .sub(_PLUS, " and ")
@@ -436,7 +448,8 @@ _CORRECTED_BY = (
 _ONE_VALUE = {
     "key": r"\b[A-Za-z][A-Za-z0-9]{1,9}-\d+\b",
     "date": r"(?<![\w/-])\d{1,2}/\d{1,2}(?:/\d{2,4})?(?![\w/-])"
-    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b",
+    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b"
+    rf"|{DOTTED_DATE}",  # "to 18.12, sorry, 21.12"
     "money": _SCALED_OR_DOLLARS,
 }
 _AFTER_THE_VALUE = (

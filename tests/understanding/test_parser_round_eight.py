@@ -213,3 +213,65 @@ def test_a_message_to_the_team_that_names_nothing_of_ours_is_not_asked_about() -
 
 def test_a_project_for_some_folks_is_still_asked_about() -> None:
     assert read("spin up a jira project called WEB for the web folks").question is not None
+
+
+def test_a_header_that_names_a_field_gives_its_list_of_issues_their_values() -> None:
+    assert requests_of("due dates pls:\n- OPS-2 → the 18th\n- OPS-4 → 12/22") == (
+        JiraUpdateFieldsRequest(issue="OPS-2", due_date=dt.date(2026, 12, 18)),
+        JiraUpdateFieldsRequest(issue="OPS-4", due_date=dt.date(2026, 12, 22)),
+    )
+    assert requests_of("new owners:\nOPS-2 -> juan\nOPS-4 -> bob") == (
+        JiraAssignRequest(issue="OPS-2", assignee="juan"),
+        JiraAssignRequest(issue="OPS-4", assignee="bob"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
+        ("OPS-3 should carry oncall and q3-audit as labels", ("oncall", "q3-audit")),
+        ("OPS-3 should have infra as its only label", ("infra",)),
+    ],
+)
+def test_labels_closed_by_as_labels_are_the_whole_list(text: str, labels: tuple[str, ...]) -> None:
+    assert requests_of(text) == (JiraUpdateFieldsRequest(issue="OPS-3", labels=labels),)
+
+
+def test_a_correction_to_another_person_said_with_to() -> None:
+    assert requests_of("give OPS-3 to juan - sorry, to bob. juan is out") == (
+        JiraAssignRequest(issue="OPS-3", assignee="bob"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("move OPS-3 to bob", JiraAssignRequest(issue="OPS-3", assignee="bob")),
+        ("move OPS-3 to QA", JiraTransitionRequest(issue="OPS-3", status="QA")),
+    ],
+)
+def test_moving_an_issue_to_a_person_the_workspace_knows_assigns_it(text: str, expected: object) -> None:
+    assert requests_of(text) == (expected,)
+
+
+def test_out_of_a_status_to_one_not_said_is_a_move_whose_status_is_asked() -> None:
+    assert requests_of("OPS-3 shouldn't sit in in progress while we wait on the vendor") == (
+        JiraTransitionRequest(issue="OPS-3"),
+    )
+
+
+def test_doubt_after_a_new_issue_is_not_its_description() -> None:
+    (request,) = read('file a bug "Cron jobs run twice on failover" - seen in staging. not sure if PAY or OPS').requests
+    assert isinstance(request, JiraCreateIssueRequest)
+    assert request.project is None and request.description is None
+
+
+def test_a_comment_as_follows_is_what_follows() -> None:
+    assert requests_of("Please add comment on OPS-2 as follows: window confirmed for Sunday") == (
+        JiraCommentRequest(issue="OPS-2", body="window confirmed for Sunday"),
+    )
+
+
+def test_an_unknown_word_after_to_is_never_a_stage() -> None:
+    understanding = read("new OPS alerts auto-route to juan")
+    assert not any(isinstance(r, SalesforceUpdateOpportunityRequest) for r in understanding.requests)
