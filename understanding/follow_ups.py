@@ -584,6 +584,17 @@ _FRAMES: list[_Frame] = [
         ),
         "follow",
     ),
+    # "make sure PAY-9 doesn't fall through the cracks", "don't let the acme renewal slip": a watch on it, when
+    # asked (no date said: grounding asks)
+    _Frame(
+        _m(
+            rf"^(?:please\s+)?(?:(?:make\s+sure|ensure)(?P<sure>)|(?:don'?t|do\s+not|never)\s+let)\s+(?:{_SUBJECT})\s+(?(sure)(?:doesn'?t"
+            rf"|does\s+not|won'?t|will\s+not|isn'?t|is\s+not)\s+(?:get\s+)?|)(?:fall\s+through\s+the\s+cracks|slip(?:\s+through"
+            rf"\s+the\s+cracks)?|get\s+(?:lost|forgotten|dropped|stuck)|lost|forgotten|dropped|stall|go\s+stale|drop)"
+            rf"(?:\s+(?:{_WHEN}))?"
+        ),
+        "follow",
+    ),
     # "look at OPS-2 again in an hour and a half", "check PAY-12 again tomorrow", "revisit the acme renewal on
     # friday": a look at a record at a later time (without the time it is a look now, which is no follow-up)
     _Frame(

@@ -208,7 +208,10 @@ _NOUN = (
 done)."""
 _WHY_AFTER = re.compile(
     r"^(?:(?:i|we)\s+)?(?:(?:just|really|mainly|mostly)\s+)?(?:need|want|'?m\s+after|am\s+after|(?:'?m\s+|am\s+)?looking\s+for)\s+"
-    rf"(?:the|his|her|their|its|that|this)\s+{_NOUN}(?:\s+{_NOUN}){{0,4}}[\s.!]*$",
+    rf"(?:the|his|her|their|its|that|this)\s+{_NOUN}(?:\s+{_NOUN}){{0,4}}[\s.!]*$"
+    # "who's got PAY-11 these days? want to ask about the retry policy": what the writer will do with the answer
+    r"|^(?:(?:i|we)\s+)?(?:(?:just|really|mainly)\s+)?(?:want|need|'d\s+like|would\s+like|wanna|have)\s+to\s+(?:ask|know|check|"
+    r"see|talk|chat|discuss|understand|confirm|learn|find\s+out)\b[^?]*$",
     _I,
 )
 """Why a question was asked, said in the sentence after it ("who has OPS-4 rn? need the gateway runbook for

@@ -16,6 +16,7 @@ from approvals.core.intents import (
     JiraLinkIssuesRequest,
     JiraTransitionRequest,
     JiraUpdateFieldsRequest,
+    ReadRequest,
     SalesforceUpdateContactRequest,
     SalesforceUpdateOpportunityRequest,
 )
@@ -275,3 +276,20 @@ def test_a_comment_as_follows_is_what_follows() -> None:
 def test_an_unknown_word_after_to_is_never_a_stage() -> None:
     understanding = read("new OPS alerts auto-route to juan")
     assert not any(isinstance(r, SalesforceUpdateOpportunityRequest) for r in understanding.requests)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can you make sure OPS-3 doesn't fall through the cracks? juan is swamped",
+        "don't let OPS-3 slip",
+        "make sure OPS-3 doesn't get forgotten",
+    ],
+)
+def test_keeping_an_issue_from_slipping_is_a_follow_up_whose_date_is_asked(text: str) -> None:
+    (request,) = requests_of(text)
+    assert request.kind == "followthrough.follow_up" and request.issue == "OPS-3" and request.due_date is None
+
+
+def test_what_the_writer_will_do_with_an_answer_is_no_request() -> None:
+    assert requests_of("who's got OPS-3 these days? want to ask about the runbook") == (ReadRequest(issue="OPS-3"),)
