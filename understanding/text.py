@@ -237,6 +237,8 @@ def said_in_brackets(text: str) -> dict[str, str]:
     """What the request says in brackets after each issue key ('reopen PAY-2 (in progress)': PAY-2 -> 'in
     progress'), which ``prepare_mapped`` leaves out of the words the rules read."""
     return {m["key"].upper(): m["what"].strip() for m in _KEY_DESCRIBED.finditer(text)}
+
+
 _DICTATED = re.compile(
     r"(?<=[\w%)])[ \t]+(?P<word>comma|colon|semicolon|period|full\s+stop)\b(?=(?P<more>[ \t]+[\w<@\"'(])|[ \t]*$)", re.I
 )
@@ -261,6 +263,8 @@ def _dictated(match: re.Match[str]) -> str:
     if word in ("comma", "colon", "semicolon") and not match["more"]:
         return match[0]  # a comma or colon ends nothing: the word is said, not dictated
     return _PUNCTUATION_FOR[word]
+
+
 """'log a call w ana today comma q2 budget is confirmed period': punctuation said as words by someone dictating."""
 
 
@@ -303,6 +307,8 @@ def _said_once(mapped: Mapped) -> Mapped:
         tuple(mapped.starts[i] for i in kept),
         tuple(mapped.ends[i] for i in kept),
     )
+
+
 _EMOJI_WORDS = (
     (re.compile(r"\s*\+?\s*\U0001f4ac\ufe0f?\s*"), " and comment: "),  # speech balloon
     (re.compile(r"\U0001f5d1\ufe0f?"), " delete "),  # wastebasket
