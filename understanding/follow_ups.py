@@ -25,6 +25,7 @@ from understanding.reading import (
     ISSUE_REF,
     KEY,
     VAGUE_DATE,
+    Continuation,
     Ctx,
     Filler,
     Item,
@@ -63,9 +64,18 @@ _DURATION = (
 _AGAIN = r"(?:again|agian|agin|agan)"
 """'again', and its usual slips ("check OPS-3 agian in 2h")."""
 _DAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_CLOCK = (
+    r"(?:\d{1,2}(?::[0-5]\d)?\s*(?:am|pm|a\.m\.?|p\.m\.?)|(?:[01]?\d|2[0-3]):[0-5]\d(?:\s*h(?:rs)?)?|noon|midday)"
+    r"(?:\s*(?:pt|pst|pdt|et|est|edt|ct|cst|cdt|mt|mst|mdt|utc|gmt|cet|cest|bst|ist|jst|aest|sgt)\b|\s+(?:my|your)\s+time)?"
+)
+_AT_TIME = rf"(?:\s+(?:at\s+|around\s+|~\s*)?{_CLOCK})"
+"""A time of day said after the day ("tomorrow 09:00 PT", "friday at 3pm"): the follow-up is due that day (a time
+is never counted in minutes: the request has no current time to count from)."""
+_DATED = rf"(?:{DATE}){_AT_TIME}?"
+"""A date, with the time of day said after it."""
 _WHEN = (
     rf"(?:weekly\s+|every\s+week\s+)on\s+(?P<weekly_on>{_DAYS})s?|(?:weekly\s+)?on\s+(?P<weekly_on2>{_DAYS})s\b"
-    rf"|(?:(?:on|by|before|next|this|at|around|for)\s+)?(?:(?P<date>{DATE})|(?P<vague>{VAGUE_DATE}))|{_DURATION}"
+    rf"|(?:(?:on|by|before|next|this|at|around|for)\s+)?(?:(?P<date>{_DATED})|(?P<vague>{VAGUE_DATE}))|{_DURATION}"
     rf"|(?P<cadence>daily|weekly|biweekly|fortnightly)"
 )
 """When to check: a date ("by friday"), a time too loose to be one ("some time next month", "by the end of next week"
@@ -131,6 +141,10 @@ def _inflected(verbs: tuple[str, ...]) -> str:
 
 _DONE_BASE = (
     "close",
+    "close out",
+    "finish up",
+    "button up",
+    "nail down",
     "fix",
     "finish",
     "resolve",
@@ -165,7 +179,7 @@ _DONE_BASE = (
 friday to finish OPS-4"."""
 _DONE_VERBS = _inflected(_DONE_BASE)
 _DONE_PAST = (
-    r"(?:closed|fixed|finished|resolved|shipped|done|handled|completed|wrapped\s+up|gotten(?:\s+to)?|got(?:\s+to)?|moved|"
+    r"(?:closed(?:\s+out)?|fixed|finished(?:\s+up)?|buttoned\s+up|nailed\s+down|resolved|shipped|done|handled|completed|wrapped\s+up|gotten(?:\s+to)?|got(?:\s+to)?|moved|"
     r"looked\s+(?:at|into)|taken\s+a\s+look\s+at|reviewed|picked\s+up|dealt\s+with|sorted(?:\s+out)?|merged|deployed|"
     r"tested|triaged|answered|responded\s+to|replied\s+to|landed|pushed|advanced|updated|sent|signed)"
 )
@@ -261,7 +275,7 @@ _OBLIGED = (
     rf"agreed\s+to|said\s+{_HE}\s*(?:would|'d)|will)"
 )
 """What makes a statement someone's obligation: "ivy must ...", "bob needs to ...", "sam promised to ..."."""
-_BY_DATE = rf"(?:\s+(?:by|before|on|until|till|til)\s+(?P<date>{DATE})|\s+(?P<bare_date>{DATE}))?"
+_BY_DATE = rf"(?:\s+(?:by|before|on|until|till|til)\s+(?P<date>{_DATED})|\s+(?P<bare_date>{_DATED}))?"
 """When it is due: "by friday", and "until friday" as people for whom English is a second language write it."""
 
 _NOT_YET = (
@@ -276,11 +290,19 @@ _STATE = (
     r"shipped|closed|merged|signed|made)\b(?:\s+[\w'-]+){0,5}?)"
 )
 """What a record is to be checked for, after "whether PAY-12": a verb first ("got picked up", "is in review")."""
+_STANDS = (
+    r"(?:(?:'s|\s+is|\s+are)(?:\s+(?:at|going|doing|looking|progressing|moving|coming\s+along|shaping\s+up|trending))?"
+    r"|\s+(?:stands?|progress(?:es)?|landed|ended\s+up|came\s+out|shook\s+out|turned\s+out))"
+    # "where globex new business landed after their board meeting": when it got there
+    r"(?:\s+(?:after|following|since)\s+(?:the|their|our|its|his|her|this|that)\s+[\w-]+(?:\s+[\w-]+){0,3}?)?"
+)
+"""Where a record stands, after "check where <record>" / "look in on how <record>": "'s at", "stands", "is
+progressing", "landed after their board meeting"."""
 _CHECK = (
     r"(?:(?:check|see|verify|confirm|find\s+out|double[\s-]?check|ask)\s+(?:(?:whether|if|that)\s+|(?=(?:it|this|[a-z][a-z0-9]{1"
     r",9}-\d+)\s+(?:is|has|got|was)\b))|(?:make\s+sure|ensure)"
-    r"\s+(?:that\s+)?|(?:check|see|find\s+out|ask|look)\s+(?:on\s+)?(?P<where>where|how)\s+(?=.*?(?:'s|\s+is|\s+are|\s+stands?)"
-    r"(?:\s+(?:at|going|doing|looking))?\s*(?:$|[,.;!?]))"
+    r"\s+(?:that\s+)?|(?:check(?:\s+(?:in\s+)?on)?|see|find\s+out|ask|look(?:\s+(?:in\s+)?(?:on|at|into))?)\s+"
+    rf"(?P<where>where|how)\s+(?=.*?{_STANDS}(?:\s+(?:(?:on|by|next|this)\s+)?{DATE})?\s*(?:$|[,.;!?]))"
     r"|(?:check|look\s+at|follow\s+up\s+on|check\s+on|check\s+in\s+on|look\s+in\s+on|look\s+into|chase|"
     r"revisit)\s+(?:on\s+)?)"
 )
@@ -300,7 +322,7 @@ _SO_TO = (
     r"\s+"
 )
 """What links a nudge to what it is for: "remind me to check ...", "ping me monday so I can check whether ..."."""
-_WHERE = r"(?:'s|\s+is|\s+are|\s+stands?)(?:\s+(?:at|going|doing|looking))?"
+_WHERE = _STANDS
 """After "check where <record>": "'s at", "stands", "is going"."""
 _UNTIL = (
     r"(?:\s+(?:until|till|til|'til)\s+(?:(?:the|its|our|their)\s+[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?\s+"
@@ -351,12 +373,12 @@ _PURPOSE = (
 wait for when it names one)."""
 
 
-def _m(pattern: str) -> re.Pattern[str]:
+def _m(pattern: str, ends: str = BOUNDARY) -> re.Pattern[str]:
     """A frame: it reads to the end of its clause, an "if we haven't heard anything", what it is for ("want to know
     it's staffed"), whom to nudge if nothing moved ("nudge juan if no movement") and an "escalate if not" included."""
     return re.compile(
         pattern + rf"(?:\s*,?\s+(?P<no_news>{_NO_NEWS}))?(?P<purpose>{_PURPOSE})?(?P<stall>{_NUDGE_IF_STALLED})?"
-        rf"(?P<escalate>{_ESCALATE.pattern})?{BOUNDARY}",
+        rf"(?P<escalate>{_ESCALATE.pattern})?{ends}",
         _I,
     )
 
@@ -375,7 +397,7 @@ _FRAMES: list[_Frame] = [
     _Frame(
         _m(
             rf"^(?:please\s+)?(?:(?:can|could)\s+you\s+)?(?:chase|keep\s+after|keep\s+on\s+top\s+of|stay\s+on)\s+(?:{_SUBJECT})"
-            rf"(?:\s+for\s+me)?(?:\s+(?:(?:on|by|next|this)\s+)?(?P<date>{DATE}))?(?=\s*(?:$|[,.;!?]|\s-\s|\s+(?:and|but|"
+            rf"(?:\s+for\s+me)?(?:\s+(?:(?:on|by|next|this)\s+)?(?P<date>{_DATED}))?(?=\s*(?:$|[,.;!?]|\s-\s|\s+(?:and|but|"
             rf"it|they|he|she)\b))"
         ),
         "owned",
@@ -385,7 +407,7 @@ _FRAMES: list[_Frame] = [
         _m(
             rf"^(?:please\s+)?(?:make\s+sure|ensure|check\s+that|see\s+that)\s+{_PERSON}\s+(?:(?:actually|really|definitely|finally|"
             rf"properly)\s+)?{_DONE_VERBS}\s+(?:on\s+)?(?:{_SUBJECT})"
-            rf"{_ALONG}(?:\s+(?:done|fixed|closed|resolved))?(?:\s+(?:by|before|on)\s+(?P<date>{DATE})|\s+(?P<bare_date>{DATE})|"
+            rf"{_ALONG}(?:\s+(?:done|fixed|closed|resolved))?(?:\s+(?:by|before|on)\s+(?P<date>{_DATED})|\s+(?P<bare_date>{_DATED})|"
             rf"\s+{_DURATION})?"
         ),
         "owned",
@@ -396,7 +418,7 @@ _FRAMES: list[_Frame] = [
         _m(
             rf"^(?:please\s+)?{_WE_SHOULD}(?:make\s+sure|ensure|check\s+that|see\s+that)\s+(?:that\s+)?{_PERSON}\s+"
             rf"(?:has|have|gets|got|has\s+got)\s+(?:{_SUBJECT})(?:(?:'s)?\s+{_ITS_PART})??\s+{_FINISHED}"
-            rf"(?:\s+(?:by|before|on)\s+(?P<date>{DATE})|\s+(?P<bare_date>{DATE}))?"
+            rf"(?:\s+(?:by|before|on)\s+(?P<date>{_DATED})|\s+(?P<bare_date>{_DATED}))?"
         ),
         "owned",
     ),
@@ -407,7 +429,7 @@ _FRAMES: list[_Frame] = [
             rf"^(?:if|in\s+case)\s+{_PERSON}\s+(?:still\s+)?(?:(?:hasn'?t|hasnt|has\s+not|haven'?t|have\s+not)\s+(?:yet\s+)?"
             rf"{_DONE_PAST}|(?:didn'?t|didnt|did\s+not|doesn'?t|doesnt|does\s+not|won'?t|wont|can'?t)\s+{_DONE_VERBS})\s+"
             rf"(?:on\s+)?(?:{_SUBJECT}){_ALONG}(?:\s+(?:to|into)\s+(?P<target>[a-z][\w-]*(?:\s+[a-z][\w-]*)?))?"
-            rf"(?:\s+(?:done|fixed|closed|resolved))?\s+(?:by|before|on)\s+(?P<date>{DATE})" + _ESCALATE_TO
+            rf"(?:\s+(?:done|fixed|closed|resolved))?\s+(?:by|before|on)\s+(?P<date>{_DATED})" + _ESCALATE_TO
         ),
         "escalated",
     ),
@@ -415,7 +437,7 @@ _FRAMES: list[_Frame] = [
     _Frame(
         _m(
             rf"^(?:if|in\s+case)\s+(?:{_SUBJECT})\s+(?:still\s+)?(?:isn'?t|isnt|is\s+not|hasn'?t\s+been|hasnt\s+been|"
-            rf"has\s+not\s+been|is\s+still\s+not)\s+(?:yet\s+)?{_FINISHED}\s+(?:by|before|on)\s+(?P<date>{DATE})"
+            rf"has\s+not\s+been|is\s+still\s+not)\s+(?:yet\s+)?{_FINISHED}\s+(?:by|before|on)\s+(?P<date>{_DATED})"
             + _ESCALATE_TO
         ),
         "escalated",
@@ -424,7 +446,7 @@ _FRAMES: list[_Frame] = [
     # them to it (without that ask it is only a statement)
     _Frame(
         _m(
-            rf"^{_PERSON}\s+(?:has|has\s+got|'s\s+got|got)\s+(?:until|till|til|'til)\s+(?P<date>{DATE})\s+to\s+"
+            rf"^{_PERSON}\s+(?:has|has\s+got|'s\s+got|got)\s+(?:until|till|til|'til)\s+(?P<date>{_DATED})\s+to\s+"
             rf"{_DONE_VERBS}\s+(?:on\s+)?(?:{_SUBJECT}){_HOLD}"
         ),
         "owned",
@@ -506,6 +528,17 @@ _FRAMES: list[_Frame] = [
             rf"(?:a\s+)?(?P<cadence>daily|weekly|biweekly|fortnightly)\s+(?:poke|nudge|ping|reminder|check-?in|follow[\s-]?up)s?"
             rf"\s+(?:to|for)\s+{_PERSON}(?:\s+on\s+(?P<weekly_on2>{_DAYS})s?)?\s+(?:until|till|til)\s+(?:{_SUBJECT})"
             rf"(?:(?:'s|\s+)\s*{_ITS_PART})?\s+(?:is|are|gets?|has\s+been|have\s+been)\s+{_FINISHED}"
+        ),
+        "follow",
+    ),
+    # "weekly check on PAY-10", "a daily look at the acme renewal until it closes": the check named as a thing, with
+    # how often (the day it starts and whom it nudges may follow: ``_STARTING``, ``_NUDGE_EACH_TIME``)
+    _Frame(
+        _m(
+            rf"^(?:please\s+)?(?:(?:can|could)\s+(?:you|u)\s+)?(?:(?:set(?:\s+up)?|add|schedule|start|put\s+in|do)\s+)?"
+            rf"(?:a\s+)?(?P<cadence>daily|weekly|biweekly|fortnightly)\s+(?:check(?:-?in)?|look|follow[\s-]?up|review)s?\s+"
+            rf"(?:on|of|at|in\s+on|for|about)\s+(?:{_SUBJECT}){_UNTIL}?",
+            ends=rf"(?:{BOUNDARY}|(?=\s+(?:starting|beginning)\s))",
         ),
         "follow",
     ),
@@ -624,16 +657,63 @@ _HOLD_AFTER = re.compile(
 )
 
 _TIME_FIELDS = ("due_date", "due_in_minutes", "every_days")
+_BACK = (
+    r"(?:once|when|after|as\s+soon\s+as)\s+(?:<@[uw][a-z0-9]+(?:\|[^>]*)?>|[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*)?)\s+"
+    r"(?:(?:is|'s|are|gets|get|comes|come)\s+back|returns|(?:is|'s|are)\s+back\s+in\s+(?:the\s+)?office)"
+    r"(?:\s+(?:from|in|to)\s+(?:the\s+|her\s+|his\s+|their\s+)?[a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,2}?)?"
+)
+"""When someone is back ("once Kara is back from Tokyo", "when alice returns from leave"): a day nobody has said."""
 _LEADING_WHEN = re.compile(
-    rf"^(?:every\s+(?P<every>{_EVERY})|(?:(?:on|by|next|this|at|around)\s+)?(?P<date>{DATE})|{_DURATION}"
-    rf"|(?P<vague>{VAGUE_DATE}|at\s+some\s+(?:point|stage)|some\s*time|one\s+of\s+these\s+days))\s*,?\s+",
+    rf"^(?:every\s+(?P<every>{_EVERY})|(?:(?:on|by|next|this|at|around)\s+)?(?P<date>{_DATED})|{_DURATION}"
+    rf"|(?P<vague>{VAGUE_DATE}|at\s+some\s+(?:point|stage)|some\s*time|one\s+of\s+these\s+days|{_BACK}))\s*,?\s+"
+    r"(?:(?:please\s+)?(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|kindly\s+)?)?",
     _I,
 )
 """When to check, said before what: "every friday, ping alice about PAY-10", "on monday, make sure OPS-3 ...", and
-said too loosely to be a time ("at some point, follow up w sam ...": left empty, so grounding asks when)."""
+said too loosely to be a time ("at some point, follow up w sam ...", "once Kara is back from Tokyo, check in on ...":
+left empty, so grounding asks when)."""
+
+
+_ESCALATION_AFTER = re.compile(
+    r"^(?:and\s+|but\s+|otherwise\s+)?(?:(?:if|in\s+case)\s+(?:"
+    # "if it's not in progress by then": the status the follow-up waits for
+    rf"(?P<said>it|this|that|{KEY})(?:(?:'s|\s+is|\s+are)\s+(?:still\s+)?not|\s+(?:still\s+)?(?:isn'?t|aren'?t))\s+(?:yet\s+)?"
+    r"(?:(?:been\s+)?(?:moved|gone)\s+(?:to|into)\s+)?(?P<status>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?)"
+    r"|(?P<moved>it|this|that|" + KEY + r")\s+(?:still\s+)?(?:hasn'?t|has\s+not)\s+(?:yet\s+)?(?:moved|gone|made\s+it)\s+"
+    r"(?:to|into)\s+(?P<moved_to>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?)"
+    rf")|(?P<missed>{_MISSED}))"
+    r"(?:\s+(?:yet|by\s+then|by\s+that\s+(?:point|time)|at\s+that\s+point))?\s*,?\s*(?:then\s+)?(?:please\s+|pls\s+)?"
+    rf"escalate(?:\s+(?:it|this))?(?:\s+to\s+(?:(?:her|his|their|the|my)\s+(?:manager|boss|lead)|{_NAME}))?{BOUNDARY}",
+    _I,
+)
+"""An escalation said after a follow-up, its condition first ("check PAY-12 again tomorrow. if it's not in progress
+by then escalate to bob"; "...; if he hasn't, please escalate to Carol"): the follow-up escalates, and waits for the
+status the condition names."""
+
+
+def _escalation_after(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    match = _ESCALATION_AFTER.match(piece.text)
+    if match is None:
+        return None
+    values: dict[str, Any] = {"escalate": True}
+    said, group = (match["said"], "status") if match["said"] else (match["moved"], "moved_to")
+    if said:
+        if not ctx.last_key or not _same_issue(said, {"issue": ctx.last_key}, ctx):
+            return None  # a status of another issue, or of a deal: asked about
+        written = clean(piece.source(match.start(group), match.end(group)))
+        status = ctx.lexicon.status(written)
+        if status is None or ctx.lexicon.stage(written) is not None:
+            return None
+        if status != "Done":
+            values["until_status"] = written
+    return Continuation(values, piece.source(0, match.end()).strip()), match.end()
 
 
 def follow_up(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
+    if ctx.last_kind == "followthrough.follow_up":
+        escalation = _escalation_after(piece, ctx)
+        if escalation is not None:
+            return escalation
     lead = _LEADING_WHEN.match(piece.text)
     if lead is None:
         found = _follow_up_fields(piece, ctx, timed=False)
@@ -721,10 +801,13 @@ def _follow_up_fields(piece: Mapped, ctx: Ctx, *, timed: bool) -> tuple[dict[str
         starting = _STARTING.match(low, end)
         if starting is not None and fields.get("every_days"):
             # "nudge juan every week on OPS-4, starting monday": the first nudge is on that day
-            first = parse_date(starting["date"], today=ctx.today, order=ctx.order)
+            first = parse_date(_without_clock(starting["date"]), today=ctx.today, order=ctx.order)
             if first is not None:
                 fields["due_date"] = first
                 end = starting.end()
+        each = _NUDGE_EACH_TIME.match(low, end) if fields.get("every_days") else None
+        if each is not None and _nudged_each_time(piece, each, fields, ctx):
+            end = each.end()
         return fields, end
     return None
 
@@ -782,7 +865,45 @@ def _same_issue(said: str | None, fields: dict[str, Any], ctx: Ctx) -> bool:
     return bool(fields.get("issue")) and said.upper() == fields["issue"]
 
 
-_STARTING = re.compile(rf"\s*,?\s*(?:starting|beginning|from)\s+(?:on\s+)?(?P<date>{DATE})\b", _I)
+_STARTING = re.compile(
+    rf"\s*,?\s*(?:starting|beginning|from)\s+(?:on\s+)?(?P<date>(?:{_DAYS},?\s+(?=\d{{4}}-))?{_DATED})\b", _I
+)
+"""The first check of a recurring one: "starting monday", "starting monday 2027-05-10" (the date says which
+Monday)."""
+
+
+_NUDGE_EACH_TIME = re.compile(
+    rf"\s*(?:,|;|\s-)?\s*(?:and\s+)?(?:then\s+)?(?:please\s+)?(?:{_NUDGE}|chase)\s+{_PERSON}"
+    rf"(?:\s+(?:each|every)\s+time)?(?P<until_said>{_UNTIL})?{BOUNDARY}",
+    _I,
+)
+"""Whom a recurring check nudges, said after it ("weekly check on PAY-10, nudge alice each time until it's
+resolved"): its owner."""
+
+
+def _nudged_each_time(piece: Mapped, each: re.Match[str], fields: dict[str, Any], ctx: Ctx) -> bool:
+    """Reads whom a recurring check nudges (and until when) into ``fields``; False, reading nothing, for someone
+    nobody knows, another owner than the one named, or an end that is no status."""
+    person = ctx.lexicon.person(piece.source(each.start("who"), each.end("who")))
+    if person is None or (fields.get("owner") and str(fields["owner"]).casefold() != person.casefold()):
+        return False
+    until: str | None = None
+    if each["until_said"]:
+        if each["until_done"]:
+            until = ""
+        else:
+            until = _until_status(clean(piece.source(each.start("until"), each.end("until"))), ctx)
+            if until is None:
+                return False
+    fields["owner"] = person
+    if until:
+        fields["until_status"] = until
+    return True
+
+
+def _without_clock(written: str) -> str:
+    """A date said with the time of day after it, without the time ("tomorrow 09:00 PT": tomorrow)."""
+    return re.sub(rf"{_AT_TIME}$", "", written.strip(), flags=_I)
 
 
 def _fields(piece: Mapped, match: re.Match[str], how: str, ctx: Ctx) -> dict[str, Any] | None:
@@ -869,7 +990,7 @@ def _when(match: re.Match[str], ctx: Ctx) -> dict[str, Any] | None:
     """The due date, delay or recurrence a match names (none named, or none that can be pinned down: empty); None
     for a delay of no time at all."""
     groups = match.groupdict()
-    date = groups.get("date") or groups.get("bare_date")
+    date = _without_clock(groups.get("date") or groups.get("bare_date") or "")
     if date:
         # a date no one can pin down ("the end of next week" said on a Sunday) is left for grounding to ask
         due_date = parse_date(date, today=ctx.today, order=ctx.order)

@@ -241,6 +241,13 @@ _THREAD_AS_ISSUE += [
         r"\s+)?(?P<project>[a-z][a-z0-9]{1,9})(?!-\d)(?:\s+(?:backlog|board|project|queue))?(?P<type>)\b"
     ),
 ]
+_THREAD_AS_ISSUE.append(
+    # "file in OPS as a bug, p1": the thread, its project and type said, the object left out
+    _m(
+        r"^(?:please\s+)?(?:file|log|open|raise)\s+(?:in|into|under|to)\s+(?:the\s+)?(?P<project>[a-z][a-z0-9]{1,9})(?!-\d)(?:\s+(?:"
+        r"backlog|board|project|queue))?(?:\s+as\s+an?\s+(?P<type>bug|ticket|task|story))?\b(?!\s*[:\"\u2014\u2013-])"
+    )
+)
 _THREAD_TYPES = {"bug": "Bug", "ticket": "Task", "task": "Task", "story": "Story"}
 """The issue type each noun names (a "ticket" is a Task, as every labelled set reads it; "jira", "issue": none)."""
 
@@ -515,12 +522,13 @@ _COMMENT_FRAMES = [
     _m(
         rf"^(?:add|leave|post|put|write|drop|make)\s+(?:a\s+|an\s+|the\s+|this\s+(?:as\s+a\s+)?|my\s+)?(?:quick\s+|sh"
         rf"ort\s+|internal\s+)?"
-        rf"(?:comment|note|reply|update)\s+(?:to|on|in|for|under)\s+(?P<issue>{ISSUE_REF})(?P<sep>\s*(?::|->|-|,)?\s*(?:"
-        rf"saying|that|with|which\s+says|(?:as\s+follows|like\s+this|as\s+below|stating)\s*:?|:)?\s*)(?P<body>.*)$"
+        rf"(?:comment|note|reply|update)\s+(?:to|on|in|for|under)\s+(?P<issue>{ISSUE_REF})(?:\s+(?:too|also|as\s+well))?"
+        rf"(?P<sep>\s*(?::|->|-|,)?\s*(?:saying|that|with|which\s+says|(?:as\s+follows|like\s+this|as\s+below|stating)\s*:?|:)?"
+        rf"\s*)(?P<body>.*)$"
     ),
     _m(
-        rf"^(?:comment|note|reply)\s+(?:on|in|to|under|for)?\s*(?P<issue>{ISSUE_REF})\s*(?P<sep>(?::|->|-|,|with|saying|t"
-        rf"hat|(?:as\s+follows|like\s+this|as\s+below|stating)\s*:?)?\s*)(?P<body>.*)$"
+        rf"^(?:comment|note|reply)\s+(?:on|in|to|under|for)?\s*(?P<issue>{ISSUE_REF})(?:\s+(?:too|also|as\s+well))?\s*"
+        rf"(?P<sep>(?::|->|-|,|with|saying|that|(?:as\s+follows|like\s+this|as\s+below|stating)\s*:?)?\s*)(?P<body>.*)$"
     ),
     _m(
         rf"^(?:(?:add|leave|post|write|put|drop)\s+(?:a\s+|an\s+|the\s+|this\s+)?)?(?:comment|note)\s+(?P<body>\".+?\")\s+"
@@ -601,6 +609,12 @@ def _comment_quoted(
     return Read(request, pronoun=pronoun), end
 
 
+_WORDS_QUOTED = re.compile(
+    r"(?:with\s+|using\s+)?(?:the\s+|their\s+|his\s+|her\s+|these\s+|this\s+|my\s+)?(?:customer'?s?'?\s+|client'?s?'?\s+|own\s+|exact\s+)*"
+    r"(?:words|message|quote|reply|email|e-mail|text|note|report)(?:\s+(?:below|above|here))?[\s:.!\U0001f300-\U0001faff]*",
+    _I,
+)
+"""A comment whose words are the lines the message quotes ("with the customer's words", "this message below")."""
 _BODY_NOT_GIVEN = re.compile(
     r"^(?:what|whatever|everything|all\s+(?:that|the\s+\w+))\s+(?:[\w'-]+\s+){0,4}?(?:told|said|sent|wrote|shared|found|"
     r"gave|mentioned|reported|explained|described)\b"
@@ -635,6 +649,9 @@ def comment(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
                 body_end = following
         body = unquoted(free_text(piece, match.start("body"), body_end).lstrip(":-> ")) if match["body"] else ""
         body = re.sub(r"^(?:please|pls|plz|thanks)\s*[:\-]\s*", "", body, flags=_I)  # "... to PAY-4 please: <body>"
+        if ctx.quoted and _WORDS_QUOTED.fullmatch(body):
+            # "comment on PAY-10 with the customer's words" above "> Canadian orders ...": the lines it quotes
+            return Read(JiraCommentRequest(issue=issue, body=ctx.quoted), pronoun=pronoun), len(low)
         if _BODY_NOT_GIVEN.match(body) and not match["sep"].strip().startswith((":", '"', "->")):
             # "with what the Umbrella team told me": the words are not in the message; they are asked for
             return Read(JiraCommentRequest(issue=issue), pronoun=pronoun), body_end
@@ -859,6 +876,16 @@ _ASSIGN_FRAMES = [
         rf"{KEY})(?:\s+(?:from\s+here|going\s+forward|from\s+now\s+on))?{BOUNDARY}"
     ),
     _m(rf"^(?P<issue>{KEY})\s+(?:belongs\s+to|is\s+with|is\s+on)\s+(?P<who>{NAME})\s+now{BOUNDARY}"),
+    # "Kara would like <@U0ALICE01> to take PAY-12": who should work on it, said as someone's wish
+    _m(
+        rf"^(?:[a-z][\w'-]*\s+)?(?:would\s+like|'d\s+like|wants?|asked\s+for|is\s+asking\s+for)\s+(?P<who>{NAME})\s+to\s+(?:take"
+        rf"|own|handle|pick\s+up|grab|work\s+on)\s+(?P<issue>{ISSUE_REF}){BOUNDARY}"
+    ),
+    # "can it go to one of the payments devs?": to someone not named, who is asked
+    _m(
+        rf"^(?:can|could|should)\s+(?P<issue>{ISSUE_REF})\s+go\s+to\s+(?:one\s+of\s+(?:the|our|your)\s+[a-z][\w\s-]{{0,30}}?|"
+        rf"(?:someone|somebody|anyone|anybody)(?:\s+(?:on|in|from)\s+[a-z][\w\s-]{{0,30}}?)?)(?P<who>)(?=\s*(?:[,.;!?]|$))"
+    ),
     # "To Bob please assign PAY-5": the person first
     _m(
         rf"^to\s+(?P<who>{NAME})\s*,?\s+(?:please\s+|kindly\s+)?(?:assign|re-?assign|give|hand)\s+(?P<issue>{ISSUE_REF})"
@@ -1046,6 +1073,15 @@ _TRANSITION_FRAMES: list[tuple[re.Pattern[str], str | None, bool]] = [
         True,
     ),
     # "reopen PAY-6" names no status: a workflow reopens into more than one (grounding offers them)
+    # "reopen PAY-6 to in progress", "PAY-6 is back, reopen -> in progress": into a status the workflow has
+    (
+        _m(
+            rf"^(?:please\s+)?(?:re-?open|un-?close)(?:\s+(?P<issue>{ISSUE_REF}))?\s*(?:->|\bto\b|\binto\b|\bas\b)\s*"
+            rf"{_STATUS_TEXT}{BOUNDARY}"
+        ),
+        _TERSE,
+        False,
+    ),
     (_m(rf"^(?:please\s+)?(?:re-?open|un-?close)\s+(?P<issue>{ISSUE_REF})(?P<status>){BOUNDARY}"), None, False),
     (_m(rf"^(?:we'?re\s+|i'?m\s+)?done\s+with\s+(?P<issue>{ISSUE_REF}){BOUNDARY}"), "Done", True),
     # "consider it started", "consider PAY-9 done": the status it is in from now
@@ -1078,6 +1114,15 @@ _TRANSITION_FRAMES: list[tuple[re.Pattern[str], str | None, bool]] = [
     ),
     # "PAY-6 regressed, back to in progress pls": back to a status, the issue named before
     (_m(rf"^(?:(?:move|put|send)\s+it\s+)?back\s+(?:to|into)\s+{_STATUS_TEXT}(?P<issue>){BOUNDARY}"), None, False),
+    # "can it go in progress", "could PAY-8 move to review": asked as a question, a status the workflow has
+    (
+        _m(
+            rf"^(?:can|could|should|may)\s+(?P<issue>{ISSUE_REF})\s+(?:go|move|get\s+moved|be\s+moved)\s+(?:(?:back\s+)?(?:to|into)"
+            rf"\s+)?{_STATUS_TEXT}{BOUNDARY}"
+        ),
+        _TERSE,
+        False,
+    ),
     # Terse: "PAY-9 to in progress", "PAY-4 back to to do", "PAY-4 done"
     (
         _m(
@@ -1450,6 +1495,15 @@ _FIELDS_FRAMES: list[tuple[re.Pattern[str], str]] = [
         ),
         "priority",
     ),
+    # "PAY-8's priority needs to go up": a higher (or lower) priority, which one not said
+    (
+        _m(
+            rf"^(?P<issue>{KEY})(?:'s|s')?\s+(?:priority|prio)\s+(?:needs\s+to|should|has\s+to|must|could|can|ought\s+to)\s+(?:go|"
+            rf"come|be\s+(?:raised|bumped|lowered|increased|decreased|higher|lower))(?:\s+(?:up|down))?(?:\s+(?:a\s+(?:notch|bit|lev"
+            rf"el)))?(?P<value>){BOUNDARY}"
+        ),
+        "priority",
+    ),
     (
         _m(
             rf"^(?P<issue>{ISSUE_REF})\s+(?:is|should\s+be|needs\s+to\s+be|has\s+to\s+be|must\s+be)\s+(?:a\s+lot\s+|much\s+|way\s+|a"
@@ -1589,7 +1643,7 @@ def _labels(text: str) -> tuple[str, ...]:
 _CALL_HEAD = [
     _m(
         r"^(?:please\s+)?(?:log|record|add|note|save|enter|register|create)\s+(?:please\s+)?(?:a\s+|an\s+|one\s+|my\s+|"
-        r"the\s+|our\s+|this\s+|that\s+)?(?:(?P<when>monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|this\s+morni"
+        r"the\s+|our\s+|this\s+|that\s+|her\s+|his\s+|their\s+)?(?:(?P<when>monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|this\s+morni"
         r"ng|morning|afternoon)(?:'s)?\s+)?(?:(?:phone|sales|quick|short|discovery|intro|check-?in)\s+)?call(?:\s+log)?\b(?P"
         r"<rest>.*)$"
     ),
@@ -2135,6 +2189,11 @@ _TASK_FRAMES = [
         rf"^(?:(?:we|i)\s+)?(?:need|want|should\s+have|could\s+use)\s+(?:a|an)\s+(?:new\s+)?(?:salesforce\s+)?(?P<noun>"
         rf"{_TASK_NOUN})\b(?P<rest>.*)$"
     ),
+    # "Kara would like a task for Frank: ...": someone's wish, relayed; the task's owner follows it
+    _m(
+        rf"^(?:[a-z][\w-]*(?:\s+|(?='d\s)))?(?:would\s+like|'d\s+like|asked\s+(?:me\s+)?for)\s+(?:a|an)\s+(?:new\s+)?(?:salesforce\s+)?(?P<noun>"
+        rf"{_TASK_NOUN})\b(?P<rest>.*)$"
+    ),
     # "can the account owner for Umbrella Health get a task to ...": the owner asked about first
     _m(
         rf"^(?:can|could|would|should|will)\s+(?P<owner_first>{_TASK_OWNER})\s+(?:get|have|take|be\s+given)\s+(?:a|an)\s+("
@@ -2155,7 +2214,8 @@ _PERSON_WORDS = r"(?:me|myself|<@[uw][a-z0-9]+(?:\|[^>]*)?>|[a-z][\w'.-]*(?:\s+[
 _TASK_VERB = (
     r"(?:send|re-?send|call|e-?mail|chase|ping|follow\s+up|check|prep|prepare|write|draft|review|book|schedule|share|confirm|ask|"
     r"collect|sign|renew|reach\s+out|finish|pull|find|circle\s+back|loop|reply|respond|revert|line\s+up|sort\s+out|grab|"
-    r"print|submit|order|arrange|organi[sz]e|compile|gather|invite|introduce|research|set\s+up|get)"
+    r"print|submit|order|arrange|organi[sz]e|compile|gather|invite|introduce|research|set\s+up|get|refresh|ring|phone|meet|"
+    r"demo|present|deliver|revise|finali[sz]e|put\s+together|walk|text|update)"
 )
 """The verb a task's words start with, when they follow whose task it is with no "to" or colon ("task for erin chase
 the msa")."""
@@ -2164,6 +2224,15 @@ _TASK_STOP = (
     rf"\s+that\b|\s*$|\s+-\s|\s+{_TASK_VERB}\s|"
     rf"\s+{_THANKS}\b))"
 )
+
+
+_REASON_AFTER = (
+    r"\s*(?:,|;|\s-\s)\s*(?:(?:since|because|as|cause|cuz|given\s+that|so\s+that)\b|(?:(?:the|our|their|his|her|my)\s+)?"
+    r"[a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,3}\s+(?:needs?|wants?|asked\s+for|(?:is|are)\s+waiting\s+(?:on|for)|depends?\s+on)"
+    r"\s+(?:it|this|that|them)\b)[^.!?]*[.!?]*\s*$"
+)
+"""Why a task is due when it is, said after its date ("..., since Monday is a holiday", "..., finance needs it"):
+context, never part of its subject."""
 
 
 _WHOEVER = (
@@ -2287,6 +2356,9 @@ def _task_parts(rest: Mapped, ctx: Ctx, *, remind: bool, owner: str | None, foll
     anyone = re.search(rf"{_WHOEVER}\s*[.!?]*\s*$", low[start:subject_end])
     if anyone is not None and "owner" not in fields:
         subject_end = start + anyone.start()  # "..., by tmrw idc who takes it": whose task it is, left open (asked)
+    reason = re.search(rf"(?:{DATE})(?P<why>{_REASON_AFTER})", low[start:subject_end], _I)
+    if reason is not None:
+        subject_end = start + reason.start("why")  # "... by 2027-05-14, the churn model needs it": why, not what
     due = re.search(
         rf"(?:,\s*|\s+)(?:and\s+)?(?:(?:it'?s\s+)?(?:due|deadline)\s*(?:date\s*)?(?::|on|by|is)?\s*|by\s+|on\s+|befor"
         rf"e\s+|until\s+)?(?P<date>{DATE}|{VAGUE_DATE})\s*[.!?]*\s*$",
@@ -2299,6 +2371,22 @@ def _task_parts(rest: Mapped, ctx: Ctx, *, remind: bool, owner: str | None, foll
         read_to = start + due.end()  # the date is the task's, however it was led in ("until friday" for "by friday")
         subject_end = start + due.start()
     subject = free_text(rest, start, subject_end)
+    on_record = re.search(
+        r"\s+(?:on|against|under)\s+(?P<rec>the\s+[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){0,4}?)[\s,.!?]*$", subject, _I
+    )
+    linked = lexicon.record(on_record["rec"]) if on_record is not None and "account" not in fields else None
+    if (
+        on_record is not None
+        and linked is not None
+        and linked.account
+        and lexicon.account(linked.account) is not None
+        and (linked.opportunity or re.search(r"\baccount$", on_record["rec"], _I))
+    ):
+        # "book an exec sponsor meeting on the Acme platform renewal": the deal the task is on, said last
+        fields["account"] = linked.account
+        if linked.opportunity:
+            fields["opportunity"] = linked.opportunity
+        subject = subject[: on_record.start()]
     if subject and _VAGUE_SUBJECT.fullmatch(subject):
         subject = ""  # "about that thing we talked about": what the task is was not said, so it is asked
     if not subject and follow_up:
@@ -2400,9 +2488,31 @@ _TASK_WHICH = (
 _HAVE_DO = _m(
     r"^(?:please\s+)?(?:have|get|ask)\s+(?P<who>[a-z<@][\w'.@<>|-]*(?:\s+(?!to\b)[a-z][\w'.-]*){0,5}?)\s+(?:to\s+)?(?=(?:follow"
     r"\s+up|send|re-?send|call|email|chase|reach\s+out|check\s+in|set\s+up|share|prepare|prep|review|book|schedule|draft|s"
-    r"ign|renew|update|confirm)\b)"
+    rf"ign|renew|update|confirm|{_TASK_VERB[3:-1]})\b)"
 )
 """"have the account owner of initech follow up on ...", "ask erin to send ...": a task for that person."""
+_PERSON_TO_DO = _m(
+    rf"^(?P<who>{MENTION}|[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*)?)\s*(?P<sep>:|\s+to)\s+(?=(?:{_TASK_VERB})\s)"
+)
+"""A task said as who does what: "erin to book an exec sponsor meeting ...", (in a list of tasks) "sam torres: get
+the revised MSA over to umbrella health tmrw"."""
+_TASKS_SAID = re.compile(r"\b(?:tasks?|to-?dos?|action\s+items?)\b", _I)
+_LIST_MARK = re.compile(r"(?:^|\n)[ \t]*(?:[-*\u2022]|\(?\d{1,2}[.)])[ \t]*$")
+
+
+def _a_task_for(piece: Mapped, doer: re.Match[str], ctx: Ctx) -> bool:
+    """Whether "<who> to <do something>" / "<who>: <do something>" is a task for a person of the workspace: no Jira
+    issue in it, and, after a colon, in a list or a message that speaks of tasks (else it is said to that person)."""
+    who = piece.source(doer.start("who"), doer.end("who"))
+    if not (re.fullmatch(MENTION, who.strip()) or ctx.lexicon.knows_person(who)):
+        return False
+    following = next_request_at(piece.text.lower(), doer.end())
+    if re.search(KEY, piece.text[: following if following is not None else len(piece.text)]):
+        return False
+    if doer["sep"] != ":":
+        return not re.fullmatch(MENTION, who.strip())
+    start = piece.starts[0] if piece.starts else 0
+    return bool(_LIST_MARK.search(piece.original[:start]) or _TASKS_SAID.search(ctx.request.request_text))
 
 
 _REPEATS = re.compile(
@@ -2417,12 +2527,20 @@ _TASK_REPEATS = (
 )
 
 
+_WHO_OPEN = (
+    r"(?:(?:(?:i'?m\s+)?not\s+fussed|(?:i\s+)?(?:don'?t|do\s+not)\s+(?:really\s+)?(?:mind|care)|[a-z]+\s+(?:didn'?t|did\s+not|"
+    r"doesn'?t|does\s+not)\s+say|(?:it\s+)?(?:doesn'?t|does\s+not)\s+matter|no\s+matter|idc)\s+who\b[^.;!?]*|one\s+of\s+(?:"
+    r"the|our)\s+[a-z]+s\b(?:\s+(?:can|could|should|will)\b[^.;!?]*)?|(?:anyone|anybody|whoever)(?:\s+(?:can|could|is\s+fine"
+    r"|works)\b[^.;!?]*)?)"
+)
+"""Whose a task is, said to be left open ("one of the AEs, not fussed who", "she didn't say who should do it")."""
 _OWES = _m(
-    rf"^(?P<who>whoever\s+owns\s+(?P<rec>(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){{0,4}}?)|(?P<anyone>(?:someone|s"
+    r"^(?P<lead>(?:[a-z]+\s+)?(?:would\s+like|'d\s+like|wants|want|needs|need|asked\s+for)\s+(?=(?:someone|somebody)\b))?"
+    rf"(?P<who>whoever\s+owns\s+(?P<rec>(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){{0,4}}?)|(?P<anyone>(?:someone|s"
     rf"omebody)(?:\s+(?:of|from|in|on)\s+(?:the\s+)?[a-z][\w-]*(?:\s+team)?)?|one\s+of\s+us)|(?P<owner>{_OWNER_PHRASE})|[a-z<@][\w'.@<>|-]*(?:\s+[a-z][\w'.-]*)?)\s+(?P<modal>needs\s+to|should|has\s+to|must|will|i"
-    rf"s\s+going\s+to|is\s+supposed\s+to|owes\s+us|promised\s+to)\s+(?P<what>.+?)(?:\s*(?:,|-)\s*(?P<choice>[a-z][\w.'-]*"
+    rf"s\s+going\s+to|is\s+supposed\s+to|owes\s+us|promised\s+to|to)\s+(?P<what>.+?)(?:\s*(?:,|-)\s*(?P<choice>[a-z][\w.'-]*"
     rf"(?:\s*,\s*[a-z][\w.'-]*)*\s+or\s+[a-z][\w.'-]*)(?:\s*,\s*(?:whoever|whichever)\b[^,.;?!]*)?\s*[?.])?(?P<ask>(?:\s*(?:,|\.|;|\s-|\s+and|\?)\s*|\s+)(?:so\s+)?(?:(?:can|"
-    rf"could)\s+you\s+)?(?:please\s+)?(?:(?:a\s+)?task\s+for\s+(?:him|her|them)|set\s+(?:up\s+)?(?:a|an|the)\s+reminder|make\s+(?:that|this|it)\s+(?:into\s+)?(?:a"
+    rf"could)\s+you\s+)?(?:please\s+)?(?:(?:a\s+)?task\s+for\s+(?:him|her|them)|(?:(?<=[,.;?!-]\s)|(?<=[,.;?!-])|(?<=\sand\s))(?:a\s+)?task|{_WHO_OPEN}|set\s+(?:up\s+)?(?:a|an|the)\s+reminder|make\s+(?:that|this|it)\s+(?:into\s+)?(?:a"
     rf"|an)\s+(?:task|to-?do|reminder)(?:\s+for\s+(?:him|her|them))?|(?:add|create|open|log)\s+(?:a\s+)?task(?:\s+for\s+(?:that|it|this|him|her|them))?|ma"
     rf"ke\s+(?:(?:him|her|them)\s+)?(?:a\s+)?task(?:\s+for\s+(?:that|it|this|him|her|them))?|remind\s+(?:him|her|them)|track\s+(?:that|it))(?:\s+"
     rf"(?:for|by|due|on)\s+(?P<ask_date>{DATE}))?(?:\s+(?:please|for\s+me|in\s+(?:sf|salesforce)))*\s*[.!?]*)$"
@@ -2470,27 +2588,34 @@ def _as_reminder(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     where they were written, so the owner and the subject are read as the person wrote them."""
     low = piece.text.lower()
     owes = _OWES.match(low)
-    if owes is None and _ASK_NEXT.match(piece.original[piece.ends[-1] if piece.ends else 0 :]):
-        # "someone needs to send Globex the MSA by 12/10. can u make that a task": the ask is the next sentence
+    following = piece.original[piece.ends[-1] if piece.ends else 0 :]
+    if owes is None and (
+        _ASK_NEXT.match(following) or re.match(rf"^\s*[.!?]*\s+{_WHO_OPEN}(?:\s*,\s*{_WHO_OPEN})*\s*[.!?]*\s*$", following, _I)
+    ):
+        # "someone needs to send Globex the MSA by 12/10. can u make that a task": the ask is the next sentence;
+        # "someone needs to chase hooli ... . one of the AEs, not fussed who": so is whose task it is (left open)
         asked_next = piece.sub(re.compile(r"\s*$"), lambda m: ", make that a task")
         owes = _OWES.match(asked_next.text.lower())
         piece = asked_next if owes is not None else piece
+    if owes is not None and owes["modal"] == "to" and not owes["lead"]:
+        owes = None  # "alice to take it": no obligation said ("kara would like someone in sales to ..." is one)
     if owes is not None:
+        who = owes.start("who")
         if owes["rec"] is not None:
             if ctx.lexicon.record(piece.source(owes.start("rec"), owes.end("rec"))) is None:
                 return None
             head = re.compile(r"^whoever\s+owns\s+", _I)
-            asked = piece.slice(0, owes.end("what")).sub(head, lambda m: "remind the opportunity owner of ")
+            asked = piece.slice(who, owes.end("what")).sub(head, lambda m: "remind the opportunity owner of ")
         elif owes["anyone"] is not None:
             # "someone needs to ...": nobody named; grounding asks who ("erin or kara?" is a choice, not an owner)
             asked = piece.slice(owes.start("what"), owes.end("what")).sub(re.compile("^"), lambda m: "create a task: ")
         elif owes["owner"] is not None:
             # "the Umbrella Health account owner should collect their W-9 by the 18th, make that a task"
-            asked = piece.slice(0, owes.end("what")).sub(re.compile("^"), lambda m: "remind ")
+            asked = piece.slice(who, owes.end("what")).sub(re.compile("^"), lambda m: "remind ")
         elif ctx.lexicon.person(piece.source(owes.start("who"), owes.end("who"))) is None:
             return None
         else:
-            asked = piece.slice(0, owes.end("what")).sub(re.compile("^"), lambda m: "remind ")
+            asked = piece.slice(who, owes.end("what")).sub(re.compile("^"), lambda m: "remind ")
         modal = re.compile(rf"\s+{re.escape(owes['modal'])}\s+(?={re.escape(owes['what'][:12])})", _I)
         found = _create_task(asked.sub(modal, lambda m: " to "), ctx)
         if found is None or not isinstance(found[0], Read):
@@ -2590,6 +2715,16 @@ def _create_task(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             found = _create_task(asked, ctx)
             if found is not None and isinstance(found[0], Read):
                 return found[0], max(found[1] - (len(asked.text) - len(low)), 1)  # back to this text's positions
+    doer = _PERSON_TO_DO.match(low)
+    if doer is not None and _a_task_for(piece, doer, ctx):
+        # "erin to book ...": "remind erin to book ..."; "sam torres: get ..." (a task in a list): its owner first
+        if doer["sep"] == ":":
+            asked = piece.sub(re.compile(r"^", _I), "create a task for ")
+        else:
+            asked = piece.sub(re.compile(r"^", _I), "remind ")
+        found = _create_task(asked, ctx)
+        if found is not None and isinstance(found[0], Read) and found[0].request.kind == "salesforce.create_task":
+            return found[0], max(found[1] - (len(asked.text) - len(low)), 1)
     for n, pattern in enumerate(_TASK_FRAMES):
         match = pattern.match(low)
         if match is None:

@@ -134,6 +134,8 @@ _GLUE = frozenset(
         "could",
         "you",
         "please",
+        "pls",
+        "plz",
         "now",
         "it",
         "a",

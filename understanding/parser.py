@@ -162,10 +162,13 @@ _CLAIM = (
     rf"|\b{_APPROVED}\s+(?:already\s+)?(?:in\s+(?:a\s+|the\s+)?dms?|over\s+(?:dm|email|slack|the\s+phone)|on\s+(?:a\s+|the\s+)?"
     r"call|verbally|offline)(?:\s+already)?\b"
     r"|\bapproved\s+by\s+[a-z]+\b(?:\s*\([^)]*\))?"
-    r"|\bno\s+need\s+to\s+(?:ask|check|wait|get|loop|ping|bother|run)\b[^,;:.]*"
+    r"|\bno\s+need\s+to\s+(?:ask|check|wait|get|loop|ping|bother|run|send|route|put|go|submit)\b[^,;:.]*"
     r"|\b[a-z]+\s+(?:said|says)\s+(?:go|yes|ok(?:ay)?|do\s+it|it'?s\s+fine|good\s+to\s+go|ship\s+it)\b"
     r"|\b(?:don'?t|do\s+not|no\s+need\s+to)\s+(?:ask|wait)\s+(?:for\s+(?:an?\s+)?)?(?:approvals?|anyone|anybody|permission|sign-?off)\b"
     r"|\bwithout\s+(?:asking|checking\s+with)\b[^,;:.]*|\bas\s+(?:the\s+|an\s+)?admin(?:istrator)?\b"
+    # "push this straight through w/o the approval step": to be let past the approval
+    r"|\b(?:push|put|send|run|rush|fast-?track)\s+(?:this|it|these|them)\s+(?:straight\s+|right\s+)?through\b[^,;:.]*"
+    r"|\bwithout\s+(?:the\s+|any\s+)?(?:approval|review|sign-?off)\s+(?:step|process|flow|card)\b"
     r"|\bi'?m\s+authori[sz]ing\s+(?:this|it)\b|\b(?:skip|bypass)\s+(?:the\s+|any\s+)?(?:approvals?|approvers?|review|checks?|sign-?off)\b"
     r"|\b(?:i'?m|i\s+am)\s+(?:the|an?|their|your|his|her)\s+(?:[a-z]+\s+)?(?:manager|boss|admin(?:istrator)?|lead|director|vp|ceo|"
     r"cfo|cto|owner)\b|\bno\s+need\s+(?:for|of)\s+(?:an?\s+|the\s+)?(?:approvals?|review|sign-?off|a\s+card)\b"
@@ -189,7 +192,8 @@ _CLAUSE_BREAK = re.compile(r"[.!?;:]\s|\s--?\s|\s[\u2014\u2013]\s|\(|,\s|\n|\s+(
 _LEAD_RE = re.compile(
     rf"^(?:[\s,.;:!?-]+)?{LEAD}(?:(?:please\s+)?(?:can|could|would|will)\s+you\s+(?:please\s+|also\s+|just\s+|kindly\s+|quick"
     r"ly\s+|maybe\s+|perhaps\s+|possibly\s+)*)?"
-    r"(?:(?:please|kindly|just|go\s+ahead\s+and|quickly|also|pls|let'?s(?!\s+(?:get|have)\b)|let\s+us|do\s+the\s+needful\s+and)\s+)*",
+    r"(?:(?:please|kindly|just|go\s+ahead\s+and|quickly|also|pls|simply|let'?s(?!\s+(?:get|have)\b)|let\s+us|"
+    r"do\s+the\s+needful\s+and)\s+)*",
     re.I,
 )
 _FIELD_COLON = "".join(
@@ -269,6 +273,12 @@ _LIST_OF_A_FIELD = re.compile(
 """A line that heads a list of one field's values ("due dates pls:", "new owners:")."""
 _LISTED_AS = {"due": "due", "priority": "priority", "assignee": "assign to"}
 _KEY_AND_VALUE = re.compile(rf"^\s*(?P<key>{ISSUE_KEY})\s*(?:->|:|=|-)\s*", re.I)
+_ASSIGN_TO_THEM = re.compile(
+    r"(?:(?:would|could|can|will)\s+you\s+)?(?:please\s+)?(?:assign|give|hand)\s+(?:it|this|that)\s+(?:over\s+)?to\s+(?:him|her|"
+    r"them)(?:\s*,?\s*please)?",
+    re.I,
+)
+"""The ask to assign an issue to the person just named as its assignee: the same request again."""
 _A_THING_NEEDS = re.compile(
     r"^(?:the|our|their|this|that|his|her)\s+(?!(?:ticket|issue|deal|opp(?:ortunity)?|record|contact|task|one|thing)\b)"
     r"[a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,3}?\s+(?:needs?|requires?|depends\s+on|is\s+waiting\s+(?:on|for))\s+\S",
@@ -1135,8 +1145,8 @@ _CONTINUATIONS: list[tuple[re.Pattern[str], str]] = [
     # "alice owns it", "juan's the assignee": who works on it, said as it stands
     (
         re.compile(
-            r"^(?:and\s+)?(?P<v>[a-z][\w.-]*(?:\s+[a-z][\w.-]*)?)(?:\s+(?:owns|takes|gets)\s+(?:it|this|that|this\s+one)|(?:'s|\s+is"
-            r")\s+(?:the\s+)?(?:assignee|owner))$",
+            r"^(?:and\s+)?(?P<v>[a-z][\w.-]*(?:\s+[a-z][\w.-]*)?)(?:\s+(?:owns|takes|gets|to\s+(?:take|own|handle|grab|pick\s+up))\s+"
+            r"(?:it|this|that|this\s+one)|(?:'s|\s+is)\s+(?:the\s+)?(?:assignee|owner))$",
             re.I,
         ),
         "assignee",
@@ -1428,14 +1438,17 @@ def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
         return Filler(chunk.source())  # politeness, punctuation, or a field said to stay as it is
     if _DO_IT.match(raw) and (any(isinstance(i, Read) for i in after) or ctx.last_kind is not None):
         return Filler(chunk.source())  # "..., please update": the request before it, asked for
+    if ctx.last_kind == "jira.assign" and _ASSIGN_TO_THEM.fullmatch(raw):
+        return Filler(chunk.source())  # "Kara would like bob to take PAY-12 - would you assign it to him?": that one
     continuation = _continuation(chunk, ctx)
     if continuation is not None:
         return continuation
     if ctx.last_kind == "read.record" and _WHAT_OF_IT.fullmatch(raw):
         return Context(raw)  # "..., need stage + amount for my forecast": what the read is for
-    if _FIELD_WORD.match(raw):
-        # "priority sky-high", "due whenever": a field named with a value that can't be read is asked about, never
-        # dropped
+    keyed = re.match(rf"(?:{ISSUE_KEY})(?:'s)?\s*:?\s+(?=\S)", raw, re.I)
+    if _FIELD_WORD.match(raw) or (keyed is not None and _FIELD_WORD.match(raw[keyed.end() :])):
+        # "priority sky-high", "due whenever", "PAY-9 due -> Q3 at some point": a field named with a value that
+        # can't be read is asked about, never dropped
         return Unknown(chunk.source().strip())
     keys = re.findall(ISSUE_KEY, raw)
     which = _WHICH_DEAL.fullmatch(raw)
@@ -1821,6 +1834,21 @@ def _same_target(a: ActionRequest, b: ActionRequest) -> bool:
 # The extractor
 
 
+_VAGUE_SUMMARY = re.compile(
+    r"(?:the|that|this|those|these)\s+(?:(?:thing|things|stuff|one)(?:\s+(?:we|i|you|they|he|she|from|in|that|which|with|about"
+    r"|above|below|earlier|yesterday|last)\b.*)?|(?:issue|problem|bug)\s+(?:(?:that\s+|which\s+)?(?:we|i|you|they)\s+(?:found|saw|"
+    r"hit|had|mentioned|discussed)|from\s+(?:earlier|before|above|yesterday|this\s+morning)|above|below)\b.*)",
+    re.I,
+)
+"""A summary that only points at something ("the thing we found in the reconciliation"): what it is, is asked."""
+
+
+def _without_a_vague_summary(request: ActionRequest) -> ActionRequest:
+    if isinstance(request, JiraCreateIssueRequest) and request.summary and _VAGUE_SUMMARY.fullmatch(request.summary):
+        return request.model_copy(update={"summary": None})
+    return request
+
+
 def _project_of(request: ActionRequest) -> str | None:
     """The project of the issue a request is about, when it names one by its key."""
     key = re.fullmatch(r"([A-Za-z][A-Za-z0-9]{1,9})-\d+", str(getattr(request, "issue", "") or ""))
@@ -2113,7 +2141,7 @@ class OfflineParser:
             message.to_someone_else = True
         # A request with a field left empty ("update PAY-12", "move PAY-9 along") is kept as it is: grounding asks
         # for the field, with the system's values to pick from.
-        requests.extend(read.request for read in reads)
+        requests.extend(_without_a_vague_summary(read.request) for read in reads)
         text = " ".join(prepare_mapped(request.request_text, bot_user_id=request.bot_user_id).text.split())
         understood = text
         if message.set_aside:

@@ -12,7 +12,7 @@ import re
 from approvals.core.intents import ReadRequest
 from understanding.lexicon import Record
 from understanding.mapped import Mapped
-from understanding.reading import ISSUE_REF, Context, Ctx, Item, Read, issue_value
+from understanding.reading import ISSUE_KEY, ISSUE_REF, Context, Ctx, Item, Read, issue_value
 
 _I = re.IGNORECASE
 _ALSO_ASKED = (
@@ -176,7 +176,11 @@ _OWED_ASK = (
     r"am\s+i\s+on\s+the\s+hook\s+for|(?:that\s+)?i'?m\s+on\s+the\s+hook\s+for|is\s+on\s+my\s+plate|do\s+i\s+have\s+"
     r"(?:open|due|pending|outstanding)|should\s+i\s+be\s+doing)"
     r"|what'?s\s+(?:still\s+)?on\s+(?:my\s+(?:plate|list|desk)|me)|do\s+i\s+(?:still\s+)?owe\s+(?:anyone|anybody|people|ppl|folks)"
-    r"\s+anything|am\s+i\s+on\s+the\s+hook\s+for\s+anything)"
+    r"\s+anything|am\s+i\s+on\s+the\s+hook\s+for\s+anything"
+    # "anything people are waiting on me for?", "is anyone waiting on me?", "what are folks waiting for me on?"
+    r"|(?:(?:is|are)\s+(?:there\s+)?)?(?:anything|what|who'?s|who|any(?:one|body)|some(?:one|body))(?:\s+(?:is|are))?(?:\s+(?:else\s+)?"
+    r"(?:that\s+)?(?:people|ppl|folks|anyone|anybody|others|the\s+team))?(?:\s+(?:is|are))?\s+(?:still\s+)?waiting\s+(?:on|for)"
+    r"\s+me(?:\s+(?:for|on|to\s+do))?(?:\s+(?:for\s+)?anything)?)"
 )
 """Asking what one owes: "what do I owe", "anything I owe", "do I owe anyone anything", "what's on my plate"."""
 _ONE_OWED = (
@@ -206,12 +210,31 @@ _NOUN = (
 )
 """A word of what is wanted, never a participle ("need the bug fixed", "need the runbook written" want something
 done)."""
+_WANT = (
+    r"(?:(?:i|we)\s+)?(?:(?:just|really|mainly|mostly)\s+)?(?:need|want|'d\s+like|would\s+like|wanna|have|am\s+trying|"
+    r"'m\s+trying|trying|hoping)\s+"
+)
+_AUDIENCE = (
+    r"(?:them|him|her|the\s+(?:customer|client|customers|clients|team|exec|execs|boss|board|cfo|ceo|room|channel|account\s+"
+    r"team|(?:customer|client)'s\s+[\w-]+)|my\s+(?:boss|manager|lead|team))"
+)
+"""Whom the writer will tell what a read answers ("need something to tell them", "to update the customer")."""
+_NO_KEY = rf"(?![^?]*\b{ISSUE_KEY})"
 _WHY_AFTER = re.compile(
     r"^(?:(?:i|we)\s+)?(?:(?:just|really|mainly|mostly)\s+)?(?:need|want|'?m\s+after|am\s+after|(?:'?m\s+|am\s+)?looking\s+for)\s+"
     rf"(?:the|his|her|their|its|that|this)\s+{_NOUN}(?:\s+{_NOUN}){{0,4}}[\s.!]*$"
     # "who's got PAY-11 these days? want to ask about the retry policy": what the writer will do with the answer
     r"|^(?:(?:i|we)\s+)?(?:(?:just|really|mainly)\s+)?(?:want|need|'d\s+like|would\s+like|wanna|have)\s+to\s+(?:ask|know|check|"
-    r"see|talk|chat|discuss|understand|confirm|learn|find\s+out)\b[^?]*$",
+    r"see|talk|chat|discuss|understand|confirm|learn|find\s+out)\b[^?]*$"
+    # "need something to tell them", "want to give the customer an answer", "want to clear my queue before friday's
+    # review", "prepping for the commit call": who the answer is for, or what the writer does with it
+    rf"|^{_WANT}(?:something|anything|an?\s+(?:update|answer|eta|status|line|word))\s+(?:to\s+(?:tell|give|send|share|pass\s+on|"
+    rf"show|report)|for)\b{_NO_KEY}[^?]*$"
+    rf"|^{_WANT}to\s+(?:tell|brief|answer|update|get\s+back\s+to|reply\s+to|respond\s+to|give|reassure)\s+{_AUDIENCE}\b"
+    rf"{_NO_KEY}[^?]*$"
+    r"|^(?:(?:i|we)\s+)?(?:(?:just|really|mainly)\s+)?(?:want|need|'d\s+like|would\s+like|wanna|have|trying|hoping)\s+to\s+"
+    r"(?:clear|empty|work\s+through|get\s+through|tidy\s+up|prioriti[sz]e|plan)\s+(?:my|our)\s+(?:queue|plate|list|backlog|"
+    rf"inbox|week|day|board|to-?dos?)\b{_NO_KEY}[^?]*$",
     _I,
 )
 """Why a question was asked, said in the sentence after it ("who has OPS-4 rn? need the gateway runbook for

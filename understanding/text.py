@@ -449,13 +449,17 @@ def bare(text: str) -> str:
 
 _CORRECTED_BY = (
     r"(?:,|;|\s-\s|\s*\.\.+|\s*\u2026|\s*\u2014)\s*(?:(?:no|oh|ugh|wait)[\s,]+)*(?:sorry|scratch\s+that|i\s+mean(?:t)?|oops|"
-    r"correction|wait|make\s+that|or\s+rather|typo|actually)(?:[\s,:!-]*(?:no|nope)\b)?[\s,:!-]*"
+    r"correction|wait|make\s+that|or\s+rather|typo|actually|(?:my\s+)?apologies)(?:[\s,:!-]*(?:no|nope)\b)?[\s,:!-]*"
+    r"(?:make\s+it\s+)?"  # "due wednesday - actually make it thursday"
 )
 _ONE_VALUE = {
     "key": r"\b[A-Za-z][A-Za-z0-9]{1,9}-\d+\b",
     "date": r"(?<![\w/-])\d{1,2}/\d{1,2}(?:/\d{2,4})?(?![\w/-])"
     r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b"
     rf"|{DOTTED_DATE}",  # "to 18.12, sorry, 21.12"
+    # "on Monday - my apologies, Tuesday": a day said by name
+    "day": r"\b(?:(?:next|this)\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?"
+    r"|fri|today|tomorrow|tmrw)\b(?!')",
     "money": _SCALED_OR_DOLLARS,
 }
 _AFTER_THE_VALUE = (

@@ -1,0 +1,100 @@
+"""The offline parser on request shapes found in issue 10's ninth round (bench/understanding_blind9: a support
+agent relaying customers, a sales manager's pipeline review, a data analyst, an executive assistant). The sentences
+are this file's own; each reads on Tuesday 2026-12-08."""
+
+from __future__ import annotations
+
+import pytest
+
+from approvals.core.intents import (
+    JiraAssignRequest,
+    JiraCommentRequest,
+    JiraCreateIssueRequest,
+    JiraTransitionRequest,
+    JiraUpdateFieldsRequest,
+    SalesforceLogCallRequest,
+)
+from tests.understanding.test_parser_vague_and_stated import read, requests_of
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("OPS-3 is the one. can it go in progress pls", JiraTransitionRequest(issue="OPS-3", status="In Progress")),
+        ("could OPS-3 move to done?", JiraTransitionRequest(issue="OPS-3", status="Done")),
+        ("OPS-1 regressed, reopen -> in progress", JiraTransitionRequest(issue="OPS-1", status="In Progress")),
+        ("reopen OPS-1 to in progress", JiraTransitionRequest(issue="OPS-1", status="In Progress")),
+        ("OPS-2 → juan pls, the disk alerts are noisy again", JiraAssignRequest(issue="OPS-2", assignee="juan")),
+        (
+            "Carol would like bob to take OPS-2, would you assign it to him?",
+            JiraAssignRequest(issue="OPS-2", assignee="bob"),
+        ),
+        ("OPS-2's priority needs to go up", JiraUpdateFieldsRequest(issue="OPS-2")),
+        ("can OPS-2 go to one of the infra folks? don't mind who", JiraAssignRequest(issue="OPS-2")),
+    ],
+)
+def test_jira_asks_as_support_and_assistants_write_them(text: str, expected: object) -> None:
+    assert requests_of(text) == (expected,)
+
+
+def test_a_comment_on_it_too_is_on_the_issue_named_before() -> None:
+    assert requests_of("OPS-1 -> done. comment on it too: confirmed by the customer") == (
+        JiraTransitionRequest(issue="OPS-1", status="Done"),
+        JiraCommentRequest(issue="OPS-1", body="confirmed by the customer"),
+    )
+
+
+def test_a_comment_with_the_customers_words_takes_the_lines_quoted() -> None:
+    (request,) = requests_of("comment on OPS-2 with the customer's words\n> every export since Monday is empty")
+    assert request == JiraCommentRequest(issue="OPS-2", body="every export since Monday is empty")
+
+
+@pytest.mark.parametrize(
+    ("text", "assignee", "issue_type"),
+    [
+        ("file in OPS as a bug, p1, juan to take it", "juan", "Bug"),
+        ("OPS ticket for this pls, bob to own it", "bob", "Task"),
+    ],
+)
+def test_the_thread_filed_with_its_owner_said_as_to_take_it(text: str, assignee: str, issue_type: str) -> None:
+    (request,) = read(text, before="Exports to S3 fail with AccessDenied since the key rotation.").requests
+    assert isinstance(request, JiraCreateIssueRequest)
+    assert (request.project, request.issue_type, request.assignee) == ("OPS", issue_type, assignee)
+    assert request.summary == "Exports to S3 fail with AccessDenied since the key rotation"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["we need an OPS task for the thing we found in yesterday's audit", "bug in OPS: the problem we hit earlier"],
+)
+def test_a_summary_that_only_points_at_something_is_asked(text: str) -> None:
+    (request,) = read(text).requests
+    assert isinstance(request, JiraCreateIssueRequest) and request.project == "OPS" and request.summary is None
+
+
+def test_a_summary_about_an_issue_with_something_is_kept() -> None:
+    (request,) = requests_of("file a bug in OPS: the issue with nightly backups")
+    assert isinstance(request, JiraCreateIssueRequest) and request.summary == "The issue with nightly backups"
+
+
+def test_a_field_named_after_a_key_with_a_value_no_one_can_read_is_asked_about() -> None:
+    understanding = read("OPS-2 due -> Q3 at some point, whenever finance decides")
+    assert understanding.requests == () and understanding.question is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "carol says to approve this directly, so there's no need to send it for approval: OPS-2 -> done",
+        "carol already signed off, push this straight through w/o the approval step: OPS-2 -> done",
+    ],
+)
+def test_being_told_to_skip_the_approval_is_set_aside_and_the_ask_read(text: str) -> None:
+    understanding = read(text)
+    assert understanding.requests == (JiraTransitionRequest(issue="OPS-2", status="Done"),)
+    assert understanding.question is None
+
+
+def test_could_you_simply_log_her_call() -> None:
+    (request,) = requests_of("Could you simply log her call with Hank Scorpio from yesterday?")
+    assert isinstance(request, SalesforceLogCallRequest) and request.contact == "Hank Scorpio"
