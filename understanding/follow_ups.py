@@ -66,13 +66,14 @@ _AGAIN = r"(?:again|agian|agin|agan)"
 _DAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _CLOCK = (
     r"(?:\d{1,2}(?::[0-5]\d)?\s*(?:am|pm|a\.m\.?|p\.m\.?)|(?:[01]?\d|2[0-3]):[0-5]\d(?:\s*h(?:rs)?)?|noon|midday)"
-    r"(?:\s*(?:pt|pst|pdt|et|est|edt|ct|cst|cdt|mt|mst|mdt|utc|gmt|cet|cest|bst|ist|jst|aest|sgt)\b|\s+(?:my|your)\s+time)?"
+    r"(?:\s*(?:pt|pst|pdt|et|est|edt|ct|cst|cdt|mt|mst|mdt|utc|gmt|cet|cest|bst|ist|jst|aest|sgt)\b"
+    r"|\s+(?:my|your)\s+time)?"
 )
 _AT_TIME = rf"(?:\s+(?:at\s+|around\s+|~\s*)?{_CLOCK})"
 """A time of day said after the day ("tomorrow 09:00 PT", "friday at 3pm"): the follow-up is due that day (a time
 is never counted in minutes: the request has no current time to count from)."""
-_DATED = rf"(?:{DATE}){_AT_TIME}?"
-"""A date, with the time of day said after it."""
+_DATED = rf"(?:{_CLOCK}\s+(?:on\s+)?(?=[a-z\d]))?(?:{DATE}){_AT_TIME}?"
+"""A date, with the time of day said before or after it ("9am tomorrow", "friday at 3pm")."""
 _WHEN = (
     rf"(?:weekly\s+|every\s+week\s+)on\s+(?P<weekly_on>{_DAYS})s?|(?:weekly\s+)?on\s+(?P<weekly_on2>{_DAYS})s\b"
     rf"|(?:(?:on|by|before|next|this|at|around|for)\s+)?(?:(?P<date>{_DATED})|(?P<vague>{VAGUE_DATE}))|{_DURATION}"
@@ -179,7 +180,8 @@ _DONE_BASE = (
 friday to finish OPS-4"."""
 _DONE_VERBS = _inflected(_DONE_BASE)
 _DONE_PAST = (
-    r"(?:closed(?:\s+out)?|fixed|finished(?:\s+up)?|buttoned\s+up|nailed\s+down|resolved|shipped|done|handled|completed|wrapped\s+up|gotten(?:\s+to)?|got(?:\s+to)?|moved|"
+    r"(?:closed(?:\s+out)?|fixed|finished(?:\s+up)?|buttoned\s+up|nailed\s+down|resolved|shipped|done|handled|"
+    r"completed|wrapped\s+up|gotten(?:\s+to)?|got(?:\s+to)?|moved|"
     r"looked\s+(?:at|into)|taken\s+a\s+look\s+at|reviewed|picked\s+up|dealt\s+with|sorted(?:\s+out)?|merged|deployed|"
     r"tested|triaged|answered|responded\s+to|replied\s+to|landed|pushed|advanced|updated|sent|signed)"
 )
@@ -397,8 +399,8 @@ _FRAMES: list[_Frame] = [
     _Frame(
         _m(
             rf"^(?:please\s+)?(?:(?:can|could)\s+you\s+)?(?:chase|keep\s+after|keep\s+on\s+top\s+of|stay\s+on)\s+(?:{_SUBJECT})"
-            rf"(?:\s+for\s+me)?(?:\s+(?:(?:on|by|next|this)\s+)?(?P<date>{_DATED}))?(?=\s*(?:$|[,.;!?]|\s-\s|\s+(?:and|but|"
-            rf"it|they|he|she)\b))"
+            rf"(?:\s+for\s+me)?(?:\s+(?:(?:on|by|next|this)\s+)?(?P<date>{_DATED}))?"
+            rf"(?=\s*(?:$|[,.;!?]|\s-\s|\s+(?:and|but|it|they|he|she)\b))"
         ),
         "owned",
     ),
@@ -407,8 +409,8 @@ _FRAMES: list[_Frame] = [
         _m(
             rf"^(?:please\s+)?(?:make\s+sure|ensure|check\s+that|see\s+that)\s+{_PERSON}\s+(?:(?:actually|really|definitely|finally|"
             rf"properly)\s+)?{_DONE_VERBS}\s+(?:on\s+)?(?:{_SUBJECT})"
-            rf"{_ALONG}(?:\s+(?:done|fixed|closed|resolved))?(?:\s+(?:by|before|on)\s+(?P<date>{_DATED})|\s+(?P<bare_date>{_DATED})|"
-            rf"\s+{_DURATION})?"
+            rf"{_ALONG}(?:\s+(?:done|fixed|closed|resolved))?(?:\s+(?:by|before|on)\s+(?P<date>{_DATED})"
+            rf"|\s+(?P<bare_date>{_DATED})|\s+{_DURATION})?"
         ),
         "owned",
     ),
@@ -536,8 +538,10 @@ _FRAMES: list[_Frame] = [
     _Frame(
         _m(
             rf"^(?:please\s+)?(?:(?:can|could)\s+(?:you|u)\s+)?(?:(?:set(?:\s+up)?|add|schedule|start|put\s+in|do)\s+)?"
-            rf"(?:a\s+)?(?P<cadence>daily|weekly|biweekly|fortnightly)\s+(?:check(?:-?in)?|look|follow[\s-]?up|review)s?\s+"
-            rf"(?:on|of|at|in\s+on|for|about)\s+(?:{_SUBJECT}){_UNTIL}?",
+            r"(?:a\s+)?(?P<cadence>daily|(?P<cadence_weekly>weekly)|biweekly|fortnightly)\s+(?:check(?:-?in)?|look|"
+            r"follow[\s-]?up|review)s?"
+            rf"\s+(?:on|of|at|in\s+on|for|about)\s+(?:{_SUBJECT})(?(cadence_weekly)(?:\s+on\s+(?P<weekly_on2>{_DAYS})s?)?|)"
+            rf"{_UNTIL}?",
             ends=rf"(?:{BOUNDARY}|(?=\s+(?:starting|beginning)\s))",
         ),
         "follow",
@@ -677,9 +681,10 @@ left empty, so grounding asks when)."""
 _ESCALATION_AFTER = re.compile(
     r"^(?:and\s+|but\s+|otherwise\s+)?(?:(?:if|in\s+case)\s+(?:"
     # "if it's not in progress by then": the status the follow-up waits for
-    rf"(?P<said>it|this|that|{KEY})(?:(?:'s|\s+is|\s+are)\s+(?:still\s+)?not|\s+(?:still\s+)?(?:isn'?t|aren'?t))\s+(?:yet\s+)?"
-    r"(?:(?:been\s+)?(?:moved|gone)\s+(?:to|into)\s+)?(?P<status>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?)"
-    r"|(?P<moved>it|this|that|" + KEY + r")\s+(?:still\s+)?(?:hasn'?t|has\s+not)\s+(?:yet\s+)?(?:moved|gone|made\s+it)\s+"
+    rf"(?P<said>it|this|that|{KEY})(?:(?:'s|\s+is|\s+are)\s+(?:still\s+)?not|\s+(?:still\s+)?(?:isn'?t|aren'?t))"
+    r"\s+(?:yet\s+)?(?:(?:been\s+)?(?:moved|gone)\s+(?:to|into)\s+)?(?P<status>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?)"
+    # "if it hasn't moved to in progress"
+    rf"|(?P<moved>it|this|that|{KEY})\s+(?:still\s+)?(?:hasn'?t|has\s+not)\s+(?:yet\s+)?(?:moved|gone|made\s+it)\s+"
     r"(?:to|into)\s+(?P<moved_to>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?)"
     rf")|(?P<missed>{_MISSED}))"
     r"(?:\s+(?:yet|by\s+then|by\s+that\s+(?:point|time)|at\s+that\s+point))?\s*,?\s*(?:then\s+)?(?:please\s+|pls\s+)?"
@@ -903,7 +908,7 @@ def _nudged_each_time(piece: Mapped, each: re.Match[str], fields: dict[str, Any]
 
 def _without_clock(written: str) -> str:
     """A date said with the time of day after it, without the time ("tomorrow 09:00 PT": tomorrow)."""
-    return re.sub(rf"{_AT_TIME}$", "", written.strip(), flags=_I)
+    return re.sub(rf"^{_CLOCK}\s+(?:on\s+)?|{_AT_TIME}$", "", written.strip(), flags=_I)
 
 
 def _fields(piece: Mapped, match: re.Match[str], how: str, ctx: Ctx) -> dict[str, Any] | None:

@@ -1686,7 +1686,7 @@ _ONE_LIKE_IT = re.compile(
 _LOG_IT = _m(
     r"^(?:please\s+)?(?:log|record|add|note|put|register|enter|save)\s+(?:it|that|this|the\s+call|that\s+call|the\s+same)(?:\s+(?:in|to|i"
     r"nto)\s+(?:salesforce|"
-    r"sfdc|sf|the\s+crm))?(?:\s+(?:please|for\s+me))?\s*[.!]*$"
+    r"sfdc|sf|the\s+crm))?(?:[\s,]+(?:please|for\s+(?:me|her|him|them|us)))*\s*[.!?]*$"
 )
 
 
@@ -1712,7 +1712,7 @@ def _read_call(rest: Mapped, ctx: Ctx, *, direct: bool = False) -> dict[str, Any
     fields: dict[str, Any] = {}
     labelled = re.search(
         r"(?:,\s*|\s+|\()(?:re|regarding|subject|topic|about)\s*:\s*(?P<subject>[^,;()]+?)\s*(?:\)|(?=,|;|\.\s|$))"
-        r"|,\s*(?:the\s+)?(?:topic|subject)\s+(?:(?:was|is|being)\s+)?(?P<said>[^,;\u2014\u2013]+?)\s*(?=,|;|\.\s|\s[-\u2014\u2013]\s|$)"
+        r"|[,;]\s*(?:the\s+)?(?:topic|subject)\s+(?:(?:was|is|being)\s+)?(?P<said>[^,;\u2014\u2013]+?)\s*(?=,|;|\.\s|\s[-\u2014\u2013]\s|$)"
         rf"|,\s*{_WAS_ABOUT}(?P<about>[^,;]+?)\s*(?=,|;|\.\s|$)",
         low,
     )
@@ -1771,6 +1771,16 @@ def _read_call(rest: Mapped, ctx: Ctx, *, direct: bool = False) -> dict[str, Any
         # "sometime last week", "the other day": a call on some day not said (asked, never read as today)
         fields["_vague_date"] = clean(rest.source(vague.start("d"), vague.end("d")))
         head = head[: vague.start()] + " " * (vague.end() - vague.start()) + head[vague.end() :]
+    successor = _SUCCESSOR.search(head)
+    if successor is not None:
+        # "with the person taking over from Alice Wong at Umbrella Health": someone not named yet (asked), at
+        # the account said; the one they take over from is not the contact
+        fields["_unnamed"] = clean(rest.source(successor.start("who"), successor.end("who")))
+        if successor["acc"]:
+            account = lexicon.account(rest.source(successor.start("acc"), successor.end("acc")))
+            if account is not None:
+                fields["account"] = clean(rest.source(successor.start("acc"), successor.end("acc")))
+        head = head[: successor.start()] + " " * (successor.end() - successor.start()) + head[successor.end() :]
     stop_words = (
         r"(?!at\b|from\b|of\b|about\b|on\b|re\b|regarding\b|yesterday\b|today\b|this\b|last\b|and\b|earlier\b|just\b|"
         r"again\b|tonight\b|recently\b|before\b|after\b)"
@@ -1910,7 +1920,7 @@ _VAGUE_PAST = (
 )
 """When a call was, said too loosely to be one day ("sometime last week", "some day of the last week")."""
 _NOT_SURE = (
-    r"(?:i|we)\s+(?:didn'?t|did\s+not|don'?t|do\s+not|can'?t|cannot|couldn'?t|could\s+not)\s+(?:catch|know|remember|recall|h"
+    r"(?:(?:i'?m\s+afraid|unfortunately|sadly|sorry)\s*,?\s+)?(?:i|we)\s+(?:didn'?t|did\s+not|don'?t|do\s+not|can'?t|cannot|couldn'?t|could\s+not)\s+(?:catch|know|remember|recall|h"
     r"ave)\b[^.!?]*|(?:i'?m\s+|i\s+am\s+)?not\s+sure\b[^.!?]*"
 )
 """What the writer says they do not know ("I didn't catch her name", "I don't remember exactly"): no note of a call."""
@@ -1919,6 +1929,16 @@ _NO_NAME = (
     r"|have)\s+(?:the|his|her|their)\s+(?:full\s+|last\s+)?name\b[^.!?]*"
 )
 """A name the writer says they do not have, said without "I" ("didn't catch the name")."""
+_SUCCESSOR = re.compile(
+    r"\bwith\s+(?P<who>(?:the|a|an|their|our|her|his)\s+(?:new\s+)?(?:person|one|guy|gal|woman|man|lady|contact|rep)\s+(?:(?:who"
+    r"(?:'s|\s+is|\s+was)?|that(?:'s|\s+is)?)\s+)?(?:taking(?:\s+over)?\s+from|replacing|took\s+over\s+from|stepping\s+in\s+for|fi"
+    r"lling\s+in\s+for|covering\s+for)\s+(?P<was>[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*)?)|[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*)?(?:'s|s')"
+    r"\s+(?:new\s+)?(?:replacement|successor|stand-?in|cover))(?:\s+(?:at|from|of)\s+(?P<acc>[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&."
+    r"'-]*)?))?",
+    _I,
+)
+"""Who a call was with, said as who they take over from ("with the person taking over from Alice Wong at Umbrella
+Health", "with Alice Wong's replacement"): someone not named, never the one named."""
 _WITH_SOMEONE_UNNAMED = _m(
     r"\s*(?:[,;-]\s*)?(?:it\s+was\s+|(?:that\s+)?was\s+)?with\s+(?P<who>(?:the|a|an|their|our|his|her|some|one\s+of\s+th"
     r"eir)\s+(?:[a-z-]+\s+){0,3}?(?:person|guy|gal|woman|man|lady|contact|colleague|rep|buyer|manager|folks|people)s?)\b"
@@ -1972,11 +1992,16 @@ def said_of_a_call(
 
 
 def _vague_call_date(fields: dict[str, Any]) -> str | None:
-    """The question about a call whose day was said loosely (its date is left empty, never taken for today)."""
+    """The question about a call whose day was said loosely (its date is left empty, never taken for today), or
+    whose contact was described but not named."""
     vague = fields.pop("_vague_date", None)
-    if vague is None:
-        return None
-    return f"Which call date should the call have? “{vague}” is not one day."
+    unnamed = fields.pop("_unnamed", None)
+    asked = []
+    if vague is not None:
+        asked.append(f"Which call date should the call have? “{vague}” is not one day.")
+    if unnamed is not None and "contact" not in fields:
+        asked.append(f"Which contact was the call with? “{unnamed}” names nobody I can look up.")
+    return " ".join(asked) or None
 
 
 _CALL_AHEAD = (
@@ -2048,6 +2073,17 @@ def log_call(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         head = re.compile(rf"^{re.escape(low[: on_the_phone.start('who')])}", _I)
         piece = piece.sub(_ON_THE_LINE, "").sub(head, lambda m: f"{m[0]}a call with ")  # the name keeps its place
         low = piece.text.lower()
+    shift = 0
+    both = _TWO_ON_A_CALL.match(low)
+    if both is not None and ctx.lexicon.knows_person(piece.source(both.start("ours"), both.end("ours"))):
+        # "Kara and Alice Wong from Umbrella Health had a call yesterday ...": a call with the one not ours
+        if re.match(r"(?:i|we)\s", low[both.end() :]):
+            rewritten = piece.sub(re.compile(r"^[^\s]+\s+and\s+", _I), "")  # "Kara and I had a call with ..."
+        else:
+            rewritten = piece.sub(re.compile(r"^[^\s]+\s+and\s+", _I), lambda m: "had a call with ")
+            rewritten = rewritten.sub(re.compile(rf"(?<=\S)\s+{_HAD_A_CALL}\b", _I), "")
+        shift = len(low) - len(rewritten.text)
+        piece, low = rewritten, rewritten.text.lower()
     match = _CALL_STATEMENT.match(low)
     if match is not None:
         rest = match["rest"]
@@ -2067,7 +2103,12 @@ def log_call(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         # next clause asks for something "also": "had a call with ana today, also task for erin to ...".
         # "Had 45 min with Ana ... Notes: ... Log it please.": the message ends by asking to log it, so what it
         # says between is the call's notes
-        asked = log_it is not None or also is not None or bool(_LOG_IT_LAST.search(ctx.request.request_text))
+        asked = (
+            log_it is not None
+            or also is not None
+            or bool(_LOG_IT_LAST.search(ctx.request.request_text))
+            or bool(piece.ends and _LOG_IT_NEXT.match(piece.original[piece.ends[-1] :]))
+        )
         end = stop
         if log_it and also is None:
             # "..., log that pls + globex opp next step = ...": a request after the ask to log is read on its own
@@ -2080,7 +2121,7 @@ def log_call(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             weak=not asked,
             open_field="description" if asked else None,
             question=vague if asked else None,
-        ), end
+        ), end + shift
     called = _THEY_CALLED.match(low)
     if called is not None:
         # "hank scorpio from globex called, log it": who called, then the ask to log it
@@ -2142,6 +2183,18 @@ _LOG_IT_LAST = re.compile(
     _I,
 )
 """The ask to log a call as the message's last sentence ("... Notes: they'll accept 5%. Log it please.")."""
+_HAD_A_CALL = r"(?:had\s+a\s+(?:\w+\s+)?call|spoke|talked|were\s+on\s+the\s+phone)"
+_TWO_ON_A_CALL = _m(
+    r"^(?P<ours>[a-z][\w'.-]*)\s+and\s+(?=[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*)?(?:\s+(?:at|from|of)\s+[a-z0-9][\w&.'-]*(?:\s+[a-z0-"
+    rf"9][\w&.'-]*)?)?\s+{_HAD_A_CALL}\b)"
+)
+"""Two people on a call, one of ours named first: "Kara and Wile Coyote of Acme had a call this afternoon"."""
+_LOG_IT_NEXT = re.compile(
+    r"^\s*[.!?;]*\s+(?:so\s+)?(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+|pls\s+|kindly\s+)?(?:log|record)\s+(?:it|that|t"
+    r"his|the\s+call)(?=\s*(?:$|[,.;!?]|\s+(?:for|in|into|please|pls|and|too)\b))",
+    _I,
+)
+"""The ask to log a call as the sentence right after it ("... had a call yesterday. Please log it, and ...")."""
 _THEY_CALLED = _m(
     r"^(?P<who>[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*){0,1}(?:\s+(?:at|from|of)\s+[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*)?)?)"
     r"\s+(?:just\s+)?(?:called|rang|phoned)(?:\s+(?:me|us))?\b"
@@ -2191,8 +2244,8 @@ _TASK_FRAMES = [
     ),
     # "Kara would like a task for Frank: ...": someone's wish, relayed; the task's owner follows it
     _m(
-        rf"^(?:[a-z][\w-]*(?:\s+|(?='d\s)))?(?:would\s+like|'d\s+like|asked\s+(?:me\s+)?for)\s+(?:a|an)\s+(?:new\s+)?(?:salesforce\s+)?(?P<noun>"
-        rf"{_TASK_NOUN})\b(?P<rest>.*)$"
+        r"^(?:[a-z][\w-]*(?:\s+|(?='d\s)))?(?:would\s+like|'d\s+like|asked\s+(?:me\s+)?for)\s+(?:a|an)\s+(?:new\s+)?"
+        r"(?:salesforce\s+)?(?P<noun>task|to-?do|action\s+item)\b(?P<rest>.*)$"
     ),
     # "can the account owner for Umbrella Health get a task to ...": the owner asked about first
     _m(
@@ -2227,7 +2280,7 @@ _TASK_STOP = (
 
 
 _REASON_AFTER = (
-    r"\s*(?:,|;|\s-\s)\s*(?:(?:since|because|as|cause|cuz|given\s+that|so\s+that)\b|(?:(?:the|our|their|his|her|my)\s+)?"
+    r"\s*(?:,|;|\s-\s)\s*(?:(?:since|because|as(?!\s+(?:well|soon|per)\b)|cause|cuz|given\s+that|so\s+that)\b|(?:(?:the|our|their|his|her|my)\s+)?"
     r"[a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,3}\s+(?:needs?|wants?|asked\s+for|(?:is|are)\s+waiting\s+(?:on|for)|depends?\s+on)"
     r"\s+(?:it|this|that|them)\b)[^.!?]*[.!?]*\s*$"
 )
@@ -2371,22 +2424,6 @@ def _task_parts(rest: Mapped, ctx: Ctx, *, remind: bool, owner: str | None, foll
         read_to = start + due.end()  # the date is the task's, however it was led in ("until friday" for "by friday")
         subject_end = start + due.start()
     subject = free_text(rest, start, subject_end)
-    on_record = re.search(
-        r"\s+(?:on|against|under)\s+(?P<rec>the\s+[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){0,4}?)[\s,.!?]*$", subject, _I
-    )
-    linked = lexicon.record(on_record["rec"]) if on_record is not None and "account" not in fields else None
-    if (
-        on_record is not None
-        and linked is not None
-        and linked.account
-        and lexicon.account(linked.account) is not None
-        and (linked.opportunity or re.search(r"\baccount$", on_record["rec"], _I))
-    ):
-        # "book an exec sponsor meeting on the Acme platform renewal": the deal the task is on, said last
-        fields["account"] = linked.account
-        if linked.opportunity:
-            fields["opportunity"] = linked.opportunity
-        subject = subject[: on_record.start()]
     if subject and _VAGUE_SUBJECT.fullmatch(subject):
         subject = ""  # "about that thing we talked about": what the task is was not said, so it is asked
     if not subject and follow_up:
@@ -2496,8 +2533,33 @@ _PERSON_TO_DO = _m(
 )
 """A task said as who does what: "erin to book an exec sponsor meeting ...", (in a list of tasks) "sam torres: get
 the revised MSA over to umbrella health tmrw"."""
+_PERSON_TO_DO_AT = re.compile(_PERSON_TO_DO.pattern.removeprefix("^"), _I)
 _TASKS_SAID = re.compile(r"\b(?:tasks?|to-?dos?|action\s+items?)\b", _I)
 _LIST_MARK = re.compile(r"(?:^|\n)[ \t]*(?:[-*\u2022]|\(?\d{1,2}[.)])[ \t]*$")
+
+
+def _on_the_record_last(read: Read, ctx: Ctx) -> Read:
+    """A task said as who does what, with no place before its words for a record: "erin to book an exec sponsor
+    meeting on the Acme platform renewal, by the 30th" is a task on that deal, its subject the words before it."""
+    request = read.request
+    subject = getattr(request, "subject", None) or ""
+    on_record = re.search(
+        r"\s+(?:on|against|under)\s+(?P<rec>the\s+[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){0,4}?)[\s,.!?]*$",
+        subject,
+        _I,
+    )
+    linked = ctx.lexicon.record(on_record["rec"]) if on_record is not None else None
+    if (
+        on_record is None
+        or linked is None
+        or not linked.account
+        or ctx.lexicon.account(linked.account) is None
+        or not (linked.opportunity or re.search(r"\baccount$", on_record["rec"], _I))
+        or getattr(request, "account", None) not in (None, linked.account)
+    ):
+        return read
+    update = {"account": linked.account, "opportunity": linked.opportunity, "subject": subject[: on_record.start()]}
+    return replace(read, request=request.model_copy(update=update))
 
 
 def _a_task_for(piece: Mapped, doer: re.Match[str], ctx: Ctx) -> bool:
@@ -2510,7 +2572,7 @@ def _a_task_for(piece: Mapped, doer: re.Match[str], ctx: Ctx) -> bool:
     if re.search(KEY, piece.text[: following if following is not None else len(piece.text)]):
         return False
     if doer["sep"] != ":":
-        return not re.fullmatch(MENTION, who.strip())
+        return True
     start = piece.starts[0] if piece.starts else 0
     return bool(_LIST_MARK.search(piece.original[:start]) or _TASKS_SAID.search(ctx.request.request_text))
 
@@ -2529,8 +2591,8 @@ _TASK_REPEATS = (
 
 _WHO_OPEN = (
     r"(?:(?:(?:i'?m\s+)?not\s+fussed|(?:i\s+)?(?:don'?t|do\s+not)\s+(?:really\s+)?(?:mind|care)|[a-z]+\s+(?:didn'?t|did\s+not|"
-    r"doesn'?t|does\s+not)\s+say|(?:it\s+)?(?:doesn'?t|does\s+not)\s+matter|no\s+matter|idc)\s+who\b[^.;!?]*|one\s+of\s+(?:"
-    r"the|our)\s+[a-z]+s\b(?:\s+(?:can|could|should|will)\b[^.;!?]*)?|(?:anyone|anybody|whoever)(?:\s+(?:can|could|is\s+fine"
+    r"doesn'?t|does\s+not)\s+say|(?:it\s+)?(?:doesn'?t|does\s+not)\s+matter|no\s+matter|idc)\s+who\b[^.;!?]*|(?:one|any)\s+of\s+"
+    r"(?:the|our)\s+[a-z]+s\b(?:\s+(?:can|could|should|will)\b[^.;!?]*)?|(?:anyone|anybody|whoever)(?:\s+(?:can|could|is\s+fine"
     r"|works)\b[^.;!?]*)?)"
 )
 """Whose a task is, said to be left open ("one of the AEs, not fussed who", "she didn't say who should do it")."""
@@ -2538,7 +2600,7 @@ _OWES = _m(
     r"^(?P<lead>(?:[a-z]+\s+)?(?:would\s+like|'d\s+like|wants|want|needs|need|asked\s+for)\s+(?=(?:someone|somebody)\b))?"
     rf"(?P<who>whoever\s+owns\s+(?P<rec>(?:the\s+)?[a-z0-9][\w&.'-]*(?:\s+[a-z0-9][\w&.'-]*){{0,4}}?)|(?P<anyone>(?:someone|s"
     rf"omebody)(?:\s+(?:of|from|in|on)\s+(?:the\s+)?[a-z][\w-]*(?:\s+team)?)?|one\s+of\s+us)|(?P<owner>{_OWNER_PHRASE})|[a-z<@][\w'.@<>|-]*(?:\s+[a-z][\w'.-]*)?)\s+(?P<modal>needs\s+to|should|has\s+to|must|will|i"
-    rf"s\s+going\s+to|is\s+supposed\s+to|owes\s+us|promised\s+to|to)\s+(?P<what>.+?)(?:\s*(?:,|-)\s*(?P<choice>[a-z][\w.'-]*"
+    rf"s\s+going\s+to|is\s+supposed\s+to|owes\s+us|promised\s+to|(?(lead)to|(?!)))\s+(?P<what>.+?)(?:\s*(?:,|-)\s*(?P<choice>[a-z][\w.'-]*"
     rf"(?:\s*,\s*[a-z][\w.'-]*)*\s+or\s+[a-z][\w.'-]*)(?:\s*,\s*(?:whoever|whichever)\b[^,.;?!]*)?\s*[?.])?(?P<ask>(?:\s*(?:,|\.|;|\s-|\s+and|\?)\s*|\s+)(?:so\s+)?(?:(?:can|"
     rf"could)\s+you\s+)?(?:please\s+)?(?:(?:a\s+)?task\s+for\s+(?:him|her|them)|(?:(?<=[,.;?!-]\s)|(?<=[,.;?!-])|(?<=\sand\s))(?:a\s+)?task|{_WHO_OPEN}|set\s+(?:up\s+)?(?:a|an|the)\s+reminder|make\s+(?:that|this|it)\s+(?:into\s+)?(?:a"
     rf"|an)\s+(?:task|to-?do|reminder)(?:\s+for\s+(?:him|her|them))?|(?:add|create|open|log)\s+(?:a\s+)?task(?:\s+for\s+(?:that|it|this|him|her|them))?|ma"
@@ -2552,14 +2614,16 @@ _ANY_OWNER = (
 )
 """Said after the ask for a task: whose it is, left open ("Make a task, I don't care who owns it")."""
 _ASK_NEXT = _m(
-    r"^\s*[.!?]*\s+(?:so\s+)?(?:(?:can|could|would)\s+(?:you|u|ya)\s+)?(?:please\s+|pls\s+|plz\s+)?(?:(?:make|turn)\s+(?:"
-    r"that|this|it)\s+(?:into\s+)?|make\s+)(?:a|an)\s+(?:task|to-?do|reminder)(?:\s+(?:for|of)\s+(?:this|that|it))?(?:\s+(?:"
+    r"^\s*[.!?]*\s+(?:so\s+)?(?:(?:can|could|would)\s+(?:you|u|ya)\s+)?(?:please\s+|pls\s+|plz\s+)?(?:(?:(?:make|turn)\s+(?:"
+    r"that|this|it)\s+(?:into\s+)?|make\s+)(?:a|an)\s+|(?:a\s+)?(?=(?:task|to-?do)\s*(?:please|pls|plz|thanks|thx)?\s*[.!?]*\s*$))(?"
+    r":task|to-?do|reminder)(?:\s+(?:for|of)\s+(?:this|that|it))?(?:\s+(?:"
     rf"please|pls|plz|thanks|thx))*{_ANY_OWNER}\s*[.!?]*\s*$"
 )
 """The ask to make what the sentence before said a task, as a sentence of its own: "... can u make that a task"."""
 _THAT_A_TASK = _m(
-    r"^(?:so\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:(?:make|turn)\s+(?:that|this|it)\s+(?:into\s+)?|make\s+)(?:a"
-    rf"|an)\s+(?:task|to-?do|reminder)(?:\s+(?:for|of)\s+(?:this|that|it))?(?:\s+please)*{_ANY_OWNER}\s*[.!?]*$"
+    r"^(?:so\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:(?:(?:make|turn)\s+(?:that|this|it)\s+(?:into\s+)?|make\s+)(?:a"
+    rf"|an)\s+|(?:a\s+)?(?=(?:task|to-?do)(?:\s+please)?\s*[.!?]*$))(?:task|to-?do|reminder)(?:\s+(?:for|of)\s+(?:this|that|it))?(?:\s+p"
+    rf"lease)*{_ANY_OWNER}\s*[.!?]*$"
 )
 _OWES_ASSIGN = _m(
     r"^(?P<who>[a-z<@][\w'.@<>|-]*(?:\s+[a-z][\w'.-]*)?)\s+needs\s+(?:a\s+)?(?:task|reminder|to-?do)\b(?P<rest>.*)$"
@@ -2590,15 +2654,20 @@ def _as_reminder(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     owes = _OWES.match(low)
     following = piece.original[piece.ends[-1] if piece.ends else 0 :]
     if owes is None and (
-        _ASK_NEXT.match(following) or re.match(rf"^\s*[.!?]*\s+{_WHO_OPEN}(?:\s*,\s*{_WHO_OPEN})*\s*[.!?]*\s*$", following, _I)
+        _ASK_NEXT.match(following)
+        or re.match(rf"^\s*[.!?]*\s+{_WHO_OPEN}(?:\s*,\s*{_WHO_OPEN})*\s*[.!?]*\s*$", following, _I)
     ):
         # "someone needs to send Globex the MSA by 12/10. can u make that a task": the ask is the next sentence;
         # "someone needs to chase hooli ... . one of the AEs, not fussed who": so is whose task it is (left open)
         asked_next = piece.sub(re.compile(r"\s*$"), lambda m: ", make that a task")
         owes = _OWES.match(asked_next.text.lower())
         piece = asked_next if owes is not None else piece
-    if owes is not None and owes["modal"] == "to" and not owes["lead"]:
-        owes = None  # "alice to take it": no obligation said ("kara would like someone in sales to ..." is one)
+    if (
+        owes is not None
+        and re.search(KEY, owes["what"])
+        and not re.search(r"task|to-?do|remind|track", owes["ask"], _I)
+    ):
+        return None  # "someone needs to look at PAY-3, not fussed who": whose work on an issue, no Salesforce task
     if owes is not None:
         who = owes.start("who")
         if owes["rec"] is not None:
@@ -2718,13 +2787,20 @@ def _create_task(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     doer = _PERSON_TO_DO.match(low)
     if doer is not None and _a_task_for(piece, doer, ctx):
         # "erin to book ...": "remind erin to book ..."; "sam torres: get ..." (a task in a list): its owner first
+        own = piece
+        for other in re.finditer(r"(?:\s*[,;]\s*(?:and\s+)?|\s+and\s+)(?=\S)", low[doer.end() :]):
+            at = doer.end() + other.end()
+            again = _PERSON_TO_DO_AT.match(low, at)
+            if again is not None and ctx.lexicon.knows_person(piece.source(again.start("who"), again.end("who"))):
+                own = piece.slice(0, doer.end() + other.start())  # "erin to send the deck, ivy to call hooli"
+                break
         if doer["sep"] == ":":
-            asked = piece.sub(re.compile(r"^", _I), "create a task for ")
+            asked = own.sub(re.compile(r"^", _I), "create a task for ")
         else:
-            asked = piece.sub(re.compile(r"^", _I), "remind ")
+            asked = own.sub(re.compile(r"^", _I), "remind ")
         found = _create_task(asked, ctx)
         if found is not None and isinstance(found[0], Read) and found[0].request.kind == "salesforce.create_task":
-            return found[0], max(found[1] - (len(asked.text) - len(low)), 1)
+            return _on_the_record_last(found[0], ctx), max(found[1] - (len(asked.text) - len(own.text)), 1)
     for n, pattern in enumerate(_TASK_FRAMES):
         match = pattern.match(low)
         if match is None:
@@ -2853,7 +2929,8 @@ _OF_ACCOUNT = _AT_ACCOUNT.replace("at|from", "at|from|of")
 _TITLE_AND = re.compile(r"\s+(?:and|&)\s+[A-Z][\w&/.-]*(?:\s+(?:of|for|and|&|[A-Z][\w&/.-]*))*?(?=\s*(?:[,;.!?]|$))")
 """The rest of a title written with capitals after "and" ("CFO and COO", "VP Sales and Marketing")."""
 _ASKS_THEIR_FIELD = _m(
-    rf"\b(?:update|change|fix|edit|set|correct)\s+(?:it|that|this|(?:his|her|their)\s+(?:new\s+)?{_FIELD_NAME})\b"
+    rf"\b(?:update|change|fix|edit|set|correct)\s+(?:it|that|this|(?:his|her|their)\s+(?:new\s+)?{_FIELD_NAME}|(?:his|her|the"
+    rf"ir)\s+contact(?:\s+(?:record|details|info|card|entry))?)\b"
 )
 """The ask about a contact's field after news of them ("..., please change her title", "please update it")."""
 _SWITCHED = 8
@@ -2901,7 +2978,7 @@ _UPDATE_CONTACT = [
     # "peter at initech switched emails -> pgibbons@initech.example": a new one, said as news
     _m(
         rf"^{_CONTACT_NAME}{_AT_ACCOUNT}\s+(?:has\s+|just\s+)?(?:switched|changed|updated|got\s+a\s+new|has\s+a\s+new)\s+(?:("
-        rf"?:his|her|their)\s+)?(?P<field>email|phone|number|cell|mobile)s?(?:\s*(?::|->|=|,|\bto\b)\s*(?!\s*{_NOT_A_VALUE})(?P"
+        rf"?:his|her|their)\s+)?(?P<field>email(?:\s+address)?|(?:phone|cell|mobile)(?:\s+number)?|number)s?(?:\s*(?::|->|=|,|\bto\b)\s*(?!\s*{_NOT_A_VALUE})(?P"
         rf"<value>.+?))?{BOUNDARY}"
     ),
     # "new cell for peter gibbons at initech: +1 415 555 0199", "new email for ana -> ana@initech.example"
@@ -2946,6 +3023,12 @@ _UPDATE_CONTACT_LIST = _m(
 )
 
 
+_NEW_ADDRESS = _m(
+    rf"{_AT_ACCOUNT}\s+(?:[^:;.!?]*?\s)?(?:his|her|their)\s+new\s+(?:(?:e-?mail|work|billing)\s+)?(?:address|e-?m"
+    rf"ail)\s*(?::|is|->|=|,)?\s*(?P<value>{EMAIL})"
+)
+"""A known contact's new email said as news ("... wants billing stuff to go to her new address: ..."), with the ask
+to update the contact."""
 _THEIR_FIELD = _m(
     rf"^(?:please\s+)?(?:update|change|fix|correct|edit|set)\s+(?:his|her|their)\s+(?:new\s+)?(?P<field>{_FIELD_NAME})(?:\s*(?:"
     rf"(?:to|as)\b|:)\s*(?P<value>.+?))?(?:\s+(?:in|on)\s+(?:sf|sfdc|salesforce|the\s+crm))?{BOUNDARY}"
@@ -3006,6 +3089,19 @@ def update_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             if listing["account"]:
                 values["account"] = clean(piece.source(listing.start("account"), listing.end("account")))
             return Read(SalesforceUpdateContactRequest(contact=name, **values)), len(low)
+    words = list(re.finditer(r"[a-z][\w'.-]*", low[:60]))
+    for size in (3, 2, 1) if _ASKS_THEIR_FIELD.search(ctx.request.request_text) else ():
+        # "Alice Wong from Umbrella Health wants billing stuff to go to her new address: ... - update her contact"
+        if len(words) < size or words[0].start() != 0 or re.search(r"[^\w\s'.-]", low[: words[size - 1].end()]):
+            continue
+        name = lexicon.contact(piece.source(0, words[size - 1].end()), any_case=True)
+        address = _NEW_ADDRESS.match(low, words[size - 1].end())
+        if address is None or name is None or not lexicon.is_known_contact(name):
+            continue
+        fields = {"contact": name, "email": piece.source(address.start("value"), address.end("value"))}
+        if address["account"]:
+            fields["account"] = clean(piece.source(address.start("account"), address.end("account")))
+        return Read(SalesforceUpdateContactRequest(**fields)), address.end()
     for n, pattern in enumerate(_UPDATE_CONTACT):
         match = pattern.match(low)
         if match is None:
@@ -3030,6 +3126,10 @@ def update_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             "title" if n in _STATED_TITLE else "phone" if n == 5 else _CONTACT_FIELDS[" ".join(match["field"].split())]
         )
         raw = _text(piece, match, "value") or ""
+        whole = re.match(PHONE, low[match.start("value") :]) if field == "phone" and raw else None
+        phone_end = match.start("value") + whole.end() if whole is not None else -1
+        if phone_end > match.end("value"):
+            raw = piece.source(match.start("value"), phone_end)  # "+1 (505) 555-0178": its brackets are its own
         value = _contact_value(field, raw) if raw else None
         if raw and value is None:
             continue
@@ -3058,7 +3158,7 @@ def update_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         fields: dict[str, Any] = {"contact": name, field: value}
         if account_written is not None:
             fields["account"] = account_written
-        end = _end(match, low)
+        end = max(_end(match, low), phone_end)
         title_and = _TITLE_AND.match(piece.text, match.end("value")) if n in _STATED_TITLE and value else None
         if (
             title_and is not None
@@ -3130,6 +3230,14 @@ _NEW_PERSON = [
         r"'-]*(?:\s+[a-z][\w&.'-]*)?)(?P<title>)(?P<name>)(?P<email>)(?=\s*(?:$|[,.;!]|\s-\s|\s+(?:and|at|during|on|in|last|"
         r"yesterday|today)\b))"
     ),
+    # "Kara met Acme's new CFO at dinner last night - Rosa Delgado, rosa.delgado@acme.example": whom someone met
+    _m(
+        r"^(?:[a-z][\w-]*\s+)?(?:just\s+)?(?:met|spoke\s+(?:to|with)|talked\s+(?:to|with)|ran\s+into|got\s+introduced\s+to|was\s+"
+        r"introduced\s+to)\s+(?P<acc>[a-z][\w&.-]*(?:\s+[a-z][\w&.-]*)?)(?:'s|s')\s+(?:new\s+)?(?P<title>[a-z]"
+        r"[\w&/ .-]*?)(?:\s+(?:at|during|over|on|in|last|yesterday|today|this)\b[^,;:]*?)?\s*(?:,|:|\s-|->)\s*"
+        r"(?P<name>[a-z][\w'.-]*\s+[a-z][\w'.-]*)"
+        rf"(?:\s*(?:,|\(|\s-)\s*(?P<email>{EMAIL})\s*\)?)?(?=\s*(?:$|[,.;]|\s-\s|\s+and\b))"
+    ),
     # "we've got a new champion at hooli, their head of data"
     _m(
         r"^(?:we'?ve\s+got|we\s+have|there'?s)\s+a\s+new\s+(?:champion|contact|buyer|sponsor|person|stakeholder|decision\s+"
@@ -3177,6 +3285,14 @@ _DETAILS_TO_FOLLOW = _m(
     r"later|\s+soon)?|later))\s*[.!]*$"
 )
 """A new contact's details the writer will give later ("Last name and email to follow."): no request of its own."""
+_DETAILS_LATER = _m(
+    r"^(?:i'?ll|i\s+will|we'?ll|we\s+will|will)\s+(?:send|pass\s+(?:on|along)|share|forward|get|add|find\s+out)\s+(?:you\s+)?(?:(?"
+    r":her|his|their|the)\s+)?(?:(?:first|last|full|sur)\s*name|name|surname|e-?mail(?:\s+address)?|phone(?:\s+number)?|number|title"
+    r"|details)(?:\s*(?:,|and|&|\+|/)\s*(?:(?:her|his|their|the)\s+)?(?:(?:first|last|full|sur)\s*name|name|surname|e-?mail(?:\s+a"
+    r"ddress)?|phone(?:\s+number)?|number|title|details))*(?:\s+(?:along|on|over|later|too|as\s+well))*(?:\s+(?:once|when|as\s+s"
+    r"oon\s+as|after)\b[^.!?]*)?\s*[.!]*$"
+)
+"""The same, said as the writer's plan ("I'll send his surname and email once I have them.")."""
 _UNNAMED = (
     r"(?:(?:the|a|an|their|our|his|her|my|one\s+of)\s+|[a-z][\w-]*(?:'s|')\s+)(?:new\s+)?(?:colleague|co-?worker|boss|m"
     r"anager|assistant|replacement|successor|counterpart|deputy|teammate|report|person|guy|contact)s?"
@@ -3254,7 +3370,7 @@ def _contact_details_after(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
 def create_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     low = piece.text.lower()
     lexicon = ctx.lexicon
-    if ctx.last_kind == "salesforce.create_contact" and _DETAILS_TO_FOLLOW.match(low):
+    if ctx.last_kind == "salesforce.create_contact" and (_DETAILS_TO_FOLLOW.match(low) or _DETAILS_LATER.match(low)):
         return Filler(piece.source()), len(low)  # "Last name and email to follow.": left empty, grounding asks
     described = _new_person(piece, ctx) or _contact_details_after(piece, ctx)
     if described is not None:
@@ -3349,6 +3465,20 @@ def create_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
                 break
             fields.setdefault("account", clean(" ".join(account_words)))
         name_part = re.sub(r"^(?:named|called)\s+", "", name_part, flags=_I)
+        # "Kara's new counterpart there is Devon", "their new controller is Marcus Lee": who the contact is, then the
+        # name (a word only a title has is their title)
+        role = re.match(
+            r"^(?:[a-z][\w-]*(?:'s|s')|their|the|our|my|his|her)\s+(?:new\s+)?(?P<role>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:there\s+|"
+            r"at\s+[a-z][\w&.-]*\s+)?(?:is|will\s+be)\s+(?=[a-z])",
+            name_part,
+            _I,
+        )
+        role_title = (
+            role["role"]
+            if role is not None and re.fullmatch(rf"(?:\w+\s+)?(?:{_TITLE_NOUN})", role["role"], _I)
+            else None
+        )
+        name_part = name_part[role.end() :] if role is not None else name_part
         name_part = re.sub(r"^(?:mr|mrs|ms|miss|mx|dr)\.?\s+(?=[a-z])", "", name_part, flags=_I)  # "Mrs. Lakshmi ..."
         name = lexicon.contact(name_part, any_case=True)
         if name is None and fields.get("account") and re.fullmatch(_UNNAMED, name_part, _I):
@@ -3387,6 +3517,8 @@ def create_contact(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
                         break
                 if titled and not _NOT_A_ROLE.search(titled):
                     fields["title"] = titled  # ("didn't catch his surname" is said about the contact, not a role)
+        if role_title is not None:
+            fields.setdefault("title", role_title)
         return Read(SalesforceCreateContactRequest(**{k: v for k, v in fields.items() if v is not None})), len(low)
     return None
 
@@ -3446,11 +3578,13 @@ def _opp_value(field: str | None, raw: str, ctx: Ctx, record: Record) -> dict[st
     name = " ".join(field.split()) if field else None
     if name in ("amount", "value", "deal size", "size", "price"):
         if value and re.fullmatch(
-            r"(?:up\s+|down\s+)?(?:a\s+(?:bit|little|touch|tad)|some|more|less|higher|lower|up|down)(?:\s+more)?",
+            r"(?:up\s+|down\s+)?(?:a\s+(?:bit|little|touch|tad)|some|more|less|higher|lower|up|down)(?:\s+more)?|(?:(?:is|will"
+            r"\s+be)\s+)?(?:(?:coming|going|moving)\s+(?:down|up)|dropping|falling|shrinking|growing|increasing|decreasing|changing)"
+            r"(?:\s+(?:a\s+(?:bit|little|lot)|again|soon|now))?",
             value,
             _I,
         ):
-            return {"amount": None}  # "bump the amount a bit": how much is asked
+            return {"amount": None}  # "bump the amount a bit", "amount is coming down": how much is asked
         if value and re.fullmatch(r"(?:to\s+)?\d{1,3}\.\d{3}", value, _I):
             return {"amount": None}  # "36.000": 36, or 36,000 written the European way; asked
         leading = re.match(rf"(?:to\s+)?(?P<amount>{AMOUNT}){_WHY}$", value, _I) if value else None
@@ -3623,7 +3757,8 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
     (
         _m(
             rf"^(?P<rec>{RECORD})\s+(?:->|(?:back\s+|up\s+|down\s+|forward\s+)?to)\s+(?P<value>closed[\s/-]?(?:won|lost)|(?:\$|usd\s*)?\d[\d.,]*\s*(?:k|m|mm|mil"
-            rf"lion|thousand)?|[a-z][\w./ -]*?){BOUNDARY}"
+            rf"lion|thousand)?|[a-z][\w./ -]*?)(?:\s+(?:at|for|with|w/|@)\s+(?P<at_amount>(?:\$|usd\s*)?\d[\d.,]*\s*"
+            rf"(?:k|m|mm|million|thousand)?))?{BOUNDARY}"
         ),
         "terse",
     ),
@@ -3657,7 +3792,7 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
         ),
         "field",
     ),
-    (_m(rf"^(?P<rec>{RECORD})\s*:\s*(?P<list>.+)$"), "list"),
+    (_m(rf"^(?P<rec>{RECORD})\s*(?::|\s-\s)\s*(?P<list>.+)$"), "list"),
     (
         _m(
             rf"^(?:please\s+)?(?:set|change|update|bump|raise|lower|drop|adjust)\s+(?:the\s+)?(?P<field>amount|value|"
@@ -3731,6 +3866,25 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
         ),
         "won",
     ),
+    # "globex new business should be either negotiation or proposal now - check with ivy": a choice, asked
+    (
+        _m(
+            rf"^(?P<rec>{RECORD})\s+(?:should\s+(?:be|go\s+to)|is\s+(?:now\s+)?(?:at|in)|(?:goes|moves|needs\s+to\s+go)\s+to|to)\s+(?:now\s+)?"
+            r"(?:either\s+)?(?P<value>(?P<a>[\w$][\w./$,-]*(?:\s+(?!or\b)[a-z][\w./-]*)?)\s+or\s+(?P<b>[\w$][\w./$,-]*(?:\s+(?!now\b)"
+            r"[a-z][\w./-]*)?))"
+            r"(?:\s+now)?(?:\s*(?:,|;|\s-)\s*(?:check\s+with\s+[a-z][\w.-]*(?:\s+[a-z][\w.-]*)?|ask\s+[a-z][\w.-]*|i\s+(?:forget|don'?t\s+"
+            rf"(?:know|remember)|can'?t\s+remember)\s+which(?:\s+one)?|not\s+sure\s+which(?:\s+one)?))*{BOUNDARY}"
+        ),
+        "choice",
+    ),
+    # "reopen it at prospecting": back to that stage
+    (
+        _m(
+            rf"^(?:please\s+)?(?:re-?open|revive|un-?lose)\s+(?P<rec>{RECORD})\s+(?:at|in|as|to|into)\s+(?:the\s+)?(?P<value>[a-z]["
+            rf"\w./ -]*?)(?:\s+stage)?{BOUNDARY}"
+        ),
+        "value",
+    ),
     # "reopen the analytics deal": back to an open stage, which one is asked
     (_m(rf"^(?:please\s+)?(?:re-?open|revive|un-?lose)\s+(?P<rec>{RECORD})(?P<value>){BOUNDARY}"), "close"),
     # "push the acme platform renewal out a bit": a later close date, how much later is asked
@@ -3753,8 +3907,16 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+_UPDATE_HEADER = _m(
+    r"^(?:please\s+)?update\s+(?:sf|sfdc|salesforce|the\s+crm)(?:\s+(?:and|\+|&)\s+(?:the\s+)?(?:tasks?|opps?|deals?))?\s*:\s*$"
+)
+"""The head of a list of changes ("forecast call recap, pls update sf + tasks:"): what the lines after it are."""
+
+
 def update_opportunity(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
     low = piece.text.lower()
+    if _UPDATE_HEADER.match(low) and piece.ends and piece.original[piece.ends[-1] :].strip():
+        return Filler(piece.source()), len(low)
     for pattern, how in _OPP_FRAMES:
         match = pattern.match(low)
         if match is None:
@@ -3774,6 +3936,18 @@ def update_opportunity(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             if not fields:
                 continue
             end = len(low)
+        elif how == "choice":
+            # one of two stages (or close dates; two amounts are read as none by now): which is asked, never picked
+            a, b = match["a"].rstrip(","), match["b"]
+            if read_date(a, ctx) is not None and read_date(b, ctx) is not None:
+                name = "close_date"
+            elif ctx.lexicon.stage(a) is not None and ctx.lexicon.stage(b) is not None:
+                name = "stage"
+            else:
+                continue
+            fields = {name: None}
+            written = piece.source(match.start("value"), match.end("value"))
+            asked = f"Which {name.replace('_', ' ')} should it have? “{written}” names two."
         elif how == "close":
             fields = {"stage": None}  # won or lost: grounding asks
         elif how == "next-stage":
@@ -3793,6 +3967,12 @@ def update_opportunity(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
             fields = {"amount": amount} if amount is not None else {"stage": stage} if stage is not None else {}
             if not fields or None in fields.values():
                 continue
+            if match["at_amount"]:
+                # "umbrella health renewal -> negotiation/review at 92k": the stage, and the amount it is at
+                also = read_money(piece.source(match.start("at_amount"), match.end("at_amount")), strict=True)
+                if also is None or "amount" in fields:
+                    continue
+                fields["amount"] = also
         elif how == "update":
             fields = {}
         elif how == "field-to-end":
@@ -3876,14 +4056,38 @@ def _is_known_record(record: Record, ctx: Ctx) -> bool:
     return record.account is not None and ctx.lexicon.account(record.account) is not None
 
 
+_FORECAST = (
+    r"(?:(?:mov(?:e|ing)|put(?:ting)?|push(?:ing)?|bump(?:ing)?|(?:it'?s|it\s+is)(?:\s+now)?)\s+(?:it\s+)?(?:in(?:to)?\s+|to\s+)?)?(?:the"
+    r"\s+)?(?:commit|best[\s-]case|upside|omitted)(?:\s+(?:now|category|bucket|forecast))?"
+)
+"""A forecast category, which is no stage ("moving it into commit", "upside", "best case"): it sets nothing."""
+
+
 def _opp_list(text: str, ctx: Ctx, record: Record) -> dict[str, Any]:
     """ "stage Id. Decision Makers, amount $90,000, close 3/15, next step security review" and bare values ("95k")."""
     fields: dict[str, Any] = {}
     parts = re.split(r"\s*,\s+|\s*;\s*|\s+and\s+", text.strip(), flags=_I)
     for part in parts:
-        part = part.strip(" .")
-        if not part or re.fullmatch(UNCHANGED, part, _I):
-            continue  # "..., stage stays where it is": nothing to change there
+        part = re.sub(r"^(?:and|also|plus)\s+", "", part.strip(" ."), flags=_I)
+        if not part or re.fullmatch(UNCHANGED, part, _I) or re.fullmatch(_FORECAST, part, _I):
+            continue  # "..., stage stays where it is", "..., moving it into commit": nothing to change there
+        so = re.fullmatch(
+            rf".+?\s+(?:so|which\s+means|meaning)\s+(?:it'?s|it\s+is|that'?s)\s+(?:now\s+)?(?P<v>{AMOUNT})"
+            r"(?:\s+now)?",
+            part,
+            _I,
+        )
+        if so is not None and read_money(so["v"], strict=True) is not None:
+            fields["amount"] = read_money(so["v"], strict=True)  # "they added 20 seats so it's 38k now": the amount
+            continue
+        moved = re.fullmatch(
+            r"(?:the\s+)?(?P<f>close(?:\s+date)?|closing\s+date)\s+(?:(?:has\s+|got\s+|was\s+)?(?:moved|slipped|pushed|changed|shifted)|is\s+now|"
+            r"now)\s+(?:(?:out|back|up|in)\s+)?(?:to\s+)?(?P<v>.+)",
+            part,
+            _I,
+        )
+        if moved is not None:
+            part = f"{moved['f']} {moved['v']}"  # "the close moved to 4/30": the close date, 4/30
         at_stage = re.fullmatch(
             r"(?:we'?re|we\s+are|it'?s|it\s+is)\s+(?:now\s+)?(?:at|in)\s+(?P<stage>.+?)(?:\s+now)?", part, _I
         )

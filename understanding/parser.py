@@ -506,12 +506,30 @@ def _person_corrected(
     name = re.split(r"\s*[,;.!?]|\s+(?:instead|please|pls|since|because)\b", said, maxsplit=1)[0].strip()
     name = re.sub(r"^(?:(?:make|give|assign|hand)\s+it\s+)?to\s+", "", name, flags=re.I)  # "sorry, to bob"
     lexicon = lexicon_for(request.vocabulary, projects=request.known_projects)
-    if not name or not lexicon.knows_person(name):
-        return None
     people = [(n, f) for n, r in enumerate(requests) for f in ("assignee", "owner") if getattr(r, f, None)]
     if len(people) != 1:
         return None
     index, field_name = people[0]
+    if not name or not lexicon.knows_person(name):
+        # "wait no, bob's out till thursday - sam lee": the one other person the correction names (and nothing else
+        # that could be what changed: "no wait, bob should take PAY-6 instead" is another request, asked about)
+        if re.search(ISSUE_KEY, said):
+            return None
+        current = str(getattr(requests[index], field_name)).lower()
+        words = re.findall(r"[a-z][\w.-]*(?:'s)?", said.lower())
+        named: set[str] = set()
+        taken: set[int] = set()
+        for size in (2, 1):
+            for i in range(len(words) - size + 1):
+                span = set(range(i, i + size))
+                phrase = " ".join(w.removesuffix("'s") for w in words[i : i + size])
+                if span & taken or phrase in ("me", "i", current) or not lexicon.knows_person(phrase):
+                    continue
+                taken |= span
+                named.add(phrase)
+        if len(named) != 1:
+            return None
+        name = next(iter(named))
     updated = list(requests)
     updated[index] = requests[index].model_copy(update={field_name: name})
     return updated
@@ -1339,6 +1357,7 @@ _DO_IT = re.compile(
     r"(?:update|change|fix|do|handle|sort|log|add|make|set|mark|record|note|reflect|put)\s*"
     # "add her to sf", "add him as a contact": the person the message just described
     r"(?:(?:her|him|them)(?:\s+as\s+a\s+(?:new\s+)?contact|\s+to\s+(?:sf|sfdc|salesforce|the\s+crm))"
+    r"|(?:his|her|their)\s+contact(?:\s+(?:record|details|info|card|entry))?"  # "please update his contact"
     r"|(?:it|that|this|them|one|the\s+same|the\s+needful|the\s+record|salesforce|sfdc|sf|jira|in\s+(?:salesforce|sfdc|sf)|accordingly|as\s+well|the\s+(?:close\s+"
     r"date|date|amount|stage|deal|opp(?:ortunity)?|ticket|issue|record|crm))?)(?:\s+(?:in\s+(?:salesforce|sfdc|sf|jira|the\s+crm)))?"
     r"(?:\s+(?:in|on)\s+(?:his|her|their|the)\s+(?:contact|record))?"  # "please change it in her contact"
@@ -1357,6 +1376,7 @@ _FIELD_WORD = re.compile(
     r"tagged|stage|amount|close\s+date|summary|title)\b(?!\s+(?:is|was|were|has|have)\b)",
     re.I,
 )
+_DUE_SAID = re.compile(r"(?:due(?:\s+date)?|deadline)\s*(?:->|:|=|\bis\b|\bto\b)?\s*(?P<v>\S.*)$", re.I)
 _WHAT_OF_IT = re.compile(
     r"(?:(?:i|we)\s+)?(?:(?:just|mainly|mostly|really)\s+)?(?:need|want|(?:would|'d)\s+like|looking\s+for)?\s*"
     rf"{_ASKED_FIELD}(?:\s*(?:,|and|&|/)\s*{_ASKED_FIELD})*(?:\s+(?:for|before|by)\b.*)?",
@@ -1446,6 +1466,13 @@ def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
     if ctx.last_kind == "read.record" and _WHAT_OF_IT.fullmatch(raw):
         return Context(raw)  # "..., need stage + amount for my forecast": what the read is for
     keyed = re.match(rf"(?:{ISSUE_KEY})(?:'s)?\s*:?\s+(?=\S)", raw, re.I)
+    due = _DUE_SAID.match(raw[keyed.end() :]) if keyed else None
+    if keyed is not None and due is not None:
+        # "PAY-9 due -> Q3 at some point": the change read, which day is asked
+        issue = raw[: keyed.end()].strip(" :").removesuffix("'s").upper()
+        if _JUDGEMENT.fullmatch(due["v"].strip(" .!")):
+            return Read(JiraUpdateFieldsRequest(issue=issue))  # "PAY-9 due date is wrong": the date is asked
+        return Read(JiraUpdateFieldsRequest(issue=issue), question=unclear_date("due_date", due["v"]))
     if _FIELD_WORD.match(raw) or (keyed is not None and _FIELD_WORD.match(raw[keyed.end() :])):
         # "priority sky-high", "due whenever", "PAY-9 due -> Q3 at some point": a field named with a value that
         # can't be read is asked about, never dropped
@@ -1543,6 +1570,16 @@ def _classify(chunk: Mapped, ctx: Ctx, *, after: Sequence[Item]) -> Item:
         and not re.search(_FIELD_NAMED, raw, re.I)
     ):
         return Context(raw)  # "PAY-11 due eod tmrw, the postmortem needs the retry policy written down": why
+    if (
+        after
+        and isinstance(after[-1], Read)
+        and getattr(after[-1].request, "due_date", None) is not None
+        and not keys
+        and re.match(r"(?:we|i)\s+(?:really\s+)?(?:need|want)\s+(?:that|this|the|it|our)\b", raw, re.I)
+        and not re.search(_FIELD_NAMED, raw, re.I)
+    ):
+        # "OPS-4 due 5/21 - we need that runbook written before the 5/24 handover": the date was said, this is why
+        return Context(raw)
     if _IMPERATIVE.match(raw) or (_ASKS.search(raw) and not raw.endswith("?")) or _ASKED_AS_A_QUESTION.match(raw):
         return Unknown(chunk.source().strip())
     subject = re.match(

@@ -49,6 +49,18 @@ _ASPECT = (
 _ONE_ASPECT = rf"(?:(?:the\s+)?(?:current|latest)\s+)?{_ASPECT}"
 _ASPECTS = rf"{_ONE_ASPECT}(?:\s*(?:,|and|\+|&|/)\s*{_ONE_ASPECT})*"
 """What is asked of a record, one value or several: "current stage + amount", "owner and status"."""
+_SYSTEM_HAS = (
+    rf"(?:(?:what|which)\s+{_ASPECTS}|what)\s+(?:does|do|is)\s+(?:sf|salesforce|jira|the\s+(?:crm|system))\s+"
+    r"(?:have|show|say|list)(?:\s+(?:down|in\s+there))?"
+)
+"""What a system shows of a record, asked: "what stage/amount does sf have", "what status does jira show"."""
+_ONLY_ASPECTS = re.compile(
+    rf"^(?:{_SYSTEM_HAS}(?:\s+(?:for|on)\s+(?:it|this|that))?"
+    rf"|(?:what'?s|what\s+is|what\s+are)\s+(?:the|its)\s+{_ASPECTS}(?:\s+(?:in|on)\s+(?:sf|salesforce|jira))?){_END}",
+    _I,
+)
+"""What of a record is asked, the record named before it in the message ("acme platform renewal - what stage/amount
+does sf have rn?", "PAY-4: what's the priority?")."""
 _ISSUE_QUESTIONS = [
     re.compile(
         rf"^(?:hey\s+)?(?:what'?s|what\s+is|whats)\s+(?:the\s+)?(?:status|state|latest|story)\s+(?:of|on|with)\s+"
@@ -106,6 +118,8 @@ _ISSUE_QUESTIONS = [
     # "PAY-4 status?", "OPS-3 update?": the record and what is asked about it, as a question
     re.compile(rf"^(?P<issue>{ISSUE_REF})(?:'s)?(?:\s*(?:-|:|,)\s*|\s+){_ASPECTS}\s*\?+\s*$", _I),
     re.compile(rf"^{_ASPECT}\s+(?:of|on|for)\s+(?P<issue>{ISSUE_REF})\s*\?+\s*$", _I),
+    # "what status does jira have for PAY-4?": what the system shows
+    re.compile(rf"^{_SYSTEM_HAS}\s+(?:for|on|about)\s+(?P<issue>{ISSUE_REF}){_END}", _I),
 ]
 _TELL_BACK = (
     r"^(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:(?:please|kindly|pls)\s+)*(?:(?:revert|get|come|write|reply|circle)\s+(?:back\s+)?"
@@ -138,6 +152,7 @@ _RECORD_QUESTIONS = [
     re.compile(rf"^where\s+do\s+(?:we|things)\s+stand\s+(?:on|with)\s+{_RECORD}{_END}", _I),
     re.compile(rf"^(?:how'?s|how\s+is)\s+{_RECORD}(?:\s+(?:going|doing|looking|coming\s+along))?{_END}", _I),
     re.compile(rf"^where\s+{_RECORD}\s+(?:is|stands)(?:\s+at)?{_END}", _I),
+    re.compile(rf"^{_SYSTEM_HAS}\s+(?:for|on|about)\s+{_RECORD}{_END}", _I),
     # "the umbrella renewal is in which stage?", "the hooli deal is at what amount?"
     re.compile(
         rf"^{_RECORD}\s+(?:is|'s)\s+(?:in|at|on)\s+(?:which|what)\s+(?:stage|status|state|step|amount|close\s+date)"
@@ -178,9 +193,9 @@ _OWED_ASK = (
     r"|what'?s\s+(?:still\s+)?on\s+(?:my\s+(?:plate|list|desk)|me)|do\s+i\s+(?:still\s+)?owe\s+(?:anyone|anybody|people|ppl|folks)"
     r"\s+anything|am\s+i\s+on\s+the\s+hook\s+for\s+anything"
     # "anything people are waiting on me for?", "is anyone waiting on me?", "what are folks waiting for me on?"
-    r"|(?:(?:is|are)\s+(?:there\s+)?)?(?:anything|what|who'?s|who|any(?:one|body)|some(?:one|body))(?:\s+(?:is|are))?(?:\s+(?:else\s+)?"
-    r"(?:that\s+)?(?:people|ppl|folks|anyone|anybody|others|the\s+team))?(?:\s+(?:is|are))?\s+(?:still\s+)?waiting\s+(?:on|for)"
-    r"\s+me(?:\s+(?:for|on|to\s+do))?(?:\s+(?:for\s+)?anything)?)"
+    r"|(?:(?:is|are)\s+(?:there\s+)?)?(?:anything|what|who'?s|who|any(?:one|body)|some(?:one|body))(?:\s+(?:is|are))?"
+    r"(?:\s+(?:else\s+)?(?:that\s+)?(?:people|ppl|folks|anyone|anybody|others|the\s+team))?(?:\s+(?:is|are))?"
+    r"\s+(?:still\s+)?waiting\s+(?:on|for)\s+me(?:\s+(?:for|on|to\s+do))?(?:\s+(?:for\s+)?anything)?)"
 )
 """Asking what one owes: "what do I owe", "anything I owe", "do I owe anyone anything", "what's on my plate"."""
 _ONE_OWED = (
@@ -215,8 +230,8 @@ _WANT = (
     r"'m\s+trying|trying|hoping)\s+"
 )
 _AUDIENCE = (
-    r"(?:them|him|her|the\s+(?:customer|client|customers|clients|team|exec|execs|boss|board|cfo|ceo|room|channel|account\s+"
-    r"team|(?:customer|client)'s\s+[\w-]+)|my\s+(?:boss|manager|lead|team))"
+    r"(?:them|him|her|the\s+(?:customer|client|customers|clients|team|exec|execs|boss|board|cfo|ceo|room|channel"
+    r"|account\s+team|(?:customer|client)'s\s+[\w-]+)|my\s+(?:boss|manager|lead|team))"
 )
 """Whom the writer will tell what a read answers ("need something to tell them", "to update the customer")."""
 _NO_KEY = rf"(?![^?]*\b{ISSUE_KEY})"
@@ -228,13 +243,12 @@ _WHY_AFTER = re.compile(
     r"see|talk|chat|discuss|understand|confirm|learn|find\s+out)\b[^?]*$"
     # "need something to tell them", "want to give the customer an answer", "want to clear my queue before friday's
     # review", "prepping for the commit call": who the answer is for, or what the writer does with it
-    rf"|^{_WANT}(?:something|anything|an?\s+(?:update|answer|eta|status|line|word))\s+(?:to\s+(?:tell|give|send|share|pass\s+on|"
-    rf"show|report)|for)\b{_NO_KEY}[^?]*$"
+    rf"|^{_WANT}(?:something|anything|an?\s+(?:update|answer|eta|status|line|word))\s+"
+    rf"(?:to\s+(?:tell|give|send|share|pass\s+on|show|report)|for)\b{_NO_KEY}[^?]*$"
     rf"|^{_WANT}to\s+(?:tell|brief|answer|update|get\s+back\s+to|reply\s+to|respond\s+to|give|reassure)\s+{_AUDIENCE}\b"
     rf"{_NO_KEY}[^?]*$"
-    r"|^(?:(?:i|we)\s+)?(?:(?:just|really|mainly)\s+)?(?:want|need|'d\s+like|would\s+like|wanna|have|trying|hoping)\s+to\s+"
-    r"(?:clear|empty|work\s+through|get\s+through|tidy\s+up|prioriti[sz]e|plan)\s+(?:my|our)\s+(?:queue|plate|list|backlog|"
-    rf"inbox|week|day|board|to-?dos?)\b{_NO_KEY}[^?]*$",
+    rf"|^{_WANT}to\s+(?:clear|empty|work\s+through|get\s+through|tidy\s+up|prioriti[sz]e|plan)\s+(?:my|our)\s+"
+    rf"(?:queue|plate|list|backlog|inbox|week|day|board|to-?dos?)\b{_NO_KEY}[^?]*$",
     _I,
 )
 """Why a question was asked, said in the sentence after it ("who has OPS-4 rn? need the gateway runbook for
@@ -298,6 +312,12 @@ def read_question(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         if record is None or not (record.account and ctx.lexicon.account(record.account)):
             continue
         return Read(ReadRequest(account=record.account, opportunity=record.opportunity)), len(low)
+    if _ONLY_ASPECTS.match(low):
+        deal = _deal_named_before(ctx)
+        if deal is not None:
+            return Read(ReadRequest(account=deal.account, opportunity=deal.opportunity)), len(low)
+        if ctx.last_key is not None:
+            return Read(ReadRequest(issue=ctx.last_key)), len(low)
     return None
 
 

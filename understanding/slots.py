@@ -25,6 +25,7 @@ from approvals.core.intents import (
 from understanding.lexicon import GENERIC_OPPORTUNITY, ISSUE_KEY, Record
 from understanding.named_fields import named_opportunity
 from understanding.reading import Ctx, read_date, read_money
+from understanding.text import unquoted
 
 _OPPORTUNITY_FIELDS: tuple[tuple[str, str], ...] = (
     ("close_date", r"close\s+date|closing\s+date|close"),
@@ -217,7 +218,8 @@ def _value(name: str, raw: str, ctx: Ctx) -> tuple[Any] | None:
     if name == "next_step":  # free text: it starts after the glue ("next step to: call their CFO")
         while words and words[0].lower().strip(",:") in glue:
             words = words[1:]
-        return _value_of(name, " ".join(words).strip(" ,.;:!"), ctx)
+        # "with the next step 'Kara to countersign the order form'": the quotes only mark where it starts and ends
+        return _value_of(name, unquoted(" ".join(words).strip(" ,.;:!")), ctx)
     for start in range(len(words)):
         if start and words[start - 1].lower().strip(",:") not in glue:
             break

@@ -458,8 +458,8 @@ _ONE_VALUE = {
     r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b"
     rf"|{DOTTED_DATE}",  # "to 18.12, sorry, 21.12"
     # "on Monday - my apologies, Tuesday": a day said by name
-    "day": r"\b(?:(?:next|this)\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?"
-    r"|fri|today|tomorrow|tmrw)\b(?!')",
+    "day": r"\b(?:(?:next|this)\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed"
+    r"|thu(?:rs?)?|fri|today|tomorrow|tmrw|yesterday)\b(?!')",
     "money": _SCALED_OR_DOLLARS,
 }
 _AFTER_THE_VALUE = (

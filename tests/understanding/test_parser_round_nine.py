@@ -4,6 +4,8 @@ are this file's own; each reads on Tuesday 2026-12-08."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from approvals.core.intents import (
@@ -77,8 +79,33 @@ def test_a_summary_about_an_issue_with_something_is_kept() -> None:
     assert isinstance(request, JiraCreateIssueRequest) and request.summary == "The issue with nightly backups"
 
 
-def test_a_field_named_after_a_key_with_a_value_no_one_can_read_is_asked_about() -> None:
+def test_a_due_date_named_after_a_key_with_a_value_no_one_can_read_is_asked_about() -> None:
     understanding = read("OPS-2 due -> Q3 at some point, whenever finance decides")
+    assert understanding.requests == (JiraUpdateFieldsRequest(issue="OPS-2"),)
+    assert understanding.question is not None and "due date" in understanding.question
+    assert "Q3 at some point" in understanding.question
+
+
+def test_a_due_date_said_to_be_wrong_leaves_the_date_to_ask() -> None:
+    assert requests_of("OPS-2 due date is wrong") == (JiraUpdateFieldsRequest(issue="OPS-2"),)
+
+
+@pytest.mark.parametrize(
+    ("text", "assignee"),
+    [
+        ("assign OPS-2 to bob. wait no, bob's out till thursday - juan", "juan"),
+        ("assign OPS-2 to bob. wait no, hand it to carol instead, bob is out", "carol"),
+    ],
+)
+def test_a_correction_that_names_one_other_person_gives_it_to_them(text: str, assignee: str) -> None:
+    assert requests_of(text) == (JiraAssignRequest(issue="OPS-2", assignee=assignee),)
+
+
+@pytest.mark.parametrize(
+    "text", ["assign OPS-2 to bob. wait no, bob's out till thursday", "assign OPS-2 to bob, no wait, juan takes OPS-3"]
+)
+def test_a_correction_that_names_no_one_else_or_another_issue_is_asked_about(text: str) -> None:
+    understanding = read(text)
     assert understanding.requests == () and understanding.question is not None
 
 
@@ -98,3 +125,9 @@ def test_being_told_to_skip_the_approval_is_set_aside_and_the_ask_read(text: str
 def test_could_you_simply_log_her_call() -> None:
     (request,) = requests_of("Could you simply log her call with Hank Scorpio from yesterday?")
     assert isinstance(request, SalesforceLogCallRequest) and request.contact == "Hank Scorpio"
+
+
+def test_why_a_due_date_was_set_is_no_request() -> None:
+    assert requests_of("OPS-3 due 12/18 please - we need that runbook written before the 12/21 handover") == (
+        JiraUpdateFieldsRequest(issue="OPS-3", due_date=dt.date(2026, 12, 18)),
+    )
