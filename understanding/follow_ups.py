@@ -340,6 +340,11 @@ _WHILE = r"(?:\s+(?:while|during|as)\s+(?:the|our|their|this|that|its?)\b(?:\s+[
 no time to check, which grounding asks for."""
 _ITS_PART = r"(?:[a-z][\w-]*(?:\s+[a-z][\w-]*)?)"
 """Something of a record that is to be finished: "OPS-4's runbook", "PAY-9 release notes"."""
+_PART_OF_IT = (
+    r"(?:(?:'s)?\s+(?:quote|contract|order\s+form|po|msa|nda|sow|proposal|invoice|renewal\s+form|fix|pr|patch|"
+    r"release|deploy|runbook)(?=\s+(?:got|gets|is|was|has|have|did)\b))?"
+)
+"""Something of the record checked on, before what is checked ("the acme renewal quote got countersigned")."""
 _FINISHED = (
     r"(?:done|written|finished|complete|completed|closed|fixed|resolved|shipped|merged|deployed|released|signed|ready|live|"
     r"out|published|reviewed|approved|in\s+place|sorted(?:\s+out)?)"
@@ -550,7 +555,7 @@ _FRAMES: list[_Frame] = [
     # see if PAY-12 got merged"
     _Frame(
         _m(
-            rf"^(?:please\s+)?{_NUDGE}\s+{_PERSON}\s+{_SO_TO}{_CHECK}(?:{_SUBJECT})(?:\s+{_AGAIN})?(?:\s+{_STATE}|{_WHERE})?"
+            rf"^(?:please\s+)?{_NUDGE}\s+{_PERSON}\s+{_SO_TO}{_CHECK}(?:{_SUBJECT}){_PART_OF_IT}(?:\s+{_AGAIN})?(?:\s+{_STATE}|{_WHERE})?"
             rf"(?:\s+(?:{_WHEN}))?"
         ),
         "remind",
@@ -558,7 +563,7 @@ _FRAMES: list[_Frame] = [
     # "remind me in 2 hours to check on PAY-12", "remind me tmrw to check whether PAY-12 got picked up"
     _Frame(
         _m(
-            rf"^(?:please\s+)?{_NUDGE}\s+{_PERSON}\s+(?:{_WHEN})\s+{_SO_TO}{_CHECK}(?:{_SUBJECT})(?:\s+{_AGAIN})?"
+            rf"^(?:please\s+)?{_NUDGE}\s+{_PERSON}\s+(?:{_WHEN})\s+{_SO_TO}{_CHECK}(?:{_SUBJECT}){_PART_OF_IT}(?:\s+{_AGAIN})?"
             rf"(?:\s+{_STATE}|{_WHERE})?"
         ),
         "remind",

@@ -730,7 +730,8 @@ _LINK_FRAMES = [
     # one issue waits for another, said as a statement: "PAY-8 can't ship until PAY-12 is fixed", "OPS-3 is
     # waiting on OPS-1", "PAY-9 is stuck behind PAY-4", "PAY-8 needs PAY-12 to land first"
     _m(
-        rf"^(?P<a>{KEY})\s+(?:(?:can'?t|cannot|can\s+not|won'?t|shouldn'?t|isn'?t\s+going\s+to|is\s+not\s+going\s+to)\s+"
+        rf"^(?:(?:please\s+)?(?:mark|flag|set)\s+)?(?P<a>{KEY})\s+(?:(?:can'?t|cannot|can\s+not|won'?t|shouldn'?t|isn'?t\s+going\s+"
+        rf"to|is\s+not\s+going\s+to)\s+"
         rf"(?:[a-z][\w'-]*\s+){{1,3}}?(?:until|till|til|before|without)|(?:is\s+|'s\s+)?(?:waiting\s+(?:on|for)|stuck\s+(?:b"
         rf"ehind|on)|held\s+up\s+by|gated\s+(?:on|by)|blocked\s+on)|needs)\s+(?P<b>{KEY})(?P<as>)(?:\s+(?:is\s+|gets\s+|"
         rf"to\s+(?:be\s+)?|has\s+been\s+)?(?:fixed|done|merged|shipped|released|deployed|resolved|closed|finished|land(?"
@@ -881,6 +882,11 @@ _ASSIGN_FRAMES = [
         rf"^(?:[a-z][\w'-]*\s+)?(?:would\s+like|'d\s+like|wants?|asked\s+for|is\s+asking\s+for)\s+(?P<who>{NAME})\s+to\s+(?:take"
         rf"|own|handle|pick\s+up|grab|work\s+on)\s+(?P<issue>{ISSUE_REF}){BOUNDARY}"
     ),
+    # "bob or sam lee could take PAY-11": a choice left open (the assignee is asked)
+    _m(
+        rf"^(?P<who>{NAME}(?:\s*(?:,|/)\s*{NAME})*(?:\s*,?\s+or\s+|\s*/\s*){NAME})\s+(?:can|could|should|will|might)\s+(?:own|take"
+        rf"|grab|pick\s+up|handle)\s+(?P<issue>{ISSUE_REF}){BOUNDARY}"
+    ),
     # "can it go to one of the payments devs?": to someone not named, who is asked
     _m(
         rf"^(?:can|could|should)\s+(?P<issue>{ISSUE_REF})\s+go\s+to\s+(?:one\s+of\s+(?:the|our|your)\s+[a-z][\w\s-]{{0,30}}?|"
@@ -993,7 +999,10 @@ def _a_choice_of_people(text: str, ctx: Ctx) -> bool:
 # Jira: transition
 
 
-_MOVE_VERB = r"(?:move|transition|put|set|mark|switch|change|bring|send|drag|push|take|flip|shift|update|get|bump)"
+_MOVE_VERB = (
+    r"(?:move|transition|put|set|mark|switch|change|bring|send|drag|push|take|flip|shift|update|get|bump|kick|bounce|"
+    r"toss)"
+)
 _STATUS_TEXT = r"(?P<status>[a-z][\w/ -]*?)"
 _TERSE = "terse"
 """A status named with no verb ("PAY-9 to in progress"): it must be a status the workflow has (or, for a person, an
@@ -1484,6 +1493,13 @@ _FIELDS_FRAMES: list[tuple[re.Pattern[str], str]] = [
         ),
         "labels",
     ),
+    # "retag PAY-4: regression + invoices": the labels again, the whole list
+    (
+        _m(
+            rf"^(?:please\s+)?(?:re-?tag|re-?label)\s+(?P<issue>{ISSUE_REF})\s*(?::|->|=|\bwith\b|\bas\b|\bto\b)?\s*(?P<value>.+)$"
+        ),
+        "labels",
+    ),
     (_m(rf"^(?:please\s+)?(?:label|tag)\s+(?P<issue>{ISSUE_REF})\s+(?:with\s+|as\s+)?(?P<value>.+)$"), "labels-add"),
     (_m(rf"^(?:please\s+)?(?:update|change|edit|modify|fix\s+up)\s+(?P<issue>{KEY})(?P<value>){BOUNDARY}"), "nothing"),
     # A field asked for without its value ("PAY-12 needs a higher priority"): the field is left for grounding to ask
@@ -1836,12 +1852,16 @@ def _read_call(rest: Mapped, ctx: Ctx, *, direct: bool = False) -> dict[str, Any
                 break
     unnamed = re.search(
         r"\bwith\s+(?:the|a|an|their|some)\s+(?P<account>[a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)??)\s+(?:[a-z-]+\s+){0,2}?(?:"
-        r"person|guy|gal|woman|man|lady|contact|rep|buyer|folks|people)\b",
+        r"person|guy|gal|woman|man|lady|contact|rep|buyer|folks|people)\b"
+        # "with acme's new cfo": someone of theirs, named by their role
+        r"|\bwith\s+(?P<owner>[a-z][\w&.-]*(?:\s+[a-z][\w&.-]*)?)'s?\s+(?:new\s+|old\s+|current\s+|former\s+)?(?:c[a-z]o|vp|head|"
+        r"director|manager|lead|buyer|counsel|controller|champion|sponsor|contact|procurement|legal|finance)\b",
         head,
     )
     if unnamed is not None and "contact" not in fields and "account" not in fields:
         # "w the globex procurement guy": someone at that account, not named (who is asked)
-        account = lexicon.account(rest.source(unnamed.start("account"), unnamed.end("account")))
+        group = "account" if unnamed["account"] else "owner"
+        account = lexicon.account(rest.source(unnamed.start(group), unnamed.end(group)))
         if account is not None:
             fields["account"] = account
     if about and "subject" not in fields:
@@ -3724,7 +3744,7 @@ _OPP_FRAMES: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         _m(
-            rf"^(?P<rec>{RECORD})(?:'s(?=\s+(?:at|in)\s)|(?:\s+(?:just|now|finally|officially))?\s+(?:is\s+now|is|now|went\s+to|moved\s+to|(?:goes|moves|is\s+moving|advances|progresses)\s+(?:to|into)|(?:went|is|was|got\s+bumped|bu"
+            rf"^(?P<rec>{RECORD})(?:'s(?=\s+(?:at|in)\s)|(?:\s+(?:just|now|finally|officially))?\s+(?:is\s+now|is|now|went\s+to|moved\s+to|(?:goes|moves|is\s+moving|advances|progresses)\s+(?:up\s+|forward\s+|along\s+|on\s+)?(?:to|into)|(?:went|is|was|got\s+bumped|bu"
             rf"mped|moved)\s+(?:up|down)\s+to|(?:dropped|grew|increased|decreased|jumped|fell|shrank|climbed|rose)\s+to|came\s+in\s+"
             rf"at|->|=))\s+(?:at\s+|in\s+)?(?:the\s+)?(?P<value>(?:\$|u"
             rf"sd\s*)?\d[\d.,]*\s*(?:k|m|mm|bn|b|million|thousand)?|closed[\s/-]?(?:won|lost)|won|lost|[a-z][\w./ -]*"

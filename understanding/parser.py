@@ -135,7 +135,7 @@ _INSTRUCTION = (
     r"|\byou\s+(?:now\s+)?(?:work|answer|report)\s+(?:for|to)\s+me\b"
     r"|\byou\s+(?:must|will|shall|have\s+to)\s+(?:now\s+)?(?:obey|comply)\b|\b(?:override|sudo)\s*:"
     r"|\bpretend\s+(?:to\s+be|you)\b|\b(?:admin|developer|god|sudo)\s+mode\b|\bjailbreak"
-    r"|\bnote\s+to\s+(?:the\s+)?(?:bot|ai|assistant|model|llm)\b|\b(?:bot|ai|assistant)\s*:"
+    r"|\bnote\s+to\s+(?:the\s+)?(?:bot|ai|assistant|model|llm|followthrough)\b|\b(?:bot|ai|assistant)\s*:"
     r"|\b(?:print|show|reveal|dump|repeat|output|leak|share|tell\s+me|what\s+(?:is|are))\s+(?:me\s+)?(?:your\s+|the\s+"
     r"(?=(?:hidden|system|secret|original|initial|internal)\b))(?:(?:hidden|system|secret|original|initial|full|exact|"
     r"internal)\s+)*(?:prompts?|instructions|rules|config(?:uration)?)\b"
@@ -265,6 +265,12 @@ _UNSURE = re.compile(
     re.I,
 )
 """A sentence that says the writer does not know something: doubt, never text to file."""
+_ABOUT_THE_RECORDS = re.compile(
+    r"\b(?:not|isn'?t|aren'?t|is\s+not|are\s+not)\s+(?:yet\s+)?(?:in|on)\s+(?:sf|sfdc|salesforce|the\s+crm|jira)\b"
+    r"|\bno\s+(?:contact|record)\s+(?:for|of)\b",
+    re.I,
+)
+"""What the systems hold or lack ("she's not in SF yet"): said about the records, never a call's or issue's text."""
 _LIST_OF_A_FIELD = re.compile(
     r"(?:(?:new|the|set|update|change)\s+)?(?:(?P<due>due\s+dates?|deadlines?)|(?P<priority>priorit(?:y|ies)|prios?)|"
     r"(?P<assignee>assignees?|owners?))(?:\s+(?:please|for|as\s+follows|below))*\s*:?",
@@ -1784,8 +1790,10 @@ class _Message:
         last = self.reads[-1]
         name = last.open_field
         assert name is not None
-        if _UNSURE.match(sentence.text):
-            return False  # "idk if that's PAY or OPS": the writer's doubt, never the issue's text
+        if _UNSURE.match(sentence.text) or _ABOUT_THE_RECORDS.search(sentence.source()):
+            # "idk if that's PAY or OPS", "she's not in SF yet": the writer's doubt, or what the systems hold, never
+            # the text to file
+            return False
         if (
             name == "description"
             and any(isinstance(i, Unknown) for i in items)

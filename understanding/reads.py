@@ -93,7 +93,9 @@ _ISSUE_QUESTIONS = [
     ),
     re.compile(rf"^(?:what'?s|what\s+is)\s+(?P<issue>{ISSUE_REF})(?:'s\s+status|\s+status)?{_END}", _I),
     # "what's OPS-2 at?", "where is PAY-12 at", "what status is OPS-3 in?": where the issue stands, asked as people do
-    re.compile(rf"^(?:what'?s|what\s+is|where'?s|where\s+is)\s+(?P<issue>{ISSUE_REF})\s+at{_END}", _I),
+    re.compile(
+        rf"^(?:what'?s|what\s+is|where'?s|where\s+is)\s+(?P<issue>{ISSUE_REF})\s+(?:sitting\s+|stuck\s+)?at{_END}", _I
+    ),
     re.compile(
         rf"^(?:what|which)\s+(?:status|state|stage|column)\s+is\s+(?P<issue>{ISSUE_REF})\s+(?:in|at|on){_END}", _I
     ),
@@ -130,6 +132,7 @@ _TELL_BACK = (
 """An ask to be told where a record stands, said as an errand: "kindly revert back with the current status of PAY-9",
 "send me the latest status of OPS-2", "let me know the status of the acme renewal"."""
 _TELL_BACK_ISSUE = re.compile(rf"{_TELL_BACK}(?P<issue>{ISSUE_REF}){_END}", _I)
+_FIELDS_OF_A_DEAL = r"(?:stage|status|amount|close\s+date|next\s+step|owner)"
 _RECORD_QUESTIONS = [
     re.compile(rf"^(?:what'?s|what\s+is|where'?s|where\s+is)\s+{_RECORD}\s+at{_END}", _I),
     re.compile(
@@ -153,6 +156,15 @@ _RECORD_QUESTIONS = [
     re.compile(rf"^(?:how'?s|how\s+is)\s+{_RECORD}(?:\s+(?:going|doing|looking|coming\s+along))?{_END}", _I),
     re.compile(rf"^where\s+{_RECORD}\s+(?:is|stands)(?:\s+at)?{_END}", _I),
     re.compile(rf"^{_SYSTEM_HAS}\s+(?:for|on|about)\s+{_RECORD}{_END}", _I),
+    # "need the Initech expansion's current stage and amount for the forecast, what does SF say?": what of it is
+    # wanted, said as a need, then asked
+    re.compile(
+        rf"^(?:(?:i|we)\s+)?(?:need|want|'d\s+like|would\s+like)\s+(?:to\s+(?:know|see)\s+)?{_RECORD}'s\s+(?:current\s+|latest"
+        rf"\s+)?{_FIELDS_OF_A_DEAL}(?:\s*(?:,|and|&|\+|/)\s*(?:the\s+)?{_FIELDS_OF_A_DEAL})*(?:\s+for\s+[^,.;?]+)?"
+        r"(?:\s*[,;-]\s*(?:what\s+does\s+(?:sf|sfdc|salesforce|the\s+crm)\s+(?:say|have|show)|what\s+are\s+they))?"
+        rf"{_END}",
+        _I,
+    ),
     # "the umbrella renewal is in which stage?", "the hooli deal is at what amount?"
     re.compile(
         rf"^{_RECORD}\s+(?:is|'s)\s+(?:in|at|on)\s+(?:which|what)\s+(?:stage|status|state|step|amount|close\s+date)"
