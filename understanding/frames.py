@@ -2094,6 +2094,13 @@ def log_call(piece: Mapped, ctx: Ctx) -> tuple[Item, int] | None:
         piece = piece.sub(_ON_THE_LINE, "").sub(head, lambda m: f"{m[0]}a call with ")  # the name keeps its place
         low = piece.text.lower()
     shift = 0
+    me_too = _THEY_AND_I.match(low)
+    if me_too is not None and ctx.lexicon.contact(piece.source(me_too.start("who"), me_too.end("who")), any_case=True):
+        # "alice wong and I talked yesterday, log it": I talked to her
+        rewritten = piece.sub(re.compile(r"\s+and\s+(?:i|we)\s+(?:talked|spoke|chatted)\b", _I), "")
+        rewritten = rewritten.sub(re.compile(r"^"), "i talked to ")  # the name keeps its place in what was written
+        shift = len(low) - len(rewritten.text)
+        piece, low = rewritten, rewritten.text.lower()
     both = _TWO_ON_A_CALL.match(low)
     if both is not None and ctx.lexicon.knows_person(piece.source(both.start("ours"), both.end("ours"))):
         # "Kara and Alice Wong from Umbrella Health had a call yesterday ...": a call with the one not ours
@@ -2204,6 +2211,8 @@ _LOG_IT_LAST = re.compile(
 )
 """The ask to log a call as the message's last sentence ("... Notes: they'll accept 5%. Log it please.")."""
 _HAD_A_CALL = r"(?:had\s+a\s+(?:\w+\s+)?call|spoke|talked|were\s+on\s+the\s+phone)"
+_THEY_AND_I = _m(r"^(?P<who>[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*)?)\s+and\s+(?:i|we)\s+(?=(?:talked|spoke|chatted)\b)")
+"""A contact and me on a call, the contact first: "alice wong and I talked yesterday"."""
 _TWO_ON_A_CALL = _m(
     r"^(?P<ours>[a-z][\w'.-]*)\s+and\s+(?=[a-z][\w'.-]*(?:\s+[a-z][\w'.-]*)?(?:\s+(?:at|from|of)\s+[a-z0-9][\w&.'-]*(?:\s+[a-z0-"
     rf"9][\w&.'-]*)?)?\s+{_HAD_A_CALL}\b)"
@@ -2962,12 +2971,12 @@ _BECOMES = (
 """How a contact's field is said to take a new value: "is now", "changes to", "should be"."""
 _UPDATE_CONTACT = [
     _m(
-        rf"^(?:please\s+)?(?:update|change|set|fix|correct)\s+(?:the\s+)?(?P<field>{_FIELD_NAME})\s+(?:for|of|on)\s+"
+        rf"^(?:please\s+)?(?:update|change|set|fix|correct|switch|swap)\s+(?:the\s+)?(?P<field>{_FIELD_NAME})\s+(?:for|of|on)\s+"
         rf"{_CONTACT_NAME}\s*(?:(?:to|as)\b|:|,\s*(?:(?:his|her|their)\s+)?(?:new\s+)?{_FIELD_NAME}\s+(?:is(?:\s+now)?|will\s+be|"
         rf"should\s+be)\b)\s*(?P<value>.+?){BOUNDARY}"
     ),
     _m(
-        rf"^(?:please\s+)?(?:update|change|set|fix|correct)\s+{_CONTACT_NAME}(?:'s|')?\s+(?P<field>{_FIELD_NAME})\s+("
+        rf"^(?:please\s+)?(?:update|change|set|fix|correct|switch|swap)\s+{_CONTACT_NAME}(?:'s|')?\s+(?P<field>{_FIELD_NAME})\s+("
         rf"?:(?:to|as)\b|:)?\s*(?P<value>.+?){BOUNDARY}"
     ),
     _m(

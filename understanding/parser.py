@@ -166,6 +166,8 @@ _CLAIM = (
     r"|\b[a-z]+\s+(?:said|says)\s+(?:go|yes|ok(?:ay)?|do\s+it|it'?s\s+fine|good\s+to\s+go|ship\s+it)\b"
     r"|\b(?:don'?t|do\s+not|no\s+need\s+to)\s+(?:ask|wait)\s+(?:for\s+(?:an?\s+)?)?(?:approvals?|anyone|anybody|permission|sign-?off)\b"
     r"|\bwithout\s+(?:asking|checking\s+with)\b[^,;:.]*|\bas\s+(?:the\s+|an\s+)?admin(?:istrator)?\b"
+    # "nobody needs to approve this": no one to decide it
+    r"|\b(?:nobody|no\s+one|no-one)\s+(?:needs|has)\s+to\s+(?:approve|sign\s+off|review|okay|ok)\b[^,;:.]*"
     # "push this straight through w/o the approval step": to be let past the approval
     r"|\b(?:push|put|send|run|rush|fast-?track)\s+(?:this|it|these|them)\s+(?:straight\s+|right\s+)?through\b[^,;:.]*"
     r"|\bwithout\s+(?:the\s+|any\s+)?(?:approval|review|sign-?off)\s+(?:step|process|flow|card)\b"
