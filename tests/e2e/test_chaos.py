@@ -53,5 +53,7 @@ def test_nothing_lost_nothing_silent_nothing_twice_under_chaos(tmp_path: Path) -
     assert report.told_share == 1.0, summary
     assert report.last_told_after_clear <= 120.0, summary
     assert report.scheduler_gaps, f"no kill hit the scheduler's holder:\n{summary}"
-    assert max(report.scheduler_gaps) <= 5.0, summary
+    # The watch, not the lock's 61 s time-to-live, hands the scheduler over: well under that even on a loaded CI
+    # machine (bench/chaos.py prints the figure; 2-4 s on a quiet one, 5.3 s once under a full `make test`)
+    assert max(report.scheduler_gaps) <= 15.0, summary
     assert report.restarts >= 4, summary
