@@ -52,8 +52,12 @@ FREE_TEXT_FIELDS = frozenset({"summary", "body", "description", "subject", "next
 NAME_FIELDS = frozenset({"account", "opportunity", "contact", "first_name", "last_name", "title"})
 """Records and names: kept when every word of them was written."""
 
-NULL_WORDS = frozenset({"", "null", "none", "nil", "n/a", "na", "unknown", "not specified", "not provided", "-"})
-"""What small models write for "nothing" in a string field."""
+NULL_WORDS = frozenset(
+    {"", "null", "none", "nil", "n/a", "na", "unknown", "not specified", "not provided", "-"}
+    # placeholders people write for a value they do not have yet ("last name tbd"): no value either
+    | {"tbd", "tba", "tbc", "to be determined", "to be confirmed", "?", "??", "xxx"}
+)
+"""What small models write for "nothing" in a string field, and the placeholders people write for a value to come."""
 
 _ISSUE_KEY = re.compile(r"[A-Z][A-Z0-9_]{1,9}-[1-9][0-9]*")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -628,6 +632,12 @@ def supported_request(raw: Mapping[str, Any], request: ExtractionInput, *, sourc
         checked[name] = kept
     if all(_empty(v) for k, v in checked.items() if k != "kind"):
         return Checked(None, tuple(emptied))
+    account, opportunity = checked.get("account"), checked.get("opportunity")
+    if isinstance(account, str) and isinstance(opportunity, str) and account.strip():
+        # "Acme platform renewal" with the account Acme: the deal is "platform renewal" (the account is its own field)
+        head = re.match(rf"{re.escape(account.strip())}(?:'s)?\s+(?=\S)", opportunity.strip(), re.I)
+        if head is not None:
+            checked["opportunity"] = opportunity.strip()[head.end() :]
     anchors = ANCHORS.get(str(kind), ())
     named = [a for a in anchors if not _empty(fields.get(a)) and not _null_word(fields.get(a))]
     changes = CHANGES.get(str(kind), ())

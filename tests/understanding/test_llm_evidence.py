@@ -437,3 +437,26 @@ def test_a_call_that_was_not_a_call_is_asked_about() -> None:
     checked = supported_requests([{"kind": "salesforce.log_call", "contact": "Ana"}], ask("log a meeting with Ana"))
 
     assert checked.requests == [] and checked.question() is not None and "calls" in checked.question()
+
+
+def test_a_placeholder_for_a_value_to_come_is_no_value() -> None:
+    request = kept(
+        "nadia is initech's CFO now, put her in as a contact, last name tbd",
+        kind="salesforce.create_contact",
+        first_name="Nadia",
+        last_name="TBD",
+        account="Initech",
+    )
+    assert request is not None and request["last_name"] is None and request["first_name"] == "Nadia"
+
+
+def test_a_deal_named_with_its_accounts_name_in_front_is_the_deal_alone() -> None:
+    request = kept(
+        "make it a task for alice on the Initech expansion: collect the signed form",
+        kind="salesforce.create_task",
+        owner="alice",
+        account="Initech",
+        opportunity="Initech expansion",
+        subject="Collect the signed form",
+    )
+    assert request is not None and request["opportunity"] == "expansion" and request["account"] == "Initech"
