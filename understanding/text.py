@@ -242,6 +242,7 @@ def said_in_brackets(text: str) -> dict[str, str]:
 _DICTATED = re.compile(
     r"(?<=[\w%)])[ \t]+(?P<word>comma|colon|semicolon|period|full\s+stop)\b(?=(?P<more>[ \t]+[\w<@\"'(])|[ \t]*$)", re.I
 )
+"""'log a call w ana today comma q2 budget is confirmed period': punctuation said as words by someone dictating."""
 _NOT_DICTATED_AFTER = frozenset(
     re.split(
         r"\s+",
@@ -263,9 +264,6 @@ def _dictated(match: re.Match[str]) -> str:
     if word in ("comma", "colon", "semicolon") and not match["more"]:
         return match[0]  # a comma or colon ends nothing: the word is said, not dictated
     return _PUNCTUATION_FOR[word]
-
-
-"""'log a call w ana today comma q2 budget is confirmed period': punctuation said as words by someone dictating."""
 
 
 def _punctuated(mapped: Mapped) -> Mapped:
