@@ -87,6 +87,7 @@ _GLUE = frozenset(
         "please",
         "pls",
         "should",
+        "read",
         "will",
         "must",
         "can",

@@ -205,3 +205,12 @@ def test_a_contact_and_i_talked_is_a_call_with_the_contact() -> None:
 def test_switching_a_contacts_email_updates_it() -> None:
     (request,) = requests_of("pls switch Peter Gibbons' email in SF to pg@initech.example, the old one bounces")
     assert request.kind == "salesforce.update_contact" and request.email == "pg@initech.example"
+
+
+def test_an_amount_that_should_read_a_value_is_that_value() -> None:
+    (request,) = requests_of("Initech expansion - amount should read 48,000.00 (someone typed 4,800.00)")
+    assert request == SalesforceUpdateOpportunityRequest(account="Initech", opportunity="expansion", amount=48000)
+
+
+def test_an_amount_that_reads_a_value_now_is_no_new_value() -> None:
+    assert read("the initech expansion amount reads 40k").requests == ()
