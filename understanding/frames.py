@@ -47,6 +47,7 @@ from understanding.reading import (
     ISSUE_REF,
     KEY,
     POLITE_TAIL,
+    QUOTED_WORDS,
     UNCHANGED,
     VAGUE_DATE,
     Continuation,
@@ -611,7 +612,7 @@ def _comment_quoted(
 
 _WORDS_QUOTED = re.compile(
     r"(?:with\s+|using\s+)?(?:the\s+|their\s+|his\s+|her\s+|these\s+|this\s+|my\s+)?(?:customer'?s?'?\s+|client'?s?'?\s+|own\s+|exact\s+)*"
-    r"(?:words|message|quote|reply|email|e-mail|text|note|report)(?:\s+(?:below|above|here))?[\s:.!\U0001f300-\U0001faff]*",
+    rf"{QUOTED_WORDS}(?:\s+(?:below|above|here))?[\s:.!\U0001f300-\U0001faff]*",
     _I,
 )
 """A comment whose words are the lines the message quotes ("with the customer's words", "this message below")."""

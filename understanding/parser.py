@@ -74,6 +74,7 @@ from understanding.named_fields import (
 from understanding.reading import (
     DATE,
     GOVERNING,
+    QUOTED_WORDS,
     UNCHANGED,
     Context,
     Continuation,
@@ -915,7 +916,7 @@ def _with_a_value_said_aside(read: Read, words: str, ctx: Ctx) -> Read | None:
 def _values_said_in_brackets(items: list[Item], ctx: Ctx) -> list[Item]:
     """ "reopen PAY-2 (in progress)": words in brackets after the issue's key that are the value the request about
     it lacks (the brackets were left out of the words read, as what the issue is)."""
-    said = said_in_brackets(ctx.request.request_text)
+    said = ctx.said_in_brackets
     if not said:
         return items
     out: list[Item] = []
@@ -1239,7 +1240,7 @@ _THAT_AS_THE_DATE = re.compile(
 )
 _QUOTE_AS_DESCRIPTION = re.compile(
     r"(?:and\s+)?(?:please\s+)?(?:put|add|paste|use|include|copy|drop)\s+(?:in\s+)?(?:her|his|their|the\s+customer'?s|the|this|that|"
-    r"my|our)\s+(?:message|email|e-mail|words|note|text|quote|reply|report)\s+(?:in|into|as)\s+(?:the\s+)?description",
+    rf"my|our)\s+{QUOTED_WORDS}\s+(?:in|into|as)\s+(?:the\s+)?description",
     re.I,
 )
 _LINK_STATED = re.compile(
@@ -2025,7 +2026,12 @@ class OfflineParser:
     def read(self, request: ExtractionInput) -> Reading:
         """The understanding, and whether the parser read the request completely (see ``Reading.complete``)."""
         lexicon = lexicon_for(request.vocabulary, projects=request.known_projects)
-        ctx = Ctx(request=request, lexicon=lexicon, thread_summary=_thread_summary(request))
+        ctx = Ctx(
+            request=request,
+            lexicon=lexicon,
+            thread_summary=_thread_summary(request),
+            said_in_brackets=said_in_brackets(request.request_text),
+        )
         message = _Message()
         prepared = prepare_mapped(corrected(request.request_text), bot_user_id=request.bot_user_id)
         said = 0  # sentences that were small talk or remarks, not asks

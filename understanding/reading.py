@@ -94,6 +94,8 @@ class Ctx:
     quoted: str | None = None
     """What the message quotes from someone else ("> When we export payouts, ..."), for "put her message in the
     description"."""
+    said_in_brackets: dict[str, str] = field(default_factory=dict)
+    """What the request says in brackets after each issue key (``understanding.text.said_in_brackets``), read once."""
     said_date: dt.date | None = None
     """The one date a statement before said ("legal says they'll sign by end of next week"), for "... to match"."""
     said_obligation: dict[str, Any] | None = None
@@ -237,6 +239,9 @@ def _unwrapped(text: str) -> str:
         return t[:-1].strip()
     return t
 
+
+QUOTED_WORDS = r"(?:message|email|e-mail|words|note|text|quote|reply|report)"
+"""What names the words someone wrote ("her message", "the customer's words"), when the lines quoted are meant."""
 
 GOVERNING = r"(?:after|before|when|whenever|once|unless|until|till|til|if|whether|as|because|since|while|cause|cuz)"
 """Words that make the clause after them a condition or a reason ("once PAY-12 is done", "until PAY-12 is fixed",
